@@ -1,0 +1,165 @@
+// Real Redis clients against bazaar-engine: redis-cli (one-shot commands, a transaction piped on
+// stdin, --raw and --no-raw output), redis-benchmark, and python3-redis running a concurrent
+// WATCH/MULTI/EXEC retry loop. Where output format matters, the same client run against a real
+// redis-server is the expected output.
+//
+// BAZAAR_DIFF_SELFTEST=1 runs these tests against redis-server instead of bazaar-engine.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "harness/process.h"
+#include "harness/resp_client.h"
+
+namespace bazaar::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+bool SelfTest() {
+  const char* v = std::getenv("BAZAAR_DIFF_SELFTEST");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+std::unique_ptr<ServerUnderTest> StartEngine(std::vector<std::string> args = {}) {
+  return std::make_unique<ServerUnderTest>(
+      SelfTest() ? ServerUnderTest::Kind::kRealRedis : ServerUnderTest::Kind::kBazaarEngine,
+      std::move(args));
+}
+
+std::string Cli(int port, const std::string& args) {
+  return RunCommand("timeout 20 " + RedisCliBinary() + " -p " + std::to_string(port) + " " + args)
+      .output;
+}
+
+// Runs the same redis-cli invocations against real Redis and the engine; outputs must match.
+class RedisCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_ = std::make_unique<ServerUnderTest>(ServerUnderTest::Kind::kRealRedis);
+    engine_ = StartEngine();
+  }
+  void ExpectSameOutput(const std::string& args) {
+    std::string want = Cli(redis_->port(), args);
+    std::string got = Cli(engine_->port(), args);
+    EXPECT_EQ(got, want) << "redis-cli " << args;
+  }
+  std::unique_ptr<ServerUnderTest> redis_;
+  std::unique_ptr<ServerUnderTest> engine_;
+};
+
+TEST_F(RedisCliTest, OneShotCommandsPrintLikeRedis) {
+  EXPECT_EQ(Cli(engine_->port(), "PING"), "PONG\n");
+  EXPECT_EQ(Cli(engine_->port(), "SET greeting hello"), "OK\n");
+  EXPECT_EQ(Cli(engine_->port(), "GET greeting"), "hello\n");
+  EXPECT_EQ(Cli(engine_->port(), "DEL greeting"), "1\n");
+  for (const char* args : {
+           "--no-raw PING", "--no-raw SET k 'hello world'", "--no-raw GET k",
+           "--no-raw GET missing", "--no-raw INCR n", "--no-raw INCRBYFLOAT f 1.5",
+           "--no-raw MSET a 1 b 2", "--no-raw MGET a missing b", "--no-raw INCR k",
+           "--no-raw NOSUCHCOMMAND x", "--no-raw EXISTS a b missing", "--no-raw TTL a",
+           "--no-raw EXPIRE a 100", "--no-raw TYPE a", "--no-raw KEYS missing*",
+           "--no-raw ECHO 'line1\\nline2'", "--no-raw GETRANGE k 0 4", "--no-raw DEL a b",
+           "--no-raw SELECT 20", "--no-raw DBSIZE", "--no-raw -n 3 SET in3 v",
+           "--no-raw -n 3 GET in3", "--no-raw FLUSHALL", "--no-raw DBSIZE"}) {
+    ExpectSameOutput(args);
+  }
+}
+
+TEST_F(RedisCliTest, RawOutputMatchesRedis) {
+  for (const char* args :
+       {"--raw SET multi \"$(printf 'a\\nb')\"", "--raw GET multi", "--raw GET missing", "--raw INCR n",
+        "--raw MSET x 1 y 2", "--raw MGET x missing y", "--raw INCR multi", "--raw TTL x",
+        "--raw ECHO ''", "--raw NOSUCH"}) {
+    ExpectSameOutput(args);
+  }
+  EXPECT_EQ(Cli(engine_->port(), "--raw GET multi"), "a\nb\n");
+  EXPECT_EQ(Cli(engine_->port(), "--raw MGET x missing y"), "1\n\n2\n");
+}
+
+TEST_F(RedisCliTest, TransactionPipedOnStdinRunsAtomically) {
+  const std::string script =
+      "printf 'SET counter 10\\nMULTI\\nINCR counter\\nINCRBY counter 5\\nGET counter\\n"
+      "EXEC\\nGET counter\\n' | ";
+  auto run = [&](int port) {
+    return RunCommand(script + "timeout 20 " + RedisCliBinary() + " -p " + std::to_string(port))
+        .output;
+  };
+  std::string got = run(engine_->port());
+  EXPECT_EQ(got, "OK\nOK\nQUEUED\nQUEUED\nQUEUED\n11\n16\n16\n16\n");
+  EXPECT_EQ(got, run(redis_->port()));
+}
+
+TEST_F(RedisCliTest, WatchedTransactionAbortPrintsNil) {
+  // redis-cli -x style: one connection runs WATCH, a second (another redis-cli) touches the key.
+  const std::string cli = "timeout 20 " + RedisCliBinary() + " -p ";
+  auto run = [&](int port) {
+    std::string p = std::to_string(port);
+    return RunCommand("( printf 'SET w 1\\nWATCH w\\n'; sleep 0.3; printf 'MULTI\\nINCR w\\nEXEC\\n'"
+                      " ) | " + cli + p + " --no-raw & sleep 0.15; " + cli + p +
+                      " SET w 5 >/dev/null; wait")
+        .output;
+  };
+  std::string got = run(engine_->port());
+  EXPECT_EQ(got, "OK\nOK\nOK\nQUEUED\n(nil)\n");
+  EXPECT_EQ(got, run(redis_->port()));
+}
+
+TEST(RedisBenchmarkTest, StandardSuiteReportsEveryTestWithoutErrors) {
+  auto engine = StartEngine();
+  CommandResult r = RunCommand("timeout 60 " + RedisBenchmarkBinary() + " -p " +
+                               std::to_string(engine->port()) +
+                               " -t ping,set,get,incr,mset -n 2000 -q");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* test : {"PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"}) {
+    std::regex line(std::string("(^|\\r|\\n)") + std::regex_replace(test, std::regex("[()]"), "\\$&") +
+                    ": [0-9.]+ requests per second");
+    EXPECT_TRUE(std::regex_search(r.output, line)) << "no result for " << test << " in:\n"
+                                                   << r.output;
+  }
+  EXPECT_THAT(r.output, Not(HasSubstr("ERR")));
+  EXPECT_THAT(r.output, Not(HasSubstr("rror")));
+  EXPECT_THAT(r.output, Not(HasSubstr("WARN")));
+  // The engine is still alive and consistent afterwards.
+  RespClient c(engine->port());
+  EXPECT_EQ(c.Command({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(c.Command({"GET", "key:__rand_int__"}), "$3\r\nVXK\r\n");
+}
+
+TEST(RedisBenchmarkTest, PipelinedSuiteReportsEveryTest) {
+  auto engine = StartEngine();
+  CommandResult r = RunCommand("timeout 60 " + RedisBenchmarkBinary() + " -p " +
+                               std::to_string(engine->port()) +
+                               " -t set,get,incr -n 5000 -P 16 -c 20 -q");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* test : {"SET", "GET", "INCR"}) {
+    EXPECT_THAT(r.output, HasSubstr(std::string(test) + ": ")) << r.output;
+  }
+  // With -P 16, redis-benchmark rounds the request count up to whole pipelines.
+  RespClient c(engine->port());
+  std::string reply = c.Command({"GET", "counter:__rand_int__"});
+  ASSERT_THAT(reply, ::testing::StartsWith("$"));
+  long counter = std::strtol(reply.substr(reply.find('\n') + 1).c_str(), nullptr, 10);
+  EXPECT_GE(counter, 5000) << reply;
+  EXPECT_LT(counter, 5000 + 16 * 20) << reply;
+}
+
+TEST(PythonRedisTest, ConcurrentWatchRetryLoopCountsExactly) {
+  auto engine = StartEngine();
+  CommandResult r = RunCommand("timeout 90 /usr/bin/python3 " WATCH_COUNTER_PY " --port " +
+                               std::to_string(engine->port()) +
+                               " --workers 4 --increments 250 --key counter");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("final=1000 expected=1000"));
+  RespClient c(engine->port());
+  EXPECT_EQ(c.Command({"GET", "counter"}), "$4\r\n1000\r\n");
+}
+
+}  // namespace
+}  // namespace bazaar::testing
