@@ -1,0 +1,124 @@
+#include "resp/connection.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace bazaar::client {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = ms.count() / 1000;
+  tv.tv_usec = (ms.count() % 1000) * 1000;
+  return tv;
+}
+
+RespReply Convert(const redisReply* r) {
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      return RespReply::Integer(r->integer);
+    case REDIS_REPLY_STRING:
+      return RespReply::String(std::string(r->str, r->len));
+    case REDIS_REPLY_STATUS:
+      return RespReply::Status(std::string(r->str, r->len));
+    case REDIS_REPLY_ERROR:
+      return RespReply::Error(std::string(r->str, r->len));
+    case REDIS_REPLY_ARRAY: {
+      std::vector<RespReply> elements;
+      elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) elements.push_back(Convert(r->element[i]));
+      return RespReply::Array(std::move(elements));
+    }
+    default:
+      return RespReply::Nil();
+  }
+}
+
+void Append(redisContext* ctx, const std::vector<std::string>& argv) {
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  ptrs.reserve(argv.size());
+  lens.reserve(argv.size());
+  for (const auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+}
+
+}  // namespace
+
+absl::StatusOr<ConnectionOptions> ParseAddress(const std::string& address) {
+  ConnectionOptions o;
+  std::string port_text = address;
+  size_t colon = address.rfind(':');
+  if (colon != std::string::npos) {
+    o.host = address.substr(0, colon);
+    port_text = address.substr(colon + 1);
+    if (o.host.empty()) o.host = "127.0.0.1";
+  }
+  if (!absl::SimpleAtoi(port_text, &o.port) || o.port <= 0 || o.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("bad store address '", address, "'"));
+  }
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<RespConnection>> RespConnection::Connect(
+    const ConnectionOptions& options) {
+  redisContext* ctx =
+      redisConnectWithTimeout(options.host.c_str(), options.port, ToTimeval(options.connect_timeout));
+  if (ctx == nullptr) return absl::UnavailableError("store: cannot allocate connection");
+  if (ctx->err) {
+    std::string why = ctx->errstr;
+    redisFree(ctx);
+    return absl::UnavailableError(
+        absl::StrCat("store ", options.host, ":", options.port, " unreachable: ", why));
+  }
+  redisSetTimeout(ctx, ToTimeval(options.command_timeout));
+  std::unique_ptr<RespConnection> conn(new RespConnection(ctx));
+  if (!options.password.empty()) {
+    auto reply = conn->Command({"AUTH", options.password});
+    if (!reply.ok()) return reply.status();
+    if (reply->is_error()) return absl::PermissionDeniedError("store AUTH: " + reply->str);
+  }
+  return conn;
+}
+
+RespConnection::~RespConnection() {
+  if (ctx_ != nullptr) redisFree(ctx_);
+}
+
+absl::Status RespConnection::IoError(const char* what) {
+  broken_ = true;
+  return absl::UnavailableError(absl::StrCat("store ", what, ": ",
+                                             ctx_->err ? ctx_->errstr : "connection lost"));
+}
+
+absl::StatusOr<RespReply> RespConnection::Command(const std::vector<std::string>& argv) {
+  auto replies = Pipeline({argv});
+  if (!replies.ok()) return replies.status();
+  return std::move((*replies)[0]);
+}
+
+absl::StatusOr<std::vector<RespReply>> RespConnection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  if (broken_) return absl::UnavailableError("store connection is broken");
+  for (const auto& argv : commands) Append(ctx_, argv);
+  std::vector<RespReply> out;
+  out.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return IoError("call failed");
+    auto* reply = static_cast<redisReply*>(raw);
+    out.push_back(Convert(reply));
+    freeReplyObject(reply);
+  }
+  return out;
+}
+
+}  // namespace bazaar::client

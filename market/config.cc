@@ -1,0 +1,151 @@
+#include "market/config.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags override it)");
+ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port");
+ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) host:port");
+ABSL_FLAG(std::string, store_password, "", "AUTH password for the store (empty: none)");
+ABSL_FLAG(int, threads, 8, "Store connection pool size: RPCs doing store work at once");
+ABSL_FLAG(int, max_rpc_threads, 256, "Upper bound on gRPC server threads");
+ABSL_FLAG(absl::Duration, store_connect_timeout, absl::Milliseconds(500),
+          "Timeout to connect to the store");
+ABSL_FLAG(absl::Duration, store_command_timeout, absl::Seconds(2),
+          "Timeout of one store round trip; the connection is closed when it passes");
+ABSL_FLAG(absl::Duration, reconnect_backoff_max, absl::Seconds(2),
+          "Longest wait between reconnect attempts while the store is down");
+ABSL_FLAG(std::string, mode, "fine", "Contention mode: fine (default) or book");
+ABSL_FLAG(std::string, key_prefix, "", "Prefix of every key, e.g. {realm1}: for Redis Cluster");
+ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24), "Lifetime of request_id records");
+ABSL_FLAG(int, max_attempts, 100, "Transaction attempts per call before ABORTED");
+ABSL_FLAG(absl::Duration, max_retry_time, absl::Seconds(5),
+          "Time budget of one call's retries (the client's deadline wins when sooner)");
+ABSL_FLAG(absl::Duration, backoff_base, absl::Microseconds(500), "First retry backoff cap");
+ABSL_FLAG(absl::Duration, backoff_max, absl::Milliseconds(50), "Largest retry backoff cap");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
+          "Period of the stats log line (0: never)");
+ABSL_FLAG(absl::Duration, health_interval, absl::Milliseconds(500), "Store health probe period");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled");
+
+namespace bazaar::market {
+namespace {
+
+absl::Status Invalid(const std::string& text) { return absl::InvalidArgumentError(text); }
+
+std::string ConfigPathFromArgv(int argc, char** argv) {
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") break;
+    for (const char* p : {"--config=", "-config="}) {
+      if (absl::StartsWith(a, p)) path = a.substr(strlen(p));
+    }
+    if ((a == "--config" || a == "-config") && i + 1 < argc) path = argv[i + 1];
+  }
+  return path;
+}
+
+}  // namespace
+
+absl::Status ApplyConfigText(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    std::string s(absl::StripAsciiWhitespace(line));
+    if (s.empty()) continue;
+    size_t sep = s.find_first_of(" \t=");
+    std::string name = s.substr(0, sep);
+    std::string value;
+    if (sep != std::string::npos) {
+      std::string rest(absl::StripAsciiWhitespace(s.substr(sep)));
+      if (!rest.empty() && rest[0] == '=') rest = std::string(absl::StripAsciiWhitespace(rest.substr(1)));
+      value = rest;
+    }
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    for (char& c : name) {
+      if (c == '-') c = '_';
+    }
+    if (name == "config") return Invalid(absl::StrCat("config line ", lineno, ": nested config"));
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr) {
+      return Invalid(absl::StrCat("config line ", lineno, ": unknown setting '", name, "'"));
+    }
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return Invalid(absl::StrCat("config line ", lineno, ": ", name, ": ", error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "bazaar-market: the Bazaar market gRPC service.\n"
+      "  bazaar-market --listen=0.0.0.0:50051 --store=127.0.0.1:6379 [--config=market.conf]");
+  std::string path = ConfigPathFromArgv(argc, argv);
+  if (!path.empty()) {
+    std::ifstream f(path);
+    if (!f) return Invalid("cannot read config file " + path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    if (absl::Status s = ApplyConfigText(ss.str()); !s.ok()) {
+      return Invalid(absl::StrCat(path, ": ", s.message()));
+    }
+  }
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) return Invalid(absl::StrCat("unexpected argument '", rest[1], "'"));
+
+  ServerConfig c;
+  c.listen = absl::GetFlag(FLAGS_listen);
+  c.store = absl::GetFlag(FLAGS_store);
+  c.store_password = absl::GetFlag(FLAGS_store_password);
+  c.threads = absl::GetFlag(FLAGS_threads);
+  c.max_rpc_threads = absl::GetFlag(FLAGS_max_rpc_threads);
+  c.store_connect_timeout = absl::GetFlag(FLAGS_store_connect_timeout);
+  c.store_command_timeout = absl::GetFlag(FLAGS_store_command_timeout);
+  c.reconnect_backoff_max = absl::GetFlag(FLAGS_reconnect_backoff_max);
+  if (!ParseContentionMode(absl::GetFlag(FLAGS_mode), &c.market.mode)) {
+    return Invalid("--mode must be fine or book");
+  }
+  c.market.key_prefix = absl::GetFlag(FLAGS_key_prefix);
+  c.market.idempotency_ttl = absl::GetFlag(FLAGS_idempotency_ttl);
+  c.market.retry.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  c.market.retry.max_time = absl::GetFlag(FLAGS_max_retry_time);
+  c.market.retry.backoff_base = absl::GetFlag(FLAGS_backoff_base);
+  c.market.retry.backoff_max = absl::GetFlag(FLAGS_backoff_max);
+  if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
+    return Invalid("--log_level must be debug, info, warning or error");
+  }
+  c.stats_interval = absl::GetFlag(FLAGS_stats_interval);
+  c.health_interval = absl::GetFlag(FLAGS_health_interval);
+  c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  if (c.threads < 1 || c.threads > 4096) return Invalid("--threads must be 1..4096");
+  if (c.max_rpc_threads < c.threads + 2) return Invalid("--max_rpc_threads must be >= threads+2");
+  if (c.market.retry.max_attempts < 1) return Invalid("--max_attempts must be >= 1");
+  if (c.market.idempotency_ttl < absl::Milliseconds(1)) {
+    return Invalid("--idempotency_ttl must be at least 1ms");
+  }
+  if (c.health_interval <= absl::ZeroDuration()) return Invalid("--health_interval must be > 0");
+  return c;
+}
+
+}  // namespace bazaar::market

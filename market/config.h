@@ -1,0 +1,42 @@
+// Configuration of bazaar-market: command-line flags, optionally preloaded from a config file.
+//
+// The file (--config=<path>) holds one "name value" or "name = value" per line, names being flag
+// names; '#' starts a comment. Values from the file are applied first, so flags given on the
+// command line win. See conf/market.conf.
+#ifndef BAZAAR_MARKET_CONFIG_H_
+#define BAZAAR_MARKET_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "market/log.h"
+#include "market/market_ops.h"
+
+namespace bazaar::market {
+
+struct ServerConfig {
+  std::string listen = "0.0.0.0:50051";
+  std::string store = "127.0.0.1:6379";
+  std::string store_password;
+  int threads = 8;            // store connections (the pool); the RPCs that can run store work at once
+  int max_rpc_threads = 256;  // cap on gRPC's sync-server threads
+  absl::Duration store_connect_timeout = absl::Milliseconds(500);
+  absl::Duration store_command_timeout = absl::Seconds(2);
+  absl::Duration reconnect_backoff_max = absl::Seconds(2);
+  MarketOptions market;
+  LogLevel log_level = LogLevel::kInfo;
+  absl::Duration stats_interval = absl::Seconds(10);
+  absl::Duration health_interval = absl::Milliseconds(500);
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// Parses argv (and the --config file). Errors are INVALID_ARGUMENT with a readable message.
+absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv);
+
+// Applies "name value" lines to the registered flags (exposed for tests).
+absl::Status ApplyConfigText(const std::string& text);
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_CONFIG_H_

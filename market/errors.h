@@ -1,0 +1,51 @@
+// Error reasons: every failure the market returns is an absl::Status whose message starts with a
+// machine-readable reason, then ": " and a human text. The service sends the status code and
+// message as the gRPC status and the reason again as trailing metadata "bazaar-reason".
+#ifndef BAZAAR_MARKET_ERRORS_H_
+#define BAZAAR_MARKET_ERRORS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace bazaar::market::reason {
+
+// INVALID_ARGUMENT
+inline constexpr char kInvalidArgument[] = "INVALID_ARGUMENT";
+inline constexpr char kRequestIdReused[] = "REQUEST_ID_REUSED";
+inline constexpr char kBadCursor[] = "BAD_CURSOR";
+// NOT_FOUND
+inline constexpr char kUserNotFound[] = "USER_NOT_FOUND";
+inline constexpr char kListingNotFound[] = "LISTING_NOT_FOUND";
+// ALREADY_EXISTS
+inline constexpr char kUserExists[] = "USER_EXISTS";
+inline constexpr char kItemAlreadyOwned[] = "ITEM_ALREADY_OWNED";
+// FAILED_PRECONDITION
+inline constexpr char kItemNotInInventory[] = "ITEM_NOT_IN_INVENTORY";
+inline constexpr char kPriceChanged[] = "PRICE_CHANGED";
+inline constexpr char kInsufficientFunds[] = "INSUFFICIENT_FUNDS";
+inline constexpr char kOwnListing[] = "OWN_LISTING";
+inline constexpr char kBuyerOwnsItem[] = "BUYER_OWNS_ITEM";
+// ABORTED
+inline constexpr char kContention[] = "CONTENTION";
+// UNAVAILABLE
+inline constexpr char kStoreUnavailable[] = "STORE_UNAVAILABLE";
+inline constexpr char kOutcomeUnknown[] = "OUTCOME_UNKNOWN";
+// DEADLINE_EXCEEDED
+inline constexpr char kDeadline[] = "DEADLINE";
+// INTERNAL
+inline constexpr char kStoreError[] = "STORE_ERROR";
+inline constexpr char kCorruptData[] = "CORRUPT_DATA";
+
+}  // namespace bazaar::market::reason
+
+namespace bazaar::market {
+
+// absl::Status(code, reason + ": " + text).
+absl::Status MakeError(absl::StatusCode code, const char* reason, const std::string& text);
+// The reason at the front of a status message ("" for OK; the code's name when absent).
+std::string ReasonOf(const absl::Status& status);
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_ERRORS_H_

@@ -1,0 +1,45 @@
+// Key schema: the seed's keys ("Redis in Action" ch. 4) under an optional prefix.
+//
+//   <prefix>users:<id>            hash   name, funds, initial_funds, items_granted
+//   <prefix>inventory:<id>        set    item ids the user owns
+//   <prefix>market:               zset   member <item>.<seller>, score = price
+//   <prefix>listing:<item>.<seller> string price; mirrors the market: member (the per-listing key
+//                                  the fine mode watches; both modes keep it in step)
+//   <prefix>req:<request_id>      string idempotency record, expires after the TTL
+//
+// A prefix such as "{realm1}:" puts every key of one market in one Redis Cluster hash slot, so
+// multi-key transactions work on a cluster (see README.md). User ids cannot contain '.', so a
+// member splits unambiguously at its last '.'.
+#ifndef BAZAAR_MARKET_KEY_SCHEMA_H_
+#define BAZAAR_MARKET_KEY_SCHEMA_H_
+
+#include <string>
+
+namespace bazaar::market {
+
+class KeySchema {
+ public:
+  explicit KeySchema(std::string prefix = "") : prefix_(std::move(prefix)) {}
+
+  std::string User(const std::string& id) const { return prefix_ + "users:" + id; }
+  std::string Inventory(const std::string& id) const { return prefix_ + "inventory:" + id; }
+  std::string Market() const { return prefix_ + "market:"; }
+  std::string Listing(const std::string& item, const std::string& seller) const {
+    return prefix_ + "listing:" + Member(item, seller);
+  }
+  std::string Request(const std::string& request_id) const { return prefix_ + "req:" + request_id; }
+  const std::string& prefix() const { return prefix_; }
+
+  static std::string Member(const std::string& item, const std::string& seller) {
+    return item + "." + seller;
+  }
+  // Splits "<item>.<seller>" at the last '.'; false when there is none.
+  static bool ParseMember(const std::string& member, std::string* item, std::string* seller);
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_KEY_SCHEMA_H_

@@ -1,0 +1,122 @@
+// bazaar-market: the Bazaar market gRPC service over a Redis-protocol store.
+// See market/README.md for flags, errors and modes.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "market/config.h"
+#include "market/health.h"
+#include "market/log.h"
+#include "market/market_ops.h"
+#include "market/redis_store.h"
+#include "market/service.h"
+#include "market/stats.h"
+#include "resp/pool.h"
+
+namespace bazaar::market {
+namespace {
+
+std::chrono::milliseconds ToMs(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+int Run(int argc, char** argv) {
+  // SIGTERM/SIGINT are taken by sigwait() below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto config = LoadConfig(argc, argv);
+  if (!config.ok()) {
+    fprintf(stderr, "bazaar-market: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  SetLogLevel(config->log_level);
+  auto store_address = client::ParseAddress(config->store);
+  if (!store_address.ok()) {
+    fprintf(stderr, "bazaar-market: %s\n", std::string(store_address.status().message()).c_str());
+    return 2;
+  }
+  client::PoolOptions pool_options;
+  pool_options.connection = *store_address;
+  pool_options.connection.connect_timeout = ToMs(config->store_connect_timeout);
+  pool_options.connection.command_timeout = ToMs(config->store_command_timeout);
+  pool_options.connection.password = config->store_password;
+  pool_options.size = config->threads;
+  pool_options.reconnect_backoff_max = ToMs(config->reconnect_backoff_max);
+  client::ConnectionPool pool(pool_options);
+  RedisStore store(&pool);
+  RealRetryEnv env;
+  MarketOps ops(&store, &env, config->market);
+  Stats stats;
+
+  std::unique_ptr<StoreHealthMonitor> health;
+  MarketServiceImpl service(&ops, &stats, [&] {
+    return StoreStatus{health != nullptr && health->up(), pool.reconnects()};
+  });
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &bound_port);
+  grpc::ResourceQuota quota("bazaar-market");
+  quota.SetMaxThreads(config->max_rpc_threads);
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    BAZAAR_LOG(ERROR) << "cannot listen on " << config->listen;
+    return 1;
+  }
+
+  grpc::HealthCheckServiceInterface* health_service = server->GetHealthCheckService();
+  health = std::make_unique<StoreHealthMonitor>(
+      pool_options.connection, &pool, config->health_interval, [&](bool up) {
+        if (health_service == nullptr) return;
+        health_service->SetServingStatus(up);
+        health_service->SetServingStatus("bazaar.market.v1.Market", up);
+      });
+  health->Start();
+
+  BAZAAR_LOG(INFO) << "bazaar-market listening on " << config->listen << " (port " << bound_port
+                   << "), store " << config->store << ", mode "
+                   << ContentionModeName(config->market.mode) << ", pool " << config->threads
+                   << ", key prefix '" << config->market.key_prefix << "', store "
+                   << (health->up() ? "up" : "DOWN");
+
+  absl::Notification stop_logging;
+  std::thread stats_thread([&] {
+    if (config->stats_interval <= absl::ZeroDuration()) return;
+    while (!stop_logging.WaitForNotificationWithTimeout(config->stats_interval)) {
+      BAZAAR_LOG(INFO) << "stats: store " << (health->up() ? "up" : "DOWN") << ", "
+                       << stats.LogLineSinceLast();
+    }
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  BAZAAR_LOG(INFO) << "signal " << sig << ": shutting down, in-flight calls have "
+                   << absl::FormatDuration(config->shutdown_grace);
+  if (health_service != nullptr) health_service->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + ToMs(config->shutdown_grace));
+  stop_logging.Notify();
+  stats_thread.join();
+  health.reset();
+  BAZAAR_LOG(INFO) << "stopped; totals: " << stats.LogLineSinceLast();
+  return 0;
+}
+
+}  // namespace
+}  // namespace bazaar::market
+
+int main(int argc, char** argv) { return bazaar::market::Run(argc, argv); }

@@ -1,0 +1,92 @@
+// MarketOps: the market's operations over a Store, as in "Redis in Action" ch. 4 with bounded
+// retries, idempotency and the two contention modes. No gRPC here: the service wraps it, and the
+// load tool can run it straight over RESP.
+//
+// What each operation WATCHes (both modes write the same keys, see key_schema.h):
+//   CreateUser     users:<id>
+//   GrantItem      users:<id>, inventory:<id>        (touches users:<id>: items_granted += 1)
+//   ListItem       inventory:<seller>                (the book's list_item, both modes)
+//   CancelListing  fine: listing:<item>.<seller>     book: market:
+//   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>
+//                  book: market:, users:<buyer>      (the book's purchase_item)
+// plus req:<request_id> when a request id is given.
+//
+// Invariants kept by every interleaving: funds only move (sum of funds == sum of initial_funds),
+// no balance goes negative, an item id is held at most once per user across the user's inventory
+// and listings, each grant adds exactly one item (sum of inventory sizes + market size == sum of
+// items_granted), and a listing is sold at most once. Anything that adds an item to a user's
+// inventory (grant, purchase) touches users:<id>, which every purchase by that user watches, so
+// the buyer-owns-item check stays valid in both modes.
+#ifndef BAZAAR_MARKET_MARKET_OPS_H_
+#define BAZAAR_MARKET_MARKET_OPS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "market/key_schema.h"
+#include "market/retry.h"
+#include "market/store.h"
+#include "market/transaction.h"
+#include "market/types.h"
+
+namespace bazaar::market {
+
+struct MarketOptions {
+  ContentionMode mode = ContentionMode::kFine;
+  std::string key_prefix;
+  absl::Duration idempotency_ttl = absl::Hours(24);
+  RetryPolicy retry;
+};
+
+struct UserResult {
+  User user;
+  CallInfo info;
+};
+struct ListingResult {
+  Listing listing;
+  CallInfo info;
+};
+struct PurchaseResult {
+  Listing listing;
+  int64_t buyer_funds = 0;
+  CallInfo info;
+};
+
+class MarketOps {
+ public:
+  // `store` and `env` must outlive this object. Thread-safe (stateless besides them).
+  MarketOps(Store* store, RetryEnv* env, MarketOptions options);
+
+  absl::StatusOr<UserResult> CreateUser(const std::string& user_id, const std::string& name,
+                                        int64_t funds, const CallOptions& call, CallTrace* trace);
+  absl::StatusOr<User> GetUser(const std::string& user_id, const CallOptions& call,
+                               CallTrace* trace);
+  absl::StatusOr<CallInfo> GrantItem(const std::string& user_id, const std::string& item_id,
+                                     const CallOptions& call, CallTrace* trace);
+  absl::StatusOr<ListingResult> ListItem(const std::string& seller_id, const std::string& item_id,
+                                         int64_t price, const CallOptions& call,
+                                         CallTrace* trace);
+  absl::StatusOr<ListingResult> CancelListing(const std::string& seller_id,
+                                              const std::string& item_id,
+                                              const CallOptions& call, CallTrace* trace);
+  absl::StatusOr<PurchaseResult> PurchaseItem(const std::string& buyer_id,
+                                              const std::string& seller_id,
+                                              const std::string& item_id, int64_t expected_price,
+                                              const CallOptions& call, CallTrace* trace);
+  absl::StatusOr<Listing> GetListing(const std::string& seller_id, const std::string& item_id,
+                                     const CallOptions& call, CallTrace* trace);
+  absl::StatusOr<BrowsePage> BrowseMarket(const BrowseQuery& query, const CallOptions& call,
+                                          CallTrace* trace);
+
+  const MarketOptions& options() const { return options_; }
+  const KeySchema& keys() const { return keys_; }
+
+ private:
+  MarketOptions options_;
+  KeySchema keys_;
+  TxnRunner runner_;
+};
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_MARKET_OPS_H_

@@ -1,0 +1,64 @@
+#include "market/retry.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "market/errors.h"
+
+namespace bazaar::market {
+
+double RealRetryEnv::Uniform01() {
+  absl::MutexLock lock(&mu_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
+
+absl::Duration BackoffFor(const RetryPolicy& policy, int next_attempt, double u) {
+  int doublings = std::min(next_attempt - 2, 30);
+  absl::Duration cap = policy.backoff_base * std::pow(2.0, doublings);
+  cap = std::min(cap, policy.backoff_max);
+  return cap * std::clamp(u, 0.0, 1.0);
+}
+
+RetryLoop::RetryLoop(const RetryPolicy& policy, RetryEnv* env, absl::Time client_deadline)
+    : policy_(policy), env_(env), client_deadline_(client_deadline) {
+  budget_deadline_ = env_->Now() + policy_.max_time;
+  effective_deadline_ = std::min(budget_deadline_, client_deadline_);
+}
+
+absl::Status RetryLoop::CheckStart() const {
+  if (env_->Now() >= client_deadline_) {
+    return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
+                     "the client's deadline passed before the first attempt");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& last_error) {
+  auto give_up = [&](const std::string& why) {
+    if (kind == AttemptKind::kStoreError) {
+      return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                       absl::StrCat(why, "; last error: ", last_error.message()));
+    }
+    return MakeError(absl::StatusCode::kAborted, reason::kContention,
+                     absl::StrCat(why, " (watched keys kept changing)"));
+  };
+  if (attempt >= policy_.max_attempts) {
+    return give_up(absl::StrCat("gave up after ", attempt, " attempts"));
+  }
+  absl::Duration wait = BackoffFor(policy_, attempt + 1, env_->Uniform01());
+  absl::Time now = env_->Now();
+  if (now + wait >= effective_deadline_) {
+    if (client_deadline_ <= budget_deadline_) {
+      return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
+                       absl::StrCat("the client's deadline ended the retries after ", attempt,
+                                    " attempts"));
+    }
+    return give_up(absl::StrCat("gave up after ", attempt, " attempts and ",
+                                absl::FormatDuration(policy_.max_time)));
+  }
+  if (wait > absl::ZeroDuration()) env_->SleepFor(wait);
+  return absl::OkStatus();
+}
+
+}  // namespace bazaar::market

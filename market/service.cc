@@ -1,0 +1,206 @@
+#include "market/service.h"
+
+#include <chrono>
+
+#include "market/errors.h"
+#include "market/log.h"
+
+namespace bazaar::market {
+namespace {
+
+void FillListing(const Listing& l, v1::Listing* out) {
+  out->set_item_id(l.item_id);
+  out->set_seller_id(l.seller_id);
+  out->set_price(l.price);
+}
+
+void FillInfo(const CallInfo& info, v1::CallInfo* out) {
+  out->set_attempts(info.attempts);
+  out->set_replayed(info.replayed);
+}
+
+// One RPC: deadline and request id in, stats and status out.
+class Call {
+ public:
+  Call(grpc::ServerContext* ctx, market::Stats* stats, const char* method,
+       const std::string& request_id = "")
+      : ctx_(ctx), stats_(stats), method_(method), start_(absl::Now()) {
+    auto deadline = ctx->deadline();
+    if (deadline < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
+      options_.deadline = absl::FromChrono(deadline);
+    }
+    options_.request_id = request_id;
+  }
+  const CallOptions& options() const { return options_; }
+  CallTrace* trace() { return &trace_; }
+
+  grpc::Status Finish(const absl::Status& status) {
+    stats_->Record(method_, status, trace_, absl::Now() - start_);
+    if (!status.ok()) {
+      ctx_->AddTrailingMetadata("bazaar-reason", ReasonOf(status));
+      if (status.code() == absl::StatusCode::kInternal) {
+        BAZAAR_LOG(ERROR) << method_ << ": " << status.message();
+      } else {
+        BAZAAR_LOG(DEBUG) << method_ << ": " << status.message();
+      }
+    }
+    return ToGrpcStatus(status);
+  }
+
+ private:
+  grpc::ServerContext* ctx_;
+  market::Stats* stats_;
+  const char* method_;
+  absl::Time start_;
+  CallOptions options_;
+  CallTrace trace_;
+};
+
+void FillCounts(const std::map<std::string, int64_t>& counts,
+                google::protobuf::RepeatedPtrField<v1::CountByName>* out) {
+  for (const auto& [name, n] : counts) {
+    auto* c = out->Add();
+    c->set_name(name);
+    c->set_count(n);
+  }
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,
+                                     std::function<StoreStatus()> store_status)
+    : ops_(ops), stats_(stats), store_status_(std::move(store_status)) {}
+
+grpc::Status MarketServiceImpl::CreateUser(grpc::ServerContext* ctx,
+                                           const v1::CreateUserRequest* req,
+                                           v1::CreateUserResponse* resp) {
+  Call call(ctx, stats_, "CreateUser", req->request_id());
+  auto r = ops_->CreateUser(req->user_id(), req->name(), req->funds(), call.options(),
+                            call.trace());
+  if (r.ok()) {
+    resp->mutable_user()->set_user_id(r->user.id);
+    resp->mutable_user()->set_name(r->user.name);
+    resp->mutable_user()->set_funds(r->user.funds);
+    FillInfo(r->info, resp->mutable_info());
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::GetUser(grpc::ServerContext* ctx, const v1::GetUserRequest* req,
+                                        v1::GetUserResponse* resp) {
+  Call call(ctx, stats_, "GetUser");
+  auto r = ops_->GetUser(req->user_id(), call.options(), call.trace());
+  if (r.ok()) {
+    auto* u = resp->mutable_user();
+    u->set_user_id(r->id);
+    u->set_name(r->name);
+    u->set_funds(r->funds);
+    for (const auto& item : r->inventory) u->add_inventory(item);
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::GrantItem(grpc::ServerContext* ctx,
+                                          const v1::GrantItemRequest* req,
+                                          v1::GrantItemResponse* resp) {
+  Call call(ctx, stats_, "GrantItem", req->request_id());
+  auto r = ops_->GrantItem(req->user_id(), req->item_id(), call.options(), call.trace());
+  if (r.ok()) FillInfo(*r, resp->mutable_info());
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::ListItem(grpc::ServerContext* ctx, const v1::ListItemRequest* req,
+                                         v1::ListItemResponse* resp) {
+  Call call(ctx, stats_, "ListItem", req->request_id());
+  auto r = ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call.options(),
+                          call.trace());
+  if (r.ok()) {
+    FillListing(r->listing, resp->mutable_listing());
+    FillInfo(r->info, resp->mutable_info());
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::CancelListing(grpc::ServerContext* ctx,
+                                              const v1::CancelListingRequest* req,
+                                              v1::CancelListingResponse* resp) {
+  Call call(ctx, stats_, "CancelListing", req->request_id());
+  auto r = ops_->CancelListing(req->seller_id(), req->item_id(), call.options(), call.trace());
+  if (r.ok()) {
+    FillListing(r->listing, resp->mutable_listing());
+    FillInfo(r->info, resp->mutable_info());
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::PurchaseItem(grpc::ServerContext* ctx,
+                                             const v1::PurchaseItemRequest* req,
+                                             v1::PurchaseItemResponse* resp) {
+  Call call(ctx, stats_, "PurchaseItem", req->request_id());
+  auto r = ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(),
+                              req->expected_price(), call.options(), call.trace());
+  if (r.ok()) {
+    FillListing(r->listing, resp->mutable_listing());
+    resp->set_buyer_funds(r->buyer_funds);
+    FillInfo(r->info, resp->mutable_info());
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::GetListing(grpc::ServerContext* ctx,
+                                           const v1::GetListingRequest* req,
+                                           v1::GetListingResponse* resp) {
+  Call call(ctx, stats_, "GetListing");
+  auto r = ops_->GetListing(req->seller_id(), req->item_id(), call.options(), call.trace());
+  if (r.ok()) FillListing(*r, resp->mutable_listing());
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::BrowseMarket(grpc::ServerContext* ctx,
+                                             const v1::BrowseMarketRequest* req,
+                                             v1::BrowseMarketResponse* resp) {
+  Call call(ctx, stats_, "BrowseMarket");
+  BrowseQuery q;
+  q.page_size = req->page_size();
+  q.cursor = req->cursor();
+  q.seller_id = req->seller_id();
+  q.item_id = req->item_id();
+  auto r = ops_->BrowseMarket(q, call.options(), call.trace());
+  if (r.ok()) {
+    for (const auto& l : r->listings) FillListing(l, resp->add_listings());
+    resp->set_next_cursor(r->next_cursor);
+  }
+  return call.Finish(r.status());
+}
+
+grpc::Status MarketServiceImpl::Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
+                                      v1::StatsResponse* resp) {
+  resp->set_mode(ContentionModeName(ops_->options().mode));
+  resp->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
+  StoreStatus store = store_status_();
+  resp->set_store_up(store.up);
+  resp->set_store_reconnects(store.reconnects);
+  for (const MethodSnapshot& s : stats_->Snapshot()) {
+    auto* m = resp->add_methods();
+    m->set_method(s.method);
+    m->set_calls(s.calls);
+    m->set_ok(s.ok);
+    FillCounts(s.errors, m->mutable_errors());
+    m->set_attempts(s.attempts);
+    FillCounts(s.aborts, m->mutable_aborts());
+    m->set_latency_avg_ms(s.avg_ms);
+    m->set_latency_p50_ms(s.p50_ms);
+    m->set_latency_p90_ms(s.p90_ms);
+    m->set_latency_p99_ms(s.p99_ms);
+    m->set_latency_max_ms(s.max_ms);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace bazaar::market

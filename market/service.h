@@ -1,0 +1,59 @@
+// MarketServiceImpl: the gRPC face of MarketOps (sync API; handlers block on the store pool).
+// It converts messages, passes the client's deadline and request_id down, maps absl statuses to
+// gRPC statuses (same codes; the reason also goes out as trailing metadata "bazaar-reason"), and
+// records every call in Stats.
+#ifndef BAZAAR_MARKET_SERVICE_H_
+#define BAZAAR_MARKET_SERVICE_H_
+
+#include <functional>
+
+#include "market/market_ops.h"
+#include "market/stats.h"
+#include "market/v1/market.grpc.pb.h"
+
+namespace bazaar::market {
+
+// Extra figures for the Stats RPC that live outside the service.
+struct StoreStatus {
+  bool up = false;
+  int64_t reconnects = 0;
+};
+
+class MarketServiceImpl final : public bazaar::market::v1::Market::Service {
+ public:
+  // Pointers must outlive the service.
+  MarketServiceImpl(MarketOps* ops, market::Stats* stats,
+                    std::function<StoreStatus()> store_status);
+
+  grpc::Status CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
+                          v1::CreateUserResponse* resp) override;
+  grpc::Status GetUser(grpc::ServerContext* ctx, const v1::GetUserRequest* req,
+                       v1::GetUserResponse* resp) override;
+  grpc::Status GrantItem(grpc::ServerContext* ctx, const v1::GrantItemRequest* req,
+                         v1::GrantItemResponse* resp) override;
+  grpc::Status ListItem(grpc::ServerContext* ctx, const v1::ListItemRequest* req,
+                        v1::ListItemResponse* resp) override;
+  grpc::Status CancelListing(grpc::ServerContext* ctx, const v1::CancelListingRequest* req,
+                             v1::CancelListingResponse* resp) override;
+  grpc::Status PurchaseItem(grpc::ServerContext* ctx, const v1::PurchaseItemRequest* req,
+                            v1::PurchaseItemResponse* resp) override;
+  grpc::Status GetListing(grpc::ServerContext* ctx, const v1::GetListingRequest* req,
+                          v1::GetListingResponse* resp) override;
+  grpc::Status BrowseMarket(grpc::ServerContext* ctx, const v1::BrowseMarketRequest* req,
+                            v1::BrowseMarketResponse* resp) override;
+  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
+                     v1::StatsResponse* resp) override;
+
+ private:
+  MarketOps* ops_;
+  market::Stats* stats_;
+  std::function<StoreStatus()> store_status_;
+  absl::Time started_ = absl::Now();
+};
+
+// absl::Status -> grpc::Status (the codes are the same numbers).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_SERVICE_H_

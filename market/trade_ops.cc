@@ -1,0 +1,226 @@
+// MarketOps: list, cancel, purchase and single-listing lookup.
+#include "absl/strings/str_cat.h"
+#include "market/market_ops.h"
+#include "market/ops_util.h"
+#include "market/validation.h"
+
+namespace bazaar::market {
+
+using internal::FirstError;
+using internal::IsOne;
+using internal::ParseAmountReply;
+
+namespace {
+
+std::vector<std::string> ListingValues(const Listing& l) {
+  return {l.item_id, l.seller_id, std::to_string(l.price)};
+}
+
+absl::StatusOr<Listing> ListingFromValues(const std::vector<std::string>& v) {
+  Listing l;
+  if (v.size() < 3 || !ParseAmount(v[2], &l.price)) {
+    return internal::Corrupt("bad listing in request record");
+  }
+  l.item_id = v[0];
+  l.seller_id = v[1];
+  return l;
+}
+
+absl::Status NoListing(const std::string& item_id, const std::string& seller_id) {
+  return MakeError(absl::StatusCode::kNotFound, reason::kListingNotFound,
+                   absl::StrCat("no listing of item ", item_id, " by ", seller_id));
+}
+
+}  // namespace
+
+absl::StatusOr<ListingResult> MarketOps::ListItem(const std::string& seller_id,
+                                                  const std::string& item_id, int64_t price,
+                                                  const CallOptions& call, CallTrace* trace) {
+  if (absl::Status s = FirstError({ValidateUserId("seller_id", seller_id),
+                                   ValidateItemId("item_id", item_id),
+                                   ValidateAmount("price", price),
+                                   ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return s;
+  }
+  const std::string inv_key = keys_.Inventory(seller_id);
+  const std::string member = KeySchema::Member(item_id, seller_id);
+  const std::string p = std::to_string(price);
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"ListItem", seller_id, item_id, p});
+  // The book's list_item: WATCH the seller's inventory, check the item is there.
+  spec.watch = {inv_key};
+  spec.reads = {{"EXISTS", keys_.User(seller_id)}, {"SISMEMBER", inv_key, item_id}};
+  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    if (!IsOne(r[0])) {
+      plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
+                               "no user " + seller_id);
+    } else if (!IsOne(r[1])) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition,
+                               reason::kItemNotInInventory,
+                               absl::StrCat("item ", item_id, " is not in ", seller_id,
+                                            "'s inventory"));
+    } else {
+      plan.writes = {{"ZADD", keys_.Market(), p, member},
+                     {"SET", keys_.Listing(item_id, seller_id), p},
+                     {"SREM", inv_key, item_id}};
+      plan.values = ListingValues({item_id, seller_id, price});
+    }
+    return plan;
+  };
+  auto out = runner_.Run(spec, call, trace);
+  if (!out.ok()) return out.status();
+  auto listing = ListingFromValues(out->values);
+  if (!listing.ok()) return listing.status();
+  return ListingResult{*listing, out->info};
+}
+
+absl::StatusOr<ListingResult> MarketOps::CancelListing(const std::string& seller_id,
+                                                       const std::string& item_id,
+                                                       const CallOptions& call,
+                                                       CallTrace* trace) {
+  if (absl::Status s = FirstError({ValidateUserId("seller_id", seller_id),
+                                   ValidateItemId("item_id", item_id),
+                                   ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return s;
+  }
+  const std::string member = KeySchema::Member(item_id, seller_id);
+  const std::string listing_key = keys_.Listing(item_id, seller_id);
+  const bool book = options_.mode == ContentionMode::kBook;
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"CancelListing", seller_id, item_id});
+  spec.watch = {book ? keys_.Market() : listing_key};
+  spec.reads = {book ? Argv{"ZSCORE", keys_.Market(), member} : Argv{"GET", listing_key}};
+  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    if (r[0].is_nil()) {
+      plan.failure = NoListing(item_id, seller_id);
+      return plan;
+    }
+    int64_t price;
+    if (absl::Status s = ParseAmountReply(r[0], "listing price", &price); !s.ok()) return s;
+    plan.writes = {{"ZREM", keys_.Market(), member},
+                   {"DEL", listing_key},
+                   {"SADD", keys_.Inventory(seller_id), item_id}};
+    plan.values = ListingValues({item_id, seller_id, price});
+    return plan;
+  };
+  auto out = runner_.Run(spec, call, trace);
+  if (!out.ok()) return out.status();
+  auto listing = ListingFromValues(out->values);
+  if (!listing.ok()) return listing.status();
+  return ListingResult{*listing, out->info};
+}
+
+absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_id,
+                                                       const std::string& seller_id,
+                                                       const std::string& item_id,
+                                                       int64_t expected_price,
+                                                       const CallOptions& call,
+                                                       CallTrace* trace) {
+  if (absl::Status s = FirstError({ValidateUserId("buyer_id", buyer_id),
+                                   ValidateUserId("seller_id", seller_id),
+                                   ValidateItemId("item_id", item_id),
+                                   ValidateAmount("expected_price", expected_price),
+                                   ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return s;
+  }
+  if (buyer_id == seller_id) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
+                     "a user cannot buy their own listing");
+  }
+  const std::string member = KeySchema::Member(item_id, seller_id);
+  const std::string listing_key = keys_.Listing(item_id, seller_id);
+  const std::string buyer_key = keys_.User(buyer_id);
+  const std::string buyer_inv = keys_.Inventory(buyer_id);
+  const bool book = options_.mode == ContentionMode::kBook;
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields(
+      {"PurchaseItem", buyer_id, seller_id, item_id, std::to_string(expected_price)});
+  if (book) {
+    // The book's purchase_item: WATCH market: and the buyer.
+    spec.watch = {keys_.Market(), buyer_key};
+    spec.reads = {{"ZSCORE", keys_.Market(), member},
+                  {"HGET", buyer_key, "funds"},
+                  {"SISMEMBER", buyer_inv, item_id},
+                  {"ZSCORE", keys_.Market(), KeySchema::Member(item_id, buyer_id)}};
+  } else {
+    // Fine: WATCH only this listing and the buyer; other listings never abort this purchase.
+    spec.watch = {listing_key, buyer_key};
+    spec.reads = {{"GET", listing_key},
+                  {"HGET", buyer_key, "funds"},
+                  {"SISMEMBER", buyer_inv, item_id},
+                  {"EXISTS", keys_.Listing(item_id, buyer_id)}};
+  }
+  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    if (r[1].is_nil()) {
+      plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
+                               "no user " + buyer_id);
+      return plan;
+    }
+    if (r[0].is_nil()) {
+      plan.failure = NoListing(item_id, seller_id);
+      return plan;
+    }
+    int64_t price, funds;
+    if (absl::Status s = ParseAmountReply(r[0], "listing price", &price); !s.ok()) return s;
+    if (absl::Status s = ParseAmountReply(r[1], "funds", &funds); !s.ok()) return s;
+    bool buyer_listed = book ? !r[3].is_nil() : IsOne(r[3]);
+    if (price != expected_price) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kPriceChanged,
+                               absl::StrCat("price is ", price, ", expected ", expected_price));
+    } else if (IsOne(r[2]) || buyer_listed) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kBuyerOwnsItem,
+                               absl::StrCat("buyer ", buyer_id, " already holds an item ",
+                                            item_id));
+    } else if (funds < price) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
+                               absl::StrCat("buyer ", buyer_id, " has ", funds, ", price is ",
+                                            price));
+    } else {
+      const std::string p = std::to_string(price);
+      plan.writes = {{"HINCRBY", keys_.User(seller_id), "funds", p},
+                     {"HINCRBY", buyer_key, "funds", std::to_string(-price)},
+                     {"SADD", buyer_inv, item_id},
+                     {"ZREM", keys_.Market(), member},
+                     {"DEL", listing_key}};
+      plan.values = ListingValues({item_id, seller_id, price});
+      plan.values.push_back(std::to_string(funds - price));
+    }
+    return plan;
+  };
+  auto out = runner_.Run(spec, call, trace);
+  if (!out.ok()) return out.status();
+  auto listing = ListingFromValues(out->values);
+  if (!listing.ok()) return listing.status();
+  PurchaseResult result;
+  result.listing = *listing;
+  if (out->values.size() < 4 || !ParseAmount(out->values[3], &result.buyer_funds)) {
+    return internal::Corrupt("bad purchase in request record");
+  }
+  result.info = out->info;
+  return result;
+}
+
+absl::StatusOr<Listing> MarketOps::GetListing(const std::string& seller_id,
+                                              const std::string& item_id,
+                                              const CallOptions& call, CallTrace* trace) {
+  if (absl::Status s = FirstError(
+          {ValidateUserId("seller_id", seller_id), ValidateItemId("item_id", item_id)});
+      !s.ok()) {
+    return s;
+  }
+  auto r = runner_.Read({{"ZSCORE", keys_.Market(), KeySchema::Member(item_id, seller_id)}}, call,
+                        trace);
+  if (!r.ok()) return r.status();
+  if ((*r)[0].is_nil()) return NoListing(item_id, seller_id);
+  Listing l{item_id, seller_id, 0};
+  if (absl::Status s = ParseAmountReply((*r)[0], "listing price", &l.price); !s.ok()) return s;
+  return l;
+}
+
+}  // namespace bazaar::market

@@ -1,0 +1,143 @@
+#include "market/transaction.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "market/errors.h"
+#include "market/record.h"
+
+namespace bazaar::market {
+namespace {
+
+absl::Status Unexpected(const std::string& what, const RespReply& r) {
+  return MakeError(absl::StatusCode::kInternal, reason::kStoreError,
+                   absl::StrCat(what, ": ", r.DebugString()));
+}
+
+}  // namespace
+
+absl::StatusOr<TxnOutcome> TxnRunner::Run(const TxnSpec& spec, const CallOptions& options,
+                                          CallTrace* trace) {
+  std::function<AttemptResult<TxnOutcome>(int, absl::Time)> fn =
+      [&](int attempt, absl::Time deadline) { return Attempt(spec, options, attempt, deadline); };
+  return RunWithRetries<TxnOutcome>(*policy_, env_, options.deadline, trace, fn);
+}
+
+AttemptResult<TxnOutcome> TxnRunner::Attempt(const TxnSpec& spec, const CallOptions& options,
+                                             int attempt, absl::Time deadline) {
+  using R = AttemptResult<TxnOutcome>;
+  auto session = store_->Open(deadline);
+  if (!session.ok()) return R::Done(session.status());
+
+  const bool idempotent = !options.request_id.empty();
+  const std::string req_key = idempotent ? keys_->Request(options.request_id) : "";
+  std::vector<Argv> round1;
+  Argv watch = {"WATCH"};
+  watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
+  if (idempotent) watch.push_back(req_key);
+  round1.push_back(std::move(watch));
+  if (idempotent) round1.push_back({"GET", req_key});
+  round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
+
+  auto replies = (*session)->Pipeline(round1);
+  if (!replies.ok()) return R::StoreError(replies.status());
+  if ((*replies)[0].is_error()) return R::Done(Unexpected("WATCH failed", (*replies)[0]));
+  size_t first_read = 1;
+  if (idempotent) {
+    const RespReply& rec = (*replies)[1];
+    first_read = 2;
+    if (rec.is_string()) {
+      auto record = DecodeRecord(rec.str);
+      if (!record) {
+        return R::Done(MakeError(absl::StatusCode::kInternal, reason::kCorruptData,
+                                 "unreadable record for request id " + options.request_id));
+      }
+      if (record->fingerprint != spec.fingerprint) {
+        return R::Done(MakeError(
+            absl::StatusCode::kInvalidArgument, reason::kRequestIdReused,
+            "request_id " + options.request_id + " was used with different parameters"));
+      }
+      if (!record->status.ok()) return R::Done(record->status);
+      TxnOutcome out;
+      out.values = std::move(record->values);
+      out.info.attempts = record->attempts;
+      out.info.replayed = true;
+      return R::Done(std::move(out));
+    } else if (!rec.is_nil()) {
+      return R::Done(Unexpected("GET request record", rec));
+    }
+  }
+  std::vector<RespReply> reads(std::make_move_iterator(replies->begin() + first_read),
+                               std::make_move_iterator(replies->end()));
+  for (const auto& r : reads) {
+    if (r.is_error()) return R::Done(Unexpected("read failed", r));
+  }
+  auto plan = spec.decide(reads);
+  if (!plan.ok()) return R::Done(plan.status());
+
+  std::vector<Argv> writes = plan->failure.ok() ? plan->writes : std::vector<Argv>{};
+  const bool has_changes = !writes.empty();
+  if (idempotent) {
+    IdempotencyRecord record;
+    record.fingerprint = spec.fingerprint;
+    record.status = plan->failure;
+    record.values = plan->values;
+    record.attempts = attempt;
+    writes.push_back({"SET", req_key, EncodeRecord(record), "PX",
+                      std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))});
+  }
+  auto exec = (*session)->Exec(writes);
+  if (!exec.ok()) {
+    if (exec.status().code() != absl::StatusCode::kUnavailable) return R::Done(exec.status());
+    if (!has_changes) return R::StoreError(exec.status());
+    return R::Done(MakeError(
+        absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
+        absl::StrCat("the store connection failed during EXEC; the change may or may not have "
+                     "been applied",
+                     idempotent ? " (retry with the same request_id to learn the outcome)" : "",
+                     ": ", exec.status().message())));
+  }
+  if (!exec->has_value()) return R::Conflict();
+  if (!plan->failure.ok()) return R::Done(plan->failure);
+  TxnOutcome out;
+  out.values = std::move(plan->values);
+  out.info.attempts = attempt;
+  return R::Done(std::move(out));
+}
+
+absl::StatusOr<std::vector<RespReply>> TxnRunner::Snapshot(const std::vector<Argv>& reads,
+                                                           const CallOptions& options,
+                                                           CallTrace* trace) {
+  using R = AttemptResult<std::vector<RespReply>>;
+  std::function<R(int, absl::Time)> fn = [&](int, absl::Time deadline) {
+    auto session = store_->Open(deadline);
+    if (!session.ok()) return R::Done(session.status());
+    auto exec = (*session)->Exec(reads);
+    if (!exec.ok()) {
+      if (exec.status().code() == absl::StatusCode::kUnavailable) return R::StoreError(exec.status());
+      return R::Done(exec.status());
+    }
+    if (!exec->has_value()) return R::Conflict();
+    return R::Done(std::move(**exec));
+  };
+  return RunWithRetries<std::vector<RespReply>>(*policy_, env_, options.deadline, trace, fn);
+}
+
+absl::StatusOr<std::vector<RespReply>> TxnRunner::Read(const std::vector<Argv>& reads,
+                                                       const CallOptions& options,
+                                                       CallTrace* trace) {
+  using R = AttemptResult<std::vector<RespReply>>;
+  std::function<R(int, absl::Time)> fn = [&](int, absl::Time deadline) {
+    auto session = store_->Open(deadline);
+    if (!session.ok()) return R::Done(session.status());
+    auto replies = (*session)->Pipeline(reads);
+    if (!replies.ok()) return R::StoreError(replies.status());
+    for (const auto& r : *replies) {
+      if (r.is_error()) return R::Done(Unexpected("read failed", r));
+    }
+    return R::Done(std::move(*replies));
+  };
+  return RunWithRetries<std::vector<RespReply>>(*policy_, env_, options.deadline, trace, fn);
+}
+
+}  // namespace bazaar::market

@@ -1,0 +1,78 @@
+// TxnRunner: one optimistic transaction, retried under the RetryPolicy, with request_id
+// idempotency. Every mutating market operation is a TxnSpec run here.
+//
+// An attempt is two round trips:
+//   1. WATCH <keys> [+ req:<id>], GET req:<id> (when a request_id is given), then the reads;
+//   2. MULTI, the writes decided from the reads [+ SET req:<id> <record> PX <ttl>], EXEC.
+// A record found in step 1 ends the call: the same fingerprint replays the first outcome, another
+// one is INVALID_ARGUMENT/REQUEST_ID_REUSED. A definite failure (e.g. INSUFFICIENT_FUNDS) is
+// confirmed by an EXEC too (empty, or holding just the record), so it is never based on reads
+// that were torn by a concurrent change, and a retried request gets the same failure back.
+// Because req:<id> is watched, two concurrent calls with one id cannot both apply.
+#ifndef BAZAAR_MARKET_TRANSACTION_H_
+#define BAZAAR_MARKET_TRANSACTION_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "market/key_schema.h"
+#include "market/retry.h"
+#include "market/store.h"
+#include "market/types.h"
+
+namespace bazaar::market {
+
+// What the reads decided.
+struct TxnPlan {
+  absl::Status failure;              // not OK: a definite failure, nothing is written
+  std::vector<Argv> writes;          // queued between MULTI and EXEC
+  std::vector<std::string> values;   // the result, as fields (stored for replays)
+};
+
+struct TxnSpec {
+  std::string fingerprint;             // method and parameters
+  std::vector<std::string> watch;      // keys to WATCH
+  std::vector<Argv> reads;             // run right after WATCH, in the same round trip
+  // Decides from the reads' replies. A non-OK status is an internal error (not recorded).
+  std::function<absl::StatusOr<TxnPlan>(const std::vector<RespReply>&)> decide;
+};
+
+struct TxnOutcome {
+  std::vector<std::string> values;
+  CallInfo info;
+};
+
+class TxnRunner {
+ public:
+  // Pointers must outlive the runner.
+  TxnRunner(Store* store, const KeySchema* keys, const RetryPolicy* policy, RetryEnv* env,
+            absl::Duration idempotency_ttl)
+      : store_(store), keys_(keys), policy_(policy), env_(env), ttl_(idempotency_ttl) {}
+
+  absl::StatusOr<TxnOutcome> Run(const TxnSpec& spec, const CallOptions& options,
+                                 CallTrace* trace);
+
+  // Runs read-only commands in one MULTI/EXEC (a consistent snapshot, never aborted), retrying
+  // only store errors.
+  absl::StatusOr<std::vector<RespReply>> Snapshot(const std::vector<Argv>& reads,
+                                                  const CallOptions& options, CallTrace* trace);
+  // Runs plain commands in one pipeline (no transaction), retrying only store errors.
+  absl::StatusOr<std::vector<RespReply>> Read(const std::vector<Argv>& reads,
+                                              const CallOptions& options, CallTrace* trace);
+
+ private:
+  AttemptResult<TxnOutcome> Attempt(const TxnSpec& spec, const CallOptions& options, int attempt,
+                                    absl::Time deadline);
+
+  Store* store_;
+  const KeySchema* keys_;
+  const RetryPolicy* policy_;
+  RetryEnv* env_;
+  absl::Duration ttl_;
+};
+
+}  // namespace bazaar::market
+
+#endif  // BAZAAR_MARKET_TRANSACTION_H_
