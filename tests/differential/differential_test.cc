@@ -236,8 +236,15 @@ TEST_P(DifferentialTest, RepliesMatchRedis) {
             ra = a->ScanAll(step.conn, step.argv);
             rb = b->ScanAll(step.conn, step.argv);
           } else {
-            ra = a->Command(step.conn, step.argv);
-            rb = b->Command(step.conn, step.argv);
+            // Send to both before reading either, so both servers see the command at nearly
+            // the same moment (a slow command on one side does not age the other's keys).
+            RespClient* ca = a->Conn(step.conn);
+            RespClient* cb = b->Conn(step.conn);
+            std::string request = EncodeCommand(step.argv);
+            ca->SendRaw(request);
+            cb->SendRaw(request);
+            ra = a->Read(ca);
+            rb = b->Read(cb);
           }
           compare(step, "", ra, rb);
           break;
