@@ -55,7 +55,7 @@ bool SplitArgs(std::string_view line, std::vector<Token>* out, std::string* erro
         bool closed = false;
         while (i < line.size()) {
           char d = line[i];
-          if (d == '\\' && i + 3 < line.size() + 0 && line[i + 1] == 'x' &&
+          if (d == '\\' && i + 3 < line.size() && line[i + 1] == 'x' &&
               HexValue(line[i + 2]) >= 0 && HexValue(line[i + 3]) >= 0) {
             tok.text.push_back(static_cast<char>(HexValue(line[i + 2]) * 16 + HexValue(line[i + 3])));
             i += 4;

@@ -32,6 +32,7 @@ namespace {
 constexpr auto kReplyTimeout = std::chrono::milliseconds(5000);
 constexpr auto kCloseTimeout = std::chrono::milliseconds(3000);
 constexpr int kMaxReportedFailures = 60;
+constexpr const char* kNoReply = "<no reply within 5 s>";
 
 bool EnvFlag(const char* name) {
   const char* v = std::getenv(name);
@@ -86,7 +87,7 @@ class Side {
   std::string Read(RespClient* c) {
     auto r = c->ReadReply(kReplyTimeout);
     if (r) return *r;
-    return c->closed() ? "<connection closed>" : "<no reply within 5 s>";
+    return c->closed() ? "<connection closed>" : kNoReply;
   }
 
   std::string Command(const std::string& conn, const std::vector<std::string>& argv) {
@@ -205,9 +206,13 @@ TEST_P(DifferentialTest, RepliesMatchRedis) {
         << (what.empty() ? "" : "  (" + what + ")\n") << "  " << a->label() << ": "
         << Escape(ra) << "\n  " << b->label() << ": " << Escape(rb);
   };
+  int last_failures = 0;
+  int consecutive_timeouts = 0;
+  bool last_reply_b_timed_out = false;
   auto compare = [&](const Step& step, const std::string& what, const std::string& ra,
                      const std::string& rb) {
     ++compared;
+    if (rb == kNoReply && ra != kNoReply) last_reply_b_timed_out = true;
     std::string na = Normalise(step, ra), nb = Normalise(step, rb);
     bool same = na == nb || (step.near && Near(ra, rb, *step.near));
     if (verbose) {
@@ -287,6 +292,19 @@ TEST_P(DifferentialTest, RepliesMatchRedis) {
     } catch (const std::exception& e) {
       report(step, std::string("exception: ") + e.what(), "", "");
     }
+    // A server that stopped answering would make every later step wait for its timeout.
+    if (failures > last_failures && last_reply_b_timed_out) {
+      if (++consecutive_timeouts >= 3) {
+        ADD_FAILURE_AT(path.c_str(), step.line)
+            << file << ":" << step.line << ": " << b->label()
+            << " timed out three steps in a row; stopping this script";
+        return;
+      }
+    } else {
+      consecutive_timeouts = 0;
+    }
+    last_failures = failures;
+    last_reply_b_timed_out = false;
     if (!b->alive()) {
       ADD_FAILURE_AT(path.c_str(), step.line)
           << file << ":" << step.line << ": " << b->label() << " exited after: " << step.source
