@@ -1,0 +1,78 @@
+// FakeStore: an in-memory Store for unit tests of the market logic. It implements the commands the
+// market sends, WATCH/MULTI/EXEC with per-key versions, and fault injection: forced EXEC aborts,
+// I/O failures before or during EXEC, an unreachable store, and a hook that runs "another
+// client's" commands right before an EXEC.
+#ifndef BAZAAR_TESTS_UNIT_MARKET_FAKE_STORE_H_
+#define BAZAAR_TESTS_UNIT_MARKET_FAKE_STORE_H_
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "market/retry.h"
+#include "market/store.h"
+
+namespace bazaar::market::testing {
+
+class FakeStore : public Store {
+ public:
+  absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) override;
+
+  // Runs one command outside any transaction (test setup and checks, and the hook's writes).
+  RespReply Run(const Argv& argv);
+
+  // Fault injection (each counts down as it fires).
+  int force_conflicts = 0;        // EXECs that return nil although nothing changed
+  int fail_pipelines = 0;         // pipelines that fail with UNAVAILABLE (nothing applied)
+  int fail_execs_after_apply = 0; // EXECs that apply, then fail with UNAVAILABLE
+  bool unreachable = false;       // Open fails with UNAVAILABLE
+  // Called right before each EXEC (outside the store lock) with the EXEC's ordinal (1-based).
+  std::function<void(int)> before_exec;
+
+  int execs() const { return execs_; }
+  int exec_aborts() const { return exec_aborts_; }
+
+ private:
+  friend class FakeSession;
+  struct Value {
+    std::string str;
+    std::map<std::string, std::string> hash;
+    std::set<std::string> set;
+    std::map<std::string, double> zset;
+    char type = 0;  // 's', 'h', 'S', 'z'
+  };
+  RespReply RunLocked(const Argv& argv);
+  uint64_t Version(const std::string& key) const;
+  void Touch(const std::string& key) { ++versions_[key]; }
+
+  std::recursive_mutex mu_;
+  std::map<std::string, Value> data_;
+  std::map<std::string, uint64_t> versions_;
+  int execs_ = 0;
+  int exec_aborts_ = 0;
+};
+
+// Manual time for the retry loop: SleepFor advances Now.
+class FakeRetryEnv : public RetryEnv {
+ public:
+  absl::Time Now() override { return now_; }
+  void SleepFor(absl::Duration d) override {
+    now_ += d;
+    sleeps.push_back(d);
+  }
+  double Uniform01() override { return uniform; }
+  void Advance(absl::Duration d) { now_ += d; }
+
+  double uniform = 0.5;
+  std::vector<absl::Duration> sleeps;
+
+ private:
+  absl::Time now_ = absl::FromUnixSeconds(1'000'000);
+};
+
+}  // namespace bazaar::market::testing
+
+#endif  // BAZAAR_TESTS_UNIT_MARKET_FAKE_STORE_H_

@@ -1,0 +1,79 @@
+#include "market/record.h"
+
+#include <gtest/gtest.h>
+
+#include "market/errors.h"
+#include "market/key_schema.h"
+#include "market/stats.h"
+
+namespace bazaar::market {
+namespace {
+
+TEST(RecordTest, FieldsRoundTripIncludingSeparators) {
+  std::vector<std::string> f = {"", "a:b", "12:x", std::string("\0z", 2)};
+  auto back = DecodeFields(EncodeFields(f));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, f);
+  EXPECT_FALSE(DecodeFields("5:abc").has_value());
+}
+
+TEST(RecordTest, IdempotencyRecordKeepsStatusAndValues) {
+  IdempotencyRecord r;
+  r.fingerprint = "fp";
+  r.status = absl::FailedPreconditionError("PRICE_CHANGED: x");
+  r.values = {"1", "2"};
+  r.attempts = 3;
+  auto back = DecodeRecord(EncodeRecord(r));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->status, r.status);
+  EXPECT_EQ(back->values, r.values);
+  EXPECT_EQ(back->attempts, 3);
+}
+
+TEST(RecordTest, CursorRoundTripsAndRejectsGarbage) {
+  BrowseCursor c{42, "item.seller", "seller", ""};
+  auto back = DecodeCursor(EncodeCursor(c));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->price, 42);
+  EXPECT_EQ(back->member, "item.seller");
+  EXPECT_EQ(back->seller_filter, "seller");
+  EXPECT_FALSE(DecodeCursor("not a cursor!").has_value());
+}
+
+TEST(RecordTest, AmountsMustBeIntegral) {
+  int64_t v;
+  EXPECT_TRUE(ParseAmount("100", &v));
+  EXPECT_EQ(v, 100);
+  EXPECT_TRUE(ParseAmount("1e+15", &v));
+  EXPECT_FALSE(ParseAmount("1.5", &v));
+  EXPECT_FALSE(ParseAmount("inf", &v));
+}
+
+TEST(KeySchemaTest, PrefixAndMembers) {
+  KeySchema k("{realm1}:");
+  EXPECT_EQ(k.User("u1"), "{realm1}:users:u1");
+  EXPECT_EQ(k.Market(), "{realm1}:market:");
+  EXPECT_EQ(k.Listing("a.b", "s"), "{realm1}:listing:a.b.s");
+  std::string item, seller;
+  ASSERT_TRUE(KeySchema::ParseMember("a.b.s", &item, &seller));
+  EXPECT_EQ(item, "a.b");
+  EXPECT_EQ(seller, "s");
+}
+
+TEST(ErrorsTest, ReasonIsTheMessagePrefix) {
+  EXPECT_EQ(ReasonOf(MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "x")),
+            "USER_NOT_FOUND");
+  EXPECT_EQ(ReasonOf(absl::InternalError("boom: lower")), "INTERNAL");
+}
+
+TEST(LatencyHistogramTest, PercentilesAreWithinABucket) {
+  LatencyHistogram h;
+  for (int i = 1; i <= 1000; ++i) h.Record(absl::Microseconds(i * 10));
+  EXPECT_NEAR(h.PercentileMs(0.5), 5.0, 0.5);
+  EXPECT_NEAR(h.PercentileMs(0.99), 9.9, 0.9);
+  EXPECT_DOUBLE_EQ(h.MaxMs(), 10.0);
+  EXPECT_NEAR(h.MeanMs(), 5.005, 0.001);
+}
+
+}  // namespace
+}  // namespace bazaar::market

@@ -1,0 +1,109 @@
+#include "market/retry.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_store.h"
+#include "market/errors.h"
+
+namespace bazaar::market {
+namespace {
+
+using testing::FakeRetryEnv;
+
+RetryPolicy Policy() {
+  RetryPolicy p;
+  p.max_attempts = 10;
+  p.max_time = absl::Seconds(1);
+  p.backoff_base = absl::Milliseconds(1);
+  p.backoff_max = absl::Milliseconds(16);
+  return p;
+}
+
+absl::StatusOr<int> RunAlways(const RetryPolicy& p, FakeRetryEnv* env, absl::Time deadline,
+                              AttemptKind kind, CallTrace* trace, int succeed_at = 0) {
+  std::function<AttemptResult<int>(int, absl::Time)> fn = [&](int n, absl::Time) {
+    if (n == succeed_at) return AttemptResult<int>::Done(n);
+    if (kind == AttemptKind::kConflict) return AttemptResult<int>::Conflict();
+    return AttemptResult<int>::StoreError(absl::UnavailableError("reset"));
+  };
+  return RunWithRetries<int>(p, env, deadline, trace, fn);
+}
+
+TEST(RetryPolicyTest, BackoffGrowsExponentiallyUpToTheCap) {
+  RetryPolicy p = Policy();
+  EXPECT_EQ(BackoffFor(p, 2, 0.999999), absl::Milliseconds(1) * 0.999999);
+  EXPECT_EQ(BackoffFor(p, 3, 0.5), absl::Milliseconds(1));
+  EXPECT_EQ(BackoffFor(p, 4, 0.5), absl::Milliseconds(2));
+  EXPECT_EQ(BackoffFor(p, 6, 0.5), absl::Milliseconds(8));
+  EXPECT_EQ(BackoffFor(p, 7, 0.5), absl::Milliseconds(8));   // capped at 16ms * 0.5
+  EXPECT_EQ(BackoffFor(p, 60, 0.5), absl::Milliseconds(8));  // no overflow
+}
+
+TEST(RetryPolicyTest, BackoffIsFullJitter) {
+  RetryPolicy p = Policy();
+  EXPECT_EQ(BackoffFor(p, 5, 0.0), absl::ZeroDuration());
+  EXPECT_EQ(BackoffFor(p, 5, 0.25), absl::Milliseconds(2));
+}
+
+TEST(RetryPolicyTest, SucceedsAfterConflictsAndCountsThem) {
+  FakeRetryEnv env;
+  CallTrace trace;
+  auto r = RunAlways(Policy(), &env, absl::InfiniteFuture(), AttemptKind::kConflict, &trace, 4);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, 4);
+  EXPECT_EQ(trace.attempts, 4);
+  EXPECT_EQ(trace.watch_conflicts, 3);
+  EXPECT_EQ(env.sleeps.size(), 3u);
+}
+
+TEST(RetryPolicyTest, ExhaustedAttemptsAreAbortedWithContention) {
+  FakeRetryEnv env;
+  CallTrace trace;
+  auto r = RunAlways(Policy(), &env, absl::InfiniteFuture(), AttemptKind::kConflict, &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(r.status()), "CONTENTION");
+  EXPECT_EQ(trace.attempts, 10);
+}
+
+TEST(RetryPolicyTest, ClientDeadlineEndsRetriesWithDeadlineExceeded) {
+  FakeRetryEnv env;
+  env.uniform = 1.0;
+  CallTrace trace;
+  absl::Time deadline = env.Now() + absl::Milliseconds(5);
+  auto r = RunAlways(Policy(), &env, deadline, AttemptKind::kConflict, &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(trace.attempts, 10);
+  EXPECT_LE(env.Now(), deadline);  // never slept past the client's deadline
+}
+
+TEST(RetryPolicyTest, TimeBudgetEndsRetriesWithAbortedWhenClientWaitsLonger) {
+  FakeRetryEnv env;
+  env.uniform = 1.0;
+  RetryPolicy p = Policy();
+  p.max_attempts = 1000;
+  p.max_time = absl::Milliseconds(50);
+  CallTrace trace;
+  auto r = RunAlways(p, &env, env.Now() + absl::Seconds(30), AttemptKind::kConflict, &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_LT(trace.attempts, 1000);
+}
+
+TEST(RetryPolicyTest, PassedDeadlineFailsBeforeTheFirstAttempt) {
+  FakeRetryEnv env;
+  CallTrace trace;
+  auto r = RunAlways(Policy(), &env, env.Now() - absl::Seconds(1), AttemptKind::kConflict, &trace,
+                     1);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(trace.attempts, 0);
+}
+
+TEST(RetryPolicyTest, StoreErrorsThatPersistGiveUnavailable) {
+  FakeRetryEnv env;
+  CallTrace trace;
+  auto r = RunAlways(Policy(), &env, absl::InfiniteFuture(), AttemptKind::kStoreError, &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(trace.store_errors, 10);
+}
+
+}  // namespace
+}  // namespace bazaar::market
