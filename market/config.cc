@@ -33,6 +33,8 @@ ABSL_FLAG(absl::Duration, max_retry_time, absl::Seconds(5),
           "Time budget of one call's retries (the client's deadline wins when sooner)");
 ABSL_FLAG(absl::Duration, backoff_base, absl::Microseconds(500), "First retry backoff cap");
 ABSL_FLAG(absl::Duration, backoff_max, absl::Milliseconds(50), "Largest retry backoff cap");
+ABSL_FLAG(double, chaos_conflict_rate, 0.0,
+          "Fault injection: fraction of EXECs turned into watch conflicts (0 = off; drills/tests)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
@@ -134,6 +136,10 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.market.retry.backoff_max = absl::GetFlag(FLAGS_backoff_max);
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
     return Invalid("--log_level must be debug, info, warning or error");
+  }
+  c.chaos_conflict_rate = absl::GetFlag(FLAGS_chaos_conflict_rate);
+  if (c.chaos_conflict_rate < 0 || c.chaos_conflict_rate > 1) {
+    return Invalid("--chaos_conflict_rate must be in [0, 1]");
   }
   c.stats_interval = absl::GetFlag(FLAGS_stats_interval);
   c.health_interval = absl::GetFlag(FLAGS_health_interval);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include "market/chaos_store.h"
 #include "market/config.h"
 #include "market/health.h"
 #include "market/log.h"
@@ -56,7 +57,8 @@ int Run(int argc, char** argv) {
   client::ConnectionPool pool(pool_options);
   RedisStore store(&pool);
   RealRetryEnv env;
-  MarketOps ops(&store, &env, config->market);
+  ChaosStore chaos(&store, &env, config->chaos_conflict_rate);
+  MarketOps ops(&chaos, &env, config->market);
   Stats stats;
 
   std::unique_ptr<StoreHealthMonitor> health;
@@ -93,6 +95,10 @@ int Run(int argc, char** argv) {
                    << ContentionModeName(config->market.mode) << ", pool " << config->threads
                    << ", key prefix '" << config->market.key_prefix << "', store "
                    << (health->up() ? "up" : "DOWN");
+  if (config->chaos_conflict_rate > 0) {
+    BAZAAR_LOG(WARNING) << "fault injection: " << config->chaos_conflict_rate
+                        << " of EXECs become watch conflicts";
+  }
 
   absl::Notification stop_logging;
   std::thread stats_thread([&] {

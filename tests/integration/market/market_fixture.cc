@@ -1,0 +1,165 @@
+#include "market_fixture.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "resp/connection.h"
+
+namespace bazaar::market::testing {
+
+using bazaar::testing::ChildProcess;
+using bazaar::testing::FreeLoopbackPort;
+using bazaar::testing::WaitForPort;
+
+std::vector<StoreKind> StoreKinds() {
+#ifdef BAZAAR_MARKET_TESTS_AGAINST_ENGINE
+  return {StoreKind::kRealRedis, StoreKind::kBazaarEngine};
+#else
+  return {StoreKind::kRealRedis};
+#endif
+}
+
+std::string StoreKindName(StoreKind kind) {
+  return kind == StoreKind::kRealRedis ? "redis" : "engine";
+}
+
+StoreProcess::StoreProcess(StoreKind kind, bool persistent)
+    : kind_(kind), persistent_(persistent), port_(FreeLoopbackPort()) {
+  Start();
+}
+
+void StoreProcess::Start() {
+  std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                   "--dir", dir_.path()};
+  std::string exe;
+  if (kind_ == StoreKind::kRealRedis) {
+    exe = bazaar::testing::RedisServerBinary();
+    for (const char* a : {"--save", "", "--daemonize", "no"}) args.push_back(a);
+  } else {
+    exe = bazaar::testing::EngineBinary();
+  }
+  for (const char* a : {"--appendonly", persistent_ ? "yes" : "no"}) args.push_back(a);
+  if (persistent_) {
+    for (const char* a : {"--appendfsync", "always"}) args.push_back(a);
+  }
+  process_ = ChildProcess(exe, args, dir_.path() + "/store.log", dir_.path());
+  if (!WaitForPort(port_)) {
+    throw std::runtime_error("store did not start: " + process_.ReadLog());
+  }
+}
+
+void StoreProcess::Stop() { process_.Stop(SIGTERM, std::chrono::seconds(10)); }
+
+MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra)
+    : port_(FreeLoopbackPort()) {
+  std::vector<std::string> args = {"--listen=127.0.0.1:" + std::to_string(port_),
+                                   "--store=127.0.0.1:" + std::to_string(store_port),
+                                   "--health_interval=100ms", "--reconnect_backoff_max=200ms",
+                                   "--stats_interval=1s"};
+  for (auto& a : extra) args.push_back(std::move(a));
+  process_ = ChildProcess(bazaar::testing::BinaryDir() + "/bazaar-market", args,
+                          dir_.path() + "/market.log", dir_.path());
+  if (!WaitForPort(port_)) {
+    throw std::runtime_error("bazaar-market did not start: " + process_.ReadLog());
+  }
+}
+
+MarketProcess::~MarketProcess() { process_.Stop(SIGTERM, std::chrono::seconds(10)); }
+
+std::shared_ptr<grpc::Channel> MarketProcess::NewChannel() const {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a channel of its own
+  return grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<bazaar::market::v1::Market::Stub> MarketProcess::NewStub() const {
+  return bazaar::market::v1::Market::NewStub(NewChannel());
+}
+
+std::string Reason(const grpc::ClientContext& ctx) {
+  const auto& md = ctx.GetServerTrailingMetadata();
+  auto it = md.find("bazaar-reason");
+  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(double seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+  return ctx;
+}
+
+namespace {
+
+std::vector<std::string> Strings(const client::RespReply& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+int64_t Int(const client::RespReply& r) {
+  int64_t v = 0;
+  if (r.type == client::RespReply::Type::kInteger) return r.integer;
+  absl::SimpleAtoi(r.str, &v);
+  return v;
+}
+
+}  // namespace
+
+std::string CheckInvariants(int store_port, const std::string& prefix, StoreTotals* totals) {
+  client::ConnectionOptions o;
+  o.port = store_port;
+  auto conn = client::RespConnection::Connect(o);
+  if (!conn.ok()) return std::string(conn.status().message());
+  auto cmd = [&](std::vector<std::string> argv) {
+    auto r = (*conn)->Command(argv);
+    return r.ok() ? *r : client::RespReply::Error("io");
+  };
+  std::string problems;
+  int64_t funds = 0, initial = 0, granted = 0, items = 0;
+  std::map<std::string, std::set<std::string>> held;  // user -> items in inventory
+  for (const auto& key : Strings(cmd({"KEYS", prefix + "users:*"}))) {
+    std::string user = key.substr(prefix.size() + 6);
+    auto f = cmd({"HMGET", key, "funds", "initial_funds", "items_granted"});
+    int64_t fu = Int(f.elements[0]);
+    if (fu < 0) absl::StrAppend(&problems, "negative funds for ", user, "; ");
+    funds += fu;
+    initial += Int(f.elements[1]);
+    granted += Int(f.elements[2]);
+    auto inv = Strings(cmd({"SMEMBERS", prefix + "inventory:" + user}));
+    items += static_cast<int64_t>(inv.size());
+    held[user].insert(inv.begin(), inv.end());
+  }
+  auto market = cmd({"ZRANGE", prefix + "market:", "0", "-1", "WITHSCORES"});
+  int64_t listings = static_cast<int64_t>(market.elements.size() / 2);
+  for (size_t i = 0; i + 1 < market.elements.size(); i += 2) {
+    const std::string& member = market.elements[i].str;
+    auto listing = cmd({"GET", prefix + "listing:" + member});
+    if (listing.str != market.elements[i + 1].str) {
+      absl::StrAppend(&problems, "listing key of ", member, " is '", listing.str, "'; ");
+    }
+    size_t dot = member.rfind('.');
+    std::string item = member.substr(0, dot), seller = member.substr(dot + 1);
+    if (held[seller].count(item)) absl::StrAppend(&problems, seller, " holds ", item, " twice; ");
+  }
+  int64_t listing_keys =
+      static_cast<int64_t>(cmd({"KEYS", prefix + "listing:*"}).elements.size());
+  if (listing_keys != listings) {
+    absl::StrAppend(&problems, listing_keys, " listing keys for ", listings, " listings; ");
+  }
+  if (funds != initial) absl::StrAppend(&problems, "funds ", funds, " != initial ", initial, "; ");
+  if (items + listings != granted) {
+    absl::StrAppend(&problems, "items ", items, " + listings ", listings, " != granted ",
+                    granted, "; ");
+  }
+  if (totals != nullptr) *totals = StoreTotals{funds, items, listings};
+  return problems;
+}
+
+}  // namespace bazaar::market::testing

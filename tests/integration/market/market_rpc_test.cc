@@ -1,0 +1,424 @@
+// Every RPC and every error code of bazaar-market, against a real store process.
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "market_fixture.h"
+#include "harness/resp_client.h"
+#include "resp/connection.h"
+
+namespace bazaar::market::testing {
+namespace {
+
+namespace v1 = bazaar::market::v1;
+
+class MarketRpcTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override { Start({}); }
+  void Start(std::vector<std::string> flags) {
+    market_.reset();
+    if (!store_) store_ = std::make_unique<StoreProcess>(GetParam(), /*persistent=*/false);
+    market_ = std::make_unique<MarketProcess>(store_->port(), std::move(flags));
+    stub_ = market_->NewStub();
+  }
+
+  grpc::Status CreateUser(const std::string& id, int64_t funds, std::string* reason = nullptr) {
+    v1::CreateUserRequest req;
+    req.set_user_id(id);
+    req.set_name("name of " + id);
+    req.set_funds(funds);
+    v1::CreateUserResponse resp;
+    auto ctx = Ctx();
+    grpc::Status s = stub_->CreateUser(ctx.get(), req, &resp);
+    if (reason) *reason = Reason(*ctx);
+    return s;
+  }
+  grpc::Status Grant(const std::string& user, const std::string& item,
+                     std::string* reason = nullptr) {
+    v1::GrantItemRequest req;
+    req.set_user_id(user);
+    req.set_item_id(item);
+    v1::GrantItemResponse resp;
+    auto ctx = Ctx();
+    grpc::Status s = stub_->GrantItem(ctx.get(), req, &resp);
+    if (reason) *reason = Reason(*ctx);
+    return s;
+  }
+  grpc::Status List(const std::string& seller, const std::string& item, int64_t price,
+                    std::string* reason = nullptr, const std::string& request_id = "",
+                    v1::ListItemResponse* out = nullptr) {
+    v1::ListItemRequest req;
+    req.set_seller_id(seller);
+    req.set_item_id(item);
+    req.set_price(price);
+    req.set_request_id(request_id);
+    v1::ListItemResponse resp;
+    auto ctx = Ctx();
+    grpc::Status s = stub_->ListItem(ctx.get(), req, out ? out : &resp);
+    if (reason) *reason = Reason(*ctx);
+    return s;
+  }
+  grpc::Status Buy(const std::string& buyer, const std::string& seller, const std::string& item,
+                   int64_t price, std::string* reason = nullptr,
+                   const std::string& request_id = "", v1::PurchaseItemResponse* out = nullptr,
+                   double deadline_s = 10) {
+    v1::PurchaseItemRequest req;
+    req.set_buyer_id(buyer);
+    req.set_seller_id(seller);
+    req.set_item_id(item);
+    req.set_expected_price(price);
+    req.set_request_id(request_id);
+    v1::PurchaseItemResponse resp;
+    auto ctx = Ctx(deadline_s);
+    grpc::Status s = stub_->PurchaseItem(ctx.get(), req, out ? out : &resp);
+    if (reason) *reason = Reason(*ctx);
+    return s;
+  }
+  v1::User GetUser(const std::string& id) {
+    v1::GetUserRequest req;
+    req.set_user_id(id);
+    v1::GetUserResponse resp;
+    auto ctx = Ctx();
+    EXPECT_TRUE(stub_->GetUser(ctx.get(), req, &resp).ok());
+    return resp.user();
+  }
+  // Seller "s" with items, buyer "b" with 100.
+  void Seed() {
+    ASSERT_TRUE(CreateUser("s", 0).ok());
+    ASSERT_TRUE(CreateUser("b", 100).ok());
+    ASSERT_TRUE(Grant("s", "sword").ok());
+    ASSERT_TRUE(List("s", "sword", 30).ok());
+  }
+  client::RespReply StoreCommand(const std::vector<std::string>& argv) {
+    client::ConnectionOptions o;
+    o.port = store_->port();
+    auto conn = client::RespConnection::Connect(o);
+    EXPECT_TRUE(conn.ok());
+    return *(*conn)->Command(argv);
+  }
+
+  std::unique_ptr<StoreProcess> store_;
+  std::unique_ptr<MarketProcess> market_;
+  std::unique_ptr<v1::Market::Stub> stub_;
+};
+
+TEST_P(MarketRpcTest, CreateUserThenGetUser) {
+  ASSERT_TRUE(CreateUser("u1", 500).ok());
+  v1::User u = GetUser("u1");
+  EXPECT_EQ(u.name(), "name of u1");
+  EXPECT_EQ(u.funds(), 500);
+  EXPECT_EQ(u.inventory_size(), 0);
+  std::string reason;
+  EXPECT_EQ(CreateUser("u1", 1, &reason).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(reason, "USER_EXISTS");
+  v1::GetUserRequest req;
+  req.set_user_id("ghost");
+  v1::GetUserResponse resp;
+  auto ctx = Ctx();
+  EXPECT_EQ(stub_->GetUser(ctx.get(), req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(*ctx), "USER_NOT_FOUND");
+}
+
+TEST_P(MarketRpcTest, GrantListGetListingPurchase) {
+  Seed();
+  v1::GetListingRequest greq;
+  greq.set_seller_id("s");
+  greq.set_item_id("sword");
+  v1::GetListingResponse gresp;
+  auto gctx = Ctx();
+  ASSERT_TRUE(stub_->GetListing(gctx.get(), greq, &gresp).ok());
+  EXPECT_EQ(gresp.listing().price(), 30);
+
+  v1::PurchaseItemResponse bought;
+  ASSERT_TRUE(Buy("b", "s", "sword", 30, nullptr, "", &bought).ok());
+  EXPECT_EQ(bought.buyer_funds(), 70);
+  EXPECT_EQ(bought.listing().item_id(), "sword");
+  EXPECT_GE(bought.info().attempts(), 1);
+  EXPECT_EQ(GetUser("s").funds(), 30);
+  EXPECT_EQ(GetUser("b").inventory(0), "sword");
+
+  auto ctx = Ctx();
+  EXPECT_EQ(stub_->GetListing(ctx.get(), greq, &gresp).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(*ctx), "LISTING_NOT_FOUND");
+  EXPECT_EQ(CheckInvariants(store_->port()), "");
+}
+
+TEST_P(MarketRpcTest, CancelListingReturnsTheItem) {
+  Seed();
+  v1::CancelListingRequest req;
+  req.set_seller_id("s");
+  req.set_item_id("sword");
+  v1::CancelListingResponse resp;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->CancelListing(ctx.get(), req, &resp).ok());
+  EXPECT_EQ(resp.listing().price(), 30);
+  EXPECT_EQ(GetUser("s").inventory(0), "sword");
+  auto ctx2 = Ctx();
+  EXPECT_EQ(stub_->CancelListing(ctx2.get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Reason(*ctx2), "LISTING_NOT_FOUND");
+}
+
+TEST_P(MarketRpcTest, FailedPreconditionsCarryTheirReasons) {
+  Seed();
+  std::string r;
+  EXPECT_EQ(Buy("b", "s", "sword", 31, &r).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r, "PRICE_CHANGED");
+  EXPECT_EQ(Buy("s", "s", "sword", 30, &r).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r, "OWN_LISTING");
+  ASSERT_TRUE(Grant("s", "crown").ok());
+  ASSERT_TRUE(List("s", "crown", 1000).ok());
+  EXPECT_EQ(Buy("b", "s", "crown", 1000, &r).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r, "INSUFFICIENT_FUNDS");
+  EXPECT_EQ(List("b", "crown", 5, &r).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r, "ITEM_NOT_IN_INVENTORY");
+  ASSERT_TRUE(Grant("b", "sword").ok());
+  EXPECT_EQ(Buy("b", "s", "sword", 30, &r).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(r, "BUYER_OWNS_ITEM");
+  EXPECT_EQ(Grant("b", "sword", &r).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(r, "ITEM_ALREADY_OWNED");
+  EXPECT_EQ(Grant("nobody", "x", &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(r, "USER_NOT_FOUND");
+  EXPECT_EQ(Buy("b", "s", "nothing", 1, &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(r, "LISTING_NOT_FOUND");
+  EXPECT_EQ(CheckInvariants(store_->port()), "");
+}
+
+TEST_P(MarketRpcTest, InvalidArgumentsAreRejected) {
+  std::string r;
+  EXPECT_EQ(CreateUser("", 1, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(r, "INVALID_ARGUMENT");
+  EXPECT_EQ(CreateUser("a.b", 1).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(CreateUser(std::string(200, 'x'), 1).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(CreateUser("neg", -5).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(CreateUser("s", 0).ok());
+  ASSERT_TRUE(Grant("s", "x").ok());
+  EXPECT_EQ(List("s", "x", -1, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(List("s", "x", int64_t{1} << 60).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(List("s", "", 1).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(List("s", "x", 1, nullptr, "bad id").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::BrowseMarketRequest breq;
+  breq.set_page_size(5000);
+  v1::BrowseMarketResponse bresp;
+  auto ctx = Ctx();
+  EXPECT_EQ(stub_->BrowseMarket(ctx.get(), breq, &bresp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_P(MarketRpcTest, IdempotentRetryReturnsTheFirstOutcome) {
+  Seed();
+  ASSERT_TRUE(Grant("s", "bow").ok());
+  v1::ListItemResponse l1, l2;
+  ASSERT_TRUE(List("s", "bow", 10, nullptr, "list-1", &l1).ok());
+  ASSERT_TRUE(List("s", "bow", 10, nullptr, "list-1", &l2).ok());
+  EXPECT_FALSE(l1.info().replayed());
+  EXPECT_TRUE(l2.info().replayed());
+  v1::PurchaseItemResponse p1, p2;
+  ASSERT_TRUE(Buy("b", "s", "bow", 10, nullptr, "buy-1", &p1).ok());
+  ASSERT_TRUE(Buy("b", "s", "bow", 10, nullptr, "buy-1", &p2).ok());
+  EXPECT_TRUE(p2.info().replayed());
+  EXPECT_EQ(p2.buyer_funds(), 90);
+  EXPECT_EQ(GetUser("b").funds(), 90);
+  EXPECT_EQ(GetUser("s").funds(), 10);
+  std::string r;
+  EXPECT_EQ(Buy("b", "s", "sword", 30, &r, "buy-1").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(r, "REQUEST_ID_REUSED");
+  // The record expires (24 h by default).
+  int64_t pttl = StoreCommand({"PTTL", "req:buy-1"}).integer;
+  EXPECT_GT(pttl, 23 * 3600 * 1000LL);
+  EXPECT_EQ(CheckInvariants(store_->port()), "");
+}
+
+TEST_P(MarketRpcTest, ContentionExhaustsAttemptsWithAborted) {
+  // Every EXEC conflicts (fault injection), as under a writer that never lets go.
+  Seed();
+  Start({"--max_attempts=3", "--chaos_conflict_rate=1"});
+  std::string r;
+  grpc::Status s = Buy("b", "s", "sword", 30, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
+  EXPECT_EQ(r, "CONTENTION");
+}
+
+TEST_P(MarketRpcTest, ClientDeadlineIsHonouredUnderContention) {
+  Seed();
+  Start({"--max_attempts=1000000", "--max_retry_time=60s", "--chaos_conflict_rate=1"});
+  auto start = std::chrono::steady_clock::now();
+  grpc::Status s = Buy("b", "s", "sword", 30, nullptr, "", nullptr, 0.3);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
+
+TEST_P(MarketRpcTest, BrowsePagesInPriceOrderWhileTheMarketChanges) {
+  ASSERT_TRUE(CreateUser("s1", 0).ok());
+  ASSERT_TRUE(CreateUser("s2", 0).ok());
+  std::set<std::string> all;
+  for (int i = 0; i < 24; ++i) {
+    std::string seller = i % 2 ? "s1" : "s2";
+    std::string item = "it" + std::to_string(i);
+    ASSERT_TRUE(Grant(seller, item).ok());
+    ASSERT_TRUE(List(seller, item, 10 + (i % 5)).ok());  // many equal prices
+    all.insert(item + "." + seller);
+  }
+  auto page = [&](const std::string& cursor, int size, const std::string& seller,
+                  v1::BrowseMarketResponse* out) {
+    v1::BrowseMarketRequest req;
+    req.set_page_size(size);
+    req.set_cursor(cursor);
+    req.set_seller_id(seller);
+    auto ctx = Ctx();
+    return stub_->BrowseMarket(ctx.get(), req, out);
+  };
+  // First page, then change the market both before and after the cursor.
+  v1::BrowseMarketResponse p;
+  ASSERT_TRUE(page("", 7, "", &p).ok());
+  ASSERT_EQ(p.listings_size(), 7);
+  std::vector<std::string> seen;
+  for (const auto& l : p.listings()) seen.push_back(l.item_id() + "." + l.seller_id());
+  ASSERT_TRUE(Grant("s1", "cheap").ok());
+  ASSERT_TRUE(List("s1", "cheap", 1).ok());  // before the cursor: not shown
+  std::string cursor = p.next_cursor();
+  while (!cursor.empty()) {
+    v1::BrowseMarketResponse next;
+    ASSERT_TRUE(page(cursor, 7, "", &next).ok());
+    for (const auto& l : next.listings()) seen.push_back(l.item_id() + "." + l.seller_id());
+    cursor = next.next_cursor();
+  }
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), seen.size()) << "a listing was shown twice";
+  EXPECT_EQ(unique, all);
+  // Filter by seller, two at a time.
+  cursor = "";
+  int s1_count = 0;
+  do {
+    v1::BrowseMarketResponse next;
+    ASSERT_TRUE(page(cursor, 2, "s1", &next).ok());
+    for (const auto& l : next.listings()) {
+      EXPECT_EQ(l.seller_id(), "s1");
+      ++s1_count;
+    }
+    cursor = next.next_cursor();
+  } while (!cursor.empty());
+  EXPECT_EQ(s1_count, 13);
+  // Filter by item.
+  v1::BrowseMarketRequest req;
+  req.set_item_id("it3");
+  v1::BrowseMarketResponse one;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->BrowseMarket(ctx.get(), req, &one).ok());
+  ASSERT_EQ(one.listings_size(), 1);
+  EXPECT_EQ(one.listings(0).price(), 13);
+  // Cursors are checked.
+  v1::BrowseMarketResponse bad;
+  EXPECT_EQ(page("garbage!", 5, "", &bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(page(p.next_cursor(), 5, "s2", &bad).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_P(MarketRpcTest, StatsReportCallsAttemptsAndLatency) {
+  Seed();
+  ASSERT_TRUE(Buy("b", "s", "sword", 30).ok());
+  v1::StatsRequest req;
+  v1::StatsResponse resp;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->Stats(ctx.get(), req, &resp).ok());
+  EXPECT_EQ(resp.mode(), "fine");
+  EXPECT_TRUE(resp.store_up());
+  bool found = false;
+  for (const auto& m : resp.methods()) {
+    if (m.method() != "PurchaseItem") continue;
+    found = true;
+    EXPECT_EQ(m.calls(), 1);
+    EXPECT_EQ(m.ok(), 1);
+    EXPECT_GE(m.attempts(), 1);
+    EXPECT_GT(m.latency_p50_ms(), 0);
+    EXPECT_GE(m.latency_max_ms(), m.latency_p50_ms());
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_P(MarketRpcTest, HealthAndReflectionAreServed) {
+  auto channel = market_->NewChannel();
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  for (const char* service : {"", "bazaar.market.v1.Market"}) {
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    auto ctx = Ctx();
+    ASSERT_TRUE(health->Check(ctx.get(), req, &resp).ok());
+    EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+  // Reflection: a raw list_services request (field 7, empty string) over a generic stream.
+  grpc::GenericStub generic(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  std::string request("\x3a\x00", 2);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer in;
+  call->Read(&in, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(in.Dump(&slices).ok());
+  std::string reply;
+  for (const auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_NE(reply.find("bazaar.market.v1.Market"), std::string::npos);
+  EXPECT_NE(reply.find("grpc.health.v1.Health"), std::string::npos);
+  call->WritesDone(reinterpret_cast<void*>(4));
+  cq.Next(&tag, &ok);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+TEST_P(MarketRpcTest, KeyPrefixPutsEveryKeyUnderIt) {
+  Start({"--key_prefix={realm1}:"});
+  Seed();
+  EXPECT_EQ(StoreCommand({"EXISTS", "{realm1}:users:s"}).integer, 1);
+  EXPECT_EQ(StoreCommand({"ZCARD", "{realm1}:market:"}).integer, 1);
+  EXPECT_EQ(StoreCommand({"EXISTS", "users:s"}).integer, 0);
+  EXPECT_EQ(CheckInvariants(store_->port(), "{realm1}:"), "");
+}
+
+TEST_P(MarketRpcTest, SigtermLetsInFlightCallsFinish) {
+  Seed();
+  Start({"--max_attempts=1000000", "--max_retry_time=800ms", "--chaos_conflict_rate=1"});
+  grpc::Status in_flight;
+  {
+    std::thread call([&] { in_flight = Buy("b", "s", "sword", 30, nullptr, "", nullptr, 5); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    int status = market_->process().Stop(SIGTERM, std::chrono::seconds(10));
+    call.join();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  // The call ran to its own end (retry budget) instead of being cut off.
+  EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::ABORTED) << in_flight.error_message();
+  EXPECT_NE(market_->Log().find("shutting down"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, MarketRpcTest, ::testing::ValuesIn(StoreKinds()),
+                         [](const auto& info) { return StoreKindName(info.param); });
+
+}  // namespace
+}  // namespace bazaar::market::testing
