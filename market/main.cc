@@ -118,7 +118,12 @@ int Run(int argc, char** argv) {
   stop_logging.Notify();
   stats_thread.join();
   health.reset();
-  BAZAAR_LOG(INFO) << "stopped; totals: " << stats.LogLineSinceLast();
+  int64_t calls = 0, ok = 0;
+  for (const MethodSnapshot& m : stats.Snapshot()) {
+    calls += m.calls;
+    ok += m.ok;
+  }
+  BAZAAR_LOG(INFO) << "stopped after " << calls << " calls (" << ok << " ok)";
   return 0;
 }
 
