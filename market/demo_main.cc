@@ -2,7 +2,7 @@
 // load tool (bazaar-load) takes over. Sellers grant themselves fresh items and list them at random
 // prices; buyers browse the cheapest page and buy from it. Prints a report and, with --store,
 // checks the invariants straight from the store. Exits 1 if an invariant fails.
-//   bazaar-market-demo --market=127.0.0.1:50051 --store=127.0.0.1:6379 --sellers=5 --buyers=5 \
+//   bazaar-market-demo --market=127.0.0.1:50051 --store=127.0.0.1:6379 --sellers=5 --buyers=5
 //       --duration=10s
 #include <grpcpp/grpcpp.h>
 
