@@ -1,0 +1,156 @@
+// CLIENT ID / SETNAME / GETNAME / LIST / KILL / INFO.
+#include "absl/strings/str_format.h"
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/errors.h"
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+std::string ClientFlags(const ClientState& c) {
+  std::string flags;
+  if (c.tx.in_multi) flags.push_back('x');
+  if (c.tx.dirty_cas) flags.push_back('d');
+  if (c.close_after_reply) flags.push_back('c');
+  return flags.empty() ? "N" : flags;
+}
+
+// One CLIENT LIST line in Redis 7.0's field order (without the trailing newline).
+std::string ClientLine(const ClientState& c, int64_t now_ms) {
+  return absl::StrFormat(
+      "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 "
+      "multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=0 "
+      "tot-mem=%d events=r cmd=%s user=default redir=-1 resp=%d",
+      c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
+      (now_ms - c.last_interaction_ms) / 1000, ClientFlags(c), c.db,
+      c.tx.in_multi ? static_cast<int64_t>(c.tx.queued.size()) : -1, c.query_buffer_bytes,
+      c.query_buffer_free, c.query_buffer_bytes + c.query_buffer_free, c.output_buffer_bytes,
+      c.query_buffer_bytes + c.query_buffer_free + c.output_buffer_bytes,
+      c.last_command ? c.last_command->name : "NULL", c.resp);
+}
+
+void ClientIdCommand(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+}
+
+void ClientSetNameCommand(CommandContext& ctx, Args args) {
+  for (char c : args[2]) {
+    if (c < '!' || c > '~') {
+      return ctx.reply.Error(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+  }
+  ctx.client.name = std::string(args[2]);
+  ctx.reply.Ok();
+}
+
+void ClientGetNameCommand(CommandContext& ctx, Args) {
+  ctx.client.name.empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk(ctx.client.name);
+}
+
+void ClientInfoCommand(CommandContext& ctx, Args) {
+  ctx.client.last_command = &ctx.spec;
+  std::string line;
+  ctx.server.ForEachClient([&](const ClientState& c) {
+    if (c.id == ctx.client.id) line = ClientLine(c, ctx.keyspace.now_ms()) + "\n";
+  });
+  ctx.reply.Bulk(line);
+}
+
+bool KnownClientType(std::string_view type) {
+  return IsOption(type, "normal") || IsOption(type, "master") || IsOption(type, "replica") ||
+         IsOption(type, "slave") || IsOption(type, "pubsub");
+}
+
+void ClientListCommand(CommandContext& ctx, Args args) {
+  std::vector<uint64_t> ids;
+  bool only_normal = true;
+  if (args.size() == 4 && IsOption(args[2], "type")) {
+    if (!KnownClientType(args[3])) {
+      return ctx.reply.Error("ERR Unknown client type '" + std::string(args[3]) + "'");
+    }
+    only_normal = IsOption(args[3], "normal");
+  } else if (args.size() > 3 && IsOption(args[2], "id")) {
+    for (size_t i = 3; i < args.size(); ++i) {
+      int64_t id;
+      if (!protocol::ParseInt64(args[i], &id) || id <= 0) {
+        return ctx.reply.Error("ERR Invalid client ID");
+      }
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (args.size() != 2) {
+    return ctx.reply.Error(kSyntaxError);
+  }
+  ctx.client.last_command = &ctx.spec;
+  std::string out;
+  ctx.server.ForEachClient([&](const ClientState& c) {
+    if (!only_normal) return;
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
+    out += ClientLine(c, ctx.keyspace.now_ms());
+    out.push_back('\n');
+  });
+  ctx.reply.Bulk(out);
+}
+
+void ClientKillCommand(CommandContext& ctx, Args args) {
+  if (args.size() == 3) {  // old form: CLIENT KILL ip:port
+    std::string addr(args[2]);
+    int killed = ctx.server.KillClients([&](const ClientState& c) { return c.addr == addr; });
+    return killed ? ctx.reply.Ok() : ctx.reply.Error("ERR No such client");
+  }
+  if (args.size() % 2 != 0) return ctx.reply.Error(kSyntaxError);
+  int64_t id = 0;
+  std::string addr, laddr, type;
+  bool skipme = true;
+  for (size_t i = 2; i < args.size(); i += 2) {
+    std::string_view opt = args[i], val = args[i + 1];
+    if (IsOption(opt, "id")) {
+      if (!protocol::ParseInt64(val, &id) || id <= 0) {
+        return ctx.reply.Error("ERR client-id should be greater than 0");
+      }
+    } else if (IsOption(opt, "addr")) {
+      addr = std::string(val);
+    } else if (IsOption(opt, "laddr")) {
+      laddr = std::string(val);
+    } else if (IsOption(opt, "type")) {
+      if (!KnownClientType(val)) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
+      }
+      type = std::string(val);
+    } else if (IsOption(opt, "skipme")) {
+      if (IsOption(val, "yes")) skipme = true;
+      else if (IsOption(val, "no")) skipme = false;
+      else return ctx.reply.Error(kSyntaxError);
+    } else if (IsOption(opt, "user")) {
+      if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
+    } else {
+      return ctx.reply.Error(kSyntaxError);
+    }
+  }
+  const uint64_t self = ctx.client.id;
+  int killed = ctx.server.KillClients([&](const ClientState& c) {
+    if (id && c.id != static_cast<uint64_t>(id)) return false;
+    if (!addr.empty() && c.addr != addr) return false;
+    if (!laddr.empty() && c.laddr != laddr) return false;
+    if (!type.empty() && !IsOption(type, "normal")) return false;
+    if (skipme && c.id == self) return false;
+    return true;
+  });
+  ctx.reply.Integer(killed);
+}
+
+}  // namespace
+
+void RegisterClientFamily(CommandTable& table) {
+  const uint32_t kConn = kNoScript | kLoading | kStale;
+  CommandSpec* client = table.Add({"client", -2, kConn, 0, 0, 0, nullptr});
+  table.AddSubcommand(client, {"id", 2, kConn, 0, 0, 0, ClientIdCommand});
+  table.AddSubcommand(client, {"setname", 3, kConn, 0, 0, 0, ClientSetNameCommand});
+  table.AddSubcommand(client, {"getname", 2, kConn, 0, 0, 0, ClientGetNameCommand});
+  table.AddSubcommand(client, {"info", 2, kConn, 0, 0, 0, ClientInfoCommand});
+  table.AddSubcommand(client, {"list", -2, kConn | kAdmin, 0, 0, 0, ClientListCommand});
+  table.AddSubcommand(client, {"kill", -3, kConn | kAdmin, 0, 0, 0, ClientKillCommand});
+}
+
+}  // namespace bazaar::engine::commands

@@ -1,0 +1,38 @@
+// What the command layer knows about one connected client. The server's Connection owns it.
+#ifndef BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_
+#define BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "engine/txn/transaction_state.h"
+
+namespace bazaar::engine::commands {
+
+struct CommandSpec;
+
+struct ClientState {
+  uint64_t id = 0;
+  int fd = -1;
+  std::string addr;   // "ip:port" of the peer
+  std::string laddr;  // "ip:port" of our side
+  bool is_local = true;  // connected over loopback
+  std::string name;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  const CommandSpec* last_command = nullptr;
+  txn::TransactionState tx;
+  // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
+  bool close_after_reply = false;
+  // Connection-level figures for CLIENT LIST, filled in by the server before it asks.
+  size_t query_buffer_bytes = 0;
+  size_t query_buffer_free = 0;
+  size_t output_buffer_bytes = 0;
+};
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_

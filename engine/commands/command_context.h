@@ -1,0 +1,31 @@
+// Everything a command handler works with. Handlers parse `args`, call Op functions on the
+// keyspace, and write exactly one reply through `reply`.
+#ifndef BAZAAR_ENGINE_COMMANDS_COMMAND_CONTEXT_H_
+#define BAZAAR_ENGINE_COMMANDS_COMMAND_CONTEXT_H_
+
+#include "engine/commands/client_state.h"
+#include "engine/commands/command_table.h"
+#include "engine/commands/server_context.h"
+#include "engine/core/keyspace.h"
+#include "engine/protocol/reply_builder.h"
+#include "engine/txn/watch_table.h"
+
+namespace bazaar::engine::commands {
+
+class Dispatcher;
+
+struct CommandContext {
+  ClientState& client;
+  protocol::ReplyBuilder& reply;
+  core::Keyspace& keyspace;
+  txn::WatchTable& watches;
+  ServerContext& server;
+  Dispatcher& dispatcher;
+  const CommandSpec& spec;
+
+  int db() const { return client.db; }
+};
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_COMMAND_CONTEXT_H_

@@ -1,0 +1,106 @@
+// COMMAND, COMMAND COUNT / INFO / LIST / DOCS: what clients and tools learn about our table.
+// DOCS is minimal (names with empty documentation), enough for redis-cli to start.
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/dispatcher.h"
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  std::vector<std::string_view> names;
+  if (flags & kWrite) names.push_back("write");
+  if (flags & kReadOnly) names.push_back("readonly");
+  if (flags & kDenyOom) names.push_back("denyoom");
+  if (flags & kAdmin) names.push_back("admin");
+  if (flags & kNoScript) names.push_back("noscript");
+  if (flags & kLoading) names.push_back("loading");
+  if (flags & kStale) names.push_back("stale");
+  if (flags & kSkipSlowlog) names.push_back("skip_slowlog");
+  if (flags & kFast) names.push_back("fast");
+  if (flags & kNoAuth) names.push_back("no_auth");
+  if (flags & kNoMulti) names.push_back("no_multi");
+  if (flags & kAllowBusy) names.push_back("allow_busy");
+  return names;
+}
+
+void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
+  ctx.reply.ArrayHeader(10);
+  ctx.reply.Bulk(spec.name);
+  ctx.reply.Integer(spec.arity);
+  auto flags = FlagNames(spec.flags);
+  ctx.reply.SetHeader(flags.size());
+  for (auto f : flags) ctx.reply.SimpleString(f);
+  ctx.reply.Integer(spec.first_key);
+  ctx.reply.Integer(spec.last_key);
+  ctx.reply.Integer(spec.key_step);
+  std::vector<std::string_view> categories;
+  if (spec.flags & kWrite) categories.push_back("@write");
+  if (spec.flags & kReadOnly) categories.push_back("@read");
+  categories.push_back((spec.flags & kFast) ? "@fast" : "@slow");
+  if (spec.flags & kAdmin) categories.push_back("@admin");
+  ctx.reply.SetHeader(categories.size());
+  for (auto c : categories) ctx.reply.SimpleString(c);
+  ctx.reply.ArrayHeader(0);  // tips
+  ctx.reply.ArrayHeader(0);  // key specifications
+  ctx.reply.ArrayHeader(spec.subcommands.size());
+  for (const auto& sub : spec.subcommands) ReplyCommandInfo(ctx, *sub);
+}
+
+void CommandCommand(CommandContext& ctx, Args) {
+  CommandTable& table = ctx.dispatcher.table();
+  ctx.reply.ArrayHeader(table.size());
+  table.ForEach([&](const CommandSpec& spec) { ReplyCommandInfo(ctx, spec); });
+}
+
+void CommandCountCommand(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.dispatcher.table().size()));
+}
+
+void CommandListCommand(CommandContext& ctx, Args args) {
+  if (args.size() != 2) return ctx.reply.Error(kSyntaxError);
+  CommandTable& table = ctx.dispatcher.table();
+  ctx.reply.ArrayHeader(table.size());
+  table.ForEach([&](const CommandSpec& spec) { ctx.reply.Bulk(spec.name); });
+}
+
+void CommandInfoCommand(CommandContext& ctx, Args args) {
+  CommandTable& table = ctx.dispatcher.table();
+  if (args.size() == 2) return CommandCommand(ctx, args);
+  ctx.reply.ArrayHeader(args.size() - 2);
+  for (size_t i = 2; i < args.size(); ++i) {
+    const CommandSpec* spec = table.Find(args[i]);
+    spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullArray();
+  }
+}
+
+void CommandDocsCommand(CommandContext& ctx, Args args) {
+  CommandTable& table = ctx.dispatcher.table();
+  std::vector<const CommandSpec*> specs;
+  if (args.size() == 2) {
+    table.ForEach([&](const CommandSpec& spec) { specs.push_back(&spec); });
+  } else {
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (const CommandSpec* spec = table.Find(args[i])) specs.push_back(spec);
+    }
+  }
+  ctx.reply.MapHeader(specs.size());
+  for (const CommandSpec* spec : specs) {
+    ctx.reply.Bulk(spec->name);
+    ctx.reply.MapHeader(0);
+  }
+}
+
+}  // namespace
+
+void RegisterCommandFamily(CommandTable& table) {
+  const uint32_t kFlags = kLoading | kStale;
+  CommandSpec* command = table.Add({"command", -1, kFlags, 0, 0, 0, CommandCommand});
+  table.AddSubcommand(command, {"count", 2, kFlags, 0, 0, 0, CommandCountCommand});
+  table.AddSubcommand(command, {"info", -2, kFlags, 0, 0, 0, CommandInfoCommand});
+  table.AddSubcommand(command, {"list", -2, kFlags, 0, 0, 0, CommandListCommand});
+  table.AddSubcommand(command, {"docs", -2, kFlags, 0, 0, 0, CommandDocsCommand});
+}
+
+}  // namespace bazaar::engine::commands

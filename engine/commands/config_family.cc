@@ -1,0 +1,122 @@
+// CONFIG GET / SET / RESETSTAT / HELP over the option table in engine/config.
+#include "absl/container/flat_hash_set.h"
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/dispatcher.h"
+#include "engine/commands/errors.h"
+#include "engine/commands/families.h"
+#include "engine/core/glob.h"
+#include "engine/core/log.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+void ConfigGetCommand(CommandContext& ctx, Args args) {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const auto& spec : config::OptionTable()) {
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (core::GlobMatch(args[i], spec.name, true)) {
+        found.emplace_back(spec.name, spec.get(ctx.server.options()));
+        break;
+      }
+    }
+  }
+  ctx.reply.MapHeader(found.size());
+  for (const auto& [name, value] : found) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(value);
+  }
+}
+
+void ConfigSetCommand(CommandContext& ctx, Args args) {
+  if (args.size() % 2 != 0) {
+    return ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+  }
+  config::Options updated = ctx.server.options();
+  absl::flat_hash_set<std::string> seen;
+  std::vector<std::pair<const config::OptionSpec*, std::string>> changes;
+  for (size_t i = 2; i < args.size(); i += 2) {
+    std::string name(args[i]);
+    const config::OptionSpec* spec = config::FindOption(name);
+    if (!spec) {
+      return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                             name + "'");
+    }
+    if (!seen.insert(spec->name).second) {
+      return ctx.reply.Error("ERR Duplicate parameter - '" + name + "'");
+    }
+    changes.emplace_back(spec, std::string(args[i + 1]));
+  }
+  for (const auto& [spec, value] : changes) {
+    std::string reason;
+    if (!spec->mutable_at_runtime) {
+      reason = "can't set immutable config";
+    } else {
+      std::vector<std::string> values;
+      if (spec->multi_arg) {
+        // "save" and "bind" take space-separated lists, as in redis.conf.
+        std::string word;
+        for (char c : value) {
+          if (c == ' ') {
+            if (!word.empty()) values.push_back(word);
+            word.clear();
+          } else {
+            word.push_back(c);
+          }
+        }
+        if (!word.empty() || values.empty()) values.push_back(word);
+      } else {
+        values.push_back(value);
+      }
+      reason = spec->set(updated, values);
+    }
+    if (!reason.empty()) {
+      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             spec->name + "') - " + reason);
+    }
+  }
+  ctx.server.options() = updated;
+  core::LogLevel level;
+  if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
+  ctx.reply.Ok();
+}
+
+void ConfigResetStatCommand(CommandContext& ctx, Args) {
+  ServerStats& stats = ctx.server.stats();
+  int64_t start = stats.start_time_ms;
+  stats = ServerStats();
+  stats.start_time_ms = start;
+  ctx.keyspace.ResetStats();
+  ctx.watches.ResetStats();
+  ctx.dispatcher.table().ResetStats();
+  ctx.reply.Ok();
+}
+
+void ConfigHelpCommand(CommandContext& ctx, Args) {
+  const char* lines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(lines));
+  for (const char* l : lines) ctx.reply.SimpleString(l);
+}
+
+}  // namespace
+
+void RegisterConfigFamily(CommandTable& table) {
+  const uint32_t kConfigFlags = kAdmin | kNoScript | kLoading | kStale;
+  CommandSpec* config = table.Add({"config", -2, 0, 0, 0, 0, nullptr});
+  table.AddSubcommand(config, {"get", -3, kConfigFlags, 0, 0, 0, ConfigGetCommand});
+  table.AddSubcommand(config, {"set", -4, kConfigFlags, 0, 0, 0, ConfigSetCommand});
+  table.AddSubcommand(config, {"resetstat", 2, kConfigFlags, 0, 0, 0, ConfigResetStatCommand});
+  table.AddSubcommand(config, {"help", 2, kLoading | kStale, 0, 0, 0, ConfigHelpCommand});
+}
+
+}  // namespace bazaar::engine::commands

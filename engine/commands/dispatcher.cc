@@ -1,0 +1,119 @@
+#include "engine/commands/dispatcher.h"
+
+#include "absl/strings/ascii.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/errors.h"
+#include "engine/core/clock.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
+                        : argc >= static_cast<size_t>(-spec.arity);
+}
+
+// Commands that run at once even inside MULTI (Redis: EXEC DISCARD MULTI WATCH QUIT RESET).
+bool RunsInsideMulti(const CommandSpec& spec) {
+  const std::string& n = spec.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+std::string UnknownCommandError(Args argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    size_t room = 128 - args.size();
+    args += "'" + std::string(argv[i].substr(0, room)) + "' ";
+  }
+  return "ERR unknown command '" + std::string(argv[0].substr(0, 128)) +
+         "', with args beginning with: " + args;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(CommandTable* table, core::Keyspace* keyspace, txn::WatchTable* watches,
+                       ServerContext* server)
+    : table_(table), keyspace_(keyspace), watches_(watches), server_(server) {}
+
+CommandSpec* Dispatcher::Resolve(Args argv, std::string* error) const {
+  CommandSpec* spec = table_->Find(argv[0]);
+  if (!spec) {
+    *error = UnknownCommandError(argv);
+    return nullptr;
+  }
+  if (spec->is_container() && argv.size() >= 2) {
+    CommandSpec* sub = spec->FindSubcommand(argv[1]);
+    if (!sub) {
+      *error = "ERR unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " +
+               absl::AsciiStrToUpper(spec->name) + " HELP.";
+      return nullptr;
+    }
+    return sub;
+  }
+  return spec;
+}
+
+void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply,
+                        std::string_view error) {
+  reply.Error(error);
+  // An error while queueing dooms the transaction (Redis's flagTransaction).
+  if (client.tx.in_multi) client.tx.dirty_exec = true;
+}
+
+void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
+  keyspace_->set_now_ms(core::UnixTimeMs());
+  std::string error;
+  CommandSpec* spec = Resolve(argv, &error);
+  if (!spec) {
+    Reject(client, reply, error);
+    return;
+  }
+  if (!ArityOk(*spec, argv.size())) {
+    ++spec->stats.rejected_calls;
+    Reject(client, reply, "ERR wrong number of arguments for '" + spec->name + "' command");
+    return;
+  }
+  const config::Options& options = server_->options();
+  if (spec->flags & kProtected) {
+    const std::string& mode = options.enable_debug_command;
+    if (!(mode == "yes" || (mode == "local" && client.is_local))) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kDebugNotAllowedError);
+      return;
+    }
+  }
+  if (!client.authenticated && !(spec->flags & kNoAuth)) {
+    ++spec->stats.rejected_calls;
+    Reject(client, reply, kNoAuthError);
+    return;
+  }
+  if (client.tx.in_multi) {
+    if (spec->flags & kNoMulti) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kNotAllowedInMultiError);
+      return;
+    }
+    if (!RunsInsideMulti(*spec)) {
+      client.tx.queued.emplace_back(argv.begin(), argv.end());
+      reply.SimpleString("QUEUED");
+      return;
+    }
+  }
+  Call(*spec, client, reply, argv);
+}
+
+void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
+                      Args argv) {
+  const uint64_t errors_before = reply.error_count();
+  const int64_t start = core::MonotonicUs();
+  CommandContext ctx{client, reply, *keyspace_, *watches_, *server_, *this, spec};
+  spec.handler(ctx, argv);
+  spec.stats.usec += core::MonotonicUs() - start;
+  ++spec.stats.calls;
+  if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
+  client.last_command = &spec;
+  ++server_->stats().total_commands_processed;
+}
+
+}  // namespace bazaar::engine::commands

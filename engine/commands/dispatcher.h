@@ -1,0 +1,45 @@
+// The dispatcher: the one path every client request takes. It finds the command, checks arity,
+// authentication and MULTI rules once (with Redis 7.0's error texts and order), queues inside
+// MULTI, runs the handler and keeps per-command statistics.
+#ifndef BAZAAR_ENGINE_COMMANDS_DISPATCHER_H_
+#define BAZAAR_ENGINE_COMMANDS_DISPATCHER_H_
+
+#include <string>
+
+#include "engine/commands/client_state.h"
+#include "engine/commands/command_table.h"
+#include "engine/commands/server_context.h"
+#include "engine/core/keyspace.h"
+#include "engine/protocol/reply_builder.h"
+#include "engine/txn/watch_table.h"
+
+namespace bazaar::engine::commands {
+
+class Dispatcher {
+ public:
+  // All pointers must outlive the dispatcher.
+  Dispatcher(CommandTable* table, core::Keyspace* keyspace, txn::WatchTable* watches,
+             ServerContext* server);
+
+  // Handles one request from `client`, writing its reply (or +QUEUED) through `reply`.
+  void Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv);
+  // Runs a command that already passed the checks (EXEC uses it for queued commands).
+  void Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply, Args argv);
+  // Finds the spec for argv, descending into containers. On failure returns nullptr and sets
+  // *error to Redis's reply text.
+  CommandSpec* Resolve(Args argv, std::string* error) const;
+
+  CommandTable& table() { return *table_; }
+
+ private:
+  void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error);
+
+  CommandTable* table_;
+  core::Keyspace* keyspace_;
+  txn::WatchTable* watches_;
+  ServerContext* server_;
+};
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_DISPATCHER_H_

@@ -1,0 +1,46 @@
+// Error replies, word for word as Redis 7.0 sends them (without the leading '-').
+#ifndef BAZAAR_ENGINE_COMMANDS_ERRORS_H_
+#define BAZAAR_ENGINE_COMMANDS_ERRORS_H_
+
+#include <string_view>
+
+namespace bazaar::engine::commands {
+
+inline constexpr std::string_view kSyntaxError = "ERR syntax error";
+inline constexpr std::string_view kWrongTypeError =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotIntegerError = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloatError = "ERR value is not a valid float";
+inline constexpr std::string_view kOverflowError = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kNaNError = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kNoSuchKeyError = "ERR no such key";
+inline constexpr std::string_view kDbIndexError = "ERR DB index is out of range";
+inline constexpr std::string_view kInvalidDbIndexError = "ERR invalid DB index";
+inline constexpr std::string_view kSameObjectError =
+    "ERR source and destination objects are the same";
+inline constexpr std::string_view kStringTooLongError =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kNoAuthError = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPassError =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthNotConfiguredError =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
+inline constexpr std::string_view kExecAbortError =
+    "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kExecWithoutMultiError = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMultiError = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kNestedMultiError = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kWatchInMultiError = "ERR WATCH inside MULTI is not allowed";
+inline constexpr std::string_view kNotAllowedInMultiError =
+    "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kDebugNotAllowedError =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
+inline constexpr std::string_view kTimeoutNotFloatError = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kMaxClientsError = "ERR max number of clients reached";
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_ERRORS_H_

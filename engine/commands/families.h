@@ -1,0 +1,21 @@
+// Registration of each command family (one file each). RegisterAllCommands calls them all.
+#ifndef BAZAAR_ENGINE_COMMANDS_FAMILIES_H_
+#define BAZAAR_ENGINE_COMMANDS_FAMILIES_H_
+
+#include "engine/commands/command_table.h"
+
+namespace bazaar::engine::commands {
+
+void RegisterStringFamily(CommandTable& table);
+void RegisterGenericFamily(CommandTable& table);
+void RegisterTransactionFamily(CommandTable& table);
+void RegisterConnectionFamily(CommandTable& table);
+void RegisterClientFamily(CommandTable& table);
+void RegisterConfigFamily(CommandTable& table);
+void RegisterCommandFamily(CommandTable& table);
+void RegisterInfoFamily(CommandTable& table);
+void RegisterServerFamily(CommandTable& table);
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_FAMILIES_H_

@@ -1,0 +1,265 @@
+// INFO [section ...] with Redis's section and field names, plus our own "transactions" section:
+// EXEC outcomes and the watched keys whose changes aborted the most transactions.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/dispatcher.h"
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+constexpr size_t kTopAbortingKeys = 10;
+
+std::string HumanBytes(uint64_t n) {
+  const char* units[] = {"B", "K", "M", "G", "T"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrFormat("%dB", n) : absl::StrFormat("%.2f%s", v, units[u]);
+}
+
+uint64_t UsedMemory() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+uint64_t RssBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0, rss = 0;
+  statm >> pages >> rss;
+  return rss * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Quotes a key the way Redis's sdscatrepr does, so a field never breaks a line.
+std::string QuoteKey(std::string_view key) {
+  std::string out = "\"";
+  for (unsigned char c : key) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(c);
+    } else {
+      out += absl::StrFormat("\\x%02x", c);
+    }
+  }
+  return out + "\"";
+}
+
+struct InfoWriter {
+  std::string text;
+  void Section(const char* name) {
+    if (!text.empty()) text += "\r\n";
+    text += absl::StrFormat("# %s\r\n", name);
+  }
+  template <typename T>
+  void Field(std::string_view name, const T& value) {
+    text += absl::StrCat(absl::string_view(name.data(), name.size()), ":", value, "\r\n");
+  }
+};
+
+void ServerSection(CommandContext& ctx, InfoWriter& w) {
+  utsname uts;
+  uname(&uts);
+  const int64_t now = ctx.keyspace.now_ms();
+  const int64_t uptime = (now - ctx.server.stats().start_time_ms) / 1000;
+  w.Section("Server");
+  w.Field("redis_version", "7.0.15");
+  w.Field("bazaar_version", "0.1.0");
+  w.Field("redis_git_sha1", "00000000");
+  w.Field("redis_git_dirty", 0);
+  w.Field("redis_mode", "standalone");
+  w.Field("os", absl::StrCat(uts.sysname, " ", uts.release, " ", uts.machine));
+  w.Field("arch_bits", 64);
+  w.Field("multiplexing_api", "epoll");
+  w.Field("gcc_version", absl::StrFormat("%d.%d.%d", __GNUC__, __GNUC_MINOR__,
+                                         __GNUC_PATCHLEVEL__));
+  w.Field("process_id", static_cast<int64_t>(getpid()));
+  w.Field("process_supervised", "no");
+  w.Field("run_id", ctx.server.run_id());
+  w.Field("tcp_port", ctx.server.options().port);
+  w.Field("server_time_usec", now * 1000);
+  w.Field("uptime_in_seconds", uptime);
+  w.Field("uptime_in_days", uptime / 86400);
+  w.Field("hz", ctx.server.options().hz);
+  w.Field("configured_hz", ctx.server.options().hz);
+  w.Field("executable", ctx.server.executable());
+  w.Field("config_file", ctx.server.config_file());
+  w.Field("io_threads_active", 0);
+}
+
+void ClientsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Clients");
+  w.Field("connected_clients", ctx.server.client_count());
+  w.Field("cluster_connections", 0);
+  w.Field("maxclients", ctx.server.options().maxclients);
+  w.Field("blocked_clients", 0);
+  w.Field("tracking_clients", 0);
+  w.Field("clients_in_timeout_table", 0);
+}
+
+void MemorySection(CommandContext&, InfoWriter& w) {
+  static uint64_t peak = 0;
+  uint64_t used = UsedMemory();
+  peak = std::max(peak, used);
+  uint64_t rss = RssBytes();
+  w.Section("Memory");
+  w.Field("used_memory", used);
+  w.Field("used_memory_human", HumanBytes(used));
+  w.Field("used_memory_rss", rss);
+  w.Field("used_memory_rss_human", HumanBytes(rss));
+  w.Field("used_memory_peak", peak);
+  w.Field("used_memory_peak_human", HumanBytes(peak));
+  w.Field("maxmemory", 0);
+  w.Field("maxmemory_human", "0B");
+  w.Field("maxmemory_policy", "noeviction");
+  w.Field("mem_fragmentation_ratio",
+          absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
+  w.Field("mem_allocator", "libc");
+}
+
+void StatsSection(CommandContext& ctx, InfoWriter& w) {
+  const ServerStats& s = ctx.server.stats();
+  const core::KeyspaceStats& k = ctx.keyspace.stats();
+  w.Section("Stats");
+  w.Field("total_connections_received", s.total_connections_received);
+  w.Field("total_commands_processed", s.total_commands_processed);
+  w.Field("instantaneous_ops_per_sec",
+          static_cast<int64_t>(ctx.server.instantaneous_ops_per_sec()));
+  w.Field("total_net_input_bytes", s.total_net_input_bytes);
+  w.Field("total_net_output_bytes", s.total_net_output_bytes);
+  w.Field("rejected_connections", s.rejected_connections);
+  w.Field("expired_keys", k.expired_keys);
+  w.Field("evicted_keys", 0);
+  w.Field("keyspace_hits", k.keyspace_hits);
+  w.Field("keyspace_misses", k.keyspace_misses);
+  w.Field("total_error_replies", s.total_error_replies);
+  w.Field("total_reads_processed", s.total_commands_processed);
+  w.Field("client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
+  w.Field("protocol_errors", s.protocol_errors);
+}
+
+void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Replication");
+  w.Field("role", "master");
+  w.Field("connected_slaves", 0);
+  w.Field("master_failover_state", "no-failover");
+  w.Field("master_replid", ctx.server.run_id());
+  w.Field("master_replid2", std::string(40, '0'));
+  w.Field("master_repl_offset", 0);
+  w.Field("second_repl_offset", -1);
+  w.Field("repl_backlog_active", 0);
+  w.Field("repl_backlog_size", 1048576);
+  w.Field("repl_backlog_first_byte_offset", 0);
+  w.Field("repl_backlog_histlen", 0);
+}
+
+void CpuSection(CommandContext&, InfoWriter& w) {
+  rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto tv = [](const timeval& t) {
+    return absl::StrFormat("%d.%06d", static_cast<int64_t>(t.tv_sec),
+                           static_cast<int64_t>(t.tv_usec));
+  };
+  w.Section("CPU");
+  w.Field("used_cpu_sys", tv(self.ru_stime));
+  w.Field("used_cpu_user", tv(self.ru_utime));
+  w.Field("used_cpu_sys_children", tv(children.ru_stime));
+  w.Field("used_cpu_user_children", tv(children.ru_utime));
+}
+
+void CommandStatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Commandstats");
+  auto emit = [&](const CommandSpec& spec) {
+    const CommandStats& s = spec.stats;
+    if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) return;
+    w.Field("cmdstat_" + spec.name,
+            absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,"
+                            "failed_calls=%d",
+                            s.calls, s.usec, s.calls ? static_cast<double>(s.usec) / s.calls : 0.0,
+                            s.rejected_calls, s.failed_calls));
+  };
+  ctx.dispatcher.table().ForEach([&](const CommandSpec& spec) {
+    emit(spec);
+    for (const auto& sub : spec.subcommands) emit(*sub);
+  });
+}
+
+void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Keyspace");
+  for (int db = 0; db < ctx.keyspace.num_dbs(); ++db) {
+    size_t keys = ctx.keyspace.DbSize(db);
+    if (keys == 0) continue;
+    w.Field(absl::StrCat("db", db), absl::StrFormat("keys=%d,expires=%d,avg_ttl=0", keys,
+                                                    ctx.keyspace.ExpiresCount(db)));
+  }
+}
+
+void TransactionsSection(CommandContext& ctx, InfoWriter& w) {
+  const ServerStats& s = ctx.server.stats();
+  w.Section("Transactions");
+  w.Field("exec_count", s.exec_count);
+  w.Field("exec_aborted_watch", s.exec_aborted_watch);
+  w.Field("exec_aborted_error", s.exec_aborted_error);
+  w.Field("discard_count", s.discard_count);
+  w.Field("watched_keys", ctx.watches.watched_key_count());
+  auto top = ctx.watches.TopAbortingKeys(kTopAbortingKeys);
+  for (size_t i = 0; i < top.size(); ++i) {
+    w.Field(absl::StrCat("top_aborting_key_", i),
+            absl::StrFormat("db=%d,key=%s,aborts=%d", top[i].db, QuoteKey(top[i].key),
+                            top[i].aborts));
+  }
+}
+
+struct Section {
+  const char* name;
+  bool in_default;
+  void (*write)(CommandContext&, InfoWriter&);
+};
+
+constexpr Section kSections[] = {
+    {"server", true, ServerSection},           {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},           {"stats", true, StatsSection},
+    {"replication", true, ReplicationSection}, {"cpu", true, CpuSection},
+    {"commandstats", false, CommandStatsSection}, {"keyspace", true, KeyspaceSection},
+    {"transactions", true, TransactionsSection},
+};
+
+void InfoCommand(CommandContext& ctx, Args args) {
+  bool all = false, everything_default = args.size() == 1;
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string s = absl::AsciiStrToLower(std::string(args[i]));
+    if (s == "all" || s == "everything") all = true;
+    else if (s == "default") everything_default = true;
+    else wanted.push_back(s);
+  }
+  InfoWriter w;
+  for (const Section& section : kSections) {
+    bool pick = all || (everything_default && section.in_default) ||
+                std::find(wanted.begin(), wanted.end(), section.name) != wanted.end();
+    if (pick) section.write(ctx, w);
+  }
+  ctx.reply.Verbatim(w.text);
+}
+
+}  // namespace
+
+void RegisterInfoFamily(CommandTable& table) {
+  table.Add({"info", -1, kLoading | kStale, 0, 0, 0, InfoCommand});
+}
+
+}  // namespace bazaar::engine::commands

@@ -1,0 +1,54 @@
+// What command handlers may ask of the server around them: options, statistics, the other
+// clients, shutdown. The server implements it; handlers get it through CommandContext.
+#ifndef BAZAAR_ENGINE_COMMANDS_SERVER_CONTEXT_H_
+#define BAZAAR_ENGINE_COMMANDS_SERVER_CONTEXT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/commands/client_state.h"
+#include "engine/config/options.h"
+
+namespace bazaar::engine::commands {
+
+struct ServerStats {
+  int64_t start_time_ms = 0;
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t protocol_errors = 0;
+  // Transactions (our own INFO section).
+  uint64_t exec_count = 0;           // EXEC calls that ran their commands
+  uint64_t exec_aborted_watch = 0;   // EXEC answered nil: a watched key changed
+  uint64_t exec_aborted_error = 0;   // EXECABORT: an error while queueing
+  uint64_t discard_count = 0;
+};
+
+class ServerContext {
+ public:
+  virtual ~ServerContext() = default;
+  virtual config::Options& options() = 0;
+  virtual const std::string& config_file() const = 0;
+  virtual const std::string& executable() const = 0;
+  virtual const std::string& run_id() const = 0;
+  virtual ServerStats& stats() = 0;
+  virtual size_t client_count() const = 0;
+  // Calls fn for each connected client (connection figures refreshed first).
+  virtual void ForEachClient(const std::function<void(const ClientState&)>& fn) = 0;
+  // Closes the clients fn selects (after their pending replies); returns how many.
+  virtual int KillClients(const std::function<bool(const ClientState&)>& fn) = 0;
+  // Stops the event loop after this turn.
+  virtual void RequestShutdown() = 0;
+  virtual double instantaneous_ops_per_sec() const = 0;
+  // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
+  virtual void set_active_expire(bool enabled) = 0;
+};
+
+}  // namespace bazaar::engine::commands
+
+#endif  // BAZAAR_ENGINE_COMMANDS_SERVER_CONTEXT_H_

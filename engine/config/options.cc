@@ -1,0 +1,189 @@
+#include "engine/config/options.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <climits>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+
+namespace bazaar::engine::config {
+namespace {
+
+bool ParseBool(const std::string& s, bool* out) {
+  std::string l = absl::AsciiStrToLower(s);
+  if (l == "yes") *out = true;
+  else if (l == "no") *out = false;
+  else return false;
+  return true;
+}
+
+std::string IntToString(int64_t v) { return std::to_string(v); }
+
+OptionSpec IntOption(std::string name, int64_t Options::*field, int64_t min, int64_t max,
+                     bool runtime = true, bool memory = false) {
+  return OptionSpec{
+      name, runtime, false,
+      [field](const Options& o) { return IntToString(o.*field); },
+      [field, min, max, memory](Options& o, const std::vector<std::string>& args) -> std::string {
+        int64_t v;
+        if (memory) {
+          if (!ParseMemory(args[0], &v)) return "argument must be a memory value";
+        } else if (!absl::SimpleAtoi(args[0], &v)) {
+          return "argument couldn't be parsed into an integer";
+        }
+        if (v < min || v > max) {
+          return "argument must be between " + IntToString(min) + " and " + IntToString(max) +
+                 " inclusive";
+        }
+        o.*field = v;
+        return "";
+      }};
+}
+
+OptionSpec BoolOption(std::string name, bool Options::*field, bool runtime = true) {
+  return OptionSpec{name, runtime, false,
+                    [field](const Options& o) { return std::string(o.*field ? "yes" : "no"); },
+                    [field](Options& o, const std::vector<std::string>& args) -> std::string {
+                      bool v;
+                      if (!ParseBool(args[0], &v)) return "argument must be 'yes' or 'no'";
+                      o.*field = v;
+                      return "";
+                    }};
+}
+
+OptionSpec StringOption(std::string name, std::string Options::*field, bool runtime = true) {
+  return OptionSpec{name, runtime, false, [field](const Options& o) { return o.*field; },
+                    [field](Options& o, const std::vector<std::string>& args) -> std::string {
+                      o.*field = args[0];
+                      return "";
+                    }};
+}
+
+OptionSpec EnumOption(std::string name, std::string Options::*field,
+                      std::vector<std::string> values, bool runtime = true) {
+  return OptionSpec{
+      name, runtime, false, [field](const Options& o) { return o.*field; },
+      [field, values](Options& o, const std::vector<std::string>& args) -> std::string {
+        std::string v = absl::AsciiStrToLower(args[0]);
+        for (const auto& allowed : values) {
+          if (v == allowed) {
+            o.*field = v;
+            return "";
+          }
+        }
+        return "argument(s) must be one of the following: " + absl::StrJoin(values, ", ");
+      }};
+}
+
+std::vector<OptionSpec> BuildTable() {
+  std::vector<OptionSpec> t;
+  t.push_back(IntOption("port", &Options::port, 0, 65535, false));
+  t.push_back(OptionSpec{"bind", false, true,
+                         [](const Options& o) { return absl::StrJoin(o.bind, " "); },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           if (args.empty() || args.size() > 16) return "Too many bind addresses specified.";
+                           o.bind = args;
+                           return "";
+                         }});
+  t.push_back(BoolOption("protected-mode", &Options::protected_mode));
+  t.push_back(StringOption("requirepass", &Options::requirepass));
+  t.push_back(OptionSpec{"dir", true, false,
+                         [](const Options&) {
+                           char buf[4096];
+                           return std::string(getcwd(buf, sizeof(buf)) ? buf : "");
+                         },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           if (chdir(args[0].c_str()) != 0) return std::string(strerror(errno));
+                           o.dir = args[0];
+                           return "";
+                         }});
+  t.push_back(EnumOption("loglevel", &Options::loglevel,
+                         {"debug", "verbose", "notice", "warning"}));
+  t.push_back(StringOption("logfile", &Options::logfile, false));
+  t.push_back(StringOption("pidfile", &Options::pidfile, false));
+  t.push_back(OptionSpec{"daemonize", false, false,
+                         [](const Options& o) { return std::string(o.daemonize ? "yes" : "no"); },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           bool v;
+                           if (!ParseBool(args[0], &v)) return "argument must be 'yes' or 'no'";
+                           if (v) return "daemonize yes is not supported: run under a supervisor";
+                           o.daemonize = false;
+                           return "";
+                         }});
+  t.push_back(IntOption("databases", &Options::databases, 1, INT_MAX, false));
+  t.push_back(IntOption("maxclients", &Options::maxclients, 1, INT_MAX));
+  t.push_back(IntOption("timeout", &Options::timeout, 0, INT_MAX));
+  t.push_back(IntOption("tcp-keepalive", &Options::tcp_keepalive, 0, INT_MAX));
+  t.push_back(IntOption("tcp-backlog", &Options::tcp_backlog, 0, INT_MAX, false));
+  t.push_back(IntOption("proto-max-bulk-len", &Options::proto_max_bulk_len, 1024 * 1024,
+                        LLONG_MAX, true, true));
+  t.push_back(IntOption("client-query-buffer-limit", &Options::client_query_buffer_limit,
+                        1024 * 1024, LLONG_MAX, true, true));
+  t.push_back(EnumOption("enable-debug-command", &Options::enable_debug_command,
+                         {"no", "yes", "local"}, false));
+  t.push_back(IntOption("hz", &Options::hz, 1, 500));
+  t.push_back(OptionSpec{"save", true, true, [](const Options& o) { return o.save; },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           if (!(args.size() == 1 && args[0].empty())) {
+                             return "snapshotting is not implemented yet: only save \"\" is "
+                                    "accepted";
+                           }
+                           o.save.clear();
+                           return "";
+                         }});
+  t.push_back(OptionSpec{"appendonly", true, false,
+                         [](const Options& o) { return std::string(o.appendonly ? "yes" : "no"); },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           bool v;
+                           if (!ParseBool(args[0], &v)) return "argument must be 'yes' or 'no'";
+                           if (v) return "the append-only file is not implemented yet";
+                           o.appendonly = false;
+                           return "";
+                         }});
+  return t;
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& OptionTable() {
+  static const std::vector<OptionSpec>* table = new std::vector<OptionSpec>(BuildTable());
+  return *table;
+}
+
+const OptionSpec* FindOption(const std::string& name) {
+  std::string lower = absl::AsciiStrToLower(name);
+  for (const auto& spec : OptionTable()) {
+    if (spec.name == lower) return &spec;
+  }
+  return nullptr;
+}
+
+bool ParseMemory(const std::string& text, int64_t* out) {
+  std::string s = absl::AsciiStrToLower(text);
+  int64_t mul = 1;
+  auto ends_with = [&](const char* suffix) {
+    size_t n = strlen(suffix);
+    return s.size() > n && s.compare(s.size() - n, n, suffix) == 0;
+  };
+  size_t cut = 0;
+  if (ends_with("kb")) mul = 1024, cut = 2;
+  else if (ends_with("mb")) mul = 1024LL * 1024, cut = 2;
+  else if (ends_with("gb")) mul = 1024LL * 1024 * 1024, cut = 2;
+  else if (ends_with("k")) mul = 1000, cut = 1;
+  else if (ends_with("m")) mul = 1000LL * 1000, cut = 1;
+  else if (ends_with("g")) mul = 1000LL * 1000 * 1000, cut = 1;
+  s.resize(s.size() - cut);
+  int64_t v;
+  if (s.empty() || !absl::SimpleAtoi(s, &v) || v < 0) return false;
+  if (v > LLONG_MAX / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+}  // namespace bazaar::engine::config

@@ -1,0 +1,56 @@
+// The server's options and the table that names them for the config file, the command line and
+// CONFIG GET / SET. Names, value syntax and error texts follow redis.conf and Redis 7.0.
+#ifndef BAZAAR_ENGINE_CONFIG_OPTIONS_H_
+#define BAZAAR_ENGINE_CONFIG_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bazaar::engine::config {
+
+struct Options {
+  int64_t port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  bool protected_mode = true;
+  std::string requirepass;
+  std::string dir = ".";
+  std::string loglevel = "notice";
+  std::string logfile;
+  std::string pidfile;
+  bool daemonize = false;
+  int64_t databases = 16;
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;  // idle client timeout in seconds, 0 = never
+  int64_t tcp_keepalive = 300;
+  int64_t tcp_backlog = 511;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  std::string enable_debug_command = "no";  // no | yes | local
+  int64_t hz = 10;
+  // Persistence is the next issue's: until then only the values that mean "off" are accepted.
+  std::string save;
+  bool appendonly = false;
+};
+
+struct OptionSpec {
+  std::string name;
+  bool mutable_at_runtime;
+  bool multi_arg;  // takes several arguments (bind, save)
+  std::function<std::string(const Options&)> get;
+  // Returns "" on success, else Redis's reason text (e.g. "argument must be 'yes' or 'no'").
+  std::function<std::string(Options&, const std::vector<std::string>&)> set;
+};
+
+// Every option we have, in a stable order.
+const std::vector<OptionSpec>& OptionTable();
+// Case-insensitive lookup; nullptr if unknown.
+const OptionSpec* FindOption(const std::string& name);
+
+// Parses a redis.conf memory value ("100mb", "1gb", "4096"); false if malformed.
+bool ParseMemory(const std::string& text, int64_t* out);
+
+}  // namespace bazaar::engine::config
+
+#endif  // BAZAAR_ENGINE_CONFIG_OPTIONS_H_

@@ -1,0 +1,129 @@
+// The keyspace: numbered databases of key -> Value with millisecond expiry. Single-threaded: only
+// the event-loop thread touches it. Every mutation goes through this API, which counts it in
+// dirty() and tells the observer (the watch table) which key changed, so command handlers never
+// deal with WATCH.
+//
+// Time is what set_now_ms() last said: the dispatcher sets it once per top-level command, so a
+// transaction sees one instant and a key cannot expire half-way through EXEC (Redis's rule).
+#ifndef BAZAAR_ENGINE_CORE_KEYSPACE_H_
+#define BAZAAR_ENGINE_CORE_KEYSPACE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "engine/core/dict.h"
+#include "engine/core/value.h"
+
+namespace bazaar::engine::core {
+
+// Told about every logical change; implemented by the watch table.
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void KeyModified(int db, std::string_view key) = 0;
+  // Called before database `db` is emptied (replaced_with = -1) or swapped with `replaced_with`.
+  virtual void DbReplaced(int db, int replaced_with) = 0;
+};
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int num_dbs);
+
+  int num_dbs() const { return static_cast<int>(dbs_.size()); }
+  void set_now_ms(int64_t now) { now_ms_ = now; }
+  int64_t now_ms() const { return now_ms_; }
+  // Not owned; may be null.
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+
+  // Lookups delete the key first if it has expired. FindForRead counts hits and misses.
+  Value* FindForRead(int db, std::string_view key);
+  Value* FindForWrite(int db, std::string_view key);
+  // Whether the key is stored at all, expired or not (no side effects).
+  bool ContainsRaw(int db, std::string_view key) const;
+  // Whether the key is stored but past its expiry time (no side effects).
+  bool IsExpired(int db, std::string_view key) const;
+
+  // Stores `value` under key, replacing any old value. The TTL is dropped unless keep_ttl.
+  Value& Store(int db, std::string_view key, Value value, bool keep_ttl = false);
+  // Removes a live key; false if there was none.
+  bool Delete(int db, std::string_view key);
+  // Removes a live key and hands back its value and expiry (-1 for none).
+  std::optional<std::pair<Value, int64_t>> Take(int db, std::string_view key);
+  // Reports an in-place change of the value under key.
+  void MarkModified(int db, std::string_view key);
+
+  // Absolute expiry in unix ms, or -1.
+  int64_t GetExpire(int db, std::string_view key) const;
+  // Precondition: the key exists. Does not report a change: the caller's command does.
+  void SetExpire(int db, std::string_view key, int64_t when_ms);
+  bool RemoveExpire(int db, std::string_view key);
+
+  size_t DbSize(int db) const { return dbs_[db].keys.size(); }
+  size_t ExpiresCount(int db) const { return dbs_[db].expires.size(); }
+  void FlushDb(int db);
+  void FlushAll();
+  void SwapDb(int a, int b);
+
+  std::optional<std::string> RandomKey(int db);
+  // One step of a SCAN over db's keys (expired keys are skipped, not deleted).
+  template <typename F>
+  uint64_t Scan(int db, uint64_t cursor, F&& fn) const {
+    const Database& d = dbs_[db];
+    return d.keys.Scan(cursor, [&](const Dict<Value>::Entry& e) {
+      if (!IsExpiredIn(d, e.key)) fn(e.key, e.value);
+    });
+  }
+  // Every live key of db, for KEYS.
+  template <typename F>
+  void ForEachKey(int db, F&& fn) const {
+    const Database& d = dbs_[db];
+    d.keys.ForEach([&](const Dict<Value>::Entry& e) {
+      if (!IsExpiredIn(d, e.key)) fn(e.key, e.value);
+    });
+  }
+
+  // Active expiry: walks the volatile keys of each database from a saved cursor, deleting expired
+  // ones, until `budget_us` of work is spent or little is left to find. Returns keys removed.
+  size_t ActiveExpireCycle(int64_t budget_us);
+
+  // Writes since start (Redis's server.dirty).
+  uint64_t dirty() const { return dirty_; }
+  const KeyspaceStats& stats() const { return stats_; }
+  void ResetStats() { stats_ = KeyspaceStats(); }
+
+ private:
+  struct Database {
+    Dict<Value> keys;
+    Dict<int64_t> expires;
+    uint64_t expire_cursor = 0;
+  };
+  bool IsExpiredIn(const Database& d, std::string_view key) const;
+  // Deletes the key if expired; true if it did.
+  bool ExpireIfNeeded(int db, std::string_view key);
+  void DeleteExpired(int db, std::string_view key);
+  void Touch(int db, std::string_view key) {
+    ++dirty_;
+    if (observer_) observer_->KeyModified(db, key);
+  }
+
+  std::vector<Database> dbs_;
+  int64_t now_ms_ = 0;
+  KeyspaceObserver* observer_ = nullptr;
+  uint64_t dirty_ = 0;
+  KeyspaceStats stats_;
+  absl::BitGen random_;
+};
+
+}  // namespace bazaar::engine::core
+
+#endif  // BAZAAR_ENGINE_CORE_KEYSPACE_H_

@@ -1,0 +1,68 @@
+#include "engine/protocol/reply_builder.h"
+
+#include <charconv>
+
+namespace bazaar::engine::protocol {
+
+void ReplyBuilder::Header(char type, int64_t n) {
+  char buf[24];
+  buf[0] = type;
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out_->append(buf, end - buf);
+}
+
+void ReplyBuilder::SimpleString(std::string_view s) {
+  out_->push_back('+');
+  out_->append(s.data(), s.size());
+  out_->append("\r\n");
+}
+
+void ReplyBuilder::Error(std::string_view text) {
+  ++errors_;
+  out_->push_back('-');
+  size_t start = out_->size();
+  out_->append(text.data(), text.size());
+  for (size_t i = start; i < out_->size(); ++i) {
+    if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
+  }
+  out_->append("\r\n");
+}
+
+void ReplyBuilder::Integer(int64_t value) { Header(':', value); }
+
+void ReplyBuilder::Bulk(std::string_view s) {
+  Header('$', static_cast<int64_t>(s.size()));
+  out_->append(s.data(), s.size());
+  out_->append("\r\n");
+}
+
+void ReplyBuilder::NullBulk() { out_->append(resp_ >= 3 ? "_\r\n" : "$-1\r\n"); }
+
+void ReplyBuilder::NullArray() { out_->append(resp_ >= 3 ? "_\r\n" : "*-1\r\n"); }
+
+void ReplyBuilder::ArrayHeader(size_t n) { Header('*', static_cast<int64_t>(n)); }
+
+void ReplyBuilder::MapHeader(size_t n) {
+  if (resp_ >= 3) {
+    Header('%', static_cast<int64_t>(n));
+  } else {
+    Header('*', static_cast<int64_t>(n * 2));
+  }
+}
+
+void ReplyBuilder::SetHeader(size_t n) { Header(resp_ >= 3 ? '~' : '*', static_cast<int64_t>(n)); }
+
+void ReplyBuilder::Verbatim(std::string_view s) {
+  if (resp_ < 3) {
+    Bulk(s);
+    return;
+  }
+  Header('=', static_cast<int64_t>(s.size() + 4));
+  out_->append("txt:");
+  out_->append(s.data(), s.size());
+  out_->append("\r\n");
+}
+
+}  // namespace bazaar::engine::protocol

@@ -1,0 +1,51 @@
+// Writes RESP replies into a connection's output buffer, in RESP2 or RESP3 (HELLO 3) framing.
+// It never flushes: the server writes the buffer once per event-loop turn.
+#ifndef BAZAAR_ENGINE_PROTOCOL_REPLY_BUILDER_H_
+#define BAZAAR_ENGINE_PROTOCOL_REPLY_BUILDER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bazaar::engine::protocol {
+
+class ReplyBuilder {
+ public:
+  // `out` must outlive the builder.
+  explicit ReplyBuilder(std::string* out) : out_(out) {}
+
+  void set_resp(int version) { resp_ = version; }
+  int resp() const { return resp_; }
+  std::string* buffer() { return out_; }
+
+  void SimpleString(std::string_view s);
+  void Ok() { out_->append("+OK\r\n"); }
+  // `text` is the whole error line without '-', e.g. "ERR syntax error". CR and LF inside it
+  // become spaces, as Redis does, so a reply can never be split.
+  void Error(std::string_view text);
+  void Integer(int64_t value);
+  void Bulk(std::string_view s);
+  void NullBulk();
+  void NullArray();
+  void ArrayHeader(size_t n);
+  // A map of n key/value pairs: RESP3 '%', RESP2 a flat array of 2n.
+  void MapHeader(size_t n);
+  // A set of n elements: RESP3 '~', RESP2 an array.
+  void SetHeader(size_t n);
+  // Long text such as INFO: RESP3 verbatim string ("txt"), RESP2 bulk.
+  void Verbatim(std::string_view s);
+  void Raw(std::string_view bytes) { out_->append(bytes.data(), bytes.size()); }
+
+  // Number of error replies written so far (the dispatcher counts failed calls with it).
+  uint64_t error_count() const { return errors_; }
+
+ private:
+  void Header(char type, int64_t n);
+  std::string* out_;
+  int resp_ = 2;
+  uint64_t errors_ = 0;
+};
+
+}  // namespace bazaar::engine::protocol
+
+#endif  // BAZAAR_ENGINE_PROTOCOL_REPLY_BUILDER_H_

@@ -1,0 +1,153 @@
+#include "engine/server/connection.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+#include "engine/server/server.h"
+
+namespace bazaar::engine::server {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;  // Redis's PROTO_IOBUF_LEN
+
+}  // namespace
+
+void InputBuffer::Reserve(size_t n) {
+  if (capacity_ - size_ >= n) return;
+  size_t cap = capacity_ ? capacity_ : kReadChunk;
+  while (cap - size_ < n) cap *= 2;
+  std::unique_ptr<char[]> fresh(new char[cap]);
+  if (size_) std::memcpy(fresh.get(), data_.get(), size_);
+  data_ = std::move(fresh);
+  capacity_ = cap;
+}
+
+void InputBuffer::Consume(size_t n) {
+  if (n == 0) return;
+  size_ -= n;
+  if (size_) std::memmove(data_.get(), data_.get() + n, size_);
+  // Give back a large buffer once it is drained (a big request has passed).
+  if (size_ == 0 && capacity_ > 4 * kReadChunk) {
+    data_.reset();
+    capacity_ = 0;
+  }
+}
+
+Connection::Connection(Server* server, int fd, commands::ClientState state)
+    : server_(server), fd_(fd), state_(std::move(state)), reply_(&out_) {}
+
+Connection::~Connection() { close(fd_); }
+
+void Connection::OnEvent(uint32_t events) {
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    if (!(events & EPOLLIN)) {
+      broken_ = true;
+      server_->ScheduleClose(this);
+      return;
+    }
+  }
+  if (events & EPOLLIN) ReadAndProcess();
+  if ((events & EPOLLOUT) && !broken_) server_->QueueWrite(this);
+}
+
+void Connection::ReadAndProcess() {
+  if (closing()) return;
+  // A big bulk argument in progress may need more than one chunk; read what fits it.
+  in_.Reserve(kReadChunk);
+  ssize_t n = read(fd_, in_.data() + in_.size(), in_.capacity() - in_.size());
+  if (n <= 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    broken_ = true;
+    server_->ScheduleClose(this);
+    return;
+  }
+  in_.Grow(n);
+  server_->stats().total_net_input_bytes += n;
+  state_.last_interaction_ms = server_->now_ms();
+  if (static_cast<int64_t>(in_.size()) > server_->options().client_query_buffer_limit) {
+    core::Log(core::LogLevel::kWarning,
+              "Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial "
+              "bytes: %d)",
+              state_.id, state_.addr, in_.size());
+    ++server_->stats().client_query_buffer_limit_disconnections;
+    broken_ = true;
+    server_->ScheduleClose(this);
+    return;
+  }
+  ProcessInput();
+  if (has_output() || closing()) server_->QueueWrite(this);
+}
+
+void Connection::ProcessInput() {
+  reply_.set_resp(state_.resp);
+  size_t pos = 0;
+  const uint64_t errors_before = reply_.error_count();
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = server_->options().proto_max_bulk_len;
+  while (pos < in_.size() && !closing()) {
+    limits.authenticated = state_.authenticated;
+    size_t consumed = 0;
+    auto status = parser_.Parse(in_.view().substr(pos), limits, &consumed, &argv_);
+    if (status == protocol::RequestParser::Status::kNeedMore) break;
+    if (status == protocol::RequestParser::Status::kError) {
+      reply_.Error(parser_.error());
+      ++server_->stats().protocol_errors;
+      core::Log(core::LogLevel::kVerbose, "Protocol error (%s) from client: id=%d addr=%s",
+                parser_.error(), state_.id, state_.addr);
+      state_.close_after_reply = true;
+      pos = in_.size();
+      break;
+    }
+    pos += consumed;
+    if (status == protocol::RequestParser::Status::kCommand) {
+      server_->dispatcher().Dispatch(state_, reply_, argv_);
+    }
+  }
+  in_.Consume(pos);
+  server_->stats().total_error_replies += reply_.error_count() - errors_before;
+}
+
+bool Connection::Flush() {
+  if (broken_) return false;
+  while (out_pos_ < out_.size()) {
+    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      broken_ = true;
+      return false;
+    }
+    out_pos_ += n;
+    server_->stats().total_net_output_bytes += n;
+    break;  // one write per turn; the rest waits for EPOLLOUT
+  }
+  if (out_pos_ == out_.size()) {
+    out_.clear();
+    out_pos_ = 0;
+    if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+    if (writable_armed_) {
+      server_->loop().Modify(fd_, EPOLLIN, this);
+      writable_armed_ = false;
+    }
+    return !state_.close_after_reply;
+  }
+  if (!writable_armed_) {
+    server_->loop().Modify(fd_, EPOLLIN | EPOLLOUT, this);
+    writable_armed_ = true;
+  }
+  return true;
+}
+
+void Connection::RefreshFigures() {
+  state_.query_buffer_bytes = in_.size();
+  state_.query_buffer_free = in_.capacity() - in_.size();
+  state_.output_buffer_bytes = out_.size() - out_pos_;
+}
+
+}  // namespace bazaar::engine::server

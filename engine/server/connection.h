@@ -1,0 +1,77 @@
+// One client connection: reads requests, runs each complete one through the dispatcher as soon
+// as it is parsed, and collects replies in an output buffer that the server flushes once per
+// loop turn. Bad input gets Redis's protocol error and the connection closes after the reply.
+#ifndef BAZAAR_ENGINE_SERVER_CONNECTION_H_
+#define BAZAAR_ENGINE_SERVER_CONNECTION_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/commands/client_state.h"
+#include "engine/protocol/reply_builder.h"
+#include "engine/protocol/request_parser.h"
+#include "engine/server/event_loop.h"
+
+namespace bazaar::engine::server {
+
+class Server;
+
+// A growable byte buffer that reads append to without zero-filling.
+class InputBuffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  // Makes room for at least `n` more bytes after size().
+  void Reserve(size_t n);
+  void Grow(size_t n) { size_ += n; }
+  // Drops the first n bytes.
+  void Consume(size_t n);
+  std::string_view view() const { return std::string_view(data_.get(), size_); }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+class Connection : public FdHandler {
+ public:
+  Connection(Server* server, int fd, commands::ClientState state);
+  ~Connection() override;
+
+  void OnEvent(uint32_t events) override;
+  // Writes pending output once. Returns false if the connection must be closed now.
+  bool Flush();
+  bool has_output() const { return out_pos_ < out_.size(); }
+  bool closing() const { return state_.close_after_reply || broken_; }
+  void MarkBroken() { broken_ = true; }
+
+  commands::ClientState& state() { return state_; }
+  int fd() const { return fd_; }
+  // Refreshes the buffer sizes CLIENT LIST reports.
+  void RefreshFigures();
+
+ private:
+  void ReadAndProcess();
+  void ProcessInput();
+
+  Server* server_;
+  int fd_;
+  commands::ClientState state_;
+  InputBuffer in_;
+  protocol::RequestParser parser_;
+  std::vector<std::string_view> argv_;
+  std::string out_;
+  size_t out_pos_ = 0;
+  protocol::ReplyBuilder reply_;
+  bool writable_armed_ = false;
+  bool broken_ = false;  // the socket failed: close without writing
+};
+
+}  // namespace bazaar::engine::server
+
+#endif  // BAZAAR_ENGINE_SERVER_CONNECTION_H_

@@ -1,0 +1,307 @@
+#include "engine/server/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+
+namespace bazaar::engine::server {
+namespace {
+
+constexpr int kMaxAcceptsPerCall = 1000;
+constexpr char kProtectedModeError[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from "
+    "the outside.\r\n";
+
+std::string RandomHex40() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ core::UnixTimeUs());
+  std::string out;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) out.push_back(hex[gen() & 15]);
+  return out;
+}
+
+std::string AddressString(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return absl::StrFormat("%s:%d", host, port);
+}
+
+bool IsLoopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) return a->sin6_addr.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+}  // namespace
+
+class Server::Listener : public FdHandler {
+ public:
+  Listener(Server* server, int fd) : server_(server), fd_(fd) {}
+  ~Listener() override { close(fd_); }
+  void OnEvent(uint32_t) override { server_->Accept(fd_); }
+  int fd() const { return fd_; }
+
+ private:
+  Server* server_;
+  int fd_;
+};
+
+class Server::SignalHandler : public FdHandler {
+ public:
+  explicit SignalHandler(Server* server) : server_(server) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  }
+  ~SignalHandler() override { close(fd_); }
+  int fd() const { return fd_; }
+  void OnEvent(uint32_t) override {
+    signalfd_siginfo info;
+    while (read(fd_, &info, sizeof(info)) == sizeof(info)) {
+      core::Log(core::LogLevel::kWarning, "Received %s scheduling shutdown...",
+                info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+      server_->RequestShutdown();
+    }
+  }
+
+ private:
+  Server* server_;
+  int fd_;
+};
+
+Server::Server(config::Options options, std::string config_file, std::string executable)
+    : options_(std::move(options)),
+      config_file_(std::move(config_file)),
+      executable_(std::move(executable)),
+      run_id_(RandomHex40()),
+      keyspace_(static_cast<int>(options_.databases)),
+      watches_(&keyspace_),
+      dispatcher_(&table_, &keyspace_, &watches_, this) {
+  keyspace_.set_observer(&watches_);
+  commands::RegisterAllCommands(table_);
+  stats_.start_time_ms = core::UnixTimeMs();
+  signal(SIGPIPE, SIG_IGN);
+  signals_ = std::make_unique<SignalHandler>(this);
+  loop_.Add(signals_->fd(), EPOLLIN, signals_.get());
+  loop_.set_before_sleep([this] { BeforeSleep(); });
+  loop_.set_tick([this] { Cron(); }, static_cast<int>(1000 / options_.hz));
+}
+
+Server::~Server() = default;
+
+bool Server::Listen(std::string* error) {
+  for (std::string addr : options_.bind) {
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr = addr.substr(1);
+    if (addr == "*") addr = "0.0.0.0";
+    if (addr == "::*") addr = "::";
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+    std::string port = std::to_string(options_.port);
+    int rc = getaddrinfo(addr.c_str(), port.c_str(), &hints, &res);
+    if (rc != 0) {
+      if (optional) continue;
+      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: %s", addr,
+                               options_.port, gai_strerror(rc));
+      return false;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (res->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, static_cast<int>(options_.tcp_backlog)) != 0) {
+      int err = errno;
+      close(fd);
+      freeaddrinfo(res);
+      if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) continue;
+      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: bind: %s",
+                               addr, options_.port, strerror(err));
+      return false;
+    }
+    freeaddrinfo(res);
+    listeners_.push_back(std::make_unique<Listener>(this, fd));
+    loop_.Add(fd, EPOLLIN, listeners_.back().get());
+  }
+  if (listeners_.empty()) {
+    *error = "Failed listening on any configured address";
+    return false;
+  }
+  return true;
+}
+
+void Server::Accept(int listen_fd) {
+  for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    ++stats_.total_connections_received;
+    if (static_cast<int64_t>(connections_.size()) >= options_.maxclients) {
+      const char kMsg[] = "-ERR max number of clients reached\r\n";
+      [[maybe_unused]] ssize_t n = write(fd, kMsg, sizeof(kMsg) - 1);
+      ++stats_.rejected_connections;
+      close(fd);
+      continue;
+    }
+    if (options_.protected_mode && options_.requirepass.empty() && !IsLoopback(peer)) {
+      [[maybe_unused]] ssize_t n = write(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
+      ++stats_.rejected_connections;
+      close(fd);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (options_.tcp_keepalive > 0) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    sockaddr_storage local{};
+    socklen_t local_len = sizeof(local);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len);
+    commands::ClientState state;
+    state.id = next_client_id_++;
+    state.fd = fd;
+    state.addr = AddressString(peer);
+    state.laddr = AddressString(local);
+    state.is_local = IsLoopback(peer);
+    state.authenticated = options_.requirepass.empty();
+    state.created_ms = state.last_interaction_ms = now_ms();
+    auto conn = std::make_unique<Connection>(this, fd, std::move(state));
+    Connection* raw = conn.get();
+    connections_[raw] = std::move(conn);
+    loop_.Add(fd, EPOLLIN, raw);
+    core::Log(core::LogLevel::kVerbose, "Accepted %s", raw->state().addr);
+  }
+}
+
+void Server::BeforeSleep() {
+  for (Connection* c : pending_writes_) {
+    if (!c->Flush() || (c->closing() && !c->has_output())) pending_closes_.insert(c);
+  }
+  pending_writes_.clear();
+  for (Connection* c : pending_closes_) Close(c);
+  pending_closes_.clear();
+}
+
+void Server::Close(Connection* c) {
+  auto it = connections_.find(c);
+  if (it == connections_.end()) return;
+  watches_.UnwatchAll(&c->state().tx);
+  loop_.Remove(c->fd());
+  pending_writes_.erase(c);
+  core::Log(core::LogLevel::kVerbose, "Client closed connection id=%d addr=%s", c->state().id,
+            c->state().addr);
+  connections_.erase(it);
+}
+
+void Server::Cron() {
+  const int64_t now = core::MonotonicUs();
+  keyspace_.set_now_ms(core::UnixTimeMs());
+  if (active_expire_) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
+  if (options_.timeout > 0) {
+    const int64_t idle_limit_ms = options_.timeout * 1000;
+    for (auto& [raw, conn] : connections_) {
+      if (now_ms() - conn->state().last_interaction_ms > idle_limit_ms) {
+        core::Log(core::LogLevel::kVerbose, "Closing idle client");
+        ScheduleClose(raw);
+      }
+    }
+  }
+  if (last_ops_time_us_ > 0 && now > last_ops_time_us_) {
+    double ops = static_cast<double>(stats_.total_commands_processed - last_ops_) * 1e6 /
+                 static_cast<double>(now - last_ops_time_us_);
+    ops_samples_[ops_sample_index_] = ops;
+    ops_sample_index_ = (ops_sample_index_ + 1) % kOpsSamples;
+  }
+  last_ops_ = stats_.total_commands_processed;
+  last_ops_time_us_ = now;
+  loop_.set_tick_period(static_cast<int>(1000 / options_.hz));
+}
+
+double Server::instantaneous_ops_per_sec() const {
+  double sum = 0;
+  for (double s : ops_samples_) sum += s;
+  return sum / kOpsSamples;
+}
+
+int64_t Server::now_ms() const { return core::UnixTimeMs(); }
+
+void Server::ForEachClient(const std::function<void(const commands::ClientState&)>& fn) {
+  std::vector<Connection*> sorted;
+  for (auto& [raw, conn] : connections_) sorted.push_back(raw);
+  std::sort(sorted.begin(), sorted.end(),
+            [](Connection* a, Connection* b) { return a->state().id < b->state().id; });
+  for (Connection* c : sorted) {
+    c->RefreshFigures();
+    fn(c->state());
+  }
+}
+
+int Server::KillClients(const std::function<bool(const commands::ClientState&)>& fn) {
+  int killed = 0;
+  for (auto& [raw, conn] : connections_) {
+    if (!fn(conn->state())) continue;
+    conn->state().close_after_reply = true;
+    QueueWrite(raw);
+    ++killed;
+  }
+  return killed;
+}
+
+void Server::RequestShutdown() { loop_.Stop(); }
+
+void Server::Run() {
+  core::Log(core::LogLevel::kNotice, "Ready to accept connections tcp");
+  loop_.Run();
+  // Flush what replies we can before going (e.g. to clients that sent SHUTDOWN's peers).
+  BeforeSleep();
+  core::Log(core::LogLevel::kWarning, "bazaar-engine is now ready to exit, bye bye...");
+}
+
+}  // namespace bazaar::engine::server

@@ -1,0 +1,89 @@
+// The server: listening sockets, connections, the periodic cron (active expiry, idle timeouts,
+// ops/sec sampling) and signal-driven shutdown around one event loop. It owns the keyspace, the
+// watch table and the dispatcher, and implements what commands may ask of it (ServerContext).
+#ifndef BAZAAR_ENGINE_SERVER_SERVER_H_
+#define BAZAAR_ENGINE_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "engine/commands/command_table.h"
+#include "engine/commands/dispatcher.h"
+#include "engine/commands/server_context.h"
+#include "engine/config/options.h"
+#include "engine/core/keyspace.h"
+#include "engine/server/connection.h"
+#include "engine/server/event_loop.h"
+#include "engine/txn/watch_table.h"
+
+namespace bazaar::engine::server {
+
+class Server : public commands::ServerContext {
+ public:
+  Server(config::Options options, std::string config_file, std::string executable);
+  ~Server() override;
+
+  // Binds every configured address. On failure returns false and sets *error.
+  bool Listen(std::string* error);
+  // Serves until SIGTERM/SIGINT or SHUTDOWN.
+  void Run();
+
+  // ServerContext.
+  config::Options& options() override { return options_; }
+  const std::string& config_file() const override { return config_file_; }
+  const std::string& executable() const override { return executable_; }
+  const std::string& run_id() const override { return run_id_; }
+  commands::ServerStats& stats() override { return stats_; }
+  size_t client_count() const override { return connections_.size(); }
+  void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
+  int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
+  void RequestShutdown() override;
+  double instantaneous_ops_per_sec() const override;
+  void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+
+  // For connections.
+  commands::Dispatcher& dispatcher() { return dispatcher_; }
+  EventLoop& loop() { return loop_; }
+  int64_t now_ms() const;
+  void QueueWrite(Connection* c) { pending_writes_.insert(c); }
+  void ScheduleClose(Connection* c) { pending_closes_.insert(c); }
+
+ private:
+  class Listener;
+  class SignalHandler;
+  void Accept(int listen_fd);
+  void BeforeSleep();
+  void Cron();
+  void Close(Connection* c);
+
+  config::Options options_;
+  std::string config_file_;
+  std::string executable_;
+  std::string run_id_;
+  commands::ServerStats stats_;
+  core::Keyspace keyspace_;
+  txn::WatchTable watches_;
+  commands::CommandTable table_;
+  commands::Dispatcher dispatcher_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<SignalHandler> signals_;
+  absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
+  absl::flat_hash_set<Connection*> pending_writes_;
+  absl::flat_hash_set<Connection*> pending_closes_;
+  uint64_t next_client_id_ = 1;
+  bool active_expire_ = true;
+  // Ops/sec samples, as Redis's instantaneous_ops_per_sec.
+  static constexpr int kOpsSamples = 16;
+  double ops_samples_[kOpsSamples] = {};
+  int ops_sample_index_ = 0;
+  uint64_t last_ops_ = 0;
+  int64_t last_ops_time_us_ = 0;
+};
+
+}  // namespace bazaar::engine::server
+
+#endif  // BAZAAR_ENGINE_SERVER_SERVER_H_

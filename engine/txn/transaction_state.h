@@ -1,0 +1,43 @@
+// One client's MULTI state and watched keys. Rules live in the dispatcher (queueing) and the
+// watch table (invalidation); this is just the state they share.
+#ifndef BAZAAR_ENGINE_TXN_TRANSACTION_STATE_H_
+#define BAZAAR_ENGINE_TXN_TRANSACTION_STATE_H_
+
+#include <string>
+#include <vector>
+
+namespace bazaar::engine::txn {
+
+struct WatchedKey {
+  int db;
+  std::string key;
+  // The key was already expired when WATCH ran: its deletion is then no change (Redis 7.0).
+  bool expired_at_watch;
+};
+
+struct TransactionState {
+  bool in_multi = false;
+  // A command was refused while queueing: EXEC answers EXECABORT.
+  bool dirty_exec = false;
+  // A watched key changed: EXEC answers with a null array.
+  bool dirty_cas = false;
+  std::vector<std::vector<std::string>> queued;
+  std::vector<WatchedKey> watched;
+  // The key whose change set dirty_cas, for the transactions INFO section.
+  int abort_db = -1;
+  std::string abort_key;
+
+  // Leaves MULTI (EXEC or DISCARD); the caller also unwatches.
+  void EndMulti() {
+    in_multi = false;
+    dirty_exec = false;
+    dirty_cas = false;
+    queued.clear();
+    abort_db = -1;
+    abort_key.clear();
+  }
+};
+
+}  // namespace bazaar::engine::txn
+
+#endif  // BAZAAR_ENGINE_TXN_TRANSACTION_STATE_H_
