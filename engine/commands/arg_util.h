@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "engine/commands/errors.h"
@@ -40,6 +41,14 @@ inline bool Int32ArgOrReply(protocol::ReplyBuilder& reply, std::string_view arg,
   }
   *out = static_cast<int>(v);
   return true;
+}
+
+// A HELP reply in Redis's shape: the given lines, then the HELP entry every container has.
+inline void ReplyHelp(protocol::ReplyBuilder& reply, std::initializer_list<const char*> lines) {
+  reply.ArrayHeader(lines.size() + 2);
+  for (const char* line : lines) reply.SimpleString(line);
+  reply.SimpleString("HELP");
+  reply.SimpleString("    Print this help.");
 }
 
 }  // namespace bazaar::engine::commands

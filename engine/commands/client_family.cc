@@ -55,7 +55,7 @@ void ClientInfoCommand(CommandContext& ctx, Args) {
   ctx.server.ForEachClient([&](const ClientState& c) {
     if (c.id == ctx.client.id) line = ClientLine(c, ctx.keyspace.now_ms()) + "\n";
   });
-  ctx.reply.Bulk(line);
+  ctx.reply.Verbatim(line);
 }
 
 bool KnownClientType(std::string_view type) {
@@ -90,7 +90,7 @@ void ClientListCommand(CommandContext& ctx, Args args) {
     out += ClientLine(c, ctx.keyspace.now_ms());
     out.push_back('\n');
   });
-  ctx.reply.Bulk(out);
+  ctx.reply.Verbatim(out);
 }
 
 void ClientKillCommand(CommandContext& ctx, Args args) {
@@ -140,6 +140,26 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(killed);
 }
 
+void ClientHelpCommand(CommandContext& ctx, Args) {
+  ReplyHelp(ctx.reply, {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options: TYPE, ID.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+  });
+}
+
 }  // namespace
 
 void RegisterClientFamily(CommandTable& table) {
@@ -151,6 +171,7 @@ void RegisterClientFamily(CommandTable& table) {
   table.AddSubcommand(client, {"info", 2, kConn, 0, 0, 0, ClientInfoCommand});
   table.AddSubcommand(client, {"list", -2, kConn | kAdmin, 0, 0, 0, ClientListCommand});
   table.AddSubcommand(client, {"kill", -3, kConn | kAdmin, 0, 0, 0, ClientKillCommand});
+  table.AddSubcommand(client, {"help", 2, kConn, 0, 0, 0, ClientHelpCommand});
 }
 
 }  // namespace bazaar::engine::commands

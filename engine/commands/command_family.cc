@@ -71,7 +71,7 @@ void CommandInfoCommand(CommandContext& ctx, Args args) {
   ctx.reply.ArrayHeader(args.size() - 2);
   for (size_t i = 2; i < args.size(); ++i) {
     const CommandSpec* spec = table.Find(args[i]);
-    spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullArray();
+    spec ? ReplyCommandInfo(ctx, *spec) : ctx.reply.NullBulk();
   }
 }
 
@@ -92,6 +92,22 @@ void CommandDocsCommand(CommandContext& ctx, Args args) {
   }
 }
 
+void CommandHelpCommand(CommandContext& ctx, Args) {
+  ReplyHelp(ctx.reply, {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST",
+      "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple commands.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple commands.",
+  });
+}
+
 }  // namespace
 
 void RegisterCommandFamily(CommandTable& table) {
@@ -101,6 +117,7 @@ void RegisterCommandFamily(CommandTable& table) {
   table.AddSubcommand(command, {"info", -2, kFlags, 0, 0, 0, CommandInfoCommand});
   table.AddSubcommand(command, {"list", -2, kFlags, 0, 0, 0, CommandListCommand});
   table.AddSubcommand(command, {"docs", -2, kFlags, 0, 0, 0, CommandDocsCommand});
+  table.AddSubcommand(command, {"help", 2, kFlags, 0, 0, 0, CommandHelpCommand});
 }
 
 }  // namespace bazaar::engine::commands

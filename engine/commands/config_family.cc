@@ -12,12 +12,21 @@ namespace bazaar::engine::commands {
 namespace {
 
 void ConfigGetCommand(CommandContext& ctx, Args args) {
+  // A name without glob characters is echoed as typed (Redis 7.0 does the same).
   std::vector<std::pair<std::string, std::string>> found;
-  for (const auto& spec : config::OptionTable()) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (core::GlobMatch(args[i], spec.name, true)) {
+  absl::flat_hash_set<std::string> seen;
+  for (size_t i = 2; i < args.size(); ++i) {
+    std::string pattern(args[i]);
+    if (pattern.find_first_of("[*?") == std::string::npos) {
+      const config::OptionSpec* spec = config::FindOption(pattern);
+      if (spec && seen.insert(spec->name).second) {
+        found.emplace_back(pattern, spec->get(ctx.server.options()));
+      }
+      continue;
+    }
+    for (const auto& spec : config::OptionTable()) {
+      if (core::GlobMatch(pattern, spec.name, true) && seen.insert(spec.name).second) {
         found.emplace_back(spec.name, spec.get(ctx.server.options()));
-        break;
       }
     }
   }
@@ -93,7 +102,7 @@ void ConfigResetStatCommand(CommandContext& ctx, Args) {
 }
 
 void ConfigHelpCommand(CommandContext& ctx, Args) {
-  const char* lines[] = {
+  ReplyHelp(ctx.reply, {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET <pattern>",
       "    Return parameters matching the glob-like <pattern> and their values.",
@@ -101,11 +110,7 @@ void ConfigHelpCommand(CommandContext& ctx, Args) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
-      "HELP",
-      "    Print this help.",
-  };
-  ctx.reply.ArrayHeader(std::size(lines));
-  for (const char* l : lines) ctx.reply.SimpleString(l);
+  });
 }
 
 }  // namespace

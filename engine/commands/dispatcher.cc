@@ -55,10 +55,19 @@ CommandSpec* Dispatcher::Resolve(Args argv, std::string* error) const {
 }
 
 void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply,
-                        std::string_view error) {
-  reply.Error(error);
+                        std::string_view error, const CommandSpec* spec) {
+  if (spec && spec->name == "exec") {
+    // A refused EXEC ends the transaction at once (Redis's execCommandAbort).
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    reply.Error("EXECABORT Transaction discarded because of: " + std::string(error));
+    if (client.tx.in_multi) ++server_->stats().exec_aborted_error;
+    client.tx.EndMulti();
+    watches_->UnwatchAll(&client.tx);
+    return;
+  }
   // An error while queueing dooms the transaction (Redis's flagTransaction).
   if (client.tx.in_multi) client.tx.dirty_exec = true;
+  reply.Error(error);
 }
 
 void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
@@ -71,7 +80,8 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   }
   if (!ArityOk(*spec, argv.size())) {
     ++spec->stats.rejected_calls;
-    Reject(client, reply, "ERR wrong number of arguments for '" + spec->name + "' command");
+    Reject(client, reply, "ERR wrong number of arguments for '" + spec->name + "' command",
+           spec);
     return;
   }
   const config::Options& options = server_->options();
@@ -79,19 +89,19 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
     const std::string& mode = options.enable_debug_command;
     if (!(mode == "yes" || (mode == "local" && client.is_local))) {
       ++spec->stats.rejected_calls;
-      Reject(client, reply, kDebugNotAllowedError);
+      Reject(client, reply, kDebugNotAllowedError, spec);
       return;
     }
   }
   if (!client.authenticated && !(spec->flags & kNoAuth)) {
     ++spec->stats.rejected_calls;
-    Reject(client, reply, kNoAuthError);
+    Reject(client, reply, kNoAuthError, spec);
     return;
   }
   if (client.tx.in_multi) {
     if (spec->flags & kNoMulti) {
       ++spec->stats.rejected_calls;
-      Reject(client, reply, kNotAllowedInMultiError);
+      Reject(client, reply, kNotAllowedInMultiError, spec);
       return;
     }
     if (!RunsInsideMulti(*spec)) {

@@ -32,7 +32,9 @@ class Dispatcher {
   CommandTable& table() { return *table_; }
 
  private:
-  void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error);
+  // Replies a refusal; inside MULTI it dooms the transaction, and a refused EXEC ends it.
+  void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
+              const CommandSpec* spec = nullptr);
 
   CommandTable* table_;
   core::Keyspace* keyspace_;

@@ -15,7 +15,6 @@ inline constexpr std::string_view kOverflowError = "ERR increment or decrement w
 inline constexpr std::string_view kNaNError = "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kNoSuchKeyError = "ERR no such key";
 inline constexpr std::string_view kDbIndexError = "ERR DB index is out of range";
-inline constexpr std::string_view kInvalidDbIndexError = "ERR invalid DB index";
 inline constexpr std::string_view kSameObjectError =
     "ERR source and destination objects are the same";
 inline constexpr std::string_view kStringTooLongError =

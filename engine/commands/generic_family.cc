@@ -153,7 +153,7 @@ void SwapDbCommand(CommandContext& ctx, Args args) {
 
 void SelectCommand(CommandContext& ctx, Args args) {
   int index;
-  if (!Int32ArgOrReply(ctx.reply, args[1], &index, kInvalidDbIndexError)) return;
+  if (!Int32ArgOrReply(ctx.reply, args[1], &index)) return;
   if (!DbIndexOk(ctx, index)) return ctx.reply.Error(kDbIndexError);
   ctx.client.db = index;
   ctx.reply.Ok();
@@ -234,7 +234,7 @@ void TtlGeneric(CommandContext& ctx, Args args, bool millis, bool absolute) {
   int64_t when = ctx.keyspace.GetExpire(ctx.db(), args[1]);
   if (when == -1) return ctx.reply.Integer(-1);
   int64_t value = absolute ? when : std::max<int64_t>(when - ctx.keyspace.now_ms(), 0);
-  if (!millis) value = absolute ? value / 1000 : (value + 500) / 1000;
+  if (!millis) value = (value + 500) / 1000;
   ctx.reply.Integer(value);
 }
 
