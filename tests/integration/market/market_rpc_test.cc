@@ -247,6 +247,19 @@ TEST_P(MarketRpcTest, ContentionExhaustsAttemptsWithAborted) {
   grpc::Status s = Buy("b", "s", "sword", 30, &r);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ABORTED) << s.error_message();
   EXPECT_EQ(r, "CONTENTION");
+  // Stats count the attempts and the aborts by cause.
+  v1::StatsRequest req;
+  v1::StatsResponse resp;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->Stats(ctx.get(), req, &resp).ok());
+  ASSERT_EQ(resp.methods_size(), 1);
+  EXPECT_EQ(resp.methods(0).method(), "PurchaseItem");
+  EXPECT_EQ(resp.methods(0).attempts(), 3);
+  ASSERT_EQ(resp.methods(0).aborts_size(), 1);
+  EXPECT_EQ(resp.methods(0).aborts(0).name(), "watch_conflict");
+  EXPECT_EQ(resp.methods(0).aborts(0).count(), 3);
+  ASSERT_EQ(resp.methods(0).errors_size(), 1);
+  EXPECT_EQ(resp.methods(0).errors(0).name(), "ABORTED");
 }
 
 TEST_P(MarketRpcTest, ClientDeadlineIsHonouredUnderContention) {
@@ -415,6 +428,34 @@ TEST_P(MarketRpcTest, SigtermLetsInFlightCallsFinish) {
   // The call ran to its own end (retry budget) instead of being cut off.
   EXPECT_EQ(in_flight.error_code(), grpc::StatusCode::ABORTED) << in_flight.error_message();
   EXPECT_NE(market_->Log().find("shutting down"), std::string::npos);
+}
+
+TEST_P(MarketRpcTest, ConfigFileSetsFlagsAndCommandLineWins) {
+  bazaar::testing::TempDir dir;
+  std::string path = dir.path() + "/market.conf";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("# test config\nmode book\nkey_prefix = \"{cfg}:\"\nmax_attempts 7\n"
+        "listen 127.0.0.1:1\n", f);
+  fclose(f);
+  Start({"--config=" + path});  // the fixture's --listen comes later on the command line: it wins
+  Seed();
+  v1::StatsResponse resp;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->Stats(ctx.get(), v1::StatsRequest(), &resp).ok());
+  EXPECT_EQ(resp.mode(), "book");
+  EXPECT_EQ(StoreCommand({"EXISTS", "{cfg}:users:s"}).integer, 1);
+}
+
+TEST_P(MarketRpcTest, BadConfigurationExitsWithUsageError) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--mode=fast"}, {"--config=/nonexistent/market.conf"}, {"--threads=0"}}) {
+    bazaar::testing::TempDir dir;
+    bazaar::testing::ChildProcess p(bazaar::testing::BinaryDir() + "/bazaar-market", args,
+                                    dir.path() + "/log");
+    int status = p.Wait(std::chrono::seconds(10));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args[0] << ": " << status;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, MarketRpcTest, ::testing::ValuesIn(StoreKinds()),
