@@ -70,8 +70,9 @@ void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply,
   reply.Error(error);
 }
 
-void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
-  keyspace_->set_now_ms(core::UnixTimeMs());
+void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv,
+                          int64_t now_ms) {
+  keyspace_->set_now_ms(now_ms);
   std::string error;
   CommandSpec* spec = Resolve(argv, &error);
   if (!spec) {

@@ -22,7 +22,8 @@ class Dispatcher {
              ServerContext* server);
 
   // Handles one request from `client`, writing its reply (or +QUEUED) through `reply`.
-  void Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv);
+  // `now_ms` (unix ms) is the time the command sees, frozen for its whole run.
+  void Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv, int64_t now_ms);
   // Runs a command that already passed the checks (EXEC uses it for queued commands).
   void Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply, Args argv);
   // Finds the spec for argv, descending into containers. On failure returns nullptr and sets

@@ -106,7 +106,7 @@ void Connection::ProcessInput() {
     }
     pos += consumed;
     if (status == protocol::RequestParser::Status::kCommand) {
-      server_->dispatcher().Dispatch(state_, reply_, argv_);
+      server_->dispatcher().Dispatch(state_, reply_, argv_, core::UnixTimeMs());
     }
   }
   in_.Consume(pos);

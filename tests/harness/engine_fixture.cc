@@ -1,0 +1,51 @@
+#include "harness/engine_fixture.h"
+
+#include "engine/protocol/reply_builder.h"
+
+namespace bazaar::testing {
+
+EngineFixture::EngineFixture()
+    : keyspace_(16), watches_(&keyspace_), dispatcher_(&table_, &keyspace_, &watches_, this) {
+  keyspace_.set_observer(&watches_);
+  engine::commands::RegisterAllCommands(table_);
+  options_.enable_debug_command = "yes";
+}
+
+engine::commands::ClientState& EngineFixture::client(int n) {
+  auto& slot = clients_[n];
+  if (!slot) {
+    slot = std::make_unique<engine::commands::ClientState>();
+    slot->id = n + 1;
+    slot->authenticated = options_.requirepass.empty();
+  }
+  return *slot;
+}
+
+std::string EngineFixture::Run(const std::vector<std::string>& argv, int n) {
+  engine::commands::ClientState& c = client(n);
+  std::string out;
+  engine::protocol::ReplyBuilder reply(&out);
+  reply.set_resp(c.resp);
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  dispatcher_.Dispatch(c, reply, views, now_ms_);
+  return out;
+}
+
+void EngineFixture::ForEachClient(
+    const std::function<void(const engine::commands::ClientState&)>& fn) {
+  for (auto& [n, c] : clients_) fn(*c);
+}
+
+int EngineFixture::KillClients(
+    const std::function<bool(const engine::commands::ClientState&)>& fn) {
+  int killed = 0;
+  for (auto& [n, c] : clients_) {
+    if (fn(*c)) {
+      c->close_after_reply = true;
+      ++killed;
+    }
+  }
+  return killed;
+}
+
+}  // namespace bazaar::testing
