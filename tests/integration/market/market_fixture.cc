@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,7 +32,15 @@ std::string StoreKindName(StoreKind kind) {
 
 StoreProcess::StoreProcess(StoreKind kind, bool persistent)
     : kind_(kind), persistent_(persistent), port_(FreeLoopbackPort()) {
-  Start();
+  // A free port can be taken by another test's process before ours binds it: then our server
+  // exits while WaitForPort sees the other one. Check ours is alive, else try another port.
+  for (int attempt = 0;; ++attempt) {
+    Start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (process_.running()) return;
+    if (attempt == 3) throw std::runtime_error("store exited: " + process_.ReadLog());
+    port_ = FreeLoopbackPort();
+  }
 }
 
 void StoreProcess::Start() {
@@ -56,17 +65,25 @@ void StoreProcess::Start() {
 
 void StoreProcess::Stop() { process_.Stop(SIGTERM, std::chrono::seconds(10)); }
 
-MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra)
-    : port_(FreeLoopbackPort()) {
-  std::vector<std::string> args = {"--listen=127.0.0.1:" + std::to_string(port_),
-                                   "--store=127.0.0.1:" + std::to_string(store_port),
-                                   "--health_interval=100ms", "--reconnect_backoff_max=200ms",
-                                   "--stats_interval=1s"};
-  for (auto& a : extra) args.push_back(std::move(a));
-  process_ = ChildProcess(bazaar::testing::BinaryDir() + "/bazaar-market", args,
-                          dir_.path() + "/market.log", dir_.path());
-  if (!WaitForPort(port_)) {
-    throw std::runtime_error("bazaar-market did not start: " + process_.ReadLog());
+MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra) {
+  for (int attempt = 0;; ++attempt) {
+    port_ = FreeLoopbackPort();
+    std::vector<std::string> args = {"--listen=127.0.0.1:" + std::to_string(port_),
+                                     "--store=127.0.0.1:" + std::to_string(store_port),
+                                     "--health_interval=100ms", "--reconnect_backoff_max=200ms",
+                                     "--stats_interval=1s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string log = dir_.path() + "/market" + std::to_string(attempt) + ".log";
+    process_ = ChildProcess(bazaar::testing::BinaryDir() + "/bazaar-market", args, log,
+                            dir_.path());
+    // Ready when our process says it listens (not merely when something answers on the port).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline && process_.running() &&
+           process_.ReadLog().find("listening on") == std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (process_.running() && WaitForPort(port_)) return;
+    if (attempt == 3) throw std::runtime_error("bazaar-market did not start: " + process_.ReadLog());
   }
 }
 
