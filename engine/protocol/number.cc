@@ -48,20 +48,9 @@ bool ParseLongDouble(std::string_view s, long double* out) {
   errno = 0;
   char* end = nullptr;
   long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0' || errno == EINVAL || std::isnan(v)) return false;
+  // The whole argument must be the number: a NUL byte inside it is not its end.
+  if (end != buf.c_str() + buf.size() || errno == EINVAL || std::isnan(v)) return false;
   if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
-  *out = v;
-  return true;
-}
-
-bool ParseDouble(std::string_view s, double* out) {
-  if (s.empty() || s.size() > 256) return false;
-  std::string buf(s);
-  if (std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  double v = std::strtod(buf.c_str(), &end);
-  if (*end != '\0' || errno == ERANGE || std::isnan(v)) return false;
   *out = v;
   return true;
 }

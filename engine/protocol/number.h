@@ -12,8 +12,6 @@ namespace bazaar::engine::protocol {
 bool ParseInt64(std::string_view s, int64_t* out);
 // Redis's string2ld: strtold over the whole string; no leading space, no NaN.
 bool ParseLongDouble(std::string_view s, long double* out);
-// Redis's strtod-based parsing for timeouts and DEBUG SLEEP (accepts "inf", rejects junk).
-bool ParseDouble(std::string_view s, double* out);
 // INCRBYFLOAT's output: "%.17Lf" with trailing zeros (and a bare '.') removed.
 std::string FormatLongDouble(long double value);
 

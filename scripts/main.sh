@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds, starts bazaar-engine on a free loopback port,
+# drives it with a short redis-benchmark run and a redis-cli WATCH/MULTI/EXEC transaction, and
+# prints a report. Stops the engine by PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh release >/dev/null
+
+bin=build/release/bin
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/bazaar-engine" conf/bazaar.conf --port "$port" --dir "$work" >"$work/engine.log" 2>&1 &
+engine_pid=$!
+trap 'kill "$engine_pid" 2>/dev/null; wait "$engine_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.05; done
+
+echo "== bazaar-engine on 127.0.0.1:$port (pid $engine_pid)"
+echo
+echo "== redis-benchmark (50 clients, 20000 requests per test)"
+redis-benchmark -p "$port" -t ping,set,get,incr,mset -n 20000 -c 50 -q
+echo
+echo "== a WATCH/MULTI/EXEC transaction through redis-cli"
+redis-cli -p "$port" SET balance 100 >/dev/null
+printf 'WATCH balance\nMULTI\nDECRBY balance 30\nINCRBY spent 30\nEXEC\n' | redis-cli -p "$port"
+echo
+echo "== the same transaction after another client changed the watched key (EXEC returns nil)"
+{ printf 'WATCH balance\n'; sleep 0.2; printf 'MULTI\nDECRBY balance 30\nEXEC\n'; } |
+  redis-cli -p "$port" &
+sleep 0.1
+redis-cli -p "$port" SET balance 500 >/dev/null
+wait $!
+echo
+echo "== INFO transactions"
+redis-cli -p "$port" INFO transactions
