@@ -18,36 +18,42 @@ absl::StatusOr<PooledConnection> ConnectionPool::Acquire(Clock::time_point deadl
       idle_.pop_back();
       return PooledConnection(this, std::move(conn));
     }
-    if (open_ < options_.size) break;
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= options_.size) {
+    const Clock::time_point now = Clock::now();
+    if (open_ < options_.size && now >= next_connect_) {
+      // Open a new connection outside the lock.
+      ++open_;
+      lock.unlock();
+      auto conn = RespConnection::Connect(options_.connection);
+      lock.lock();
+      if (conn.ok()) {
+        if (had_failure_) ++reconnects_;
+        store_up_ = true;
+        backoff_ = std::chrono::milliseconds(0);
+        next_connect_ = Clock::time_point::min();
+        return PooledConnection(this, std::move(*conn));
+      }
+      --open_;
+      store_up_ = false;
+      had_failure_ = true;
+      backoff_ = backoff_.count() == 0 ? options_.reconnect_backoff_base
+                                       : std::min(backoff_ * 2, options_.reconnect_backoff_max);
+      next_connect_ = Clock::now() + backoff_;
+      cv_.notify_one();
+      // With no connection left there is nothing to wait for: fail fast.
+      if (open_ == 0) return conn.status();
+      continue;  // others are open: wait for one of them
+    }
+    if (open_ == 0) {
+      // Nothing open and a reconnect is backing off: the store is down.
+      return absl::UnavailableError("store unreachable (reconnect backing off)");
+    }
+    Clock::time_point wake = deadline;
+    if (open_ < options_.size && next_connect_ < wake) wake = next_connect_;
+    if (cv_.wait_until(lock, wake) == std::cv_status::timeout && Clock::now() >= deadline &&
+        idle_.empty()) {
       return absl::DeadlineExceededError("no store connection free before the deadline");
     }
   }
-  // Open a new connection outside the lock.
-  if (Clock::now() < next_connect_) {
-    return absl::UnavailableError("store unreachable (reconnect backing off)");
-  }
-  ++open_;
-  lock.unlock();
-  auto conn = RespConnection::Connect(options_.connection);
-  lock.lock();
-  if (!conn.ok()) {
-    --open_;
-    store_up_ = false;
-    had_failure_ = true;
-    backoff_ = backoff_.count() == 0
-                   ? options_.reconnect_backoff_base
-                   : std::min(backoff_ * 2, options_.reconnect_backoff_max);
-    next_connect_ = Clock::now() + backoff_;
-    cv_.notify_one();
-    return conn.status();
-  }
-  if (had_failure_) ++reconnects_;
-  store_up_ = true;
-  backoff_ = std::chrono::milliseconds(0);
-  next_connect_ = Clock::time_point::min();
-  return PooledConnection(this, std::move(*conn));
 }
 
 void ConnectionPool::Release(std::unique_ptr<RespConnection> conn, bool discard) {
