@@ -15,6 +15,10 @@ void RegisterConfigFamily(CommandTable& table);
 void RegisterCommandFamily(CommandTable& table);
 void RegisterInfoFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
+void RegisterHashFamily(CommandTable& table);
+void RegisterSetFamily(CommandTable& table);
+void RegisterZSetFamily(CommandTable& table);
+void RegisterListFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

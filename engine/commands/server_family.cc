@@ -72,6 +72,10 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterCommandFamily(table);
   RegisterInfoFamily(table);
   RegisterServerFamily(table);
+  RegisterHashFamily(table);
+  RegisterSetFamily(table);
+  RegisterZSetFamily(table);
+  RegisterListFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

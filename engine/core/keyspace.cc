@@ -96,7 +96,7 @@ void Keyspace::SetExpire(int db, std::string_view key, int64_t when_ms) {
 bool Keyspace::RemoveExpire(int db, std::string_view key) { return dbs_[db].expires.Erase(key); }
 
 void Keyspace::FlushDb(int db) {
-  if (observer_) observer_->DbReplaced(db, -1);
+  for (KeyspaceObserver* o : observers_) o->DbReplaced(db, -1);
   dirty_ += dbs_[db].keys.size();
   dbs_[db].keys.Clear();
   dbs_[db].expires.Clear();
@@ -108,9 +108,9 @@ void Keyspace::FlushAll() {
 }
 
 void Keyspace::SwapDb(int a, int b) {
-  if (observer_) {
-    observer_->DbReplaced(a, b);
-    observer_->DbReplaced(b, a);
+  for (KeyspaceObserver* o : observers_) {
+    o->DbReplaced(a, b);
+    o->DbReplaced(b, a);
   }
   dbs_[a].keys.Swap(dbs_[b].keys);
   dbs_[a].expires.Swap(dbs_[b].expires);

@@ -42,8 +42,8 @@ class Keyspace {
   int num_dbs() const { return static_cast<int>(dbs_.size()); }
   void set_now_ms(int64_t now) { now_ms_ = now; }
   int64_t now_ms() const { return now_ms_; }
-  // Not owned; may be null.
-  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  // Not owned; told about every change in the order added (the watch table, blocked clients).
+  void add_observer(KeyspaceObserver* observer) { observers_.push_back(observer); }
 
   // Lookups delete the key first if it has expired. FindForRead counts hits and misses.
   Value* FindForRead(int db, std::string_view key);
@@ -113,12 +113,12 @@ class Keyspace {
   void DeleteExpired(int db, std::string_view key);
   void Touch(int db, std::string_view key) {
     ++dirty_;
-    if (observer_) observer_->KeyModified(db, key);
+    for (KeyspaceObserver* o : observers_) o->KeyModified(db, key);
   }
 
   std::vector<Database> dbs_;
   int64_t now_ms_ = 0;
-  KeyspaceObserver* observer_ = nullptr;
+  std::vector<KeyspaceObserver*> observers_;
   uint64_t dirty_ = 0;
   KeyspaceStats stats_;
   absl::BitGen random_;

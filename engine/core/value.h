@@ -1,40 +1,86 @@
-// The value stored under a key. Strings for now; the data-types issue adds lists, sets, sorted
-// sets and hashes as further alternatives.
+// The value stored under a key: a string, or one of the container types. Containers live behind
+// a pointer so a Value stays small (the keyspace holds millions of them).
 #ifndef BAZAAR_ENGINE_CORE_VALUE_H_
 #define BAZAAR_ENGINE_CORE_VALUE_H_
 
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 
+#include "engine/core/dict.h"
+#include "engine/core/zset.h"
+
 namespace bazaar::engine::core {
 
-enum class ValueType { kString = 0 };
+// The order matches the variant below.
+enum class ValueType { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
 
 // The name TYPE replies with and SCAN ... TYPE filters on.
 inline std::string_view TypeName(ValueType type) {
   switch (type) {
-    case ValueType::kString:
-      return "string";
+    case ValueType::kString: return "string";
+    case ValueType::kList: return "list";
+    case ValueType::kSet: return "set";
+    case ValueType::kZSet: return "zset";
+    case ValueType::kHash: return "hash";
   }
   return "none";
 }
+
+struct NoValue {};
+using ListValue = std::deque<std::string>;
+using SetValue = Dict<NoValue>;       // member -> nothing
+using HashValue = Dict<std::string>;  // field -> value
+using ZSetValue = ZSet;
 
 class Value {
  public:
   Value() = default;
   explicit Value(std::string s) : data_(std::move(s)) {}
+  static Value NewList() { return Value(std::make_unique<ListValue>()); }
+  static Value NewSet() { return Value(std::make_unique<SetValue>()); }
+  static Value NewZSet() { return Value(std::make_unique<ZSetValue>()); }
+  static Value NewHash() { return Value(std::make_unique<HashValue>()); }
 
   ValueType type() const { return static_cast<ValueType>(data_.index()); }
   bool is_string() const { return type() == ValueType::kString; }
-  // Precondition: is_string().
+  // Each accessor's precondition: type() is that type.
   std::string& str() { return std::get<std::string>(data_); }
   const std::string& str() const { return std::get<std::string>(data_); }
+  ListValue& list() { return *std::get<std::unique_ptr<ListValue>>(data_); }
+  const ListValue& list() const { return *std::get<std::unique_ptr<ListValue>>(data_); }
+  SetValue& set() { return *std::get<std::unique_ptr<SetValue>>(data_); }
+  const SetValue& set() const { return *std::get<std::unique_ptr<SetValue>>(data_); }
+  ZSetValue& zset() { return *std::get<std::unique_ptr<ZSetValue>>(data_); }
+  const ZSetValue& zset() const { return *std::get<std::unique_ptr<ZSetValue>>(data_); }
+  HashValue& hash() { return *std::get<std::unique_ptr<HashValue>>(data_); }
+  const HashValue& hash() const { return *std::get<std::unique_ptr<HashValue>>(data_); }
+
+  // Elements of a container (0 for strings): a container at 0 must not stay in the keyspace.
+  size_t ContainerSize() const;
 
  private:
-  std::variant<std::string> data_;
+  template <typename T>
+  explicit Value(std::unique_ptr<T> p) : data_(std::move(p)) {}
+
+  std::variant<std::string, std::unique_ptr<ListValue>, std::unique_ptr<SetValue>,
+               std::unique_ptr<ZSetValue>, std::unique_ptr<HashValue>>
+      data_;
 };
+
+inline size_t Value::ContainerSize() const {
+  switch (type()) {
+    case ValueType::kString: return 0;
+    case ValueType::kList: return list().size();
+    case ValueType::kSet: return set().size();
+    case ValueType::kZSet: return zset().size();
+    case ValueType::kHash: return hash().size();
+  }
+  return 0;
+}
 
 }  // namespace bazaar::engine::core
 

@@ -1,6 +1,8 @@
 #include "engine/protocol/reply_builder.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 
 namespace bazaar::engine::protocol {
 
@@ -53,6 +55,23 @@ void ReplyBuilder::MapHeader(size_t n) {
 }
 
 void ReplyBuilder::SetHeader(size_t n) { Header(resp_ >= 3 ? '~' : '*', static_cast<int64_t>(n)); }
+
+void ReplyBuilder::Double(double value) {
+  char buf[64];
+  int len;
+  if (std::isinf(value)) {
+    len = std::snprintf(buf, sizeof(buf), "%s", value > 0 ? "inf" : "-inf");
+  } else {
+    len = std::snprintf(buf, sizeof(buf), "%.17g", value);
+  }
+  if (resp_ >= 3) {
+    out_->push_back(',');
+    out_->append(buf, len);
+    out_->append("\r\n");
+  } else {
+    Bulk(std::string_view(buf, len));
+  }
+}
 
 void ReplyBuilder::Verbatim(std::string_view s) {
   if (resp_ < 3) {

@@ -123,7 +123,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
       dispatcher_(&table_, &keyspace_, &watches_, this) {
-  keyspace_.set_observer(&watches_);
+  keyspace_.add_observer(&watches_);
   commands::RegisterAllCommands(table_);
   stats_.start_time_ms = core::UnixTimeMs();
   signal(SIGPIPE, SIG_IGN);

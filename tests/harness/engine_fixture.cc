@@ -6,7 +6,7 @@ namespace bazaar::testing {
 
 EngineFixture::EngineFixture()
     : keyspace_(16), watches_(&keyspace_), dispatcher_(&table_, &keyspace_, &watches_, this) {
-  keyspace_.set_observer(&watches_);
+  keyspace_.add_observer(&watches_);
   engine::commands::RegisterAllCommands(table_);
   options_.enable_debug_command = "yes";
 }

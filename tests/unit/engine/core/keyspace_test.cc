@@ -22,7 +22,7 @@ class RecordingObserver : public KeyspaceObserver {
 class KeyspaceTest : public ::testing::Test {
  protected:
   KeyspaceTest() : ks_(16) {
-    ks_.set_observer(&observer_);
+    ks_.add_observer(&observer_);
     ks_.set_now_ms(1000000);
   }
   Keyspace ks_;

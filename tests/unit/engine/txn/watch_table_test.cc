@@ -10,7 +10,7 @@ using core::Value;
 class WatchTableTest : public ::testing::Test {
  protected:
   WatchTableTest() : ks_(16), table_(&ks_) {
-    ks_.set_observer(&table_);
+    ks_.add_observer(&table_);
     ks_.set_now_ms(1000);
   }
   core::Keyspace ks_;

@@ -1,0 +1,8 @@
+// Hash commands (being written for the data-types issue).
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+
+void RegisterHashFamily(CommandTable& table) {}
+
+}  // namespace bazaar::engine::commands

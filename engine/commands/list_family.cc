@@ -1,0 +1,8 @@
+// List commands (being written for the data-types issue).
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+
+void RegisterListFamily(CommandTable& table) {}
+
+}  // namespace bazaar::engine::commands
