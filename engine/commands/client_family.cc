@@ -13,6 +13,7 @@ std::string ClientFlags(const ClientState& c) {
   if (c.tx.in_multi) flags.push_back('x');
   if (c.tx.dirty_cas) flags.push_back('d');
   if (c.close_after_reply) flags.push_back('c');
+  if (c.blocked) flags.push_back('b');
   return flags.empty() ? "N" : flags;
 }
 
@@ -140,6 +141,22 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(killed);
 }
 
+void ClientUnblockCommand(CommandContext& ctx, Args args) {
+  bool with_error = false;
+  if (args.size() == 4) {
+    if (IsOption(args[3], "error")) {
+      with_error = true;
+    } else if (!IsOption(args[3], "timeout")) {
+      return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (args.size() != 3) {
+    return ctx.reply.Error("ERR wrong number of arguments for 'client|unblock' command");
+  }
+  int64_t id;
+  if (!IntArgOrReply(ctx.reply, args[2], &id)) return;
+  ctx.reply.Integer(id > 0 && ctx.server.UnblockClient(static_cast<uint64_t>(id), with_error));
+}
+
 void ClientHelpCommand(CommandContext& ctx, Args) {
   ReplyHelp(ctx.reply, {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -157,6 +174,8 @@ void ClientHelpCommand(CommandContext& ctx, Args) {
       "    Return information about client connections. Options: TYPE, ID.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
   });
 }
 
@@ -172,6 +191,7 @@ void RegisterClientFamily(CommandTable& table) {
   table.AddSubcommand(client, {"list", -2, kConn | kAdmin, 0, 0, 0, ClientListCommand});
   table.AddSubcommand(client, {"kill", -3, kConn | kAdmin, 0, 0, 0, ClientKillCommand});
   table.AddSubcommand(client, {"help", 2, kConn, 0, 0, 0, ClientHelpCommand});
+  table.AddSubcommand(client, {"unblock", -3, kConn | kAdmin, 0, 0, 0, ClientUnblockCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -25,6 +25,8 @@ struct ClientState {
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;
   txn::TransactionState tx;
+  // Parked by a blocking command: no further input is processed until it is served.
+  bool blocked = false;
   // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
   bool close_after_reply = false;
   // Connection-level figures for CLIENT LIST, filled in by the server before it asks.

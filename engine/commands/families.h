@@ -19,6 +19,7 @@ void RegisterHashFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterZSetFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
+void RegisterBlockingFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

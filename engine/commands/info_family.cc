@@ -105,7 +105,7 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("connected_clients", ctx.server.client_count());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", ctx.server.options().maxclients);
-  w.Field("blocked_clients", 0);
+  w.Field("blocked_clients", ctx.server.blocked_client_count());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
 }

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "engine/commands/command_table.h"
 
 #include "engine/commands/client_state.h"
 #include "engine/config/options.h"
@@ -45,6 +48,16 @@ class ServerContext {
   // Stops the event loop after this turn.
   virtual void RequestShutdown() = 0;
   virtual double instantaneous_ops_per_sec() const = 0;
+  // Parks `client` until one of `keys` (in its current database) changes or `deadline_ms` (unix
+  // ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does for
+  // every list and sorted-set timeout). The handler
+  // writes no reply when it blocks. Called again while that command is being re-run, it keeps
+  // the client's place in the queues.
+  virtual void BlockClient(ClientState& client, Args argv, std::vector<std::string> keys,
+                           int64_t deadline_ms) = 0;
+  // CLIENT UNBLOCK: true if the client was blocked.
+  virtual bool UnblockClient(uint64_t client_id, bool with_error) = 0;
+  virtual size_t blocked_client_count() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
 };

@@ -76,6 +76,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSetFamily(table);
   RegisterZSetFamily(table);
   RegisterListFamily(table);
+  RegisterBlockingFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

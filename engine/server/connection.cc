@@ -90,7 +90,7 @@ void Connection::ProcessInput() {
   const uint64_t errors_before = reply_.error_count();
   protocol::ParserLimits limits;
   limits.max_bulk_len = server_->options().proto_max_bulk_len;
-  while (pos < in_.size() && !closing()) {
+  while (pos < in_.size() && !closing() && !state_.blocked) {
     limits.authenticated = state_.authenticated;
     size_t consumed = 0;
     auto status = parser_.Parse(in_.view().substr(pos), limits, &consumed, &argv_);
@@ -107,6 +107,7 @@ void Connection::ProcessInput() {
     pos += consumed;
     if (status == protocol::RequestParser::Status::kCommand) {
       server_->dispatcher().Dispatch(state_, reply_, argv_, core::UnixTimeMs());
+      server_->ServeBlockedClients();
     }
   }
   in_.Consume(pos);

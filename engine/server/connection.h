@@ -54,10 +54,13 @@ class Connection : public FdHandler {
   int fd() const { return fd_; }
   // Refreshes the buffer sizes CLIENT LIST reports.
   void RefreshFigures();
+  // Runs every complete request in the input buffer (stops while the client is blocked).
+  void ProcessInput();
+  protocol::ReplyBuilder& reply() { return reply_; }
+  size_t pending_output_size() const { return out_.size() - out_pos_; }
 
  private:
   void ReadAndProcess();
-  void ProcessInput();
 
   Server* server_;
   int fd_;

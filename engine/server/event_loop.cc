@@ -38,6 +38,10 @@ void EventLoop::Run() {
     if (stop_) break;
     int64_t now = core::MonotonicUs();
     int timeout_ms = next_tick > now ? static_cast<int>((next_tick - now + 999) / 1000) : 0;
+    if (wait_limit_) {
+      int limit = wait_limit_();
+      if (limit >= 0 && limit < timeout_ms) timeout_ms = limit;
+    }
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n && !stop_; ++i) {

@@ -35,6 +35,8 @@ class EventLoop {
     tick_period_ms_ = period_ms;
   }
   void set_tick_period(int period_ms) { tick_period_ms_ = period_ms; }
+  // Asked before each wait for the longest wait in ms (-1: no limit beyond the tick).
+  void set_wait_limit(std::function<int()> fn) { wait_limit_ = std::move(fn); }
 
   // Runs until Stop().
   void Run();
@@ -45,6 +47,7 @@ class EventLoop {
   bool stop_ = false;
   std::function<void()> before_sleep_;
   std::function<void()> tick_;
+  std::function<int()> wait_limit_;
   int tick_period_ms_ = 100;
 };
 

@@ -122,8 +122,10 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       run_id_(RandomHex40()),
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
-      dispatcher_(&table_, &keyspace_, &watches_, this) {
+      dispatcher_(&table_, &keyspace_, &watches_, this),
+      blocking_(&dispatcher_, &keyspace_) {
   keyspace_.add_observer(&watches_);
+  keyspace_.add_observer(&blocking_);
   commands::RegisterAllCommands(table_);
   stats_.start_time_ms = core::UnixTimeMs();
   signal(SIGPIPE, SIG_IGN);
@@ -131,6 +133,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   loop_.Add(signals_->fd(), EPOLLIN, signals_.get());
   loop_.set_before_sleep([this] { BeforeSleep(); });
   loop_.set_tick([this] { Cron(); }, static_cast<int>(1000 / options_.hz));
+  loop_.set_wait_limit([this] { return blocking_.MsUntilNextDeadline(now_ms()); });
 }
 
 Server::~Server() = default;
@@ -215,12 +218,26 @@ void Server::Accept(int listen_fd) {
     auto conn = std::make_unique<Connection>(this, fd, std::move(state));
     Connection* raw = conn.get();
     connections_[raw] = std::move(conn);
+    by_id_[raw->state().id] = raw;
     loop_.Add(fd, EPOLLIN, raw);
     core::Log(core::LogLevel::kVerbose, "Accepted %s", raw->state().addr);
   }
 }
 
 void Server::BeforeSleep() {
+  std::vector<Connection*> served;
+  blocking_.ExpireTimeouts(now_ms(), &served);
+  Unblocked(served);
+  // Unblocked clients run what they pipelined while blocked; that may unblock others.
+  while (!pending_input_.empty()) {
+    std::vector<Connection*> batch(pending_input_.begin(), pending_input_.end());
+    pending_input_.clear();
+    for (Connection* c : batch) {
+      if (!connections_.count(c) || c->state().blocked) continue;
+      c->ProcessInput();
+      QueueWrite(c);
+    }
+  }
   for (Connection* c : pending_writes_) {
     if (!c->Flush() || (c->closing() && !c->has_output())) pending_closes_.insert(c);
   }
@@ -233,6 +250,9 @@ void Server::Close(Connection* c) {
   auto it = connections_.find(c);
   if (it == connections_.end()) return;
   watches_.UnwatchAll(&c->state().tx);
+  blocking_.Forget(c);
+  pending_input_.erase(c);
+  by_id_.erase(c->state().id);
   loop_.Remove(c->fd());
   pending_writes_.erase(c);
   core::Log(core::LogLevel::kVerbose, "Client closed connection id=%d addr=%s", c->state().id,
@@ -295,6 +315,34 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
 }
 
 void Server::RequestShutdown() { loop_.Stop(); }
+
+void Server::ServeBlockedClients() {
+  if (!blocking_.has_ready()) return;
+  std::vector<Connection*> served;
+  blocking_.ServeReady(&served);
+  Unblocked(served);
+}
+
+void Server::Unblocked(const std::vector<Connection*>& served) {
+  for (Connection* c : served) {
+    QueueWrite(c);
+    pending_input_.insert(c);
+  }
+}
+
+void Server::BlockClient(commands::ClientState& client, commands::Args argv,
+                         std::vector<std::string> keys, int64_t deadline_ms) {
+  auto it = by_id_.find(client.id);
+  if (it == by_id_.end()) return;
+  blocking_.Block(it->second, argv, std::move(keys), deadline_ms);
+}
+
+bool Server::UnblockClient(uint64_t client_id, bool with_error) {
+  auto it = by_id_.find(client_id);
+  if (it == by_id_.end() || !blocking_.Unblock(it->second, with_error)) return false;
+  Unblocked({it->second});
+  return true;
+}
 
 void Server::Run() {
   core::Log(core::LogLevel::kNotice, "Ready to accept connections tcp");

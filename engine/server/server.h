@@ -15,6 +15,7 @@
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
+#include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
 #include "engine/txn/watch_table.h"
@@ -43,6 +44,10 @@ class Server : public commands::ServerContext {
   void RequestShutdown() override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  void BlockClient(commands::ClientState& client, commands::Args argv,
+                   std::vector<std::string> keys, int64_t deadline_ms) override;
+  bool UnblockClient(uint64_t client_id, bool with_error) override;
+  size_t blocked_client_count() const override { return blocking_.size(); }
 
   // For connections.
   commands::Dispatcher& dispatcher() { return dispatcher_; }
@@ -50,6 +55,8 @@ class Server : public commands::ServerContext {
   int64_t now_ms() const;
   void QueueWrite(Connection* c) { pending_writes_.insert(c); }
   void ScheduleClose(Connection* c) { pending_closes_.insert(c); }
+  // Serves blocked clients whose keys changed (called after every command).
+  void ServeBlockedClients();
 
  private:
   class Listener;
@@ -58,6 +65,8 @@ class Server : public commands::ServerContext {
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);
+  // A blocked client got its reply: flush it and run what it pipelined meanwhile.
+  void Unblocked(const std::vector<Connection*>& served);
 
   config::Options options_;
   std::string config_file_;
@@ -68,10 +77,13 @@ class Server : public commands::ServerContext {
   txn::WatchTable watches_;
   commands::CommandTable table_;
   commands::Dispatcher dispatcher_;
+  BlockingManager blocking_;
   EventLoop loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<SignalHandler> signals_;
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
+  absl::flat_hash_map<uint64_t, Connection*> by_id_;
+  absl::flat_hash_set<Connection*> pending_input_;  // unblocked, with input left to run
   absl::flat_hash_set<Connection*> pending_writes_;
   absl::flat_hash_set<Connection*> pending_closes_;
   uint64_t next_client_id_ = 1;

@@ -44,6 +44,13 @@ class EngineFixture : public engine::commands::ServerContext {
   void RequestShutdown() override { shutdown_requested_ = true; }
   double instantaneous_ops_per_sec() const override { return 0; }
   void set_active_expire(bool) override {}
+  // Blocking is the server's: here a blocked client is only marked, and never served.
+  void BlockClient(engine::commands::ClientState& client, engine::commands::Args,
+                   std::vector<std::string>, int64_t) override {
+    client.blocked = true;
+  }
+  bool UnblockClient(uint64_t, bool) override { return false; }
+  size_t blocked_client_count() const override { return 0; }
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:

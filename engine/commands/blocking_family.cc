@@ -1,0 +1,121 @@
+// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP. When there is nothing to take the client
+// is parked (ServerContext::BlockClient) and the command runs again when a key changes. Inside
+// MULTI they never block: they answer as on timeout.
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/errors.h"
+#include "engine/commands/families.h"
+#include "engine/commands/list_ops.h"
+#include "engine/commands/string_ops.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+using core::Value;
+using core::ValueType;
+
+// Parks the client; inside MULTI it may not block, and answers with a null right away (a null
+// bulk for the move commands, as Redis does, a null array for the others).
+void BlockOrAnswerNull(CommandContext& ctx, Args args, std::vector<std::string> keys,
+                       int64_t deadline, bool null_bulk_in_multi = false) {
+  if (ctx.client.tx.in_multi) {
+    null_bulk_in_multi ? ctx.reply.NullBulk() : ctx.reply.NullArray();
+    return;
+  }
+  ctx.server.BlockClient(ctx.client, args, std::move(keys), deadline);
+}
+
+void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
+  auto deadline = ParseBlockingTimeout(args.back(), ctx.keyspace.now_ms());
+  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  std::vector<std::string> keys;
+  for (size_t i = 1; i + 1 < args.size(); ++i) {
+    Value* v = ctx.keyspace.FindForWrite(ctx.db(), args[i]);
+    keys.emplace_back(args[i]);
+    if (!v) continue;
+    if (v->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
+    auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], end, 1);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(args[i]);
+    ctx.reply.Bulk((*popped)[0]);
+    return;
+  }
+  BlockOrAnswerNull(ctx, args, std::move(keys), *deadline);
+}
+
+void BLPopCommand(CommandContext& ctx, Args args) { BlockingPop(ctx, args, ListEnd::kLeft); }
+void BRPopCommand(CommandContext& ctx, Args args) { BlockingPop(ctx, args, ListEnd::kRight); }
+
+void BlockingMove(CommandContext& ctx, Args args, std::string_view timeout, ListEnd from,
+                  ListEnd to) {
+  auto deadline = ParseBlockingTimeout(timeout, ctx.keyspace.now_ms());
+  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  Value* src = ctx.keyspace.FindForWrite(ctx.db(), args[1]);
+  if (src && src->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
+  if (!src) {
+    return BlockOrAnswerNull(ctx, args, {std::string(args[1])}, *deadline, true);
+  }
+  auto moved = OpMove(ctx.keyspace, ctx.db(), args[1], args[2], from, to);
+  if (!moved.ok()) return ctx.reply.Error(ToView(moved.status().message()));
+  ctx.reply.Bulk(**moved);
+}
+
+void BLMoveCommand(CommandContext& ctx, Args args) {
+  auto from = ParseListEnd(args[3]), to = ParseListEnd(args[4]);
+  if (!from || !to) return ctx.reply.Error(kSyntaxError);
+  BlockingMove(ctx, args, args[5], *from, *to);
+}
+
+void BRPopLPushCommand(CommandContext& ctx, Args args) {
+  BlockingMove(ctx, args, args[3], ListEnd::kRight, ListEnd::kLeft);
+}
+
+void BLMPopCommand(CommandContext& ctx, Args args) {
+  auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
+  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  int64_t numkeys;
+  if (!IntArgOrReply(ctx.reply, args[2], &numkeys, "ERR numkeys should be greater than 0")) return;
+  if (numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
+  if (numkeys > static_cast<int64_t>(args.size()) - 4) return ctx.reply.Error(kSyntaxError);
+  const size_t where_index = 3 + numkeys;
+  auto end = ParseListEnd(args[where_index]);
+  if (!end) return ctx.reply.Error(kSyntaxError);
+  int64_t count = -1;
+  for (size_t j = where_index + 1; j < args.size(); ++j) {
+    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
+      if (!IntArgOrReply(ctx.reply, args[++j], &count, "ERR count should be greater than 0")) {
+        return;
+      }
+      if (count < 1) return ctx.reply.Error("ERR count should be greater than 0");
+    } else {
+      return ctx.reply.Error(kSyntaxError);
+    }
+  }
+  if (count == -1) count = 1;
+  std::vector<std::string> keys;
+  for (size_t i = 3; i < where_index; ++i) {
+    keys.emplace_back(args[i]);
+    auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], *end, count);
+    if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+    if (popped->empty()) continue;
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(args[i]);
+    ctx.reply.ArrayHeader(popped->size());
+    for (const auto& e : *popped) ctx.reply.Bulk(e);
+    return;
+  }
+  BlockOrAnswerNull(ctx, args, std::move(keys), *deadline);
+}
+
+}  // namespace
+
+void RegisterBlockingFamily(CommandTable& table) {
+  const uint32_t kBlockingWrite = kWrite | kNoScript;
+  table.Add({"blpop", -3, kBlockingWrite, 1, -2, 1, BLPopCommand});
+  table.Add({"brpop", -3, kBlockingWrite, 1, -2, 1, BRPopCommand});
+  table.Add({"blmove", 6, kBlockingWrite | kDenyOom, 1, 2, 1, BLMoveCommand});
+  table.Add({"brpoplpush", 4, kBlockingWrite | kDenyOom, 1, 2, 1, BRPopLPushCommand});
+  table.Add({"blmpop", -5, kBlockingWrite, 0, 0, 0, BLMPopCommand});
+}
+
+}  // namespace bazaar::engine::commands

@@ -1,0 +1,122 @@
+#include "engine/commands/list_ops.h"
+
+#include <climits>
+#include <cmath>
+
+#include "engine/commands/arg_util.h"
+#include "engine/commands/errors.h"
+#include "engine/commands/string_ops.h"
+#include "engine/protocol/number.h"
+
+namespace bazaar::engine::commands {
+
+using core::ListValue;
+using core::Value;
+
+std::optional<ListEnd> ParseListEnd(std::string_view arg) {
+  if (IsOption(arg, "left")) return ListEnd::kLeft;
+  if (IsOption(arg, "right")) return ListEnd::kRight;
+  return std::nullopt;
+}
+
+absl::StatusOr<int64_t> OpPush(core::Keyspace& ks, int db, std::string_view key,
+                               absl::Span<const std::string_view> elements, ListEnd end,
+                               bool only_if_exists) {
+  Value* v = ks.FindForWrite(db, key);
+  if (v && v->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
+  if (!v) {
+    if (only_if_exists) return 0;
+    v = &ks.Store(db, key, Value::NewList());
+  } else {
+    ks.MarkModified(db, key);
+  }
+  ListValue& list = v->list();
+  for (std::string_view e : elements) {
+    if (end == ListEnd::kLeft) {
+      list.emplace_front(e);
+    } else {
+      list.emplace_back(e);
+    }
+  }
+  return static_cast<int64_t>(list.size());
+}
+
+absl::StatusOr<std::vector<std::string>> OpPop(core::Keyspace& ks, int db, std::string_view key,
+                                               ListEnd end, int64_t count) {
+  Value* v = ks.FindForWrite(db, key);
+  std::vector<std::string> out;
+  if (!v) return out;
+  if (v->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
+  ListValue& list = v->list();
+  while (count-- > 0 && !list.empty()) {
+    if (end == ListEnd::kLeft) {
+      out.push_back(std::move(list.front()));
+      list.pop_front();
+    } else {
+      out.push_back(std::move(list.back()));
+      list.pop_back();
+    }
+  }
+  if (list.empty()) {
+    ks.Delete(db, key);
+  } else {
+    ks.MarkModified(db, key);
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
+                                                  std::string_view source,
+                                                  std::string_view destination, ListEnd from,
+                                                  ListEnd to) {
+  Value* src = ks.FindForWrite(db, source);
+  if (!src) return std::optional<std::string>();
+  if (src->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
+  Value* dst = ks.FindForWrite(db, destination);
+  if (dst && dst->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
+  ListValue& list = src->list();
+  std::string value;
+  if (from == ListEnd::kLeft) {
+    value = std::move(list.front());
+    list.pop_front();
+  } else {
+    value = std::move(list.back());
+    list.pop_back();
+  }
+  // Push first: with source == destination the list must not vanish in between.
+  if (!dst) {
+    dst = &ks.Store(db, destination, Value::NewList());
+  } else {
+    ks.MarkModified(db, destination);
+  }
+  if (to == ListEnd::kLeft) {
+    dst->list().push_front(value);
+  } else {
+    dst->list().push_back(value);
+  }
+  // Store may have rehashed nothing that moves `src` (entries are stable), so it is still valid.
+  if (src->list().empty()) {
+    ks.Delete(db, source);
+  } else {
+    ks.MarkModified(db, source);
+  }
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<int64_t> ParseBlockingTimeout(std::string_view arg, int64_t now_ms) {
+  long double seconds;
+  if (!protocol::ParseLongDouble(arg, &seconds)) {
+    return RedisError("ERR timeout is not a float or out of range");
+  }
+  long double ms = seconds * 1000.0L;
+  // Redis converts with a plain cast; values beyond int64 come out negative on x86.
+  int64_t timeout = (ms >= 9223372036854775808.0L || ms < -9223372036854775808.0L)
+                        ? INT64_MIN
+                        : static_cast<int64_t>(ms);
+  if (timeout < 0) return RedisError("ERR timeout is negative");
+  if (timeout == 0) return 0;
+  if (timeout > INT64_MAX - now_ms) return RedisError("ERR timeout is out of range");
+  return timeout + now_ms;
+}
+
+}  // namespace bazaar::engine::commands

@@ -1,0 +1,137 @@
+#include "engine/server/blocking.h"
+
+#include <algorithm>
+
+#include "engine/core/clock.h"
+#include "engine/server/connection.h"
+
+namespace bazaar::engine::server {
+
+BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace)
+    : dispatcher_(dispatcher), keyspace_(keyspace) {}
+
+void BlockingManager::Block(Connection* conn, commands::Args argv,
+                            std::vector<std::string> keys, int64_t deadline_ms) {
+  // Re-run found nothing again: the client keeps its place.
+  if (conn == rerunning_ && blocked_.count(conn)) return;
+  State state;
+  state.db = conn->state().db;
+  state.argv.assign(argv.begin(), argv.end());
+  state.deadline_ms = deadline_ms;
+  state.deadline_it = deadlines_.end();
+  if (deadline_ms > 0) state.deadline_it = deadlines_.emplace(deadline_ms, conn);
+  for (auto& key : keys) {
+    auto& queue = waiters_[DbKey(state.db, key)];
+    if (std::find(queue.begin(), queue.end(), conn) == queue.end()) queue.push_back(conn);
+  }
+  state.keys = std::move(keys);
+  blocked_[conn] = std::move(state);
+  conn->state().blocked = true;
+}
+
+void BlockingManager::Release(Connection* conn) {
+  auto it = blocked_.find(conn);
+  if (it == blocked_.end()) return;
+  State& state = it->second;
+  for (const auto& key : state.keys) {
+    auto w = waiters_.find(DbKey(state.db, key));
+    if (w == waiters_.end()) continue;
+    auto& queue = w->second;
+    queue.erase(std::remove(queue.begin(), queue.end(), conn), queue.end());
+    if (queue.empty()) waiters_.erase(w);
+  }
+  if (state.deadline_it != deadlines_.end()) deadlines_.erase(state.deadline_it);
+  blocked_.erase(it);
+  conn->state().blocked = false;
+}
+
+void BlockingManager::Forget(Connection* conn) { Release(conn); }
+
+void BlockingManager::KeyModified(int db, std::string_view key) {
+  if (waiters_.empty()) return;
+  DbKey id(db, std::string(key));
+  if (!waiters_.count(id) || ready_set_.count(id)) return;
+  ready_set_.insert(id);
+  ready_.push_back(std::move(id));
+}
+
+void BlockingManager::DbReplaced(int db, int replaced_with) {
+  if (waiters_.empty() || replaced_with < 0) return;
+  // After SWAPDB the waiters of `db` see another database's keys: any of them may be ready.
+  for (const auto& [id, queue] : waiters_) {
+    if (id.first == db && !ready_set_.count(id)) {
+      ready_set_.insert(id);
+      ready_.push_back(id);
+    }
+  }
+}
+
+bool BlockingManager::Rerun(Connection* conn) {
+  State& state = blocked_[conn];
+  std::vector<std::string> argv = state.argv;
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  std::string error;
+  commands::CommandSpec* spec = dispatcher_->Resolve(views, &error);
+  const int saved_db = conn->state().db;
+  conn->state().db = state.db;
+  rerunning_ = conn;
+  conn->reply().set_resp(conn->state().resp);
+  const size_t before = conn->pending_output_size();
+  dispatcher_->Call(*spec, conn->state(), conn->reply(), views);
+  rerunning_ = nullptr;
+  conn->state().db = saved_db;
+  if (conn->pending_output_size() == before) return false;  // still nothing: stays blocked
+  Release(conn);
+  return true;
+}
+
+void BlockingManager::ServeReady(std::vector<Connection*>* served) {
+  while (!ready_.empty()) {
+    std::vector<DbKey> batch;
+    batch.swap(ready_);
+    ready_set_.clear();
+    for (const DbKey& id : batch) {
+      auto w = waiters_.find(id);
+      if (w == waiters_.end()) continue;
+      // Copy: serving a client removes it from the queue.
+      std::deque<Connection*> queue = w->second;
+      keyspace_->set_now_ms(core::UnixTimeMs());
+      for (Connection* conn : queue) {
+        if (!blocked_.count(conn)) continue;
+        if (Rerun(conn)) served->push_back(conn);
+        if (!keyspace_->ContainsRaw(id.first, id.second)) break;  // nothing left to give
+      }
+    }
+  }
+}
+
+void BlockingManager::ExpireTimeouts(int64_t now_ms, std::vector<Connection*>* served) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now_ms) {
+    Connection* conn = deadlines_.begin()->second;
+    Release(conn);
+    conn->reply().set_resp(conn->state().resp);
+    conn->reply().NullArray();
+    served->push_back(conn);
+  }
+}
+
+bool BlockingManager::Unblock(Connection* conn, bool with_error) {
+  auto it = blocked_.find(conn);
+  if (it == blocked_.end()) return false;
+  Release(conn);
+  conn->reply().set_resp(conn->state().resp);
+  if (with_error) {
+    conn->reply().Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    conn->reply().NullArray();
+  }
+  return true;
+}
+
+int BlockingManager::MsUntilNextDeadline(int64_t now_ms) const {
+  if (deadlines_.empty()) return -1;
+  int64_t wait = deadlines_.begin()->first - now_ms;
+  return wait < 0 ? 0 : static_cast<int>(std::min<int64_t>(wait, 1000000));
+}
+
+}  // namespace bazaar::engine::server
