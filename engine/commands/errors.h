@@ -39,6 +39,20 @@ inline constexpr std::string_view kDebugNotAllowedError =
     "configuration file, and then restart the server.";
 inline constexpr std::string_view kTimeoutNotFloatError = "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kMaxClientsError = "ERR max number of clients reached";
+// Hashes and sets.
+inline constexpr std::string_view kHashValueNotIntegerError = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashValueNotFloatError = "ERR hash value is not a float";
+inline constexpr std::string_view kNaNOrInfinityArgError = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kValueOutOfRangeError = "ERR value is out of range";
+inline constexpr std::string_view kMustBePositiveError =
+    "ERR value is out of range, must be positive";
+inline constexpr std::string_view kRandomCountRangeError =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr std::string_view kNumkeysError = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kNumkeysArgsError =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kLimitNegativeError = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kInvalidCursorError = "ERR invalid cursor";
 
 }  // namespace bazaar::engine::commands
 

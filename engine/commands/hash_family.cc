@@ -1,8 +1,204 @@
-// Hash commands (being written for the data-types issue).
+// Hash commands: HSET HSETNX HMSET HGET HMGET HGETALL HKEYS HVALS HDEL HEXISTS HLEN HSTRLEN
+// HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
+#include <climits>
+
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/container_scan.h"
+#include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/hash_ops.h"
+#include "engine/commands/random_pick.h"
+#include "engine/commands/string_ops.h"
 
 namespace bazaar::engine::commands {
+namespace {
 
-void RegisterHashFamily(CommandTable& table) {}
+using core::HashValue;
+
+// Looks the hash up for reading; on a type error replies it and returns false.
+bool ReadHash(CommandContext& ctx, std::string_view key, const HashValue** hash) {
+  auto found = LookupHashForRead(ctx.keyspace, ctx.db(), key);
+  if (!found.ok()) {
+    ctx.reply.Error(ToView(found.status().message()));
+    return false;
+  }
+  *hash = *found;
+  return true;
+}
+
+void HSetCommand(CommandContext& ctx, Args args) {
+  if (args.size() % 2 == 1) {
+    return ctx.reply.Error("ERR wrong number of arguments for '" + ctx.spec.name + "' command");
+  }
+  auto added = OpHSet(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
+  if (!added.ok()) return ctx.reply.Error(ToView(added.status().message()));
+  if (ctx.spec.name == "hmset") return ctx.reply.Ok();
+  ctx.reply.Integer(*added);
+}
+
+void HSetNxCommand(CommandContext& ctx, Args args) {
+  auto set = OpHSetNx(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
+  if (!set.ok()) return ctx.reply.Error(ToView(set.status().message()));
+  ctx.reply.Integer(*set ? 1 : 0);
+}
+
+void HGetCommand(CommandContext& ctx, Args args) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  const auto* e = hash ? hash->Find(args[2]) : nullptr;
+  e ? ctx.reply.Bulk(e->value) : ctx.reply.NullBulk();
+}
+
+void HMGetCommand(CommandContext& ctx, Args args) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  ctx.reply.ArrayHeader(args.size() - 2);
+  for (size_t i = 2; i < args.size(); ++i) {
+    const auto* e = hash ? hash->Find(args[i]) : nullptr;
+    e ? ctx.reply.Bulk(e->value) : ctx.reply.NullBulk();
+  }
+}
+
+// HGETALL (a map), HKEYS and HVALS (arrays).
+void HGetAllGeneric(CommandContext& ctx, Args args, bool keys, bool values) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  const size_t n = hash ? hash->size() : 0;
+  keys&& values ? ctx.reply.MapHeader(n) : ctx.reply.ArrayHeader(n);
+  if (hash == nullptr) return;
+  hash->ForEach([&](const HashValue::Entry& e) {
+    if (keys) ctx.reply.Bulk(e.key);
+    if (values) ctx.reply.Bulk(e.value);
+  });
+}
+
+void HGetAllCommand(CommandContext& ctx, Args args) { HGetAllGeneric(ctx, args, true, true); }
+void HKeysCommand(CommandContext& ctx, Args args) { HGetAllGeneric(ctx, args, true, false); }
+void HValsCommand(CommandContext& ctx, Args args) { HGetAllGeneric(ctx, args, false, true); }
+
+void HDelCommand(CommandContext& ctx, Args args) {
+  auto removed = OpHDel(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
+  if (!removed.ok()) return ctx.reply.Error(ToView(removed.status().message()));
+  ctx.reply.Integer(*removed);
+}
+
+void HExistsCommand(CommandContext& ctx, Args args) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  ctx.reply.Integer(hash && hash->Find(args[2]) ? 1 : 0);
+}
+
+void HLenCommand(CommandContext& ctx, Args args) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  ctx.reply.Integer(hash ? static_cast<int64_t>(hash->size()) : 0);
+}
+
+void HStrlenCommand(CommandContext& ctx, Args args) {
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  const auto* e = hash ? hash->Find(args[2]) : nullptr;
+  ctx.reply.Integer(e ? static_cast<int64_t>(e->value.size()) : 0);
+}
+
+void HIncrByCommand(CommandContext& ctx, Args args) {
+  int64_t delta;
+  if (!IntArgOrReply(ctx.reply, args[3], &delta)) return;
+  auto result = OpHIncrBy(ctx.keyspace, ctx.db(), args[1], args[2], delta);
+  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  ctx.reply.Integer(*result);
+}
+
+void HIncrByFloatCommand(CommandContext& ctx, Args args) {
+  auto result = OpHIncrByFloat(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
+  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  ctx.reply.Bulk(*result);
+}
+
+// HRANDFIELD key [count [WITHVALUES]]: the checks run in Redis's order (count, syntax, range,
+// then the key).
+void HRandFieldCommand(CommandContext& ctx, Args args) {
+  if (args.size() == 2) {
+    const HashValue* hash;
+    if (!ReadHash(ctx, args[1], &hash)) return;
+    if (hash == nullptr) return ctx.reply.NullBulk();
+    const HashValue::Entry* picked = nullptr;
+    ForEachRandomEntry(*hash, 1, [&](const HashValue::Entry& e) { picked = &e; });
+    return ctx.reply.Bulk(picked->key);
+  }
+  int64_t count;
+  if (!IntArgOrReply(ctx.reply, args[2], &count)) return;
+  if (count < -LLONG_MAX) {
+    return ctx.reply.Error(kRandomCountRangeError);
+  }
+  if (args.size() > 4 || (args.size() == 4 && !IsOption(args[3], "withvalues"))) {
+    return ctx.reply.Error(kSyntaxError);
+  }
+  const bool with_values = args.size() == 4;
+  if (with_values && (count < -LLONG_MAX / 2 || count > LLONG_MAX / 2)) {
+    return ctx.reply.Error(kValueOutOfRangeError);
+  }
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  if (hash == nullptr || count == 0) return ctx.reply.ArrayHeader(0);
+  const uint64_t n = RandomPickCount(hash->size(), count);
+  // RESP2 flattens field/value pairs; RESP3 nests each pair.
+  const bool flat = with_values && ctx.reply.resp() < 3;
+  ctx.reply.ArrayHeader(flat ? n * 2 : n);
+  ForEachRandomEntry(*hash, count, [&](const HashValue::Entry& e) {
+    if (with_values && !flat) ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(e.key);
+    if (with_values) ctx.reply.Bulk(e.value);
+  });
+}
+
+void HScanCommand(CommandContext& ctx, Args args) {
+  uint64_t cursor;
+  if (!ScanCursorOrReply(ctx.reply, args[2], &cursor)) return;
+  const HashValue* hash;
+  if (!ReadHash(ctx, args[1], &hash)) return;
+  if (hash == nullptr) return ReplyEmptyScan(ctx.reply);
+  ScanOptions opts;
+  if (!ScanOptionsOrReply(ctx.reply, args, 3, &opts)) return;
+  std::vector<const HashValue::Entry*> entries;
+  if (IsCompactHash(*hash)) {
+    // Redis returns a compact hash whole, whatever the cursor.
+    hash->ForEach([&](const HashValue::Entry& e) { entries.push_back(&e); });
+    cursor = 0;
+  } else {
+    cursor = ScanDictStep(*hash, cursor, opts.count, 2, &entries);
+  }
+  FilterScanned(opts, &entries);
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ctx.reply.ArrayHeader(entries.size() * 2);
+  for (const auto* e : entries) {
+    ctx.reply.Bulk(e->key);
+    ctx.reply.Bulk(e->value);
+  }
+}
+
+}  // namespace
+
+void RegisterHashFamily(CommandTable& table) {
+  const uint32_t kWriteOom = kWrite | kDenyOom;
+  table.Add({"hset", -4, kWriteOom | kFast, 1, 1, 1, HSetCommand});
+  table.Add({"hsetnx", 4, kWriteOom | kFast, 1, 1, 1, HSetNxCommand});
+  table.Add({"hget", 3, kReadOnly | kFast, 1, 1, 1, HGetCommand});
+  table.Add({"hmset", -4, kWriteOom | kFast, 1, 1, 1, HSetCommand});
+  table.Add({"hmget", -3, kReadOnly | kFast, 1, 1, 1, HMGetCommand});
+  table.Add({"hgetall", 2, kReadOnly, 1, 1, 1, HGetAllCommand});
+  table.Add({"hdel", -3, kWrite | kFast, 1, 1, 1, HDelCommand});
+  table.Add({"hexists", 3, kReadOnly | kFast, 1, 1, 1, HExistsCommand});
+  table.Add({"hlen", 2, kReadOnly | kFast, 1, 1, 1, HLenCommand});
+  table.Add({"hkeys", 2, kReadOnly, 1, 1, 1, HKeysCommand});
+  table.Add({"hvals", 2, kReadOnly, 1, 1, 1, HValsCommand});
+  table.Add({"hincrby", 4, kWriteOom | kFast, 1, 1, 1, HIncrByCommand});
+  table.Add({"hincrbyfloat", 4, kWriteOom | kFast, 1, 1, 1, HIncrByFloatCommand});
+  table.Add({"hstrlen", 3, kReadOnly | kFast, 1, 1, 1, HStrlenCommand});
+  table.Add({"hrandfield", -2, kReadOnly, 1, 1, 1, HRandFieldCommand});
+  table.Add({"hscan", -3, kReadOnly, 1, 1, 1, HScanCommand});
+}
 
 }  // namespace bazaar::engine::commands

@@ -1,0 +1,154 @@
+#include "engine/commands/hash_ops.h"
+
+#include <climits>
+#include <cmath>
+
+#include "engine/commands/errors.h"
+#include "engine/commands/string_ops.h"
+#include "engine/protocol/number.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+using core::HashValue;
+using core::Value;
+using core::ValueType;
+
+// The hash under key for writing: nullptr when missing, an error when of another type.
+absl::StatusOr<HashValue*> LookupHashForWrite(core::Keyspace& ks, int db, std::string_view key) {
+  Value* v = ks.FindForWrite(db, key);
+  if (v == nullptr) return nullptr;
+  if (v->type() != ValueType::kHash) return RedisError(kWrongTypeError);
+  return &v->hash();
+}
+
+void SetField(HashValue& hash, std::string_view field, std::string_view value, int64_t* added) {
+  auto [entry, inserted] = hash.FindOrInsert(field);
+  entry->value.assign(value.data(), value.size());
+  if (inserted) ++*added;
+}
+
+// Writes field=value into the hash under key, creating the key if needed (Store reports the new
+// key; an in-place change is reported here).
+void StoreField(core::Keyspace& ks, int db, std::string_view key, HashValue* hash,
+                std::string_view field, std::string_view value) {
+  int64_t added = 0;
+  if (hash == nullptr) {
+    Value fresh = Value::NewHash();
+    SetField(fresh.hash(), field, value, &added);
+    ks.Store(db, key, std::move(fresh));
+  } else {
+    SetField(*hash, field, value, &added);
+    ks.MarkModified(db, key);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<const HashValue*> LookupHashForRead(core::Keyspace& ks, int db,
+                                                   std::string_view key) {
+  Value* v = ks.FindForRead(db, key);
+  if (v == nullptr) return nullptr;
+  if (v->type() != ValueType::kHash) return RedisError(kWrongTypeError);
+  return &v->hash();
+}
+
+absl::StatusOr<int64_t> OpHSet(core::Keyspace& ks, int db, std::string_view key,
+                               absl::Span<const std::string_view> pairs) {
+  auto hash = LookupHashForWrite(ks, db, key);
+  if (!hash.ok()) return hash.status();
+  int64_t added = 0;
+  if (*hash == nullptr) {
+    Value fresh = Value::NewHash();
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      SetField(fresh.hash(), pairs[i], pairs[i + 1], &added);
+    }
+    ks.Store(db, key, std::move(fresh));
+    return added;
+  }
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) SetField(**hash, pairs[i], pairs[i + 1], &added);
+  ks.MarkModified(db, key);  // even when nothing changed, as Redis does
+  return added;
+}
+
+absl::StatusOr<bool> OpHSetNx(core::Keyspace& ks, int db, std::string_view key,
+                              std::string_view field, std::string_view value) {
+  auto hash = LookupHashForWrite(ks, db, key);
+  if (!hash.ok()) return hash.status();
+  if (*hash != nullptr && (*hash)->Find(field) != nullptr) return false;
+  StoreField(ks, db, key, *hash, field, value);
+  return true;
+}
+
+absl::StatusOr<int64_t> OpHDel(core::Keyspace& ks, int db, std::string_view key,
+                               absl::Span<const std::string_view> fields) {
+  auto hash = LookupHashForWrite(ks, db, key);
+  if (!hash.ok()) return hash.status();
+  if (*hash == nullptr) return 0;
+  int64_t removed = 0;
+  for (std::string_view field : fields) {
+    if ((*hash)->Erase(field)) ++removed;
+    if ((*hash)->empty()) {
+      ks.Delete(db, key);  // reports the change itself
+      return removed;
+    }
+  }
+  if (removed > 0) ks.MarkModified(db, key);
+  return removed;
+}
+
+absl::StatusOr<int64_t> OpHIncrBy(core::Keyspace& ks, int db, std::string_view key,
+                                  std::string_view field, int64_t delta) {
+  auto hash = LookupHashForWrite(ks, db, key);
+  if (!hash.ok()) return hash.status();
+  int64_t current = 0;
+  if (*hash != nullptr) {
+    if (const auto* e = (*hash)->Find(field)) {
+      if (!protocol::ParseInt64(e->value, &current)) {
+        return RedisError(kHashValueNotIntegerError);
+      }
+    }
+  }
+  if ((delta < 0 && current < 0 && delta < LLONG_MIN - current) ||
+      (delta > 0 && current > 0 && delta > LLONG_MAX - current)) {
+    return RedisError(kOverflowError);
+  }
+  const int64_t result = current + delta;
+  StoreField(ks, db, key, *hash, field, std::to_string(result));
+  return result;
+}
+
+absl::StatusOr<std::string> OpHIncrByFloat(core::Keyspace& ks, int db, std::string_view key,
+                                           std::string_view field, std::string_view increment) {
+  long double delta;
+  if (!protocol::ParseLongDouble(increment, &delta)) return RedisError(kNotFloatError);
+  if (std::isnan(delta) || std::isinf(delta)) return RedisError(kNaNOrInfinityArgError);
+  auto hash = LookupHashForWrite(ks, db, key);
+  if (!hash.ok()) return hash.status();
+  long double current = 0;
+  if (*hash != nullptr) {
+    if (const auto* e = (*hash)->Find(field)) {
+      if (!protocol::ParseLongDouble(e->value, &current)) {
+        return RedisError(kHashValueNotFloatError);
+      }
+    }
+  }
+  const long double result = current + delta;
+  if (std::isnan(result) || std::isinf(result)) return RedisError(kNaNError);
+  std::string text = protocol::FormatLongDouble(result);
+  StoreField(ks, db, key, *hash, field, text);
+  return text;
+}
+
+bool IsCompactHash(const HashValue& hash) {
+  if (hash.size() > kHashMaxListpackEntries) return false;
+  bool compact = true;
+  hash.ForEach([&](const HashValue::Entry& e) {
+    if (e.key.size() > kHashMaxListpackValue || e.value.size() > kHashMaxListpackValue) {
+      compact = false;
+    }
+  });
+  return compact;
+}
+
+}  // namespace bazaar::engine::commands
