@@ -250,6 +250,77 @@ void PersistCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(1);
 }
 
+// OBJECT ENCODING names what we hold in Redis's words: our lists are chunked (quicklist), sets
+// and hashes are hash tables, sorted sets a table plus an ordered index (skiplist). Redis's
+// compact small-container encodings (listpack, intset) have no counterpart here yet.
+std::string_view EncodingName(const core::Value& v) {
+  switch (v.type()) {
+    case core::ValueType::kString: {
+      int64_t n;
+      if (v.str().size() <= 20 && protocol::ParseInt64(v.str(), &n)) return "int";
+      return v.str().size() <= 44 ? "embstr" : "raw";
+    }
+    case core::ValueType::kList: return "quicklist";
+    case core::ValueType::kSet: return "hashtable";
+    case core::ValueType::kZSet: return "skiplist";
+    case core::ValueType::kHash: return "hashtable";
+  }
+  return "unknown";
+}
+
+const core::Value* ObjectTarget(CommandContext& ctx, Args args) {
+  const core::Value* v = ctx.keyspace.Peek(ctx.db(), args[2]);
+  if (!v) ctx.reply.NullBulk();
+  return v;
+}
+
+void ObjectEncodingCommand(CommandContext& ctx, Args args) {
+  if (const core::Value* v = ObjectTarget(ctx, args)) ctx.reply.Bulk(EncodingName(*v));
+}
+
+void ObjectRefcountCommand(CommandContext& ctx, Args args) {
+  const core::Value* v = ObjectTarget(ctx, args);
+  if (!v) return;
+  // Redis shares the integers 0..9999 (refcount INT_MAX); everything else is referenced once.
+  int64_t n;
+  bool shared = v->is_string() && protocol::ParseInt64(v->str(), &n) && n >= 0 && n < 10000;
+  ctx.reply.Integer(shared ? INT_MAX : 1);
+}
+
+void ObjectIdletimeCommand(CommandContext& ctx, Args args) {
+  const core::Value* v = ObjectTarget(ctx, args);
+  if (!v) return;
+  int64_t idle = ctx.keyspace.now_ms() / 1000 - v->access_time();
+  ctx.reply.Integer(idle < 0 ? 0 : idle);
+}
+
+void ObjectFreqCommand(CommandContext& ctx, Args args) {
+  if (!ObjectTarget(ctx, args)) return;
+  // Access frequency exists only under an LFU maxmemory policy, which we do not have.
+  ctx.reply.Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+void ObjectHelpCommand(CommandContext& ctx, Args) {
+  ReplyHelp(ctx.reply, {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+  });
+}
+
 }  // namespace
 
 void RegisterGenericFamily(CommandTable& table) {
@@ -278,6 +349,12 @@ void RegisterGenericFamily(CommandTable& table) {
   table.Add({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, ExpireTimeCommand});
   table.Add({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, PExpireTimeCommand});
   table.Add({"persist", 2, kWrite | kFast, 1, 1, 1, PersistCommand});
+  CommandSpec* object = table.Add({"object", -2, 0, 0, 0, 0, nullptr});
+  table.AddSubcommand(object, {"encoding", 3, kReadOnly, 2, 2, 1, ObjectEncodingCommand});
+  table.AddSubcommand(object, {"refcount", 3, kReadOnly, 2, 2, 1, ObjectRefcountCommand});
+  table.AddSubcommand(object, {"idletime", 3, kReadOnly, 2, 2, 1, ObjectIdletimeCommand});
+  table.AddSubcommand(object, {"freq", 3, kReadOnly, 2, 2, 1, ObjectFreqCommand});
+  table.AddSubcommand(object, {"help", 2, kLoading | kStale, 0, 0, 0, ObjectHelpCommand});
 }
 
 }  // namespace bazaar::engine::commands

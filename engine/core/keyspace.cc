@@ -38,6 +38,14 @@ bool Keyspace::ExpireIfNeeded(int db, std::string_view key) {
 Value* Keyspace::FindForWrite(int db, std::string_view key) {
   ExpireIfNeeded(db, key);
   auto* e = dbs_[db].keys.Find(key);
+  if (!e) return nullptr;
+  e->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
+  return &e->value;
+}
+
+const Value* Keyspace::Peek(int db, std::string_view key) const {
+  if (IsExpiredIn(dbs_[db], key)) return nullptr;
+  auto* e = dbs_[db].keys.Find(key);
   return e ? &e->value : nullptr;
 }
 
@@ -56,6 +64,7 @@ Value& Keyspace::Store(int db, std::string_view key, Value value, bool keep_ttl)
   Database& d = dbs_[db];
   auto [entry, inserted] = d.keys.FindOrInsert(key);
   entry->value = std::move(value);
+  entry->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
   if (!inserted && !keep_ttl && !d.expires.empty()) d.expires.Erase(key);
   Touch(db, key);
   return entry->value;

@@ -48,6 +48,8 @@ class Keyspace {
   // Lookups delete the key first if it has expired. FindForRead counts hits and misses.
   Value* FindForRead(int db, std::string_view key);
   Value* FindForWrite(int db, std::string_view key);
+  // A lookup that neither expires nor counts nor touches the access time (OBJECT).
+  const Value* Peek(int db, std::string_view key) const;
   // Whether the key is stored at all, expired or not (no side effects).
   bool ContainsRaw(int db, std::string_view key) const;
   // Whether the key is stored but past its expiry time (no side effects).

@@ -3,6 +3,7 @@
 #ifndef BAZAAR_ENGINE_CORE_VALUE_H_
 #define BAZAAR_ENGINE_CORE_VALUE_H_
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
@@ -62,6 +63,11 @@ class Value {
   // Elements of a container (0 for strings): a container at 0 must not stay in the keyspace.
   size_t ContainerSize() const;
 
+  // Unix seconds of the last lookup (OBJECT IDLETIME). It fits the keyspace entry's allocation
+  // size class, so it costs no memory there.
+  uint32_t access_time() const { return access_time_; }
+  void set_access_time(uint32_t unix_seconds) { access_time_ = unix_seconds; }
+
  private:
   template <typename T>
   explicit Value(std::unique_ptr<T> p) : data_(std::move(p)) {}
@@ -69,6 +75,7 @@ class Value {
   std::variant<std::string, std::unique_ptr<ListValue>, std::unique_ptr<SetValue>,
                std::unique_ptr<ZSetValue>, std::unique_ptr<HashValue>>
       data_;
+  uint32_t access_time_ = 0;
 };
 
 inline size_t Value::ContainerSize() const {
