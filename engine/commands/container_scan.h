@@ -29,13 +29,13 @@ struct ScanOptions {
 // Redis's parseScanCursorOrReply: a whole unsigned decimal number, no leading space.
 inline bool ScanCursorOrReply(protocol::ReplyBuilder& reply, std::string_view arg,
                               uint64_t* cursor) {
+  // strtoull as Redis uses it: "" is 0, "-1" wraps, a NUL ends the number.
   std::string s(arg);
   errno = 0;
   char* end = nullptr;
-  if (!s.empty() && !std::isspace(static_cast<unsigned char>(s[0]))) {
-    *cursor = std::strtoull(s.c_str(), &end, 10);
-  }
-  if (end == nullptr || *end != '\0' || errno == ERANGE) {
+  *cursor = std::strtoull(s.c_str(), &end, 10);
+  if ((!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) || *end != '\0' ||
+      errno == ERANGE) {
     reply.Error(kInvalidCursorError);
     return false;
   }
