@@ -1,0 +1,169 @@
+#include "client/cli/commands.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/output.h"
+
+namespace bazaar::client::cli {
+namespace {
+
+using Args = std::vector<std::string>;
+
+absl::Status Usage(const std::string& text) {
+  return absl::InvalidArgumentError("USAGE: " + text);
+}
+
+absl::Status Expect(const Args& a, size_t min, size_t max, const char* synopsis) {
+  if (a.size() < min || a.size() > max) return Usage(absl::StrCat("expected: ", synopsis));
+  return absl::OkStatus();
+}
+
+absl::Status ParseInt(const std::string& text, const char* what, int64_t* out) {
+  if (!absl::SimpleAtoi(text, out)) return Usage(absl::StrCat(what, " must be an integer: ", text));
+  return absl::OkStatus();
+}
+
+absl::Status User(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (a.size() >= 2 && a[1] == "create") {
+    if (auto s = Expect(a, 4, 5, "user create <id> <funds> [name]"); !s.ok()) return s;
+    int64_t funds;
+    if (auto s = ParseInt(a[3], "funds", &funds); !s.ok()) return s;
+    auto r = c->CreateUser(a[2], a.size() > 4 ? a[4] : a[2], funds, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderUser(r->user, &r->info, o.json);
+    return absl::OkStatus();
+  }
+  if (a.size() >= 2 && a[1] == "show") {
+    if (auto s = Expect(a, 3, 3, "user show <id>"); !s.ok()) return s;
+    auto r = c->GetUser(a[2], o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderUser(*r, nullptr, o.json);
+    return absl::OkStatus();
+  }
+  return Usage("user create|show");
+}
+
+absl::Status Grant(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 3, 3, "grant <user> <item>"); !s.ok()) return s;
+  auto r = c->GrantItem(a[1], a[2], o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderGrant(a[1], a[2], *r, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status List(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 4, 4, "list <seller> <item> <price>"); !s.ok()) return s;
+  int64_t price;
+  if (auto s = ParseInt(a[3], "price", &price); !s.ok()) return s;
+  auto r = c->ListItem(a[1], a[2], price, o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderListing("listed", r->listing, &r->info, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status Cancel(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 3, 3, "cancel <seller> <item>"); !s.ok()) return s;
+  auto r = c->CancelListing(a[1], a[2], o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderListing("cancelled", r->listing, &r->info, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status Buy(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 5, 5, "buy <buyer> <seller> <item> <price>"); !s.ok()) return s;
+  int64_t price;
+  if (auto s = ParseInt(a[4], "price", &price); !s.ok()) return s;
+  auto r = c->PurchaseItem(a[1], a[2], a[3], price, o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderPurchase(*r, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status Browse(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 1, 1, "browse [--page_size=N] [--cursor=C] [--seller=S] [--item=I] [--all]");
+      !s.ok()) {
+    return s;
+  }
+  BrowseRequest req{o.page_size, o.cursor, o.seller, o.item};
+  std::vector<MarketListing> listings;
+  std::string next;
+  do {
+    auto r = c->Browse(req, o.call);
+    if (!r.ok()) return r.status();
+    listings.insert(listings.end(), r->listings.begin(), r->listings.end());
+    next = r->next_cursor;
+    req.cursor = next;
+  } while (o.all && !next.empty());
+  *out = RenderListings(listings, next, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status Stats(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 1, 1, "stats"); !s.ok()) return s;
+  auto r = c->Stats(o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderStats(*r, o.json);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunCommand(const Args& args, const CliOptions& options, MarketClient* client,
+                        std::string* out) {
+  if (args.empty()) return Usage("no command given");
+  const std::string& cmd = args[0];
+  if (cmd == "user") return User(args, options, client, out);
+  if (cmd == "grant") return Grant(args, options, client, out);
+  if (cmd == "list") return List(args, options, client, out);
+  if (cmd == "cancel") return Cancel(args, options, client, out);
+  if (cmd == "buy") return Buy(args, options, client, out);
+  if (cmd == "browse") return Browse(args, options, client, out);
+  if (cmd == "stats") return Stats(args, options, client, out);
+  return Usage("unknown command: " + cmd);
+}
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk: return 0;
+    case absl::StatusCode::kInvalidArgument:
+      return Reason(status) == "USAGE" ? 2 : 3;
+    case absl::StatusCode::kNotFound: return 4;
+    case absl::StatusCode::kAlreadyExists: return 5;
+    case absl::StatusCode::kFailedPrecondition: return 6;
+    case absl::StatusCode::kAborted: return 7;
+    case absl::StatusCode::kUnavailable: return 8;
+    case absl::StatusCode::kDeadlineExceeded: return 9;
+    default: return 1;
+  }
+}
+
+std::string UsageText() {
+  return R"(bazaar-cli: operate a Bazaar market (bazaar-market) from the command line.
+
+Usage: bazaar-cli [--market=HOST:PORT] [--json] [--timeout=5s] [--request_id=ID] COMMAND ...
+
+Commands:
+  user create <id> <funds> [name]     create a user with initial funds
+  user show <id>                      funds and inventory
+  grant <user> <item>                 put an item into a user's inventory
+  list <seller> <item> <price>        move an item from the inventory to the market
+  cancel <seller> <item>              move a listed item back to its seller
+  buy <buyer> <seller> <item> <price> buy a listing at the price seen
+  browse [--page_size=N] [--cursor=C] [--seller=S] [--item=I] [--all]
+                                      listings by price (--all follows every page)
+  stats                               the market's counters and latencies
+
+Output is a readable table; --json prints one JSON object on stdout instead (errors too:
+{"ok":false,"code":...,"reason":...,"message":...}). Mutating commands send a request id
+(--request_id, or a fresh one), reused when the client retries an UNAVAILABLE call.
+
+Exit codes:
+  0 success                    5 ALREADY_EXISTS (user exists, item owned)
+  1 other error (INTERNAL...)  6 FAILED_PRECONDITION (price changed, funds, not in inventory)
+  2 usage error                7 ABORTED (contention: attempts ran out)
+  3 INVALID_ARGUMENT           8 UNAVAILABLE (market or store unreachable)
+  4 NOT_FOUND (user, listing)  9 DEADLINE_EXCEEDED
+)";
+}
+
+}  // namespace bazaar::client::cli

@@ -1,0 +1,165 @@
+#include "client/cli/output.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "client/format/json_writer.h"
+#include "client/format/text_table.h"
+
+namespace bazaar::client::cli {
+namespace {
+
+void InfoJson(const OpInfo& info, JsonWriter* w) {
+  w->Key("info").BeginObject();
+  w->Key("attempts").Int(info.attempts).Key("replayed").Bool(info.replayed);
+  w->Key("rpcs").Int(info.rpcs).Key("request_id").String(info.request_id);
+  w->EndObject();
+}
+
+std::string InfoLine(const OpInfo& info) {
+  return absl::StrCat("attempts ", info.attempts, info.replayed ? " (replayed)" : "",
+                      ", request_id ", info.request_id, "\n");
+}
+
+void ListingJson(const MarketListing& l, JsonWriter* w) {
+  w->BeginObject().Key("item_id").String(l.item_id).Key("seller_id").String(l.seller_id);
+  w->Key("price").Int(l.price).EndObject();
+}
+
+}  // namespace
+
+std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("user").BeginObject();
+    w.Key("user_id").String(user.id).Key("name").String(user.name).Key("funds").Int(user.funds);
+    w.Key("inventory").BeginArray();
+    for (const auto& item : user.inventory) w.String(item);
+    w.EndArray().EndObject();
+    if (info != nullptr) InfoJson(*info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  TextTable t({"user", "name", "funds", "items"});
+  t.AddRow({user.id, user.name, std::to_string(user.funds), std::to_string(user.inventory.size())});
+  std::string out = t.Render();
+  if (!user.inventory.empty()) out += "inventory: " + absl::StrJoin(user.inventory, " ") + "\n";
+  if (info != nullptr) out += InfoLine(*info);
+  return out;
+}
+
+std::string RenderListing(const std::string& action, const MarketListing& l, const OpInfo* info,
+                          bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("listing");
+    ListingJson(l, &w);
+    if (info != nullptr) InfoJson(*info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  std::string out = action.empty() ? "" : action + "\n";
+  TextTable t({"item", "seller", "price"});
+  t.AddRow({l.item_id, l.seller_id, std::to_string(l.price)});
+  out += t.Render();
+  if (info != nullptr) out += InfoLine(*info);
+  return out;
+}
+
+std::string RenderPurchase(const PurchaseOutcome& p, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("listing");
+    ListingJson(p.listing, &w);
+    w.Key("buyer_funds").Int(p.buyer_funds);
+    InfoJson(p.info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  return absl::StrCat("bought ", p.listing.item_id, " from ", p.listing.seller_id, " for ",
+                      p.listing.price, "; buyer funds now ", p.buyer_funds, "\n",
+                      InfoLine(p.info));
+}
+
+std::string RenderGrant(const std::string& user, const std::string& item, const OpInfo& info,
+                        bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("user_id").String(user).Key("item_id").String(item);
+    InfoJson(info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  return absl::StrCat("granted ", item, " to ", user, "\n", InfoLine(info));
+}
+
+std::string RenderListings(const std::vector<MarketListing>& listings,
+                           const std::string& next_cursor, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("listings").BeginArray();
+    for (const auto& l : listings) ListingJson(l, &w);
+    w.EndArray().Key("next_cursor").String(next_cursor).EndObject();
+    return w.str() + "\n";
+  }
+  TextTable t({"price", "item", "seller"});
+  for (const auto& l : listings) t.AddRow({std::to_string(l.price), l.item_id, l.seller_id});
+  std::string out = t.Render();
+  out += absl::StrCat(listings.size(), " listing", listings.size() == 1 ? "" : "s");
+  out += next_cursor.empty() ? " (end of market)\n" : ", next page: --cursor=" + next_cursor + "\n";
+  return out;
+}
+
+std::string RenderStats(const MarketStats& s, bool json) {
+  auto counts = [](const std::vector<std::pair<std::string, int64_t>>& v) {
+    std::vector<std::string> parts;
+    for (const auto& [name, n] : v) parts.push_back(absl::StrCat(name, "=", n));
+    return parts.empty() ? std::string("-") : absl::StrJoin(parts, " ");
+  };
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("mode").String(s.mode);
+    w.Key("uptime_seconds").Double(s.uptime_seconds).Key("store_up").Bool(s.store_up);
+    w.Key("store_reconnects").Int(s.store_reconnects).Key("methods").BeginArray();
+    for (const auto& m : s.methods) {
+      w.BeginObject().Key("method").String(m.method).Key("calls").Int(m.calls);
+      w.Key("ok").Int(m.ok).Key("attempts").Int(m.attempts);
+      w.Key("errors").BeginObject();
+      for (const auto& [name, n] : m.errors) w.Key(name).Int(n);
+      w.EndObject().Key("aborts").BeginObject();
+      for (const auto& [name, n] : m.aborts) w.Key(name).Int(n);
+      w.EndObject();
+      w.Key("latency_ms").BeginObject().Key("avg").Double(m.avg_ms).Key("p50").Double(m.p50_ms);
+      w.Key("p90").Double(m.p90_ms).Key("p99").Double(m.p99_ms).Key("max").Double(m.max_ms);
+      w.EndObject().EndObject();
+    }
+    w.EndArray().EndObject();
+    return w.str() + "\n";
+  }
+  std::string out = absl::StrFormat("mode %s, up %.0f s, store %s, store reconnects %d\n", s.mode,
+                                    s.uptime_seconds, s.store_up ? "up" : "DOWN",
+                                    s.store_reconnects);
+  TextTable t({"method", "calls", "ok", "attempts", "errors", "aborts", "avg ms", "p50 ms",
+               "p99 ms", "max ms"});
+  for (const auto& m : s.methods) {
+    t.AddRow({m.method, std::to_string(m.calls), std::to_string(m.ok), std::to_string(m.attempts),
+              counts(m.errors), counts(m.aborts), absl::StrFormat("%.2f", m.avg_ms),
+              absl::StrFormat("%.2f", m.p50_ms), absl::StrFormat("%.2f", m.p99_ms),
+              absl::StrFormat("%.2f", m.max_ms)});
+  }
+  return out + t.Render();
+}
+
+std::string RenderError(const absl::Status& status, bool json) {
+  std::string code = absl::StatusCodeToString(status.code());
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(false).Key("code").String(code);
+    w.Key("reason").String(Reason(status)).Key("message").String(std::string(status.message()));
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  return absl::StrCat("bazaar-cli: ", code, ": ", status.message(), "\n");
+}
+
+}  // namespace bazaar::client::cli

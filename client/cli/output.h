@@ -1,0 +1,27 @@
+// Rendering of bazaar-cli results: readable tables by default, JSON with --json.
+#ifndef BAZAAR_CLIENT_CLI_OUTPUT_H_
+#define BAZAAR_CLIENT_CLI_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "client/market_client.h"
+
+namespace bazaar::client::cli {
+
+std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json);
+std::string RenderListing(const std::string& action, const MarketListing& listing,
+                          const OpInfo* info, bool json);
+std::string RenderPurchase(const PurchaseOutcome& p, bool json);
+std::string RenderGrant(const std::string& user, const std::string& item, const OpInfo& info,
+                        bool json);
+std::string RenderListings(const std::vector<MarketListing>& listings,
+                           const std::string& next_cursor, bool json);
+std::string RenderStats(const MarketStats& stats, bool json);
+// An error: one line for people (for stderr), or a JSON object (for stdout).
+std::string RenderError(const absl::Status& status, bool json);
+
+}  // namespace bazaar::client::cli
+
+#endif  // BAZAAR_CLIENT_CLI_OUTPUT_H_

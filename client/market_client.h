@@ -1,0 +1,156 @@
+// MarketClient: a thin C++ client of bazaar-market (proto/market/v1/market.proto) for game
+// backends, bazaar-cli and bazaar-load. It hides the generated stub (no gRPC header here):
+//
+// - Every call has a deadline (the client's default timeout, or the call's own).
+// - Every mutating call carries a request_id made once per logical operation (or given by the
+//   caller) and reused across the client's retries, so a retry after a lost reply never applies
+//   the change twice: the service replays the first outcome.
+// - Retries: UNAVAILABLE (market or store unreachable, connection lost during EXEC) is retried
+//   with the same request_id up to `max_retries` times with jittered backoff; ABORTED (the
+//   service's own retries ran out under contention) only when `retry_aborted` is set. Other
+//   failures are final.
+// - Results are typed: absl::StatusOr<T>, the status carrying the gRPC code and the service's
+//   message, which starts with a machine-readable reason ("INSUFFICIENT_FUNDS: ..."). Reason()
+//   extracts it.
+//
+// Thread-safe: one MarketClient (one channel) can be shared by many threads.
+#ifndef BAZAAR_CLIENT_MARKET_CLIENT_H_
+#define BAZAAR_CLIENT_MARKET_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace bazaar::client {
+
+struct MarketClientOptions {
+  std::string address = "127.0.0.1:50051";
+  absl::Duration timeout = absl::Seconds(10);  // default deadline of one attempt
+  int max_retries = 3;                         // client retries beyond the first RPC
+  bool retry_aborted = false;                  // also retry ABORTED/CONTENTION
+  absl::Duration backoff_base = absl::Milliseconds(20);
+  absl::Duration backoff_max = absl::Seconds(1);
+  // How many gRPC channels (TCP connections) calls are spread over; 0 or 1: one.
+  int channels = 1;
+};
+
+// Per-call options.
+struct CallSettings {
+  absl::Duration timeout = absl::ZeroDuration();  // 0: the client's default
+  std::string request_id;                         // empty: a fresh random id per operation
+};
+
+struct MarketUser {
+  std::string id;
+  std::string name;
+  int64_t funds = 0;
+  std::vector<std::string> inventory;  // sorted; filled by GetUser
+};
+
+struct MarketListing {
+  std::string item_id;
+  std::string seller_id;
+  int64_t price = 0;
+};
+
+// How a mutating operation went.
+struct OpInfo {
+  int attempts = 0;      // the service's transaction attempts (1 = no conflict)
+  bool replayed = false; // the outcome came from the request_id record
+  int rpcs = 0;          // RPCs the client sent (1 + client retries)
+  std::string request_id;
+};
+
+struct UserOutcome {
+  MarketUser user;
+  OpInfo info;
+};
+struct ListingOutcome {
+  MarketListing listing;
+  OpInfo info;
+};
+struct PurchaseOutcome {
+  MarketListing listing;
+  int64_t buyer_funds = 0;
+  OpInfo info;
+};
+
+struct BrowseRequest {
+  int page_size = 0;  // 0: the service default (50)
+  std::string cursor;
+  std::string seller_id;
+  std::string item_id;
+};
+struct BrowseResult {
+  std::vector<MarketListing> listings;
+  std::string next_cursor;  // empty at the end
+};
+
+struct MethodStatsView {
+  std::string method;
+  int64_t calls = 0, ok = 0, attempts = 0;
+  std::vector<std::pair<std::string, int64_t>> errors;  // by status code name
+  std::vector<std::pair<std::string, int64_t>> aborts;  // by cause
+  double avg_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+};
+struct MarketStats {
+  std::string mode;
+  double uptime_seconds = 0;
+  bool store_up = false;
+  int64_t store_reconnects = 0;
+  std::vector<MethodStatsView> methods;
+};
+
+class MarketClient {
+ public:
+  explicit MarketClient(MarketClientOptions options);
+  ~MarketClient();
+  MarketClient(const MarketClient&) = delete;
+  MarketClient& operator=(const MarketClient&) = delete;
+
+  // Waits until the channel is connected; UNAVAILABLE after `timeout`.
+  absl::Status WaitForReady(absl::Duration timeout);
+
+  absl::StatusOr<UserOutcome> CreateUser(const std::string& user_id, const std::string& name,
+                                         int64_t funds, const CallSettings& call = {});
+  absl::StatusOr<MarketUser> GetUser(const std::string& user_id, const CallSettings& call = {});
+  absl::StatusOr<OpInfo> GrantItem(const std::string& user_id, const std::string& item_id,
+                                   const CallSettings& call = {});
+  absl::StatusOr<ListingOutcome> ListItem(const std::string& seller_id, const std::string& item_id,
+                                          int64_t price, const CallSettings& call = {});
+  absl::StatusOr<ListingOutcome> CancelListing(const std::string& seller_id,
+                                               const std::string& item_id,
+                                               const CallSettings& call = {});
+  absl::StatusOr<PurchaseOutcome> PurchaseItem(const std::string& buyer_id,
+                                               const std::string& seller_id,
+                                               const std::string& item_id, int64_t expected_price,
+                                               const CallSettings& call = {});
+  absl::StatusOr<MarketListing> GetListing(const std::string& seller_id,
+                                           const std::string& item_id,
+                                           const CallSettings& call = {});
+  absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});
+  absl::StatusOr<MarketStats> Stats(const CallSettings& call = {});
+
+  const MarketClientOptions& options() const { return options_; }
+
+ private:
+  class Impl;
+  MarketClientOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The machine-readable reason of a failed call ("INSUFFICIENT_FUNDS"), or the status code's name
+// ("UNAVAILABLE") when the message carries none; "" for OK.
+std::string Reason(const absl::Status& status);
+
+// A fresh random request id (32 hex digits).
+std::string NewRequestId();
+
+}  // namespace bazaar::client
+
+#endif  // BAZAAR_CLIENT_MARKET_CLIENT_H_

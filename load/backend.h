@@ -1,0 +1,66 @@
+// MarketBackend: the operations a simulated player needs, over gRPC (GrpcBackend, through
+// client::MarketClient and bazaar-market) or straight over RESP (DirectBackend: the market's own
+// list/purchase logic, market::MarketOps, run in this process), so the same workload can measure
+// the service's overhead apart from the store's behaviour. Thread-safe.
+#ifndef BAZAAR_LOAD_BACKEND_H_
+#define BAZAAR_LOAD_BACKEND_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/market_client.h"
+
+namespace bazaar::load {
+
+struct OpResult {
+  absl::Status status;
+  int attempts = 0;  // the market's transaction attempts (successful calls)
+};
+
+class MarketBackend {
+ public:
+  virtual ~MarketBackend() = default;
+  // "grpc" or "direct".
+  virtual std::string kind() const = 0;
+  // The contention mode in use ("fine" or "book"), for the report.
+  virtual std::string Mode() = 0;
+  virtual OpResult CreateUser(const std::string& id, int64_t funds) = 0;
+  virtual OpResult GrantItem(const std::string& user, const std::string& item) = 0;
+  virtual OpResult ListItem(const std::string& seller, const std::string& item,
+                            int64_t price) = 0;
+  virtual OpResult Purchase(const std::string& buyer, const std::string& seller,
+                            const std::string& item, int64_t price) = 0;
+  // The cheapest `page_size` listings.
+  virtual absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size) = 0;
+};
+
+// Every mutating call carries a fresh request_id (the client's contract), in both backends.
+struct BackendOptions {
+  absl::Duration timeout = absl::Seconds(10);  // per call
+};
+
+// Over bazaar-market at `address`.
+std::unique_ptr<MarketBackend> NewGrpcBackend(const std::string& address,
+                                              const BackendOptions& options, int channels);
+
+struct DirectOptions {
+  std::string store = "127.0.0.1:6379";
+  std::string mode = "fine";
+  std::string key_prefix;
+  int pool_size = 16;
+  int max_attempts = 100;
+  absl::Duration max_retry_time = absl::Seconds(5);
+};
+
+// Straight over RESP with the market's logic; INVALID_ARGUMENT for a bad mode or address.
+absl::StatusOr<std::unique_ptr<MarketBackend>> NewDirectBackend(const DirectOptions& direct,
+                                                                const BackendOptions& options);
+
+}  // namespace bazaar::load
+
+#endif  // BAZAAR_LOAD_BACKEND_H_

@@ -1,0 +1,44 @@
+// The invariant check of bazaar-load, read from the store itself over RESP after a run (never
+// from what the service says). Two parts:
+//
+// Whole store (every user under the key prefix):
+//   - funds are conserved: sum(funds) == sum(initial_funds); no balance is negative;
+//   - items are conserved: sum(|inventory|) + |market:| == sum(items_granted);
+//   - every market: member has its listing:<item>.<seller> key with the same price.
+// This run (its users and items):
+//   - every item the run granted is in exactly one place: one inventory or one listing;
+//   - the successes the clients saw equal the changes in the data: buyers hold `bought` items,
+//     the run's listings number `listed - bought`, sellers' inventories `granted - listed`, and
+//     the sellers earned exactly what buyers paid (sum of successful purchase prices).
+//   Calls whose outcome the client could not know (UNAVAILABLE, DEADLINE_EXCEEDED...) widen the
+//   expected counts to a range instead.
+#ifndef BAZAAR_LOAD_INVARIANTS_H_
+#define BAZAAR_LOAD_INVARIANTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "load/runner.h"
+
+namespace bazaar::load {
+
+struct InvariantReport {
+  bool ok = true;
+  std::vector<std::string> problems;  // empty when ok
+  // What was found, for the report.
+  int64_t store_funds = 0, store_initial_funds = 0, store_items = 0, store_listings = 0,
+          store_granted = 0, negative_balances = 0;
+  int64_t run_buyer_items = 0, run_listings = 0, run_seller_items = 0, run_seller_funds = 0,
+          run_items_seen = 0;
+};
+
+// Connects to `store` ("host:port"); UNAVAILABLE if it cannot. Keys under `key_prefix`.
+absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
+                                                const std::string& key_prefix,
+                                                const RunResult& run);
+
+}  // namespace bazaar::load
+
+#endif  // BAZAAR_LOAD_INVARIANTS_H_

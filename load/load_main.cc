@@ -1,0 +1,188 @@
+// bazaar-load: simulated sellers and buyers against bazaar-market over gRPC (or, with --direct,
+// the same market logic straight over RESP), a final report (table, JSON, HTML) and an invariant
+// check read from the store. See load/README.md.
+//
+// Exit codes: 0 run done and invariants hold (or were not checked: no --store), 1 an invariant
+// failed or could not be checked, 2 bad flags or setup failed (market/store unreachable).
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "load/backend.h"
+#include "load/html_report.h"
+#include "load/invariants.h"
+#include "load/report.h"
+#include "load/runner.h"
+
+ABSL_FLAG(std::string, market, "127.0.0.1:50051", "bazaar-market address (gRPC)");
+ABSL_FLAG(std::string, store, "",
+          "Store host:port: read for the invariant check (empty: skip it); --direct runs on it");
+ABSL_FLAG(std::string, key_prefix, "", "The market's key prefix");
+ABSL_FLAG(bool, direct, false, "Run the market logic in-process over RESP (no gRPC service)");
+ABSL_FLAG(std::string, mode, "fine", "--direct only: contention mode, fine or book");
+ABSL_FLAG(int, pool, 0, "--direct only: RESP connections (0: one per player)");
+ABSL_FLAG(int, max_attempts, 100, "--direct only: transaction attempts per call");
+ABSL_FLAG(std::string, scenario, "",
+          "SELLERSxBUYERS runs, comma-separated: 1x1, 5x1, 5x5 (the book's), all; "
+          "empty: --sellers x --buyers");
+ABSL_FLAG(int, sellers, 5, "Seller players (without --scenario)");
+ABSL_FLAG(int, buyers, 5, "Buyer players (without --scenario)");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(60), "Length of each run");
+ABSL_FLAG(int64_t, ops, 0, "Stop each run after this many list+purchase calls (0: no limit)");
+ABSL_FLAG(uint64_t, seed, 1, "Random seed of the workload");
+ABSL_FLAG(int, items_per_seller, 10, "Items granted to each seller before the run");
+ABSL_FLAG(int64_t, price_min, 1, "Lowest listing price");
+ABSL_FLAG(int64_t, price_max, 100, "Highest listing price");
+ABSL_FLAG(double, hot_skew, 1.0,
+          "Buyers pick from the cheapest page with weight 1/(rank+1)^skew (0: uniform)");
+ABSL_FLAG(absl::Duration, think_time, absl::ZeroDuration(), "Mean pause between a player's calls");
+ABSL_FLAG(int, page_size, 10, "Listings a buyer browses before buying");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
+ABSL_FLAG(int, channels, 2, "gRPC channels (connections) shared by the players");
+ABSL_FLAG(std::string, run_id, "", "Prefix of the run's user ids (default: time-based)");
+ABSL_FLAG(bool, json, false, "Print the JSON report on stdout instead of the table");
+ABSL_FLAG(std::string, json_out, "", "Also write the JSON report to this file");
+ABSL_FLAG(std::string, html, "bazaar-load-report.html", "Write the HTML report here (empty: no)");
+ABSL_FLAG(bool, progress, true, "Live progress line on stderr");
+
+namespace bazaar::load {
+namespace {
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+int Run(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "bazaar-load: simulated sellers and buyers against bazaar-market, with a report and an "
+      "invariant check.\n  bazaar-load --market=HOST:PORT --store=HOST:PORT --scenario=5x5 "
+      "--duration=10s\n  bazaar-load --direct --store=HOST:PORT --mode=book --scenario=all");
+  absl::ParseCommandLine(argc, argv);
+  std::vector<Scenario> scenarios;
+  if (absl::GetFlag(FLAGS_scenario).empty()) {
+    scenarios.push_back({absl::StrCat(absl::GetFlag(FLAGS_sellers), "x",
+                                      absl::GetFlag(FLAGS_buyers)),
+                         absl::GetFlag(FLAGS_sellers), absl::GetFlag(FLAGS_buyers)});
+  } else {
+    auto parsed = ParseScenarios(absl::GetFlag(FLAGS_scenario));
+    if (!parsed.ok()) {
+      fprintf(stderr, "bazaar-load: %s\n", std::string(parsed.status().message()).c_str());
+      return 2;
+    }
+    scenarios = *parsed;
+  }
+  Workload base;
+  base.duration = absl::GetFlag(FLAGS_duration);
+  base.max_ops = absl::GetFlag(FLAGS_ops);
+  base.seed = absl::GetFlag(FLAGS_seed);
+  base.items_per_seller = absl::GetFlag(FLAGS_items_per_seller);
+  base.price_min = absl::GetFlag(FLAGS_price_min);
+  base.price_max = absl::GetFlag(FLAGS_price_max);
+  base.hot_skew = absl::GetFlag(FLAGS_hot_skew);
+  base.think_time = absl::GetFlag(FLAGS_think_time);
+  base.page_size = absl::GetFlag(FLAGS_page_size);
+  if (base.price_min < 0 || base.price_max < base.price_min || base.page_size < 1 ||
+      base.items_per_seller < 0 || base.hot_skew < 0) {
+    fprintf(stderr, "bazaar-load: need 0 <= price_min <= price_max, page_size >= 1, "
+                    "items_per_seller >= 0, hot_skew >= 0\n");
+    return 2;
+  }
+  std::string run_id = absl::GetFlag(FLAGS_run_id);
+  if (run_id.empty()) run_id = absl::StrCat("load", absl::ToUnixMillis(absl::Now()) % 1000000000);
+  const std::string store = absl::GetFlag(FLAGS_store);
+  const bool direct = absl::GetFlag(FLAGS_direct);
+  if (direct && store.empty()) {
+    fprintf(stderr, "bazaar-load: --direct needs --store\n");
+    return 2;
+  }
+
+  BackendOptions options;
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  int max_players = 0;
+  for (const auto& s : scenarios) max_players = std::max(max_players, s.sellers + s.buyers);
+  std::unique_ptr<MarketBackend> backend;
+  std::string target;
+  if (direct) {
+    DirectOptions d;
+    d.store = store;
+    d.mode = absl::GetFlag(FLAGS_mode);
+    d.key_prefix = absl::GetFlag(FLAGS_key_prefix);
+    d.pool_size = absl::GetFlag(FLAGS_pool) > 0 ? absl::GetFlag(FLAGS_pool) : max_players;
+    d.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+    auto b = NewDirectBackend(d, options);
+    if (!b.ok()) {
+      fprintf(stderr, "bazaar-load: %s\n", std::string(b.status().message()).c_str());
+      return 2;
+    }
+    backend = std::move(*b);
+    target = "store " + store;
+  } else {
+    backend = NewGrpcBackend(absl::GetFlag(FLAGS_market), options, absl::GetFlag(FLAGS_channels));
+    target = "market " + absl::GetFlag(FLAGS_market);
+  }
+  const std::string mode = backend->Mode();
+  if (mode == "?") {
+    fprintf(stderr, "bazaar-load: cannot reach the market at %s\n",
+            absl::GetFlag(FLAGS_market).c_str());
+    return 2;
+  }
+
+  std::vector<std::unique_ptr<RunResult>> results;
+  std::vector<ScenarioRun> runs;
+  bool invariants_ok = true;
+  FILE* progress = absl::GetFlag(FLAGS_progress) ? stderr : nullptr;
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    Workload w = base;
+    w.sellers = scenarios[i].sellers;
+    w.buyers = scenarios[i].buyers;
+    w.run_id = scenarios.size() == 1 ? run_id : absl::StrCat(run_id, "-", scenarios[i].name);
+    if (progress != nullptr) {
+      fprintf(progress, "bazaar-load: %s, %s (mode %s), %s, run %s\n", scenarios[i].name.c_str(),
+              backend->kind().c_str(), mode.c_str(), target.c_str(), w.run_id.c_str());
+    }
+    auto result = RunWorkload(w, backend.get(), progress, absl::Seconds(1));
+    if (!result.ok()) {
+      fprintf(stderr, "bazaar-load: %s\n", std::string(result.status().message()).c_str());
+      return 2;
+    }
+    results.push_back(std::make_unique<RunResult>(std::move(*result)));
+    ScenarioRun sr{scenarios[i], backend->kind(), mode, target, results.back().get(), {}, {}};
+    if (!store.empty()) {
+      auto check = CheckInvariants(store, absl::GetFlag(FLAGS_key_prefix), *results.back());
+      if (check.ok()) {
+        sr.invariants = std::move(*check);
+        invariants_ok = invariants_ok && sr.invariants->ok;
+      } else {
+        sr.invariant_error = std::string(check.status().message());
+        invariants_ok = false;
+      }
+    }
+    runs.push_back(std::move(sr));
+  }
+
+  const std::string json = JsonReport(runs);
+  fputs(absl::GetFlag(FLAGS_json) ? json.c_str() : TextReport(runs).c_str(), stdout);
+  fflush(stdout);
+  if (!absl::GetFlag(FLAGS_json_out).empty() && !WriteFile(absl::GetFlag(FLAGS_json_out), json)) {
+    fprintf(stderr, "bazaar-load: cannot write %s\n", absl::GetFlag(FLAGS_json_out).c_str());
+  }
+  if (!absl::GetFlag(FLAGS_html).empty()) {
+    if (WriteFile(absl::GetFlag(FLAGS_html), HtmlReport(runs))) {
+      fprintf(stderr, "bazaar-load: report written to %s\n", absl::GetFlag(FLAGS_html).c_str());
+    } else {
+      fprintf(stderr, "bazaar-load: cannot write %s\n", absl::GetFlag(FLAGS_html).c_str());
+    }
+  }
+  return invariants_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace bazaar::load
+
+int main(int argc, char** argv) { return bazaar::load::Run(argc, argv); }
