@@ -20,6 +20,23 @@ bool RunsInsideMulti(const CommandSpec& spec) {
          n == "reset";
 }
 
+}  // namespace
+
+// A write for the MISCONF rule: write commands, PING (as Redis), and an EXEC with queued writes.
+bool Dispatcher::IsWrite(const CommandSpec& spec, const ClientState& client) const {
+  if (spec.flags & kWrite || spec.name == "ping") return true;
+  if (spec.name != "exec") return false;
+  for (const auto& queued : client.tx.queued) {
+    std::vector<std::string_view> argv(queued.begin(), queued.end());
+    std::string error;
+    const CommandSpec* q = Resolve(argv, &error);
+    if (q && (q->flags & kWrite)) return true;
+  }
+  return false;
+}
+
+namespace {
+
 std::string UnknownCommandError(Args argv) {
   std::string args;
   for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
@@ -97,6 +114,11 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   if (!client.authenticated && !(spec->flags & kNoAuth)) {
     ++spec->stats.rejected_calls;
     Reject(client, reply, kNoAuthError, spec);
+    return;
+  }
+  if (server_->WritesDeniedByDiskError() && IsWrite(*spec, client)) {
+    ++spec->stats.rejected_calls;
+    Reject(client, reply, kMisconfError, spec);
     return;
   }
   if (client.tx.in_multi) {

@@ -31,6 +31,8 @@ class Dispatcher {
   CommandSpec* Resolve(Args argv, std::string* error) const;
 
   CommandTable& table() { return *table_; }
+  // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
+  bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
 
  private:
   // Replies a refusal; inside MULTI it dooms the transaction, and a refused EXEC ends it.

@@ -38,6 +38,12 @@ inline constexpr std::string_view kDebugNotAllowedError =
     "can run it from a local connection, otherwise you need to set this option in the "
     "configuration file, and then restart the server.";
 inline constexpr std::string_view kTimeoutNotFloatError = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kMisconfError =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
 inline constexpr std::string_view kMaxClientsError = "ERR max number of clients reached";
 // Hashes and sets.
 inline constexpr std::string_view kHashValueNotIntegerError = "ERR hash value is not an integer";

@@ -130,6 +130,27 @@ void MemorySection(CommandContext&, InfoWriter& w) {
   w.Field("mem_allocator", "libc");
 }
 
+void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
+  const PersistenceInfo p = ctx.server.persistence_info();
+  w.Section("Persistence");
+  w.Field("loading", 0);
+  w.Field("async_loading", 0);
+  w.Field("rdb_changes_since_last_save", p.changes_since_last_save);
+  w.Field("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  w.Field("rdb_last_save_time", p.last_save_time);
+  w.Field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);
+  w.Field("rdb_current_bgsave_time_sec", p.current_bgsave_seconds);
+  w.Field("rdb_saves", p.saves);
+  w.Field("rdb_last_load_keys_expired", p.last_load_keys_expired);
+  w.Field("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
+  w.Field("aof_enabled", 0);
+  w.Field("aof_rewrite_in_progress", 0);
+  w.Field("aof_rewrite_scheduled", 0);
+  w.Field("aof_last_bgrewrite_status", "ok");
+  w.Field("aof_last_write_status", "ok");
+}
+
 void StatsSection(CommandContext& ctx, InfoWriter& w) {
   const ServerStats& s = ctx.server.stats();
   const core::KeyspaceStats& k = ctx.keyspace.stats();
@@ -149,6 +170,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("total_reads_processed", s.total_commands_processed);
   w.Field("client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
   w.Field("protocol_errors", s.protocol_errors);
+  w.Field("latest_fork_usec", ctx.server.persistence_info().latest_fork_usec);
 }
 
 void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
@@ -232,7 +254,8 @@ struct Section {
 
 constexpr Section kSections[] = {
     {"server", true, ServerSection},           {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},           {"stats", true, StatsSection},
+    {"memory", true, MemorySection},           {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},
     {"replication", true, ReplicationSection}, {"cpu", true, CpuSection},
     {"commandstats", false, CommandStatsSection}, {"keyspace", true, KeyspaceSection},
     {"transactions", true, TransactionsSection},

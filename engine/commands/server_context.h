@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 #include "engine/commands/command_table.h"
 
 #include "engine/commands/client_state.h"
@@ -32,6 +34,22 @@ struct ServerStats {
   uint64_t discard_count = 0;
 };
 
+// Figures for INFO persistence and LASTSAVE.
+struct PersistenceInfo {
+  uint64_t changes_since_last_save = 0;
+  bool bgsave_in_progress = false;
+  int64_t last_save_time = 0;  // unix seconds
+  bool last_bgsave_ok = true;
+  int64_t last_bgsave_seconds = -1;
+  int64_t current_bgsave_seconds = -1;
+  uint64_t saves = 0;
+  int64_t latest_fork_usec = 0;
+  uint64_t last_load_keys_loaded = 0;
+  uint64_t last_load_keys_expired = 0;
+};
+
+enum class ShutdownSave { kDefault, kSave, kNoSave };
+
 class ServerContext {
  public:
   virtual ~ServerContext() = default;
@@ -45,8 +63,15 @@ class ServerContext {
   virtual void ForEachClient(const std::function<void(const ClientState&)>& fn) = 0;
   // Closes the clients fn selects (after their pending replies); returns how many.
   virtual int KillClients(const std::function<bool(const ClientState&)>& fn) = 0;
-  // Stops the event loop after this turn.
-  virtual void RequestShutdown() = 0;
+  // SHUTDOWN: saves the dump (kSave, or kDefault with save points configured), then stops the
+  // loop after this turn. Returns false, still running, when that save failed and !force.
+  virtual bool Shutdown(ShutdownSave save, bool force) = 0;
+  // SAVE and BGSAVE; the status message is the reply text on failure.
+  virtual absl::Status SaveSnapshot() = 0;
+  virtual absl::Status StartBackgroundSave() = 0;
+  virtual PersistenceInfo persistence_info() const = 0;
+  // After a failed background save, with stop-writes-on-bgsave-error, writes get MISCONF.
+  virtual bool WritesDeniedByDiskError() const = 0;
   virtual double instantaneous_ops_per_sec() const = 0;
   // Parks `client` until one of `keys` (in its current database) changes or `deadline_ms` (unix
   // ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does for

@@ -8,6 +8,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/string_ops.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 
@@ -22,19 +23,44 @@ void TimeCommand(CommandContext& ctx, Args) {
 }
 
 void ShutdownCommand(CommandContext& ctx, Args args) {
+  ShutdownSave save = ShutdownSave::kDefault;
+  bool force = false, abort = false;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (!(IsOption(args[i], "nosave") || IsOption(args[i], "save") || IsOption(args[i], "now") ||
-          IsOption(args[i], "force") || IsOption(args[i], "abort"))) {
-      return ctx.reply.Error(kSyntaxError);
-    }
-    if (IsOption(args[i], "abort")) {
-      // Nothing to abort: shutdown here never waits for replicas.
-      return ctx.reply.Error("ERR No shutdown in progress.");
-    }
+    if (IsOption(args[i], "nosave") && save == ShutdownSave::kDefault) save = ShutdownSave::kNoSave;
+    else if (IsOption(args[i], "save") && save == ShutdownSave::kDefault) save = ShutdownSave::kSave;
+    else if (IsOption(args[i], "now")) {}  // we never wait for replicas: always "now"
+    else if (IsOption(args[i], "force")) force = true;
+    else if (IsOption(args[i], "abort")) abort = true;
+    else return ctx.reply.Error(kSyntaxError);
+  }
+  if (abort) {
+    if (args.size() > 2) return ctx.reply.Error(kSyntaxError);
+    return ctx.reply.Error("ERR No shutdown in progress.");
   }
   core::Log(core::LogLevel::kWarning, "User requested shutdown...");
-  ctx.server.RequestShutdown();
+  if (!ctx.server.Shutdown(save, force)) {
+    return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
   // Like Redis, no reply: the connection closes as the server exits.
+}
+
+void SaveCommand(CommandContext& ctx, Args) {
+  absl::Status status = ctx.server.SaveSnapshot();
+  status.ok() ? ctx.reply.Ok() : ctx.reply.Error(ToView(status.message()));
+}
+
+void BgsaveCommand(CommandContext& ctx, Args args) {
+  // SCHEDULE matters only while an AOF rewrite runs, and there is no AOF yet.
+  if (args.size() > 2 || (args.size() == 2 && !IsOption(args[1], "schedule"))) {
+    return ctx.reply.Error(kSyntaxError);
+  }
+  absl::Status status = ctx.server.StartBackgroundSave();
+  if (!status.ok()) return ctx.reply.Error(ToView(status.message()));
+  ctx.reply.SimpleString("Background saving started");
+}
+
+void LastsaveCommand(CommandContext& ctx, Args) {
+  ctx.reply.Integer(ctx.server.persistence_info().last_save_time);
 }
 
 void DebugCommand(CommandContext& ctx, Args args) {
@@ -58,6 +84,9 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand});
   table.Add({"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy, 0,
              0, 0, ShutdownCommand});
+  table.Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand});
+  table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
+  table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
   table.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0,
              DebugCommand});
 }

@@ -130,13 +130,27 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(IntOption("hz", &Options::hz, 1, 500));
   t.push_back(OptionSpec{"save", true, true, [](const Options& o) { return o.save; },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {
-                           if (!(args.size() == 1 && args[0].empty())) {
-                             return "snapshotting is not implemented yet: only save \"\" is "
-                                    "accepted";
+                           // "save ''" turns snapshots off; otherwise pairs of positive ints.
+                           if (args.size() == 1 && args[0].empty()) {
+                             o.save.clear();
+                             return "";
                            }
-                           o.save.clear();
+                           if (args.size() % 2) return "Invalid save parameters";
+                           std::string joined;
+                           for (const auto& a : args) {
+                             int64_t v;
+                             if (!absl::SimpleAtoi(a, &v) || v < 0) {
+                               return "Invalid save parameters";
+                             }
+                             joined += (joined.empty() ? "" : " ") + std::to_string(v);
+                           }
+                           o.save = joined;
                            return "";
                          }});
+  t.push_back(StringOption("dbfilename", &Options::dbfilename));
+  t.push_back(BoolOption("rdbcompression", &Options::rdbcompression));
+  t.push_back(BoolOption("rdbchecksum", &Options::rdbchecksum, false));
+  t.push_back(BoolOption("stop-writes-on-bgsave-error", &Options::stop_writes_on_bgsave_error));
   t.push_back(OptionSpec{"appendonly", true, false,
                          [](const Options& o) { return std::string(o.appendonly ? "yes" : "no"); },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {

@@ -29,8 +29,13 @@ struct Options {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   std::string enable_debug_command = "no";  // no | yes | local
   int64_t hz = 10;
-  // Persistence is the next issue's: until then only the values that mean "off" are accepted.
-  std::string save;
+  // RDB snapshots: "seconds changes" pairs, "" for none.
+  std::string save = "3600 1 300 100 60 10000";
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
+  // The append-only file is not built yet: only "no" is accepted.
   bool appendonly = false;
 };
 

@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   std::string executable = n > 0 ? std::string(exe, n) : argv[0];
   server::Server srv(options, config_file, executable);
+  absl::Status loaded = srv.LoadData();
+  if (!loaded.ok()) {
+    core::Log(core::LogLevel::kWarning, "Fatal error loading the DB: %s. Exiting.",
+              std::string(loaded.message()));
+    return 1;
+  }
   if (!srv.Listen(&error)) {
     core::Log(core::LogLevel::kWarning, "%s", error);
     return 1;

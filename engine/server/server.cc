@@ -106,7 +106,11 @@ class Server::SignalHandler : public FdHandler {
     while (read(fd_, &info, sizeof(info)) == sizeof(info)) {
       core::Log(core::LogLevel::kWarning, "Received %s scheduling shutdown...",
                 info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-      server_->RequestShutdown();
+      if (!server_->Shutdown(commands::ShutdownSave::kDefault, false)) {
+        core::Log(core::LogLevel::kWarning,
+                  "SIGTERM received but errors trying to shut down the server, check the logs "
+                  "for more information");
+      }
     }
   }
 
@@ -123,7 +127,8 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
       dispatcher_(&table_, &keyspace_, &watches_, this),
-      blocking_(&dispatcher_, &keyspace_) {
+      blocking_(&dispatcher_, &keyspace_),
+      snapshots_(&keyspace_, &options_) {
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
   commands::RegisterAllCommands(table_);
@@ -262,6 +267,7 @@ void Server::Close(Connection* c) {
 
 void Server::Cron() {
   const int64_t now = core::MonotonicUs();
+  snapshots_.Cron();
   keyspace_.set_now_ms(core::UnixTimeMs());
   if (active_expire_) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
   if (options_.timeout > 0) {
@@ -314,7 +320,20 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
   return killed;
 }
 
-void Server::RequestShutdown() { loop_.Stop(); }
+bool Server::Shutdown(commands::ShutdownSave save, bool force) {
+  snapshots_.KillChild();
+  const bool want_save = save == commands::ShutdownSave::kSave ||
+                         (save == commands::ShutdownSave::kDefault && !options_.save.empty());
+  if (want_save) {
+    core::Log(core::LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    if (!snapshots_.Save().ok() && !force) {
+      core::Log(core::LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+      return false;
+    }
+  }
+  loop_.Stop();
+  return true;
+}
 
 void Server::ServeBlockedClients() {
   if (!blocking_.has_ready()) return;

@@ -18,6 +18,7 @@
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
+#include "engine/server/snapshots.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
@@ -41,7 +42,13 @@ class Server : public commands::ServerContext {
   size_t client_count() const override { return connections_.size(); }
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
   int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
-  void RequestShutdown() override;
+  bool Shutdown(commands::ShutdownSave save, bool force) override;
+  absl::Status SaveSnapshot() override { return snapshots_.Save(); }
+  absl::Status StartBackgroundSave() override { return snapshots_.StartBackgroundSave(); }
+  commands::PersistenceInfo persistence_info() const override { return snapshots_.info(); }
+  bool WritesDeniedByDiskError() const override { return snapshots_.WritesDenied(); }
+  // Loads the dump at startup.
+  absl::Status LoadData() { return snapshots_.LoadAtStartup(); }
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
   void BlockClient(commands::ClientState& client, commands::Args argv,
@@ -78,6 +85,7 @@ class Server : public commands::ServerContext {
   commands::CommandTable table_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
+  Snapshots snapshots_;
   EventLoop loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<SignalHandler> signals_;

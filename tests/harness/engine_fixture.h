@@ -41,7 +41,18 @@ class EngineFixture : public engine::commands::ServerContext {
   void ForEachClient(
       const std::function<void(const engine::commands::ClientState&)>& fn) override;
   int KillClients(const std::function<bool(const engine::commands::ClientState&)>& fn) override;
-  void RequestShutdown() override { shutdown_requested_ = true; }
+  bool Shutdown(engine::commands::ShutdownSave, bool) override {
+    shutdown_requested_ = true;
+    return true;
+  }
+  // Snapshots need the real server (tests/integration covers them).
+  absl::Status SaveSnapshot() override { return absl::UnimplementedError("ERR no disk here"); }
+  absl::Status StartBackgroundSave() override {
+    return absl::UnimplementedError("ERR no disk here");
+  }
+  engine::commands::PersistenceInfo persistence_info() const override { return {}; }
+  bool WritesDeniedByDiskError() const override { return writes_denied_; }
+  void set_writes_denied(bool denied) { writes_denied_ = denied; }
   double instantaneous_ops_per_sec() const override { return 0; }
   void set_active_expire(bool) override {}
   // Blocking is the server's: here a blocked client is only marked, and never served.
@@ -65,6 +76,7 @@ class EngineFixture : public engine::commands::ServerContext {
   std::string empty_;
   std::string run_id_ = std::string(40, 'a');
   bool shutdown_requested_ = false;
+  bool writes_denied_ = false;
 };
 
 }  // namespace bazaar::testing

@@ -1,0 +1,140 @@
+#include "engine/persistence/compact_encodings.h"
+
+#include <cstdint>
+
+namespace bazaar::engine::persistence {
+namespace {
+
+uint64_t ReadLE(const unsigned char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// Sign-extends the low `bits` of v.
+int64_t SignExtend(uint64_t v, int bits) {
+  uint64_t sign = 1ULL << (bits - 1);
+  v &= (bits == 64) ? ~0ULL : ((1ULL << bits) - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
+// Bytes a listpack entry's back-length takes for an entry of `len` bytes.
+size_t BacklenSize(size_t len) {
+  if (len <= 127) return 1;
+  if (len < 16383) return 2;
+  if (len < 2097151) return 3;
+  if (len < 268435455) return 4;
+  return 5;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob) {
+  const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
+  const size_t n = blob.size();
+  if (n < 7 || ReadLE(p, 4) != n) return std::nullopt;
+  std::vector<std::string> out;
+  size_t i = 6;
+  while (i < n) {
+    unsigned b = p[i];
+    if (b == 0xff) return i + 1 == n ? std::optional(out) : std::nullopt;
+    size_t header, len = 0;
+    bool is_int = true;
+    int64_t value = 0;
+    if ((b & 0x80) == 0) {
+      header = 1, value = b & 0x7f;
+    } else if ((b & 0xc0) == 0x80) {
+      header = 1, len = b & 0x3f, is_int = false;
+    } else if ((b & 0xe0) == 0xc0) {
+      if (i + 2 > n) return std::nullopt;
+      header = 2, value = SignExtend(((b & 0x1f) << 8) | p[i + 1], 13);
+    } else if ((b & 0xf0) == 0xe0) {
+      if (i + 2 > n) return std::nullopt;
+      header = 2, len = ((b & 0x0f) << 8) | p[i + 1], is_int = false;
+    } else if (b == 0xf0) {
+      if (i + 5 > n) return std::nullopt;
+      header = 5, len = ReadLE(p + i + 1, 4), is_int = false;
+    } else if (b >= 0xf1 && b <= 0xf4) {
+      static const int kBytes[] = {2, 3, 4, 8};
+      int bytes = kBytes[b - 0xf1];
+      if (i + 1 + bytes > n) return std::nullopt;
+      header = 1 + bytes, value = SignExtend(ReadLE(p + i + 1, bytes), bytes * 8);
+    } else {
+      return std::nullopt;
+    }
+    size_t entry = header + len;
+    if (i + entry > n) return std::nullopt;
+    out.push_back(is_int ? std::to_string(value)
+                         : std::string(blob.substr(i + header, len)));
+    i += entry + BacklenSize(entry);
+  }
+  return std::nullopt;  // no end marker
+}
+
+std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
+  const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
+  const size_t n = blob.size();
+  if (n < 11 || ReadLE(p, 4) != n) return std::nullopt;
+  std::vector<std::string> out;
+  size_t i = 10;
+  while (i < n) {
+    if (p[i] == 0xff) return i + 1 == n ? std::optional(out) : std::nullopt;
+    i += (p[i] == 0xfe) ? 5 : 1;  // previous entry length
+    if (i >= n) return std::nullopt;
+    unsigned b = p[i];
+    size_t len;
+    switch (b >> 6) {
+      case 0:
+        len = b & 0x3f, ++i;
+        break;
+      case 1:
+        if (i + 2 > n) return std::nullopt;
+        len = ((b & 0x3f) << 8) | p[i + 1], i += 2;
+        break;
+      case 2:
+        if (i + 5 > n) return std::nullopt;
+        len = (static_cast<size_t>(p[i + 1]) << 24) | (p[i + 2] << 16) | (p[i + 3] << 8) |
+              p[i + 4];
+        i += 5;
+        break;
+      default: {
+        int bytes;
+        if (b == 0xc0) bytes = 2;
+        else if (b == 0xd0) bytes = 4;
+        else if (b == 0xe0) bytes = 8;
+        else if (b == 0xf0) bytes = 3;
+        else if (b == 0xfe) bytes = 1;
+        else if (b >= 0xf1 && b <= 0xfd) bytes = 0;
+        else return std::nullopt;
+        ++i;
+        if (i + bytes > n) return std::nullopt;
+        int64_t v = bytes ? SignExtend(ReadLE(p + i, bytes), bytes * 8)
+                          : static_cast<int64_t>((b & 0x0f) - 1);
+        out.push_back(std::to_string(v));
+        i += bytes;
+        continue;
+      }
+    }
+    if (i + len > n) return std::nullopt;
+    out.emplace_back(blob.substr(i, len));
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> DecodeIntset(std::string_view blob) {
+  const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
+  if (blob.size() < 8) return std::nullopt;
+  uint64_t width = ReadLE(p, 4), count = ReadLE(p + 4, 4);
+  if ((width != 2 && width != 4 && width != 8) || blob.size() != 8 + width * count) {
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (uint64_t k = 0; k < count; ++k) {
+    out.push_back(std::to_string(SignExtend(ReadLE(p + 8 + k * width, width), width * 8)));
+  }
+  return out;
+}
+
+}  // namespace bazaar::engine::persistence

@@ -1,0 +1,336 @@
+#include "engine/persistence/rdb_reader.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/persistence/compact_encodings.h"
+#include "engine/persistence/crc64.h"
+#include "engine/persistence/lzf.h"
+#include "engine/persistence/rdb_format.h"
+
+namespace bazaar::engine::persistence {
+namespace {
+
+using core::Value;
+
+absl::Status ShortRead() {
+  return absl::DataLossError("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  size_t pos() const { return pos_; }
+  bool failed() const { return failed_; }
+
+  uint8_t Byte() {
+    if (pos_ >= data_.size()) return Fail(), 0;
+    return static_cast<uint8_t>(data_[pos_++]);
+  }
+  std::string_view Take(size_t n) {
+    if (data_.size() - pos_ < n) return Fail(), std::string_view();
+    std::string_view out = data_.substr(pos_, n);
+    pos_ += n;
+    return out;
+  }
+  uint64_t Le(int bytes) {
+    std::string_view b = Take(bytes);
+    uint64_t v = 0;
+    for (int i = static_cast<int>(b.size()) - 1; i >= 0; --i) {
+      v = (v << 8) | static_cast<uint8_t>(b[i]);
+    }
+    return v;
+  }
+  uint64_t Be(int bytes) {
+    std::string_view b = Take(bytes);
+    uint64_t v = 0;
+    for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+    return v;
+  }
+  // A length; *encoded is set when the first byte announces a special string encoding.
+  uint64_t Length(bool* encoded = nullptr) {
+    uint8_t b = Byte();
+    if (encoded) *encoded = false;
+    switch (b >> 6) {
+      case 0: return b & 0x3f;
+      case 1: return (static_cast<uint64_t>(b & 0x3f) << 8) | Byte();
+      case 2:
+        if (b == kRdbLen32) return Be(4);
+        if (b == kRdbLen64) return Be(8);
+        return Fail(), 0;
+      default:
+        if (encoded) *encoded = true;
+        return b & 0x3f;
+    }
+  }
+  std::string String() {
+    bool encoded;
+    uint64_t len = Length(&encoded);
+    if (!encoded) return std::string(Take(len));
+    switch (len | 0xC0) {
+      case kRdbEncInt8: return std::to_string(static_cast<int8_t>(Byte()));
+      case kRdbEncInt16: return std::to_string(static_cast<int16_t>(Le(2)));
+      case kRdbEncInt32: return std::to_string(static_cast<int32_t>(Le(4)));
+      case kRdbEncLzf: {
+        uint64_t packed = Length(), original = Length();
+        std::string_view in = Take(packed);
+        if (failed_) return {};
+        auto out = LzfDecompress(in, original);
+        if (!out) return Fail(), std::string();
+        return *out;
+      }
+    }
+    return Fail(), std::string();
+  }
+  void Fail() { failed_ = true; }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+bool ParseScore(std::string_view s, double* out) {
+  std::string buf(s);
+  char* end;
+  errno = 0;
+  *out = std::strtod(buf.c_str(), &end);
+  return end == buf.c_str() + buf.size() && !buf.empty();
+}
+
+// Builds a value from a flat element list: pairs for hashes and sorted sets.
+absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, Value* out) {
+  switch (type) {
+    case kRdbTypeListZiplist:
+    case kRdbTypeListQuicklist:
+    case kRdbTypeListQuicklist2: {
+      *out = Value::NewList();
+      for (const auto& e : items) out->list().push_back(e);
+      return absl::OkStatus();
+    }
+    case kRdbTypeSetIntset: {
+      *out = Value::NewSet();
+      for (const auto& e : items) out->set().FindOrInsert(e);
+      return absl::OkStatus();
+    }
+    case kRdbTypeHashZiplist:
+    case kRdbTypeHashListpack: {
+      if (items.size() % 2) break;
+      *out = Value::NewHash();
+      for (size_t i = 0; i < items.size(); i += 2) {
+        out->hash().FindOrInsert(items[i]).first->value = items[i + 1];
+      }
+      return absl::OkStatus();
+    }
+    case kRdbTypeZSetZiplist:
+    case kRdbTypeZSetListpack: {
+      if (items.size() % 2) break;
+      *out = Value::NewZSet();
+      for (size_t i = 0; i < items.size(); i += 2) {
+        double score;
+        if (!ParseScore(items[i + 1], &score)) break;
+        out->zset().Set(items[i], score);
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::DataLossError("Malformed compact encoding in RDB value");
+}
+
+absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
+  switch (type) {
+    case kRdbTypeString:
+      *out = Value(in.String());
+      break;
+    case kRdbTypeList: {
+      *out = Value::NewList();
+      for (uint64_t n = in.Length(); n-- && !in.failed();) out->list().push_back(in.String());
+      break;
+    }
+    case kRdbTypeSet: {
+      *out = Value::NewSet();
+      for (uint64_t n = in.Length(); n-- && !in.failed();) out->set().FindOrInsert(in.String());
+      break;
+    }
+    case kRdbTypeZSet:
+    case kRdbTypeZSet2: {
+      *out = Value::NewZSet();
+      for (uint64_t n = in.Length(); n-- && !in.failed();) {
+        std::string member = in.String();
+        double score;
+        if (type == kRdbTypeZSet2) {
+          uint64_t bits = in.Le(8);
+          std::memcpy(&score, &bits, 8);
+        } else {
+          uint8_t len = in.Byte();
+          if (len == 253) score = NAN;
+          else if (len == 254) score = INFINITY;
+          else if (len == 255) score = -INFINITY;
+          else if (!ParseScore(in.Take(len), &score)) in.Fail();
+        }
+        out->zset().Set(member, score);
+      }
+      break;
+    }
+    case kRdbTypeHash: {
+      *out = Value::NewHash();
+      for (uint64_t n = in.Length(); n-- && !in.failed();) {
+        std::string field = in.String();
+        out->hash().FindOrInsert(field).first->value = in.String();
+      }
+      break;
+    }
+    case kRdbTypeListZiplist:
+    case kRdbTypeSetIntset:
+    case kRdbTypeZSetZiplist:
+    case kRdbTypeHashZiplist:
+    case kRdbTypeHashListpack:
+    case kRdbTypeZSetListpack: {
+      std::string blob = in.String();
+      if (in.failed()) return ShortRead();
+      std::optional<std::vector<std::string>> items;
+      if (type == kRdbTypeSetIntset) items = DecodeIntset(blob);
+      else if (type == kRdbTypeHashListpack || type == kRdbTypeZSetListpack) items = DecodeListpack(blob);
+      else items = DecodeZiplist(blob);
+      if (!items) return absl::DataLossError("Malformed compact encoding in RDB value");
+      return FromElements(type, *items, out);
+    }
+    case kRdbTypeListQuicklist:
+    case kRdbTypeListQuicklist2: {
+      std::vector<std::string> items;
+      for (uint64_t n = in.Length(); n-- && !in.failed();) {
+        uint64_t container = type == kRdbTypeListQuicklist2 ? in.Length() : kQuicklistNodePacked;
+        std::string blob = in.String();
+        if (in.failed()) break;
+        if (container == kQuicklistNodePlain) {
+          items.push_back(std::move(blob));
+          continue;
+        }
+        auto node = type == kRdbTypeListQuicklist2 ? DecodeListpack(blob) : DecodeZiplist(blob);
+        if (!node) return absl::DataLossError("Malformed quicklist node in RDB value");
+        for (auto& e : *node) items.push_back(std::move(e));
+      }
+      if (in.failed()) return ShortRead();
+      return FromElements(type, items, out);
+    }
+    default:
+      return absl::DataLossError(absl::StrFormat("Unknown RDB encoding type %d", type));
+  }
+  return in.failed() ? ShortRead() : absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool verify_checksum,
+                     RdbLoadStats* stats) {
+  if (image.size() < 9 || image.substr(0, 5) != "REDIS") {
+    return absl::DataLossError("Wrong signature trying to load DB from file");
+  }
+  int version = std::atoi(std::string(image.substr(5, 4)).c_str());
+  if (version < 1 || version > kRdbVersion) {
+    return absl::DataLossError(absl::StrFormat("Can't handle RDB format version %d", version));
+  }
+  stats->version = version;
+  Reader in(image.substr(9));
+  int db = 0;
+  int64_t expire_ms = -1;
+  while (true) {
+    uint8_t type = in.Byte();
+    if (in.failed()) return ShortRead();
+    if (type == kRdbOpExpireTimeMs) {
+      expire_ms = static_cast<int64_t>(in.Le(8));
+      continue;
+    }
+    if (type == kRdbOpExpireTime) {
+      expire_ms = static_cast<int64_t>(in.Le(4)) * 1000;
+      continue;
+    }
+    if (type == kRdbOpIdle) {
+      in.Length();
+      continue;
+    }
+    if (type == kRdbOpFreq) {
+      in.Byte();
+      continue;
+    }
+    if (type == kRdbOpSelectDb) {
+      uint64_t id = in.Length();
+      if (id >= static_cast<uint64_t>(keyspace.num_dbs())) {
+        return absl::DataLossError(absl::StrFormat(
+            "FATAL: Data file was created with a Redis server configured to handle more than %d "
+            "databases. Exiting\n",
+            keyspace.num_dbs()));
+      }
+      db = static_cast<int>(id);
+      continue;
+    }
+    if (type == kRdbOpResizeDb) {
+      in.Length();
+      in.Length();
+      continue;
+    }
+    if (type == kRdbOpAux) {
+      std::string key = in.String();
+      stats->aux[key] = in.String();
+      continue;
+    }
+    if (type == kRdbOpFunction2) {
+      in.String();  // a function library: we have no scripting, so it is skipped
+      continue;
+    }
+    if (type == kRdbOpModuleAux || type == kRdbOpFunction) {
+      return absl::DataLossError("Module and function data in RDB files are not supported");
+    }
+    if (type == kRdbOpEof) break;
+    std::string key = in.String();
+    if (in.failed()) return ShortRead();
+    Value value;
+    absl::Status status = ReadValue(in, type, &value);
+    if (!status.ok()) return status;
+    if (value.ContainerSize() == 0 && !value.is_string()) {
+      // Empty containers cannot exist in Redis's keyspace; skip them.
+    } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
+      ++stats->keys_expired;
+    } else {
+      keyspace.Store(db, key, std::move(value));
+      if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
+      ++stats->keys_loaded;
+    }
+    expire_ms = -1;
+  }
+  if (version >= 5) {
+    size_t body = 9 + in.pos();
+    uint64_t expected = in.Le(8);
+    if (in.failed()) return ShortRead();
+    if (verify_checksum && expected != 0) {
+      uint64_t actual = Crc64(0, image.data(), body);
+      if (actual != expected) {
+        return absl::DataLossError(absl::StrFormat(
+            "Wrong RDB checksum expected: (%016x) got: (%016x). Aborting now.", expected,
+            actual));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
+                         bool verify_checksum, RdbLoadStats* stats) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    if (errno == ENOENT) return absl::NotFoundError(path + " does not exist");
+    return absl::InternalError("Fatal error loading the DB: " + std::string(strerror(errno)));
+  }
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string image = buffer.str();
+  return LoadRdb(image, keyspace, verify_checksum, stats);
+}
+
+}  // namespace bazaar::engine::persistence

@@ -1,0 +1,244 @@
+#include "engine/persistence/rdb_writer.h"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "engine/persistence/crc64.h"
+#include "engine/persistence/lzf.h"
+#include "engine/persistence/rdb_format.h"
+#include "engine/protocol/number.h"
+
+namespace bazaar::engine::persistence {
+namespace {
+
+// Buffers output, keeps the running checksum, and writes to the fd in large chunks.
+class RdbSink {
+ public:
+  RdbSink(int fd, bool checksum) : fd_(fd), checksum_(checksum) {}
+
+  void Bytes(const void* data, size_t len) {
+    if (checksum_) crc_ = Crc64(crc_, data, len);
+    buffer_.append(static_cast<const char*>(data), len);
+    if (buffer_.size() >= 1 << 16) Flush();
+  }
+  void Byte(uint8_t b) { Bytes(&b, 1); }
+  void Length(uint64_t len) {
+    unsigned char buf[9];
+    if (len < (1 << 6)) {
+      buf[0] = static_cast<unsigned char>(len);
+      Bytes(buf, 1);
+    } else if (len < (1 << 14)) {
+      buf[0] = static_cast<unsigned char>(0x40 | (len >> 8));
+      buf[1] = static_cast<unsigned char>(len & 0xff);
+      Bytes(buf, 2);
+    } else if (len <= UINT32_MAX) {
+      buf[0] = kRdbLen32;
+      for (int i = 0; i < 4; ++i) buf[1 + i] = static_cast<unsigned char>(len >> (24 - 8 * i));
+      Bytes(buf, 5);
+    } else {
+      buf[0] = kRdbLen64;
+      for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<unsigned char>(len >> (56 - 8 * i));
+      Bytes(buf, 9);
+    }
+  }
+  void String(std::string_view s, bool compress) {
+    // Short canonical integers use the compact integer encodings, as Redis does.
+    int64_t v;
+    if (s.size() <= 11 && protocol::ParseInt64(s, &v)) {
+      unsigned char buf[5];
+      if (v >= INT8_MIN && v <= INT8_MAX) {
+        buf[0] = kRdbEncInt8;
+        buf[1] = static_cast<unsigned char>(v);
+        return Bytes(buf, 2);
+      }
+      if (v >= INT16_MIN && v <= INT16_MAX) {
+        buf[0] = kRdbEncInt16;
+        buf[1] = v & 0xff, buf[2] = (v >> 8) & 0xff;
+        return Bytes(buf, 3);
+      }
+      if (v >= INT32_MIN && v <= INT32_MAX) {
+        buf[0] = kRdbEncInt32;
+        for (int i = 0; i < 4; ++i) buf[1 + i] = (v >> (8 * i)) & 0xff;
+        return Bytes(buf, 5);
+      }
+    }
+    if (compress && s.size() > 20) {
+      auto packed = LzfCompress(s);
+      // Kept only when it saves at least 4 bytes (Redis's rule).
+      if (packed && packed->size() + 4 <= s.size()) {
+        Byte(kRdbEncLzf);
+        Length(packed->size());
+        Length(s.size());
+        return Bytes(packed->data(), packed->size());
+      }
+    }
+    Length(s.size());
+    Bytes(s.data(), s.size());
+  }
+  void Le64(uint64_t v) {
+    unsigned char buf[8];
+    for (int i = 0; i < 8; ++i) buf[i] = static_cast<unsigned char>(v >> (8 * i));
+    Bytes(buf, 8);
+  }
+  bool Flush() {
+    size_t off = 0;
+    while (off < buffer_.size()) {
+      ssize_t n = write(fd_, buffer_.data() + off, buffer_.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+        buffer_.clear();
+        return false;
+      }
+      off += n;
+    }
+    buffer_.clear();
+    return true;
+  }
+  uint64_t crc() const { return crc_; }
+  int error() const { return error_; }
+
+ private:
+  int fd_;
+  bool checksum_;
+  uint64_t crc_ = 0;
+  std::string buffer_;
+  int error_ = 0;
+};
+
+void WriteType(RdbSink& out, const core::Value& v) {
+  switch (v.type()) {
+    case core::ValueType::kString:
+      out.Byte(kRdbTypeString);
+      break;
+    case core::ValueType::kList:
+      out.Byte(kRdbTypeList);
+      break;
+    case core::ValueType::kSet:
+      out.Byte(kRdbTypeSet);
+      break;
+    case core::ValueType::kZSet:
+      out.Byte(kRdbTypeZSet2);
+      break;
+    case core::ValueType::kHash:
+      out.Byte(kRdbTypeHash);
+      break;
+  }
+}
+
+void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
+  switch (v.type()) {
+    case core::ValueType::kString:
+      out.String(v.str(), compress);
+      break;
+    case core::ValueType::kList:
+      out.Length(v.list().size());
+      for (const auto& e : v.list()) out.String(e, compress);
+      break;
+    case core::ValueType::kSet:
+      out.Length(v.set().size());
+      v.set().ForEach([&](const auto& e) { out.String(e.key, compress); });
+      break;
+    case core::ValueType::kZSet:
+      out.Length(v.zset().size());
+      v.zset().Walk(0, false, [&](std::string_view member, double score) {
+        out.String(member, compress);
+        uint64_t bits;
+        std::memcpy(&bits, &score, 8);
+        out.Le64(bits);
+        return true;
+      });
+      break;
+    case core::ValueType::kHash:
+      out.Length(v.hash().size());
+      v.hash().ForEach([&](const auto& e) {
+        out.String(e.key, compress);
+        out.String(e.value, compress);
+      });
+      break;
+  }
+}
+
+void AuxField(RdbSink& out, std::string_view key, std::string_view value) {
+  out.Byte(kRdbOpAux);
+  out.String(key, false);
+  out.String(value, false);
+}
+
+}  // namespace
+
+absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options, int fd) {
+  RdbSink out(fd, options.checksum);
+  out.Bytes(kRdbMagic, 9);  // "REDIS0010"
+  AuxField(out, "redis-ver", "7.0.15");
+  AuxField(out, "redis-bits", "64");
+  AuxField(out, "ctime", std::to_string(time(nullptr)));
+  struct mallinfo2 mi = mallinfo2();
+  AuxField(out, "used-mem", std::to_string(mi.uordblks + mi.hblkhd));
+  AuxField(out, "aof-base", "0");
+  for (int db = 0; db < keyspace.num_dbs(); ++db) {
+    if (keyspace.DbSize(db) == 0) continue;
+    out.Byte(kRdbOpSelectDb);
+    out.Length(db);
+    out.Byte(kRdbOpResizeDb);
+    out.Length(keyspace.DbSize(db));
+    out.Length(keyspace.ExpiresCount(db));
+    keyspace.ForEachKey(db, [&](const std::string& key, const core::Value& value) {
+      int64_t when = keyspace.GetExpire(db, key);
+      if (when != -1) {
+        out.Byte(kRdbOpExpireTimeMs);
+        out.Le64(static_cast<uint64_t>(when));
+      }
+      WriteType(out, value);
+      out.String(key, options.compression);
+      WriteBody(out, value, options.compression);
+    });
+  }
+  out.Byte(kRdbOpEof);
+  uint64_t crc = options.checksum ? out.crc() : 0;
+  out.Le64(crc);
+  if (!out.Flush()) {
+    return absl::InternalError(std::string("Write error saving DB on disk: ") +
+                               strerror(out.error()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SaveRdbFile(const core::Keyspace& keyspace, const RdbOptions& options,
+                         const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string temp = dir + "/temp-" + std::to_string(getpid()) + ".rdb";
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError("Failed opening the temp RDB file " + temp +
+                               " (in server root dir " + dir + ") for saving: " +
+                               strerror(errno));
+  }
+  absl::Status status = WriteRdb(keyspace, options, fd);
+  if (status.ok() && fsync(fd) != 0) {
+    status = absl::InternalError(std::string("fsync of the RDB file failed: ") + strerror(errno));
+  }
+  close(fd);
+  if (status.ok() && rename(temp.c_str(), path.c_str()) != 0) {
+    status = absl::InternalError("Error moving temp DB file " + temp + " on the final "
+                                 "destination " + path + ": " + strerror(errno));
+  }
+  if (!status.ok()) {
+    unlink(temp.c_str());
+    return status;
+  }
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);
+    close(dir_fd);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace bazaar::engine::persistence

@@ -1,0 +1,61 @@
+// RDB snapshots for the server: SAVE in the loop thread, BGSAVE in a forked child (the parent
+// keeps serving; the child writes a copy-on-write view of the keyspace), save points checked by
+// the cron, the dump loaded at startup, and the MISCONF rule after a failed background save.
+#ifndef BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
+#define BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/commands/server_context.h"
+#include "engine/config/options.h"
+#include "engine/core/keyspace.h"
+
+namespace bazaar::engine::server {
+
+class Snapshots {
+ public:
+  // Both must outlive this object.
+  Snapshots(core::Keyspace* keyspace, config::Options* options);
+
+  // Loads dir/dbfilename if it exists. A missing file is fine; a bad one is an error.
+  absl::Status LoadAtStartup();
+  // SAVE: writes the dump now, in this thread.
+  absl::Status Save();
+  // BGSAVE: forks a child that writes the dump.
+  absl::Status StartBackgroundSave();
+  // Reaps a finished child and starts a background save when a save point is due.
+  void Cron();
+  // Stops a running child and removes its temp file (at shutdown).
+  void KillChild();
+
+  bool in_progress() const { return child_ > 0; }
+  bool WritesDenied() const;
+  commands::PersistenceInfo info() const;
+
+ private:
+  std::string DumpPath() const;
+  void Finished(bool ok, int64_t now_s);
+
+  core::Keyspace* keyspace_;
+  config::Options* options_;
+  pid_t child_ = -1;
+  int64_t child_start_s_ = 0;
+  uint64_t dirty_at_fork_ = 0;
+  uint64_t dirty_at_last_save_ = 0;
+  int64_t last_save_s_;
+  int64_t last_try_s_ = 0;
+  bool last_bgsave_ok_ = true;
+  int64_t last_bgsave_seconds_ = -1;
+  int64_t latest_fork_usec_ = 0;
+  uint64_t saves_ = 0;
+  uint64_t loaded_keys_ = 0;
+  uint64_t loaded_expired_ = 0;
+};
+
+}  // namespace bazaar::engine::server
+
+#endif  // BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
