@@ -1,37 +1,280 @@
 #include "engine/core/zset.h"
 
+#include <cstdint>
+
 namespace bazaar::engine::core {
 
+namespace {
+
+// splitmix64's finalizer: a well-mixed priority from an entry's address.
+uint32_t PriorityFor(const void* p) {
+  uint64_t x = reinterpret_cast<uintptr_t>(p);
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return static_cast<uint32_t>(x);
+}
+
+}  // namespace
+
+int ZSet::Compare(double score, std::string_view member, const Entry& e) {
+  if (score < e.value.score) return -1;
+  if (score > e.value.score) return 1;
+  return member.compare(std::string_view(e.key));
+}
+
+ZSet::Entry* ZSet::Merge(Entry* a, Entry* b) {
+  if (!a) return b;
+  if (!b) return a;
+  if (a->value.priority > b->value.priority) {
+    a->value.right = Merge(a->value.right, b);
+    Update(a);
+    return a;
+  }
+  b->value.left = Merge(a, b->value.left);
+  Update(b);
+  return b;
+}
+
+void ZSet::SplitKey(Entry* t, double score, std::string_view member, Entry** l, Entry** r) {
+  if (!t) {
+    *l = *r = nullptr;
+    return;
+  }
+  if (Compare(score, member, *t) <= 0) {
+    // t and its right subtree are not before the key.
+    SplitKey(t->value.left, score, member, l, &t->value.left);
+    Update(t);
+    *r = t;
+  } else {
+    SplitKey(t->value.right, score, member, &t->value.right, r);
+    Update(t);
+    *l = t;
+  }
+}
+
+void ZSet::SplitRank(Entry* t, size_t k, Entry** l, Entry** r) {
+  if (!t) {
+    *l = *r = nullptr;
+    return;
+  }
+  size_t ls = SizeOf(t->value.left);
+  if (k <= ls) {
+    SplitRank(t->value.left, k, l, &t->value.left);
+    Update(t);
+    *r = t;
+  } else {
+    SplitRank(t->value.right, k - ls - 1, &t->value.right, r);
+    Update(t);
+    *l = t;
+  }
+}
+
+ZSet::Entry* ZSet::Insert(Entry* t, Entry* n) {
+  if (!t) return n;
+  if (n->value.priority > t->value.priority) {
+    SplitKey(t, n->value.score, n->key, &n->value.left, &n->value.right);
+    Update(n);
+    return n;
+  }
+  if (Compare(n->value.score, n->key, *t) < 0) {
+    t->value.left = Insert(t->value.left, n);
+  } else {
+    t->value.right = Insert(t->value.right, n);
+  }
+  Update(t);
+  return t;
+}
+
+ZSet::Entry* ZSet::Remove(Entry* t, double score, std::string_view member) {
+  if (!t) return nullptr;
+  int c = Compare(score, member, *t);
+  if (c == 0) return Merge(t->value.left, t->value.right);
+  if (c < 0) {
+    t->value.left = Remove(t->value.left, score, member);
+  } else {
+    t->value.right = Remove(t->value.right, score, member);
+  }
+  Update(t);
+  return t;
+}
+
+void ZSet::Link(Entry* e, double score) {
+  e->value.score = score;
+  e->value.left = e->value.right = nullptr;
+  e->value.size = 1;
+  root_ = Insert(root_, e);
+}
+
 std::optional<double> ZSet::Score(std::string_view member) const {
-  const auto* e = scores_.Find(member);
+  const Entry* e = table_.Find(member);
   if (!e) return std::nullopt;
-  return e->value;
+  return e->value.score;
 }
 
 bool ZSet::Set(std::string_view member, double score) {
-  auto [entry, inserted] = scores_.FindOrInsert(member);
-  if (!inserted) {
-    if (entry->value == score) return false;
-    index_.erase({entry->value, entry->key});
+  auto [e, inserted] = table_.FindOrInsert(member);
+  if (inserted) {
+    if (size() > kListpackMaxEntries || member.size() > kListpackMaxValue) compact_ = false;
+    // A listpack stores scores as text that prints -0 as "0": Redis's compact sets lose the sign.
+    if (compact_ && score == 0) score = 0.0;
+    e->value.priority = PriorityFor(e);
+    Link(e, score);
+    return true;
   }
-  entry->value = score;
-  index_.insert({score, entry->key});
-  return inserted;
+  if (compact_ && score == 0) score = 0.0;
+  if (e->value.score == score) return false;
+  root_ = Remove(root_, e->value.score, e->key);
+  Link(e, score);
+  return false;
 }
 
 bool ZSet::Erase(std::string_view member) {
-  const auto* e = scores_.Find(member);
+  const Entry* e = table_.Find(member);
   if (!e) return false;
-  index_.erase({e->value, e->key});
-  scores_.Erase(member);
+  root_ = Remove(root_, e->value.score, e->key);
+  table_.Erase(member);
   return true;
 }
 
 std::optional<size_t> ZSet::Rank(std::string_view member) const {
-  const auto* e = scores_.Find(member);
+  const Entry* e = table_.Find(member);
   if (!e) return std::nullopt;
-  auto it = index_.find({e->value, e->key});
-  return static_cast<size_t>(std::distance(index_.begin(), it));
+  double score = e->value.score;
+  size_t rank = 0;
+  for (const Entry* t = root_; t;) {
+    int c = Compare(score, member, *t);
+    if (c == 0) return rank + SizeOf(t->value.left);
+    if (c < 0) {
+      t = t->value.left;
+    } else {
+      rank += SizeOf(t->value.left) + 1;
+      t = t->value.right;
+    }
+  }
+  return std::nullopt;  // unreachable while the tree and table agree
+}
+
+const ZSet::Entry& ZSet::At(size_t rank) const {
+  const Entry* t = root_;
+  while (true) {
+    size_t ls = SizeOf(t->value.left);
+    if (rank == ls) return *t;
+    if (rank < ls) {
+      t = t->value.left;
+    } else {
+      rank -= ls + 1;
+      t = t->value.right;
+    }
+  }
+}
+
+size_t ZSet::ScoreStart(double min, bool exclusive) const {
+  return CountBefore([&](const Entry& e) {
+    return exclusive ? e.value.score <= min : e.value.score < min;
+  });
+}
+
+size_t ZSet::ScoreEnd(double max, bool exclusive) const {
+  return CountBefore([&](const Entry& e) {
+    return exclusive ? e.value.score < max : e.value.score <= max;
+  });
+}
+
+// for_start: whether `member` lies before the range starting at b. Otherwise: whether `member`
+// lies at or before the range ending at b.
+bool ZSet::LexBefore(std::string_view member, const LexBound& b, bool for_start) {
+  if (b.kind == LexBound::kMin) return false;
+  if (b.kind == LexBound::kMax) return true;
+  int c = member.compare(b.value);
+  if (for_start) return b.exclusive ? c <= 0 : c < 0;
+  return b.exclusive ? c < 0 : c <= 0;
+}
+
+size_t ZSet::LexStart(const LexBound& min) const {
+  return CountBefore([&](const Entry& e) { return LexBefore(e.key, min, true); });
+}
+
+size_t ZSet::LexEnd(const LexBound& max) const {
+  return CountBefore([&](const Entry& e) { return LexBefore(e.key, max, false); });
+}
+
+size_t ZSet::EraseRanks(size_t start, size_t count) {
+  if (start >= size() || count == 0) return 0;
+  Entry *left, *rest, *mid, *right;
+  SplitRank(root_, start, &left, &rest);
+  SplitRank(rest, count, &mid, &right);
+  root_ = Merge(left, right);
+  size_t removed = SizeOf(mid);
+  // Collect the detached members first: erasing from the table frees the nodes.
+  std::vector<Entry*> stack;
+  std::vector<std::string> doomed;
+  doomed.reserve(removed);
+  if (mid) stack.push_back(mid);
+  while (!stack.empty()) {
+    Entry* n = stack.back();
+    stack.pop_back();
+    if (n->value.left) stack.push_back(n->value.left);
+    if (n->value.right) stack.push_back(n->value.right);
+    doomed.push_back(n->key);
+  }
+  for (const std::string& m : doomed) table_.Erase(m);
+  return removed;
+}
+
+void ZSet::RecheckCompact() {
+  bool compact = size() <= kListpackMaxEntries;
+  if (compact) {
+    table_.ForEach([&](const Entry& e) {
+      if (e.key.size() > kListpackMaxValue) compact = false;
+    });
+  }
+  compact_ = compact;
+  if (!compact) return;
+  // Converting to a listpack drops the sign of -0 (see Set). The order does not change.
+  for (size_t rank = ScoreStart(0, false); rank < size(); ++rank) {
+    Entry& e = const_cast<Entry&>(At(rank));
+    if (e.value.score != 0) break;
+    e.value.score = 0.0;
+  }
+}
+
+bool ZSet::Verify() const {
+  // Recursive check of sizes and priorities, then an in-order check of the ordering.
+  struct Checker {
+    static bool Node(const Entry* t, size_t* count) {
+      if (!t) {
+        *count = 0;
+        return true;
+      }
+      size_t l, r;
+      if (!Node(t->value.left, &l) || !Node(t->value.right, &r)) return false;
+      if (t->value.size != l + r + 1) return false;
+      for (const Entry* c : {t->value.left, t->value.right}) {
+        if (c && c->value.priority > t->value.priority) return false;
+      }
+      *count = l + r + 1;
+      return true;
+    }
+  };
+  size_t n;
+  if (!Checker::Node(root_, &n) || n != size()) return false;
+  bool ok = true;
+  bool first = true;
+  double prev_score = 0;
+  std::string prev;
+  Walk(0, false, [&](std::string_view m, double s) {
+    if (!first && (s < prev_score || (s == prev_score && std::string_view(prev) >= m))) {
+      ok = false;
+      return false;
+    }
+    first = false;
+    prev_score = s;
+    prev.assign(m.data(), m.size());
+    return true;
+  });
+  return ok;
 }
 
 }  // namespace bazaar::engine::core
