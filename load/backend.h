@@ -35,8 +35,9 @@ class MarketBackend {
                             int64_t price) = 0;
   virtual OpResult Purchase(const std::string& buyer, const std::string& seller,
                             const std::string& item, int64_t price) = 0;
-  // The cheapest `page_size` listings.
-  virtual absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size) = 0;
+  // The cheapest `page_size` listings (of `seller` only, when not empty).
+  virtual absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
+                                                                    const std::string& seller) = 0;
 };
 
 // Every mutating call carries a fresh request_id (the client's contract), in both backends.

@@ -41,10 +41,12 @@ class DirectBackend : public MarketBackend {
     auto r = ops_.PurchaseItem(buyer, seller, item, price, Call(), &trace);
     return {r.status(), r.ok() ? r->info.attempts : 0};
   }
-  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size) override {
+  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
+                                                            const std::string& seller) override {
     market::CallTrace trace;
     market::BrowseQuery q;
     q.page_size = page_size;
+    q.seller_id = seller;
     auto r = ops_.BrowseMarket(q, Call(), &trace);
     if (!r.ok()) return r.status();
     std::vector<client::MarketListing> out;

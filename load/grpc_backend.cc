@@ -34,9 +34,11 @@ class GrpcBackend : public MarketBackend {
     auto r = client_.PurchaseItem(buyer, seller, item, price, Settings());
     return {r.status(), r.ok() ? r->info.attempts : 0};
   }
-  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size) override {
+  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
+                                                            const std::string& seller) override {
     client::BrowseRequest req;
     req.page_size = page_size;
+    req.seller_id = seller;
     auto r = client_.Browse(req, Settings());
     if (!r.ok()) return r.status();
     return std::move(r->listings);

@@ -95,6 +95,10 @@ int Run(int argc, char** argv) {
                    << ContentionModeName(config->market.mode) << ", pool " << config->threads
                    << ", key prefix '" << config->market.key_prefix << "', store "
                    << (health->up() ? "up" : "DOWN");
+  if (config->market.test_fault_unwatched_purchases) {
+    BAZAAR_LOG(WARNING) << "FAULT INJECTION (tests only): purchases skip WATCH; double sales "
+                           "will break the invariants";
+  }
   if (config->chaos_conflict_rate > 0) {
     BAZAAR_LOG(WARNING) << "fault injection: " << config->chaos_conflict_rate
                         << " of EXECs become watch conflicts";

@@ -155,6 +155,7 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
                   {"SISMEMBER", buyer_inv, item_id},
                   {"EXISTS", keys_.Listing(item_id, buyer_id)}};
   }
+  if (options_.test_fault_unwatched_purchases) spec.watch.clear();  // tests only: see the option
   spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[1].is_nil()) {

@@ -1,0 +1,123 @@
+// bazaar-cli against a real bazaar-market and store: every command, tables and --json, and the
+// exit codes that say what failed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "market_fixture.h"
+#include "tool_runner.h"
+
+namespace bazaar::load::testing {
+namespace {
+
+using bazaar::market::testing::MarketProcess;
+using bazaar::market::testing::StoreKind;
+using bazaar::market::testing::StoreKinds;
+using bazaar::market::testing::StoreProcess;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+class CliTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<StoreProcess>(GetParam(), false);
+    market_ = std::make_unique<MarketProcess>(store_->port());
+  }
+  bazaar::testing::CommandResult Cli(std::vector<std::string> args, bool json = false) {
+    args.insert(args.begin(), "--market=" + market_->address());
+    if (json) args.insert(args.begin(), "--json");
+    return RunTool("bazaar-cli", args, /*with_stderr=*/true);
+  }
+  std::unique_ptr<StoreProcess> store_;
+  std::unique_ptr<MarketProcess> market_;
+};
+
+TEST_P(CliTest, CreateGrantListBuyAndShowPrintTables) {
+  auto r = Cli({"user", "create", "alice", "100", "Alice"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("alice"), HasSubstr("Alice"), HasSubstr("100")));
+  ASSERT_EQ(Cli({"user", "create", "bob", "50"}).exit_code, 0);
+  ASSERT_EQ(Cli({"grant", "alice", "sword"}).exit_code, 0);
+  r = Cli({"list", "alice", "sword", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("listed"), HasSubstr("sword"), HasSubstr("30")));
+  r = Cli({"buy", "bob", "alice", "sword", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("buyer funds now 20"));
+  r = Cli({"user", "show", "bob"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("20"), HasSubstr("inventory: sword")));
+  r = Cli({"user", "show", "alice"});
+  EXPECT_THAT(r.output, HasSubstr("130"));
+}
+
+TEST_P(CliTest, JsonOutputCarriesResultsAndErrors) {
+  ASSERT_EQ(Cli({"user", "create", "carol", "10"}).exit_code, 0);
+  auto r = Cli({"user", "show", "carol"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(R"("user":{"user_id":"carol","name":"carol","funds":10,)"));
+  r = Cli({"user", "show", "nobody"}, true);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.output, HasSubstr(R"({"ok":false,"code":"NOT_FOUND","reason":"USER_NOT_FOUND")"));
+}
+
+TEST_P(CliTest, ExitCodesSayWhatFailed) {
+  ASSERT_EQ(Cli({"user", "create", "dave", "5"}).exit_code, 0);
+  ASSERT_EQ(Cli({"user", "create", "erin", "0"}).exit_code, 0);
+  EXPECT_EQ(Cli({"user", "create", "dave", "5"}).exit_code, 5);       // ALREADY_EXISTS
+  EXPECT_EQ(Cli({"list", "dave", "ghost", "1"}).exit_code, 6);        // not in inventory
+  EXPECT_EQ(Cli({"buy", "dave", "erin", "ghost", "1"}).exit_code, 4);  // NOT_FOUND
+  ASSERT_EQ(Cli({"grant", "erin", "gem"}).exit_code, 0);
+  ASSERT_EQ(Cli({"list", "erin", "gem", "9"}).exit_code, 0);
+  EXPECT_EQ(Cli({"buy", "dave", "erin", "gem", "8"}).exit_code, 6);   // PRICE_CHANGED
+  EXPECT_EQ(Cli({"buy", "dave", "erin", "gem", "9"}).exit_code, 6);   // INSUFFICIENT_FUNDS
+  EXPECT_EQ(Cli({"user", "create", "", "1"}).exit_code, 3);           // INVALID_ARGUMENT
+  EXPECT_EQ(Cli({"frobnicate"}).exit_code, 2);                        // usage
+  EXPECT_EQ(Cli({"list", "erin", "gem", "cheap"}).exit_code, 2);      // usage
+  auto r = RunTool("bazaar-cli", {"--market=127.0.0.1:1", "--timeout=1s", "--retries=0", "stats"},
+                   true);
+  EXPECT_EQ(r.exit_code, 8) << r.output;  // UNAVAILABLE
+}
+
+TEST_P(CliTest, CancelReturnsTheItemAndBrowseAllFollowsTheCursor) {
+  ASSERT_EQ(Cli({"user", "create", "frank", "0"}).exit_code, 0);
+  for (int i = 0; i < 5; ++i) {
+    std::string item = "it" + std::to_string(i);
+    ASSERT_EQ(Cli({"grant", "frank", item}).exit_code, 0);
+    ASSERT_EQ(Cli({"list", "frank", item, std::to_string(10 + i)}).exit_code, 0);
+  }
+  auto r = Cli({"browse", "--page_size=2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("2 listings"), HasSubstr("--cursor=")));
+  r = Cli({"browse", "--page_size=2", "--all"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (int i = 0; i < 5; ++i) EXPECT_THAT(r.output, HasSubstr("\"it" + std::to_string(i) + "\""));
+  EXPECT_THAT(r.output, HasSubstr(R"("next_cursor":"")"));
+  r = Cli({"cancel", "frank", "it0"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(Cli({"user", "show", "frank"}).output, HasSubstr("inventory: it0"));
+  EXPECT_EQ(Cli({"cancel", "frank", "it0"}).exit_code, 4);
+}
+
+TEST_P(CliTest, StatsShowsModeAndMethods) {
+  ASSERT_EQ(Cli({"user", "create", "gina", "1"}).exit_code, 0);
+  auto r = Cli({"stats"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("mode fine"), HasSubstr("CreateUser")));
+  r = Cli({"stats"}, true);
+  EXPECT_THAT(r.output, AllOf(HasSubstr(R"("mode":"fine")"), HasSubstr(R"("store_up":true)")));
+}
+
+TEST_P(CliTest, RequestIdReplaysTheFirstOutcome) {
+  ASSERT_EQ(Cli({"user", "create", "hank", "0"}).exit_code, 0);
+  ASSERT_EQ(Cli({"--request_id=grant-1", "grant", "hank", "orb"}, true).exit_code, 0);
+  auto r = Cli({"--request_id=grant-1", "grant", "hank", "orb"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(R"("replayed":true)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, CliTest, ::testing::ValuesIn(StoreKinds()));
+
+}  // namespace
+}  // namespace bazaar::load::testing

@@ -1,0 +1,118 @@
+// bazaar-load against real processes: short runs in both contention modes over gRPC and
+// --direct keep the invariants; the invariant check fails a market whose purchases skip WATCH;
+// the reports (table, JSON, HTML) are written.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "market_fixture.h"
+#include "tool_runner.h"
+
+namespace bazaar::load::testing {
+namespace {
+
+using bazaar::market::testing::CheckInvariants;
+using bazaar::market::testing::MarketProcess;
+using bazaar::market::testing::StoreKind;
+using bazaar::market::testing::StoreKinds;
+using bazaar::market::testing::StoreProcess;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class LoadTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override { store_ = std::make_unique<StoreProcess>(GetParam(), false); }
+  std::string Store() const { return "127.0.0.1:" + std::to_string(store_->port()); }
+  // bazaar-load with `args` plus --store and report files in the temp dir.
+  bazaar::testing::CommandResult Load(std::vector<std::string> args) {
+    args.push_back("--store=" + Store());
+    args.push_back("--html=" + html());
+    args.push_back("--json_out=" + json());
+    args.push_back("--progress=false");
+    return RunTool("bazaar-load", args);
+  }
+  std::string html() const { return dir_.path() + "/report.html"; }
+  std::string json() const { return dir_.path() + "/report.json"; }
+
+  bazaar::testing::TempDir dir_;
+  std::unique_ptr<StoreProcess> store_;
+};
+
+TEST_P(LoadTest, GrpcRunKeepsInvariantsInBothModes) {
+  for (const char* mode : {"fine", "book"}) {
+    SCOPED_TRACE(mode);
+    MarketProcess market(store_->port(), {std::string("--mode=") + mode});
+    auto r = Load({"--market=" + market.address(), "--scenario=5x5", "--duration=2s"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr(std::string("mode ") + mode),
+                                HasSubstr("book (60 s, WATCH)"), HasSubstr("206,000")));
+    std::string report = ReadFile(json());
+    EXPECT_THAT(report, AllOf(HasSubstr(R"("invariants_ok":true)"), HasSubstr(R"("backend":"grpc")"),
+                              Not(HasSubstr(R"("bought":0,)"))));
+    EXPECT_EQ(CheckInvariants(store_->port()), "");  // the test suite's own checker agrees
+  }
+}
+
+TEST_P(LoadTest, DirectRunKeepsInvariantsInBothModes) {
+  for (const char* mode : {"fine", "book"}) {
+    SCOPED_TRACE(mode);
+    auto r = Load({"--direct", std::string("--mode=") + mode, "--scenario=5x1,1x1",
+                   "--duration=1s"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, AllOf(HasSubstr("scenario 5x1"), HasSubstr("scenario 1x1"),
+                                HasSubstr("direct (mode " + std::string(mode))));
+    EXPECT_THAT(ReadFile(json()), HasSubstr(R"("invariants_ok":true)"));
+  }
+}
+
+TEST_P(LoadTest, InvariantCheckCatchesPurchasesThatSkipWatch) {
+  MarketProcess market(store_->port(), {"--test_fault_unwatched_purchases"});
+  // One seller, many buyers all going for the cheapest listing: double sales happen at once.
+  auto r = Load({"--market=" + market.address(), "--scenario=1x8", "--hot_skew=8",
+                 "--duration=3s"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: VIOLATED"), HasSubstr("places")));
+  EXPECT_THAT(ReadFile(json()), HasSubstr(R"("invariants_ok":false)"));
+}
+
+TEST_P(LoadTest, WritesASelfContainedHtmlReport) {
+  MarketProcess market(store_->port());
+  auto r = Load({"--market=" + market.address(), "--sellers=2", "--buyers=2", "--duration=2s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string page = ReadFile(html());
+  EXPECT_THAT(page, AllOf(HasSubstr("<svg"), HasSubstr("<polyline"), HasSubstr("Throughput"),
+                          HasSubstr("Latency"), HasSubstr("invariants OK")));
+  // Nothing fetched from the network: no scripts, no external resources.
+  EXPECT_THAT(page, AllOf(Not(HasSubstr("<script")), Not(HasSubstr("src=")),
+                          Not(HasSubstr("href=")), Not(HasSubstr("@import"))));
+}
+
+TEST_P(LoadTest, OpCountEndsTheRun) {
+  MarketProcess market(store_->port());
+  auto r = Load({"--market=" + market.address(), "--scenario=2x2", "--ops=150",
+                 "--duration=60s", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // listed + purchase calls stop at 150 (lists and purchases that lost races count as calls).
+  EXPECT_THAT(r.output, HasSubstr(R"("invariants_ok":true)"));
+  auto calls = [&](const std::string& op) {
+    size_t at = r.output.find("\"" + op + "\":{\"calls\":");
+    EXPECT_NE(at, std::string::npos) << op;
+    return std::stoll(r.output.substr(r.output.find(':', at + op.size() + 3) + 1));
+  };
+  EXPECT_LE(calls("list") + calls("purchase"), 150);
+  EXPECT_GE(calls("list") + calls("purchase"), 140);
+}
+
+TEST_P(LoadTest, BadArgumentsExitWithTwo) {
+  EXPECT_EQ(RunTool("bazaar-load", {"--scenario=5y5"}).exit_code, 2);
+  EXPECT_EQ(RunTool("bazaar-load", {"--direct"}).exit_code, 2);  // --direct needs --store
+  EXPECT_EQ(RunTool("bazaar-load", {"--market=127.0.0.1:1", "--timeout=1s", "--html="}).exit_code,
+            2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, LoadTest, ::testing::ValuesIn(StoreKinds()));
+
+}  // namespace
+}  // namespace bazaar::load::testing
