@@ -17,6 +17,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 ENGINE="${ENGINE:-$BIN/bazaar-engine}"
+mkdir -p "$OUT"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
