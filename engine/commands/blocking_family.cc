@@ -1,4 +1,4 @@
-// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP. When there is nothing to take the client
+// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP. When there is nothing to take the client
 // is parked (ServerContext::BlockClient) and the command runs again when a key changes. Inside
 // MULTI they never block: they answer as on timeout.
 #include "engine/commands/arg_util.h"
@@ -7,6 +7,7 @@
 #include "engine/commands/families.h"
 #include "engine/commands/list_ops.h"
 #include "engine/commands/string_ops.h"
+#include "engine/commands/zset_ops.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -35,6 +36,7 @@ void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
     if (!v) continue;
     if (v->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
     auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], end, 1);
+    ctx.PropagateAs({end == ListEnd::kLeft ? "LPOP" : "RPOP", std::string(args[i])});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(args[i]);
     ctx.reply.Bulk((*popped)[0]);
@@ -57,6 +59,9 @@ void BlockingMove(CommandContext& ctx, Args args, std::string_view timeout, List
   }
   auto moved = OpMove(ctx.keyspace, ctx.db(), args[1], args[2], from, to);
   if (!moved.ok()) return ctx.reply.Error(ToView(moved.status().message()));
+  ctx.PropagateAs({"LMOVE", std::string(args[1]), std::string(args[2]),
+                   from == ListEnd::kLeft ? "LEFT" : "RIGHT",
+                   to == ListEnd::kLeft ? "LEFT" : "RIGHT"});
   ctx.reply.Bulk(**moved);
 }
 
@@ -98,6 +103,8 @@ void BLMPopCommand(CommandContext& ctx, Args args) {
     auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], *end, count);
     if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
     if (popped->empty()) continue;
+    ctx.PropagateAs({*end == ListEnd::kLeft ? "LPOP" : "RPOP", std::string(args[i]),
+                     std::to_string(popped->size())});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(args[i]);
     ctx.reply.ArrayHeader(popped->size());
@@ -105,6 +112,69 @@ void BLMPopCommand(CommandContext& ctx, Args args) {
     return;
   }
   BlockOrAnswerNull(ctx, args, std::move(keys), *deadline);
+}
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout: key, member and score from the first non-empty set.
+void BZPopCommand(CommandContext& ctx, Args args) {
+  auto deadline = ParseBlockingTimeout(args.back(), ctx.keyspace.now_ms());
+  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  const bool max = ctx.spec.name == "bzpopmax";
+  auto keys = args.subspan(1, args.size() - 2);
+  auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, 1);
+  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (popped->found && !popped->elements.empty()) {
+    ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key});
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk(popped->key);
+    ctx.reply.Bulk(popped->elements[0].member);
+    ctx.reply.Double(popped->elements[0].score);
+    return;
+  }
+  BlockOrAnswerNull(ctx, args, std::vector<std::string>(keys.begin(), keys.end()), *deadline);
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+void BZMPopCommand(CommandContext& ctx, Args args) {
+  auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
+  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  int64_t numkeys;
+  if (!IntArgOrReply(ctx.reply, args[2], &numkeys, "ERR numkeys should be greater than 0")) return;
+  if (numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
+  if (numkeys > static_cast<int64_t>(args.size()) - 4) return ctx.reply.Error(kSyntaxError);
+  const size_t where = 3 + numkeys;
+  bool max;
+  if (IsOption(args[where], "min")) max = false;
+  else if (IsOption(args[where], "max")) max = true;
+  else return ctx.reply.Error(kSyntaxError);
+  int64_t count = -1;
+  for (size_t j = where + 1; j < args.size(); ++j) {
+    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
+      if (!IntArgOrReply(ctx.reply, args[++j], &count, "ERR count should be greater than 0")) {
+        return;
+      }
+      if (count < 1) return ctx.reply.Error("ERR count should be greater than 0");
+    } else {
+      return ctx.reply.Error(kSyntaxError);
+    }
+  }
+  if (count == -1) count = 1;
+  auto keys = args.subspan(3, numkeys);
+  auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, count);
+  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (popped->found && !popped->elements.empty()) {
+    ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key,
+                     std::to_string(popped->elements.size())});
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(popped->key);
+    ctx.reply.ArrayHeader(popped->elements.size());
+    for (const auto& e : popped->elements) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(e.member);
+      ctx.reply.Double(e.score);
+    }
+    return;
+  }
+  BlockOrAnswerNull(ctx, args, std::vector<std::string>(keys.begin(), keys.end()), *deadline);
 }
 
 }  // namespace
@@ -116,6 +186,9 @@ void RegisterBlockingFamily(CommandTable& table) {
   table.Add({"blmove", 6, kBlockingWrite | kDenyOom, 1, 2, 1, BLMoveCommand});
   table.Add({"brpoplpush", 4, kBlockingWrite | kDenyOom, 1, 2, 1, BRPopLPushCommand});
   table.Add({"blmpop", -5, kBlockingWrite, 0, 0, 0, BLMPopCommand});
+  table.Add({"bzpopmin", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
+  table.Add({"bzpopmax", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
+  table.Add({"bzmpop", -5, kBlockingWrite, 0, 0, 0, BZMPopCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -22,8 +22,12 @@ struct CommandContext {
   ServerContext& server;
   Dispatcher& dispatcher;
   const CommandSpec& spec;
+  // Set by a handler whose effect must be logged differently from its arguments (relative
+  // expiry as PXAT, a served BLPOP as LPOP...). Empty: the arguments as given.
+  std::vector<std::vector<std::string>> propagate_as = {};
 
   int db() const { return client.db; }
+  void PropagateAs(std::vector<std::string> argv) { propagate_as.push_back(std::move(argv)); }
 };
 
 }  // namespace bazaar::engine::commands

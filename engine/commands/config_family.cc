@@ -5,6 +5,7 @@
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/string_ops.h"
 #include "engine/core/glob.h"
 #include "engine/core/log.h"
 
@@ -87,6 +88,8 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   ctx.server.options() = updated;
   core::LogLevel level;
   if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
+  absl::Status applied = ctx.server.OptionsChanged();
+  if (!applied.ok()) return ctx.reply.Error("ERR " + std::string(ToView(applied.message())));
   ctx.reply.Ok();
 }
 

@@ -139,14 +139,40 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
 void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
                       Args argv) {
   const uint64_t errors_before = reply.error_count();
+  const uint64_t dirty_before = keyspace_->dirty();
+  const int db = client.db;
   const int64_t start = core::MonotonicUs();
   CommandContext ctx{client, reply, *keyspace_, *watches_, *server_, *this, spec};
+  ++depth_;
   spec.handler(ctx, argv);
+  --depth_;
   spec.stats.usec += core::MonotonicUs() - start;
+  if (propagator_ && (spec.flags & kWrite) && keyspace_->dirty() != dirty_before) {
+    if (ctx.propagate_as.empty()) {
+      pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
+    } else {
+      for (auto& replacement : ctx.propagate_as) {
+        pending_.push_back(PropagatedCommand{db, std::move(replacement)});
+      }
+    }
+  }
+  if (depth_ == 0) FlushPropagation();
   ++spec.stats.calls;
   if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
   client.last_command = &spec;
   ++server_->stats().total_commands_processed;
+}
+
+void Dispatcher::FlushPropagation() {
+  if (pending_.empty()) return;
+  if (propagator_) propagator_->Propagate(pending_);
+  pending_.clear();
+}
+
+void Dispatcher::KeyExpired(int db, std::string_view key) {
+  if (!propagator_) return;
+  pending_.push_back(PropagatedCommand{db, {"DEL", std::string(key)}});
+  if (depth_ == 0) FlushPropagation();  // active expiry, outside any command
 }
 
 }  // namespace bazaar::engine::commands

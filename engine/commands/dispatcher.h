@@ -8,6 +8,7 @@
 
 #include "engine/commands/client_state.h"
 #include "engine/commands/command_table.h"
+#include "engine/commands/propagator.h"
 #include "engine/commands/server_context.h"
 #include "engine/core/keyspace.h"
 #include "engine/protocol/reply_builder.h"
@@ -15,7 +16,7 @@
 
 namespace bazaar::engine::commands {
 
-class Dispatcher {
+class Dispatcher : public core::KeyspaceObserver {
  public:
   // All pointers must outlive the dispatcher.
   Dispatcher(CommandTable* table, core::Keyspace* keyspace, txn::WatchTable* watches,
@@ -31,6 +32,15 @@ class Dispatcher {
   CommandSpec* Resolve(Args argv, std::string* error) const;
 
   CommandTable& table() { return *table_; }
+  // Where write effects go; null for none. Not owned.
+  void set_propagator(Propagator* propagator) { propagator_ = propagator; }
+  // Hands pending writes (e.g. active expiry's deletions) to the propagator now.
+  void FlushPropagation();
+
+  // Keyspace observer: expired keys are propagated as DEL.
+  void KeyModified(int, std::string_view) override {}
+  void DbReplaced(int, int) override {}
+  void KeyExpired(int db, std::string_view key) override;
   // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
   bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
 
@@ -43,6 +53,9 @@ class Dispatcher {
   core::Keyspace* keyspace_;
   txn::WatchTable* watches_;
   ServerContext* server_;
+  Propagator* propagator_ = nullptr;
+  std::vector<PropagatedCommand> pending_;
+  int depth_ = 0;  // nesting of Call (EXEC runs its queue inside)
 };
 
 }  // namespace bazaar::engine::commands

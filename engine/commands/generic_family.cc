@@ -214,11 +214,14 @@ void ExpireGeneric(CommandContext& ctx, Args args, bool relative, bool seconds) 
       ((flags & kExpireLt) && current != -1 && when >= current)) {
     return ctx.reply.Integer(0);
   }
+  const std::string key(args[1]);
   if (when <= ctx.keyspace.now_ms()) {
-    ctx.keyspace.Delete(db, args[1]);
+    ctx.keyspace.Delete(db, key);
+    ctx.PropagateAs({"DEL", key});
   } else {
-    ctx.keyspace.SetExpire(db, args[1], when);
-    ctx.keyspace.MarkModified(db, args[1]);
+    ctx.keyspace.SetExpire(db, key, when);
+    ctx.keyspace.MarkModified(db, key);
+    ctx.PropagateAs({"PEXPIREAT", key, std::to_string(when)});
   }
   ctx.reply.Integer(1);
 }

@@ -114,6 +114,8 @@ void HIncrByFloatCommand(CommandContext& ctx, Args args) {
   auto result = OpHIncrByFloat(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
   if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
   ctx.reply.Bulk(*result);
+  // Logged as the value written, as Redis does: replaying float math could round differently.
+  ctx.PropagateAs({"HSET", std::string(args[1]), std::string(args[2]), *result});
 }
 
 // HRANDFIELD key [count [WITHVALUES]]: the checks run in Redis's order (count, syntax, range,

@@ -144,11 +144,18 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("rdb_saves", p.saves);
   w.Field("rdb_last_load_keys_expired", p.last_load_keys_expired);
   w.Field("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
-  w.Field("aof_enabled", 0);
-  w.Field("aof_rewrite_in_progress", 0);
-  w.Field("aof_rewrite_scheduled", 0);
-  w.Field("aof_last_bgrewrite_status", "ok");
-  w.Field("aof_last_write_status", "ok");
+  w.Field("aof_enabled", p.aof_enabled ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", p.aof_rewrite_in_progress ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", p.aof_rewrite_scheduled ? 1 : 0);
+  w.Field("aof_rewrites", p.aof_rewrites);
+  w.Field("aof_last_bgrewrite_status", p.aof_last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_last_write_status", p.aof_last_write_ok ? "ok" : "err");
+  if (p.aof_enabled) {
+    w.Field("aof_current_size", p.aof_current_size);
+    w.Field("aof_base_size", p.aof_base_size);
+    w.Field("aof_pending_bio_fsync", p.aof_pending_fsync ? 1 : 0);
+    w.Field("aof_delayed_fsync", p.aof_delayed_fsync);
+  }
 }
 
 void StatsSection(CommandContext& ctx, InfoWriter& w) {

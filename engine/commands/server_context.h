@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include "engine/commands/command_table.h"
 
@@ -44,6 +45,17 @@ struct PersistenceInfo {
   int64_t current_bgsave_seconds = -1;
   uint64_t saves = 0;
   int64_t latest_fork_usec = 0;
+  // The append-only file.
+  bool aof_enabled = false;
+  bool aof_rewrite_in_progress = false;
+  bool aof_rewrite_scheduled = false;
+  bool aof_last_rewrite_ok = true;
+  bool aof_last_write_ok = true;
+  int64_t aof_current_size = 0;
+  int64_t aof_base_size = 0;
+  bool aof_pending_fsync = false;
+  uint64_t aof_delayed_fsync = 0;
+  uint64_t aof_rewrites = 0;
   uint64_t last_load_keys_loaded = 0;
   uint64_t last_load_keys_expired = 0;
 };
@@ -68,7 +80,11 @@ class ServerContext {
   virtual bool Shutdown(ShutdownSave save, bool force) = 0;
   // SAVE and BGSAVE; the status message is the reply text on failure.
   virtual absl::Status SaveSnapshot() = 0;
-  virtual absl::Status StartBackgroundSave() = 0;
+  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error.
+  virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule) = 0;
+  virtual absl::StatusOr<std::string> StartAofRewrite() = 0;
+  // After CONFIG SET: applies options that need action (appendonly, appendfsync).
+  virtual absl::Status OptionsChanged() = 0;
   virtual PersistenceInfo persistence_info() const = 0;
   // After a failed background save, with stop-writes-on-bgsave-error, writes get MISCONF.
   virtual bool WritesDeniedByDiskError() const = 0;

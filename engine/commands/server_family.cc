@@ -50,13 +50,18 @@ void SaveCommand(CommandContext& ctx, Args) {
 }
 
 void BgsaveCommand(CommandContext& ctx, Args args) {
-  // SCHEDULE matters only while an AOF rewrite runs, and there is no AOF yet.
   if (args.size() > 2 || (args.size() == 2 && !IsOption(args[1], "schedule"))) {
     return ctx.reply.Error(kSyntaxError);
   }
-  absl::Status status = ctx.server.StartBackgroundSave();
-  if (!status.ok()) return ctx.reply.Error(ToView(status.message()));
-  ctx.reply.SimpleString("Background saving started");
+  auto started = ctx.server.StartBackgroundSave(args.size() == 2);
+  if (!started.ok()) return ctx.reply.Error(ToView(started.status().message()));
+  ctx.reply.SimpleString(*started);
+}
+
+void BgrewriteaofCommand(CommandContext& ctx, Args) {
+  auto started = ctx.server.StartAofRewrite();
+  if (!started.ok()) return ctx.reply.Error(ToView(started.status().message()));
+  ctx.reply.SimpleString(*started);
 }
 
 void LastsaveCommand(CommandContext& ctx, Args) {
@@ -86,6 +91,7 @@ void RegisterServerFamily(CommandTable& table) {
              0, 0, ShutdownCommand});
   table.Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand});
   table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
+  table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
   table.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0,
              DebugCommand});

@@ -121,6 +121,20 @@ void SInterCardCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(static_cast<int64_t>(SetAlgebra(SetOp::kInter, *sets, limit).size()));
 }
 
+// Replicas and the AOF must remove the same members: Redis logs SPOP as SREM of what it popped
+// (in batches of 1024), or as DEL when the whole set went.
+void PropagateSPop(CommandContext& ctx, std::string_view key,
+                   const std::vector<std::string>& popped, bool whole) {
+  if (popped.empty()) return;
+  if (whole) return ctx.PropagateAs({"DEL", std::string(key)});
+  constexpr size_t kBatch = 1024;
+  for (size_t i = 0; i < popped.size(); i += kBatch) {
+    std::vector<std::string> argv = {"SREM", std::string(key)};
+    for (size_t j = i; j < popped.size() && j < i + kBatch; ++j) argv.push_back(popped[j]);
+    ctx.PropagateAs(std::move(argv));
+  }
+}
+
 void SPopCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) return ctx.reply.Error(kSyntaxError);
   int64_t count = 1;
@@ -129,6 +143,9 @@ void SPopCommand(CommandContext& ctx, Args args) {
   }
   auto popped = OpSPop(ctx.keyspace, ctx.db(), args[1], static_cast<uint64_t>(count));
   if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  // With a count, an emptied set means the whole set was asked for.
+  const bool whole = args.size() == 3 && !ctx.keyspace.ContainsRaw(ctx.db(), args[1]);
+  PropagateSPop(ctx, args[1], *popped, whole);
   if (args.size() == 2) return popped->empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk((*popped)[0]);
   std::vector<std::string_view> members(popped->begin(), popped->end());
   OrderLikeRedis(&members);  // matters only when the whole set was popped

@@ -62,6 +62,11 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
                 SetOptions opts, bool setnx_reply) {
   auto result = OpSet(ctx.keyspace, ctx.db(), key, value, opts, ctx.spec.name);
   if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (result->written && result->expire_at_ms != -1) {
+    // Relative expiry is logged as absolute, so a replay does not extend it.
+    ctx.PropagateAs({"SET", std::string(key), std::string(value), "PXAT",
+                     std::to_string(result->expire_at_ms)});
+  }
   if (opts.flags & kSetGet) {
     if (result->old_value) {
       ctx.reply.Bulk(*result->old_value);
@@ -103,6 +108,7 @@ void GetDelCommand(CommandContext& ctx, Args args) {
   if (!v->is_string()) return ctx.reply.Error(kWrongTypeError);
   ctx.reply.Bulk(v->str());
   ctx.keyspace.Delete(ctx.db(), args[1]);
+  ctx.PropagateAs({"DEL", std::string(args[1])});
 }
 
 void GetExCommand(CommandContext& ctx, Args args) {
@@ -118,13 +124,19 @@ void GetExCommand(CommandContext& ctx, Args args) {
     when = *parsed;
   }
   ctx.reply.Bulk(v->str());
+  const std::string key(args[1]);
   if ((opts.flags & (kSetExat | kSetPxat)) && when <= ctx.keyspace.now_ms()) {
-    ctx.keyspace.Delete(ctx.db(), args[1]);
+    ctx.keyspace.Delete(ctx.db(), key);
+    ctx.PropagateAs({"DEL", key});
   } else if (opts.flags & (kSetEx | kSetPx | kSetExat | kSetPxat)) {
-    ctx.keyspace.SetExpire(ctx.db(), args[1], when);
-    ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    ctx.keyspace.SetExpire(ctx.db(), key, when);
+    ctx.keyspace.MarkModified(ctx.db(), key);
+    ctx.PropagateAs({"PEXPIREAT", key, std::to_string(when)});
   } else if (opts.flags & kSetPersist) {
-    if (ctx.keyspace.RemoveExpire(ctx.db(), args[1])) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    if (ctx.keyspace.RemoveExpire(ctx.db(), key)) {
+      ctx.keyspace.MarkModified(ctx.db(), key);
+      ctx.PropagateAs({"PERSIST", key});
+    }
   }
 }
 
@@ -199,6 +211,8 @@ void DecrByCommand(CommandContext& ctx, Args args) {
 void IncrByFloatCommand(CommandContext& ctx, Args args) {
   auto result = OpIncrByFloat(ctx.keyspace, ctx.db(), args[1], args[2]);
   if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  // Logged as the value it produced: float addition need not repeat exactly.
+  ctx.PropagateAs({"SET", std::string(args[1]), *result, "KEEPTTL"});
   ctx.reply.Bulk(*result);
 }
 

@@ -67,6 +67,7 @@ absl::StatusOr<SetResult> OpSet(core::Keyspace& ks, int db, std::string_view key
   ks.Store(db, key, Value(std::string(value)), opts.flags & kSetKeepTtl);
   if (has_expire) ks.SetExpire(db, key, when);
   result.written = true;
+  if (has_expire) result.expire_at_ms = when;
   return result;
 }
 

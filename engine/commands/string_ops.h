@@ -33,6 +33,7 @@ struct SetOptions {
 
 struct SetResult {
   bool written = false;
+  int64_t expire_at_ms = -1;  // the absolute expiry set, if any
   std::optional<std::string> old_value;  // with kSetGet
 };
 

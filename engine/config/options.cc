@@ -151,15 +151,17 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(BoolOption("rdbcompression", &Options::rdbcompression));
   t.push_back(BoolOption("rdbchecksum", &Options::rdbchecksum, false));
   t.push_back(BoolOption("stop-writes-on-bgsave-error", &Options::stop_writes_on_bgsave_error));
-  t.push_back(OptionSpec{"appendonly", true, false,
-                         [](const Options& o) { return std::string(o.appendonly ? "yes" : "no"); },
-                         [](Options& o, const std::vector<std::string>& args) -> std::string {
-                           bool v;
-                           if (!ParseBool(args[0], &v)) return "argument must be 'yes' or 'no'";
-                           if (v) return "the append-only file is not implemented yet";
-                           o.appendonly = false;
-                           return "";
-                         }});
+  t.push_back(BoolOption("appendonly", &Options::appendonly));
+  t.push_back(StringOption("appendfilename", &Options::appendfilename, false));
+  t.push_back(StringOption("appenddirname", &Options::appenddirname, false));
+  t.push_back(EnumOption("appendfsync", &Options::appendfsync, {"always", "everysec", "no"}));
+  t.push_back(BoolOption("aof-use-rdb-preamble", &Options::aof_use_rdb_preamble));
+  t.push_back(BoolOption("aof-load-truncated", &Options::aof_load_truncated));
+  t.push_back(BoolOption("no-appendfsync-on-rewrite", &Options::no_appendfsync_on_rewrite));
+  t.push_back(IntOption("auto-aof-rewrite-percentage", &Options::auto_aof_rewrite_percentage, 0,
+                        INT_MAX));
+  t.push_back(IntOption("auto-aof-rewrite-min-size", &Options::auto_aof_rewrite_min_size, 0,
+                        LLONG_MAX, true, true));
   return t;
 }
 

@@ -35,8 +35,16 @@ struct Options {
   bool rdbcompression = true;
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
-  // The append-only file is not built yet: only "no" is accepted.
+  // The append-only file (Redis 7 multi-part layout).
   bool appendonly = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfsync = "everysec";  // always | everysec | no
+  bool aof_use_rdb_preamble = true;
+  bool aof_load_truncated = true;
+  bool no_appendfsync_on_rewrite = false;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
 };
 
 struct OptionSpec {

@@ -27,6 +27,7 @@ void Keyspace::DeleteExpired(int db, std::string_view key) {
   dbs_[db].keys.Erase(owned);
   ++stats_.expired_keys;
   Touch(db, owned);
+  for (KeyspaceObserver* o : observers_) o->KeyExpired(db, owned);
 }
 
 bool Keyspace::ExpireIfNeeded(int db, std::string_view key) {

@@ -27,6 +27,8 @@ class KeyspaceObserver {
   virtual void KeyModified(int db, std::string_view key) = 0;
   // Called before database `db` is emptied (replaced_with = -1) or swapped with `replaced_with`.
   virtual void DbReplaced(int db, int replaced_with) = 0;
+  // A key was deleted because its time passed (after KeyModified for it).
+  virtual void KeyExpired(int db, std::string_view key) {}
 };
 
 struct KeyspaceStats {

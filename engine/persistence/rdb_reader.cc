@@ -298,16 +298,19 @@ absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool veri
     } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
       ++stats->keys_expired;
     } else {
+      if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
       keyspace.Store(db, key, std::move(value));
       if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
       ++stats->keys_loaded;
     }
     expire_ms = -1;
   }
+  stats->bytes = 9 + in.pos();
   if (version >= 5) {
     size_t body = 9 + in.pos();
     uint64_t expected = in.Le(8);
     if (in.failed()) return ShortRead();
+    stats->bytes = body + 8;
     if (verify_checksum && expected != 0) {
       uint64_t actual = Crc64(0, image.data(), body);
       if (actual != expected) {

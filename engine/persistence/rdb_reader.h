@@ -18,6 +18,7 @@ struct RdbLoadStats {
   int version = 0;
   uint64_t keys_loaded = 0;
   uint64_t keys_expired = 0;  // dropped because their time had passed
+  size_t bytes = 0;           // length of the RDB image read (an AOF tail may follow)
   std::map<std::string, std::string> aux;
 };
 

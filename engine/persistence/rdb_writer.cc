@@ -180,7 +180,7 @@ absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options,
   AuxField(out, "ctime", std::to_string(time(nullptr)));
   struct mallinfo2 mi = mallinfo2();
   AuxField(out, "used-mem", std::to_string(mi.uordblks + mi.hblkhd));
-  AuxField(out, "aof-base", "0");
+  AuxField(out, "aof-base", options.aof_base ? "1" : "0");
   for (int db = 0; db < keyspace.num_dbs(); ++db) {
     if (keyspace.DbSize(db) == 0) continue;
     out.Byte(kRdbOpSelectDb);

@@ -15,6 +15,7 @@ namespace bazaar::engine::persistence {
 struct RdbOptions {
   bool compression = true;  // rdbcompression
   bool checksum = true;     // rdbchecksum
+  bool aof_base = false;    // written as the base of a multi-part AOF
 };
 
 // Streams an RDB of `keyspace` (keys not yet expired at keyspace.now_ms()) to `fd`.

@@ -128,9 +128,11 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       watches_(&keyspace_),
       dispatcher_(&table_, &keyspace_, &watches_, this),
       blocking_(&dispatcher_, &keyspace_),
-      snapshots_(&keyspace_, &options_) {
+      snapshots_(&keyspace_, &options_),
+      aof_(&keyspace_, &options_, &dispatcher_) {
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
+  keyspace_.add_observer(&dispatcher_);  // expired keys are logged as DEL
   commands::RegisterAllCommands(table_);
   stats_.start_time_ms = core::UnixTimeMs();
   signal(SIGPIPE, SIG_IGN);
@@ -243,6 +245,8 @@ void Server::BeforeSleep() {
       QueueWrite(c);
     }
   }
+  // The AOF goes to the file (and disk, under "always") before any reply of this turn leaves.
+  aof_.Flush(now_ms());
   for (Connection* c : pending_writes_) {
     if (!c->Flush() || (c->closing() && !c->has_output())) pending_closes_.insert(c);
   }
@@ -267,7 +271,12 @@ void Server::Close(Connection* c) {
 
 void Server::Cron() {
   const int64_t now = core::MonotonicUs();
-  snapshots_.Cron();
+  snapshots_.Cron(aof_.rewrite_in_progress());
+  aof_.Cron(snapshots_.in_progress());
+  if (bgsave_scheduled_ && !aof_.rewrite_in_progress() && !snapshots_.in_progress()) {
+    bgsave_scheduled_ = false;
+    snapshots_.StartBackgroundSave().IgnoreError();
+  }
   keyspace_.set_now_ms(core::UnixTimeMs());
   if (active_expire_) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
   if (options_.timeout > 0) {
@@ -320,8 +329,74 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
   return killed;
 }
 
+absl::Status Server::LoadData() {
+  absl::Status status = options_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup();
+  if (status.ok()) dispatcher_.set_propagator(&aof_);
+  return status;
+}
+
+absl::StatusOr<std::string> Server::StartBackgroundSave(bool schedule) {
+  if (aof_.rewrite_in_progress()) {
+    if (!schedule) {
+      return absl::FailedPreconditionError(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    bgsave_scheduled_ = true;
+    return std::string("Background saving scheduled");
+  }
+  absl::Status status = snapshots_.StartBackgroundSave();
+  if (!status.ok()) return status;
+  return std::string("Background saving started");
+}
+
+absl::StatusOr<std::string> Server::StartAofRewrite() {
+  if (aof_.rewrite_in_progress()) {
+    return absl::FailedPreconditionError(
+        "ERR Background append only file rewriting already in progress");
+  }
+  if (snapshots_.in_progress()) {
+    aof_.set_rewrite_scheduled(true);
+    return std::string("Background append only file rewriting scheduled");
+  }
+  absl::Status status = aof_.StartRewrite();
+  if (!status.ok()) return status;
+  return std::string("Background append only file rewriting started");
+}
+
+absl::Status Server::OptionsChanged() {
+  aof_.ApplyPolicy();
+  if (options_.appendonly && !aof_.enabled()) {
+    absl::Status status = aof_.Enable();
+    if (!status.ok()) {
+      options_.appendonly = false;
+      return status;
+    }
+  } else if (!options_.appendonly && aof_.enabled()) {
+    aof_.Disable();
+  }
+  return absl::OkStatus();
+}
+
+commands::PersistenceInfo Server::persistence_info() const {
+  commands::PersistenceInfo info = snapshots_.info();
+  AofInfo aof = aof_.info();
+  info.aof_enabled = aof.enabled;
+  info.aof_rewrite_in_progress = aof.rewrite_in_progress;
+  info.aof_rewrite_scheduled = aof.rewrite_scheduled;
+  info.aof_last_rewrite_ok = aof.last_rewrite_ok;
+  info.aof_last_write_ok = aof.last_write_ok;
+  info.aof_current_size = aof.current_size;
+  info.aof_base_size = aof.base_size;
+  info.aof_pending_fsync = aof.pending_fsync;
+  info.aof_delayed_fsync = aof.delayed_fsync;
+  info.aof_rewrites = aof.rewrites;
+  return info;
+}
+
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {
   snapshots_.KillChild();
+  aof_.KillChild();
   const bool want_save = save == commands::ShutdownSave::kSave ||
                          (save == commands::ShutdownSave::kDefault && !options_.save.empty());
   if (want_save) {
@@ -330,6 +405,10 @@ bool Server::Shutdown(commands::ShutdownSave save, bool force) {
       core::Log(core::LogLevel::kWarning, "Error trying to save the DB, can't exit.");
       return false;
     }
+  }
+  if (aof_.enabled()) {
+    core::Log(core::LogLevel::kNotice, "Calling fsync() on the AOF file.");
+    aof_.Disable();  // writes what is pending and syncs
   }
   loop_.Stop();
   return true;

@@ -15,6 +15,7 @@
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
+#include "engine/server/append_only.h"
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
@@ -44,11 +45,13 @@ class Server : public commands::ServerContext {
   int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
   bool Shutdown(commands::ShutdownSave save, bool force) override;
   absl::Status SaveSnapshot() override { return snapshots_.Save(); }
-  absl::Status StartBackgroundSave() override { return snapshots_.StartBackgroundSave(); }
-  commands::PersistenceInfo persistence_info() const override { return snapshots_.info(); }
+  absl::StatusOr<std::string> StartBackgroundSave(bool schedule) override;
+  absl::StatusOr<std::string> StartAofRewrite() override;
+  absl::Status OptionsChanged() override;
+  commands::PersistenceInfo persistence_info() const override;
   bool WritesDeniedByDiskError() const override { return snapshots_.WritesDenied(); }
-  // Loads the dump at startup.
-  absl::Status LoadData() { return snapshots_.LoadAtStartup(); }
+  // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes.
+  absl::Status LoadData();
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
   void BlockClient(commands::ClientState& client, commands::Args argv,
@@ -86,6 +89,8 @@ class Server : public commands::ServerContext {
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   Snapshots snapshots_;
+  AppendOnly aof_;
+  bool bgsave_scheduled_ = false;
   EventLoop loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<SignalHandler> signals_;

@@ -118,7 +118,7 @@ void Snapshots::Finished(bool ok, int64_t now_s) {
   }
 }
 
-void Snapshots::Cron() {
+void Snapshots::Cron(bool other_child_running) {
   const int64_t now_s = NowSeconds();
   if (child_ > 0) {
     int status;
@@ -134,6 +134,7 @@ void Snapshots::Cron() {
     }
     return;
   }
+  if (other_child_running) return;  // one child at a time, as Redis
   const uint64_t changes = keyspace_->dirty() - dirty_at_last_save_;
   std::vector<std::string> words = absl::StrSplit(options_->save, ' ', absl::SkipEmpty());
   for (size_t i = 0; i + 1 < words.size(); i += 2) {

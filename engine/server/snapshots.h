@@ -28,7 +28,7 @@ class Snapshots {
   // BGSAVE: forks a child that writes the dump.
   absl::Status StartBackgroundSave();
   // Reaps a finished child and starts a background save when a save point is due.
-  void Cron();
+  void Cron(bool other_child_running);
   // Stops a running child and removes its temp file (at shutdown).
   void KillChild();
 

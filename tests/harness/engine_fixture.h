@@ -47,9 +47,13 @@ class EngineFixture : public engine::commands::ServerContext {
   }
   // Snapshots need the real server (tests/integration covers them).
   absl::Status SaveSnapshot() override { return absl::UnimplementedError("ERR no disk here"); }
-  absl::Status StartBackgroundSave() override {
+  absl::StatusOr<std::string> StartBackgroundSave(bool) override {
     return absl::UnimplementedError("ERR no disk here");
   }
+  absl::StatusOr<std::string> StartAofRewrite() override {
+    return absl::UnimplementedError("ERR no disk here");
+  }
+  absl::Status OptionsChanged() override { return absl::OkStatus(); }
   engine::commands::PersistenceInfo persistence_info() const override { return {}; }
   bool WritesDeniedByDiskError() const override { return writes_denied_; }
   void set_writes_denied(bool denied) { writes_denied_ = denied; }

@@ -1,0 +1,312 @@
+#include "engine/server/append_only.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+#include "engine/persistence/aof_loader.h"
+#include "engine/persistence/rdb_reader.h"
+#include "engine/persistence/rdb_writer.h"
+#include "engine/protocol/reply_builder.h"
+
+namespace bazaar::engine::server {
+namespace {
+
+using persistence::AofFile;
+
+std::string ReadWhole(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? st.st_size : 0;
+}
+
+persistence::FsyncPolicy PolicyOf(const config::Options& o) {
+  if (o.appendfsync == "always") return persistence::FsyncPolicy::kAlways;
+  if (o.appendfsync == "no") return persistence::FsyncPolicy::kNo;
+  return persistence::FsyncPolicy::kEverySec;
+}
+
+}  // namespace
+
+AppendOnly::AppendOnly(core::Keyspace* keyspace, config::Options* options,
+                       commands::Dispatcher* dispatcher)
+    : keyspace_(keyspace), options_(options), dispatcher_(dispatcher) {}
+
+void AppendOnly::ApplyPolicy() {
+  // no-appendfsync-on-rewrite: while a child writes, leave syncing to the kernel.
+  bool relax = options_->no_appendfsync_on_rewrite && rewrite_in_progress();
+  writer_.set_policy(relax ? persistence::FsyncPolicy::kNo : PolicyOf(*options_));
+}
+
+absl::Status AppendOnly::ReplayFile(const std::string& name, bool last_file) {
+  bool ok;
+  std::string data = ReadWhole(PathOf(name), &ok);
+  if (!ok) return absl::NotFoundError("The AOF file " + name + " doesn't exist");
+  size_t offset = 0;
+  if (data.compare(0, 5, "REDIS") == 0) {
+    persistence::RdbLoadStats stats;
+    absl::Status status = persistence::LoadRdb(data, *keyspace_, options_->rdbchecksum, &stats);
+    if (!status.ok()) return status;
+    offset = stats.bytes;
+  }
+  // Commands run through the dispatcher as a client that is always authenticated.
+  commands::ClientState loader;
+  loader.authenticated = true;
+  std::string sink;
+  protocol::ReplyBuilder reply(&sink);
+  auto scan = persistence::ScanAofCommands(
+      std::string_view(data).substr(offset), [&](const std::vector<std::string_view>& argv) {
+        dispatcher_->Dispatch(loader, reply, argv, core::UnixTimeMs());
+        sink.clear();
+      });
+  if (!scan.ok()) {
+    return absl::DataLossError("Bad file format reading the append only file " + name + " (" +
+                               std::string(scan.status().message()) +
+                               "): make a backup of your AOF file, then use ./redis-check-aof "
+                               "--fix <filename.manifest>");
+  }
+  if (scan->truncated) {
+    if (!last_file || !options_->aof_load_truncated) {
+      return absl::DataLossError("Unexpected end of file reading the append only file " + name +
+                                 ". You can: 1) Make a backup of your AOF file, then use "
+                                 "./redis-check-aof --fix <filename.manifest>. 2) Alternatively "
+                                 "you can set the 'aof-load-truncated' configuration option to "
+                                 "yes and restart the server.");
+    }
+    core::Log(core::LogLevel::kWarning, "!!! Warning: short read while loading the AOF file %s!!!",
+              name);
+    core::Log(core::LogLevel::kWarning, "!!! Truncating the AOF %s at offset %d !!!", name,
+              offset + scan->valid_bytes);
+    if (truncate(PathOf(name).c_str(), offset + scan->valid_bytes) != 0) {
+      return absl::InternalError("Error truncating the AOF file " + name);
+    }
+    core::Log(core::LogLevel::kWarning,
+              "AOF loaded anyway because aof-load-truncated is enabled");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AppendOnly::LoadAtStartup() {
+  if (!options_->appendonly) return absl::OkStatus();
+  auto manifest = persistence::ReadManifest(dir(), options_->appendfilename);
+  if (manifest.ok()) {
+    manifest_ = *manifest;
+    const int64_t start = core::MonotonicUs();
+    std::vector<AofFile> files;
+    if (manifest_.base) files.push_back(*manifest_.base);
+    for (const auto& i : manifest_.incrs) files.push_back(i);
+    for (size_t i = 0; i < files.size(); ++i) {
+      absl::Status status = ReplayFile(files[i].name, i + 1 == files.size());
+      if (!status.ok()) return status;
+    }
+    core::Log(core::LogLevel::kNotice, "DB loaded from append only file: %.3f seconds",
+              (core::MonotonicUs() - start) / 1e6);
+    if (manifest_.base) base_size_ = FileSize(PathOf(manifest_.base->name));
+    if (manifest_.incrs.empty()) {
+      manifest_.incrs.push_back(AofFile{persistence::IncrName(options_->appendfilename, 1), 1, 'i'});
+      absl::Status status = persistence::WriteManifest(dir(), options_->appendfilename, manifest_);
+      if (!status.ok()) return status;
+    }
+    ApplyPolicy();
+    return writer_.Open(PathOf(manifest_.incrs.back().name));
+  }
+  if (!absl::IsNotFound(manifest.status())) return manifest.status();
+  return Enable();
+}
+
+absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
+  mkdir(dir().c_str(), 0755);
+  // Bases are always RDB (what aof-use-rdb-preamble yes writes); command-form bases are read
+  // but not written.
+  std::string base = persistence::BaseName(options_->appendfilename, base_seq, true);
+  keyspace_->set_now_ms(core::UnixTimeMs());
+  absl::Status written = persistence::SaveRdbFile(
+      *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, PathOf(base));
+  if (!written.ok()) return written;
+  base_size_ = FileSize(PathOf(base));
+  persistence::AofManifest fresh;
+  fresh.base = AofFile{base, base_seq, 'b'};
+  fresh.incrs.push_back(AofFile{persistence::IncrName(options_->appendfilename, incr_seq),
+                                incr_seq, 'i'});
+  absl::Status status = writer_.Open(PathOf(fresh.incrs.back().name));
+  if (!status.ok()) return status;
+  status = persistence::WriteManifest(dir(), options_->appendfilename, fresh);
+  if (!status.ok()) return status;
+  manifest_ = fresh;
+  return absl::OkStatus();
+}
+
+absl::Status AppendOnly::Enable() {
+  if (enabled()) return absl::OkStatus();
+  ApplyPolicy();
+  int64_t base_seq = manifest_.base ? manifest_.base->seq + 1 : 1;
+  int64_t incr_seq = manifest_.last_incr_seq() + 1;
+  absl::Status status = CreateFreshSet(base_seq, incr_seq);
+  if (status.ok()) core::Log(core::LogLevel::kNotice, "Append only file created and enabled");
+  return status;
+}
+
+void AppendOnly::Disable() {
+  KillChild();
+  writer_.Close();
+}
+
+void AppendOnly::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
+  if (!enabled()) return;
+  const bool wrap = batch.size() > 1;
+  if (wrap) writer_.Append(batch.front().db, {"MULTI"});
+  for (const auto& c : batch) writer_.Append(c.db, c.argv);
+  if (wrap) writer_.Append(batch.back().db, {"EXEC"});
+}
+
+void AppendOnly::Flush(int64_t now_ms) {
+  if (!writer_.has_pending()) return;
+  absl::Status status = writer_.Flush(now_ms);
+  if (!status.ok()) core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
+}
+
+absl::Status AppendOnly::StartRewrite() {
+  if (child_ > 0) {
+    return absl::FailedPreconditionError(
+        "ERR Background append only file rewriting already in progress");
+  }
+  if (!enabled()) {
+    return absl::FailedPreconditionError("ERR the append only file is off (appendonly no)");
+  }
+  // Writes from now on go to a new incremental file that survives the rewrite.
+  writer_.Flush(0, true).IgnoreError();
+  const int64_t seq = manifest_.last_incr_seq() + 1;
+  AofFile incr{persistence::IncrName(options_->appendfilename, seq), seq, 'i'};
+  persistence::AofManifest next = manifest_;
+  next.incrs.push_back(incr);
+  absl::Status status = persistence::WriteManifest(dir(), options_->appendfilename, next);
+  if (!status.ok()) return status;
+  status = writer_.Open(PathOf(incr.name));
+  if (!status.ok()) return status;
+  manifest_ = next;
+  rewrite_first_incr_ = manifest_.incrs.size() - 1;
+  keyspace_->set_now_ms(core::UnixTimeMs());
+  const std::string temp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("ERR Can't rewrite append only file in background: fork");
+  if (pid == 0) {
+    core::SetLogRole('C');
+    signal(SIGTERM, SIG_DFL);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    absl::Status s = persistence::SaveRdbFile(
+        *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, temp);
+    _exit(s.ok() ? 0 : 1);
+  }
+  child_ = pid;
+  ApplyPolicy();
+  core::Log(core::LogLevel::kNotice, "Background append only file rewriting started by pid %d",
+            static_cast<int>(pid));
+  return absl::OkStatus();
+}
+
+void AppendOnly::RewriteFinished(bool ok) {
+  const std::string temp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
+  child_ = -1;
+  last_rewrite_ok_ = ok;
+  ApplyPolicy();
+  if (!ok) {
+    unlink(temp.c_str());
+    core::Log(core::LogLevel::kWarning, "Background AOF rewrite failed; the old files stay");
+    return;
+  }
+  const int64_t base_seq = manifest_.base ? manifest_.base->seq + 1 : 1;
+  AofFile base{persistence::BaseName(options_->appendfilename, base_seq, true), base_seq, 'b'};
+  if (rename(temp.c_str(), PathOf(base.name).c_str()) != 0) {
+    last_rewrite_ok_ = false;
+    unlink(temp.c_str());
+    return;
+  }
+  persistence::AofManifest next;
+  next.base = base;
+  if (manifest_.base) next.history.push_back(AofFile{manifest_.base->name, manifest_.base->seq, 'h'});
+  for (size_t i = 0; i < manifest_.incrs.size(); ++i) {
+    if (i < rewrite_first_incr_) {
+      next.history.push_back(AofFile{manifest_.incrs[i].name, manifest_.incrs[i].seq, 'h'});
+    } else {
+      next.incrs.push_back(manifest_.incrs[i]);
+    }
+  }
+  if (!persistence::WriteManifest(dir(), options_->appendfilename, next).ok()) {
+    last_rewrite_ok_ = false;
+    return;
+  }
+  // The swap is durable: the replaced files can go.
+  for (const auto& h : next.history) unlink(PathOf(h.name).c_str());
+  next.history.clear();
+  persistence::WriteManifest(dir(), options_->appendfilename, next).IgnoreError();
+  manifest_ = next;
+  base_size_ = FileSize(PathOf(base.name));
+  ++rewrites_;
+  core::Log(core::LogLevel::kNotice, "Background AOF rewrite finished successfully");
+}
+
+void AppendOnly::Cron(bool other_child_running) {
+  if (child_ > 0) {
+    int status;
+    if (waitpid(child_, &status, WNOHANG) == child_) {
+      RewriteFinished(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    return;
+  }
+  if (other_child_running || !enabled()) return;
+  if (rewrite_scheduled_) {
+    rewrite_scheduled_ = false;
+    StartRewrite().IgnoreError();
+    return;
+  }
+  const int64_t size = base_size_ + writer_.file_size();
+  if (options_->auto_aof_rewrite_percentage > 0 && size > options_->auto_aof_rewrite_min_size) {
+    int64_t base = base_size_ ? base_size_ : 1;
+    int64_t growth = (size - base) * 100 / base;
+    if (growth >= options_->auto_aof_rewrite_percentage) {
+      core::Log(core::LogLevel::kNotice, "Starting automatic rewriting of AOF on %d%% growth",
+                growth);
+      StartRewrite().IgnoreError();
+    }
+  }
+}
+
+void AppendOnly::KillChild() {
+  if (child_ <= 0) return;
+  kill(child_, SIGKILL);
+  int status;
+  waitpid(child_, &status, 0);
+  RewriteFinished(false);
+}
+
+AofInfo AppendOnly::info() const {
+  AofInfo i;
+  i.enabled = enabled();
+  i.rewrite_in_progress = child_ > 0;
+  i.rewrite_scheduled = rewrite_scheduled_;
+  i.last_rewrite_ok = last_rewrite_ok_;
+  i.last_write_ok = writer_.last_write_ok();
+  i.current_size = base_size_ + writer_.file_size();
+  i.base_size = base_size_;
+  i.pending_fsync = writer_.fsync_in_progress();
+  i.delayed_fsync = writer_.delayed_fsyncs();
+  i.rewrites = rewrites_;
+  return i;
+}
+
+}  // namespace bazaar::engine::server

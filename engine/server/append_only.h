@@ -1,0 +1,88 @@
+// The append-only file for the server: loading the manifest's files at startup, feeding every
+// propagated write batch into the current incremental file (flushed, and synced per appendfsync,
+// before the replies of the same loop turn leave), turning the AOF on and off at run time, and
+// BGREWRITEAOF: a forked child writes a new base while the parent already appends to a new
+// incremental file, and the manifest swaps them in when the child succeeds.
+#ifndef BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_
+#define BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/commands/dispatcher.h"
+#include "engine/commands/propagator.h"
+#include "engine/config/options.h"
+#include "engine/core/keyspace.h"
+#include "engine/persistence/aof_manifest.h"
+#include "engine/persistence/aof_writer.h"
+
+namespace bazaar::engine::server {
+
+struct AofInfo {
+  bool enabled = false;
+  bool rewrite_in_progress = false;
+  bool rewrite_scheduled = false;
+  bool last_rewrite_ok = true;
+  bool last_write_ok = true;
+  int64_t current_size = 0;
+  int64_t base_size = 0;
+  bool pending_fsync = false;
+  uint64_t delayed_fsync = 0;
+  uint64_t rewrites = 0;
+};
+
+class AppendOnly : public commands::Propagator {
+ public:
+  // All must outlive this object.
+  AppendOnly(core::Keyspace* keyspace, config::Options* options, commands::Dispatcher* dispatcher);
+
+  // With appendonly yes: replays the AOF files (the AOF wins over the RDB), then opens the
+  // current incremental file, creating a base from the dataset when there is no AOF yet.
+  absl::Status LoadAtStartup();
+  // CONFIG SET appendonly yes / no.
+  absl::Status Enable();
+  void Disable();
+  bool enabled() const { return writer_.is_open(); }
+
+  void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
+  // Writes (and syncs per policy) what this loop turn logged; call before replies are flushed.
+  void Flush(int64_t now_ms);
+  // BGREWRITEAOF.
+  absl::Status StartRewrite();
+  bool rewrite_in_progress() const { return child_ > 0; }
+  void set_rewrite_scheduled(bool scheduled) { rewrite_scheduled_ = scheduled; }
+  bool rewrite_scheduled() const { return rewrite_scheduled_; }
+  // Reaps a finished rewrite child; starts an automatic rewrite when the files grew enough.
+  void Cron(bool other_child_running);
+  void KillChild();
+  void ApplyPolicy();
+  AofInfo info() const;
+
+ private:
+  std::string dir() const { return options_->appenddirname; }
+  std::string PathOf(const std::string& name) const { return dir() + "/" + name; }
+  absl::Status ReplayFile(const std::string& name, bool last_file);
+  // Writes a base for the current dataset and a fresh incremental file (seq after `after`).
+  absl::Status CreateFreshSet(int64_t base_seq, int64_t incr_seq);
+  void RewriteFinished(bool ok);
+
+  core::Keyspace* keyspace_;
+  config::Options* options_;
+  commands::Dispatcher* dispatcher_;
+  persistence::AofWriter writer_;
+  persistence::AofManifest manifest_;
+  pid_t child_ = -1;
+  size_t rewrite_first_incr_ = 0;  // manifest_.incrs index where the rewrite's new file starts
+  bool rewrite_scheduled_ = false;
+  bool last_rewrite_ok_ = true;
+  int64_t base_size_ = 0;
+  uint64_t rewrites_ = 0;
+};
+
+}  // namespace bazaar::engine::server
+
+#endif  // BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_

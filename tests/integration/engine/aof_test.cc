@@ -1,0 +1,227 @@
+// The append-only file with real processes: kill -9 under load with appendfsync always loses
+// nothing acknowledged and never half a transaction; our AOF passes real redis-check-aof and
+// loads into real redis-server; Redis's AOF loads into ours; truncated tails at every offset
+// load or refuse as Redis does; rewrites, a killed rewrite child, and enabling at run time.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "dataset.h"
+#include "harness/process.h"
+#include "harness/resp_client.h"
+
+namespace bazaar::testing {
+namespace {
+
+using Kind = ServerUnderTest::Kind;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+std::vector<std::string> AofArgs(const std::string& dir, const std::string& fsync = "always") {
+  return {"--dir", dir, "--appendonly", "yes", "--appendfsync", fsync, "--save", ""};
+}
+
+std::string IncrFile(const std::string& dir) {
+  std::string found;
+  for (const auto& e : fs::directory_iterator(dir + "/appendonlydir")) {
+    std::string name = e.path().filename().string();
+    if (name.find(".incr.aof") != std::string::npos && name > found) found = name;
+  }
+  return dir + "/appendonlydir/" + found;
+}
+
+int64_t IntReply(const std::string& raw) {
+  if (raw.size() > 1 && raw[0] == ':') return std::stoll(raw.substr(1));
+  if (raw.size() > 1 && raw[0] == '$' && raw != "$-1\r\n") return std::stoll(Bulk(raw));
+  return 0;
+}
+
+TEST(AofTest, KillNineWithFsyncAlwaysKeepsEveryAcknowledgedWrite) {
+  TempDir dir;
+  for (int round = 0; round < 3; ++round) {
+    ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path()));
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> acked_counter{0}, acked_tx{0};
+    std::thread counter([&] {
+      RespClient c(engine.port());
+      while (!stop) {
+        std::string r = c.Command({"INCR", "counter"}, std::chrono::seconds(2));
+        if (r.empty() || r[0] != ':') return;
+        acked_counter = IntReply(r);
+      }
+    });
+    std::thread transactions([&] {
+      RespClient c(engine.port());
+      while (!stop) {
+        c.SendRaw(EncodeCommand({"MULTI"}) + EncodeCommand({"INCR", "a"}) +
+                  EncodeCommand({"INCR", "b"}) + EncodeCommand({"EXEC"}));
+        std::string last;
+        for (int i = 0; i < 4; ++i) last = c.ReadReply(std::chrono::seconds(2)).value_or("");
+        if (last.empty() || last[0] != '*') return;
+        ++acked_tx;
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(engine.process().pid(), SIGKILL);
+    stop = true;
+    counter.join();
+    transactions.join();
+    engine.process().Wait(std::chrono::seconds(5));
+
+    ServerUnderTest again(Kind::kBazaarEngine, AofArgs(dir.path()));
+    RespClient c(again.port());
+    int64_t counter_now = IntReply(c.Command({"GET", "counter"}));
+    int64_t a = IntReply(c.Command({"GET", "a"})), b = IntReply(c.Command({"GET", "b"}));
+    EXPECT_GE(counter_now, acked_counter.load()) << "round " << round;
+    EXPECT_EQ(a, b) << "a transaction was half applied";
+    EXPECT_GE(a, acked_tx.load()) << "round " << round;
+    ASSERT_GT(acked_counter.load(), 0);
+  }
+}
+
+TEST(AofTest, OurAofPassesRedisCheckAofAndLoadsIntoRealRedis) {
+  TempDir dir;
+  std::map<std::string, std::string> expected;
+  {
+    ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path(), "everysec"));
+    Populate(engine.port());
+    RespClient c(engine.port());
+    EXPECT_EQ(c.Command({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
+    ASSERT_TRUE(WaitFor([&] {
+      return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
+             std::string::npos;
+    }, std::chrono::seconds(10)));
+    c.Command({"SET", "after-rewrite", "yes"});
+    c.Command({"INCRBYFLOAT", "float", "0.1"});
+    c.Command({"SET", "relative", "v", "EX", "5000"});
+    c.Command({"RPUSH", "blockable", "x"});
+    c.Command({"BLPOP", "blockable", "0"});
+    expected = Dataset(engine.port());
+    c.Command({"SHUTDOWN"});
+    engine.process().Wait(std::chrono::seconds(10));
+  }
+  auto check = RunCommand("redis-check-aof " + dir.path() + "/appendonlydir/appendonly.aof.manifest");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("All AOF files and manifest are valid"));
+  ServerUnderTest redis(Kind::kRealRedis, {"--dir", dir.path(), "--appendonly", "yes"});
+  EXPECT_EQ(Dataset(redis.port()), expected);
+}
+
+TEST(AofTest, AofWrittenByRealRedisLoadsIntoOurs) {
+  TempDir dir;
+  std::map<std::string, std::string> expected;
+  {
+    ServerUnderTest redis(Kind::kRealRedis, {"--dir", dir.path(), "--appendonly", "yes"});
+    Populate(redis.port());
+    RespClient c(redis.port());
+    c.Command({"SET", "relative", "v", "EX", "5000"});
+    c.Command({"INCRBYFLOAT", "float", "2.5"});
+    expected = Dataset(redis.port());
+    c.Command({"SHUTDOWN", "NOSAVE"});
+    redis.process().Wait(std::chrono::seconds(10));
+  }
+  ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path()));
+  EXPECT_EQ(Dataset(engine.port()), expected);
+}
+
+// Both servers start on the same truncated copy; both must load the same data or both refuse.
+TEST(AofTest, TruncatedAtEveryOffsetLoadsOrRefusesAsRedisDoes) {
+  TempDir source;
+  {
+    ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(source.path()));
+    RespClient c(engine.port());
+    c.Command({"SET", "k", "v"});
+    c.SendRaw(EncodeCommand({"MULTI"}) + EncodeCommand({"INCR", "n"}) +
+              EncodeCommand({"RPUSH", "l", "x"}) + EncodeCommand({"EXEC"}));
+    for (int i = 0; i < 4; ++i) c.ReadReply();
+    c.Command({"DEL", "k"});
+    kill(engine.process().pid(), SIGKILL);
+    engine.process().Wait(std::chrono::seconds(5));
+  }
+  const std::string full = ReadFile(IncrFile(source.path()));
+  ASSERT_GT(full.size(), 50u);
+  int loaded = 0;
+  for (size_t cut = 1; cut < full.size(); ++cut) {
+    std::map<std::string, std::string> outcome[2];
+    bool started[2];
+    for (int side = 0; side < 2; ++side) {
+      TempDir dir;
+      fs::copy(source.path() + "/appendonlydir", dir.path() + "/appendonlydir");
+      std::ofstream(IncrFile(dir.path()), std::ios::binary | std::ios::trunc)
+          << full.substr(0, cut);
+      Kind kind = side == 0 ? Kind::kRealRedis : Kind::kBazaarEngine;
+      try {
+        ServerUnderTest server(kind, {"--dir", dir.path(), "--appendonly", "yes"});
+        // Redis listens before it loads: wait for loading to end, or for the process to exit.
+        bool ready = WaitFor([&] {
+          if (!server.process().running()) return true;
+          try {
+            return RespClient(server.port()).Command({"PING"}) == "+PONG\r\n";
+          } catch (const std::exception&) {
+            return false;
+          }
+        }, std::chrono::seconds(10));
+        started[side] = ready && server.process().running();
+        if (started[side]) outcome[side] = Dataset(server.port());
+      } catch (const std::exception&) {
+        started[side] = false;
+      }
+    }
+    EXPECT_EQ(started[1], started[0]) << "cut at byte " << cut;
+    EXPECT_EQ(outcome[1], outcome[0]) << "cut at byte " << cut;
+    loaded += started[1];
+  }
+  EXPECT_GT(loaded, 0);
+}
+
+TEST(AofTest, KilledRewriteChildLeavesTheOldFilesServing) {
+  TempDir dir;
+  ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path(), "everysec"));
+  RespClient c(engine.port());
+  std::string bulk(100000, 'x');
+  for (int i = 0; i < 300; ++i) c.Command({"SET", "big" + std::to_string(i), bulk});
+  c.Command({"CONFIG", "SET", "rdbcompression", "no"});
+  ASSERT_THAT(c.Command({"BGREWRITEAOF"}), HasSubstr("rewriting started"));
+  auto children = RunCommand("pgrep -P " + std::to_string(engine.process().pid()));
+  if (!children.output.empty()) kill(std::stoi(children.output), SIGKILL);
+  ASSERT_TRUE(WaitFor([&] {
+    return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
+           std::string::npos;
+  }, std::chrono::seconds(10)));
+  c.Command({"SET", "still", "serving"});
+  c.Command({"SHUTDOWN"});
+  engine.process().Wait(std::chrono::seconds(10));
+  auto check = RunCommand("redis-check-aof " + dir.path() + "/appendonlydir/appendonly.aof.manifest");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  ServerUnderTest again(Kind::kBazaarEngine, AofArgs(dir.path()));
+  EXPECT_EQ(RespClient(again.port()).Command({"GET", "still"}), "$7\r\nserving\r\n");
+  EXPECT_EQ(RespClient(again.port()).Command({"DBSIZE"}), ":301\r\n");
+}
+
+TEST(AofTest, ConfigSetAppendonlyYesBuildsTheAofFromTheDataset) {
+  TempDir dir;
+  {
+    ServerUnderTest engine(Kind::kBazaarEngine, {"--dir", dir.path(), "--save", ""});
+    Populate(engine.port());
+    RespClient c(engine.port());
+    EXPECT_EQ(c.Command({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
+    c.Command({"SET", "later", "write"});
+    EXPECT_THAT(c.Command({"INFO", "persistence"}), HasSubstr("aof_enabled:1"));
+    c.Command({"SHUTDOWN"});
+    engine.process().Wait(std::chrono::seconds(10));
+  }
+  ServerUnderTest again(Kind::kBazaarEngine, AofArgs(dir.path()));
+  RespClient c(again.port());
+  EXPECT_EQ(c.Command({"GET", "later"}), "$5\r\nwrite\r\n");
+  EXPECT_EQ(c.Command({"LLEN", "big-list"}), ":300\r\n");
+}
+
+}  // namespace
+}  // namespace bazaar::testing
