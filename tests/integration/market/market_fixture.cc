@@ -19,11 +19,7 @@ using bazaar::testing::FreeLoopbackPort;
 using bazaar::testing::WaitForPort;
 
 std::vector<StoreKind> StoreKinds() {
-#ifdef BAZAAR_MARKET_TESTS_AGAINST_ENGINE
   return {StoreKind::kRealRedis, StoreKind::kBazaarEngine};
-#else
-  return {StoreKind::kRealRedis};
-#endif
 }
 
 std::string StoreKindName(StoreKind kind) {

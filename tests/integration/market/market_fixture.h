@@ -1,6 +1,5 @@
-// Real processes for the market integration tests: a store (redis-server, or bazaar-engine when
-// BAZAAR_MARKET_TESTS_AGAINST_ENGINE is on) that can be stopped and restarted on the same port and
-// data dir, and bazaar-market itself, plus a gRPC stub, an invariant checker that reads the store
+// Real processes for the market integration tests: a store (redis-server or bazaar-engine) that
+// can be stopped and restarted on the same port and data dir, and bazaar-market itself, plus a gRPC stub, an invariant checker that reads the store
 // directly over RESP, and small helpers.
 #ifndef BAZAAR_TESTS_INTEGRATION_MARKET_MARKET_FIXTURE_H_
 #define BAZAAR_TESTS_INTEGRATION_MARKET_MARKET_FIXTURE_H_
