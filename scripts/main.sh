@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts bazaar-engine on a free loopback port,
-# drives it with a short redis-benchmark run and a redis-cli WATCH/MULTI/EXEC transaction, and
-# prints a report. Stops the engine by PID on exit.
+# drives it with a short redis-benchmark run and a redis-cli WATCH/MULTI/EXEC transaction, then
+# starts bazaar-market on it and runs bazaar-load's 5x5 buyers-and-sellers scenario, printing
+# its report (and checking the invariants). Stops everything by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh release >/dev/null
@@ -9,9 +10,10 @@ scripts/setup.sh release >/dev/null
 bin=build/release/bin
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin/bazaar-engine" conf/bazaar.conf --port "$port" --dir "$work" >"$work/engine.log" 2>&1 &
+"$bin/bazaar-engine" conf/bazaar.conf --port "$port" --dir "$work" --appendonly yes \
+  >"$work/engine.log" 2>&1 &
 engine_pid=$!
-trap 'kill "$engine_pid" 2>/dev/null; wait "$engine_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$engine_pid" 2>/dev/null || true; wait "$engine_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.05; done
 
 echo "== bazaar-engine on 127.0.0.1:$port (pid $engine_pid)"
@@ -32,3 +34,19 @@ wait $!
 echo
 echo "== INFO transactions"
 redis-cli -p "$port" INFO transactions
+
+# The market on top of the engine, and a short buyers-and-sellers run (the book's 5x5).
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin/bazaar-market" --listen="127.0.0.1:$mport" --store="127.0.0.1:$port" --stats_interval=0 \
+  >"$work/market.log" 2>&1 &
+market_pid=$!
+trap 'kill "$market_pid" "$engine_pid" 2>/dev/null || true; wait "$market_pid" "$engine_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 200); do grep -q "listening on" "$work/market.log" && break; sleep 0.05; done
+echo
+echo "== bazaar-load: 5 sellers x 5 buyers for 10 s (mode fine), via bazaar-market on bazaar-engine"
+"$bin/bazaar-load" --market="127.0.0.1:$mport" --store="127.0.0.1:$port" --scenario=5x5 \
+  --duration=10s --html=build/release/bazaar-load-report.html
+echo
+echo "== INFO transactions after the run"
+redis-cli -p "$port" INFO transactions
+echo "(HTML report: build/release/bazaar-load-report.html)"
