@@ -1,5 +1,6 @@
 // bazaar-engine: a Redis 7.0-compatible server. Started like redis-server:
 //   bazaar-engine [/path/to/bazaar.conf] [--port 6380] [--bind 127.0.0.1] [--requirepass x] ...
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,6 +29,13 @@ void PrintUsage() {
 
 int main(int argc, char** argv) {
   using namespace bazaar::engine;  // NOLINT: main only
+  // SIGTERM/SIGINT are read from a signalfd by the loop; block them before any thread starts
+  // (the AOF sync thread) so none of those threads takes the default action instead.
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &shutdown_signals, nullptr);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
     std::printf("bazaar-engine v=%s (Redis 7.0.15 compatible)\n", kVersion);
