@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "absl/types/span.h"
 #include "engine/commands/errors.h"
 #include "engine/protocol/number.h"
 #include "engine/protocol/reply_builder.h"
@@ -40,6 +41,44 @@ inline bool Int32ArgOrReply(protocol::ReplyBuilder& reply, std::string_view arg,
     return false;
   }
   *out = static_cast<int>(v);
+  return true;
+}
+
+// The shared tail of LMPOP BLMPOP ZMPOP BZMPOP: numkeys, the keys, a direction word (one of
+// the two lowercase `directions`) and an optional COUNT, checked in Redis's order.
+struct MPopArgs {
+  absl::Span<const std::string_view> keys;
+  bool first_direction = true;  // LEFT (or MIN) rather than RIGHT (or MAX)
+  int64_t count = 1;
+};
+
+inline bool ParseMPopArgs(protocol::ReplyBuilder& reply, absl::Span<const std::string_view> args,
+                          size_t numkeys_index, std::string_view first_direction,
+                          std::string_view second_direction, MPopArgs* out) {
+  constexpr std::string_view kNumkeys = "ERR numkeys should be greater than 0";
+  constexpr std::string_view kCount = "ERR count should be greater than 0";
+  int64_t numkeys;
+  if (!IntArgOrReply(reply, args[numkeys_index], &numkeys, kNumkeys)) return false;
+  if (numkeys < 1) return reply.Error(kNumkeys), false;
+  const size_t where = numkeys_index + 1 + static_cast<size_t>(numkeys);
+  if (numkeys > static_cast<int64_t>(args.size()) || where >= args.size()) {
+    return reply.Error(kSyntaxError), false;
+  }
+  out->keys = args.subspan(numkeys_index + 1, numkeys);
+  out->first_direction = IsOption(args[where], first_direction);
+  if (!out->first_direction && !IsOption(args[where], second_direction)) {
+    return reply.Error(kSyntaxError), false;
+  }
+  int64_t count = -1;
+  for (size_t j = where + 1; j < args.size(); ++j) {
+    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
+      if (!IntArgOrReply(reply, args[++j], &count, kCount)) return false;
+      if (count < 1) return reply.Error(kCount), false;
+    } else {
+      return reply.Error(kSyntaxError), false;
+    }
+  }
+  out->count = count == -1 ? 1 : count;
   return true;
 }
 

@@ -78,40 +78,19 @@ void BRPopLPushCommand(CommandContext& ctx, Args args) {
 void BLMPopCommand(CommandContext& ctx, Args args) {
   auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
   if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
-  int64_t numkeys;
-  if (!IntArgOrReply(ctx.reply, args[2], &numkeys, "ERR numkeys should be greater than 0")) return;
-  if (numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
-  if (numkeys > static_cast<int64_t>(args.size()) - 4) return ctx.reply.Error(kSyntaxError);
-  const size_t where_index = 3 + numkeys;
-  auto end = ParseListEnd(args[where_index]);
-  if (!end) return ctx.reply.Error(kSyntaxError);
-  int64_t count = -1;
-  for (size_t j = where_index + 1; j < args.size(); ++j) {
-    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
-      if (!IntArgOrReply(ctx.reply, args[++j], &count, "ERR count should be greater than 0")) {
-        return;
-      }
-      if (count < 1) return ctx.reply.Error("ERR count should be greater than 0");
-    } else {
-      return ctx.reply.Error(kSyntaxError);
-    }
+  MPopArgs mpop;
+  if (!ParseMPopArgs(ctx.reply, args, 2, "left", "right", &mpop)) return;
+  const ListEnd end = mpop.first_direction ? ListEnd::kLeft : ListEnd::kRight;
+  auto popped = OpMPop(ctx.keyspace, ctx.db(), mpop.keys, end, mpop.count);
+  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (popped->has_value()) {
+    const MPopResult& r = **popped;
+    ctx.PropagateAs({end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key,
+                     std::to_string(r.elements.size())});
+    return ReplyMPop(ctx.reply, r);
   }
-  if (count == -1) count = 1;
-  std::vector<std::string> keys;
-  for (size_t i = 3; i < where_index; ++i) {
-    keys.emplace_back(args[i]);
-    auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], *end, count);
-    if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
-    if (popped->empty()) continue;
-    ctx.PropagateAs({*end == ListEnd::kLeft ? "LPOP" : "RPOP", std::string(args[i]),
-                     std::to_string(popped->size())});
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(args[i]);
-    ctx.reply.ArrayHeader(popped->size());
-    for (const auto& e : *popped) ctx.reply.Bulk(e);
-    return;
-  }
-  BlockOrAnswerNull(ctx, args, std::move(keys), *deadline);
+  BlockOrAnswerNull(ctx, args, std::vector<std::string>(mpop.keys.begin(), mpop.keys.end()),
+                    *deadline);
 }
 
 // BZPOPMIN / BZPOPMAX key [key ...] timeout: key, member and score from the first non-empty set.
@@ -137,29 +116,11 @@ void BZPopCommand(CommandContext& ctx, Args args) {
 void BZMPopCommand(CommandContext& ctx, Args args) {
   auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
   if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
-  int64_t numkeys;
-  if (!IntArgOrReply(ctx.reply, args[2], &numkeys, "ERR numkeys should be greater than 0")) return;
-  if (numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
-  if (numkeys > static_cast<int64_t>(args.size()) - 4) return ctx.reply.Error(kSyntaxError);
-  const size_t where = 3 + numkeys;
-  bool max;
-  if (IsOption(args[where], "min")) max = false;
-  else if (IsOption(args[where], "max")) max = true;
-  else return ctx.reply.Error(kSyntaxError);
-  int64_t count = -1;
-  for (size_t j = where + 1; j < args.size(); ++j) {
-    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
-      if (!IntArgOrReply(ctx.reply, args[++j], &count, "ERR count should be greater than 0")) {
-        return;
-      }
-      if (count < 1) return ctx.reply.Error("ERR count should be greater than 0");
-    } else {
-      return ctx.reply.Error(kSyntaxError);
-    }
-  }
-  if (count == -1) count = 1;
-  auto keys = args.subspan(3, numkeys);
-  auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, count);
+  MPopArgs mpop;
+  if (!ParseMPopArgs(ctx.reply, args, 2, "min", "max", &mpop)) return;
+  const bool max = !mpop.first_direction;
+  auto keys = mpop.keys;
+  auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, mpop.count);
   if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
   if (popped->found && !popped->elements.empty()) {
     ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key,

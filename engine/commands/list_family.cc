@@ -267,36 +267,13 @@ void LMoveCommand(CommandContext& ctx, Args args) {
 }
 
 void LMPopCommand(CommandContext& ctx, Args args) {
-  int64_t numkeys;
-  if (!IntArgOrReply(ctx.reply, args[1], &numkeys, "ERR numkeys should be greater than 0")) return;
-  if (numkeys < 1) return ctx.reply.Error("ERR numkeys should be greater than 0");
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) return ctx.reply.Error(kSyntaxError);
-  size_t where_index = 2 + numkeys;
-  auto end = ParseListEnd(args[where_index]);
-  if (!end) return ctx.reply.Error(kSyntaxError);
-  int64_t count = -1;
-  for (size_t j = where_index + 1; j < args.size(); ++j) {
-    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
-      if (!IntArgOrReply(ctx.reply, args[++j], &count, "ERR count should be greater than 0")) {
-        return;
-      }
-      if (count < 1) return ctx.reply.Error("ERR count should be greater than 0");
-    } else {
-      return ctx.reply.Error(kSyntaxError);
-    }
-  }
-  if (count == -1) count = 1;
-  for (size_t i = 2; i < where_index; ++i) {
-    auto popped = OpPop(ctx.keyspace, ctx.db(), args[i], *end, count);
-    if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
-    if (popped->empty()) continue;
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(args[i]);
-    ctx.reply.ArrayHeader(popped->size());
-    for (const auto& e : *popped) ctx.reply.Bulk(e);
-    return;
-  }
-  ctx.reply.NullArray();
+  MPopArgs mpop;
+  if (!ParseMPopArgs(ctx.reply, args, 1, "left", "right", &mpop)) return;
+  const ListEnd end = mpop.first_direction ? ListEnd::kLeft : ListEnd::kRight;
+  auto popped = OpMPop(ctx.keyspace, ctx.db(), mpop.keys, end, mpop.count);
+  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped->has_value()) return ctx.reply.NullArray();
+  ReplyMPop(ctx.reply, **popped);
 }
 
 }  // namespace

@@ -65,6 +65,24 @@ absl::StatusOr<std::vector<std::string>> OpPop(core::Keyspace& ks, int db, std::
   return out;
 }
 
+absl::StatusOr<std::optional<MPopResult>> OpMPop(core::Keyspace& ks, int db,
+                                                 absl::Span<const std::string_view> keys,
+                                                 ListEnd end, int64_t count) {
+  for (std::string_view key : keys) {
+    auto popped = OpPop(ks, db, key, end, count);
+    if (!popped.ok()) return popped.status();
+    if (!popped->empty()) return std::optional<MPopResult>(MPopResult{std::string(key), *popped});
+  }
+  return std::optional<MPopResult>();
+}
+
+void ReplyMPop(protocol::ReplyBuilder& reply, const MPopResult& result) {
+  reply.ArrayHeader(2);
+  reply.Bulk(result.key);
+  reply.ArrayHeader(result.elements.size());
+  for (const auto& e : result.elements) reply.Bulk(e);
+}
+
 absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
                                                   std::string_view source,
                                                   std::string_view destination, ListEnd from,

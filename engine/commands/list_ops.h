@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/core/keyspace.h"
+#include "engine/protocol/reply_builder.h"
 
 namespace bazaar::engine::commands {
 
@@ -29,6 +30,18 @@ absl::StatusOr<int64_t> OpPush(core::Keyspace& ks, int db, std::string_view key,
 // means there was no list.
 absl::StatusOr<std::vector<std::string>> OpPop(core::Keyspace& ks, int db, std::string_view key,
                                                ListEnd end, int64_t count);
+// LMPOP / BLMPOP: pops up to `count` from the first non-empty list among `keys`. nullopt when
+// every key is missing; WRONGTYPE when a key before the first non-empty list is not a list.
+struct MPopResult {
+  std::string key;
+  std::vector<std::string> elements;
+};
+absl::StatusOr<std::optional<MPopResult>> OpMPop(core::Keyspace& ks, int db,
+                                                 absl::Span<const std::string_view> keys,
+                                                 ListEnd end, int64_t count);
+// Replies [key, [elements...]].
+void ReplyMPop(protocol::ReplyBuilder& reply, const MPopResult& result);
+
 // Moves one element between lists (LMOVE). nullopt when the source does not exist.
 absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
                                                   std::string_view source,

@@ -143,33 +143,10 @@ void ZPopCommand(CommandContext& ctx, Args args) {
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 void ZMPopCommand(CommandContext& ctx, Args args) {
-  int64_t numkeys;
-  if (!protocol::ParseInt64(args[1], &numkeys) || numkeys < 1) {
-    return ctx.reply.Error("ERR numkeys should be greater than 0");
-  }
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) return ctx.reply.Error(kSyntaxError);
-  size_t where = 2 + static_cast<size_t>(numkeys);
-  bool max;
-  if (IsOption(args[where], "min")) {
-    max = false;
-  } else if (IsOption(args[where], "max")) {
-    max = true;
-  } else {
-    return ctx.reply.Error(kSyntaxError);
-  }
-  int64_t count = -1;
-  for (size_t j = where + 1; j < args.size(); ++j) {
-    if (count == -1 && IsOption(args[j], "count") && j + 1 < args.size()) {
-      ++j;
-      if (!protocol::ParseInt64(args[j], &count) || count < 1) {
-        return ctx.reply.Error("ERR count should be greater than 0");
-      }
-    } else {
-      return ctx.reply.Error(kSyntaxError);
-    }
-  }
-  auto r = OpZPop(ctx.keyspace, ctx.db(), args.subspan(2, numkeys), max,
-                  count == -1 ? 1 : count);
+  MPopArgs mpop;
+  if (!ParseMPopArgs(ctx.reply, args, 1, "min", "max", &mpop)) return;
+  const bool max = !mpop.first_direction;
+  auto r = OpZPop(ctx.keyspace, ctx.db(), mpop.keys, max, mpop.count);
   if (!r.ok()) return ReplyStatusError(ctx, r.status());
   if (!r->found) return ctx.reply.NullArray();
   ctx.reply.ArrayHeader(2);
