@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace bazaar::engine::config {
 namespace {
@@ -135,9 +136,16 @@ std::vector<OptionSpec> BuildTable() {
                              o.save.clear();
                              return "";
                            }
-                           if (args.size() % 2) return "Invalid save parameters";
-                           std::string joined;
+                           // "--save '3600 1'" arrives as one argument, as Redis allows.
+                           std::vector<std::string> words;
                            for (const auto& a : args) {
+                             for (auto w : absl::StrSplit(a, ' ', absl::SkipEmpty())) {
+                               words.emplace_back(w);
+                             }
+                           }
+                           if (words.size() % 2) return "Invalid save parameters";
+                           std::string joined;
+                           for (const auto& a : words) {
                              int64_t v;
                              if (!absl::SimpleAtoi(a, &v) || v < 0) {
                                return "Invalid save parameters";
@@ -162,6 +170,39 @@ std::vector<OptionSpec> BuildTable() {
                         INT_MAX));
   t.push_back(IntOption("auto-aof-rewrite-min-size", &Options::auto_aof_rewrite_min_size, 0,
                         LLONG_MAX, true, true));
+  OptionSpec replicaof{"replicaof", false, true, [](const Options& o) { return o.replicaof; },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           int64_t port;
+                           if (args.size() != 2) return "wrong number of arguments";
+                           if (!absl::SimpleAtoi(args[1], &port) || port < 0 || port > 65535) {
+                             return "Invalid master port";
+                           }
+                           o.replicaof = args[0] + " " + args[1];
+                           return "";
+                         }};
+  t.push_back(replicaof);
+  replicaof.name = "slaveof";
+  t.push_back(replicaof);
+  t.push_back(StringOption("masterauth", &Options::masterauth));
+  t.push_back(StringOption("masteruser", &Options::masteruser));
+  // Redis keeps the old "slave-" names as aliases of the "replica-" ones.
+  for (const char* name : {"replica-read-only", "slave-read-only"}) {
+    t.push_back(BoolOption(name, &Options::replica_read_only));
+  }
+  for (const char* name : {"replica-serve-stale-data", "slave-serve-stale-data"}) {
+    t.push_back(BoolOption(name, &Options::replica_serve_stale_data));
+  }
+  t.push_back(IntOption("repl-backlog-size", &Options::repl_backlog_size, 1, LLONG_MAX, true,
+                        true));
+  t.push_back(BoolOption("repl-diskless-sync", &Options::repl_diskless_sync));
+  t.push_back(IntOption("repl-diskless-sync-delay", &Options::repl_diskless_sync_delay, 0,
+                        INT_MAX));
+  t.push_back(EnumOption("repl-diskless-load", &Options::repl_diskless_load,
+                         {"disabled", "on-empty-db", "swapdb"}));
+  for (const char* name : {"repl-ping-replica-period", "repl-ping-slave-period"}) {
+    t.push_back(IntOption(name, &Options::repl_ping_replica_period, 1, INT_MAX));
+  }
+  t.push_back(IntOption("repl-timeout", &Options::repl_timeout, 1, INT_MAX));
   return t;
 }
 
