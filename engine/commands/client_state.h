@@ -29,6 +29,13 @@ struct ClientState {
   bool blocked = false;
   // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
   bool close_after_reply = false;
+  // Replication: the link that streams our primary's writes to us (flag M), or a replica
+  // attached to us (flag S) with what it said in REPLCONF.
+  bool is_master = false;
+  bool is_replica = false;
+  int64_t replica_listening_port = 0;
+  bool replica_capa_eof = false;
+  bool replica_capa_psync2 = false;
   // Connection-level figures for CLIENT LIST, filled in by the server before it asks.
   size_t query_buffer_bytes = 0;
   size_t query_buffer_free = 0;

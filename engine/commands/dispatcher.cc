@@ -24,7 +24,11 @@ bool RunsInsideMulti(const CommandSpec& spec) {
 
 // A write for the MISCONF rule: write commands, PING (as Redis), and an EXEC with queued writes.
 bool Dispatcher::IsWrite(const CommandSpec& spec, const ClientState& client) const {
-  if (spec.flags & kWrite || spec.name == "ping") return true;
+  return spec.name == "ping" || WritesData(spec, client);
+}
+
+bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) const {
+  if (spec.flags & kWrite) return true;
   if (spec.name != "exec") return false;
   for (const auto& queued : client.tx.queued) {
     std::vector<std::string_view> argv(queued.begin(), queued.end());
@@ -116,10 +120,23 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
     Reject(client, reply, kNoAuthError, spec);
     return;
   }
-  if (server_->WritesDeniedByDiskError() && IsWrite(*spec, client)) {
-    ++spec->stats.rejected_calls;
-    Reject(client, reply, kMisconfError, spec);
-    return;
+  // The stream from our primary is obeyed whatever our own state.
+  if (!client.is_master) {
+    if (server_->WritesDeniedByDiskError() && IsWrite(*spec, client)) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kMisconfError, spec);
+      return;
+    }
+    if (server_->ReadOnlyReplica() && WritesData(*spec, client)) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kReadOnlyReplicaError, spec);
+      return;
+    }
+    if (!(spec->flags & kStale) && server_->StaleDataRefused()) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kMasterDownError, spec);
+      return;
+    }
   }
   if (client.tx.in_multi) {
     if (spec->flags & kNoMulti) {

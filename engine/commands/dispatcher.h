@@ -43,6 +43,8 @@ class Dispatcher : public core::KeyspaceObserver {
   void KeyExpired(int db, std::string_view key) override;
   // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
   bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
+  // Whether the command may change data (a write command, or EXEC with queued writes).
+  bool WritesData(const CommandSpec& spec, const ClientState& client) const;
 
  private:
   // Replies a refusal; inside MULTI it dooms the transaction, and a refused EXEC ends it.

@@ -37,6 +37,10 @@ inline constexpr std::string_view kDebugNotAllowedError =
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
     "can run it from a local connection, otherwise you need to set this option in the "
     "configuration file, and then restart the server.";
+inline constexpr std::string_view kReadOnlyReplicaError =
+    "READONLY You can't write against a read only replica.";
+inline constexpr std::string_view kMasterDownError =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 inline constexpr std::string_view kMisconfError =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
     "disk. Commands that may modify the data set are disabled, because this instance is "

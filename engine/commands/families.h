@@ -20,6 +20,7 @@ void RegisterSetFamily(CommandTable& table);
 void RegisterZSetFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterBlockingFamily(CommandTable& table);
+void RegisterReplicationFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

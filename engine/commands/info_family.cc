@@ -169,6 +169,10 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("total_net_input_bytes", s.total_net_input_bytes);
   w.Field("total_net_output_bytes", s.total_net_output_bytes);
   w.Field("rejected_connections", s.rejected_connections);
+  const ReplicationInfo r = ctx.server.replication_info();
+  w.Field("sync_full", r.sync_full);
+  w.Field("sync_partial_ok", r.sync_partial_ok);
+  w.Field("sync_partial_err", r.sync_partial_err);
   w.Field("expired_keys", k.expired_keys);
   w.Field("evicted_keys", 0);
   w.Field("keyspace_hits", k.keyspace_hits);
@@ -181,18 +185,44 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
+  const ReplicationInfo r = ctx.server.replication_info();
   w.Section("Replication");
-  w.Field("role", "master");
-  w.Field("connected_slaves", 0);
+  w.Field("role", r.is_replica ? "slave" : "master");
+  if (r.is_replica) {
+    w.Field("master_host", r.master_host);
+    w.Field("master_port", r.master_port);
+    w.Field("master_link_status", r.link_up ? "up" : "down");
+    w.Field("master_last_io_seconds_ago", r.master_last_io_seconds_ago);
+    w.Field("master_sync_in_progress", r.sync_in_progress ? 1 : 0);
+    w.Field("slave_read_repl_offset", r.link_up ? r.master_repl_offset : r.slave_repl_offset);
+    w.Field("slave_repl_offset", r.link_up ? r.master_repl_offset : r.slave_repl_offset);
+    if (r.sync_in_progress) {
+      w.Field("master_sync_total_bytes", r.sync_total_bytes);
+      w.Field("master_sync_read_bytes", r.sync_read_bytes);
+      w.Field("master_sync_left_bytes",
+              r.sync_total_bytes < 0 ? -1 : r.sync_total_bytes - r.sync_read_bytes);
+    }
+    if (!r.link_up) w.Field("master_link_down_since_seconds", r.link_down_since_seconds);
+    w.Field("slave_priority", 100);
+    w.Field("slave_read_only", ctx.server.options().replica_read_only ? 1 : 0);
+    w.Field("replica_announced", 1);
+  }
+  w.Field("connected_slaves", r.replicas.size());
+  for (size_t i = 0; i < r.replicas.size(); ++i) {
+    const ReplicaInfo& s = r.replicas[i];
+    w.Field("slave" + std::to_string(i),
+            absl::StrFormat("ip=%s,port=%d,state=%s,offset=%d,lag=%d", s.ip, s.port, s.state,
+                            s.offset, s.lag_seconds));
+  }
   w.Field("master_failover_state", "no-failover");
-  w.Field("master_replid", ctx.server.run_id());
-  w.Field("master_replid2", std::string(40, '0'));
-  w.Field("master_repl_offset", 0);
-  w.Field("second_repl_offset", -1);
-  w.Field("repl_backlog_active", 0);
-  w.Field("repl_backlog_size", 1048576);
-  w.Field("repl_backlog_first_byte_offset", 0);
-  w.Field("repl_backlog_histlen", 0);
+  w.Field("master_replid", r.replid);
+  w.Field("master_replid2", r.replid2);
+  w.Field("master_repl_offset", r.master_repl_offset);
+  w.Field("second_repl_offset", r.second_repl_offset);
+  w.Field("repl_backlog_active", r.backlog_active ? 1 : 0);
+  w.Field("repl_backlog_size", r.backlog_size);
+  w.Field("repl_backlog_first_byte_offset", r.backlog_first_byte_offset);
+  w.Field("repl_backlog_histlen", r.backlog_histlen);
 }
 
 void CpuSection(CommandContext&, InfoWriter& w) {

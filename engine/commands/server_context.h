@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -60,6 +61,43 @@ struct PersistenceInfo {
   uint64_t last_load_keys_expired = 0;
 };
 
+// Figures for INFO replication and ROLE.
+struct ReplicaInfo {
+  std::string ip;
+  int64_t port = 0;
+  std::string state;  // wait_bgsave, send_bulk, online
+  int64_t offset = 0;
+  int64_t lag_seconds = 0;
+};
+
+struct ReplicationInfo {
+  bool is_replica = false;
+  // When a replica: our primary and the link to it.
+  std::string master_host;
+  int64_t master_port = 0;
+  std::string link_state;  // ROLE's words: connect, connecting, handshake, sync, connected
+  bool link_up = false;
+  int64_t master_last_io_seconds_ago = -1;
+  int64_t link_down_since_seconds = -1;
+  bool sync_in_progress = false;
+  int64_t sync_total_bytes = -1;
+  int64_t sync_read_bytes = 0;
+  int64_t slave_repl_offset = -1;
+  // Both roles.
+  std::vector<ReplicaInfo> replicas;
+  std::string replid;
+  std::string replid2;
+  int64_t master_repl_offset = 0;
+  int64_t second_repl_offset = -1;
+  bool backlog_active = false;
+  int64_t backlog_size = 0;
+  int64_t backlog_first_byte_offset = 0;
+  int64_t backlog_histlen = 0;
+  uint64_t sync_full = 0;
+  uint64_t sync_partial_ok = 0;
+  uint64_t sync_partial_err = 0;
+};
+
 enum class ShutdownSave { kDefault, kSave, kNoSave };
 
 class ServerContext {
@@ -99,6 +137,21 @@ class ServerContext {
   // CLIENT UNBLOCK: true if the client was blocked.
   virtual bool UnblockClient(uint64_t client_id, bool with_error) = 0;
   virtual size_t blocked_client_count() const = 0;
+  // Replication. REPLICAOF host port / NO ONE (port < 0): the reply text, or the error.
+  virtual absl::StatusOr<std::string> ReplicaOf(const std::string& host, int64_t port) = 0;
+  virtual ReplicationInfo replication_info() const = 0;
+  // PSYNC / SYNC from a replica: replies +FULLRESYNC or +CONTINUE (and what follows) itself.
+  virtual void AttachReplica(ClientState& client, std::string_view replid, int64_t offset,
+                             bool psync) = 0;
+  // REPLCONF ACK from a replica.
+  virtual void ReplicaAck(ClientState& client, int64_t offset) = 0;
+  // WAIT: replies at once when enough replicas acknowledged every write so far, else parks the
+  // client until they do or `timeout_ms` (0 = forever) passes.
+  virtual void WaitForReplicas(ClientState& client, int64_t numreplicas, int64_t timeout_ms) = 0;
+  // A replica refuses writes from its clients (replica-read-only), and with
+  // replica-serve-stale-data no, most commands while its link is down.
+  virtual bool ReadOnlyReplica() const = 0;
+  virtual bool StaleDataRefused() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
 };

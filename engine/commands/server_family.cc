@@ -112,6 +112,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterZSetFamily(table);
   RegisterListFamily(table);
   RegisterBlockingFamily(table);
+  RegisterReplicationFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -45,6 +45,18 @@ struct Options {
   bool no_appendfsync_on_rewrite = false;
   int64_t auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  // Replication.
+  std::string replicaof;  // "host port" of our primary, "" when we are a primary
+  std::string masterauth;
+  std::string masteruser;
+  bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  int64_t repl_backlog_size = 1024 * 1024;
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay = 5;
+  std::string repl_diskless_load = "disabled";  // accepted; we always load from memory
+  int64_t repl_ping_replica_period = 10;
+  int64_t repl_timeout = 60;
 };
 
 struct OptionSpec {

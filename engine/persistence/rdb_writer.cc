@@ -180,6 +180,11 @@ absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options,
   AuxField(out, "ctime", std::to_string(time(nullptr)));
   struct mallinfo2 mi = mallinfo2();
   AuxField(out, "used-mem", std::to_string(mi.uordblks + mi.hblkhd));
+  if (!options.repl_id.empty()) {
+    AuxField(out, "repl-stream-db", std::to_string(options.repl_stream_db));
+    AuxField(out, "repl-id", options.repl_id);
+    AuxField(out, "repl-offset", std::to_string(options.repl_offset));
+  }
   AuxField(out, "aof-base", options.aof_base ? "1" : "0");
   for (int db = 0; db < keyspace.num_dbs(); ++db) {
     if (keyspace.DbSize(db) == 0) continue;

@@ -16,6 +16,11 @@ struct RdbOptions {
   bool compression = true;  // rdbcompression
   bool checksum = true;     // rdbchecksum
   bool aof_base = false;    // written as the base of a multi-part AOF
+  // Replication state (aux fields repl-stream-db, repl-id, repl-offset), so that a restarted
+  // server can continue its history with PSYNC. Empty repl_id: not written.
+  std::string repl_id;
+  int64_t repl_offset = 0;
+  int repl_stream_db = 0;
 };
 
 // Streams an RDB of `keyspace` (keys not yet expired at keyspace.now_ms()) to `fd`.

@@ -1,5 +1,6 @@
 #include "engine/server/connection.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -143,6 +144,24 @@ bool Connection::Flush() {
     writable_armed_ = true;
   }
   return true;
+}
+
+bool Connection::FlushFully() {
+  while (!broken_ && out_pos_ < out_.size()) {
+    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return broken_ = true, false;
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 5000) <= 0) return broken_ = true, false;
+      continue;
+    }
+    out_pos_ += n;
+    server_->stats().total_net_output_bytes += n;
+  }
+  out_.clear();
+  out_pos_ = 0;
+  return !broken_;
 }
 
 void Connection::RefreshFigures() {

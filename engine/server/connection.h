@@ -46,6 +46,9 @@ class Connection : public FdHandler {
   void OnEvent(uint32_t events) override;
   // Writes pending output once. Returns false if the connection must be closed now.
   bool Flush();
+  // Writes all pending output now, waiting for the socket if it is full (briefly: used only
+  // before a forked child takes over the socket). False if the socket failed.
+  bool FlushFully();
   bool has_output() const { return out_pos_ < out_.size(); }
   bool closing() const { return state_.close_after_reply || broken_; }
   void MarkBroken() { broken_ = true; }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <random>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
@@ -129,11 +130,21 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       dispatcher_(&table_, &keyspace_, &watches_, this),
       blocking_(&dispatcher_, &keyspace_),
       snapshots_(&keyspace_, &options_),
-      aof_(&keyspace_, &options_, &dispatcher_) {
+      aof_(&keyspace_, &options_, &dispatcher_),
+      replicas_(this, &history_, &snapshots_, &keyspace_, &options_),
+      link_(this, &history_, &replicas_, &keyspace_, &options_, &dispatcher_) {
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
   keyspace_.add_observer(&dispatcher_);  // expired keys are logged as DEL
   commands::RegisterAllCommands(table_);
+  snapshots_.set_replication_source([this](persistence::RdbOptions* rdb) {
+    // As Redis: a primary with a history worth continuing, or a replica, saves where it is.
+    if (!history_.backlog_active() && !link_.active()) return;
+    rdb->repl_id = history_.replid();
+    rdb->repl_offset = history_.master_repl_offset();
+    rdb->repl_stream_db = std::max(0, link_.active() ? link_.stream_db() : replicas_.stream_db());
+  });
+  snapshots_.set_on_background_done([this](bool ok) { replicas_.SnapshotDone(ok); });
   stats_.start_time_ms = core::UnixTimeMs();
   signal(SIGPIPE, SIG_IGN);
   signals_ = std::make_unique<SignalHandler>(this);
@@ -245,6 +256,7 @@ void Server::BeforeSleep() {
       QueueWrite(c);
     }
   }
+  replicas_.BeforeSleep(snapshots_.in_progress() || aof_.rewrite_in_progress());
   // The AOF goes to the file (and disk, under "always") before any reply of this turn leaves.
   aof_.Flush(now_ms());
   for (Connection* c : pending_writes_) {
@@ -260,6 +272,7 @@ void Server::Close(Connection* c) {
   if (it == connections_.end()) return;
   watches_.UnwatchAll(&c->state().tx);
   blocking_.Forget(c);
+  replicas_.Forget(c);
   pending_input_.erase(c);
   by_id_.erase(c->state().id);
   loop_.Remove(c->fd());
@@ -271,14 +284,17 @@ void Server::Close(Connection* c) {
 
 void Server::Cron() {
   const int64_t now = core::MonotonicUs();
-  snapshots_.Cron(aof_.rewrite_in_progress());
-  aof_.Cron(snapshots_.in_progress());
-  if (bgsave_scheduled_ && !aof_.rewrite_in_progress() && !snapshots_.in_progress()) {
+  snapshots_.Cron(aof_.rewrite_in_progress() || replicas_.child_running());
+  aof_.Cron(snapshots_.in_progress() || replicas_.child_running());
+  replicas_.Cron();
+  link_.Cron();
+  if (bgsave_scheduled_ && !ChildRunning()) {
     bgsave_scheduled_ = false;
     snapshots_.StartBackgroundSave().IgnoreError();
   }
   keyspace_.set_now_ms(core::UnixTimeMs());
-  if (active_expire_) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
+  // A replica leaves expiry to its primary, whose DELs arrive in the stream.
+  if (active_expire_ && !link_.active()) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
   if (options_.timeout > 0) {
     const int64_t idle_limit_ms = options_.timeout * 1000;
     for (auto& [raw, conn] : connections_) {
@@ -331,8 +347,126 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
 
 absl::Status Server::LoadData() {
   absl::Status status = options_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup();
-  if (status.ok()) dispatcher_.set_propagator(&aof_);
-  return status;
+  if (!status.ok()) return status;
+  dispatcher_.set_propagator(this);
+  RestoreReplicationHistory();
+  if (!options_.replicaof.empty()) {
+    const size_t space = options_.replicaof.rfind(' ');
+    link_.Follow(options_.replicaof.substr(0, space),
+                 std::stoll(options_.replicaof.substr(space + 1)));
+  }
+  return absl::OkStatus();
+}
+
+void Server::RestoreReplicationHistory() {
+  const auto& aux = snapshots_.loaded_aux();
+  auto id = aux.find("repl-id"), offset = aux.find("repl-offset");
+  int64_t off = 0, db = 0;
+  if (id == aux.end() || offset == aux.end() || id->second.size() != 40 ||
+      !absl::SimpleAtoi(offset->second, &off)) {
+    return;
+  }
+  if (auto it = aux.find("repl-stream-db"); it != aux.end()) (void)absl::SimpleAtoi(it->second, &db);
+  // A restarted replica continues with PSYNC; a restarted primary keeps its history so that
+  // replicas which had everything continue too.
+  history_.CreateBacklog(options_.repl_backlog_size);
+  history_.Restore(id->second, off);
+  if (options_.replicaof.empty()) {
+    replicas_.set_stream_db(-1);
+  } else {
+    link_.set_resumable(static_cast<int>(db));
+  }
+  core::Log(core::LogLevel::kNotice, "Restored replication ID %s and offset %d from the RDB",
+            id->second, off);
+}
+
+void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
+  aof_.Propagate(batch);
+  // A replica passes on its primary's stream as it came (PrimaryLink), not its own effects.
+  if (!link_.active() && history_.backlog_active()) replicas_.FeedCommands(batch);
+}
+
+Connection* Server::FindConnection(const commands::ClientState& client) const {
+  auto it = by_id_.find(client.id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<std::string> Server::ReplicaOf(const std::string& host, int64_t port) {
+  if (port < 0) {
+    if (link_.active()) {
+      link_.Stop();
+      options_.replicaof.clear();
+      // A new history begins here; the old one stays valid for PSYNC as replid2.
+      if (!history_.backlog_active()) history_.CreateBacklog(options_.repl_backlog_size);
+      history_.ShiftReplicationId();
+      replicas_.set_stream_db(-1);
+      replicas_.DisconnectAll();
+      core::Log(core::LogLevel::kNotice, "MASTER MODE enabled");
+    }
+    return std::string("OK");
+  }
+  if (link_.active() && link_.host() == host && link_.port() == port) {
+    return std::string("OK Already connected to specified master");
+  }
+  if (!link_.active()) {
+    // We were a primary: our own history may continue on the new primary's stream.
+    if (!history_.backlog_active()) history_.CreateBacklog(options_.repl_backlog_size);
+    link_.set_resumable(std::max(0, replicas_.stream_db()));
+    replicas_.DisconnectAll();
+  }
+  options_.replicaof = host + " " + std::to_string(port);
+  link_.Follow(host, port);
+  core::Log(core::LogLevel::kNotice, "REPLICAOF %s:%d enabled", host, port);
+  return std::string("OK");
+}
+
+commands::ReplicationInfo Server::replication_info() const {
+  commands::ReplicationInfo info;
+  if (link_.active()) link_.FillInfo(&info);
+  info.replicas = replicas_.Info();
+  info.replid = history_.replid();
+  info.replid2 = history_.replid2();
+  info.master_repl_offset = history_.master_repl_offset();
+  info.second_repl_offset = history_.second_replid_offset();
+  info.backlog_active = history_.backlog_active();
+  info.backlog_size = options_.repl_backlog_size;
+  info.backlog_first_byte_offset = history_.backlog_active() ? history_.first_byte_offset() : 0;
+  info.backlog_histlen = history_.histlen();
+  info.sync_full = replicas_.sync_full();
+  info.sync_partial_ok = replicas_.sync_partial_ok();
+  info.sync_partial_err = replicas_.sync_partial_err();
+  return info;
+}
+
+void Server::AttachReplica(commands::ClientState& client, std::string_view replid,
+                           int64_t offset, bool psync) {
+  Connection* c = FindConnection(client);
+  if (!c) return;
+  if (link_.active() && !link_.up()) {
+    c->reply().Error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return;
+  }
+  replicas_.Attach(c, replid, offset, psync);
+}
+
+void Server::ReplicaAck(commands::ClientState& client, int64_t offset) {
+  if (Connection* c = FindConnection(client)) replicas_.Ack(c, offset);
+}
+
+void Server::WaitForReplicas(commands::ClientState& client, int64_t numreplicas,
+                             int64_t timeout_ms) {
+  if (Connection* c = FindConnection(client)) replicas_.Wait(c, numreplicas, timeout_ms);
+}
+
+void Server::ReplicaDatasetReplaced() {
+  if (!aof_.enabled()) return;
+  // Like Redis after a full sync: the AOF is rebuilt from the new dataset.
+  aof_.Disable();
+  absl::Status status = aof_.Enable();
+  if (!status.ok()) {
+    core::Log(core::LogLevel::kWarning, "Failed restarting the AOF after a full sync: %s",
+              std::string(status.message()));
+  }
 }
 
 absl::StatusOr<std::string> Server::StartBackgroundSave(bool schedule) {
@@ -366,6 +500,7 @@ absl::StatusOr<std::string> Server::StartAofRewrite() {
 
 absl::Status Server::OptionsChanged() {
   aof_.ApplyPolicy();
+  history_.Resize(options_.repl_backlog_size);
   if (options_.appendonly && !aof_.enabled()) {
     absl::Status status = aof_.Enable();
     if (!status.ok()) {
@@ -397,6 +532,7 @@ commands::PersistenceInfo Server::persistence_info() const {
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {
   snapshots_.KillChild();
   aof_.KillChild();
+  replicas_.KillChild();
   const bool want_save = save == commands::ShutdownSave::kSave ||
                          (save == commands::ShutdownSave::kDefault && !options_.save.empty());
   if (want_save) {

@@ -19,12 +19,17 @@
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
+#include "engine/server/primary_link.h"
+#include "engine/server/replica_set.h"
 #include "engine/server/snapshots.h"
+#include "engine/replication/backlog.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
 
-class Server : public commands::ServerContext {
+// The server is also the one propagator the dispatcher knows: each write batch goes to the AOF
+// and, on a primary, into the replication stream.
+class Server : public commands::ServerContext, public commands::Propagator {
  public:
   Server(config::Options options, std::string config_file, std::string executable);
   ~Server() override;
@@ -58,6 +63,22 @@ class Server : public commands::ServerContext {
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
   size_t blocked_client_count() const override { return blocking_.size(); }
+  absl::StatusOr<std::string> ReplicaOf(const std::string& host, int64_t port) override;
+  commands::ReplicationInfo replication_info() const override;
+  void AttachReplica(commands::ClientState& client, std::string_view replid, int64_t offset,
+                     bool psync) override;
+  void ReplicaAck(commands::ClientState& client, int64_t offset) override;
+  void WaitForReplicas(commands::ClientState& client, int64_t numreplicas,
+                       int64_t timeout_ms) override;
+  bool ReadOnlyReplica() const override {
+    return link_.active() && options_.replica_read_only;
+  }
+  bool StaleDataRefused() const override {
+    return link_.active() && !link_.up() && !options_.replica_serve_stale_data;
+  }
+
+  // Propagator.
+  void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
 
   // For connections.
   commands::Dispatcher& dispatcher() { return dispatcher_; }
@@ -67,6 +88,10 @@ class Server : public commands::ServerContext {
   void ScheduleClose(Connection* c) { pending_closes_.insert(c); }
   // Serves blocked clients whose keys changed (called after every command).
   void ServeBlockedClients();
+  // A client that was parked (WAIT) got its reply: flush it and run what it pipelined.
+  void Resume(Connection* c) { Unblocked({c}); }
+  // A full sync from our primary replaced the dataset: the AOF starts over from it.
+  void ReplicaDatasetReplaced();
 
  private:
   class Listener;
@@ -75,6 +100,12 @@ class Server : public commands::ServerContext {
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);
+  Connection* FindConnection(const commands::ClientState& client) const;
+  bool ChildRunning() const {
+    return snapshots_.in_progress() || aof_.rewrite_in_progress() || replicas_.child_running();
+  }
+  // Applies the replication fields of a dump loaded at startup (a restart keeps its history).
+  void RestoreReplicationHistory();
   // A blocked client got its reply: flush it and run what it pipelined meanwhile.
   void Unblocked(const std::vector<Connection*>& served);
 
@@ -90,6 +121,9 @@ class Server : public commands::ServerContext {
   BlockingManager blocking_;
   Snapshots snapshots_;
   AppendOnly aof_;
+  replication::ReplicationHistory history_;
+  ReplicaSet replicas_;
+  PrimaryLink link_;
   bool bgsave_scheduled_ = false;
   EventLoop loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -19,16 +19,18 @@ constexpr int64_t kBgsaveRetryDelaySeconds = 5;  // after a failure, as Redis
 
 int64_t NowSeconds() { return core::UnixTimeMs() / 1000; }
 
-persistence::RdbOptions RdbOptionsOf(const config::Options& o) {
-  return persistence::RdbOptions{o.rdbcompression, o.rdbchecksum};
-}
-
 }  // namespace
 
 Snapshots::Snapshots(core::Keyspace* keyspace, config::Options* options)
     : keyspace_(keyspace), options_(options), last_save_s_(NowSeconds()) {}
 
 std::string Snapshots::DumpPath() const { return options_->dbfilename; }
+
+persistence::RdbOptions Snapshots::CurrentRdbOptions() const {
+  persistence::RdbOptions o{options_->rdbcompression, options_->rdbchecksum};
+  if (fill_replication_) fill_replication_(&o);
+  return o;
+}
 
 absl::Status Snapshots::LoadAtStartup() {
   const int64_t start = core::MonotonicUs();
@@ -40,6 +42,7 @@ absl::Status Snapshots::LoadAtStartup() {
   if (!status.ok()) return status;
   loaded_keys_ = stats.keys_loaded;
   loaded_expired_ = stats.keys_expired;
+  loaded_aux_ = stats.aux;
   dirty_at_last_save_ = keyspace_->dirty();
   core::Log(core::LogLevel::kNotice, "Loading RDB produced by version %s",
             stats.aux.count("redis-ver") ? stats.aux["redis-ver"] : std::string("unknown"));
@@ -54,7 +57,7 @@ absl::Status Snapshots::Save() {
   if (in_progress()) return absl::FailedPreconditionError("ERR Background save already in progress");
   keyspace_->set_now_ms(core::UnixTimeMs());
   absl::Status status =
-      persistence::SaveRdbFile(*keyspace_, RdbOptionsOf(*options_), DumpPath());
+      persistence::SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
   if (!status.ok()) {
     core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
     return absl::InternalError("ERR");
@@ -89,7 +92,7 @@ absl::Status Snapshots::StartBackgroundSave() {
     sigemptyset(&mask);
     sigprocmask(SIG_SETMASK, &mask, nullptr);
     absl::Status status =
-        persistence::SaveRdbFile(*keyspace_, RdbOptionsOf(*options_), DumpPath());
+        persistence::SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
     if (!status.ok()) {
       core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
       _exit(1);
@@ -116,6 +119,7 @@ void Snapshots::Finished(bool ok, int64_t now_s) {
   } else {
     core::Log(core::LogLevel::kWarning, "Background saving error");
   }
+  if (on_done_) on_done_(ok);
 }
 
 void Snapshots::Cron(bool other_child_running) {

@@ -7,12 +7,15 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
+#include "engine/persistence/rdb_writer.h"
 
 namespace bazaar::engine::server {
 
@@ -33,11 +36,20 @@ class Snapshots {
   void KillChild();
 
   bool in_progress() const { return child_ > 0; }
+  // Fills the replication fields of every snapshot written from now on.
+  void set_replication_source(std::function<void(persistence::RdbOptions*)> fill) {
+    fill_replication_ = std::move(fill);
+  }
+  // Called when a background save ends (a replica's full sync waits for it).
+  void set_on_background_done(std::function<void(bool ok)> done) { on_done_ = std::move(done); }
+  // The aux fields of the dump loaded at startup (repl-id, repl-offset, ...).
+  const std::map<std::string, std::string>& loaded_aux() const { return loaded_aux_; }
+  std::string DumpPath() const;
   bool WritesDenied() const;
   commands::PersistenceInfo info() const;
 
  private:
-  std::string DumpPath() const;
+  persistence::RdbOptions CurrentRdbOptions() const;
   void Finished(bool ok, int64_t now_s);
 
   core::Keyspace* keyspace_;
@@ -54,6 +66,9 @@ class Snapshots {
   uint64_t saves_ = 0;
   uint64_t loaded_keys_ = 0;
   uint64_t loaded_expired_ = 0;
+  std::map<std::string, std::string> loaded_aux_;
+  std::function<void(persistence::RdbOptions*)> fill_replication_;
+  std::function<void(bool)> on_done_;
 };
 
 }  // namespace bazaar::engine::server

@@ -66,6 +66,16 @@ class EngineFixture : public engine::commands::ServerContext {
   }
   bool UnblockClient(uint64_t, bool) override { return false; }
   size_t blocked_client_count() const override { return 0; }
+  // No replication in-process: a primary without replicas.
+  absl::StatusOr<std::string> ReplicaOf(const std::string&, int64_t) override {
+    return absl::UnimplementedError("ERR no replication here");
+  }
+  engine::commands::ReplicationInfo replication_info() const override { return {}; }
+  void AttachReplica(engine::commands::ClientState&, std::string_view, int64_t, bool) override {}
+  void ReplicaAck(engine::commands::ClientState&, int64_t) override {}
+  void WaitForReplicas(engine::commands::ClientState&, int64_t, int64_t) override {}
+  bool ReadOnlyReplica() const override { return false; }
+  bool StaleDataRefused() const override { return false; }
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:

@@ -1,0 +1,401 @@
+#include "engine/server/replica_set.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_format.h"
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+#include "engine/persistence/aof_writer.h"
+#include "engine/persistence/rdb_writer.h"
+#include "engine/server/connection.h"
+#include "engine/server/server.h"
+
+namespace bazaar::engine::server {
+namespace {
+
+constexpr char kPing[] = "*1\r\n$4\r\nPING\r\n";
+constexpr char kGetAck[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+
+// Writes all of `data` to a socket, waiting while it is full (the child's blocking writes).
+bool WriteFully(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return false;
+      pollfd p{fd, POLLOUT, 0};
+      poll(&p, 1, 1000);
+      continue;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool SendFileFully(int sock, int file, off_t size) {
+  off_t pos = 0;
+  while (pos < size) {
+    ssize_t n = sendfile(sock, file, &pos, static_cast<size_t>(size - pos));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return false;
+      pollfd p{sock, POLLOUT, 0};
+      poll(&p, 1, 1000);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ReplicaSet::ReplicaSet(Server* server, replication::ReplicationHistory* history,
+                       Snapshots* snapshots, core::Keyspace* keyspace, config::Options* options)
+    : server_(server),
+      history_(history),
+      snapshots_(snapshots),
+      keyspace_(keyspace),
+      options_(options) {}
+
+void ReplicaSet::Attach(Connection* conn, std::string_view replid, int64_t offset, bool psync) {
+  commands::ClientState& state = conn->state();
+  state.is_replica = true;
+  Replica r{conn};
+  r.psync = psync;
+  r.last_ack_ms = server_->now_ms();
+  if (psync && history_->CanContinue(replid, offset)) {
+    std::string reply = state.replica_capa_psync2 ? "+CONTINUE " + history_->replid() + "\r\n"
+                                                  : std::string("+CONTINUE\r\n");
+    conn->reply().Raw(reply);
+    conn->reply().Raw(history_->CopyFrom(offset));
+    server_->QueueWrite(conn);
+    r.state = State::kOnline;
+    r.ack_offset = offset - 1;
+    ++sync_partial_ok_;
+    core::Log(core::LogLevel::kNotice,
+              "Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
+              "starting from offset %d.",
+              state.addr, history_->master_repl_offset() + 1 - offset, offset);
+    replicas_.emplace(state.id, std::move(r));
+    return;
+  }
+  if (psync && replid != "?") {
+    ++sync_partial_err_;
+    core::Log(core::LogLevel::kNotice,
+              "Partial resynchronization not accepted: Replication ID mismatch or offset out of "
+              "range (Replica asked for '%s' offset %d)",
+              std::string(replid), offset);
+  }
+  core::Log(core::LogLevel::kNotice, "Replica %s asks for synchronization", state.addr);
+  ++sync_full_;
+  if (!history_->backlog_active()) {
+    // The first replica of a primary starts a history it can be measured against.
+    if (options_->replicaof.empty()) history_->StartNewHistory();
+    history_->CreateBacklog(options_->repl_backlog_size);
+    core::Log(core::LogLevel::kNotice, "Replication backlog created, my new replication IDs are "
+              "'%s' and '%s'", history_->replid(), history_->replid2());
+  }
+  if (first_waiting_ms_ == 0) first_waiting_ms_ = server_->now_ms();
+  replicas_.emplace(state.id, std::move(r));
+}
+
+void ReplicaSet::BeforeSleep(bool other_child_running) {
+  if (getack_pending_) {
+    getack_pending_ = false;
+    Feed(kGetAck);
+  }
+  if (first_waiting_ms_ == 0 || other_child_running || child_ > 0 || disk_sync_running_) return;
+  const bool diskless = options_->repl_diskless_sync;
+  if (diskless && server_->now_ms() - first_waiting_ms_ < options_->repl_diskless_sync_delay * 1000) {
+    return;  // let more replicas arrive to share one snapshot
+  }
+  StartFullSync();
+}
+
+void ReplicaSet::StartFullSync() {
+  first_waiting_ms_ = 0;
+  std::vector<Replica*> targets;
+  bool all_eof = true;
+  for (auto& [id, r] : replicas_) {
+    if (r.state != State::kWaitBgsaveStart) continue;
+    targets.push_back(&r);
+    all_eof = all_eof && r.psync && r.conn->state().replica_capa_eof;
+  }
+  if (targets.empty()) return;
+  const bool diskless = options_->repl_diskless_sync && all_eof;
+  // The snapshot holds everything up to this offset; the stream after it starts with SELECT.
+  stream_db_ = -1;
+  const std::string fullresync =
+      absl::StrFormat("+FULLRESYNC %s %d\r\n", history_->replid(), history_->master_repl_offset());
+  for (Replica* r : targets) {
+    if (r->psync) r->conn->reply().Raw(fullresync);
+    r->state = State::kWaitBgsaveEnd;
+    r->diskless = diskless;
+    r->held.clear();
+    server_->QueueWrite(r->conn);
+  }
+  if (diskless) {
+    if (ForkDisklessSync(targets)) return;
+  } else {
+    core::Log(core::LogLevel::kNotice, "Starting BGSAVE for SYNC with target: disk");
+    absl::Status status = snapshots_->StartBackgroundSave();
+    if (status.ok()) {
+      disk_sync_running_ = true;
+      return;
+    }
+    core::Log(core::LogLevel::kWarning, "BGSAVE for replication failed: %s",
+              std::string(status.message()));
+  }
+  for (Replica* r : targets) Drop(*r, "the snapshot could not be started");
+}
+
+bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
+  std::vector<int> fds;
+  for (Replica* r : targets) {
+    // The +FULLRESYNC line must be out before the child writes to the same socket.
+    if (!r->conn->FlushFully()) return false;
+    fds.push_back(r->conn->fd());
+  }
+  const std::string mark = replication::RandomReplId();
+  persistence::RdbOptions rdb{options_->rdbcompression, options_->rdbchecksum};
+  rdb.repl_id = history_->replid();
+  rdb.repl_offset = history_->master_repl_offset();
+  keyspace_->set_now_ms(core::UnixTimeMs());
+  pid_t pid = fork();
+  if (pid < 0) {
+    core::Log(core::LogLevel::kWarning, "Can't fork for the diskless sync: %s", strerror(errno));
+    return false;
+  }
+  if (pid == 0) {
+    core::SetLogRole('C');
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    // The snapshot goes to memory once, then to every replica; never to disk.
+    int mem = memfd_create("bazaar-sync", MFD_CLOEXEC);
+    if (mem < 0 || !persistence::WriteRdb(*keyspace_, rdb, mem).ok()) _exit(1);
+    const off_t size = lseek(mem, 0, SEEK_END);
+    int failed = 0;
+    for (int fd : fds) {
+      lseek(mem, 0, SEEK_SET);
+      if (!WriteFully(fd, "$EOF:" + mark + "\r\n") || !SendFileFully(fd, mem, size) ||
+          !WriteFully(fd, mark)) {
+        ++failed;
+      }
+    }
+    core::Log(core::LogLevel::kNotice, "Diskless sync: %d bytes sent to %d replicas", size,
+              static_cast<int>(fds.size()) - failed);
+    _exit(failed ? 1 : 0);
+  }
+  child_ = pid;
+  core::Log(core::LogLevel::kNotice,
+            "Starting BGSAVE for SYNC with target: replicas sockets (pid %d)", static_cast<int>(pid));
+  return true;
+}
+
+void ReplicaSet::SnapshotDone(bool ok) {
+  if (!disk_sync_running_) return;
+  disk_sync_running_ = false;
+  std::string image;
+  if (ok) {
+    std::ifstream in(snapshots_->DumpPath(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    image = ss.str();
+    ok = static_cast<bool>(in);
+  }
+  for (auto& [id, r] : replicas_) {
+    if (r.state != State::kWaitBgsaveEnd || r.diskless) continue;
+    if (!ok) {
+      Drop(r, "the background save failed");
+      continue;
+    }
+    Online(r, "$" + std::to_string(image.size()) + "\r\n" + image);
+  }
+}
+
+void ReplicaSet::Online(Replica& r, std::string payload) {
+  r.state = State::kOnline;
+  r.last_ack_ms = server_->now_ms();
+  payload += r.held;
+  r.held.clear();
+  r.conn->reply().Raw(payload);
+  server_->QueueWrite(r.conn);
+  core::Log(core::LogLevel::kNotice, "Synchronization with replica %s succeeded",
+            r.conn->state().addr);
+}
+
+void ReplicaSet::Drop(Replica& r, const char* why) {
+  core::Log(core::LogLevel::kWarning, "Closing replica %s: %s", r.conn->state().addr, why);
+  r.conn->MarkBroken();
+  server_->ScheduleClose(r.conn);
+}
+
+void ReplicaSet::Ack(Connection* conn, int64_t offset) {
+  auto it = replicas_.find(conn->state().id);
+  if (it == replicas_.end()) return;
+  Replica& r = it->second;
+  r.ack_offset = std::max(r.ack_offset, offset);
+  r.last_ack_ms = server_->now_ms();
+  if (r.await_first_ack) {
+    r.await_first_ack = false;
+    Online(r, "");
+  }
+  if (!waiters_.empty()) ServeWaiters(server_->now_ms());
+}
+
+void ReplicaSet::Forget(Connection* conn) {
+  replicas_.erase(conn->state().id);
+  waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
+                                [conn](const Waiter& w) { return w.conn == conn; }),
+                 waiters_.end());
+}
+
+void ReplicaSet::DisconnectAll() {
+  for (auto& [id, r] : replicas_) Drop(r, "our replication history changed");
+}
+
+void ReplicaSet::Feed(std::string_view bytes) {
+  history_->Feed(bytes);
+  for (auto& [id, r] : replicas_) {
+    if (r.state == State::kOnline && !r.await_first_ack) {
+      r.conn->reply().Raw(bytes);
+      server_->QueueWrite(r.conn);
+    } else if (r.state == State::kWaitBgsaveEnd || r.await_first_ack) {
+      r.held.append(bytes);
+    }
+  }
+}
+
+void ReplicaSet::FeedCommands(const std::vector<commands::PropagatedCommand>& batch) {
+  std::string out;
+  auto append = [&](int db, const std::vector<std::string>& argv) {
+    if (db != stream_db_) {
+      persistence::AppendCommandResp({"SELECT", std::to_string(db)}, &out);
+      stream_db_ = db;
+    }
+    persistence::AppendCommandResp(argv, &out);
+  };
+  const bool wrap = batch.size() > 1;
+  if (wrap) append(batch.front().db, {"MULTI"});
+  for (const auto& c : batch) append(c.db, c.argv);
+  if (wrap) append(batch.back().db, {"EXEC"});
+  Feed(out);
+}
+
+void ReplicaSet::Cron() {
+  const int64_t now = server_->now_ms();
+  if (child_ > 0) {
+    int status;
+    if (waitpid(child_, &status, WNOHANG) == child_) {
+      child_ = -1;
+      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      for (auto& [id, r] : replicas_) {
+        if (r.state != State::kWaitBgsaveEnd || !r.diskless) continue;
+        // The child wrote in blocking mode; the socket is shared with us.
+        fcntl(r.conn->fd(), F_SETFL, fcntl(r.conn->fd(), F_GETFL) | O_NONBLOCK);
+        if (!ok) {
+          Drop(r, "the diskless transfer failed");
+          continue;
+        }
+        r.state = State::kOnline;
+        r.await_first_ack = true;
+        r.last_ack_ms = now;
+      }
+    }
+  }
+  // Primaries ping their replicas through the stream, so offsets move and links stay alive.
+  if (options_->replicaof.empty() && !replicas_.empty() &&
+      now - last_ping_ms_ >= options_->repl_ping_replica_period * 1000) {
+    last_ping_ms_ = now;
+    Feed(kPing);
+  }
+  for (auto& [id, r] : replicas_) {
+    const bool preparing = r.state == State::kWaitBgsaveStart ||
+                           (r.state == State::kWaitBgsaveEnd && !r.diskless);
+    if (preparing) {
+      r.conn->reply().Raw("\n");  // keep-alive while the snapshot is prepared
+      server_->QueueWrite(r.conn);
+    } else if (r.state == State::kOnline && now - r.last_ack_ms > options_->repl_timeout * 1000) {
+      Drop(r, "timeout: no ACK from the replica");
+    }
+  }
+  if (!waiters_.empty()) ServeWaiters(now);
+}
+
+void ReplicaSet::KillChild() {
+  if (child_ <= 0) return;
+  kill(child_, SIGKILL);
+  int status;
+  waitpid(child_, &status, 0);
+  child_ = -1;
+}
+
+int ReplicaSet::CountAcked(int64_t offset) const {
+  int n = 0;
+  for (const auto& [id, r] : replicas_) {
+    if (r.state == State::kOnline && r.ack_offset >= offset) ++n;
+  }
+  return n;
+}
+
+void ReplicaSet::Wait(Connection* conn, int64_t numreplicas, int64_t timeout_ms) {
+  const int64_t offset = history_->master_repl_offset();
+  const int acked = CountAcked(offset);
+  if (acked >= numreplicas || conn->state().tx.in_multi) {
+    conn->reply().Integer(acked);
+    return;
+  }
+  conn->state().blocked = true;
+  waiters_.push_back(
+      Waiter{conn, numreplicas, offset, timeout_ms > 0 ? server_->now_ms() + timeout_ms : 0});
+  getack_pending_ = true;
+}
+
+void ReplicaSet::ServeWaiters(int64_t now_ms) {
+  std::vector<Connection*> served;
+  auto done = [&](const Waiter& w) {
+    const int acked = CountAcked(w.offset);
+    if (acked < w.numreplicas && (w.deadline_ms == 0 || now_ms < w.deadline_ms)) return false;
+    w.conn->state().blocked = false;
+    w.conn->reply().Integer(acked);
+    served.push_back(w.conn);
+    return true;
+  };
+  waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(), done), waiters_.end());
+  for (Connection* c : served) server_->Resume(c);
+}
+
+std::vector<commands::ReplicaInfo> ReplicaSet::Info() const {
+  std::vector<commands::ReplicaInfo> out;
+  const int64_t now = server_->now_ms();
+  for (const auto& [id, r] : replicas_) {
+    commands::ReplicaInfo i;
+    const std::string& addr = r.conn->state().addr;
+    i.ip = addr.substr(0, addr.rfind(':'));
+    i.port = r.conn->state().replica_listening_port;
+    i.state = r.state == State::kWaitBgsaveStart ? "wait_bgsave"
+              : r.state == State::kWaitBgsaveEnd ? "send_bulk"
+              : r.await_first_ack                ? "send_bulk"
+                                                 : "online";
+    i.offset = r.ack_offset;
+    i.lag_seconds = (now - r.last_ack_ms) / 1000;
+    out.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace bazaar::engine::server

@@ -1,0 +1,336 @@
+// Replication with real processes: real redis-server 7.0 as a replica of bazaar-engine and
+// bazaar-engine as a replica of real redis-server, both ways with full then partial resyncs;
+// chains; a replica restarted under write load; a link cut and healed by a proxy; the failover
+// drill; WAIT; read-only and stale-data refusals in Redis's words; the wait_for_sync recipe.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "dataset.h"
+#include "harness/process.h"
+#include "harness/resp_client.h"
+#include "link_proxy.h"
+
+namespace bazaar::testing {
+namespace {
+
+using Kind = ServerUnderTest::Kind;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// One field of INFO, "" when absent.
+std::string InfoField(int port, const std::string& field) {
+  RespClient c(port);
+  std::string info = Bulk(c.Command({"INFO", "everything"}));
+  size_t at = info.find("\r\n" + field + ":");
+  if (at == std::string::npos) return "";
+  at += field.size() + 3;
+  return info.substr(at, info.find("\r\n", at) - at);
+}
+
+int64_t InfoInt(int port, const std::string& field) {
+  std::string v = InfoField(port, field);
+  return v.empty() ? -1 : std::stoll(v);
+}
+
+std::vector<std::string> ReplicaArgs(int primary_port, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--replicaof", "127.0.0.1", std::to_string(primary_port)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+bool LinkUp(int replica_port, std::chrono::milliseconds timeout = 15s) {
+  return WaitFor([&] { return InfoField(replica_port, "master_link_status") == "up"; }, timeout);
+}
+
+// Waits until the replica holds exactly the primary's data.
+void ExpectSameData(int primary, int replica) {
+  auto want = Dataset(primary);
+  ASSERT_FALSE(want.empty());
+  WaitFor([&] { return Dataset(replica) == want; }, 15s);
+  EXPECT_EQ(Dataset(replica), want);
+}
+
+void WriteSome(int port, const std::string& tag, int n = 50) {
+  RespClient c(port);
+  for (int i = 0; i < n; ++i) {
+    c.Command({"SET", tag + ":" + std::to_string(i), std::to_string(i)});
+    c.Command({"HINCRBY", "h:" + tag, "f" + std::to_string(i % 7), "1"});
+    c.Command({"ZADD", "z:" + tag, std::to_string(i), "m" + std::to_string(i)});
+  }
+  c.Command({"SELECT", "5"});
+  c.Command({"MULTI"});
+  c.Command({"LPUSH", "l:" + tag, "x", "y"});
+  c.Command({"SADD", "s:" + tag, "a", "b"});
+  c.Command({"EXPIRE", "s:" + tag, "1000"});
+  c.Command({"EXEC"});
+}
+
+struct SyncMode {
+  const char* name;
+  std::vector<std::string> primary_args;
+};
+
+class RealRedisReplicaTest : public ::testing::TestWithParam<SyncMode> {};
+
+TEST_P(RealRedisReplicaTest, FullSyncThenPartialAfterTheLinkDrops) {
+  ServerUnderTest primary(Kind::kBazaarEngine, GetParam().primary_args);
+  Populate(primary.port());
+  ServerUnderTest replica(Kind::kRealRedis, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
+  WriteSome(primary.port(), "after-sync");
+  ExpectSameData(primary.port(), replica.port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
+
+  RespClient(replica.port()).Command({"CLIENT", "KILL", "TYPE", "master"});
+  WriteSome(primary.port(), "during-drop");
+  ASSERT_TRUE(LinkUp(replica.port()));
+  WriteSome(primary.port(), "after-drop");
+  ExpectSameData(primary.port(), replica.port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica.process().ReadLog();
+  EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SyncModes, RealRedisReplicaTest,
+    ::testing::Values(SyncMode{"Diskless", {"--repl-diskless-sync-delay", "0"}},
+                      SyncMode{"Disk", {"--repl-diskless-sync", "no", "--save", ""}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+class ReplicaOfRealRedisTest : public ::testing::TestWithParam<SyncMode> {};
+
+TEST_P(ReplicaOfRealRedisTest, FullSyncThenPartialAfterTheLinkDrops) {
+  ServerUnderTest primary(Kind::kRealRedis, GetParam().primary_args);
+  Populate(primary.port());
+  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
+  WriteSome(primary.port(), "after-sync");
+  ExpectSameData(primary.port(), replica.port());
+
+  RespClient(primary.port()).Command({"CLIENT", "KILL", "TYPE", "replica"});
+  WriteSome(primary.port(), "during-drop");
+  ASSERT_TRUE(LinkUp(replica.port()));
+  WriteSome(primary.port(), "after-drop");
+  ExpectSameData(primary.port(), replica.port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica.process().ReadLog();
+  // WAIT on the real primary counts our acknowledgements.
+  EXPECT_EQ(RespClient(primary.port()).Command({"WAIT", "1", "5000"}), ":1\r\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SyncModes, ReplicaOfRealRedisTest,
+    ::testing::Values(SyncMode{"Diskless", {"--repl-diskless-sync", "yes",
+                                            "--repl-diskless-sync-delay", "0"}},
+                      SyncMode{"Disk", {"--repl-diskless-sync", "no"}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ReplicationTest, ChainOfReplicasHoldsThePrimarysDataAndWaitCountsAcks) {
+  ServerUnderTest a(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  Populate(a.port());
+  ServerUnderTest b(Kind::kBazaarEngine,
+                    ReplicaArgs(a.port(), {"--repl-diskless-sync-delay", "0"}));
+  ServerUnderTest c(Kind::kBazaarEngine, ReplicaArgs(b.port()));
+  ASSERT_TRUE(LinkUp(b.port()));
+  ASSERT_TRUE(LinkUp(c.port()));
+  WriteSome(a.port(), "chain");
+  ExpectSameData(a.port(), c.port());
+  EXPECT_EQ(InfoField(c.port(), "master_repl_offset"), InfoField(a.port(), "master_repl_offset"));
+  RespClient client(a.port());
+  client.Command({"SET", "acked", "1"});
+  EXPECT_EQ(client.Command({"WAIT", "1", "5000"}), ":1\r\n");
+  EXPECT_EQ(Bulk(RespClient(b.port()).Command({"GET", "acked"})), "1");
+}
+
+TEST(ReplicationTest, ReplicaRestartedUnderWriteLoadContinuesPartiallyWithNothingMissing) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  TempDir replica_dir;
+  // Save points make the replica write its dump (with its replication id) when stopped.
+  const auto replica_args = ReplicaArgs(primary.port(), {"--dir", replica_dir.path(), "--save", "3600 1"});
+  auto replica = std::make_unique<ServerUnderTest>(Kind::kBazaarEngine, replica_args);
+  ASSERT_TRUE(LinkUp(replica->port()));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> written{0};
+  std::thread writer([&] {
+    RespClient c(primary.port());
+    while (!stop) {
+      int64_t i = written + 1;
+      if (c.Command({"SET", "k" + std::to_string(i), std::to_string(i)}) != "+OK\r\n") return;
+      c.Command({"INCR", "counter"});
+      written = i;
+    }
+  });
+  std::this_thread::sleep_for(300ms);
+  replica->process().Stop(SIGTERM);
+  std::this_thread::sleep_for(300ms);  // writes the replica misses
+  replica = std::make_unique<ServerUnderTest>(Kind::kBazaarEngine, replica_args);
+  ASSERT_TRUE(LinkUp(replica->port()));
+  std::this_thread::sleep_for(300ms);
+  stop = true;
+  writer.join();
+  ASSERT_GT(written.load(), 100);
+  ExpectSameData(primary.port(), replica->port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica->process().ReadLog();
+  EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
+}
+
+TEST(ReplicationTest, LinkCutByAProxyHealsWithAPartialResync) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  LinkProxy proxy(primary.port());
+  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(proxy.port()));
+  ASSERT_TRUE(LinkUp(replica.port()));
+  WriteSome(primary.port(), "before-cut");
+  ExpectSameData(primary.port(), replica.port());
+
+  proxy.Cut();
+  EXPECT_TRUE(WaitFor([&] { return InfoField(replica.port(), "master_link_status") == "down"; }, 10s));
+  WriteSome(primary.port(), "while-cut");
+  // The replica still serves the data it has (replica-serve-stale-data yes).
+  EXPECT_EQ(Bulk(RespClient(replica.port()).Command({"GET", "before-cut:1"})), "1");
+  proxy.Heal();
+  ASSERT_TRUE(LinkUp(replica.port()));
+  ExpectSameData(primary.port(), replica.port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1);
+  EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
+}
+
+TEST(ReplicationTest, FailoverDrillLosesNothing) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  Populate(primary.port());
+  WriteSome(primary.port(), "drill");
+  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(replica.port()));
+  ExpectSameData(primary.port(), replica.port());
+  const auto before = Dataset(primary.port());
+
+  // The drill: SAVE on the replica, a new server on its dump, the old replica follows it.
+  ASSERT_EQ(RespClient(replica.port()).Command({"SAVE"}), "+OK\r\n");
+  TempDir fresh;
+  std::filesystem::copy_file(replica.dir() + "/dump.rdb", fresh.path() + "/dump.rdb");
+  ServerUnderTest promoted(Kind::kBazaarEngine,
+                           {"--dir", fresh.path(), "--repl-diskless-sync-delay", "0"});
+  EXPECT_EQ(Dataset(promoted.port()), before);
+  EXPECT_EQ(RespClient(replica.port())
+                .Command({"REPLICAOF", "127.0.0.1", std::to_string(promoted.port())}),
+            "+OK\r\n");
+  ASSERT_TRUE(LinkUp(replica.port()));
+  RespClient(promoted.port()).Command({"SET", "after-failover", "1"});
+  ExpectSameData(promoted.port(), replica.port());
+  auto now = Dataset(replica.port());
+  for (const auto& [key, value] : before) EXPECT_EQ(now[key], value) << key;
+}
+
+TEST(ReplicationTest, PromotedReplicaLetsItsSiblingContinuePartially) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  ServerUnderTest r1(Kind::kBazaarEngine, ReplicaArgs(primary.port(), {"--repl-diskless-sync-delay", "0"}));
+  ServerUnderTest r2(Kind::kRealRedis, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(r1.port()));
+  ASSERT_TRUE(LinkUp(r2.port()));
+  WriteSome(primary.port(), "history");
+  ExpectSameData(primary.port(), r2.port());
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(r1.port(), "master_repl_offset") == InfoField(r2.port(), "master_repl_offset");
+  }, 10s));
+
+  EXPECT_EQ(RespClient(r1.port()).Command({"REPLICAOF", "NO", "ONE"}), "+OK\r\n");
+  EXPECT_EQ(InfoField(r1.port(), "role"), "master");
+  EXPECT_EQ(RespClient(r2.port()).Command({"REPLICAOF", "127.0.0.1", std::to_string(r1.port())}),
+            "+OK\r\n");
+  ASSERT_TRUE(LinkUp(r2.port()));
+  WriteSome(r1.port(), "new-primary");
+  ExpectSameData(r1.port(), r2.port());
+  EXPECT_EQ(InfoInt(r1.port(), "sync_partial_ok"), 1);
+  EXPECT_EQ(InfoInt(r1.port(), "sync_full"), 0);
+}
+
+// The same refusals from our replica and from a real Redis replica, byte for byte.
+TEST(ReplicationTest, ReplicaRefusalsMatchRedis) {
+  const int dead_port = FreeLoopbackPort();
+  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
+    SCOPED_TRACE(kind == Kind::kRealRedis ? "redis" : "bazaar-engine");
+    ServerUnderTest replica(kind, ReplicaArgs(dead_port));
+    RespClient c(replica.port());
+    EXPECT_EQ(c.Command({"SET", "k", "v"}),
+              "-READONLY You can't write against a read only replica.\r\n");
+    EXPECT_EQ(c.Command({"MULTI"}), "+OK\r\n");
+    EXPECT_EQ(c.Command({"SET", "k", "v"}),
+              "-READONLY You can't write against a read only replica.\r\n");
+    EXPECT_THAT(c.Command({"EXEC"}), HasSubstr("-EXECABORT"));
+    EXPECT_EQ(c.Command({"WAIT", "0", "0"}).substr(0, 50),
+              "-ERR WAIT cannot be used with replica instances. P");
+    EXPECT_EQ(c.Command({"CONFIG", "SET", "replica-serve-stale-data", "no"}), "+OK\r\n");
+    EXPECT_EQ(c.Command({"GET", "k"}),
+              "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to "
+              "'no'.\r\n");
+    EXPECT_THAT(c.Command({"ROLE"}), ::testing::StartsWith("*5\r\n$5\r\nslave\r\n"));
+    EXPECT_EQ(c.Command({"REPLICAOF", "127.0.0.1", std::to_string(dead_port)}),
+              "+OK Already connected to specified master\r\n");
+    EXPECT_EQ(c.Command({"REPLICAOF", "NO", "ONE"}), "+OK\r\n");
+    EXPECT_EQ(c.Command({"SET", "k", "v"}), "+OK\r\n");
+  }
+}
+
+TEST(ReplicationTest, WaitWithoutReplicasTimesOutWithZero) {
+  ServerUnderTest primary(Kind::kBazaarEngine);
+  RespClient c(primary.port());
+  c.Command({"SET", "k", "v"});
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.Command({"WAIT", "1", "300"}), ":0\r\n");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_EQ(c.Command({"WAIT", "0", "0"}), ":0\r\n");
+  // Pipelined requests behind a parked WAIT run after it.
+  c.SendRaw(EncodeCommand({"WAIT", "1", "100"}) + EncodeCommand({"PING"}));
+  EXPECT_EQ(c.ReadReply().value_or(""), ":0\r\n");
+  EXPECT_EQ(c.ReadReply().value_or(""), "+PONG\r\n");
+}
+
+// The seed's wait_for_sync: the link is up, the token reached the replica, and the replica's
+// AOF has no fsync pending.
+TEST(ReplicationTest, WaitForSyncRecipeWorksAgainstABazaarPair) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  ServerUnderTest replica(Kind::kBazaarEngine,
+                          ReplicaArgs(primary.port(), {"--appendonly", "yes"}));
+  ASSERT_TRUE(LinkUp(replica.port()));
+  const std::string token = "token-42";
+  RespClient(primary.port()).Command({"ZADD", "sync:wait", "1", token});
+  EXPECT_TRUE(WaitFor([&] {
+    return RespClient(replica.port()).Command({"ZSCORE", "sync:wait", token}) == "$1\r\n1\r\n";
+  }, 10s));
+  EXPECT_TRUE(WaitFor([&] { return InfoField(replica.port(), "aof_pending_bio_fsync") == "0"; }, 10s));
+  RespClient(primary.port()).Command({"ZREM", "sync:wait", token});
+  // The replica's AOF was rebuilt from the synced data and holds what followed.
+  RespClient(primary.port()).Command({"SET", "after", "1"});
+  ASSERT_TRUE(WaitFor([&] { return Bulk(RespClient(replica.port()).Command({"GET", "after"})) == "1"; }, 10s));
+  RespClient(replica.port()).Command({"SHUTDOWN", "NOSAVE"});
+  replica.process().Wait(5s);
+  ServerUnderTest reloaded(Kind::kBazaarEngine, {"--dir", replica.dir(), "--appendonly", "yes"});
+  EXPECT_EQ(Bulk(RespClient(reloaded.port()).Command({"GET", "after"})), "1");
+}
+
+TEST(ReplicationTest, RoleAndInfoDescribeBothSides) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(replica.port()));
+  RespClient(primary.port()).Command({"SET", "k", "v"});
+  ASSERT_TRUE(WaitFor([&] {
+    return InfoField(replica.port(), "slave_repl_offset") == InfoField(primary.port(), "master_repl_offset");
+  }, 10s));
+  auto role = Elements(RespClient(replica.port()).Command({"ROLE"}));
+  ASSERT_EQ(role.size(), 5u);
+  EXPECT_EQ(role[0], "slave");
+  EXPECT_EQ(role[2], std::to_string(primary.port()));
+  EXPECT_EQ(role[3], "connected");
+  EXPECT_EQ(InfoField(primary.port(), "connected_slaves"), "1");
+  EXPECT_THAT(InfoField(primary.port(), "slave0"),
+              HasSubstr("port=" + std::to_string(replica.port()) + ",state=online"));
+  EXPECT_EQ(InfoField(replica.port(), "master_replid"), InfoField(primary.port(), "master_replid"));
+  EXPECT_EQ(InfoField(primary.port(), "repl_backlog_active"), "1");
+}
+
+}  // namespace
+}  // namespace bazaar::testing
