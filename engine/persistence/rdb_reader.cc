@@ -29,12 +29,13 @@ class Reader {
   size_t pos() const { return pos_; }
   bool failed() const { return failed_; }
 
+  // After a failure every read fails, so pos() stays where the first unreadable item starts.
   uint8_t Byte() {
-    if (pos_ >= data_.size()) return Fail(), 0;
+    if (failed_ || pos_ >= data_.size()) return Fail(), 0;
     return static_cast<uint8_t>(data_[pos_++]);
   }
   std::string_view Take(size_t n) {
-    if (data_.size() - pos_ < n) return Fail(), std::string_view();
+    if (failed_ || data_.size() - pos_ < n) return Fail(), std::string_view();
     std::string_view out = data_.substr(pos_, n);
     pos_ += n;
     return out;
@@ -225,92 +226,101 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
   return in.failed() ? ShortRead() : absl::OkStatus();
 }
 
-}  // namespace
+bool IsValueType(uint8_t type) {
+  return type <= kRdbTypeZSet2 || (type >= kRdbTypeHashZipmap && type <= kRdbTypeListQuicklist2);
+}
 
-absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool verify_checksum,
-                     RdbLoadStats* stats) {
-  if (image.size() < 9 || image.substr(0, 5) != "REDIS") {
-    return absl::DataLossError("Wrong signature trying to load DB from file");
-  }
-  int version = std::atoi(std::string(image.substr(5, 4)).c_str());
-  if (version < 1 || version > kRdbVersion) {
-    return absl::DataLossError(absl::StrFormat("Can't handle RDB format version %d", version));
-  }
-  stats->version = version;
-  Reader in(image.substr(9));
+// Reads everything after the 9-byte header. Each step checks `in.failed()` before going on, so
+// that on a short read the reader's position is where the unreadable item starts: the offset
+// redis-check-rdb reports.
+absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspace,
+                      bool verify_checksum, const RdbLoadHooks& hooks, RdbLoadStats* stats) {
   int db = 0;
   int64_t expire_ms = -1;
   while (true) {
+    stats->doing = "read-type";
     uint8_t type = in.Byte();
     if (in.failed()) return ShortRead();
-    if (type == kRdbOpExpireTimeMs) {
-      expire_ms = static_cast<int64_t>(in.Le(8));
-      continue;
-    }
-    if (type == kRdbOpExpireTime) {
-      expire_ms = static_cast<int64_t>(in.Le(4)) * 1000;
-      continue;
-    }
-    if (type == kRdbOpIdle) {
+    if (type == kRdbOpExpireTimeMs || type == kRdbOpExpireTime) {
+      stats->doing = "read-expire";
+      expire_ms = type == kRdbOpExpireTimeMs ? static_cast<int64_t>(in.Le(8))
+                                             : static_cast<int64_t>(in.Le(4)) * 1000;
+    } else if (type == kRdbOpIdle) {
+      stats->doing = "read-lru";
       in.Length();
-      continue;
-    }
-    if (type == kRdbOpFreq) {
+    } else if (type == kRdbOpFreq) {
+      stats->doing = "read-lfu";
       in.Byte();
-      continue;
-    }
-    if (type == kRdbOpSelectDb) {
+    } else if (type == kRdbOpSelectDb) {
+      stats->doing = "read-len";
       uint64_t id = in.Length();
-      if (id >= static_cast<uint64_t>(keyspace.num_dbs())) {
+      if (in.failed()) return ShortRead();
+      // A checker keeps no data, so any database number is fine (as for redis-check-rdb).
+      if (hooks.store && id >= static_cast<uint64_t>(keyspace.num_dbs())) {
         return absl::DataLossError(absl::StrFormat(
             "FATAL: Data file was created with a Redis server configured to handle more than %d "
             "databases. Exiting\n",
             keyspace.num_dbs()));
       }
       db = static_cast<int>(id);
-      continue;
-    }
-    if (type == kRdbOpResizeDb) {
+      if (hooks.on_select_db) hooks.on_select_db(9 + in.pos(), id);
+    } else if (type == kRdbOpResizeDb) {
+      stats->doing = "read-len";
       in.Length();
       in.Length();
-      continue;
-    }
-    if (type == kRdbOpAux) {
+    } else if (type == kRdbOpAux) {
+      stats->doing = "read-aux";
       std::string key = in.String();
-      stats->aux[key] = in.String();
-      continue;
-    }
-    if (type == kRdbOpFunction2) {
+      std::string value = in.String();
+      if (in.failed()) return ShortRead();
+      if (hooks.on_aux) hooks.on_aux(9 + in.pos(), key, value);
+      stats->aux[key] = std::move(value);
+    } else if (type == kRdbOpFunction2) {
+      stats->doing = "read-functions";
       in.String();  // a function library: we have no scripting, so it is skipped
-      continue;
-    }
-    if (type == kRdbOpModuleAux || type == kRdbOpFunction) {
+    } else if (type == kRdbOpModuleAux || type == kRdbOpFunction) {
       return absl::DataLossError("Module and function data in RDB files are not supported");
-    }
-    if (type == kRdbOpEof) break;
-    std::string key = in.String();
-    if (in.failed()) return ShortRead();
-    Value value;
-    absl::Status status = ReadValue(in, type, &value);
-    if (!status.ok()) return status;
-    if (value.ContainerSize() == 0 && !value.is_string()) {
-      // Empty containers cannot exist in Redis's keyspace; skip them.
-    } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
-      ++stats->keys_expired;
+    } else if (type == kRdbOpEof) {
+      break;
     } else {
-      if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
-      keyspace.Store(db, key, std::move(value));
-      if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
-      ++stats->keys_loaded;
+      if (!IsValueType(type)) {
+        return absl::DataLossError(absl::StrFormat("Unknown RDB encoding type %d", type));
+      }
+      stats->key_type = type;
+      stats->doing = "read-key";
+      std::string key = in.String();
+      if (in.failed()) return ShortRead();
+      ++stats->keys_read;  // counted once its name is read, as redis-check-rdb counts
+      stats->key = key;
+      stats->doing = "read-object-value";
+      Value value;
+      absl::Status status = ReadValue(in, type, &value);
+      if (!status.ok()) return status;
+      if (expire_ms != -1) ++stats->keys_with_expiry;
+      if (value.ContainerSize() == 0 && !value.is_string()) {
+        // Empty containers cannot exist in Redis's keyspace; skip them.
+      } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
+        ++stats->keys_expired;
+      } else if (hooks.store) {
+        if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
+        keyspace.Store(db, key, std::move(value));
+        if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
+        ++stats->keys_loaded;
+      }
+      expire_ms = -1;
+      stats->key_type = -1;
+      stats->key.clear();
     }
-    expire_ms = -1;
+    if (in.failed()) return ShortRead();
   }
   stats->bytes = 9 + in.pos();
-  if (version >= 5) {
+  if (stats->version >= 5) {
+    stats->doing = "check-sum";
     size_t body = 9 + in.pos();
     uint64_t expected = in.Le(8);
     if (in.failed()) return ShortRead();
     stats->bytes = body + 8;
+    stats->checksum_disabled = expected == 0;
     if (verify_checksum && expected != 0) {
       uint64_t actual = Crc64(0, image.data(), body);
       if (actual != expected) {
@@ -321,6 +331,35 @@ absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool veri
     }
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool verify_checksum,
+                     RdbLoadStats* stats, const RdbLoadHooks* hooks) {
+  stats->doing = "start";
+  stats->offset = 0;
+  if (image.size() < 9) {
+    // Redis reads the 9 header bytes at once, so a shorter file is a short read at offset 0.
+    stats->short_read = true;
+    return ShortRead();
+  }
+  stats->offset = 9;
+  if (image.substr(0, 5) != "REDIS") {
+    return absl::DataLossError("Wrong signature trying to load DB from file");
+  }
+  int version = std::atoi(std::string(image.substr(5, 4)).c_str());
+  if (version < 1 || version > kRdbVersion) {
+    return absl::DataLossError(absl::StrFormat("Can't handle RDB format version %d", version));
+  }
+  stats->version = version;
+  static const RdbLoadHooks kLoadEverything;
+  Reader in(image.substr(9));
+  absl::Status status =
+      LoadBody(in, image, keyspace, verify_checksum, hooks ? *hooks : kLoadEverything, stats);
+  stats->offset = 9 + in.pos();
+  stats->short_read = in.failed();
+  return status;
 }
 
 absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
