@@ -3,6 +3,7 @@
 // included) loads into ours; BGSAVE, SHUTDOWN SAVE, SIGTERM, save points, bad files and MISCONF.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -139,6 +140,56 @@ TEST(RdbTest, WrongMagicAndVersionAreRefused) {
     EXPECT_TRUE(log.find("Wrong signature") != std::string::npos ||
                 log.find("Can't handle RDB format version 99") != std::string::npos)
         << log;
+  }
+}
+
+// The child writes a temp file and renames it only when done, so killing it mid-write must leave
+// the previous dump.rdb untouched; the parent reaps it, reports the failure, removes the temp
+// file and keeps serving. Real Redis goes through the same steps, as the reference.
+void KillBgsaveChildAndCheck(ServerUnderTest& server) {
+  RespClient c(server.port());
+  c.Command({"SET", "old", "value"});
+  ASSERT_EQ(c.Command({"SAVE"}), "+OK\r\n");
+  const std::string dump = server.dir() + "/dump.rdb";
+  const std::string old_image = ReadFile(dump);
+  // Enough uncompressed data that the child is still writing when it is killed.
+  const std::string bulk(100000, 'x');
+  for (int i = 0; i < 400; ++i) c.Command({"SET", "big" + std::to_string(i), bulk});
+  ASSERT_EQ(c.Command({"BGSAVE"}), "+Background saving started\r\n");
+  const std::string pid = std::to_string(server.process().pid());
+  const std::string children = "/proc/" + pid + "/task/" + pid + "/children";
+  std::string child;
+  ASSERT_TRUE(WaitFor([&] { return !(child = ReadFile(children)).empty(); },
+                      std::chrono::seconds(2)));
+  ASSERT_EQ(kill(std::stoi(child), SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return c.Command({"INFO", "persistence"}).find("rdb_bgsave_in_progress:0") != std::string::npos;
+  }, std::chrono::seconds(10)));
+
+  EXPECT_THAT(c.Command({"INFO", "persistence"}), HasSubstr("rdb_last_bgsave_status:err"));
+  // Reads are served; writes (and PING, as in Redis) get MISCONF: stop-writes-on-bgsave-error.
+  EXPECT_EQ(c.Command({"GET", "old"}), "$5\r\nvalue\r\n");
+  EXPECT_EQ(c.Command({"DBSIZE"}), ":401\r\n");
+  EXPECT_THAT(c.Command({"SET", "k", "v"}), HasSubstr("-MISCONF"));
+  EXPECT_EQ(ReadFile(dump), old_image) << "the old dump was touched";
+  for (const auto& e : std::filesystem::directory_iterator(server.dir())) {
+    EXPECT_EQ(e.path().filename().string().rfind("temp-", 0), std::string::npos)
+        << "left behind: " << e.path();
+  }
+  EXPECT_EQ(RunCommand("redis-check-rdb " + dump).exit_code, 0);
+  TempDir dir;
+  std::filesystem::copy_file(dump, dir.path() + "/dump.rdb");
+  ServerUnderTest again(Kind::kBazaarEngine, {"--dir", dir.path()});
+  RespClient reloaded(again.port());
+  EXPECT_EQ(reloaded.Command({"DBSIZE"}), ":1\r\n");
+  EXPECT_EQ(reloaded.Command({"GET", "old"}), "$5\r\nvalue\r\n");
+}
+
+TEST(RdbTest, KilledBgsaveChildLeavesTheOldDumpIntactAndTheServerServing) {
+  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
+    SCOPED_TRACE(kind == Kind::kRealRedis ? "redis-server" : "bazaar-engine");
+    ServerUnderTest server(kind, {"--save", "3600", "1", "--rdbcompression", "no"});
+    KillBgsaveChildAndCheck(server);
   }
 }
 
