@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "harness/resp_client.h"
+
 namespace bazaar::testing {
 
 std::string EngineBinary() { return BAZAAR_ENGINE_BIN; }
@@ -178,6 +180,13 @@ ServerUnderTest::ServerUnderTest(Kind kind, std::vector<std::string> extra_args)
     throw std::runtime_error(name() + " did not start on port " + std::to_string(port_) +
                              "; log:\n" + process_.ReadLog());
   }
+  // redis-server accepts connections while it loads its files and answers -LOADING meanwhile:
+  // ready means done loading.
+  for (int i = 0; i < 500; ++i) {
+    if (RespClient(port_).Command({"PING"}).rfind("-LOADING", 0) != 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error(name() + " kept loading; log:\n" + process_.ReadLog());
 }
 
 CommandResult RunCommand(const std::string& command_line) {
