@@ -8,7 +8,10 @@
 #   --engine PATH        bazaar-engine binary (default: build/release/bin/bazaar-engine)
 #   --redis PATH         redis-server binary (default: redis-server on PATH)
 #   --tests LIST         comma-separated redis-benchmark -t names
-#                        (default: ping_inline,ping_mbulk,set,get,incr,mset)
+#                        (default: the issue suites: ping_inline ping_mbulk set get incr mset
+#                        lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100
+#                        lrange_300 lrange_600). For lrange_N redis-benchmark first fills the
+#                        list with LPUSH; req/s is LRANGE's own row, CPU/req includes the fill.
 #   --rounds N           alternating rounds per mode (default 2)
 #   --seconds S          target duration of one run; -n is calibrated on redis to about S s (3)
 #   --n N                fixed request count for every run (skips calibration)
@@ -26,7 +29,7 @@ ENGINE="${ENGINE:-$here/build/release/bin/bazaar-engine}"
 REDIS_SERVER="${REDIS_SERVER:-$(command -v redis-server || true)}"
 REDIS_BENCHMARK="${REDIS_BENCHMARK:-$(command -v redis-benchmark || true)}"
 REDIS_CLI="${REDIS_CLI:-$(command -v redis-cli || true)}"
-TESTS="${TESTS:-ping_inline,ping_mbulk,set,get,incr,mset}"
+TESTS="${TESTS:-ping_inline,ping_mbulk,set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_600}"
 ROUNDS="${ROUNDS:-2}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-3}"
 N="${N:-}"
@@ -49,7 +52,7 @@ while [[ $# -gt 0 ]]; do
     --modes) MODES="$2"; shift 2 ;;
     --engine-args) ENGINE_ARGS="$2"; shift 2 ;;
     --bench-args) BENCH_ARGS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -125,7 +128,9 @@ run_one() {
   out="$("$REDIS_BENCHMARK" -p "$port" -t "$test" -n "$n" -c "$CLIENTS" $extra $BENCH_ARGS --csv 2>&1)" ||
     die "redis-benchmark failed on port $port: $out"
   after="$(cpu_ticks "$pid")"
-  rps="$(printf '%s\n' "$out" | awk -F'","' 'NR>1 && /^"/ {gsub(/"/,"",$2); print $2; exit}')"
+  # The row named after the test (lrange_N also prints the LPUSH that fills the list first).
+  rps="$(printf '%s\n' "$out" | awk -F'","' -v name="\"$(tr a-z A-Z <<<"$test")" \
+    'index($1, name) == 1 {gsub(/"/,"",$2); print $2; exit}')"
   [[ -n "$rps" ]] || die "no result from redis-benchmark for $test on port $port: $out"
   echo "$rps $((after - before))"
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Persistence side by side, bazaar-engine and real redis-server in the same run:
+#   - BGSAVE of N keys: wall time until done, and latest_fork_usec
+#   - startup load of that dump: time from start until PING answers PONG
+#   - redis-benchmark SET throughput with appendonly yes, appendfsync always and everysec
+# Usage: load/bench_persistence.sh [--engine PATH] [--keys 1000000] [--requests 100000]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+ENGINE="${ENGINE:-$here/build/release/bin/bazaar-engine}"
+KEYS=1000000
+REQUESTS=100000
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --engine) ENGINE="$2"; shift 2 ;;
+    --keys) KEYS="$2"; shift 2 ;;
+    --requests) REQUESTS="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+
+start() {  # start KIND DIR ARGS... -> sets port, pid
+  local kind=$1 dir=$2; shift 2
+  port=$(free_port)
+  if [[ $kind == redis ]]; then
+    redis-server --port "$port" --dir "$dir" "$@" >"$dir/log" 2>&1 &
+  else
+    "$ENGINE" --port "$port" --dir "$dir" "$@" >"$dir/log" 2>&1 &
+  fi
+  pid=$!; pids+=("$pid")
+  until [[ "$(redis-cli -p "$port" PING 2>/dev/null)" == PONG ]]; do sleep 0.01; done
+}
+info() { redis-cli -p "$port" INFO "$1" | tr -d '\r' | awk -F: -v k="$2" '$1==k{print $2}'; }
+
+/usr/bin/python3 - "$KEYS" > "$work/keys.resp" <<'PY'
+import sys
+out = sys.stdout.buffer
+for i in range(int(sys.argv[1])):
+    k = b"key:%08d" % i; v = b"value:%08d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+PY
+
+printf '%-7s %12s %16s %14s %14s %16s\n' server bgsave_ms latest_fork_usec load_ms set_always set_everysec
+for kind in redis engine; do
+  dir="$work/$kind"; mkdir -p "$dir"
+  start "$kind" "$dir" --save "" --appendonly no
+  redis-cli -p "$port" --pipe < "$work/keys.resp" >/dev/null
+  t0=$(now_ms)
+  redis-cli -p "$port" BGSAVE >/dev/null
+  until [[ "$(info persistence rdb_bgsave_in_progress)" == 0 && -f "$dir/dump.rdb" ]]; do sleep 0.01; done
+  bgsave_ms=$(( $(now_ms) - t0 ))
+  fork_usec=$(info stats latest_fork_usec)
+  redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true
+  t0=$(now_ms)
+  start "$kind" "$dir" --save "" --appendonly no
+  load_ms=$(( $(now_ms) - t0 ))
+  redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true
+  rates=()
+  for policy in always everysec; do
+    adir="$work/$kind-$policy"; mkdir -p "$adir"
+    start "$kind" "$adir" --save "" --appendonly yes --appendfsync "$policy"
+    rates+=("$(redis-benchmark -p "$port" -t set -n "$REQUESTS" -c 50 -r 100000 -q 2>/dev/null |
+      tr '\r' '\n' | awk '/requests per second/{print $2}' | tail -1)")
+    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true
+  done
+  printf '%-7s %12s %16s %14s %14s %16s\n' "$kind" "$bgsave_ms" "$fork_usec" "$load_ms" "${rates[0]}" "${rates[1]}"
+done

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Memory side by side: loads the same data into bazaar-engine and a real redis-server (each fresh,
+# persistence off) and compares INFO memory's used_memory growth per dataset:
+#   strings  1M string keys (key:NNNNNNNN -> value:NNNNNNNN)
+#   hashes   1M fields in 10k hashes (100 fields each)
+#   sets     1M members in one set
+#   zsets    1M members in one sorted set
+# Usage: load/memory_compare.sh [--engine PATH] [--n 1000000]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+ENGINE="${ENGINE:-$here/build/release/bin/bazaar-engine}"
+N=1000000
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --engine) ENGINE="$2"; shift 2 ;;
+    --n) N="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+gen() {  # gen KIND -> RESP on stdout
+  /usr/bin/python3 - "$1" "$N" <<'PY'
+import sys
+kind, n = sys.argv[1], int(sys.argv[2])
+out = sys.stdout.buffer
+def cmd(*args):
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a.encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    out.write(b"".join(parts))
+for i in range(n):
+    if kind == "strings": cmd("SET", "key:%08d" % i, "value:%08d" % i)
+    elif kind == "hashes": cmd("HSET", "hash:%05d" % (i // 100), "field:%03d" % (i % 100), "value:%08d" % i)
+    elif kind == "sets": cmd("SADD", "set", "member:%08d" % i)
+    elif kind == "zsets": cmd("ZADD", "zset", str(i * 0.5), "member:%08d" % i)
+PY
+}
+
+used() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '/^used_memory:/{print $2}'; }
+
+printf '%-8s %14s %14s %7s\n' dataset redis_bytes engine_bytes ratio
+for kind in strings hashes sets zsets; do
+  gen "$kind" > "$work/$kind.resp"
+  declare -A grew=()
+  for server in redis engine; do
+    port=$(free_port)
+    if [[ $server == redis ]]; then
+      redis-server --port "$port" --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
+    else
+      "$ENGINE" --port "$port" --save "" --dir "$work" >/dev/null 2>&1 &
+    fi
+    pid=$!; pids+=("$pid")
+    for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.05; done
+    before=$(used "$port")
+    redis-cli -p "$port" --pipe < "$work/$kind.resp" >/dev/null
+    after=$(used "$port")
+    grew[$server]=$((after - before))
+    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+    wait "$pid" 2>/dev/null || true
+  done
+  ratio=$(python3 -c "print('%.2f' % (${grew[engine]} / ${grew[redis]}))")
+  printf '%-8s %14d %14d %7s\n' "$kind" "${grew[redis]}" "${grew[engine]}" "$ratio"
+  rm -f "$work/$kind.resp"
+done
