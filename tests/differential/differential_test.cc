@@ -332,7 +332,9 @@ std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scripts, DifferentialTest, ::testing::ValuesIn(ScriptFiles()), TestName);
+// A wrong scripts directory must fail loudly, not discover zero tests and pass.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DifferentialTest);
+TEST(DifferentialScriptsTest, ScriptsDirectoryHoldsTheSuite) { EXPECT_GE(ScriptFiles().size(), 30u); }
 
 }  // namespace
 }  // namespace bazaar::testing::diff
