@@ -13,7 +13,7 @@ bool Keyspace::IsExpiredIn(const Database& d, std::string_view key) const {
 }
 
 bool Keyspace::IsExpired(int db, std::string_view key) const {
-  return IsExpiredIn(dbs_[db], key);
+  return !obeying_primary_ && IsExpiredIn(dbs_[db], key);
 }
 
 bool Keyspace::ContainsRaw(int db, std::string_view key) const {
@@ -31,13 +31,13 @@ void Keyspace::DeleteExpired(int db, std::string_view key) {
 }
 
 bool Keyspace::ExpireIfNeeded(int db, std::string_view key) {
-  if (!IsExpiredIn(dbs_[db], key)) return false;
-  DeleteExpired(db, key);
+  if (obeying_primary_ || !IsExpiredIn(dbs_[db], key)) return false;
+  if (!replica_) DeleteExpired(db, key);
   return true;
 }
 
 Value* Keyspace::FindForWrite(int db, std::string_view key) {
-  ExpireIfNeeded(db, key);
+  if (ExpireIfNeeded(db, key) && replica_) return nullptr;
   auto* e = dbs_[db].keys.Find(key);
   if (!e) return nullptr;
   e->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
@@ -45,7 +45,7 @@ Value* Keyspace::FindForWrite(int db, std::string_view key) {
 }
 
 const Value* Keyspace::Peek(int db, std::string_view key) const {
-  if (IsExpiredIn(dbs_[db], key)) return nullptr;
+  if (!obeying_primary_ && IsExpiredIn(dbs_[db], key)) return nullptr;
   auto* e = dbs_[db].keys.Find(key);
   return e ? &e->value : nullptr;
 }

@@ -47,6 +47,12 @@ class Keyspace {
   // Not owned; told about every change in the order added (the watch table, blocked clients).
   void add_observer(KeyspaceObserver* observer) { observers_.push_back(observer); }
 
+  // Replicas leave expiry to their primary, whose DELs arrive in the stream (Redis's rule): an
+  // expired key looks missing to clients but is not deleted, and while the primary's stream is
+  // applied (obeying_primary) keys are never expired at all, so both sides compute the same.
+  void set_replica(bool replica) { replica_ = replica; }
+  void set_obeying_primary(bool obeying) { obeying_primary_ = obeying; }
+
   // Lookups delete the key first if it has expired. FindForRead counts hits and misses.
   Value* FindForRead(int db, std::string_view key);
   Value* FindForWrite(int db, std::string_view key);
@@ -112,7 +118,7 @@ class Keyspace {
     uint64_t expire_cursor = 0;
   };
   bool IsExpiredIn(const Database& d, std::string_view key) const;
-  // Deletes the key if expired; true if it did.
+  // Whether the key counts as expired here; a primary deletes it too.
   bool ExpireIfNeeded(int db, std::string_view key);
   void DeleteExpired(int db, std::string_view key);
   void Touch(int db, std::string_view key) {
@@ -124,6 +130,8 @@ class Keyspace {
   int64_t now_ms_ = 0;
   std::vector<KeyspaceObserver*> observers_;
   uint64_t dirty_ = 0;
+  bool replica_ = false;
+  bool obeying_primary_ = false;
   KeyspaceStats stats_;
   absl::BitGen random_;
 };

@@ -57,6 +57,7 @@ void PrimaryLink::Follow(std::string host, int64_t port) {
   host_ = std::move(host);
   port_ = port;
   core::SetLogRole('S');
+  keyspace_->set_replica(true);
   down_since_ms_ = server_->now_ms();
   Connect();
 }
@@ -67,6 +68,7 @@ void PrimaryLink::Stop() {
   port_ = 0;
   resumable_ = false;
   core::SetLogRole('M');
+  keyspace_->set_replica(false);
 }
 
 void PrimaryLink::Connect() {
@@ -305,7 +307,9 @@ void PrimaryLink::ApplyStream() {
         SendAck();
         if (fd_ < 0) return;
       } else {
+        keyspace_->set_obeying_primary(true);
         dispatcher_->Dispatch(master_, reply_, argv_, core::UnixTimeMs());
+        keyspace_->set_obeying_primary(false);
         scratch_.clear();
         server_->ServeBlockedClients();
       }

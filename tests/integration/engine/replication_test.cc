@@ -275,6 +275,38 @@ TEST(ReplicationTest, ReplicaRefusalsMatchRedis) {
   }
 }
 
+// Expiry belongs to the primary: a replica hides an expired key from its clients but keeps it
+// until the primary's DEL arrives, exactly as a real Redis replica of the same primary does.
+TEST(ReplicationTest, ReplicasLeaveExpiryToThePrimaryAsRedisReplicasDo) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  ServerUnderTest ours(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
+  ServerUnderTest redis(Kind::kRealRedis, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(ours.port()));
+  ASSERT_TRUE(LinkUp(redis.port()));
+  RespClient p(primary.port());
+  ASSERT_EQ(p.Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
+  p.Command({"SET", "short", "v", "PX", "1500"});
+  p.Command({"SET", "counter", "10", "PX", "1500"});
+  p.Command({"SET", "long", "v"});
+  ExpectSameData(primary.port(), ours.port());
+  ExpectSameData(primary.port(), redis.port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  auto look = [](int port) {
+    RespClient c(port);
+    return c.Command({"GET", "short"}) + c.Command({"EXISTS", "short"}) +
+           c.Command({"TTL", "short"}) + c.Command({"DBSIZE"});
+  };
+  EXPECT_EQ(look(ours.port()), look(redis.port()));
+  EXPECT_EQ(look(ours.port()), "$-1\r\n:0\r\n:-2\r\n:3\r\n");
+  // The primary notices the expiry (a lookup) and its DEL reaches both replicas.
+  EXPECT_EQ(p.Command({"GET", "short"}), "$-1\r\n");
+  EXPECT_EQ(p.Command({"INCR", "counter"}), ":1\r\n");
+  ASSERT_TRUE(WaitFor([&] { return RespClient(ours.port()).Command({"DBSIZE"}) == ":2\r\n"; }, 5s));
+  ASSERT_TRUE(WaitFor([&] { return RespClient(redis.port()).Command({"DBSIZE"}) == ":2\r\n"; }, 5s));
+  EXPECT_EQ(RespClient(ours.port()).Command({"GET", "counter"}), "$1\r\n1\r\n");
+  EXPECT_EQ(Dataset(ours.port()), Dataset(redis.port()));
+}
+
 TEST(ReplicationTest, WaitWithoutReplicasTimesOutWithZero) {
   ServerUnderTest primary(Kind::kBazaarEngine);
   RespClient c(primary.port());
