@@ -10,6 +10,8 @@ namespace {
 
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
+  if (c.is_replica) flags.push_back('S');
+  if (c.is_master) flags.push_back('M');
   if (c.tx.in_multi) flags.push_back('x');
   if (c.tx.dirty_cas) flags.push_back('d');
   if (c.close_after_reply) flags.push_back('c');
@@ -64,14 +66,22 @@ bool KnownClientType(std::string_view type) {
          IsOption(type, "slave") || IsOption(type, "pubsub");
 }
 
+// Whether `c` is of the CLIENT LIST / KILL type named `type` (already known to be valid).
+bool HasClientType(const ClientState& c, std::string_view type) {
+  if (IsOption(type, "master")) return c.is_master;
+  if (IsOption(type, "replica") || IsOption(type, "slave")) return c.is_replica;
+  if (IsOption(type, "normal")) return !c.is_master && !c.is_replica;
+  return false;  // pubsub: we have no pub/sub clients
+}
+
 void ClientListCommand(CommandContext& ctx, Args args) {
   std::vector<uint64_t> ids;
-  bool only_normal = true;
+  std::string_view type;
   if (args.size() == 4 && IsOption(args[2], "type")) {
     if (!KnownClientType(args[3])) {
       return ctx.reply.Error("ERR Unknown client type '" + std::string(args[3]) + "'");
     }
-    only_normal = IsOption(args[3], "normal");
+    type = args[3];
   } else if (args.size() > 3 && IsOption(args[2], "id")) {
     for (size_t i = 3; i < args.size(); ++i) {
       int64_t id;
@@ -86,7 +96,7 @@ void ClientListCommand(CommandContext& ctx, Args args) {
   ctx.client.last_command = &ctx.spec;
   std::string out;
   ctx.server.ForEachClient([&](const ClientState& c) {
-    if (!only_normal) return;
+    if (!type.empty() && !HasClientType(c, type)) return;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
     out += ClientLine(c, ctx.keyspace.now_ms());
     out.push_back('\n');
@@ -134,7 +144,7 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
     if (id && c.id != static_cast<uint64_t>(id)) return false;
     if (!addr.empty() && c.addr != addr) return false;
     if (!laddr.empty() && c.laddr != laddr) return false;
-    if (!type.empty() && !IsOption(type, "normal")) return false;
+    if (!type.empty() && !HasClientType(c, type)) return false;
     if (skipme && c.id == self) return false;
     return true;
   });

@@ -169,10 +169,9 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("total_net_input_bytes", s.total_net_input_bytes);
   w.Field("total_net_output_bytes", s.total_net_output_bytes);
   w.Field("rejected_connections", s.rejected_connections);
-  const ReplicationInfo r = ctx.server.replication_info();
-  w.Field("sync_full", r.sync_full);
-  w.Field("sync_partial_ok", r.sync_partial_ok);
-  w.Field("sync_partial_err", r.sync_partial_err);
+  w.Field("sync_full", s.sync_full);
+  w.Field("sync_partial_ok", s.sync_partial_ok);
+  w.Field("sync_partial_err", s.sync_partial_err);
   w.Field("expired_keys", k.expired_keys);
   w.Field("evicted_keys", 0);
   w.Field("keyspace_hits", k.keyspace_hits);

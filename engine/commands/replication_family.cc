@@ -19,7 +19,8 @@ void ReplicaofCommand(CommandContext& ctx, Args args) {
   }
   if (ctx.client.is_replica) return ctx.reply.Error("ERR Command is not valid when client is a replica.");
   int64_t port;
-  if (!IntArgOrReply(ctx.reply, args[2], &port)) return;
+  if (!IntArgOrReply(ctx.reply, args[2], &port, "ERR Invalid master port")) return;
+  if (port < 0 || port > 65535) return ctx.reply.Error("ERR Invalid master port");
   auto reply = ctx.server.ReplicaOf(std::string(args[1]), port);
   if (!reply.ok()) return ctx.reply.Error(ToView(reply.status().message()));
   ctx.reply.SimpleString(*reply);

@@ -29,6 +29,10 @@ struct ServerStats {
   uint64_t total_error_replies = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t protocol_errors = 0;
+  // Replication, as a primary.
+  uint64_t sync_full = 0;
+  uint64_t sync_partial_ok = 0;
+  uint64_t sync_partial_err = 0;
   // Transactions (our own INFO section).
   uint64_t exec_count = 0;           // EXEC calls that ran their commands
   uint64_t exec_aborted_watch = 0;   // EXEC answered nil: a watched key changed
@@ -93,9 +97,6 @@ struct ReplicationInfo {
   int64_t backlog_size = 0;
   int64_t backlog_first_byte_offset = 0;
   int64_t backlog_histlen = 0;
-  uint64_t sync_full = 0;
-  uint64_t sync_partial_ok = 0;
-  uint64_t sync_partial_err = 0;
 };
 
 enum class ShutdownSave { kDefault, kSave, kNoSave };

@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
@@ -203,6 +204,49 @@ std::vector<OptionSpec> BuildTable() {
     t.push_back(IntOption(name, &Options::repl_ping_replica_period, 1, INT_MAX));
   }
   t.push_back(IntOption("repl-timeout", &Options::repl_timeout, 1, INT_MAX));
+  t.push_back(OptionSpec{
+      "client-output-buffer-limit", true, true,
+      [](const Options& o) {
+        auto text = [](const char* name, const OutputBufferLimit& l) {
+          return absl::StrCat(name, " ", l.hard, " ", l.soft, " ", l.soft_seconds);
+        };
+        return absl::StrJoin({text("normal", o.normal_output_limit),
+                              text("slave", o.replica_output_limit),
+                              text("pubsub", o.pubsub_output_limit)},
+                             " ");
+      },
+      [](Options& o, const std::vector<std::string>& args) -> std::string {
+        // "class hard soft seconds" groups; one argument may hold them all, as in Redis.
+        std::vector<std::string> words;
+        for (const auto& a : args) {
+          for (auto w : absl::StrSplit(a, ' ', absl::SkipEmpty())) words.emplace_back(w);
+        }
+        if (words.size() % 4 != 0) {
+          return "Wrong number of arguments in buffer limit configuration.";
+        }
+        Options updated = o;
+        for (size_t i = 0; i < words.size(); i += 4) {
+          const std::string cls = absl::AsciiStrToLower(words[i]);
+          OutputBufferLimit* target =
+              cls == "normal"                     ? &updated.normal_output_limit
+              : cls == "replica" || cls == "slave" ? &updated.replica_output_limit
+              : cls == "pubsub"                   ? &updated.pubsub_output_limit
+                                                  : nullptr;
+          if (target == nullptr) {
+            return "Invalid client class specified in buffer limit configuration.";
+          }
+          OutputBufferLimit l;
+          if (!ParseMemory(words[i + 1], &l.hard) || !ParseMemory(words[i + 2], &l.soft) ||
+              !absl::SimpleAtoi(words[i + 3], &l.soft_seconds) || l.soft_seconds < 0) {
+            return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+          }
+          *target = l;
+        }
+        o.normal_output_limit = updated.normal_output_limit;
+        o.replica_output_limit = updated.replica_output_limit;
+        o.pubsub_output_limit = updated.pubsub_output_limit;
+        return "";
+      }});
   return t;
 }
 

@@ -10,6 +10,14 @@
 
 namespace bazaar::engine::config {
 
+// One class of client-output-buffer-limit: bytes (0 = none) and how long the soft limit may be
+// exceeded.
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
 struct Options {
   int64_t port = 6379;
   std::vector<std::string> bind = {"127.0.0.1"};
@@ -57,6 +65,11 @@ struct Options {
   std::string repl_diskless_load = "disabled";  // accepted; we always load from memory
   int64_t repl_ping_replica_period = 10;
   int64_t repl_timeout = 60;
+  // client-output-buffer-limit classes normal, replica, pubsub (only replica is enforced: normal
+  // clients have no limit by default and we have no pub/sub).
+  OutputBufferLimit normal_output_limit;
+  OutputBufferLimit replica_output_limit{256LL << 20, 64LL << 20, 60};
+  OutputBufferLimit pubsub_output_limit{32LL << 20, 8LL << 20, 60};
 };
 
 struct OptionSpec {

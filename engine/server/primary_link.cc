@@ -125,6 +125,14 @@ void PrimaryLink::Send(const std::vector<std::string>& argv) {
   }
 }
 
+void PrimaryLink::Connected() {
+  state_ = State::kConnected;
+  master_.id = server_->NewClientId();
+  master_.fd = fd_;
+  master_.addr = host_ + ":" + std::to_string(port_);
+  master_.created_ms = master_.last_interaction_ms = server_->now_ms();
+}
+
 void PrimaryLink::SendAck() {
   last_ack_ms_ = server_->now_ms();
   Send({"REPLCONF", "ACK", std::to_string(history_->master_repl_offset())});
@@ -155,7 +163,7 @@ void PrimaryLink::ReadAndProcess() {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     return Fail(n == 0 ? "the primary closed the connection" : strerror(errno));
   }
-  last_io_ms_ = server_->now_ms();
+  last_io_ms_ = master_.last_interaction_ms = server_->now_ms();
   in_.append(buf, static_cast<size_t>(n));
   if (state_ == State::kHandshake) {
     std::string line;
@@ -253,7 +261,7 @@ bool PrimaryLink::HandshakeLine(const std::string& line) {
     core::Log(core::LogLevel::kNotice, "Successful partial resynchronization with master.");
     core::Log(core::LogLevel::kNotice,
               "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
-    state_ = State::kConnected;
+    Connected();
     SendAck();
     return fd_ >= 0;
   }
@@ -284,7 +292,7 @@ bool PrimaryLink::LoadSnapshot() {
   resumable_ = true;
   server_->ReplicaDatasetReplaced();
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
-  state_ = State::kConnected;
+  Connected();
   SendAck();
   return fd_ >= 0;
 }

@@ -49,6 +49,10 @@ class PrimaryLink : public FdHandler {
     master_.db = db;
   }
   int stream_db() const { return master_.db; }
+  // The master client (CLIENT LIST flag M) while the link is up, else null.
+  const commands::ClientState* master_client() const { return up() ? &master_ : nullptr; }
+  // CLIENT KILL TYPE master: drops the link; it reconnects and continues with PSYNC.
+  void Kill() { Fail("killed by CLIENT KILL"); }
 
   void Cron();
   void OnEvent(uint32_t events) override;
@@ -62,6 +66,8 @@ class PrimaryLink : public FdHandler {
   void Fail(const std::string& why);
   void Send(const std::vector<std::string>& argv);
   void SendAck();
+  // The link is synced: the master client starts (a client id, addresses, age).
+  void Connected();
   void ReadAndProcess();
   // Handles one reply line of the handshake; false when the link failed.
   bool HandshakeLine(const std::string& line);

@@ -82,7 +82,7 @@ void ReplicaSet::Attach(Connection* conn, std::string_view replid, int64_t offse
     server_->QueueWrite(conn);
     r.state = State::kOnline;
     r.ack_offset = offset - 1;
-    ++sync_partial_ok_;
+    ++server_->stats().sync_partial_ok;
     core::Log(core::LogLevel::kNotice,
               "Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
               "starting from offset %d.",
@@ -91,14 +91,14 @@ void ReplicaSet::Attach(Connection* conn, std::string_view replid, int64_t offse
     return;
   }
   if (psync && replid != "?") {
-    ++sync_partial_err_;
+    ++server_->stats().sync_partial_err;
     core::Log(core::LogLevel::kNotice,
               "Partial resynchronization not accepted: Replication ID mismatch or offset out of "
               "range (Replica asked for '%s' offset %d)",
               std::string(replid), offset);
   }
   core::Log(core::LogLevel::kNotice, "Replica %s asks for synchronization", state.addr);
-  ++sync_full_;
+  ++server_->stats().sync_full;
   if (!history_->backlog_active()) {
     // The first replica of a primary starts a history it can be measured against.
     if (options_->replicaof.empty()) history_->StartNewHistory();
@@ -230,6 +230,7 @@ void ReplicaSet::SnapshotDone(bool ok) {
 void ReplicaSet::Online(Replica& r, std::string payload) {
   r.state = State::kOnline;
   r.last_ack_ms = server_->now_ms();
+  r.streamed_since_online = r.held.size();
   payload += r.held;
   r.held.clear();
   r.conn->reply().Raw(payload);
@@ -239,6 +240,8 @@ void ReplicaSet::Online(Replica& r, std::string payload) {
 }
 
 void ReplicaSet::Drop(Replica& r, const char* why) {
+  if (r.dropping) return;
+  r.dropping = true;
   core::Log(core::LogLevel::kWarning, "Closing replica %s: %s", r.conn->state().addr, why);
   r.conn->MarkBroken();
   server_->ScheduleClose(r.conn);
@@ -269,14 +272,41 @@ void ReplicaSet::DisconnectAll() {
 }
 
 void ReplicaSet::Feed(std::string_view bytes) {
+  // Without a backlog nobody ever attached: there is no stream to count, as in Redis.
+  if (!history_->backlog_active()) return;
   history_->Feed(bytes);
+  const int64_t now = server_->now_ms();
   for (auto& [id, r] : replicas_) {
     if (r.state == State::kOnline && !r.await_first_ack) {
       r.conn->reply().Raw(bytes);
+      r.streamed_since_online += bytes.size();
       server_->QueueWrite(r.conn);
     } else if (r.state == State::kWaitBgsaveEnd || r.await_first_ack) {
       r.held.append(bytes);
+    } else {
+      continue;
     }
+    EnforceOutputLimit(r, now);
+  }
+}
+
+void ReplicaSet::EnforceOutputLimit(Replica& r, int64_t now_ms) {
+  // Stream bytes sit behind the snapshot in the output: whatever is pending beyond what was
+  // streamed is snapshot.
+  const size_t pending =
+      std::min(r.conn->pending_output_size(), r.streamed_since_online) + r.held.size();
+  const config::OutputBufferLimit& limit = options_->replica_output_limit;
+  const int64_t bytes = static_cast<int64_t>(pending);
+  if (limit.hard > 0 && bytes > limit.hard) {
+    return Drop(r, "scheduled to be closed ASAP for overcoming of output buffer limits");
+  }
+  if (limit.soft == 0 || bytes <= limit.soft) {
+    r.over_soft_limit_since_ms = 0;
+    return;
+  }
+  if (r.over_soft_limit_since_ms == 0) r.over_soft_limit_since_ms = now_ms;
+  if (now_ms - r.over_soft_limit_since_ms > limit.soft_seconds * 1000) {
+    Drop(r, "scheduled to be closed ASAP for overcoming of output buffer limits");
   }
 }
 

@@ -62,10 +62,6 @@ class ReplicaSet {
   void Wait(Connection* conn, int64_t numreplicas, int64_t timeout_ms);
   size_t size() const { return replicas_.size(); }
   std::vector<commands::ReplicaInfo> Info() const;
-  uint64_t sync_full() const { return sync_full_; }
-  uint64_t sync_partial_ok() const { return sync_partial_ok_; }
-  uint64_t sync_partial_err() const { return sync_partial_err_; }
-  void ResetStats() { sync_full_ = sync_partial_ok_ = sync_partial_err_ = 0; }
 
  private:
   enum class State { kWaitBgsaveStart, kWaitBgsaveEnd, kOnline };
@@ -78,6 +74,11 @@ class ReplicaSet {
     std::string held;              // stream bytes waiting for the snapshot to go out
     int64_t ack_offset = 0;
     int64_t last_ack_ms = 0;
+    // Stream bytes queued since the snapshot or backlog went out: the output limit counts
+    // these, not the snapshot itself (a big dataset must still be able to sync).
+    size_t streamed_since_online = 0;
+    int64_t over_soft_limit_since_ms = 0;  // 0: within the soft limit
+    bool dropping = false;
   };
   struct Waiter {
     Connection* conn;
@@ -90,6 +91,9 @@ class ReplicaSet {
   bool ForkDisklessSync(const std::vector<Replica*>& targets);
   void Online(Replica& r, std::string payload);
   void Drop(Replica& r, const char* why);
+  // client-output-buffer-limit for replicas (Redis's default: 256mb hard, 64mb for 60 s soft):
+  // a replica that cannot keep up is dropped rather than growing our memory without bound.
+  void EnforceOutputLimit(Replica& r, int64_t now_ms);
   int CountAcked(int64_t offset) const;
   void ServeWaiters(int64_t now_ms);
 
@@ -106,9 +110,6 @@ class ReplicaSet {
   pid_t child_ = -1;  // the diskless sync writer
   int64_t first_waiting_ms_ = 0;
   int64_t last_ping_ms_ = 0;
-  uint64_t sync_full_ = 0;
-  uint64_t sync_partial_ok_ = 0;
-  uint64_t sync_partial_err_ = 0;
 };
 
 }  // namespace bazaar::engine::server

@@ -226,7 +226,7 @@ void Server::Accept(int listen_fd) {
     socklen_t local_len = sizeof(local);
     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len);
     commands::ClientState state;
-    state.id = next_client_id_++;
+    state.id = NewClientId();
     state.fd = fd;
     state.addr = AddressString(peer);
     state.laddr = AddressString(local);
@@ -332,6 +332,7 @@ void Server::ForEachClient(const std::function<void(const commands::ClientState&
     c->RefreshFigures();
     fn(c->state());
   }
+  if (const commands::ClientState* master = link_.master_client()) fn(*master);
 }
 
 int Server::KillClients(const std::function<bool(const commands::ClientState&)>& fn) {
@@ -340,6 +341,10 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
     if (!fn(conn->state())) continue;
     conn->state().close_after_reply = true;
     QueueWrite(raw);
+    ++killed;
+  }
+  if (const commands::ClientState* master = link_.master_client(); master && fn(*master)) {
+    link_.Kill();
     ++killed;
   }
   return killed;
@@ -432,9 +437,6 @@ commands::ReplicationInfo Server::replication_info() const {
   info.backlog_size = options_.repl_backlog_size;
   info.backlog_first_byte_offset = history_.backlog_active() ? history_.first_byte_offset() : 0;
   info.backlog_histlen = history_.histlen();
-  info.sync_full = replicas_.sync_full();
-  info.sync_partial_ok = replicas_.sync_partial_ok();
-  info.sync_partial_err = replicas_.sync_partial_err();
   return info;
 }
 

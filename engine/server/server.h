@@ -85,6 +85,7 @@ class Server : public commands::ServerContext, public commands::Propagator {
   EventLoop& loop() { return loop_; }
   int64_t now_ms() const;
   void QueueWrite(Connection* c) { pending_writes_.insert(c); }
+  uint64_t NewClientId() { return next_client_id_++; }
   void ScheduleClose(Connection* c) { pending_closes_.insert(c); }
   // Serves blocked clients whose keys changed (called after every command).
   void ServeBlockedClients();

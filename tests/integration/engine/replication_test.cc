@@ -307,6 +307,42 @@ TEST(ReplicationTest, ReplicasLeaveExpiryToThePrimaryAsRedisReplicasDo) {
   EXPECT_EQ(Dataset(ours.port()), Dataset(redis.port()));
 }
 
+TEST(ReplicationTest, ReplicaThatStopsReadingIsDroppedAtItsOutputLimit) {
+  ServerUnderTest primary(Kind::kBazaarEngine,
+                          {"--repl-diskless-sync-delay", "0", "--client-output-buffer-limit",
+                           "replica 1mb 512kb 5"});
+  // A replica that asks for a sync and then never reads.
+  RespClient stalled(primary.port());
+  stalled.SendRaw(EncodeCommand({"PSYNC", "?", "-1"}));
+  ASSERT_TRUE(WaitFor([&] { return InfoField(primary.port(), "connected_slaves") == "1"; }, 5s));
+  RespClient writer(primary.port());
+  const std::string value(100 * 1024, 'x');
+  for (int i = 0; i < 300 && InfoField(primary.port(), "connected_slaves") == "1"; ++i) {
+    writer.Command({"SET", "k" + std::to_string(i), value});
+  }
+  EXPECT_TRUE(WaitFor([&] { return InfoField(primary.port(), "connected_slaves") == "0"; }, 10s));
+  EXPECT_THAT(primary.process().ReadLog(), HasSubstr("output buffer limits"));
+  EXPECT_EQ(writer.Command({"PING"}), "+PONG\r\n");
+}
+
+TEST(ReplicationTest, ClientListAndKillKnowReplicasAndTheMasterLink) {
+  ServerUnderTest primary(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
+  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
+  ASSERT_TRUE(LinkUp(replica.port()));
+  EXPECT_THAT(Bulk(RespClient(primary.port()).Command({"CLIENT", "LIST", "TYPE", "replica"})),
+              HasSubstr("flags=S"));
+  EXPECT_THAT(Bulk(RespClient(replica.port()).Command({"CLIENT", "LIST", "TYPE", "master"})),
+              HasSubstr("flags=M"));
+  EXPECT_EQ(Bulk(RespClient(replica.port()).Command({"CLIENT", "LIST", "TYPE", "replica"})), "");
+  EXPECT_EQ(RespClient(replica.port()).Command({"CLIENT", "KILL", "TYPE", "master"}), ":1\r\n");
+  RespClient(primary.port()).Command({"SET", "after-kill", "1"});
+  ASSERT_TRUE(LinkUp(replica.port()));
+  ExpectSameData(primary.port(), replica.port());
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1);
+  RespClient(primary.port()).Command({"CONFIG", "RESETSTAT"});
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 0);
+}
+
 TEST(ReplicationTest, WaitWithoutReplicasTimesOutWithZero) {
   ServerUnderTest primary(Kind::kBazaarEngine);
   RespClient c(primary.port());
