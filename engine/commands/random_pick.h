@@ -3,6 +3,7 @@
 #ifndef BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
 #define BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -19,29 +20,29 @@ inline absl::BitGen& CommandRandom() {
   return *gen;
 }
 
-// Calls fn(const Entry&) for `count` picks. count < 0: -count picks with repeats, streamed (the
-// count can be huge, as in Redis). count > 0: min(count, size) distinct entries.
-// Precondition: dict is not empty, count != 0; fn must not modify the dict.
-template <typename V, typename F>
-void ForEachRandomEntry(const core::Dict<V>& dict, int64_t count, F&& fn) {
-  using Entry = typename core::Dict<V>::Entry;
-  absl::BitGen& gen = CommandRandom();
-  auto bits = [&gen] { return absl::Uniform<uint64_t>(gen); };
+// Calls fn(item) for `count` picks among `size` items (size > 0, count != 0). count < 0: -count
+// picks with repeats, streamed (the count can be huge, as in Redis). count > 0: min(count, size)
+// distinct items. random_one() returns a uniformly chosen item, for_each(visit) calls visit(item)
+// for every item once; items are small handles (pointers, indexes), equal only for the same item.
+template <typename RandomOne, typename ForEachItem, typename F>
+void ForEachRandomPick(uint64_t size, int64_t count, RandomOne&& random_one, ForEachItem&& for_each,
+                       F&& fn) {
+  using Item = decltype(random_one());
   if (count < 0 || count == 1) {
     uint64_t n = count < 0 ? 0 - static_cast<uint64_t>(count) : 1;
-    while (n--) fn(*dict.Random(bits));
+    while (n--) fn(random_one());
     return;
   }
-  const uint64_t size = dict.size();
   if (static_cast<uint64_t>(count) >= size) {
-    dict.ForEach(fn);
+    for_each(fn);
     return;
   }
-  std::vector<const Entry*> picked;
+  std::vector<Item> picked;
   if (static_cast<uint64_t>(count) * 3 > size) {
     // Many of the elements: a partial shuffle of all of them.
+    absl::BitGen& gen = CommandRandom();
     picked.reserve(size);
-    dict.ForEach([&](const Entry& e) { picked.push_back(&e); });
+    for_each([&](Item item) { picked.push_back(item); });
     for (uint64_t i = 0; i < static_cast<uint64_t>(count); ++i) {
       uint64_t j = absl::Uniform<uint64_t>(gen, i, size);
       std::swap(picked[i], picked[j]);
@@ -49,13 +50,28 @@ void ForEachRandomEntry(const core::Dict<V>& dict, int64_t count, F&& fn) {
     picked.resize(count);
   } else {
     // Few of them: draw until enough distinct ones came up.
-    absl::flat_hash_set<const Entry*> seen;
+    absl::flat_hash_set<Item> seen;
     while (picked.size() < static_cast<uint64_t>(count)) {
-      const Entry* e = dict.Random(bits);
-      if (seen.insert(e).second) picked.push_back(e);
+      Item item = random_one();
+      if (seen.insert(item).second) picked.push_back(item);
     }
   }
-  for (const Entry* e : picked) fn(*e);
+  for (Item item : picked) fn(item);
+}
+
+// ForEachRandomPick over a Dict's entries: fn(const Entry&). Precondition: dict is not empty;
+// fn must not modify the dict.
+template <typename V, typename F>
+void ForEachRandomEntry(const core::Dict<V>& dict, int64_t count, F&& fn) {
+  using Entry = typename core::Dict<V>::Entry;
+  absl::BitGen& gen = CommandRandom();
+  ForEachRandomPick(
+      dict.size(), count,
+      [&] {
+        return static_cast<const Entry*>(dict.Random([&] { return absl::Uniform<uint64_t>(gen); }));
+      },
+      [&](auto&& visit) { dict.ForEach([&](const Entry& e) { visit(&e); }); },
+      [&](const Entry* e) { fn(*e); });
 }
 
 // How many elements ForEachRandomEntry visits.
