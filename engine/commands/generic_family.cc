@@ -254,8 +254,9 @@ void PersistCommand(CommandContext& ctx, Args args) {
 }
 
 // OBJECT ENCODING names what we hold in Redis's words: our lists are chunked (quicklist), sets
-// and hashes are hash tables, sorted sets a table plus an ordered index (skiplist). Redis's
-// compact small-container encodings (listpack, intset) have no counterpart here yet.
+// are hash tables, sorted sets a table plus an ordered index (skiplist), hashes are packed
+// (listpack) while small and hash tables beyond. Redis's compact encodings of small sets and
+// sorted sets (intset, listpack) have no counterpart here yet.
 std::string_view EncodingName(const core::Value& v) {
   switch (v.type()) {
     case core::ValueType::kString: {
@@ -266,7 +267,7 @@ std::string_view EncodingName(const core::Value& v) {
     case core::ValueType::kList: return "quicklist";
     case core::ValueType::kSet: return "hashtable";
     case core::ValueType::kZSet: return "skiplist";
-    case core::ValueType::kHash: return "hashtable";
+    case core::ValueType::kHash: return v.hash().compact() ? "listpack" : "hashtable";
   }
   return "unknown";
 }

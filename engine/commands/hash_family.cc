@@ -1,6 +1,10 @@
 // Hash commands: HSET HSETNX HMSET HGET HMGET HGETALL HKEYS HVALS HDEL HEXISTS HLEN HSTRLEN
 // HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
 #include <climits>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
@@ -46,8 +50,8 @@ void HSetNxCommand(CommandContext& ctx, Args args) {
 void HGetCommand(CommandContext& ctx, Args args) {
   const HashValue* hash;
   if (!ReadHash(ctx, args[1], &hash)) return;
-  const auto* e = hash ? hash->Find(args[2]) : nullptr;
-  e ? ctx.reply.Bulk(e->value) : ctx.reply.NullBulk();
+  auto value = hash ? hash->Get(args[2]) : std::nullopt;
+  value ? ctx.reply.Bulk(*value) : ctx.reply.NullBulk();
 }
 
 void HMGetCommand(CommandContext& ctx, Args args) {
@@ -55,8 +59,8 @@ void HMGetCommand(CommandContext& ctx, Args args) {
   if (!ReadHash(ctx, args[1], &hash)) return;
   ctx.reply.ArrayHeader(args.size() - 2);
   for (size_t i = 2; i < args.size(); ++i) {
-    const auto* e = hash ? hash->Find(args[i]) : nullptr;
-    e ? ctx.reply.Bulk(e->value) : ctx.reply.NullBulk();
+    auto value = hash ? hash->Get(args[i]) : std::nullopt;
+    value ? ctx.reply.Bulk(*value) : ctx.reply.NullBulk();
   }
 }
 
@@ -67,9 +71,9 @@ void HGetAllGeneric(CommandContext& ctx, Args args, bool keys, bool values) {
   const size_t n = hash ? hash->size() : 0;
   keys&& values ? ctx.reply.MapHeader(n) : ctx.reply.ArrayHeader(n);
   if (hash == nullptr) return;
-  hash->ForEach([&](const HashValue::Entry& e) {
-    if (keys) ctx.reply.Bulk(e.key);
-    if (values) ctx.reply.Bulk(e.value);
+  hash->ForEach([&](std::string_view field, std::string_view value) {
+    if (keys) ctx.reply.Bulk(field);
+    if (values) ctx.reply.Bulk(value);
   });
 }
 
@@ -86,7 +90,7 @@ void HDelCommand(CommandContext& ctx, Args args) {
 void HExistsCommand(CommandContext& ctx, Args args) {
   const HashValue* hash;
   if (!ReadHash(ctx, args[1], &hash)) return;
-  ctx.reply.Integer(hash && hash->Find(args[2]) ? 1 : 0);
+  ctx.reply.Integer(hash && hash->Get(args[2]) ? 1 : 0);
 }
 
 void HLenCommand(CommandContext& ctx, Args args) {
@@ -98,8 +102,8 @@ void HLenCommand(CommandContext& ctx, Args args) {
 void HStrlenCommand(CommandContext& ctx, Args args) {
   const HashValue* hash;
   if (!ReadHash(ctx, args[1], &hash)) return;
-  const auto* e = hash ? hash->Find(args[2]) : nullptr;
-  ctx.reply.Integer(e ? static_cast<int64_t>(e->value.size()) : 0);
+  auto value = hash ? hash->Get(args[2]) : std::nullopt;
+  ctx.reply.Integer(value ? static_cast<int64_t>(value->size()) : 0);
 }
 
 void HIncrByCommand(CommandContext& ctx, Args args) {
@@ -125,9 +129,9 @@ void HRandFieldCommand(CommandContext& ctx, Args args) {
     const HashValue* hash;
     if (!ReadHash(ctx, args[1], &hash)) return;
     if (hash == nullptr) return ctx.reply.NullBulk();
-    const HashValue::Entry* picked = nullptr;
-    ForEachRandomEntry(*hash, 1, [&](const HashValue::Entry& e) { picked = &e; });
-    return ctx.reply.Bulk(picked->key);
+    std::string_view picked;
+    ForEachRandomField(*hash, 1, [&](std::string_view field, std::string_view) { picked = field; });
+    return ctx.reply.Bulk(picked);
   }
   int64_t count;
   if (!IntArgOrReply(ctx.reply, args[2], &count)) return;
@@ -148,10 +152,10 @@ void HRandFieldCommand(CommandContext& ctx, Args args) {
   // RESP2 flattens field/value pairs; RESP3 nests each pair.
   const bool flat = with_values && ctx.reply.resp() < 3;
   ctx.reply.ArrayHeader(flat ? n * 2 : n);
-  ForEachRandomEntry(*hash, count, [&](const HashValue::Entry& e) {
+  ForEachRandomField(*hash, count, [&](std::string_view field, std::string_view value) {
     if (with_values && !flat) ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(e.key);
-    if (with_values) ctx.reply.Bulk(e.value);
+    ctx.reply.Bulk(field);
+    if (with_values) ctx.reply.Bulk(value);
   });
 }
 
@@ -163,21 +167,25 @@ void HScanCommand(CommandContext& ctx, Args args) {
   if (hash == nullptr) return ReplyEmptyScan(ctx.reply);
   ScanOptions opts;
   if (!ScanOptionsOrReply(ctx.reply, args, 3, &opts)) return;
-  std::vector<const HashValue::Entry*> entries;
-  if (IsCompactHash(*hash)) {
-    // Redis returns a compact hash whole, whatever the cursor.
-    hash->ForEach([&](const HashValue::Entry& e) { entries.push_back(&e); });
-    cursor = 0;
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  if (const HashValue::Table* table = hash->table()) {
+    std::vector<const HashValue::Table::Entry*> entries;
+    cursor = ScanDictStep(*table, cursor, opts.count, 2, &entries);
+    FilterScanned(opts, &entries);
+    for (const auto* e : entries) out.emplace_back(e->key, e->value);
   } else {
-    cursor = ScanDictStep(*hash, cursor, opts.count, 2, &entries);
+    // Redis returns a listpack whole, in order, whatever the cursor and COUNT.
+    hash->ForEach([&](std::string_view field, std::string_view value) {
+      if (!opts.use_pattern || core::GlobMatch(opts.pattern, field)) out.emplace_back(field, value);
+    });
+    cursor = 0;
   }
-  FilterScanned(opts, &entries);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(entries.size() * 2);
-  for (const auto* e : entries) {
-    ctx.reply.Bulk(e->key);
-    ctx.reply.Bulk(e->value);
+  ctx.reply.ArrayHeader(out.size() * 2);
+  for (const auto& [field, value] : out) {
+    ctx.reply.Bulk(field);
+    ctx.reply.Bulk(value);
   }
 }
 

@@ -22,23 +22,16 @@ absl::StatusOr<HashValue*> LookupHashForWrite(core::Keyspace& ks, int db, std::s
   return &v->hash();
 }
 
-void SetField(HashValue& hash, std::string_view field, std::string_view value, int64_t* added) {
-  auto [entry, inserted] = hash.FindOrInsert(field);
-  entry->value.assign(value.data(), value.size());
-  if (inserted) ++*added;
-}
-
 // Writes field=value into the hash under key, creating the key if needed (Store reports the new
 // key; an in-place change is reported here).
 void StoreField(core::Keyspace& ks, int db, std::string_view key, HashValue* hash,
                 std::string_view field, std::string_view value) {
-  int64_t added = 0;
   if (hash == nullptr) {
     Value fresh = Value::NewHash();
-    SetField(fresh.hash(), field, value, &added);
+    fresh.hash().Set(field, value);
     ks.Store(db, key, std::move(fresh));
   } else {
-    SetField(*hash, field, value, &added);
+    hash->Set(field, value);
     ks.MarkModified(db, key);
   }
 }
@@ -61,12 +54,14 @@ absl::StatusOr<int64_t> OpHSet(core::Keyspace& ks, int db, std::string_view key,
   if (*hash == nullptr) {
     Value fresh = Value::NewHash();
     for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-      SetField(fresh.hash(), pairs[i], pairs[i + 1], &added);
+      if (fresh.hash().Set(pairs[i], pairs[i + 1])) ++added;
     }
     ks.Store(db, key, std::move(fresh));
     return added;
   }
-  for (size_t i = 0; i + 1 < pairs.size(); i += 2) SetField(**hash, pairs[i], pairs[i + 1], &added);
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    if ((*hash)->Set(pairs[i], pairs[i + 1])) ++added;
+  }
   ks.MarkModified(db, key);  // even when nothing changed, as Redis does
   return added;
 }
@@ -75,7 +70,7 @@ absl::StatusOr<bool> OpHSetNx(core::Keyspace& ks, int db, std::string_view key,
                               std::string_view field, std::string_view value) {
   auto hash = LookupHashForWrite(ks, db, key);
   if (!hash.ok()) return hash.status();
-  if (*hash != nullptr && (*hash)->Find(field) != nullptr) return false;
+  if (*hash != nullptr && (*hash)->Get(field)) return false;
   StoreField(ks, db, key, *hash, field, value);
   return true;
 }
@@ -103,8 +98,8 @@ absl::StatusOr<int64_t> OpHIncrBy(core::Keyspace& ks, int db, std::string_view k
   if (!hash.ok()) return hash.status();
   int64_t current = 0;
   if (*hash != nullptr) {
-    if (const auto* e = (*hash)->Find(field)) {
-      if (!protocol::ParseInt64(e->value, &current)) {
+    if (auto value = (*hash)->Get(field)) {
+      if (!protocol::ParseInt64(*value, &current)) {
         return RedisError(kHashValueNotIntegerError);
       }
     }
@@ -127,8 +122,8 @@ absl::StatusOr<std::string> OpHIncrByFloat(core::Keyspace& ks, int db, std::stri
   if (!hash.ok()) return hash.status();
   long double current = 0;
   if (*hash != nullptr) {
-    if (const auto* e = (*hash)->Find(field)) {
-      if (!protocol::ParseLongDouble(e->value, &current)) {
+    if (auto value = (*hash)->Get(field)) {
+      if (!protocol::ParseLongDouble(*value, &current)) {
         return RedisError(kHashValueNotFloatError);
       }
     }
@@ -138,17 +133,6 @@ absl::StatusOr<std::string> OpHIncrByFloat(core::Keyspace& ks, int db, std::stri
   std::string text = protocol::FormatLongDouble(result);
   StoreField(ks, db, key, *hash, field, text);
   return text;
-}
-
-bool IsCompactHash(const HashValue& hash) {
-  if (hash.size() > kHashMaxListpackEntries) return false;
-  bool compact = true;
-  hash.ForEach([&](const HashValue::Entry& e) {
-    if (e.key.size() > kHashMaxListpackValue || e.value.size() > kHashMaxListpackValue) {
-      compact = false;
-    }
-  });
-  return compact;
 }
 
 }  // namespace bazaar::engine::commands

@@ -15,11 +15,6 @@
 
 namespace bazaar::engine::commands {
 
-// Redis's defaults for the compact (listpack) hash encoding; a hash within them is scanned in
-// one call, as Redis does.
-inline constexpr size_t kHashMaxListpackEntries = 128;
-inline constexpr size_t kHashMaxListpackValue = 64;
-
 // The hash under key for reading: nullptr when missing, an error when of another type.
 absl::StatusOr<const core::HashValue*> LookupHashForRead(core::Keyspace& ks, int db,
                                                          std::string_view key);
@@ -39,9 +34,6 @@ absl::StatusOr<int64_t> OpHIncrBy(core::Keyspace& ks, int db, std::string_view k
 // HINCRBYFLOAT: the new value as stored and replied. `increment` is the raw argument.
 absl::StatusOr<std::string> OpHIncrByFloat(core::Keyspace& ks, int db, std::string_view key,
                                            std::string_view field, std::string_view increment);
-
-// Whether Redis would hold this hash in its compact encoding (it is then scanned in one call).
-bool IsCompactHash(const core::HashValue& hash);
 
 }  // namespace bazaar::engine::commands
 

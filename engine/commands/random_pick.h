@@ -1,16 +1,18 @@
-// Random elements of a Dict for SRANDMEMBER, SPOP and HRANDFIELD, with Redis's count rules:
-// a negative count may repeat elements, a positive one returns distinct elements (at most all).
+// Random elements of a Dict or a hash for SRANDMEMBER, SPOP and HRANDFIELD, with Redis's count
+// rules: a negative count may repeat elements, a positive one returns distinct ones (at most all).
 #ifndef BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
 #define BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "engine/core/dict.h"
+#include "engine/core/hash_value.h"
 
 namespace bazaar::engine::commands {
 
@@ -72,6 +74,29 @@ void ForEachRandomEntry(const core::Dict<V>& dict, int64_t count, F&& fn) {
       },
       [&](auto&& visit) { dict.ForEach([&](const Entry& e) { visit(&e); }); },
       [&](const Entry* e) { fn(*e); });
+}
+
+// ForEachRandomPick over a hash's pairs: fn(field, value). Precondition: hash is not empty; fn
+// must not modify the hash.
+template <typename F>
+void ForEachRandomField(const core::HashValue& hash, int64_t count, F&& fn) {
+  if (const core::HashValue::Table* table = hash.table()) {
+    return ForEachRandomEntry(*table, count, [&](const core::HashValue::Table::Entry& e) {
+      fn(std::string_view(e.key), std::string_view(e.value));
+    });
+  }
+  // A compact hash has no buckets to draw from; its pairs (512 at most) are indexed once instead.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  pairs.reserve(hash.size());
+  hash.ForEach(
+      [&](std::string_view field, std::string_view value) { pairs.emplace_back(field, value); });
+  absl::BitGen& gen = CommandRandom();
+  ForEachRandomPick(
+      pairs.size(), count, [&] { return absl::Uniform<size_t>(gen, 0, pairs.size()); },
+      [&](auto&& visit) {
+        for (size_t i = 0; i < pairs.size(); ++i) visit(i);
+      },
+      [&](size_t i) { fn(pairs[i].first, pairs[i].second); });
 }
 
 // How many elements ForEachRandomEntry visits.

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "engine/core/dict.h"
+#include "engine/core/hash_value.h"
 #include "engine/core/zset.h"
 
 namespace bazaar::engine::core {
@@ -34,7 +35,6 @@ inline std::string_view TypeName(ValueType type) {
 struct NoValue {};
 using ListValue = std::deque<std::string>;
 using SetValue = Dict<NoValue>;       // member -> nothing
-using HashValue = Dict<std::string>;  // field -> value
 using ZSetValue = ZSet;
 
 class Value {

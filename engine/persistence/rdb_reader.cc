@@ -125,7 +125,7 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
       if (items.size() % 2) break;
       *out = Value::NewHash();
       for (size_t i = 0; i < items.size(); i += 2) {
-        out->hash().FindOrInsert(items[i]).first->value = items[i + 1];
+        out->hash().Set(items[i], items[i + 1]);
       }
       return absl::OkStatus();
     }
@@ -183,7 +183,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       *out = Value::NewHash();
       for (uint64_t n = in.Length(); n-- && !in.failed();) {
         std::string field = in.String();
-        out->hash().FindOrInsert(field).first->value = in.String();
+        out->hash().Set(field, in.String());
       }
       break;
     }

@@ -156,9 +156,9 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       break;
     case core::ValueType::kHash:
       out.Length(v.hash().size());
-      v.hash().ForEach([&](const auto& e) {
-        out.String(e.key, compress);
-        out.String(e.value, compress);
+      v.hash().ForEach([&](std::string_view field, std::string_view value) {
+        out.String(field, compress);
+        out.String(value, compress);
       });
       break;
   }

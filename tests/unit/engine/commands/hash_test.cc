@@ -72,7 +72,7 @@ TEST_F(HashTest, HScanOfBigHashVisitsEveryFieldOnceWithItsValue) {
 }
 
 TEST_F(HashTest, HScanMatchFiltersOnFieldsNotValues) {
-  Fill("h", 300);
+  Fill("h", 600);  // past 512 fields: scanned in steps
   f_.Run({"HSET", "h", "zfield", "f1-looking-value"});
   int calls = 0;
   auto seen = ScanAll("h", {"MATCH", "f1?", "COUNT", "20"}, &calls);
@@ -105,6 +105,41 @@ TEST_F(HashTest, HRandFieldPositiveCountGivesDistinctFields) {
     EXPECT_EQ(distinct.size(), fields.size()) << count;
     for (const auto& field : fields) EXPECT_EQ(field[0], 'f');
   }
+}
+
+TEST_F(HashTest, HRandFieldOfBigHashGivesDistinctFieldsWithTheirValues) {
+  Fill("h", 600);  // past 512 fields: the table form
+  for (int count : {1, 50, 250, 600, 700}) {
+    auto items = Elements(f_.Run({"HRANDFIELD", "h", std::to_string(count), "WITHVALUES"}));
+    ASSERT_EQ(items.size(), 2u * std::min(count, 600)) << count;
+    std::set<std::string> distinct;
+    for (size_t i = 0; i < items.size(); i += 2) {
+      distinct.insert(items[i]);
+      EXPECT_EQ(items[i + 1], "v" + items[i].substr(1));
+    }
+    EXPECT_EQ(distinct.size(), items.size() / 2) << count;
+  }
+}
+
+TEST_F(HashTest, ObjectEncodingIsListpackUntilALimitIsPassed) {
+  Fill("small", 512);
+  EXPECT_EQ(f_.Run({"OBJECT", "ENCODING", "small"}), "$8\r\nlistpack\r\n");
+  Fill("many", 513);
+  EXPECT_EQ(f_.Run({"OBJECT", "ENCODING", "many"}), "$9\r\nhashtable\r\n");
+  f_.Run({"HSET", "long", "f", std::string(65, 'x')});
+  EXPECT_EQ(f_.Run({"OBJECT", "ENCODING", "long"}), "$9\r\nhashtable\r\n");
+  // No way back, as in Redis: deleting down to one short field keeps the table.
+  f_.Run({"HSET", "long", "g", "1"});
+  f_.Run({"HDEL", "long", "f"});
+  EXPECT_EQ(f_.Run({"OBJECT", "ENCODING", "long"}), "$9\r\nhashtable\r\n");
+}
+
+TEST_F(HashTest, CompactHashRepliesInInsertionOrder) {
+  f_.Run({"HSET", "h", "b", "1", "a", "2", "c", "3"});
+  f_.Run({"HDEL", "h", "a"});
+  f_.Run({"HSET", "h", "a", "4", "b", "5"});
+  EXPECT_EQ(Elements(f_.Run({"HKEYS", "h"})), (std::vector<std::string>{"b", "c", "a"}));
+  EXPECT_EQ(Elements(f_.Run({"HVALS", "h"})), (std::vector<std::string>{"5", "3", "4"}));
 }
 
 TEST_F(HashTest, HRandFieldNegativeCountRepeatsFields) {

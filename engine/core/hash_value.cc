@@ -1,0 +1,104 @@
+#include "engine/core/hash_value.h"
+
+#include <cstring>
+
+namespace bazaar::engine::core {
+
+std::optional<std::string_view> HashValue::Get(std::string_view field) const {
+  if (table_) {
+    const Table::Entry* e = table_->Find(field);
+    if (e == nullptr) return std::nullopt;
+    return std::string_view(e->value);
+  }
+  const size_t pos = FindPacked(field);
+  if (pos == kNotFound) return std::nullopt;
+  const char* record = packed_.data() + pos;
+  return std::string_view(record + kHeader + field.size(), static_cast<unsigned char>(record[1]));
+}
+
+bool HashValue::Set(std::string_view field, std::string_view value) {
+  if (table_ == nullptr && (field.size() > kListpackMaxValue || value.size() > kListpackMaxValue)) {
+    ConvertToTable();
+  }
+  if (table_) {
+    auto [entry, inserted] = table_->FindOrInsert(field);
+    entry->value.assign(value.data(), value.size());
+    return inserted;
+  }
+  const size_t pos = FindPacked(field);
+  if (pos != kNotFound) {
+    const size_t old_len = static_cast<unsigned char>(packed_[pos + 1]);
+    Splice(pos + kHeader + field.size(), old_len, value);
+    packed_[pos + 1] = static_cast<char>(value.size());
+    return false;
+  }
+  Reserve(packed_.size() + kHeader + field.size() + value.size());
+  const char header[kHeader] = {static_cast<char>(field.size()), static_cast<char>(value.size()),
+                                Tag(field)};
+  packed_.insert(packed_.end(), header, header + kHeader);
+  packed_.insert(packed_.end(), field.begin(), field.end());
+  packed_.insert(packed_.end(), value.begin(), value.end());
+  ++count_;
+  if (count_ > kListpackMaxEntries) ConvertToTable();
+  return true;
+}
+
+bool HashValue::Erase(std::string_view field) {
+  if (table_) return table_->Erase(field);
+  const size_t pos = FindPacked(field);
+  if (pos == kNotFound) return false;
+  const size_t value_len = static_cast<unsigned char>(packed_[pos + 1]);
+  Splice(pos, kHeader + field.size() + value_len, {});
+  --count_;
+  // Give memory back once most of the buffer is unused, as a listpack shrinks on deletion.
+  if (packed_.capacity() / 2 > packed_.size()) packed_.shrink_to_fit();
+  return true;
+}
+
+size_t HashValue::FindPacked(std::string_view field) const {
+  const char* begin = packed_.data();
+  const char* p = begin;
+  const char* end = begin + packed_.size();
+  const char tag = Tag(field);
+  while (p < end) {
+    const size_t field_len = static_cast<unsigned char>(p[0]);
+    if (p[2] == tag && field_len == field.size() &&
+        std::memcmp(p + kHeader, field.data(), field_len) == 0) {
+      return p - begin;
+    }
+    p += kHeader + field_len + static_cast<unsigned char>(p[1]);
+  }
+  return kNotFound;
+}
+
+void HashValue::Splice(size_t pos, size_t old_len, std::string_view bytes) {
+  if (bytes.size() > old_len) {
+    const size_t grow = bytes.size() - old_len;
+    Reserve(packed_.size() + grow);
+    packed_.insert(packed_.begin() + pos + old_len, grow, '\0');
+  } else if (bytes.size() < old_len) {
+    packed_.erase(packed_.begin() + pos + bytes.size(), packed_.begin() + pos + old_len);
+  }
+  if (!bytes.empty()) std::memcpy(packed_.data() + pos, bytes.data(), bytes.size());
+}
+
+void HashValue::Reserve(size_t needed) {
+  if (needed <= packed_.capacity()) return;
+  // An eighth more than needed, rounded up to what glibc malloc hands out anyway (16-byte
+  // granules less its 8-byte header): a few reallocations over a hash's growth, little waste.
+  size_t capacity = needed + needed / 8;
+  capacity = ((capacity + 8 + 15) & ~size_t{15}) - 8;
+  packed_.reserve(capacity);
+}
+
+void HashValue::ConvertToTable() {
+  auto table = std::make_unique<Table>();
+  ForEach([&](std::string_view field, std::string_view value) {
+    table->FindOrInsert(field).first->value.assign(value.data(), value.size());
+  });
+  table_ = std::move(table);
+  std::vector<char>().swap(packed_);
+  count_ = 0;
+}
+
+}  // namespace bazaar::engine::core

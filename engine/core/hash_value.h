@@ -1,0 +1,103 @@
+// A hash (field -> value) in one of Redis's two encodings: while small, a packed buffer of
+// (field, value) pairs (Redis's listpack); past Redis's limits, a core::Dict (Redis's hashtable).
+// Most hashes in real data are small, and the packed form costs a few bytes per pair instead of a
+// heap entry per field, which is what keeps memory at or below Redis's.
+//
+// Design note: the packed buffer holds, in insertion order as Redis's listpack, one record per
+// pair: [field length][value length][tag][field][value], with one-byte lengths (the limits keep
+// every string at 64 bytes or less) and a one-byte tag from the field's hash. A lookup walks the
+// records, as Redis walks its listpack, but compares bytes only where the tag and length match:
+// with up to 512 fields that often share a prefix, comparing every field would double HSET's cost.
+// The buffer grows by about an eighth, not by doubling, so little memory sits unused. A hash
+// converts to the table when it would exceed kListpackMaxEntries pairs or a field or value would
+// exceed kListpackMaxValue bytes, and never converts back: Redis does the same, and OBJECT
+// ENCODING and HSCAN (a compact hash is returned whole) show the difference.
+//
+// Thread affinity: none; the keyspace's single thread owns every hash. Views returned or handed to
+// callbacks are valid only until the next mutation.
+#ifndef BAZAAR_ENGINE_CORE_HASH_VALUE_H_
+#define BAZAAR_ENGINE_CORE_HASH_VALUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/dict.h"
+
+namespace bazaar::engine::core {
+
+class HashValue {
+ public:
+  using Table = Dict<std::string>;  // field -> value
+  // Redis 7.0's defaults for hash-max-listpack-entries and hash-max-listpack-value (CONFIG GET on
+  // a redis-server started without a config file).
+  static constexpr size_t kListpackMaxEntries = 512;
+  static constexpr size_t kListpackMaxValue = 64;
+
+  HashValue() = default;
+  HashValue(const HashValue&) = delete;
+  HashValue& operator=(const HashValue&) = delete;
+
+  size_t size() const { return table_ ? table_->size() : count_; }
+  bool empty() const { return size() == 0; }
+  // Whether the hash is in the packed form (Redis would answer "listpack" to OBJECT ENCODING).
+  bool compact() const { return table_ == nullptr; }
+
+  // The value of `field`, or nullopt if absent.
+  std::optional<std::string_view> Get(std::string_view field) const;
+  // Sets field to value; returns true if the field is new. May convert to the table.
+  bool Set(std::string_view field, std::string_view value);
+  // Removes field; returns whether it was there.
+  bool Erase(std::string_view field);
+
+  // Calls fn(field, value) for every pair: insertion order while compact. The hash must not
+  // change during the walk.
+  template <typename F>
+  void ForEach(F&& fn) const;
+
+  // The table once converted (for cursor scans and random picks); nullptr while compact.
+  const Table* table() const { return table_.get(); }
+
+ private:
+  // A record's header: field length, value length, tag.
+  static constexpr size_t kHeader = 3;
+  static constexpr size_t kNotFound = ~size_t{0};
+  static char Tag(std::string_view field) { return static_cast<char>(HashKey(field) >> 56); }
+  // Byte offset of the record holding `field` in packed_, or kNotFound.
+  size_t FindPacked(std::string_view field) const;
+  // Replaces packed_[pos, pos + old_len) with bytes, growing the buffer modestly if needed.
+  void Splice(size_t pos, size_t old_len, std::string_view bytes);
+  // Makes room for `needed` bytes in packed_.
+  void Reserve(size_t needed);
+  void ConvertToTable();
+
+  std::vector<char> packed_;
+  uint32_t count_ = 0;  // pairs in packed_
+  std::unique_ptr<Table> table_;
+};
+
+template <typename F>
+void HashValue::ForEach(F&& fn) const {
+  if (table_) {
+    table_->ForEach(
+        [&](const Table::Entry& e) { fn(std::string_view(e.key), std::string_view(e.value)); });
+    return;
+  }
+  const char* p = packed_.data();
+  const char* end = p + packed_.size();
+  while (p < end) {
+    const size_t field_len = static_cast<unsigned char>(p[0]);
+    const size_t value_len = static_cast<unsigned char>(p[1]);
+    p += kHeader;
+    fn(std::string_view(p, field_len), std::string_view(p + field_len, value_len));
+    p += field_len + value_len;
+  }
+}
+
+}  // namespace bazaar::engine::core
+
+#endif  // BAZAAR_ENGINE_CORE_HASH_VALUE_H_
