@@ -79,14 +79,16 @@ class MarketClient::Impl {
     return absl::OkStatus();
   }
 
-  // One logical operation: up to 1 + max_retries RPCs. `send(stub, ctx)` performs one RPC.
+  // One logical operation: up to 1 + max_retries RPCs, all within one deadline. `send(stub,
+  // ctx)` performs one RPC.
   template <typename Send>
   absl::Status Call(const CallSettings& call, bool mutating, int* rpcs, Send send) {
     absl::Duration timeout = call.timeout > absl::ZeroDuration() ? call.timeout : options_.timeout;
+    const auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
     absl::Status status;
     for (int attempt = 0;; ++attempt) {
       grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+      ctx.set_deadline(deadline);
       v1::Market::Stub* stub = stubs_[next_.fetch_add(1, std::memory_order_relaxed) %
                                       stubs_.size()].get();
       status = FromGrpc(send(stub, &ctx));
@@ -96,7 +98,14 @@ class MarketClient::Impl {
       }
       absl::Duration cap = std::min(options_.backoff_max, options_.backoff_base * (1 << std::min(attempt, 16)));
       std::uniform_real_distribution<double> u(0, 1);
-      absl::SleepFor(cap * u(Rng()));
+      const absl::Duration left = absl::FromChrono(deadline - std::chrono::system_clock::now());
+      const absl::Duration pause = cap * u(Rng());
+      // No time for another attempt: the deadline is the answer, as gRPC would give it.
+      if (pause >= left) {
+        return absl::DeadlineExceededError("Deadline Exceeded (last attempt: " +
+                                           std::string(status.message()) + ")");
+      }
+      absl::SleepFor(pause);
     }
   }
 

@@ -1,7 +1,8 @@
 // MarketClient: a thin C++ client of bazaar-market (proto/market/v1/market.proto) for game
 // backends, bazaar-cli and bazaar-load. It hides the generated stub (no gRPC header here):
 //
-// - Every call has a deadline (the client's default timeout, or the call's own).
+// - Every call has one deadline (the client's default timeout, or the call's own) for the whole
+//   logical operation: its retries share it, so a call never takes longer than it says.
 // - Every mutating call carries a request_id made once per logical operation (or given by the
 //   caller) and reused across the client's retries, so a retry after a lost reply never applies
 //   the change twice: the service replays the first outcome.
@@ -30,7 +31,7 @@ namespace bazaar::client {
 
 struct MarketClientOptions {
   std::string address = "127.0.0.1:50051";
-  absl::Duration timeout = absl::Seconds(10);  // default deadline of one attempt
+  absl::Duration timeout = absl::Seconds(10);  // default deadline of one call, retries included
   int max_retries = 3;                         // client retries beyond the first RPC
   bool retry_aborted = false;                  // also retry ABORTED/CONTENTION
   absl::Duration backoff_base = absl::Milliseconds(20);
