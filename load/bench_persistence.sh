@@ -2,18 +2,21 @@
 # Persistence side by side, bazaar-engine and real redis-server in the same run:
 #   - BGSAVE of N keys: wall time until done, and latest_fork_usec
 #   - startup load of that dump: time from start until PING answers PONG
-#   - redis-benchmark SET throughput with appendonly yes, appendfsync always and everysec
-# Usage: load/bench_persistence.sh [--engine PATH] [--keys 1000000] [--requests 100000]
+#   - redis-benchmark SET throughput with appendonly yes, appendfsync always and everysec, both
+#     servers running side by side in alternating rounds
+# Usage: load/bench_persistence.sh [--engine PATH] [--keys 1000000] [--requests 100000] [--rounds 4]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 ENGINE="${ENGINE:-$here/build/release/bin/bazaar-engine}"
 KEYS=1000000
 REQUESTS=100000
+ROUNDS=4
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --engine) ENGINE="$2"; shift 2 ;;
     --keys) KEYS="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +47,7 @@ for i in range(int(sys.argv[1])):
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
 PY
 
-printf '%-7s %12s %16s %14s %14s %16s\n' server bgsave_ms latest_fork_usec load_ms set_always set_everysec
+printf '%-7s %12s %16s %14s\n' server bgsave_ms latest_fork_usec load_ms
 for kind in redis engine; do
   dir="$work/$kind"; mkdir -p "$dir"
   start "$kind" "$dir" --save "" --appendonly no
@@ -59,13 +62,29 @@ for kind in redis engine; do
   start "$kind" "$dir" --save "" --appendonly no
   load_ms=$(( $(now_ms) - t0 ))
   redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true
-  rates=()
-  for policy in always everysec; do
+  printf '%-7s %12s %16s %14s\n' "$kind" "$bgsave_ms" "$fork_usec" "$load_ms"
+done
+
+# SET throughput with the AOF on: both servers up side by side, alternating rounds (which one
+# goes first alternates), the mean of the rounds.
+echo
+printf '%-9s %12s %12s %7s   (SET req/s, -c 50, mean of %d alternating rounds)\n' \
+  appendfsync redis engine ratio "$ROUNDS"
+for policy in always everysec; do
+  declare -A port_of=() sum=()
+  for kind in redis engine; do
     adir="$work/$kind-$policy"; mkdir -p "$adir"
     start "$kind" "$adir" --save "" --appendonly yes --appendfsync "$policy"
-    rates+=("$(redis-benchmark -p "$port" -t set -n "$REQUESTS" -c 50 -r 100000 -q 2>/dev/null |
-      tr '\r' '\n' | awk '/requests per second/{print $2}' | tail -1)")
-    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; wait "$pid" 2>/dev/null || true
+    port_of[$kind]=$port; sum[$kind]=0
   done
-  printf '%-7s %12s %16s %14s %14s %16s\n' "$kind" "$bgsave_ms" "$fork_usec" "$load_ms" "${rates[0]}" "${rates[1]}"
+  for round in $(seq "$ROUNDS"); do
+    if (( round % 2 )); then order="redis engine"; else order="engine redis"; fi
+    for kind in $order; do
+      rate=$(redis-benchmark -p "${port_of[$kind]}" -t set -n "$REQUESTS" -c 50 -r 100000 -q \
+        2>/dev/null | tr '\r' '\n' | awk '/requests per second/{print $2}' | tail -1)
+      sum[$kind]=$(/usr/bin/python3 -c "print(${sum[$kind]} + $rate)")
+    done
+  done
+  for kind in redis engine; do redis-cli -p "${port_of[$kind]}" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; done
+  /usr/bin/python3 -c "r, e = ${sum[redis]} / $ROUNDS, ${sum[engine]} / $ROUNDS; print('%-11s %12.0f %12.0f %6.2f' % ('$policy', r, e, e / r))"
 done
