@@ -14,6 +14,7 @@
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
 #include "engine/protocol/reply_builder.h"
+#include "engine/server/forked_child.h"
 
 namespace bazaar::engine::server {
 namespace {
@@ -203,11 +204,7 @@ absl::Status AppendOnly::StartRewrite() {
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("ERR Can't rewrite append only file in background: fork");
   if (pid == 0) {
-    core::SetLogRole('C');
-    signal(SIGTERM, SIG_DFL);
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    BecomeForkedChild();
     absl::Status s = persistence::SaveRdbFile(
         *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, temp);
     _exit(s.ok() ? 0 : 1);

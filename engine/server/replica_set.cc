@@ -20,6 +20,7 @@
 #include "engine/persistence/aof_writer.h"
 #include "engine/persistence/rdb_writer.h"
 #include "engine/server/connection.h"
+#include "engine/server/forked_child.h"
 #include "engine/server/server.h"
 
 namespace bazaar::engine::server {
@@ -178,12 +179,7 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
     return false;
   }
   if (pid == 0) {
-    core::SetLogRole('C');
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    BecomeForkedChild();
     // The snapshot goes to memory once, then to every replica; never to disk.
     int mem = memfd_create("bazaar-sync", MFD_CLOEXEC);
     if (mem < 0 || !persistence::WriteRdb(*keyspace_, rdb, mem).ok()) _exit(1);

@@ -11,6 +11,7 @@
 #include "engine/core/log.h"
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
+#include "engine/server/forked_child.h"
 
 namespace bazaar::engine::server {
 namespace {
@@ -85,12 +86,7 @@ absl::Status Snapshots::StartBackgroundSave() {
   }
   if (pid == 0) {
     // The child: write the copy-on-write view and leave without running any destructors.
-    core::SetLogRole('C');
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigprocmask(SIG_SETMASK, &mask, nullptr);
+    BecomeForkedChild();
     absl::Status status =
         persistence::SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
     if (!status.ok()) {
