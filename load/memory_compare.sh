@@ -17,10 +17,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=side_by_side.sh
+source "$here/load/side_by_side.sh"
 
 gen() {  # gen KIND -> RESP on stdout
   /usr/bin/python3 - "$1" "$N" <<'PY'
