@@ -215,6 +215,21 @@ TEST_P(MarketOpsTest, UnrelatedListingAbortsAPurchaseOnlyInBookMode) {
   EXPECT_EQ(trace.watch_conflicts, GetParam() == ContentionMode::kBook ? 1 : 0);
 }
 
+TEST_P(MarketOpsTest, ASaleChangingTheUsersFundsDoesNotAbortAGrant) {
+  bool fired = false;
+  store_.before_exec = [&](int) {
+    if (fired) return;
+    fired = true;
+    CallTrace t;
+    ASSERT_TRUE(ops_.PurchaseItem("buyer", "seller", "sword", 30, {}, &t).ok());
+  };
+  CallTrace trace;
+  ASSERT_TRUE(ops_.GrantItem("seller", "bow", {}, &trace).ok());
+  EXPECT_EQ(trace.watch_conflicts, 0);
+  EXPECT_EQ(Funds("seller"), 30);
+  EXPECT_EQ(store_.Run({"HGET", "users:seller", "items_granted"}).str, "2");
+}
+
 TEST_P(MarketOpsTest, CancelReturnsTheItemToTheSeller) {
   CallTrace t;
   auto r = ops_.CancelListing("seller", "sword", {}, &t);
