@@ -129,6 +129,28 @@ INSTANTIATE_TEST_SUITE_P(
                       SyncMode{"Disk", {"--repl-diskless-sync", "no"}}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// masterauth: replicas of a primary with requirepass authenticate during the handshake, ours
+// with a real Redis primary and a real Redis replica with ours.
+TEST(ReplicationTest, MasterauthLetsReplicasThroughRequirepass) {
+  const std::vector<std::string> auth = {"--requirepass", "s3cret", "--repl-diskless-sync-delay", "0"};
+  for (Kind primary_kind : {Kind::kBazaarEngine, Kind::kRealRedis}) {
+    ServerUnderTest primary(primary_kind, auth);
+    const Kind replica_kind =
+        primary_kind == Kind::kBazaarEngine ? Kind::kRealRedis : Kind::kBazaarEngine;
+    SCOPED_TRACE(primary.name() + " primary");
+    ServerUnderTest replica(replica_kind, ReplicaArgs(primary.port(), {"--masterauth", "s3cret"}));
+    ServerUnderTest refused(replica_kind, ReplicaArgs(primary.port(), {"--masterauth", "wrong"}));
+    ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
+    RespClient c(primary.port());
+    ASSERT_EQ(c.Command({"AUTH", "s3cret"}), "+OK\r\n");
+    c.Command({"SET", "guarded", "1"});
+    EXPECT_TRUE(WaitFor([&] {
+      return RespClient(replica.port()).Command({"GET", "guarded"}) == "$1\r\n1\r\n";
+    }, 10s));
+    EXPECT_EQ(InfoField(refused.port(), "master_link_status"), "down");
+  }
+}
+
 TEST(ReplicationTest, ChainOfReplicasHoldsThePrimarysDataAndWaitCountsAcks) {
   ServerUnderTest a(Kind::kBazaarEngine, {"--repl-diskless-sync-delay", "0"});
   Populate(a.port());
