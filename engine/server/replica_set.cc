@@ -1,6 +1,5 @@
 #include "engine/server/replica_set.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -29,15 +28,20 @@ namespace {
 constexpr char kPing[] = "*1\r\n$4\r\nPING\r\n";
 constexpr char kGetAck[] = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
 
-// Writes all of `data` to a socket, waiting while it is full (the child's blocking writes).
-bool WriteFully(int fd, std::string_view data) {
+// The diskless child writes to sockets it shares with the parent, which keeps them
+// non-blocking: it waits for room with poll, and gives up on a replica that takes no bytes for
+// `timeout_ms` (repl-timeout), so a stalled replica cannot hold the child forever.
+bool WaitWritable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLOUT, 0};
+  return poll(&p, 1, timeout_ms) > 0;
+}
+
+bool WriteFully(int fd, std::string_view data, int timeout_ms) {
   while (!data.empty()) {
     ssize_t n = write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) return false;
-      pollfd p{fd, POLLOUT, 0};
-      poll(&p, 1, 1000);
+      if (errno != EAGAIN || !WaitWritable(fd, timeout_ms)) return false;
       continue;
     }
     data.remove_prefix(static_cast<size_t>(n));
@@ -45,15 +49,14 @@ bool WriteFully(int fd, std::string_view data) {
   return true;
 }
 
-bool SendFileFully(int sock, int file, off_t size) {
+bool SendFileFully(int sock, int file, off_t size, int timeout_ms) {
   off_t pos = 0;
   while (pos < size) {
     ssize_t n = sendfile(sock, file, &pos, static_cast<size_t>(size - pos));
+    if (n == 0) return false;  // the file ended early
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) return false;
-      pollfd p{sock, POLLOUT, 0};
-      poll(&p, 1, 1000);
+      if (errno != EAGAIN || !WaitWritable(sock, timeout_ms)) return false;
     }
   }
   return true;
@@ -185,10 +188,11 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
     if (mem < 0 || !persistence::WriteRdb(*keyspace_, rdb, mem).ok()) _exit(1);
     const off_t size = lseek(mem, 0, SEEK_END);
     int failed = 0;
+    const int timeout_ms = static_cast<int>(options_->repl_timeout * 1000);
     for (int fd : fds) {
       lseek(mem, 0, SEEK_SET);
-      if (!WriteFully(fd, "$EOF:" + mark + "\r\n") || !SendFileFully(fd, mem, size) ||
-          !WriteFully(fd, mark)) {
+      if (!WriteFully(fd, "$EOF:" + mark + "\r\n", timeout_ms) ||
+          !SendFileFully(fd, mem, size, timeout_ms) || !WriteFully(fd, mark, timeout_ms)) {
         ++failed;
       }
     }
@@ -331,8 +335,6 @@ void ReplicaSet::Cron() {
       const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       for (auto& [id, r] : replicas_) {
         if (r.state != State::kWaitBgsaveEnd || !r.diskless) continue;
-        // The child wrote in blocking mode; the socket is shared with us.
-        fcntl(r.conn->fd(), F_SETFL, fcntl(r.conn->fd(), F_GETFL) | O_NONBLOCK);
         if (!ok) {
           Drop(r, "the diskless transfer failed");
           continue;
