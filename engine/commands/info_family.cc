@@ -83,6 +83,7 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("redis_mode", "standalone");
   w.Field("os", absl::StrCat(uts.sysname, " ", uts.release, " ", uts.machine));
   w.Field("arch_bits", 64);
+  w.Field("monotonic_clock", "POSIX clock_gettime");
   w.Field("multiplexing_api", "epoll");
   w.Field("gcc_version", absl::StrFormat("%d.%d.%d", __GNUC__, __GNUC_MINOR__,
                                          __GNUC_PATCHLEVEL__));
@@ -95,6 +96,7 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("uptime_in_days", uptime / 86400);
   w.Field("hz", ctx.server.options().hz);
   w.Field("configured_hz", ctx.server.options().hz);
+  w.Field("lru_clock", (now / 1000) & ((1 << 24) - 1));  // Redis's 24-bit seconds clock
   w.Field("executable", ctx.server.executable());
   w.Field("config_file", ctx.server.config_file());
   w.Field("io_threads_active", 0);
@@ -102,15 +104,23 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
 
 void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Clients");
+  size_t max_input = 0, max_output = 0;
+  ctx.server.ForEachClient([&](const ClientState& c) {
+    max_input = std::max(max_input, c.query_buffer_bytes + c.query_buffer_free);
+    max_output = std::max(max_output, c.output_buffer_bytes);
+  });
   w.Field("connected_clients", ctx.server.client_count());
   w.Field("cluster_connections", 0);
   w.Field("maxclients", ctx.server.options().maxclients);
+  // Redis keeps these over the last few seconds; ours are the largest buffers right now.
+  w.Field("client_recent_max_input_buffer", max_input);
+  w.Field("client_recent_max_output_buffer", max_output);
   w.Field("blocked_clients", ctx.server.blocked_client_count());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
 }
 
-void MemorySection(CommandContext&, InfoWriter& w) {
+void MemorySection(CommandContext& ctx, InfoWriter& w) {
   static uint64_t peak = 0;
   uint64_t used = UsedMemory();
   peak = std::max(peak, used);
@@ -122,12 +132,30 @@ void MemorySection(CommandContext&, InfoWriter& w) {
   w.Field("used_memory_rss_human", HumanBytes(rss));
   w.Field("used_memory_peak", peak);
   w.Field("used_memory_peak_human", HumanBytes(peak));
+  w.Field("used_memory_peak_perc",
+          absl::StrFormat("%.2f%%", peak ? 100.0 * static_cast<double>(used) / peak : 0.0));
+  const uint64_t system = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  w.Field("total_system_memory", system);
+  w.Field("total_system_memory_human", HumanBytes(system));
+  // No scripting and no functions here.
+  w.Field("used_memory_lua", 0);
+  w.Field("number_of_cached_scripts", 0);
+  w.Field("number_of_functions", 0);
+  w.Field("number_of_libraries", 0);
   w.Field("maxmemory", 0);
   w.Field("maxmemory_human", "0B");
   w.Field("maxmemory_policy", "noeviction");
   w.Field("mem_fragmentation_ratio",
           absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
+  w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  const ReplicationInfo r = ctx.server.replication_info();
+  w.Field("mem_replication_backlog", r.backlog_active ? r.backlog_size : 0);
   w.Field("mem_allocator", "libc");
+  // Frees are synchronous (UNLINK, FLUSHALL ASYNC included) and there is no defragmenter.
+  w.Field("active_defrag_running", 0);
+  w.Field("lazyfree_pending_objects", 0);
+  w.Field("lazyfreed_objects", 0);
 }
 
 void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
@@ -173,14 +201,36 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("sync_partial_ok", s.sync_partial_ok);
   w.Field("sync_partial_err", s.sync_partial_err);
   w.Field("expired_keys", k.expired_keys);
+  // No maxmemory eviction, pub/sub, MIGRATE, defragmentation, client tracking, RESTORE or I/O
+  // threads here: their counters are truly zero.
   w.Field("evicted_keys", 0);
+  w.Field("evicted_clients", 0);
+  w.Field("total_eviction_exceeded_time", 0);
+  w.Field("current_eviction_exceeded_time", 0);
   w.Field("keyspace_hits", k.keyspace_hits);
   w.Field("keyspace_misses", k.keyspace_misses);
+  w.Field("pubsub_channels", 0);
+  w.Field("pubsub_patterns", 0);
+  w.Field("pubsubshard_channels", 0);
+  w.Field("latest_fork_usec", ctx.server.persistence_info().latest_fork_usec);
+  w.Field("migrate_cached_sockets", 0);
+  w.Field("slave_expires_tracked_keys", 0);
+  w.Field("active_defrag_hits", 0);
+  w.Field("active_defrag_misses", 0);
+  w.Field("active_defrag_key_hits", 0);
+  w.Field("active_defrag_key_misses", 0);
+  w.Field("total_active_defrag_time", 0);
+  w.Field("current_active_defrag_time", 0);
+  w.Field("tracking_total_keys", 0);
+  w.Field("tracking_total_items", 0);
+  w.Field("tracking_total_prefixes", 0);
   w.Field("total_error_replies", s.total_error_replies);
+  w.Field("dump_payload_sanitizations", 0);
   w.Field("total_reads_processed", s.total_commands_processed);
+  w.Field("io_threaded_reads_processed", 0);
+  w.Field("io_threaded_writes_processed", 0);
   w.Field("client_query_buffer_limit_disconnections", s.client_query_buffer_limit_disconnections);
   w.Field("protocol_errors", s.protocol_errors);
-  w.Field("latest_fork_usec", ctx.server.persistence_info().latest_fork_usec);
 }
 
 void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
@@ -237,6 +287,17 @@ void CpuSection(CommandContext&, InfoWriter& w) {
   w.Field("used_cpu_user", tv(self.ru_utime));
   w.Field("used_cpu_sys_children", tv(children.ru_stime));
   w.Field("used_cpu_user_children", tv(children.ru_utime));
+  rusage main_thread;  // INFO runs on the event-loop thread
+  getrusage(RUSAGE_THREAD, &main_thread);
+  w.Field("used_cpu_sys_main_thread", tv(main_thread.ru_stime));
+  w.Field("used_cpu_user_main_thread", tv(main_thread.ru_utime));
+}
+
+void ModulesSection(CommandContext&, InfoWriter& w) { w.Section("Modules"); }
+
+void ClusterSection(CommandContext&, InfoWriter& w) {
+  w.Section("Cluster");
+  w.Field("cluster_enabled", 0);
 }
 
 void CommandStatsSection(CommandContext& ctx, InfoWriter& w) {
@@ -293,7 +354,9 @@ constexpr Section kSections[] = {
     {"memory", true, MemorySection},           {"persistence", true, PersistenceSection},
     {"stats", true, StatsSection},
     {"replication", true, ReplicationSection}, {"cpu", true, CpuSection},
-    {"commandstats", false, CommandStatsSection}, {"keyspace", true, KeyspaceSection},
+    {"modules", true, ModulesSection},
+    {"commandstats", false, CommandStatsSection}, {"cluster", true, ClusterSection},
+    {"keyspace", true, KeyspaceSection},
     {"transactions", true, TransactionsSection},
 };
 
