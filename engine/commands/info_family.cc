@@ -295,6 +295,13 @@ void CpuSection(CommandContext&, InfoWriter& w) {
 
 void ModulesSection(CommandContext&, InfoWriter& w) { w.Section("Modules"); }
 
+void ErrorStatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Errorstats");
+  for (const auto& [prefix, count] : ctx.server.stats().errors_by_prefix) {
+    w.Field("errorstat_" + prefix, absl::StrCat("count=", count));
+  }
+}
+
 void ClusterSection(CommandContext&, InfoWriter& w) {
   w.Section("Cluster");
   w.Field("cluster_enabled", 0);
@@ -355,7 +362,8 @@ constexpr Section kSections[] = {
     {"stats", true, StatsSection},
     {"replication", true, ReplicationSection}, {"cpu", true, CpuSection},
     {"modules", true, ModulesSection},
-    {"commandstats", false, CommandStatsSection}, {"cluster", true, ClusterSection},
+    {"commandstats", false, CommandStatsSection}, {"errorstats", true, ErrorStatsSection},
+    {"cluster", true, ClusterSection},
     {"keyspace", true, KeyspaceSection},
     {"transactions", true, TransactionsSection},
 };

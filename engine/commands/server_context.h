@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,8 @@ struct ServerStats {
   uint64_t total_error_replies = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t protocol_errors = 0;
+  // Error replies by their first word, for INFO errorstats.
+  std::map<std::string, uint64_t, std::less<>> errors_by_prefix;
   // Replication, as a primary.
   uint64_t sync_full = 0;
   uint64_t sync_partial_ok = 0;

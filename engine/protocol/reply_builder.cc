@@ -23,6 +23,17 @@ void ReplyBuilder::SimpleString(std::string_view s) {
 
 void ReplyBuilder::Error(std::string_view text) {
   ++errors_;
+  if (error_counts_ != nullptr) {
+    // Redis keeps at most 128 distinct prefixes, so odd errors cannot grow the table unbounded.
+    constexpr size_t kMaxPrefixes = 128;
+    const std::string_view prefix = text.substr(0, text.find(' '));
+    auto it = error_counts_->find(prefix);
+    if (it != error_counts_->end()) {
+      ++it->second;
+    } else if (error_counts_->size() < kMaxPrefixes) {
+      error_counts_->emplace(std::string(prefix), 1);
+    }
+  }
   out_->push_back('-');
   size_t start = out_->size();
   out_->append(text.data(), text.size());

@@ -4,6 +4,7 @@
 #define BAZAAR_ENGINE_PROTOCOL_REPLY_BUILDER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -40,12 +41,18 @@ class ReplyBuilder {
 
   // Number of error replies written so far (the dispatcher counts failed calls with it).
   uint64_t error_count() const { return errors_; }
+  // Where error replies are also counted by their first word ("ERR", "WRONGTYPE"...), for INFO
+  // errorstats; null for none. Not owned.
+  void set_error_counts(std::map<std::string, uint64_t, std::less<>>* counts) {
+    error_counts_ = counts;
+  }
 
  private:
   void Header(char type, int64_t n);
   std::string* out_;
   int resp_ = 2;
   uint64_t errors_ = 0;
+  std::map<std::string, uint64_t, std::less<>>* error_counts_ = nullptr;
 };
 
 }  // namespace bazaar::engine::protocol

@@ -41,7 +41,9 @@ void InputBuffer::Consume(size_t n) {
 }
 
 Connection::Connection(Server* server, int fd, commands::ClientState state)
-    : server_(server), fd_(fd), state_(std::move(state)), reply_(&out_) {}
+    : server_(server), fd_(fd), state_(std::move(state)), reply_(&out_) {
+  reply_.set_error_counts(&server_->stats().errors_by_prefix);
+}
 
 Connection::~Connection() { close(fd_); }
 
