@@ -71,62 +71,52 @@ void WriteSome(int port, const std::string& tag, int n = 50) {
   c.Command({"EXEC"});
 }
 
-struct SyncMode {
+// One pairing of real Redis with ours: who is the primary, and how the snapshot travels.
+struct Pairing {
   const char* name;
+  Kind primary;
   std::vector<std::string> primary_args;
 };
 
-class RealRedisReplicaTest : public ::testing::TestWithParam<SyncMode> {};
+class InteropTest : public ::testing::TestWithParam<Pairing> {};
 
-TEST_P(RealRedisReplicaTest, FullSyncThenPartialAfterTheLinkDrops) {
-  ServerUnderTest primary(Kind::kBazaarEngine, GetParam().primary_args);
+// Full sync, then a dropped link (cut from the replica's side when ours is the primary, from the
+// primary's side when ours is the replica) and a partial resync; every key compared each time.
+TEST_P(InteropTest, FullSyncThenPartialAfterTheLinkDrops) {
+  const Kind replica_kind =
+      GetParam().primary == Kind::kBazaarEngine ? Kind::kRealRedis : Kind::kBazaarEngine;
+  ServerUnderTest primary(GetParam().primary, GetParam().primary_args);
   Populate(primary.port());
-  ServerUnderTest replica(Kind::kRealRedis, ReplicaArgs(primary.port()));
+  ServerUnderTest replica(replica_kind, ReplicaArgs(primary.port()));
   ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
   WriteSome(primary.port(), "after-sync");
   ExpectSameData(primary.port(), replica.port());
   EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
 
-  RespClient(replica.port()).Command({"CLIENT", "KILL", "TYPE", "master"});
+  if (replica_kind == Kind::kRealRedis) {
+    RespClient(replica.port()).Command({"CLIENT", "KILL", "TYPE", "master"});
+  } else {
+    RespClient(primary.port()).Command({"CLIENT", "KILL", "TYPE", "replica"});
+  }
   WriteSome(primary.port(), "during-drop");
   ASSERT_TRUE(LinkUp(replica.port()));
   WriteSome(primary.port(), "after-drop");
   ExpectSameData(primary.port(), replica.port());
   EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica.process().ReadLog();
   EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    SyncModes, RealRedisReplicaTest,
-    ::testing::Values(SyncMode{"Diskless", {"--repl-diskless-sync-delay", "0"}},
-                      SyncMode{"Disk", {"--repl-diskless-sync", "no", "--save", ""}}),
-    [](const auto& info) { return std::string(info.param.name); });
-
-class ReplicaOfRealRedisTest : public ::testing::TestWithParam<SyncMode> {};
-
-TEST_P(ReplicaOfRealRedisTest, FullSyncThenPartialAfterTheLinkDrops) {
-  ServerUnderTest primary(Kind::kRealRedis, GetParam().primary_args);
-  Populate(primary.port());
-  ServerUnderTest replica(Kind::kBazaarEngine, ReplicaArgs(primary.port()));
-  ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
-  WriteSome(primary.port(), "after-sync");
-  ExpectSameData(primary.port(), replica.port());
-
-  RespClient(primary.port()).Command({"CLIENT", "KILL", "TYPE", "replica"});
-  WriteSome(primary.port(), "during-drop");
-  ASSERT_TRUE(LinkUp(replica.port()));
-  WriteSome(primary.port(), "after-drop");
-  ExpectSameData(primary.port(), replica.port());
-  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica.process().ReadLog();
-  // WAIT on the real primary counts our acknowledgements.
+  // WAIT on the primary counts the replica's acknowledgements.
   EXPECT_EQ(RespClient(primary.port()).Command({"WAIT", "1", "5000"}), ":1\r\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    SyncModes, ReplicaOfRealRedisTest,
-    ::testing::Values(SyncMode{"Diskless", {"--repl-diskless-sync", "yes",
-                                            "--repl-diskless-sync-delay", "0"}},
-                      SyncMode{"Disk", {"--repl-diskless-sync", "no"}}),
+    Pairings, InteropTest,
+    ::testing::Values(
+        Pairing{"RedisReplicaOfOursDiskless", Kind::kBazaarEngine,
+                {"--repl-diskless-sync-delay", "0"}},
+        Pairing{"RedisReplicaOfOursDisk", Kind::kBazaarEngine, {"--repl-diskless-sync", "no"}},
+        Pairing{"OursReplicaOfRedisDiskless", Kind::kRealRedis,
+                {"--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"}},
+        Pairing{"OursReplicaOfRedisDisk", Kind::kRealRedis, {"--repl-diskless-sync", "no"}}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // masterauth: replicas of a primary with requirepass authenticate during the handshake, ours
