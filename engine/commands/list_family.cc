@@ -1,6 +1,5 @@
 // List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM
 // LPOS RPOPLPUSH LMOVE LMPOP. The blocking forms are in blocking_family.cc.
-#include <climits>
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
@@ -87,7 +86,7 @@ void LRangeCommand(CommandContext& ctx, Args args) {
   if (start > end || start >= len) return ctx.reply.ArrayHeader(0);
   if (end >= len) end = len - 1;
   ctx.reply.ArrayHeader(end - start + 1);
-  for (auto it = list->begin() + start; it != list->begin() + end + 1; ++it) ctx.reply.Bulk(*it);
+  list->ForRange(start, end + 1, [&](std::string_view e) { ctx.reply.Bulk(e); });
 }
 
 void LIndexCommand(CommandContext& ctx, Args args) {
@@ -100,7 +99,7 @@ void LIndexCommand(CommandContext& ctx, Args args) {
   const int64_t len = static_cast<int64_t>(list->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.reply.NullBulk();
-  ctx.reply.Bulk((*list)[index]);
+  ctx.reply.Bulk(list->At(index));
 }
 
 void LSetCommand(CommandContext& ctx, Args args) {
@@ -113,7 +112,7 @@ void LSetCommand(CommandContext& ctx, Args args) {
   const int64_t len = static_cast<int64_t>(list.size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.reply.Error("ERR index out of range");
-  list[index] = std::string(args[3]);
+  list.Set(index, args[3]);
   ctx.keyspace.MarkModified(ctx.db(), args[1]);
   ctx.reply.Ok();
 }
@@ -127,14 +126,15 @@ void LInsertCommand(CommandContext& ctx, Args args) {
   if (!v) return ctx.reply.Integer(0);
   if (v->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
   ListValue& list = v->list();
-  for (auto it = list.begin(); it != list.end(); ++it) {
-    if (*it == args[3]) {
-      list.insert(after ? it + 1 : it, std::string(args[4]));
-      ctx.keyspace.MarkModified(ctx.db(), args[1]);
-      return ctx.reply.Integer(static_cast<int64_t>(list.size()));
-    }
-  }
-  ctx.reply.Integer(-1);
+  int64_t pivot = -1;
+  list.Scan(false, [&](std::string_view e, size_t index) {
+    if (e == args[3]) pivot = static_cast<int64_t>(index);
+    return pivot < 0;
+  });
+  if (pivot < 0) return ctx.reply.Integer(-1);
+  list.Insert(pivot + (after ? 1 : 0), args[4]);
+  ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.reply.Integer(static_cast<int64_t>(list.size()));
 }
 
 void LRemCommand(CommandContext& ctx, Args args) {
@@ -144,26 +144,7 @@ void LRemCommand(CommandContext& ctx, Args args) {
   if (!v) return ctx.reply.Integer(0);
   if (v->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
   ListValue& list = v->list();
-  int64_t removed = 0;
-  const int64_t limit = count == 0 ? INT64_MAX : (count < 0 ? -count : count);
-  if (count >= 0) {
-    for (auto it = list.begin(); it != list.end() && removed < limit;) {
-      if (*it == args[3]) {
-        it = list.erase(it);
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
-  } else {
-    for (auto it = list.end(); it != list.begin() && removed < limit;) {
-      --it;
-      if (*it == args[3]) {
-        it = list.erase(it);
-        ++removed;
-      }
-    }
-  }
+  const int64_t removed = static_cast<int64_t>(list.Remove(args[3], count));
   if (removed) {
     if (list.empty()) {
       ctx.keyspace.Delete(ctx.db(), args[1]);
@@ -196,8 +177,7 @@ void LTrimCommand(CommandContext& ctx, Args args) {
     left_trim = start;
     right_trim = len - end - 1;
   }
-  list.erase(list.begin(), list.begin() + left_trim);
-  list.erase(list.end() - right_trim, list.end());
+  list.Trim(left_trim, right_trim);
   // Redis signals the key even when nothing was trimmed.
   if (list.empty()) {
     ctx.keyspace.Delete(ctx.db(), args[1]);
@@ -234,16 +214,14 @@ void LPosCommand(CommandContext& ctx, Args args) {
   ListValue* list = ReadList(ctx, args[1], &missing);
   if (missing) return count != -1 ? ctx.reply.ArrayHeader(0) : ctx.reply.NullBulk();
   if (!list) return;
-  const int64_t len = static_cast<int64_t>(list->size());
   std::vector<int64_t> found;
-  int64_t matches = 0;
-  for (int64_t i = 0; i < len && (maxlen == 0 || i < maxlen); ++i) {
-    int64_t index = from_tail ? len - 1 - i : i;
-    if ((*list)[index] != args[2]) continue;
-    if (++matches < rank) continue;
-    found.push_back(index);
-    if (count == -1 || (count && matches - rank + 1 >= count)) break;
-  }
+  int64_t matches = 0, compared = 0;
+  list->Scan(from_tail, [&](std::string_view e, size_t index) {
+    if (maxlen != 0 && compared++ == maxlen) return false;
+    if (e != args[2] || ++matches < rank) return true;
+    found.push_back(static_cast<int64_t>(index));
+    return !(count == -1 || (count && matches - rank + 1 >= count));
+  });
   if (count == -1) return found.empty() ? ctx.reply.NullBulk() : ctx.reply.Integer(found[0]);
   ctx.reply.ArrayHeader(found.size());
   for (int64_t i : found) ctx.reply.Integer(i);

@@ -33,9 +33,9 @@ absl::StatusOr<int64_t> OpPush(core::Keyspace& ks, int db, std::string_view key,
   ListValue& list = v->list();
   for (std::string_view e : elements) {
     if (end == ListEnd::kLeft) {
-      list.emplace_front(e);
+      list.PushFront(e);
     } else {
-      list.emplace_back(e);
+      list.PushBack(e);
     }
   }
   return static_cast<int64_t>(list.size());
@@ -48,14 +48,9 @@ absl::StatusOr<std::vector<std::string>> OpPop(core::Keyspace& ks, int db, std::
   if (!v) return out;
   if (v->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
   ListValue& list = v->list();
-  while (count-- > 0 && !list.empty()) {
-    if (end == ListEnd::kLeft) {
-      out.push_back(std::move(list.front()));
-      list.pop_front();
-    } else {
-      out.push_back(std::move(list.back()));
-      list.pop_back();
-    }
+  if (count > 0) {
+    const size_t n = static_cast<size_t>(count);
+    end == ListEnd::kLeft ? list.PopFront(n, &out) : list.PopBack(n, &out);
   }
   if (list.empty()) {
     ks.Delete(db, key);
@@ -93,14 +88,9 @@ absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
   Value* dst = ks.FindForWrite(db, destination);
   if (dst && dst->type() != core::ValueType::kList) return RedisError(kWrongTypeError);
   ListValue& list = src->list();
-  std::string value;
-  if (from == ListEnd::kLeft) {
-    value = std::move(list.front());
-    list.pop_front();
-  } else {
-    value = std::move(list.back());
-    list.pop_back();
-  }
+  std::vector<std::string> popped;
+  from == ListEnd::kLeft ? list.PopFront(1, &popped) : list.PopBack(1, &popped);
+  std::string value = std::move(popped[0]);
   // Push first: with source == destination the list must not vanish in between.
   if (!dst) {
     dst = &ks.Store(db, destination, Value::NewList());
@@ -108,9 +98,9 @@ absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
     ks.MarkModified(db, destination);
   }
   if (to == ListEnd::kLeft) {
-    dst->list().push_front(value);
+    dst->list().PushFront(value);
   } else {
-    dst->list().push_back(value);
+    dst->list().PushBack(value);
   }
   // Store may have rehashed nothing that moves `src` (entries are stable), so it is still valid.
   if (src->list().empty()) {

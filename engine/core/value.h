@@ -4,7 +4,6 @@
 #define BAZAAR_ENGINE_CORE_VALUE_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +12,7 @@
 
 #include "engine/core/dict.h"
 #include "engine/core/hash_value.h"
+#include "engine/core/list_value.h"
 #include "engine/core/zset.h"
 
 namespace bazaar::engine::core {
@@ -33,7 +33,6 @@ inline std::string_view TypeName(ValueType type) {
 }
 
 struct NoValue {};
-using ListValue = std::deque<std::string>;
 using SetValue = Dict<NoValue>;       // member -> nothing
 using ZSetValue = ZSet;
 

@@ -112,7 +112,7 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
     case kRdbTypeListQuicklist:
     case kRdbTypeListQuicklist2: {
       *out = Value::NewList();
-      for (const auto& e : items) out->list().push_back(e);
+      for (const auto& e : items) out->list().PushBack(e);
       return absl::OkStatus();
     }
     case kRdbTypeSetIntset: {
@@ -151,7 +151,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       break;
     case kRdbTypeList: {
       *out = Value::NewList();
-      for (uint64_t n = in.Length(); n-- && !in.failed();) out->list().push_back(in.String());
+      for (uint64_t n = in.Length(); n-- && !in.failed();) out->list().PushBack(in.String());
       break;
     }
     case kRdbTypeSet: {

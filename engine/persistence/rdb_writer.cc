@@ -138,7 +138,7 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       break;
     case core::ValueType::kList:
       out.Length(v.list().size());
-      for (const auto& e : v.list()) out.String(e, compress);
+      v.list().ForEach([&](std::string_view e) { out.String(e, compress); });
       break;
     case core::ValueType::kSet:
       out.Length(v.set().size());
