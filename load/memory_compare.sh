@@ -5,6 +5,7 @@
 #   hashes   1M fields in 10k hashes (100 fields each)
 #   sets     1M members in one set
 #   zsets    1M members in one sorted set
+#   lists    1M elements in one list (RPUSH of 100 at a time)
 # Usage: load/memory_compare.sh [--engine PATH] [--n 1000000]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,13 +37,15 @@ for i in range(n):
     elif kind == "hashes": cmd("HSET", "hash:%05d" % (i // 100), "field:%03d" % (i % 100), "value:%08d" % i)
     elif kind == "sets": cmd("SADD", "set", "member:%08d" % i)
     elif kind == "zsets": cmd("ZADD", "zset", str(i * 0.5), "member:%08d" % i)
+    elif kind == "lists" and i % 100 == 0:
+        cmd("RPUSH", "list", *("value:%08d" % j for j in range(i, min(i + 100, n))))
 PY
 }
 
 used() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '/^used_memory:/{print $2}'; }
 
 printf '%-8s %14s %14s %7s\n' dataset redis_bytes engine_bytes ratio
-for kind in strings hashes sets zsets; do
+for kind in strings hashes sets zsets lists; do
   gen "$kind" > "$work/$kind.resp"
   declare -A grew=()
   for server in redis engine; do
