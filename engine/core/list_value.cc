@@ -27,6 +27,9 @@ size_t ReadVarint(const char* p, ptrdiff_t step, size_t* value) {
   return n;
 }
 
+// Buffers below this grow to just what they need (see Reserve).
+constexpr size_t kSmallBytes = 512;
+
 // What glibc malloc hands out anyway for a request of at least n bytes (16-byte granules less
 // its 8-byte header), so asking for it costs nothing more.
 size_t MallocRounded(size_t n) { return ((n + 8 + 15) & ~size_t{15}) - 8; }
@@ -95,8 +98,14 @@ ListValue::Pos ListValue::Locate(size_t index) const {
 
 void ListValue::Reserve(Chunk& chunk, size_t needed) {
   if (needed <= chunk.capacity) return;
-  // An eighth to spare within the bound; a lone big element gets exactly its size.
-  size_t capacity = needed > kChunkBytes ? needed : std::min(needed + needed / 8, kChunkBytes);
+  // An eighth to spare within the bound, so a filling chunk is copied a few dozen times, not on
+  // every push. Small buffers (most lists are short) and a lone big element get no more than
+  // malloc's rounding: copying a few hundred bytes is cheap, and the slack would cost every short
+  // list a sixth more memory than Redis's.
+  size_t capacity = needed;
+  if (needed >= kSmallBytes && needed <= kChunkBytes) {
+    capacity = std::min(needed + needed / 8, kChunkBytes);
+  }
   capacity = MallocRounded(capacity);
   char* p = static_cast<char*>(std::realloc(chunk.data.get(), capacity));
   if (p == nullptr) throw std::bad_alloc();

@@ -12,8 +12,9 @@
 // chunks' element counts from the nearer end, then the chunk from its nearer end. A chunk over
 // the bound after an insert or a replacement is split in two; an element bigger than the bound
 // gets a chunk to itself; a chunk emptied by a removal goes, and neighbours that fit together
-// after removals are merged, so a list's chunks stay mostly full. Buffers grow by an eighth and
-// shrink once half empty (as HashValue's do), so little memory sits unused.
+// after removals are merged, so a list's chunks stay mostly full. Buffers past 512 bytes grow by an
+// eighth (as HashValue's do), smaller ones by malloc's rounding, and all shrink once half empty,
+// so little memory sits unused.
 //
 // Thread affinity: none; the keyspace's single thread owns every list. Views returned or handed to
 // callbacks are valid only until the next mutation.
