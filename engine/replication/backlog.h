@@ -33,6 +33,10 @@ class ReplicationHistory {
   // The backlog exists once the first replica attached (or this server is a replica).
   bool backlog_active() const { return active_; }
   void CreateBacklog(int64_t size);
+  // Creates the backlog unless it exists (an existing one keeps its history).
+  void EnsureBacklog(int64_t size) {
+    if (!active_) CreateBacklog(size);
+  }
   void Resize(int64_t size);
   int64_t backlog_size() const { return size_; }
   int64_t histlen() const { return histlen_; }

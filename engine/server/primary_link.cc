@@ -284,7 +284,7 @@ bool PrimaryLink::LoadSnapshot() {
          std::string(status.message()));
     return false;
   }
-  if (!history_->backlog_active()) history_->CreateBacklog(options_->repl_backlog_size);
+  history_->EnsureBacklog(options_->repl_backlog_size);
   history_->ResetTo(master_replid_, master_offset_);
   // Our own replicas hold a history that just ended: they must sync again from us.
   replicas_->DisconnectAll();

@@ -402,7 +402,7 @@ absl::StatusOr<std::string> Server::ReplicaOf(const std::string& host, int64_t p
       link_.Stop();
       options_.replicaof.clear();
       // A new history begins here; the old one stays valid for PSYNC as replid2.
-      if (!history_.backlog_active()) history_.CreateBacklog(options_.repl_backlog_size);
+      history_.EnsureBacklog(options_.repl_backlog_size);
       history_.ShiftReplicationId();
       replicas_.set_stream_db(-1);
       replicas_.DisconnectAll();
@@ -415,7 +415,7 @@ absl::StatusOr<std::string> Server::ReplicaOf(const std::string& host, int64_t p
   }
   if (!link_.active()) {
     // We were a primary: our own history may continue on the new primary's stream.
-    if (!history_.backlog_active()) history_.CreateBacklog(options_.repl_backlog_size);
+    history_.EnsureBacklog(options_.repl_backlog_size);
     link_.set_resumable(std::max(0, replicas_.stream_db()));
     replicas_.DisconnectAll();
   }
@@ -472,7 +472,8 @@ void Server::ReplicaDatasetReplaced() {
 }
 
 absl::StatusOr<std::string> Server::StartBackgroundSave(bool schedule) {
-  if (aof_.rewrite_in_progress()) {
+  // One child at a time, as in Redis: a rewrite or a diskless sync must finish first.
+  if (aof_.rewrite_in_progress() || replicas_.child_running()) {
     if (!schedule) {
       return absl::FailedPreconditionError(
           "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
@@ -491,7 +492,7 @@ absl::StatusOr<std::string> Server::StartAofRewrite() {
     return absl::FailedPreconditionError(
         "ERR Background append only file rewriting already in progress");
   }
-  if (snapshots_.in_progress()) {
+  if (snapshots_.in_progress() || replicas_.child_running()) {
     aof_.set_rewrite_scheduled(true);
     return std::string("Background append only file rewriting scheduled");
   }
