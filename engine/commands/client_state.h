@@ -42,6 +42,12 @@ struct ClientState {
   size_t output_buffer_bytes = 0;
 };
 
+// Redis's allowProtectedAction: whether an enable-debug-command or enable-protected-configs
+// value ("no", "yes" or "local": loopback clients only) lets `client` go ahead.
+inline bool AllowsProtectedAction(const std::string& mode, const ClientState& client) {
+  return mode == "yes" || (mode == "local" && client.is_local);
+}
+
 }  // namespace bazaar::engine::commands
 
 #endif  // BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_

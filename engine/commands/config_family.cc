@@ -42,47 +42,49 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   if (args.size() % 2 != 0) {
     return ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
   }
-  config::Options updated = ctx.server.options();
-  absl::flat_hash_set<std::string> seen;
+  // First every name, in Redis's order: the first unknown, immutable, protected or repeated
+  // name refuses the whole command before any value is looked at.
+  auto refuse = [&](std::string_view typed, const std::string& why) {
+    ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                    std::string(typed) + "') - " + why);
+  };
   std::vector<std::pair<const config::OptionSpec*, std::string>> changes;
   for (size_t i = 2; i < args.size(); i += 2) {
-    std::string name(args[i]);
-    const config::OptionSpec* spec = config::FindOption(name);
+    const config::OptionSpec* spec = config::FindOption(std::string(args[i]));
     if (!spec) {
       return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                             name + "'");
+                             std::string(args[i]) + "'");
     }
-    if (!seen.insert(spec->name).second) {
-      return ctx.reply.Error("ERR Duplicate parameter - '" + name + "'");
+    if (!spec->mutable_at_runtime) return refuse(args[i], "can't set immutable config");
+    if (spec->protected_config &&
+        !AllowsProtectedAction(ctx.server.options().enable_protected_configs, ctx.client)) {
+      return refuse(args[i], "can't set protected config");
+    }
+    for (const auto& [earlier, value] : changes) {
+      if (earlier == spec) return refuse(args[i], "duplicate parameter");
     }
     changes.emplace_back(spec, std::string(args[i + 1]));
   }
+  config::Options updated = ctx.server.options();
   for (const auto& [spec, value] : changes) {
-    std::string reason;
-    if (!spec->mutable_at_runtime) {
-      reason = "can't set immutable config";
-    } else {
-      std::vector<std::string> values;
-      if (spec->multi_arg) {
-        // "save" and "bind" take space-separated lists, as in redis.conf.
-        std::string word;
-        for (char c : value) {
-          if (c == ' ') {
-            if (!word.empty()) values.push_back(word);
-            word.clear();
-          } else {
-            word.push_back(c);
-          }
+    std::vector<std::string> values;
+    if (spec->multi_arg) {
+      // "save" and "bind" take space-separated lists, as in redis.conf.
+      std::string word;
+      for (char c : value) {
+        if (c == ' ') {
+          if (!word.empty()) values.push_back(word);
+          word.clear();
+        } else {
+          word.push_back(c);
         }
-        if (!word.empty() || values.empty()) values.push_back(word);
-      } else {
-        values.push_back(value);
       }
-      reason = spec->set(updated, values);
+      if (!word.empty() || values.empty()) values.push_back(word);
+    } else {
+      values.push_back(value);
     }
-    if (!reason.empty()) {
-      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             spec->name + "') - " + reason);
+    if (std::string reason = spec->set(updated, values); !reason.empty()) {
+      return refuse(spec->name, reason);
     }
   }
   ctx.server.options() = updated;

@@ -67,6 +67,20 @@ OptionSpec StringOption(std::string name, std::string Options::*field, bool runt
                     }};
 }
 
+// A file or directory name inside `dir`: never a path (Redis's pathIsBaseName).
+OptionSpec BaseNameOption(std::string name, std::string Options::*field, const char* what,
+                          bool runtime = true) {
+  return OptionSpec{name, runtime, false, [field](const Options& o) { return o.*field; },
+                    [field, name, what](Options& o, const std::vector<std::string>& args)
+                        -> std::string {
+                      if (args[0].find_first_of("/\\") != std::string::npos) {
+                        return name + " can't be a path, just a " + what;
+                      }
+                      o.*field = args[0];
+                      return "";
+                    }};
+}
+
 OptionSpec EnumOption(std::string name, std::string Options::*field,
                       std::vector<std::string> values, bool runtime = true) {
   return OptionSpec{
@@ -104,7 +118,8 @@ std::vector<OptionSpec> BuildTable() {
                            if (chdir(args[0].c_str()) != 0) return std::string(strerror(errno));
                            o.dir = args[0];
                            return "";
-                         }});
+                         },
+                         /*protected_config=*/true});
   t.push_back(EnumOption("loglevel", &Options::loglevel,
                          {"debug", "verbose", "notice", "warning"}));
   t.push_back(StringOption("logfile", &Options::logfile, false));
@@ -128,6 +143,8 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(IntOption("client-query-buffer-limit", &Options::client_query_buffer_limit,
                         1024 * 1024, LLONG_MAX, true, true));
   t.push_back(EnumOption("enable-debug-command", &Options::enable_debug_command,
+                         {"no", "yes", "local"}, false));
+  t.push_back(EnumOption("enable-protected-configs", &Options::enable_protected_configs,
                          {"no", "yes", "local"}, false));
   t.push_back(IntOption("hz", &Options::hz, 1, 500));
   t.push_back(OptionSpec{"save", true, true, [](const Options& o) { return o.save; },
@@ -156,13 +173,15 @@ std::vector<OptionSpec> BuildTable() {
                            o.save = joined;
                            return "";
                          }});
-  t.push_back(StringOption("dbfilename", &Options::dbfilename));
+  OptionSpec dbfilename = BaseNameOption("dbfilename", &Options::dbfilename, "filename");
+  dbfilename.protected_config = true;
+  t.push_back(dbfilename);
   t.push_back(BoolOption("rdbcompression", &Options::rdbcompression));
   t.push_back(BoolOption("rdbchecksum", &Options::rdbchecksum, false));
   t.push_back(BoolOption("stop-writes-on-bgsave-error", &Options::stop_writes_on_bgsave_error));
   t.push_back(BoolOption("appendonly", &Options::appendonly));
-  t.push_back(StringOption("appendfilename", &Options::appendfilename, false));
-  t.push_back(StringOption("appenddirname", &Options::appenddirname, false));
+  t.push_back(BaseNameOption("appendfilename", &Options::appendfilename, "filename", false));
+  t.push_back(BaseNameOption("appenddirname", &Options::appenddirname, "dirname", false));
   t.push_back(EnumOption("appendfsync", &Options::appendfsync, {"always", "everysec", "no"}));
   t.push_back(BoolOption("aof-use-rdb-preamble", &Options::aof_use_rdb_preamble));
   t.push_back(BoolOption("aof-load-truncated", &Options::aof_load_truncated));

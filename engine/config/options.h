@@ -36,6 +36,8 @@ struct Options {
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   std::string enable_debug_command = "no";  // no | yes | local
+  // Who may CONFIG SET the protected options (dir, dbfilename): no | yes | local.
+  std::string enable_protected_configs = "no";
   int64_t hz = 10;
   // RDB snapshots: "seconds changes" pairs, "" for none.
   std::string save = "3600 1 300 100 60 10000";
@@ -79,6 +81,8 @@ struct OptionSpec {
   std::function<std::string(const Options&)> get;
   // Returns "" on success, else Redis's reason text (e.g. "argument must be 'yes' or 'no'").
   std::function<std::string(Options&, const std::vector<std::string>&)> set;
+  // CONFIG SET needs enable-protected-configs (options that choose where files are written).
+  bool protected_config = false;
 };
 
 // Every option we have, in a stable order.
