@@ -108,8 +108,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   }
   const config::Options& options = server_->options();
   if (spec->flags & kProtected) {
-    const std::string& mode = options.enable_debug_command;
-    if (!(mode == "yes" || (mode == "local" && client.is_local))) {
+    if (!AllowsProtectedAction(options.enable_debug_command, client)) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kDebugNotAllowedError, spec);
       return;
@@ -122,10 +121,12 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   }
   // The stream from our primary is obeyed whatever our own state.
   if (!client.is_master) {
-    if (server_->WritesDeniedByDiskError() && IsWrite(*spec, client)) {
-      ++spec->stats.rejected_calls;
-      Reject(client, reply, kMisconfError, spec);
-      return;
+    if (IsWrite(*spec, client)) {
+      if (std::string disk_error = server_->DiskErrorRefusingWrites(); !disk_error.empty()) {
+        ++spec->stats.rejected_calls;
+        Reject(client, reply, disk_error, spec);
+        return;
+      }
     }
     if (server_->ReadOnlyReplica() && WritesData(*spec, client)) {
       ++spec->stats.rejected_calls;

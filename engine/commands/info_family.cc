@@ -175,8 +175,11 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("aof_enabled", p.aof_enabled ? 1 : 0);
   w.Field("aof_rewrite_in_progress", p.aof_rewrite_in_progress ? 1 : 0);
   w.Field("aof_rewrite_scheduled", p.aof_rewrite_scheduled ? 1 : 0);
-  w.Field("aof_rewrites", p.aof_rewrites);
+  w.Field("aof_last_rewrite_time_sec", p.aof_last_rewrite_seconds);
+  w.Field("aof_current_rewrite_time_sec", p.aof_current_rewrite_seconds);
   w.Field("aof_last_bgrewrite_status", p.aof_last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", p.aof_rewrites);
+  w.Field("aof_rewrites_consecutive_failures", p.aof_rewrites_consecutive_failures);
   w.Field("aof_last_write_status", p.aof_last_write_ok ? "ok" : "err");
   if (p.aof_enabled) {
     w.Field("aof_current_size", p.aof_current_size);

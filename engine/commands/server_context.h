@@ -59,6 +59,9 @@ struct PersistenceInfo {
   bool aof_rewrite_scheduled = false;
   bool aof_last_rewrite_ok = true;
   bool aof_last_write_ok = true;
+  int64_t aof_last_rewrite_seconds = -1;
+  int64_t aof_current_rewrite_seconds = -1;
+  uint64_t aof_rewrites_consecutive_failures = 0;
   int64_t aof_current_size = 0;
   int64_t aof_base_size = 0;
   bool aof_pending_fsync = false;
@@ -128,8 +131,10 @@ class ServerContext {
   // After CONFIG SET: applies options that need action (appendonly, appendfsync).
   virtual absl::Status OptionsChanged() = 0;
   virtual PersistenceInfo persistence_info() const = 0;
-  // After a failed background save, with stop-writes-on-bgsave-error, writes get MISCONF.
-  virtual bool WritesDeniedByDiskError() const = 0;
+  // The MISCONF error that refuses writes while the disk fails us ("" when writes may run):
+  // after a failed background save (stop-writes-on-bgsave-error), or while the AOF cannot be
+  // written or synced.
+  virtual std::string DiskErrorRefusingWrites() const = 0;
   virtual double instantaneous_ops_per_sec() const = 0;
   // Parks `client` until one of `keys` (in its current database) changes or `deadline_ms` (unix
   // ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does for

@@ -1,6 +1,7 @@
 #include "engine/persistence/aof_writer.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,13 +44,18 @@ absl::Status AofWriter::Open(const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   fd_ = fd;
   file_size_ = st.st_size;
+  background_sync_errno_ = 0;
   last_db_ = -1;  // a new file starts with its own SELECT
   return absl::OkStatus();
 }
 
 void AofWriter::Close() {
   if (fd_ < 0) return;
+  // What cannot be written now is dropped: it must not reach the next file, whose base (or
+  // SELECT context) differs.
   Flush(0, true).IgnoreError();
+  buffer_.clear();
+  last_write_errno_ = 0;
   std::lock_guard<std::mutex> lock(mu_);
   fdatasync(fd_);
   close(fd_);
@@ -74,27 +80,57 @@ absl::Status AofWriter::Flush(int64_t now_ms, bool force) {
     ++delayed_fsyncs_;
   }
   postponed_since_ms_ = 0;
+  sync_failed_ = false;
   size_t off = 0;
+  int error = 0;
+  // While the disk is full every loop turn retries, and a kill between a short write and its
+  // ftruncate would leave half a command behind: retries first reserve the space (beyond the
+  // end, so the file's size is untouched), and write only once the whole buffer fits.
+  if (last_write_errno_ != 0 &&
+      fallocate(fd_, FALLOC_FL_KEEP_SIZE, file_size_, static_cast<off_t>(buffer_.size())) != 0 &&
+      errno != EOPNOTSUPP) {
+    last_write_errno_ = errno;
+    return absl::InternalError(std::string("Error writing to the AOF file: ") + strerror(errno));
+  }
   while (off < buffer_.size()) {
     ssize_t n = write(fd_, buffer_.data() + off, buffer_.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      last_write_ok_ = false;
-      // Keep what was not written: it goes out with the next flush.
-      buffer_.erase(0, off);
-      file_size_ += off;
-      return absl::InternalError(std::string("Error writing to the AOF file: ") +
-                                 strerror(errno));
+      error = errno;
+      break;
     }
     off += n;
   }
+  if (off < buffer_.size()) {
+    std::string why;
+    if (off == 0) {
+      why = std::string("Error writing to the AOF file: ") + strerror(error);
+    } else {
+      // Half a command in the file would make it unloadable: cut it back to the last complete
+      // one and write the whole buffer again later.
+      why = "Short write while writing to the AOF file: (nwritten=" + std::to_string(off) +
+            ", expected=" + std::to_string(buffer_.size()) + ")";
+      error = ENOSPC;
+      if (ftruncate(fd_, file_size_) != 0) {
+        why += ". Could not remove short write from the append-only file. Redis may refuse to "
+               "load the AOF the next time it starts. ftruncate: " +
+               std::string(strerror(errno));
+        // The bytes stay in the file, so they must not be written twice.
+        buffer_.erase(0, off);
+        file_size_ += off;
+      }
+    }
+    last_write_errno_ = error;
+    return absl::InternalError(why);
+  }
   file_size_ += buffer_.size();
   buffer_.clear();
-  last_write_ok_ = true;
+  last_write_errno_ = 0;
   if (policy_ == FsyncPolicy::kAlways) {
     if (fdatasync(fd_) != 0) {
-      last_write_ok_ = false;
-      return absl::InternalError(std::string("Can't fsync the AOF file: ") + strerror(errno));
+      sync_failed_ = true;
+      return absl::InternalError(std::string("Can't persist append only file to disk, fsync: ") +
+                                 strerror(errno));
     }
   } else if (policy_ == FsyncPolicy::kEverySec) {
     written_since_sync_ = true;  // no lock: never wait for the sync thread here
@@ -111,7 +147,10 @@ void AofWriter::SyncThread() {
     fsync_in_progress_ = true;
     int fd = fd_;
     // The file stays open while we sync: Close() takes the same lock.
-    fdatasync(fd);
+    const bool synced = fdatasync(fd) == 0;
+    background_sync_errno_ = synced ? 0 : errno;
+    // A failed sync leaves the data unsynced: try again on the next tick.
+    if (!synced) written_since_sync_ = true;
     fsync_in_progress_ = false;
   }
 }

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +23,8 @@ namespace bazaar::engine::server {
 namespace {
 
 using persistence::AofFile;
+
+constexpr int64_t kWriteErrorLogSeconds = 30;  // Redis's AOF_WRITE_LOG_ERROR_RATE
 
 std::string ReadWhole(const std::string& path, bool* ok) {
   std::ifstream in(path, std::ios::binary);
@@ -142,10 +147,16 @@ absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
   fresh.base = AofFile{base, base_seq, 'b'};
   fresh.incrs.push_back(AofFile{persistence::IncrName(options_->appendfilename, incr_seq),
                                 incr_seq, 'i'});
-  absl::Status status = writer_.Open(PathOf(fresh.incrs.back().name));
-  if (!status.ok()) return status;
-  status = persistence::WriteManifest(dir(), options_->appendfilename, fresh);
-  if (!status.ok()) return status;
+  const std::string incr = PathOf(fresh.incrs.back().name);
+  absl::Status status = writer_.Open(incr);
+  if (status.ok()) status = persistence::WriteManifest(dir(), options_->appendfilename, fresh);
+  if (!status.ok()) {
+    // The old manifest still stands (it is replaced by rename): drop what it does not name.
+    writer_.Close();
+    unlink(incr.c_str());
+    unlink(PathOf(base).c_str());
+    return status;
+  }
   manifest_ = fresh;
   return absl::OkStatus();
 }
@@ -176,7 +187,37 @@ void AppendOnly::Propagate(const std::vector<commands::PropagatedCommand>& batch
 void AppendOnly::Flush(int64_t now_ms) {
   if (!writer_.has_pending()) return;
   absl::Status status = writer_.Flush(now_ms);
-  if (!status.ok()) core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
+  if (status.ok()) {
+    if (in_write_error_) {
+      core::Log(core::LogLevel::kWarning, "AOF write error looks solved, Redis can write again.");
+      in_write_error_ = false;
+    }
+    return;
+  }
+  const bool always = PolicyOf(*options_) == persistence::FsyncPolicy::kAlways;
+  const int64_t now_s = now_ms / 1000;
+  // One line per 30 seconds while the error lasts, as Redis logs it.
+  if (always || !in_write_error_ || now_s - last_error_log_s_ > kWriteErrorLogSeconds) {
+    core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
+    last_error_log_s_ = now_s;
+  }
+  in_write_error_ = true;
+  if (always) {
+    // The replies of this turn are still in their buffers and must never leave: what they
+    // acknowledge is not durable, and the changes cannot be undone.
+    if (!writer_.sync_failed()) {
+      core::Log(core::LogLevel::kWarning,
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                "Exiting...");
+    }
+    _exit(1);
+  }
+}
+
+int AppendOnly::write_error() const {
+  if (!enabled()) return 0;
+  if (writer_.last_write_errno() != 0) return writer_.last_write_errno();
+  return writer_.background_sync_errno();
 }
 
 absl::Status AppendOnly::StartRewrite() {
@@ -187,8 +228,13 @@ absl::Status AppendOnly::StartRewrite() {
   if (!enabled()) {
     return absl::FailedPreconditionError("ERR the append only file is off (appendonly no)");
   }
-  // Writes from now on go to a new incremental file that survives the rewrite.
-  writer_.Flush(0, true).IgnoreError();
+  // Writes from now on go to a new incremental file that survives the rewrite; what is still
+  // buffered belongs to the old one.
+  if (absl::Status flushed = writer_.Flush(0, true); !flushed.ok()) {
+    return absl::FailedPreconditionError(
+        "ERR Can't rewrite append only file in background: the AOF buffer can't be written (" +
+        std::string(flushed.message()) + ")");
+  }
   const int64_t seq = manifest_.last_incr_seq() + 1;
   AofFile incr{persistence::IncrName(options_->appendfilename, seq), seq, 'i'};
   persistence::AofManifest next = manifest_;
@@ -210,6 +256,7 @@ absl::Status AppendOnly::StartRewrite() {
     _exit(s.ok() ? 0 : 1);
   }
   child_ = pid;
+  rewrite_start_s_ = core::UnixTimeMs() / 1000;
   ApplyPolicy();
   core::Log(core::LogLevel::kNotice, "Background append only file rewriting started by pid %d",
             static_cast<int>(pid));
@@ -219,8 +266,11 @@ absl::Status AppendOnly::StartRewrite() {
 void AppendOnly::RewriteFinished(bool ok) {
   const std::string temp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
   child_ = -1;
-  last_rewrite_ok_ = ok;
+  last_rewrite_seconds_ = core::UnixTimeMs() / 1000 - rewrite_start_s_;
   ApplyPolicy();
+  // Every early return below is a failure; the old base and incremental files stay in use.
+  last_rewrite_ok_ = false;
+  ++rewrite_failures_in_a_row_;
   if (!ok) {
     unlink(temp.c_str());
     core::Log(core::LogLevel::kWarning, "Background AOF rewrite failed; the old files stay");
@@ -229,7 +279,8 @@ void AppendOnly::RewriteFinished(bool ok) {
   const int64_t base_seq = manifest_.base ? manifest_.base->seq + 1 : 1;
   AofFile base{persistence::BaseName(options_->appendfilename, base_seq, true), base_seq, 'b'};
   if (rename(temp.c_str(), PathOf(base.name).c_str()) != 0) {
-    last_rewrite_ok_ = false;
+    core::Log(core::LogLevel::kWarning, "Error trying to rename the temporary AOF base file: %s",
+              strerror(errno));
     unlink(temp.c_str());
     return;
   }
@@ -243,10 +294,15 @@ void AppendOnly::RewriteFinished(bool ok) {
       next.incrs.push_back(manifest_.incrs[i]);
     }
   }
-  if (!persistence::WriteManifest(dir(), options_->appendfilename, next).ok()) {
-    last_rewrite_ok_ = false;
+  if (absl::Status s = persistence::WriteManifest(dir(), options_->appendfilename, next);
+      !s.ok()) {
+    core::Log(core::LogLevel::kWarning, "%s; the old AOF files stay in use",
+              std::string(s.message()));
+    unlink(PathOf(base.name).c_str());
     return;
   }
+  last_rewrite_ok_ = true;
+  rewrite_failures_in_a_row_ = 0;
   // The swap is durable: the replaced files can go.
   for (const auto& h : next.history) unlink(PathOf(h.name).c_str());
   next.history.clear();
@@ -266,6 +322,7 @@ void AppendOnly::Cron(bool other_child_running) {
     return;
   }
   if (other_child_running || !enabled()) return;
+  const int64_t now_s = core::UnixTimeMs() / 1000;
   if (rewrite_scheduled_) {
     rewrite_scheduled_ = false;
     StartRewrite().IgnoreError();
@@ -275,12 +332,34 @@ void AppendOnly::Cron(bool other_child_running) {
   if (options_->auto_aof_rewrite_percentage > 0 && size > options_->auto_aof_rewrite_min_size) {
     int64_t base = base_size_ ? base_size_ : 1;
     int64_t growth = (size - base) * 100 / base;
-    if (growth >= options_->auto_aof_rewrite_percentage) {
+    if (growth >= options_->auto_aof_rewrite_percentage && !RewriteLimited(now_s)) {
       core::Log(core::LogLevel::kNotice, "Starting automatic rewriting of AOF on %d%% growth",
                 growth);
       StartRewrite().IgnoreError();
     }
   }
+}
+
+bool AppendOnly::RewriteLimited(int64_t now_s) {
+  constexpr uint64_t kFailuresBeforeLimit = 3;
+  constexpr int64_t kMaxDelayMinutes = 60;
+  if (rewrite_failures_in_a_row_ < kFailuresBeforeLimit) {
+    limit_delay_minutes_ = 0;
+    limited_until_s_ = 0;
+    return false;
+  }
+  if (limited_until_s_ != 0) {
+    if (now_s < limited_until_s_) return true;
+    limited_until_s_ = 0;
+    return false;  // one more try; a failure sets the next, longer delay
+  }
+  limit_delay_minutes_ = std::min(kMaxDelayMinutes, std::max<int64_t>(1, limit_delay_minutes_ * 2));
+  limited_until_s_ = now_s + limit_delay_minutes_ * 60;
+  core::Log(core::LogLevel::kWarning,
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in "
+            "%d minutes",
+            limit_delay_minutes_);
+  return true;
 }
 
 void AppendOnly::KillChild() {
@@ -297,7 +376,10 @@ AofInfo AppendOnly::info() const {
   i.rewrite_in_progress = child_ > 0;
   i.rewrite_scheduled = rewrite_scheduled_;
   i.last_rewrite_ok = last_rewrite_ok_;
-  i.last_write_ok = writer_.last_write_ok();
+  i.last_write_ok = write_error() == 0;
+  i.last_rewrite_seconds = last_rewrite_seconds_;
+  i.current_rewrite_seconds = child_ > 0 ? core::UnixTimeMs() / 1000 - rewrite_start_s_ : -1;
+  i.rewrites_consecutive_failures = rewrite_failures_in_a_row_;
   i.current_size = base_size_ + writer_.file_size();
   i.base_size = base_size_;
   i.pending_fsync = writer_.fsync_in_progress();

@@ -27,7 +27,10 @@ struct AofInfo {
   bool rewrite_in_progress = false;
   bool rewrite_scheduled = false;
   bool last_rewrite_ok = true;
-  bool last_write_ok = true;
+  bool last_write_ok = true;  // the last write and the last background fsync both succeeded
+  int64_t last_rewrite_seconds = -1;
+  int64_t current_rewrite_seconds = -1;
+  uint64_t rewrites_consecutive_failures = 0;
   int64_t current_size = 0;
   int64_t base_size = 0;
   bool pending_fsync = false;
@@ -50,7 +53,12 @@ class AppendOnly : public commands::Propagator {
 
   void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
   // Writes (and syncs per policy) what this loop turn logged; call before replies are flushed.
+  // A failure keeps the buffer for the next call. Under appendfsync always a failure exits the
+  // process (Redis's choice: the turn's replies must not leave, and the changes cannot be taken
+  // back); otherwise write_error() refuses writes until a later call succeeds.
   void Flush(int64_t now_ms);
+  // errno of the failed AOF write or background fsync that refuses writes (MISCONF), else 0.
+  int write_error() const;
   // BGREWRITEAOF.
   absl::Status StartRewrite();
   bool rewrite_in_progress() const { return child_ > 0; }
@@ -69,6 +77,8 @@ class AppendOnly : public commands::Propagator {
   // Writes a base for the current dataset and a fresh incremental file (seq after `after`).
   absl::Status CreateFreshSet(int64_t base_seq, int64_t incr_seq);
   void RewriteFinished(bool ok);
+  // After repeated failures, automatic rewrites wait 1, 2, 4 ... 60 minutes (Redis's limit).
+  bool RewriteLimited(int64_t now_s);
 
   core::Keyspace* keyspace_;
   config::Options* options_;
@@ -81,6 +91,13 @@ class AppendOnly : public commands::Propagator {
   bool last_rewrite_ok_ = true;
   int64_t base_size_ = 0;
   uint64_t rewrites_ = 0;
+  int64_t rewrite_start_s_ = 0;
+  int64_t last_rewrite_seconds_ = -1;
+  uint64_t rewrite_failures_in_a_row_ = 0;
+  int64_t limit_delay_minutes_ = 0;
+  int64_t limited_until_s_ = 0;
+  bool in_write_error_ = false;
+  int64_t last_error_log_s_ = 0;
 };
 
 }  // namespace bazaar::engine::server

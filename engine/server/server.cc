@@ -17,6 +17,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "engine/commands/errors.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 
@@ -462,13 +463,25 @@ void Server::WaitForReplicas(commands::ClientState& client, int64_t numreplicas,
 
 void Server::ReplicaDatasetReplaced() {
   if (!aof_.enabled()) return;
-  // Like Redis after a full sync: the AOF is rebuilt from the new dataset.
+  // Like Redis after a full sync: the AOF is rebuilt from the new dataset. A replica whose AOF
+  // cannot start (a full disk) would serve data it cannot persist: Redis tries for ten seconds,
+  // then exits.
   aof_.Disable();
-  absl::Status status = aof_.Enable();
-  if (!status.ok()) {
-    core::Log(core::LogLevel::kWarning, "Failed restarting the AOF after a full sync: %s",
-              std::string(status.message()));
+  constexpr int kTries = 10;
+  for (int tries = 1;; ++tries) {
+    absl::Status status = aof_.Enable();
+    if (status.ok()) return;
+    core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
+    if (tries == kTries) break;
+    core::Log(core::LogLevel::kWarning,
+              "Failed enabling the AOF after successful master synchronization! Trying it again "
+              "in one second.");
+    sleep(1);
   }
+  core::Log(core::LogLevel::kWarning,
+            "FATAL: this replica instance finished the synchronization with its master, but the "
+            "AOF can't be turned on. Exiting now.");
+  _exit(1);
 }
 
 absl::StatusOr<std::string> Server::StartBackgroundSave(bool schedule) {
@@ -516,6 +529,14 @@ absl::Status Server::OptionsChanged() {
   return absl::OkStatus();
 }
 
+std::string Server::DiskErrorRefusingWrites() const {
+  if (snapshots_.WritesDenied()) return std::string(commands::kMisconfError);
+  if (int error = aof_.write_error(); error != 0) {
+    return std::string("MISCONF Errors writing to the AOF file: ") + strerror(error);
+  }
+  return "";
+}
+
 commands::PersistenceInfo Server::persistence_info() const {
   commands::PersistenceInfo info = snapshots_.info();
   AofInfo aof = aof_.info();
@@ -524,6 +545,9 @@ commands::PersistenceInfo Server::persistence_info() const {
   info.aof_rewrite_scheduled = aof.rewrite_scheduled;
   info.aof_last_rewrite_ok = aof.last_rewrite_ok;
   info.aof_last_write_ok = aof.last_write_ok;
+  info.aof_last_rewrite_seconds = aof.last_rewrite_seconds;
+  info.aof_current_rewrite_seconds = aof.current_rewrite_seconds;
+  info.aof_rewrites_consecutive_failures = aof.rewrites_consecutive_failures;
   info.aof_current_size = aof.current_size;
   info.aof_base_size = aof.base_size;
   info.aof_pending_fsync = aof.pending_fsync;

@@ -54,7 +54,7 @@ class Server : public commands::ServerContext, public commands::Propagator {
   absl::StatusOr<std::string> StartAofRewrite() override;
   absl::Status OptionsChanged() override;
   commands::PersistenceInfo persistence_info() const override;
-  bool WritesDeniedByDiskError() const override { return snapshots_.WritesDenied(); }
+  std::string DiskErrorRefusingWrites() const override;
   // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes.
   absl::Status LoadData();
   double instantaneous_ops_per_sec() const override;

@@ -11,6 +11,7 @@
 
 #include "engine/commands/command_table.h"
 #include "engine/commands/dispatcher.h"
+#include "engine/commands/errors.h"
 #include "engine/commands/server_context.h"
 #include "engine/core/keyspace.h"
 #include "engine/txn/watch_table.h"
@@ -55,7 +56,9 @@ class EngineFixture : public engine::commands::ServerContext {
   }
   absl::Status OptionsChanged() override { return absl::OkStatus(); }
   engine::commands::PersistenceInfo persistence_info() const override { return {}; }
-  bool WritesDeniedByDiskError() const override { return writes_denied_; }
+  std::string DiskErrorRefusingWrites() const override {
+    return writes_denied_ ? std::string(engine::commands::kMisconfError) : std::string();
+  }
   void set_writes_denied(bool denied) { writes_denied_ = denied; }
   double instantaneous_ops_per_sec() const override { return 0; }
   void set_active_expire(bool) override {}
