@@ -34,7 +34,8 @@ absl::Status RetryLoop::CheckStart() const {
   return absl::OkStatus();
 }
 
-absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& last_error) {
+absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& last_error,
+                             absl::Duration attempt_took) {
   auto give_up = [&](const std::string& why) {
     if (kind == AttemptKind::kStoreError) {
       return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
@@ -47,8 +48,11 @@ absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& 
     return give_up(absl::StrCat("gave up after ", attempt, " attempts"));
   }
   absl::Duration wait = BackoffFor(policy_, attempt + 1, env_->Uniform01());
-  absl::Time now = env_->Now();
-  if (now + wait >= effective_deadline_) {
+  // The next attempt must end before the deadline: the sleep is cut to the time left after it
+  // (assumed as long as this one), and with no time left the loop ends here.
+  const absl::Duration room = effective_deadline_ - env_->Now() - attempt_took;
+  wait = std::min(wait, room);
+  if (room <= absl::ZeroDuration()) {
     if (client_deadline_ <= budget_deadline_) {
       return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
                        absl::StrCat("the client's deadline ended the retries after ", attempt,

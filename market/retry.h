@@ -90,9 +90,13 @@ class RetryLoop {
   absl::Time deadline() const { return effective_deadline_; }
   // Before attempt 1: DEADLINE_EXCEEDED if the client's deadline already passed.
   absl::Status CheckStart() const;
-  // After failed attempt `attempt` with `kind`: sleeps and returns OK to go on, or returns the
-  // final error. `last_error` is the store error text, if any.
-  absl::Status Next(int attempt, AttemptKind kind, const absl::Status& last_error);
+  // After failed attempt `attempt` with `kind`, which took `attempt_took`: sleeps and returns OK
+  // to go on, or returns the final error. `last_error` is the store error text, if any. The
+  // next attempt (assumed to take as long as this one) must end before the deadline: the sleep
+  // is cut short to leave it room, and without room the loop ends, so the caller gets our
+  // DEADLINE_EXCEEDED, with its reason, before its own.
+  absl::Status Next(int attempt, AttemptKind kind, const absl::Status& last_error,
+                    absl::Duration attempt_took = absl::ZeroDuration());
 
  private:
   const RetryPolicy& policy_;
@@ -111,11 +115,14 @@ absl::StatusOr<T> RunWithRetries(const RetryPolicy& policy, RetryEnv* env,
   if (absl::Status s = loop.CheckStart(); !s.ok()) return s;
   for (int n = 1;; ++n) {
     trace->attempts = n;
+    const absl::Time started = env->Now();
     AttemptResult<T> r = attempt(n, loop.deadline());
     if (r.kind == AttemptKind::kDone) return std::move(r.value);
     if (r.kind == AttemptKind::kConflict) ++trace->watch_conflicts;
     if (r.kind == AttemptKind::kStoreError) ++trace->store_errors;
-    if (absl::Status s = loop.Next(n, r.kind, r.store_error); !s.ok()) return s;
+    if (absl::Status s = loop.Next(n, r.kind, r.store_error, env->Now() - started); !s.ok()) {
+      return s;
+    }
   }
 }
 

@@ -76,6 +76,27 @@ TEST(RetryPolicyTest, ClientDeadlineEndsRetriesWithDeadlineExceeded) {
   EXPECT_LE(env.Now(), deadline);  // never slept past the client's deadline
 }
 
+TEST(RetryPolicyTest, NoAttemptIsStartedThatWouldEndAfterTheDeadline) {
+  FakeRetryEnv env;
+  env.uniform = 1.0;  // the longest backoffs
+  CallTrace trace;
+  const absl::Time start = env.Now();
+  const absl::Time deadline = start + absl::Milliseconds(20);
+  std::vector<absl::Time> attempt_ends;
+  std::function<AttemptResult<int>(int, absl::Time)> fn = [&](int, absl::Time) {
+    env.SleepFor(absl::Milliseconds(3));  // each attempt's round trips take 3 ms
+    attempt_ends.push_back(env.Now());
+    return AttemptResult<int>::Conflict();
+  };
+  auto r = RunWithRetries<int>(Policy(), &env, deadline, &trace, fn);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(ReasonOf(r.status()), "DEADLINE");
+  ASSERT_GE(attempt_ends.size(), 2u);
+  for (absl::Time end : attempt_ends) EXPECT_LE(end, deadline);
+  // The budget is used: the last attempt ended within one attempt's time of the deadline.
+  EXPECT_GT(attempt_ends.back(), deadline - absl::Milliseconds(3));
+}
+
 TEST(RetryPolicyTest, TimeBudgetEndsRetriesWithAbortedWhenClientWaitsLonger) {
   FakeRetryEnv env;
   env.uniform = 1.0;
