@@ -26,6 +26,7 @@ inline constexpr char kPriceChanged[] = "PRICE_CHANGED";
 inline constexpr char kInsufficientFunds[] = "INSUFFICIENT_FUNDS";
 inline constexpr char kOwnListing[] = "OWN_LISTING";
 inline constexpr char kBuyerOwnsItem[] = "BUYER_OWNS_ITEM";
+inline constexpr char kFundsLimit[] = "FUNDS_LIMIT";
 // ABORTED
 inline constexpr char kContention[] = "CONTENTION";
 // UNAVAILABLE

@@ -135,25 +135,30 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string listing_key = keys_.Listing(item_id, seller_id);
   const std::string buyer_key = keys_.User(buyer_id);
+  const std::string seller_key = keys_.User(seller_id);
   const std::string buyer_inv = keys_.Inventory(buyer_id);
   const bool book = options_.mode == ContentionMode::kBook;
   TxnSpec spec;
   spec.fingerprint = EncodeFields(
       {"PurchaseItem", buyer_id, seller_id, item_id, std::to_string(expected_price)});
+  // The seller's funds are watched too (the book does not): the sale may only add what keeps
+  // them within kMaxAmount, so the HINCRBY inside EXEC can never overflow and half-apply.
   if (book) {
     // The book's purchase_item: WATCH market: and the buyer.
-    spec.watch = {keys_.Market(), buyer_key};
+    spec.watch = {keys_.Market(), buyer_key, seller_key};
     spec.reads = {{"ZSCORE", keys_.Market(), member},
                   {"HGET", buyer_key, "funds"},
                   {"SISMEMBER", buyer_inv, item_id},
-                  {"ZSCORE", keys_.Market(), KeySchema::Member(item_id, buyer_id)}};
+                  {"ZSCORE", keys_.Market(), KeySchema::Member(item_id, buyer_id)},
+                  {"HGET", seller_key, "funds"}};
   } else {
-    // Fine: WATCH only this listing and the buyer; other listings never abort this purchase.
-    spec.watch = {listing_key, buyer_key};
+    // Fine: WATCH only this listing and the two users; other listings never abort this purchase.
+    spec.watch = {listing_key, buyer_key, seller_key};
     spec.reads = {{"GET", listing_key},
                   {"HGET", buyer_key, "funds"},
                   {"SISMEMBER", buyer_inv, item_id},
-                  {"EXISTS", keys_.Listing(item_id, buyer_id)}};
+                  {"EXISTS", keys_.Listing(item_id, buyer_id)},
+                  {"HGET", seller_key, "funds"}};
   }
   if (options_.test_fault_unwatched_purchases) spec.watch.clear();  // tests only: see the option
   spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
@@ -167,9 +172,13 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
       plan.failure = NoListing(item_id, seller_id);
       return plan;
     }
-    int64_t price, funds;
+    if (r[4].is_nil()) return internal::Corrupt("listing " + member + " of a missing seller");
+    int64_t price, funds, seller_funds;
     if (absl::Status s = ParseAmountReply(r[0], "listing price", &price); !s.ok()) return s;
     if (absl::Status s = ParseAmountReply(r[1], "funds", &funds); !s.ok()) return s;
+    if (absl::Status s = ParseAmountReply(r[4], "seller funds", &seller_funds); !s.ok()) {
+      return s;
+    }
     bool buyer_listed = book ? !r[3].is_nil() : IsOne(r[3]);
     if (price != expected_price) {
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kPriceChanged,
@@ -182,7 +191,16 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
                                absl::StrCat("buyer ", buyer_id, " has ", funds, ", price is ",
                                             price));
+    } else if (seller_funds > kMaxAmount - price) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kFundsLimit,
+                               absl::StrCat("seller ", seller_id, " has ", seller_funds,
+                                            "; the sale would take them past the maximum of ",
+                                            kMaxAmount));
     } else {
+      // The watched reads prove every write below safe: both HINCRBYs stay within
+      // 0..kMaxAmount on integer fields of hashes, SADD goes to the set read above, DEL cannot
+      // fail. Only the ZREM's key (market:, unread in fine mode) is trusted to the schema; the
+      // runner reports any failure inside EXEC as CORRUPT_DATA.
       const std::string p = std::to_string(price);
       plan.writes = {{"HINCRBY", keys_.User(seller_id), "funds", p},
                      {"HINCRBY", buyer_key, "funds", std::to_string(-price)},

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "market/errors.h"
+#include "market/log.h"
 #include "market/record.h"
 
 namespace bazaar::market {
@@ -15,6 +17,49 @@ absl::Status Unexpected(const std::string& what, const RespReply& r) {
 }
 
 }  // namespace
+
+Argv TxnRunner::RecordWrite(const std::string& request_id, const IdempotencyRecord& record) const {
+  return {"SET", keys_->Request(request_id), EncodeRecord(record), "PX",
+          std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))};
+}
+
+absl::Status TxnRunner::CheckExecReplies(const std::string& fingerprint, int attempt,
+                                         const std::vector<Argv>& writes,
+                                         const std::vector<RespReply>& replies,
+                                         const CallOptions& options, StoreSession* session) {
+  std::string failed, applied;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    // The command and its key, e.g. "HINCRBY users:s1".
+    const std::string command =
+        writes[i].size() < 2 ? absl::StrJoin(writes[i], " ") : writes[i][0] + " " + writes[i][1];
+    if (i < replies.size() && !replies[i].is_error()) {
+      absl::StrAppend(&applied, applied.empty() ? "" : ", ", command);
+    } else {
+      absl::StrAppend(&failed, failed.empty() ? "" : "; ", command, " ",
+                      i < replies.size() ? replies[i].DebugString() : "(no reply)");
+    }
+  }
+  if (failed.empty()) return absl::OkStatus();
+  // MULTI/EXEC has no rollback: the rest of the transaction applied. The decide step should have
+  // made this impossible, so it is loud, and it replaces the request record that just went in
+  // with this failure so that a retry never replays a success.
+  absl::Status status = MakeError(
+      absl::StatusCode::kInternal, reason::kCorruptData,
+      absl::StrCat("a command failed inside EXEC (", failed, "); applied: ",
+                   applied.empty() ? "nothing" : applied));
+  BAZAAR_LOG(ERROR) << "HALF-APPLIED TRANSACTION: " << status.message();
+  if (!options.request_id.empty()) {
+    IdempotencyRecord record;
+    record.fingerprint = fingerprint;
+    record.status = status;
+    record.attempts = attempt;
+    auto rewrite = session->Pipeline({RecordWrite(options.request_id, record)});
+    if (!rewrite.ok() || (*rewrite)[0].is_error()) {
+      BAZAAR_LOG(ERROR) << "could not record the failure under request_id " << options.request_id;
+    }
+  }
+  return status;
+}
 
 absl::StatusOr<TxnOutcome> TxnRunner::Run(const TxnSpec& spec, const CallOptions& options,
                                           CallTrace* trace) {
@@ -84,8 +129,7 @@ AttemptResult<TxnOutcome> TxnRunner::Attempt(const TxnSpec& spec, const CallOpti
     record.status = plan->failure;
     record.values = plan->values;
     record.attempts = attempt;
-    writes.push_back({"SET", req_key, EncodeRecord(record), "PX",
-                      std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))});
+    writes.push_back(RecordWrite(options.request_id, record));
   }
   auto exec = (*session)->Exec(writes);
   if (!exec.ok()) {
@@ -99,6 +143,11 @@ AttemptResult<TxnOutcome> TxnRunner::Attempt(const TxnSpec& spec, const CallOpti
                      ": ", exec.status().message())));
   }
   if (!exec->has_value()) return R::Conflict();
+  if (absl::Status applied =
+          CheckExecReplies(spec.fingerprint, attempt, writes, **exec, options, session->get());
+      !applied.ok()) {
+    return R::Done(applied);
+  }
   if (!plan->failure.ok()) return R::Done(plan->failure);
   TxnOutcome out;
   out.values = std::move(plan->values);

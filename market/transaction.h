@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "market/key_schema.h"
+#include "market/record.h"
 #include "market/retry.h"
 #include "market/store.h"
 #include "market/types.h"
@@ -65,6 +66,15 @@ class TxnRunner {
  private:
   AttemptResult<TxnOutcome> Attempt(const TxnSpec& spec, const CallOptions& options, int attempt,
                                     absl::Time deadline);
+  // OK when every queued write succeeded inside EXEC. Otherwise INTERNAL/CORRUPT_DATA naming
+  // what failed and what applied (logged as an error), recorded under the request id in place
+  // of the success the EXEC itself recorded.
+  absl::Status CheckExecReplies(const std::string& fingerprint, int attempt,
+                                const std::vector<Argv>& writes,
+                                const std::vector<RespReply>& replies, const CallOptions& options,
+                                StoreSession* session);
+  // SET req:<id> <record> PX <ttl>.
+  Argv RecordWrite(const std::string& request_id, const IdempotencyRecord& record) const;
 
   Store* store_;
   const KeySchema* keys_;

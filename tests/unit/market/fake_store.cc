@@ -71,7 +71,15 @@ class FakeSession : public StoreSession {
       return std::optional<std::vector<RespReply>>();
     }
     std::vector<RespReply> out;
-    for (const auto& argv : commands) out.push_back(store_->RunLocked(argv));
+    for (const auto& argv : commands) {
+      // As Redis does with a run-time error inside EXEC: this command fails, the rest apply.
+      if (!store_->fail_in_exec.empty() && !argv.empty() && argv[0] == store_->fail_in_exec) {
+        store_->fail_in_exec.clear();
+        out.push_back(RespReply::Error("ERR increment or decrement would overflow"));
+        continue;
+      }
+      out.push_back(store_->RunLocked(argv));
+    }
     if (store_->fail_execs_after_apply > 0) {
       --store_->fail_execs_after_apply;
       return absl::UnavailableError("fake: connection reset after EXEC");

@@ -29,6 +29,7 @@ class FakeStore : public Store {
   int fail_pipelines = 0;         // pipelines that fail with UNAVAILABLE (nothing applied)
   int fail_execs_after_apply = 0; // EXECs that apply, then fail with UNAVAILABLE
   bool unreachable = false;       // Open fails with UNAVAILABLE
+  std::string fail_in_exec;       // the next EXEC's first command of this name fails at run time
   // Called right before each EXEC (outside the store lock) with the EXEC's ordinal (1-based).
   std::function<void(int)> before_exec;
 

@@ -251,6 +251,58 @@ TEST_P(MarketOpsTest, GetUserShowsFundsAndSortedInventory) {
   EXPECT_EQ(ops_.GetUser("ghost", {}, &t).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(MarketOpsTest, ASaleThatWouldTakeTheSellerPastTheMaximumIsRefusedAndChangesNothing) {
+  ASSERT_TRUE(ops_.CreateUser("rich", "R", kMaxAmount - 29, {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("rich", "crown", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.ListItem("rich", "crown", 30, {}, &trace_).ok());
+  CallTrace trace;
+  auto r = ops_.PurchaseItem("buyer", "rich", "crown", 30, WithId("r1"), &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(r.status()), reason::kFundsLimit);
+  EXPECT_EQ(Funds("buyer"), 100);
+  EXPECT_EQ(Funds("rich"), kMaxAmount - 29);
+  EXPECT_EQ(store_.Run({"ZSCORE", "market:", "crown.rich"}).str, "30");
+  EXPECT_EQ(store_.Run({"SISMEMBER", "inventory:buyer", "crown"}).integer, 0);
+  // One less and it fits exactly.
+  ASSERT_TRUE(ops_.CancelListing("rich", "crown", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.ListItem("rich", "crown", 29, {}, &trace_).ok());
+  ASSERT_TRUE(ops_.PurchaseItem("buyer", "rich", "crown", 29, {}, &trace).ok());
+  EXPECT_EQ(Funds("rich"), kMaxAmount);
+}
+
+TEST_P(MarketOpsTest, AConcurrentSaleToTheSameSellerAbortsThePurchase) {
+  // The seller's funds are read under WATCH, so the bound is never decided on a stale value.
+  ASSERT_TRUE(ops_.GrantItem("seller", "shield", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.ListItem("seller", "shield", 5, {}, &trace_).ok());
+  bool paid = false;
+  store_.before_exec = [&](int) {
+    if (!paid) store_.Run({"HINCRBY", "users:seller", "funds", "1"});  // another buyer's sale
+    paid = true;
+  };
+  CallTrace trace;
+  ASSERT_TRUE(ops_.PurchaseItem("buyer", "seller", "sword", 30, {}, &trace).ok());
+  EXPECT_EQ(trace.watch_conflicts, 1);
+  EXPECT_EQ(Funds("seller"), 31);
+}
+
+TEST_P(MarketOpsTest, AFailedCommandInsideExecIsCorruptDataAndNeverRecordedAsSuccess) {
+  store_.fail_in_exec = "HINCRBY";  // the seller's credit fails, the rest applies
+  CallTrace trace;
+  auto r = ops_.PurchaseItem("buyer", "seller", "sword", 30, WithId("p1"), &trace);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ReasonOf(r.status()), reason::kCorruptData);
+  EXPECT_NE(r.status().message().find("(HINCRBY users:seller (error) ERR increment"),
+            std::string::npos)
+      << r.status();
+  EXPECT_NE(r.status().message().find("applied: HINCRBY users:buyer, SADD inventory:buyer"),
+            std::string::npos)
+      << r.status();
+  EXPECT_EQ(trace.attempts, 1);  // not retried: it did apply
+  // A retry with the same request id learns the same failure, not a replayed success.
+  auto again = ops_.PurchaseItem("buyer", "seller", "sword", 30, WithId("p1"), &trace);
+  EXPECT_EQ(again.status(), r.status());
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, MarketOpsTest,
                          ::testing::Values(ContentionMode::kFine, ContentionMode::kBook),
                          [](const auto& info) {
