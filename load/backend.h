@@ -6,6 +6,7 @@
 #define BAZAAR_LOAD_BACKEND_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,11 +18,6 @@
 
 namespace bazaar::load {
 
-struct OpResult {
-  absl::Status status;
-  int attempts = 0;  // the market's transaction attempts (successful calls)
-};
-
 class MarketBackend {
  public:
   virtual ~MarketBackend() = default;
@@ -29,12 +25,16 @@ class MarketBackend {
   virtual std::string kind() const = 0;
   // The contention mode in use ("fine" or "book"), for the report.
   virtual std::string Mode() = 0;
-  virtual OpResult CreateUser(const std::string& id, int64_t funds) = 0;
-  virtual OpResult GrantItem(const std::string& user, const std::string& item) = 0;
-  virtual OpResult ListItem(const std::string& seller, const std::string& item,
+  virtual absl::Status CreateUser(const std::string& id, int64_t funds) = 0;
+  virtual absl::Status GrantItem(const std::string& user, const std::string& item) = 0;
+  virtual absl::Status ListItem(const std::string& seller, const std::string& item,
                             int64_t price) = 0;
-  virtual OpResult Purchase(const std::string& buyer, const std::string& seller,
+  virtual absl::Status Purchase(const std::string& buyer, const std::string& seller,
                             const std::string& item, int64_t price) = 0;
+  // Transaction attempts the market aborted on a watch conflict so far, by method name
+  // ("PurchaseItem", "ListItem", "GrantItem", "CreateUser"): every aborted EXEC, whether the
+  // call then succeeded or failed. Over gRPC these are the market's own Stats (all its callers).
+  virtual absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() = 0;
   // The cheapest `page_size` listings (of `seller` only, when not empty).
   virtual absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
                                                                     const std::string& seller) = 0;

@@ -1,5 +1,6 @@
 // DirectBackend: MarketBackend running market::MarketOps in this process over a RESP pool (no
 // gRPC service in between).
+#include "absl/synchronization/mutex.h"
 #include "load/backend.h"
 #include "market/market_ops.h"
 #include "market/redis_store.h"
@@ -20,26 +21,34 @@ class DirectBackend : public MarketBackend {
   std::string kind() const override { return "direct"; }
   std::string Mode() override { return market::ContentionModeName(ops_.options().mode); }
 
-  OpResult CreateUser(const std::string& id, int64_t funds) override {
+  absl::Status CreateUser(const std::string& id, int64_t funds) override {
     market::CallTrace trace;
     auto r = ops_.CreateUser(id, id, funds, Call(), &trace);
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    Count("CreateUser", trace);
+    return r.status();
   }
-  OpResult GrantItem(const std::string& user, const std::string& item) override {
+  absl::Status GrantItem(const std::string& user, const std::string& item) override {
     market::CallTrace trace;
     auto r = ops_.GrantItem(user, item, Call(), &trace);
-    return {r.status(), r.ok() ? r->attempts : 0};
+    Count("GrantItem", trace);
+    return r.status();
   }
-  OpResult ListItem(const std::string& seller, const std::string& item, int64_t price) override {
+  absl::Status ListItem(const std::string& seller, const std::string& item, int64_t price) override {
     market::CallTrace trace;
     auto r = ops_.ListItem(seller, item, price, Call(), &trace);
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    Count("ListItem", trace);
+    return r.status();
   }
-  OpResult Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
+  absl::Status Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
                     int64_t price) override {
     market::CallTrace trace;
     auto r = ops_.PurchaseItem(buyer, seller, item, price, Call(), &trace);
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    Count("PurchaseItem", trace);
+    return r.status();
+  }
+  absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
+    absl::MutexLock lock(&mu_);
+    return conflicts_;
   }
   absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
                                                             const std::string& seller) override {
@@ -56,6 +65,10 @@ class DirectBackend : public MarketBackend {
   }
 
  private:
+  void Count(const char* method, const market::CallTrace& trace) {
+    absl::MutexLock lock(&mu_);
+    conflicts_[method] += trace.watch_conflicts;
+  }
   market::CallOptions Call() const {
     market::CallOptions c;
     c.deadline = absl::Now() + options_.timeout;
@@ -68,6 +81,8 @@ class DirectBackend : public MarketBackend {
   market::RealRetryEnv env_;
   market::MarketOps ops_;
   BackendOptions options_;
+  absl::Mutex mu_;
+  std::map<std::string, int64_t> conflicts_;  // by method, as the market's Stats counts them
 };
 
 }  // namespace

@@ -17,22 +17,33 @@ class GrpcBackend : public MarketBackend {
     return stats.ok() ? stats->mode : "?";
   }
 
-  OpResult CreateUser(const std::string& id, int64_t funds) override {
+  absl::Status CreateUser(const std::string& id, int64_t funds) override {
     auto r = client_.CreateUser(id, id, funds, Settings());
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    return r.status();
   }
-  OpResult GrantItem(const std::string& user, const std::string& item) override {
+  absl::Status GrantItem(const std::string& user, const std::string& item) override {
     auto r = client_.GrantItem(user, item, Settings());
-    return {r.status(), r.ok() ? r->attempts : 0};
+    return r.status();
   }
-  OpResult ListItem(const std::string& seller, const std::string& item, int64_t price) override {
+  absl::Status ListItem(const std::string& seller, const std::string& item, int64_t price) override {
     auto r = client_.ListItem(seller, item, price, Settings());
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    return r.status();
   }
-  OpResult Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
+  absl::Status Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
                     int64_t price) override {
     auto r = client_.PurchaseItem(buyer, seller, item, price, Settings());
-    return {r.status(), r.ok() ? r->info.attempts : 0};
+    return r.status();
+  }
+  absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
+    auto stats = client_.Stats();
+    if (!stats.ok()) return stats.status();
+    std::map<std::string, int64_t> out;
+    for (const auto& m : stats->methods) {
+      for (const auto& [cause, n] : m.aborts) {
+        if (cause == "watch_conflict") out[m.method] = n;
+      }
+    }
+    return out;
   }
   absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
                                                             const std::string& seller) override {

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "market/key_schema.h"
+#include "market/types.h"
 #include "resp/connection.h"
 
 namespace bazaar::load {
@@ -88,6 +89,11 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
       ++rep.negative_balances;
       problems.push_back(absl::StrCat("negative balance: ", user, " has ", funds));
     }
+    if (funds > market::kMaxAmount) {
+      ++rep.balances_over_maximum;
+      problems.push_back(absl::StrCat("balance over the maximum of ", market::kMaxAmount, ": ",
+                                      user, " has ", funds));
+    }
     auto n = db.Cmd({"SCARD", keys.Inventory(user)});
     if (!n.ok()) return n.status();
     rep.store_items += n->integer;
@@ -170,6 +176,25 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
   }
   rep.ok = problems.empty();
   return rep;
+}
+
+int64_t ReadExecAbortedWatch(const std::string& store) {
+  auto options = client::ParseAddress(store);
+  if (!options.ok()) return -1;
+  auto conn = client::RespConnection::Connect(*options);
+  if (!conn.ok()) return -1;
+  auto info = (*conn)->Command({"INFO", "transactions"});
+  if (!info.ok() || !info->is_string()) return -1;
+  const std::string field = "exec_aborted_watch:";
+  size_t at = info->str.find(field);
+  int64_t v;
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(info->str.substr(at + field.size(),
+                                         info->str.find('\r', at) - at - field.size()),
+                        &v)) {
+    return -1;
+  }
+  return v;
 }
 
 }  // namespace bazaar::load

@@ -29,7 +29,7 @@ struct InvariantReport {
   std::vector<std::string> problems;  // empty when ok
   // What was found, for the report.
   int64_t store_funds = 0, store_initial_funds = 0, store_items = 0, store_listings = 0,
-          store_granted = 0, negative_balances = 0;
+          store_granted = 0, negative_balances = 0, balances_over_maximum = 0;
   int64_t run_buyer_items = 0, run_listings = 0, run_seller_items = 0, run_seller_funds = 0,
           run_items_seen = 0;
 };
@@ -38,6 +38,10 @@ struct InvariantReport {
 absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
                                                 const std::string& key_prefix,
                                                 const RunResult& run);
+
+// The store's INFO transactions exec_aborted_watch (bazaar-engine's section), or -1 when the
+// store is unreachable or has no such field (real Redis).
+int64_t ReadExecAbortedWatch(const std::string& store);
 
 }  // namespace bazaar::load
 

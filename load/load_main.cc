@@ -146,10 +146,15 @@ int Run(int argc, char** argv) {
       fprintf(progress, "bazaar-load: %s, %s (mode %s), %s, run %s\n", scenarios[i].name.c_str(),
               backend->kind().c_str(), mode.c_str(), target.c_str(), w.run_id.c_str());
     }
+    const int64_t aborted_before = store.empty() ? -1 : ReadExecAbortedWatch(store);
     auto result = RunWorkload(w, backend.get(), progress, absl::Seconds(1));
     if (!result.ok()) {
       fprintf(stderr, "bazaar-load: %s\n", std::string(result.status().message()).c_str());
       return 2;
+    }
+    const int64_t aborted_after = store.empty() ? -1 : ReadExecAbortedWatch(store);
+    if (aborted_before >= 0 && aborted_after >= 0) {
+      result->store_exec_aborted_watch = aborted_after - aborted_before;
     }
     results.push_back(std::make_unique<RunResult>(std::move(*result)));
     ScenarioRun sr{scenarios[i], backend->kind(), mode, target, results.back().get(), {}, {}};

@@ -44,7 +44,6 @@ void OpStats::Merge(const OpStats& o) {
   ok += o.ok;
   aborted += o.aborted;
   uncertain += o.uncertain;
-  retries += o.retries;
   value += o.value;
   for (const auto& [reason, count] : o.failures) failures[reason] += count;
   latency.Merge(o.latency);
@@ -57,7 +56,7 @@ int64_t NowMicros() {
 }
 
 void Recorder::Record(Op op, const absl::Status& status, int64_t begin_us, int64_t end_us,
-                      int attempts, int64_t value) {
+                      int64_t value) {
   const int i = static_cast<int>(op);
   OpStats& s = ops_[i];
   const int64_t us = end_us - begin_us;
@@ -70,7 +69,6 @@ void Recorder::Record(Op op, const absl::Status& status, int64_t begin_us, int64
   if (status.ok()) {
     ++s.ok;
     ++b.ok[i];
-    s.retries += attempts > 1 ? attempts - 1 : 0;
     s.value += value;
     if (op == Op::kList) live_->listed.fetch_add(1, std::memory_order_relaxed);
     if (op == Op::kPurchase) live_->bought.fetch_add(1, std::memory_order_relaxed);

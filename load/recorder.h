@@ -33,7 +33,6 @@ struct OpStats {
   int64_t ok = 0;
   int64_t aborted = 0;
   int64_t uncertain = 0;
-  int64_t retries = 0;      // transaction attempts beyond the first, over successful calls
   int64_t value = 0;        // sum of prices of successful list/purchase calls
   std::map<std::string, int64_t> failures;  // by reason
   Histogram latency;        // every completed call
@@ -57,8 +56,9 @@ class Recorder {
  public:
   // `start_us`: the run's start (steady clock, microseconds) for the timeline.
   Recorder(int64_t start_us, LiveCounters* live) : start_us_(start_us), live_(live) {}
+  // `value`: the price of a list or purchase call.
   void Record(Op op, const absl::Status& status, int64_t begin_us, int64_t end_us,
-              int attempts = 1, int64_t value = 0);
+              int64_t value = 0);
   void Merge(const Recorder& other);
 
   const OpStats& stats(Op op) const { return ops_[static_cast<int>(op)]; }

@@ -16,6 +16,10 @@ constexpr Op kOps[] = {Op::kList, Op::kPurchase, Op::kBrowse, Op::kGrant};
 
 std::string Ms(double v) { return absl::StrFormat("%.2f", v); }
 
+std::string Thousands(int64_t v);
+// A retry count, "?" when the market could not say.
+std::string RetriesText(int64_t retries) { return retries < 0 ? "?" : Thousands(retries); }
+
 std::string Thousands(int64_t v) {
   std::string s = std::to_string(v < 0 ? -v : v), out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -36,9 +40,11 @@ std::string Invariants(const ScenarioRun& sr) {
   if (!sr.invariants) return "invariants: not checked (no --store given)\n";
   const InvariantReport& i = *sr.invariants;
   std::string out = absl::StrFormat(
-      "invariants: %s  (store: funds %d of %d initial, %d negative; items %d + listings %d of "
-      "%d granted; run: buyers hold %d, %d listed, sellers hold %d, sellers earned %d)\n",
+      "invariants: %s  (store: funds %d of %d initial, %d negative, %d over the maximum; items %d "
+      "+ listings %d of %d granted; run: buyers hold %d, %d listed, sellers hold %d, sellers "
+      "earned %d)\n",
       i.ok ? "OK" : "VIOLATED", i.store_funds, i.store_initial_funds, i.negative_balances,
+      i.balances_over_maximum,
       i.store_items, i.store_listings, i.store_granted, i.run_buyer_items, i.run_listings,
       i.run_seller_items, i.run_seller_funds);
   for (const auto& p : i.problems) out += "  - " + p + "\n";
@@ -73,7 +79,7 @@ std::string TextReport(const std::vector<ScenarioRun>& runs) {
       std::vector<std::string> reasons;
       for (const auto& [reason, n] : s.failures) reasons.push_back(absl::StrCat(reason, "=", n));
       ops.AddRow({OpName(op), std::to_string(s.calls()), std::to_string(s.ok),
-                  absl::StrFormat("%.0f", s.ok / secs), std::to_string(s.retries),
+                  absl::StrFormat("%.0f", s.ok / secs), RetriesText(sr.run->Retries(op)),
                   Ms(s.latency.MeanMs()), Ms(s.latency.PercentileMs(0.5)),
                   Ms(s.latency.PercentileMs(0.9)), Ms(s.latency.PercentileMs(0.99)),
                   Ms(s.latency.MaxMs()), reasons.empty() ? "-" : absl::StrJoin(reasons, " ")});
@@ -81,22 +87,29 @@ std::string TextReport(const std::vector<ScenarioRun>& runs) {
     out += ops.Render("  ");
     const OpStats& list = t.stats(Op::kList);
     const OpStats& buy = t.stats(Op::kPurchase);
+    const int64_t buy_retries = sr.run->Retries(Op::kPurchase);
     out += absl::StrFormat(
-        "  listed %d, bought %d, purchase retries %d, aborted %d, throughput %.0f calls/s "
+        "  listed %d, bought %d, purchase retries %s, aborted %d, throughput %.0f calls/s "
         "(%.0f trades/s)\n",
-        list.ok, buy.ok, buy.retries, list.aborted + buy.aborted, AllCalls(t) / secs,
+        list.ok, buy.ok, RetriesText(buy_retries), list.aborted + buy.aborted, AllCalls(t) / secs,
         (list.ok + buy.ok) / secs);
+    out += absl::StrFormat(
+        "  retries are aborted EXECs (every watch conflict, as the book counts them); the "
+        "store's INFO transactions exec_aborted_watch over the run: %s\n",
+        sr.run->store_exec_aborted_watch < 0 ? std::string("n/a")
+                                             : std::to_string(sr.run->store_exec_aborted_watch));
     BookFigures book;
     if (BookFiguresFor(sr.scenario.name, &book)) {
       TextTable cmp({"", "listed", "bought", "purchase retries", "avg wait per purchase"});
       cmp.AddRow({"book (60 s, WATCH)", book.listed, book.bought, book.retries, book.wait});
       cmp.AddRow({absl::StrFormat("ours (%.0f s)", secs), Thousands(list.ok), Thousands(buy.ok),
-                  Thousands(buy.retries), Ms(buy.latency.MeanMs()) + " ms"});
+                  RetriesText(buy_retries), Ms(buy.latency.MeanMs()) + " ms"});
       if (secs < 59 || secs > 61) {
         double k = 60.0 / secs;
         cmp.AddRow({"ours scaled to 60 s", Thousands(static_cast<int64_t>(list.ok * k)),
                      Thousands(static_cast<int64_t>(buy.ok * k)),
-                     Thousands(static_cast<int64_t>(buy.retries * k)), ""});
+                     buy_retries < 0 ? "?" : Thousands(static_cast<int64_t>(buy_retries * k)),
+                     ""});
       }
       out += cmp.Render("  ");
     }
@@ -120,14 +133,16 @@ std::string JsonReport(const std::vector<ScenarioRun>& runs) {
     const OpStats& list = t.stats(Op::kList);
     const OpStats& buy = t.stats(Op::kPurchase);
     w.Key("listed").Int(list.ok).Key("bought").Int(buy.ok);
-    w.Key("purchase_retries").Int(buy.retries).Key("aborted").Int(list.aborted + buy.aborted);
+    w.Key("purchase_retries").Int(sr.run->Retries(Op::kPurchase));
+    w.Key("store_exec_aborted_watch").Int(sr.run->store_exec_aborted_watch);
+    w.Key("aborted").Int(list.aborted + buy.aborted);
     w.Key("calls_per_second").Double(AllCalls(t) / secs);
     w.Key("trades_per_second").Double((list.ok + buy.ok) / secs);
     w.Key("ops").BeginObject();
     for (Op op : kOps) {
       const OpStats& s = t.stats(op);
       w.Key(OpName(op)).BeginObject();
-      w.Key("calls").Int(s.calls()).Key("ok").Int(s.ok).Key("retries").Int(s.retries);
+      w.Key("calls").Int(s.calls()).Key("ok").Int(s.ok).Key("retries").Int(sr.run->Retries(op));
       w.Key("aborted").Int(s.aborted).Key("uncertain").Int(s.uncertain);
       w.Key("ok_per_second").Double(s.ok / secs);
       w.Key("failures").BeginObject();

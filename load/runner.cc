@@ -50,19 +50,19 @@ void Seller(Shared* sh, int index, std::deque<std::string> inventory, Recorder* 
     if (inventory.empty()) {
       std::string item = absl::StrCat(me, "-i", next_item++);
       int64_t t0 = NowMicros();
-      OpResult g = sh->backend->GrantItem(me, item);
-      rec->Record(Op::kGrant, g.status, t0, NowMicros(), g.attempts);
-      if (g.status.ok()) inventory.push_back(item);
-      if (!g.status.ok()) continue;
+      absl::Status g = sh->backend->GrantItem(me, item);
+      rec->Record(Op::kGrant, g, t0, NowMicros());
+      if (!g.ok()) continue;
+      inventory.push_back(item);
     }
     std::string item = inventory.front();
     inventory.pop_front();
     int64_t p = price(rng);
     int64_t t0 = NowMicros();
-    OpResult r = sh->backend->ListItem(me, item, p);
-    rec->Record(Op::kList, r.status, t0, NowMicros(), r.attempts, p);
+    absl::Status r = sh->backend->ListItem(me, item, p);
+    rec->Record(Op::kList, r, t0, NowMicros(), p);
     // Not listed for sure (e.g. ABORTED): keep it for a later turn. Uncertain: let it go.
-    if (!r.status.ok() && !IsUncertain(r.status)) inventory.push_back(item);
+    if (!r.ok() && !IsUncertain(r)) inventory.push_back(item);
     Think(w, rng);
   }
 }
@@ -93,8 +93,8 @@ void Buyer(Shared* sh, int index, const std::string& me, Recorder* rec) {
                                                       u(rng))];
     if (!sh->NextTrade()) break;
     int64_t t0 = NowMicros();
-    OpResult r = sh->backend->Purchase(me, l.seller_id, l.item_id, l.price);
-    rec->Record(Op::kPurchase, r.status, t0, NowMicros(), r.attempts, l.price);
+    absl::Status r = sh->backend->Purchase(me, l.seller_id, l.item_id, l.price);
+    rec->Record(Op::kPurchase, r, t0, NowMicros(), l.price);
     Think(w, rng);
   }
 }
@@ -123,6 +123,16 @@ void ProgressLoop(const LiveCounters* live, const Shared* sh, FILE* out, absl::D
 
 }  // namespace
 
+int64_t RunResult::Retries(Op op) const {
+  if (!watch_conflicts_known) return -1;
+  const char* method = op == Op::kGrant      ? "GrantItem"
+                       : op == Op::kList     ? "ListItem"
+                       : op == Op::kPurchase ? "PurchaseItem"
+                                             : "BrowseMarket";
+  auto it = watch_conflicts.find(method);
+  return it == watch_conflicts.end() ? 0 : it->second;
+}
+
 absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend, FILE* progress,
                                       absl::Duration progress_interval) {
   RunResult result;
@@ -141,25 +151,28 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
     return absl::Status(s.code(), absl::StrCat("setup: ", what, ": ", s.message()));
   };
   for (const auto& id : result.sellers) {
-    OpResult r = backend->CreateUser(id, 0);
-    if (!r.status.ok()) return setup_error("create " + id, r.status);
+    if (absl::Status s = backend->CreateUser(id, 0); !s.ok()) return setup_error("create " + id, s);
     result.initial_funds.push_back(0);
   }
   for (const auto& id : result.buyers) {
-    OpResult r = backend->CreateUser(id, w.buyer_funds);
-    if (!r.status.ok()) return setup_error("create " + id, r.status);
+    if (absl::Status s = backend->CreateUser(id, w.buyer_funds); !s.ok()) {
+      return setup_error("create " + id, s);
+    }
     result.initial_funds.push_back(w.buyer_funds);
   }
   for (int i = 0; i < w.sellers; ++i) {
     for (int k = 0; k < w.items_per_seller; ++k) {
       std::string item = absl::StrCat(result.sellers[i], "-i", k);
-      OpResult r = backend->GrantItem(result.sellers[i], item);
-      if (!r.status.ok()) return setup_error("grant " + item, r.status);
+      if (absl::Status s = backend->GrantItem(result.sellers[i], item); !s.ok()) {
+        return setup_error("grant " + item, s);
+      }
       inventories[i].push_back(item);
       ++result.setup_grants;
     }
   }
 
+  // Every aborted attempt of the timed run, as the market counts them (before/after).
+  auto conflicts_before = backend->WatchConflicts();
   LiveCounters live;
   sh.start_us = NowMicros();
   sh.end_us = sh.start_us + absl::ToInt64Microseconds(w.duration);
@@ -185,6 +198,15 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
   if (progress_thread.joinable()) progress_thread.join();
   result.totals = std::make_unique<Recorder>(sh.start_us, &live);
   for (const auto& r : recorders) result.totals->Merge(*r);
+  auto conflicts_after = backend->WatchConflicts();
+  if (conflicts_before.ok() && conflicts_after.ok()) {
+    result.watch_conflicts_known = true;
+    for (const auto& [method, n] : *conflicts_after) {
+      auto before = conflicts_before->find(method);
+      result.watch_conflicts[method] =
+          n - (before == conflicts_before->end() ? 0 : before->second);
+    }
+  }
   return result;
 }
 

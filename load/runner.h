@@ -4,6 +4,7 @@
 #define BAZAAR_LOAD_RUNNER_H_
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,15 @@ struct RunResult {
   int64_t setup_grants = 0;                  // items granted before the timed run
   double seconds = 0;                        // timed run
   std::unique_ptr<Recorder> totals;          // merged over the players
+  // Attempts the market aborted on a watch conflict during the timed run, by method name
+  // (MarketBackend::WatchConflicts); unknown when the market could not say.
+  bool watch_conflicts_known = false;
+  std::map<std::string, int64_t> watch_conflicts;
+  // The store's INFO transactions exec_aborted_watch over the timed run; -1 when the store was
+  // not given or has no such section (real Redis).
+  int64_t store_exec_aborted_watch = -1;
+  // Retries of `op` as the book counts them: every aborted EXEC (-1 when unknown).
+  int64_t Retries(Op op) const;
 };
 
 // `progress`: where the live line goes (nullptr: none), every `progress_interval`.

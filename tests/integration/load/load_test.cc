@@ -67,6 +67,36 @@ TEST_P(LoadTest, DirectRunKeepsInvariantsInBothModes) {
   }
 }
 
+TEST_P(LoadTest, RetriesCountEveryAbortedExecAsTheStoreDoes) {
+  // Book mode aborts purchases often; many end LISTING_NOT_FOUND after a retry, and those
+  // retries count too.
+  MarketProcess market(store_->port(), {"--mode=book"});
+  auto r = Load({"--market=" + market.address(), "--scenario=5x5", "--duration=2s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string report = ReadFile(json());
+  auto number_after = [&](const std::string& key, size_t from) -> int64_t {
+    size_t at = report.find("\"" + key + "\":", from);
+    if (at == std::string::npos) return -2;
+    return std::stoll(report.substr(at + key.size() + 3));
+  };
+  const int64_t purchase_retries = number_after("purchase_retries", 0);
+  const int64_t store_aborted = number_after("store_exec_aborted_watch", 0);
+  EXPECT_GT(purchase_retries, 0) << report;
+  int64_t all_retries = 0;
+  for (size_t at = report.find("\"ops\":"); (at = report.find("\"retries\":", at)) != std::string::npos;
+       ++at) {
+    all_retries += number_after("retries", at);
+  }
+  if (GetParam() == StoreKind::kBazaarEngine) {
+    // The market was the store's only client: every aborted EXEC is some call's retry.
+    EXPECT_EQ(all_retries, store_aborted) << report;
+    EXPECT_THAT(r.output, HasSubstr("exec_aborted_watch over the run: " +
+                                    std::to_string(store_aborted)));
+  } else {
+    EXPECT_EQ(store_aborted, -1) << "real Redis has no INFO transactions";
+  }
+}
+
 TEST_P(LoadTest, InvariantCheckCatchesPurchasesThatSkipWatch) {
   MarketProcess market(store_->port(), {"--test_fault_unwatched_purchases"});
   // One seller, many buyers all going for the cheapest listing: double sales happen at once.

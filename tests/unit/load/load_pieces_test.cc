@@ -52,16 +52,15 @@ TEST(HistogramTest, PercentilesAreWithinABucketAndMergeAddsUp) {
   EXPECT_EQ(Histogram().PercentileMs(0.5), 0.0);
 }
 
-TEST(RecorderTest, ClassifiesOutcomesAndCountsRetriesOfSuccesses) {
+TEST(RecorderTest, ClassifiesOutcomesAndSumsThePricesOfSuccesses) {
   LiveCounters live;
   Recorder r(0, &live);
-  r.Record(Op::kPurchase, absl::OkStatus(), 0, 1000, 3, 42);
+  r.Record(Op::kPurchase, absl::OkStatus(), 0, 1000, 42);
   r.Record(Op::kPurchase, absl::NotFoundError("LISTING_NOT_FOUND: gone"), 0, 1000);
   r.Record(Op::kPurchase, absl::AbortedError("CONTENTION: too busy"), 0, 1000);
   r.Record(Op::kPurchase, absl::UnavailableError("OUTCOME_UNKNOWN: lost"), 1'500'000, 1'600'000);
   const OpStats& s = r.stats(Op::kPurchase);
   EXPECT_EQ(s.ok, 1);
-  EXPECT_EQ(s.retries, 2);
   EXPECT_EQ(s.value, 42);
   EXPECT_EQ(s.aborted, 1);
   EXPECT_EQ(s.uncertain, 1);
