@@ -71,6 +71,9 @@ int Run(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &bound_port);
+  // gRPC turns SO_REUSEPORT on by default: two markets could then share a port and split its
+  // connections. A port in use must be an error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("bazaar-market");
   quota.SetMaxThreads(config->max_rpc_threads);
   builder.SetResourceQuota(quota);

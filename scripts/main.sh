@@ -45,12 +45,14 @@ echo "== INFO transactions"
 redis-cli -p "$port" INFO transactions
 
 # The market on top of the engine, and a short buyers-and-sellers run (the book's 5x5).
-mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin/bazaar-market" --listen="127.0.0.1:$mport" --store="127.0.0.1:$port" --stats_interval=0 \
+# Port 0: the market binds a free port itself and logs which.
+"$bin/bazaar-market" --listen="127.0.0.1:0" --store="127.0.0.1:$port" --stats_interval=0 \
   >"$work/market.log" 2>&1 &
 market_pid=$!
 trap 'kill "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; wait "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 200); do grep -q "listening on" "$work/market.log" && break; sleep 0.05; done
+mport=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$work/market.log" | head -1)
+[[ -n "$mport" ]] || { echo "bazaar-market did not start:" >&2; cat "$work/market.log" >&2; exit 1; }
 echo
 echo "== bazaar-load: 5 sellers x 5 buyers for 10 s (mode fine), via bazaar-market on bazaar-engine"
 "$bin/bazaar-load" --market="127.0.0.1:$mport" --store="127.0.0.1:$port" --scenario=5x5 \

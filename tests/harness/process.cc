@@ -159,34 +159,62 @@ bool WaitForPort(int port, std::chrono::milliseconds timeout) {
   return false;
 }
 
-ServerUnderTest::ServerUnderTest(Kind kind, std::vector<std::string> extra_args)
-    : kind_(kind), port_(FreeLoopbackPort()) {
-  std::vector<std::string> args;
-  std::string exe;
-  if (kind == Kind::kRealRedis) {
-    exe = RedisServerBinary();
-    // No config file; the oracle runs with persistence off and DEBUG allowed, like our tests.
-    args = {"--port",       std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_.path(),
-            "--save",       "",                    "--appendonly", "no",  "--enable-debug-command",
-            "yes",          "--daemonize",         "no"};
-  } else {
-    exe = EngineBinary();
-    args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_.path(),
-            "--enable-debug-command", "yes"};
+bool WaitUntilServing(int port, ChildProcess& process, const std::string& password,
+                      std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string our_pid = "process_id:" + std::to_string(process.pid()) + "\r\n";
+  bool identified = false;
+  while (std::chrono::steady_clock::now() < deadline && process.running()) {
+    try {
+      RespClient c(port);
+      if (!password.empty()) c.Command({"AUTH", password});
+      if (!identified) {
+        std::string info = c.Command({"INFO", "server"});
+        if (info.rfind("$", 0) == 0) {
+          if (info.find(our_pid) == std::string::npos) return false;  // someone else's server
+          identified = true;
+        }
+      }
+      if (identified && c.Command({"PING"}).rfind("-LOADING", 0) != 0) return true;
+    } catch (const std::runtime_error&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  for (auto& a : extra_args) args.push_back(std::move(a));
-  process_ = ChildProcess(exe, args, dir_.path() + "/server.log", dir_.path());
-  if (!WaitForPort(port_)) {
-    throw std::runtime_error(name() + " did not start on port " + std::to_string(port_) +
-                             "; log:\n" + process_.ReadLog());
+  return false;
+}
+
+ServerUnderTest::ServerUnderTest(Kind kind, std::vector<std::string> extra_args) : kind_(kind) {
+  std::string password;
+  for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
+    if (extra_args[i] == "--requirepass") password = extra_args[i + 1];
   }
-  // redis-server accepts connections while it loads its files and answers -LOADING meanwhile:
-  // ready means done loading.
-  for (int i = 0; i < 500; ++i) {
-    if (RespClient(port_).Command({"PING"}).rfind("-LOADING", 0) != 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // A port that was free a moment ago can be taken by another test's server before ours binds
+  // it; ours then exits, and we try another.
+  for (int attempt = 1;; ++attempt) {
+    port_ = FreeLoopbackPort();
+    std::vector<std::string> args;
+    std::string exe;
+    if (kind == Kind::kRealRedis) {
+      exe = RedisServerBinary();
+      // No config file; the oracle runs with persistence off and DEBUG allowed, like our tests.
+      args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_.path(),
+              "--save", "", "--appendonly", "no", "--enable-debug-command", "yes",
+              "--daemonize", "no"};
+    } else {
+      exe = EngineBinary();
+      args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_.path(),
+              "--enable-debug-command", "yes"};
+    }
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process_ = ChildProcess(exe, args, dir_.path() + "/server.log", dir_.path());
+    if (WaitUntilServing(port_, process_, password)) return;
+    if (attempt == 5) {
+      throw std::runtime_error(name() + " did not start on port " + std::to_string(port_) +
+                               "; log:\n" + process_.ReadLog());
+    }
+    process_.Stop(SIGKILL, std::chrono::seconds(5));
   }
-  throw std::runtime_error(name() + " kept loading; log:\n" + process_.ReadLog());
 }
 
 CommandResult RunCommand(const std::string& command_line) {

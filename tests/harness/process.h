@@ -63,6 +63,13 @@ class ChildProcess {
 // Polls until a TCP connect to 127.0.0.1:port succeeds.
 bool WaitForPort(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Waits until the Redis-protocol server on 127.0.0.1:port is `process` (INFO server's
+// process_id, after AUTH `password` when not empty) and has finished loading (PING is not
+// -LOADING). False as soon as `process` exits (e.g. its port was taken: another test's server
+// answering there does not count), when a stranger answers, or after `timeout`.
+bool WaitUntilServing(int port, ChildProcess& process, const std::string& password = "",
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 // A Redis-protocol server on a free port in its own temp dir, ready when constructed.
 class ServerUnderTest {
  public:

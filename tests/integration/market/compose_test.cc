@@ -13,9 +13,11 @@
 #include "harness/process.h"
 #include "harness/resp_client.h"
 #include "market/v1/market.grpc.pb.h"
+#include "market_fixture.h"
 
 namespace {
 
+using bazaar::market::testing::WaitForMarketPort;
 using bazaar::testing::ChildProcess;
 using bazaar::testing::FreeLoopbackPort;
 using bazaar::testing::RespClient;
@@ -87,21 +89,24 @@ TEST(ComposeTest, LoadServiceRunsOnlyWithItsProfile) {
 
 TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   TempDir primary_dir, replica_dir, market_dir;
-  const int primary_port = FreeLoopbackPort(), replica_port = FreeLoopbackPort(),
-            market_port = FreeLoopbackPort();
+  const int primary_port = FreeLoopbackPort(), replica_port = FreeLoopbackPort();
   auto primary_args = Localize(ServiceCommand("engine-primary"), primary_port, 0, primary_dir.path());
   auto replica_args =
       Localize(ServiceCommand("engine-replica"), replica_port, primary_port, replica_dir.path());
-  auto market_args = Localize(ServiceCommand("market"), market_port, primary_port, "");
+  auto market_args = Localize(ServiceCommand("market"), 0, primary_port, "");
   ASSERT_FALSE(primary_args.empty());
   ASSERT_EQ(primary_args[0], "bazaar-engine");
   ASSERT_EQ(market_args[0], "bazaar-market");
 
+  // The engines keep the compose file's fixed-port form; a port another test took meanwhile
+  // shows as our process exiting, never as a stranger counted as ours.
   ChildProcess primary = Start(primary_args, primary_dir);
-  ASSERT_TRUE(bazaar::testing::WaitForPort(primary_port)) << primary.ReadLog();
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary)) << primary.ReadLog();
   ChildProcess replica = Start(replica_args, replica_dir);
-  ASSERT_TRUE(bazaar::testing::WaitForPort(replica_port)) << replica.ReadLog();
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica)) << replica.ReadLog();
   ChildProcess market = Start(market_args, market_dir);
+  const int market_port = WaitForMarketPort(market);
+  ASSERT_GT(market_port, 0) << market.ReadLog();
   ASSERT_TRUE(bazaar::testing::WaitForPort(market_port)) << market.ReadLog();
 
   // Other containers reach the engines over the compose network, not loopback.

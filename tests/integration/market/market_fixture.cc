@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -27,19 +29,17 @@ std::string StoreKindName(StoreKind kind) {
 }
 
 StoreProcess::StoreProcess(StoreKind kind, bool persistent)
-    : kind_(kind), persistent_(persistent), port_(FreeLoopbackPort()) {
-  // A free port can be taken by another test's process before ours binds it: then our server
-  // exits while WaitForPort sees the other one. Check ours is alive, else try another port.
-  for (int attempt = 0;; ++attempt) {
-    Start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (process_.running()) return;
-    if (attempt == 3) throw std::runtime_error("store exited: " + process_.ReadLog());
+    : kind_(kind), persistent_(persistent) {
+  // A free port can be taken by another test's process before ours binds it: then ours exits
+  // (WaitUntilServing tells it from the other), and we try another port.
+  for (int attempt = 1;; ++attempt) {
     port_ = FreeLoopbackPort();
+    if (TryStart()) return;
+    if (attempt == 5) throw std::runtime_error("store did not start: " + process_.ReadLog());
   }
 }
 
-void StoreProcess::Start() {
+bool StoreProcess::TryStart() {
   std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1",
                                    "--dir", dir_.path()};
   std::string exe;
@@ -54,17 +54,33 @@ void StoreProcess::Start() {
     for (const char* a : {"--appendfsync", "always"}) args.push_back(a);
   }
   process_ = ChildProcess(exe, args, dir_.path() + "/store.log", dir_.path());
-  if (!WaitForPort(port_)) {
-    throw std::runtime_error("store did not start: " + process_.ReadLog());
-  }
+  return bazaar::testing::WaitUntilServing(port_, process_);
+}
+
+void StoreProcess::Start() {
+  if (!TryStart()) throw std::runtime_error("store did not restart: " + process_.ReadLog());
 }
 
 void StoreProcess::Stop() { process_.Stop(SIGTERM, std::chrono::seconds(10)); }
 
+int WaitForMarketPort(bazaar::testing::ChildProcess& market) {
+  // "bazaar-market listening on 127.0.0.1:0 (port N), ..."
+  const std::string marker = "listening on 127.0.0.1:0 (port ";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline && market.running()) {
+    const std::string text = market.ReadLog();
+    const size_t at = text.find(marker);
+    if (at != std::string::npos) return std::atoi(text.c_str() + at + marker.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return 0;
+}
+
 MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra) {
   for (int attempt = 0;; ++attempt) {
-    port_ = FreeLoopbackPort();
-    std::vector<std::string> args = {"--listen=127.0.0.1:" + std::to_string(port_),
+    // Port 0: the market binds a port the kernel picks and logs it, so no other process can
+    // hold it (the market's listener does not use SO_REUSEPORT).
+    std::vector<std::string> args = {"--listen=127.0.0.1:0",
                                      "--store=127.0.0.1:" + std::to_string(store_port),
                                      "--health_interval=100ms", "--reconnect_backoff_max=200ms",
                                      "--stats_interval=1s"};
@@ -72,13 +88,8 @@ MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra) {
     std::string log = dir_.path() + "/market" + std::to_string(attempt) + ".log";
     process_ = ChildProcess(bazaar::testing::BinaryDir() + "/bazaar-market", args, log,
                             dir_.path());
-    // Ready when our process says it listens (not merely when something answers on the port).
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline && process_.running() &&
-           process_.ReadLog().find("listening on") == std::string::npos) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (process_.running() && WaitForPort(port_)) return;
+    port_ = WaitForMarketPort(process_);
+    if (port_ > 0 && WaitForPort(port_)) return;
     if (attempt == 3) throw std::runtime_error("bazaar-market did not start: " + process_.ReadLog());
   }
 }

@@ -32,12 +32,17 @@ class StoreProcess {
   int port() const { return port_; }
 
  private:
+  bool TryStart();  // false when the process exits or someone else answers on the port
   StoreKind kind_;
   bool persistent_;
   bazaar::testing::TempDir dir_;
   int port_;
   bazaar::testing::ChildProcess process_;
 };
+
+// The port a bazaar-market started with --listen=127.0.0.1:0 logs that it bound; 0 if it exits
+// or says nothing within 10 s.
+int WaitForMarketPort(bazaar::testing::ChildProcess& market);
 
 class MarketProcess {
  public:
