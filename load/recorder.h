@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "load/histogram.h"
+#include "market/latency_histogram.h"
 
 namespace bazaar::load {
 
@@ -35,7 +35,7 @@ struct OpStats {
   int64_t uncertain = 0;
   int64_t value = 0;        // sum of prices of successful list/purchase calls
   std::map<std::string, int64_t> failures;  // by reason
-  Histogram latency;        // every completed call
+  market::LatencyHistogram latency;  // every completed call
   int64_t calls() const;
   void Merge(const OpStats& o);
 };
@@ -44,7 +44,7 @@ struct OpStats {
 struct Bucket {
   int64_t ok[kOpCount] = {};
   int64_t failed[kOpCount] = {};
-  Histogram latency[kOpCount];
+  market::LatencyHistogram latency[kOpCount];
 };
 
 class LiveCounters {

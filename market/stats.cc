@@ -1,48 +1,9 @@
 #include "market/stats.h"
 
-#include <cmath>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace bazaar::market {
-
-int LatencyHistogram::BucketOf(int64_t us) {
-  if (us < 1) us = 1;
-  int exp = 63 - __builtin_clzll(static_cast<uint64_t>(us));  // floor(log2(us))
-  int sub = exp >= 3 ? static_cast<int>((us >> (exp - 3)) & (kSub - 1))
-                     : static_cast<int>((us << (3 - exp)) & (kSub - 1));
-  int b = exp * kSub + sub;
-  return b < kBuckets ? b : kBuckets - 1;
-}
-
-double LatencyHistogram::UpperBoundUs(int bucket) {
-  int exp = bucket / kSub;
-  int sub = bucket % kSub;
-  return std::ldexp(1.0 + (sub + 1) / static_cast<double>(kSub), exp);
-}
-
-void LatencyHistogram::Record(absl::Duration d) {
-  int64_t us = absl::ToInt64Microseconds(d);
-  ++buckets_[BucketOf(us)];
-  ++count_;
-  sum_us_ += static_cast<double>(us);
-  if (us > max_us_) max_us_ = us;
-}
-
-double LatencyHistogram::MeanMs() const { return count_ ? sum_us_ / count_ / 1000.0 : 0.0; }
-
-double LatencyHistogram::PercentileMs(double q) const {
-  if (count_ == 0) return 0.0;
-  int64_t rank = static_cast<int64_t>(std::ceil(q * count_));
-  if (rank < 1) rank = 1;
-  int64_t seen = 0;
-  for (int b = 0; b < kBuckets; ++b) {
-    seen += buckets_[b];
-    if (seen >= rank) return std::min(UpperBoundUs(b), static_cast<double>(max_us_)) / 1000.0;
-  }
-  return MaxMs();
-}
 
 void Stats::Record(const std::string& method, const absl::Status& status, const CallTrace& trace,
                    absl::Duration latency) {
@@ -58,7 +19,7 @@ void Stats::Record(const std::string& method, const absl::Status& status, const 
     m.attempts += trace.attempts;
     if (trace.watch_conflicts) m.aborts["watch_conflict"] += trace.watch_conflicts;
     if (trace.store_errors) m.aborts["store_error"] += trace.store_errors;
-    m.latency.Record(latency);
+    m.latency.Record(absl::ToInt64Microseconds(latency));
   }
 }
 

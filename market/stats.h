@@ -4,7 +4,6 @@
 #ifndef BAZAAR_MARKET_STATS_H_
 #define BAZAAR_MARKET_STATS_H_
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,31 +12,10 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "market/latency_histogram.h"
 #include "market/types.h"
 
 namespace bazaar::market {
-
-// Log-linear histogram of durations in microseconds: 8 sub-buckets per power of two, so a
-// percentile is within ~9% of the true value. Not thread-safe by itself.
-class LatencyHistogram {
- public:
-  void Record(absl::Duration d);
-  int64_t count() const { return count_; }
-  double MeanMs() const;
-  double MaxMs() const { return max_us_ / 1000.0; }
-  // q in [0, 1]; the upper bound of the bucket holding the q-th sample, in ms.
-  double PercentileMs(double q) const;
-
- private:
-  static constexpr int kSub = 8;
-  static constexpr int kBuckets = 40 * kSub;
-  static int BucketOf(int64_t us);
-  static double UpperBoundUs(int bucket);
-  std::array<int64_t, kBuckets> buckets_{};
-  int64_t count_ = 0;
-  double sum_us_ = 0;
-  int64_t max_us_ = 0;
-};
 
 struct MethodSnapshot {
   std::string method;

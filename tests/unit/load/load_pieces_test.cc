@@ -1,8 +1,7 @@
-// The load tool's workload parsing, skewed choice, histogram and outcome classes.
+// The load tool's workload parsing, skewed choice and outcome classes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "load/histogram.h"
 #include "load/recorder.h"
 #include "load/report.h"
 #include "load/workload.h"
@@ -36,20 +35,6 @@ TEST(SkewedIndexTest, ZeroSkewIsUniformAndHighSkewPicksTheFirst) {
   for (int i = 0; i < 1000; ++i) first += SkewedIndex(10, 8.0, (i + 0.5) / 1000.0) == 0;
   EXPECT_GT(first, 990);
   EXPECT_EQ(SkewedIndex(1, 1.0, 0.99), 0);
-}
-
-TEST(HistogramTest, PercentilesAreWithinABucketAndMergeAddsUp) {
-  Histogram a, b;
-  for (int i = 1; i <= 1000; ++i) a.Record(i * 10);  // 10 us .. 10 ms
-  EXPECT_NEAR(a.PercentileMs(0.5), 5.0, 5.0 * 0.07);
-  EXPECT_NEAR(a.PercentileMs(0.99), 9.9, 9.9 * 0.07);
-  EXPECT_DOUBLE_EQ(a.MaxMs(), 10.0);
-  EXPECT_NEAR(a.MeanMs(), 5.005, 1e-9);
-  b.Record(50'000);
-  a.Merge(b);
-  EXPECT_EQ(a.count(), 1001);
-  EXPECT_DOUBLE_EQ(a.MaxMs(), 50.0);
-  EXPECT_EQ(Histogram().PercentileMs(0.5), 0.0);
 }
 
 TEST(RecorderTest, ClassifiesOutcomesAndSumsThePricesOfSuccesses) {

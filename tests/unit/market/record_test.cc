@@ -4,6 +4,7 @@
 
 #include "market/errors.h"
 #include "market/key_schema.h"
+#include "market/latency_histogram.h"
 #include "market/stats.h"
 
 namespace bazaar::market {
@@ -66,13 +67,18 @@ TEST(ErrorsTest, ReasonIsTheMessagePrefix) {
   EXPECT_EQ(ReasonOf(absl::InternalError("boom: lower")), "INTERNAL");
 }
 
-TEST(LatencyHistogramTest, PercentilesAreWithinABucket) {
-  LatencyHistogram h;
-  for (int i = 1; i <= 1000; ++i) h.Record(absl::Microseconds(i * 10));
-  EXPECT_NEAR(h.PercentileMs(0.5), 5.0, 0.5);
-  EXPECT_NEAR(h.PercentileMs(0.99), 9.9, 0.9);
-  EXPECT_DOUBLE_EQ(h.MaxMs(), 10.0);
-  EXPECT_NEAR(h.MeanMs(), 5.005, 0.001);
+TEST(LatencyHistogramTest, PercentilesAreWithinABucketAndMergeAddsUp) {
+  LatencyHistogram a, b;
+  for (int i = 1; i <= 1000; ++i) a.Record(i * 10);  // 10 us .. 10 ms
+  EXPECT_NEAR(a.PercentileMs(0.5), 5.0, 5.0 * 0.07);
+  EXPECT_NEAR(a.PercentileMs(0.99), 9.9, 9.9 * 0.07);
+  EXPECT_DOUBLE_EQ(a.MaxMs(), 10.0);
+  EXPECT_NEAR(a.MeanMs(), 5.005, 1e-9);
+  b.Record(50'000);
+  a.Merge(b);
+  EXPECT_EQ(a.count(), 1001);
+  EXPECT_DOUBLE_EQ(a.MaxMs(), 50.0);
+  EXPECT_EQ(LatencyHistogram().PercentileMs(0.5), 0.0);
 }
 
 }  // namespace

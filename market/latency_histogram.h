@@ -1,18 +1,19 @@
-// Histogram: latencies in microseconds in log-linear buckets (16 sub-buckets per power of two,
-// so a percentile is within ~6% of the true value), mergeable, for bazaar-load's per-thread
-// recorders. Not thread-safe: each thread records into its own, merged at the end.
-#ifndef BAZAAR_LOAD_HISTOGRAM_H_
-#define BAZAAR_LOAD_HISTOGRAM_H_
+// LatencyHistogram: latencies in microseconds in log-linear buckets (16 sub-buckets per power of
+// two, so a percentile is within ~6% of the true value), mergeable. The market's Stats and
+// bazaar-load's per-thread recorders both use it. Not thread-safe: the owner locks, or each
+// thread records into its own and they are merged at the end.
+#ifndef BAZAAR_MARKET_LATENCY_HISTOGRAM_H_
+#define BAZAAR_MARKET_LATENCY_HISTOGRAM_H_
 
 #include <array>
 #include <cstdint>
 
-namespace bazaar::load {
+namespace bazaar::market {
 
-class Histogram {
+class LatencyHistogram {
  public:
   void Record(int64_t us);
-  void Merge(const Histogram& other);
+  void Merge(const LatencyHistogram& other);
   int64_t count() const { return count_; }
   double MeanMs() const { return count_ ? sum_us_ / count_ / 1000.0 : 0.0; }
   double MaxMs() const { return max_us_ / 1000.0; }
@@ -30,6 +31,6 @@ class Histogram {
   int64_t max_us_ = 0;
 };
 
-}  // namespace bazaar::load
+}  // namespace bazaar::market
 
-#endif  // BAZAAR_LOAD_HISTOGRAM_H_
+#endif  // BAZAAR_MARKET_LATENCY_HISTOGRAM_H_
