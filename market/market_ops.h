@@ -4,11 +4,14 @@
 //
 // What each operation WATCHes (both modes write the same keys, see key_schema.h):
 //   CreateUser     users:<id>
-//   GrantItem      users:<id>, inventory:<id>        (touches users:<id>: items_granted += 1)
+//   GrantItem      inventory:<id>                    (reads users:<id> unwatched, then bumps its
+//                                                     items_granted: users are never deleted and
+//                                                     the HINCRBY commutes)
 //   ListItem       inventory:<seller>                (the book's list_item, both modes)
 //   CancelListing  fine: listing:<item>.<seller>     book: market:
-//   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>
-//                  book: market:, users:<buyer>      (the book's purchase_item)
+//   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>, users:<seller>
+//                  book: market:, users:<buyer>, users:<seller>   (the book's purchase_item, plus
+//                  the seller, whose funds bound the sale)
 // plus req:<request_id> when a request id is given.
 //
 // Invariants kept by every interleaving: funds only move (sum of funds == sum of initial_funds),

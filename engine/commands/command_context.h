@@ -1,5 +1,6 @@
 // Everything a command handler works with. Handlers parse `args`, call Op functions on the
-// keyspace, and write exactly one reply through `reply`.
+// keyspace, and write one reply through `reply`, or none when they block the client (BLPOP,
+// WAIT: the reply comes when it is served or times out).
 #ifndef BAZAAR_ENGINE_COMMANDS_COMMAND_CONTEXT_H_
 #define BAZAAR_ENGINE_COMMANDS_COMMAND_CONTEXT_H_
 

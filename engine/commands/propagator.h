@@ -1,5 +1,6 @@
-// Where the effects of write commands go (the AOF, later replicas). The dispatcher hands over
-// each top-level command's writes as one batch, after the command ran; commands never call it.
+// Where the effects of write commands go (the server fans them out to the AOF and the
+// replicas). The dispatcher hands over each top-level command's writes as one batch, after the
+// command ran, and expired keys' DELs likewise; commands never call it.
 #ifndef BAZAAR_ENGINE_COMMANDS_PROPAGATOR_H_
 #define BAZAAR_ENGINE_COMMANDS_PROPAGATOR_H_
 

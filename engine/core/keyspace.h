@@ -1,7 +1,8 @@
 // The keyspace: numbered databases of key -> Value with millisecond expiry. Single-threaded: only
 // the event-loop thread touches it. Every mutation goes through this API, which counts it in
-// dirty() and tells the observer (the watch table) which key changed, so command handlers never
-// deal with WATCH.
+// dirty() and tells each observer which key changed (the watch table flags watchers, the
+// blocking manager wakes blocked clients, the dispatcher logs expired keys as DEL), so command
+// handlers never deal with WATCH.
 //
 // Time is what set_now_ms() last said: the dispatcher sets it once per top-level command, so a
 // transaction sees one instant and a key cannot expire half-way through EXEC (Redis's rule).
