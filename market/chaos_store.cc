@@ -5,16 +5,21 @@ namespace {
 
 class ChaosSession : public StoreSession {
  public:
-  ChaosSession(std::unique_ptr<StoreSession> inner, RetryEnv* env, double rate)
-      : inner_(std::move(inner)), env_(env), rate_(rate) {}
+  ChaosSession(std::unique_ptr<StoreSession> inner, RetryEnv* env, ChaosOptions options)
+      : inner_(std::move(inner)), env_(env), options_(options) {}
 
   absl::StatusOr<std::vector<RespReply>> Pipeline(const std::vector<Argv>& commands) override {
-    return inner_->Pipeline(commands);
+    if (!options_.skip_watch) return inner_->Pipeline(commands);
+    std::vector<Argv> unwatched = commands;
+    for (Argv& argv : unwatched) {
+      if (!argv.empty() && argv[0] == "WATCH") argv = {"PING"};
+    }
+    return inner_->Pipeline(unwatched);
   }
 
   absl::StatusOr<std::optional<std::vector<RespReply>>> Exec(
       const std::vector<Argv>& commands) override {
-    if (env_->Uniform01() < rate_) {
+    if (options_.conflict_rate > 0 && env_->Uniform01() < options_.conflict_rate) {
       auto r = inner_->Pipeline({{"UNWATCH"}});
       if (!r.ok()) return r.status();
       return std::optional<std::vector<RespReply>>();
@@ -25,15 +30,15 @@ class ChaosSession : public StoreSession {
  private:
   std::unique_ptr<StoreSession> inner_;
   RetryEnv* env_;
-  double rate_;
+  ChaosOptions options_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StoreSession>> ChaosStore::Open(absl::Time deadline) {
   auto s = inner_->Open(deadline);
-  if (!s.ok() || rate_ <= 0) return s;
-  return std::unique_ptr<StoreSession>(new ChaosSession(std::move(*s), env_, rate_));
+  if (!s.ok()) return s;
+  return std::unique_ptr<StoreSession>(new ChaosSession(std::move(*s), env_, options_));
 }
 
 }  // namespace bazaar::market

@@ -1,6 +1,10 @@
-// ChaosStore: fault injection for drills and tests. It wraps a Store and turns a fraction of
-// EXECs into watch conflicts (UNWATCH instead of MULTI/EXEC, so nothing is applied), as if
-// another client had changed a watched key. Enabled by --chaos_conflict_rate (0 = off).
+// ChaosStore: fault injection for drills and tests, a Store wrapper that bazaar-market installs
+// only when a fault flag is given (the production path never goes through it):
+//   conflict_rate  a fraction of EXECs become watch conflicts (UNWATCH instead of MULTI/EXEC, so
+//                  nothing is applied), as if another client had changed a watched key;
+//   skip_watch     every WATCH is sent as PING instead (replies keep their places), so
+//                  transactions are not optimistic at all: concurrent buyers can both buy one
+//                  listing, and bazaar-load's invariant check must catch it.
 #ifndef BAZAAR_MARKET_CHAOS_STORE_H_
 #define BAZAAR_MARKET_CHAOS_STORE_H_
 
@@ -9,17 +13,23 @@
 
 namespace bazaar::market {
 
+struct ChaosOptions {
+  double conflict_rate = 0;  // in [0, 1]
+  bool skip_watch = false;
+  bool any() const { return conflict_rate > 0 || skip_watch; }
+};
+
 class ChaosStore : public Store {
  public:
-  // `inner` and `env` must outlive this object; rate in [0, 1].
-  ChaosStore(Store* inner, RetryEnv* env, double conflict_rate)
-      : inner_(inner), env_(env), rate_(conflict_rate) {}
+  // `inner` and `env` must outlive this object.
+  ChaosStore(Store* inner, RetryEnv* env, ChaosOptions options)
+      : inner_(inner), env_(env), options_(options) {}
   absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) override;
 
  private:
   Store* inner_;
   RetryEnv* env_;
-  double rate_;
+  ChaosOptions options_;
 };
 
 }  // namespace bazaar::market

@@ -35,8 +35,9 @@ ABSL_FLAG(absl::Duration, backoff_base, absl::Microseconds(500), "First retry ba
 ABSL_FLAG(absl::Duration, backoff_max, absl::Milliseconds(50), "Largest retry backoff cap");
 ABSL_FLAG(double, chaos_conflict_rate, 0.0,
           "Fault injection: fraction of EXECs turned into watch conflicts (0 = off; drills/tests)");
-ABSL_FLAG(bool, test_fault_unwatched_purchases, false,
-          "FAULT INJECTION FOR TESTS ONLY: purchases skip WATCH (double sales; breaks invariants)");
+ABSL_FLAG(bool, test_fault_skip_watch, false,
+          "FAULT INJECTION FOR TESTS ONLY: transactions WATCH nothing (double sales; breaks "
+          "invariants)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
@@ -139,9 +140,9 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   if (!ParseLogLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
     return Invalid("--log_level must be debug, info, warning or error");
   }
-  c.market.test_fault_unwatched_purchases = absl::GetFlag(FLAGS_test_fault_unwatched_purchases);
-  c.chaos_conflict_rate = absl::GetFlag(FLAGS_chaos_conflict_rate);
-  if (c.chaos_conflict_rate < 0 || c.chaos_conflict_rate > 1) {
+  c.chaos.skip_watch = absl::GetFlag(FLAGS_test_fault_skip_watch);
+  c.chaos.conflict_rate = absl::GetFlag(FLAGS_chaos_conflict_rate);
+  if (c.chaos.conflict_rate < 0 || c.chaos.conflict_rate > 1) {
     return Invalid("--chaos_conflict_rate must be in [0, 1]");
   }
   c.stats_interval = absl::GetFlag(FLAGS_stats_interval);

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "market/chaos_store.h"
 #include "market/log.h"
 #include "market/market_ops.h"
 
@@ -25,7 +26,7 @@ struct ServerConfig {
   absl::Duration store_command_timeout = absl::Seconds(2);
   absl::Duration reconnect_backoff_max = absl::Seconds(2);
   MarketOptions market;
-  double chaos_conflict_rate = 0;  // fault injection (ChaosStore); 0 = off
+  ChaosOptions chaos;  // fault injection (ChaosStore), off by default
   LogLevel log_level = LogLevel::kInfo;
   absl::Duration stats_interval = absl::Seconds(10);
   absl::Duration health_interval = absl::Milliseconds(500);

@@ -57,8 +57,9 @@ int Run(int argc, char** argv) {
   client::ConnectionPool pool(pool_options);
   RedisStore store(&pool);
   RealRetryEnv env;
-  ChaosStore chaos(&store, &env, config->chaos_conflict_rate);
-  MarketOps ops(&chaos, &env, config->market);
+  // Fault injection wraps the store only when asked for (tests and drills).
+  ChaosStore chaos(&store, &env, config->chaos);
+  MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &env, config->market);
   Stats stats;
 
   std::unique_ptr<StoreHealthMonitor> health;
@@ -98,12 +99,12 @@ int Run(int argc, char** argv) {
                    << ContentionModeName(config->market.mode) << ", pool " << config->threads
                    << ", key prefix '" << config->market.key_prefix << "', store "
                    << (health->up() ? "up" : "DOWN");
-  if (config->market.test_fault_unwatched_purchases) {
-    BAZAAR_LOG(WARNING) << "FAULT INJECTION (tests only): purchases skip WATCH; double sales "
+  if (config->chaos.skip_watch) {
+    BAZAAR_LOG(WARNING) << "FAULT INJECTION (tests only): transactions skip WATCH; double sales "
                            "will break the invariants";
   }
-  if (config->chaos_conflict_rate > 0) {
-    BAZAAR_LOG(WARNING) << "fault injection: " << config->chaos_conflict_rate
+  if (config->chaos.conflict_rate > 0) {
+    BAZAAR_LOG(WARNING) << "fault injection: " << config->chaos.conflict_rate
                         << " of EXECs become watch conflicts";
   }
 

@@ -39,10 +39,6 @@ struct MarketOptions {
   std::string key_prefix;
   absl::Duration idempotency_ttl = absl::Hours(24);
   RetryPolicy retry;
-  // FAULT INJECTION FOR TESTS ONLY: PurchaseItem WATCHes nothing, so concurrent purchases of one
-  // listing can both apply (double sales). Exists to show that bazaar-load's invariant check
-  // catches a broken store protocol. Never enable in production.
-  bool test_fault_unwatched_purchases = false;
 };
 
 struct UserResult {

@@ -160,7 +160,6 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
                   {"EXISTS", keys_.Listing(item_id, buyer_id)},
                   {"HGET", seller_key, "funds"}};
   }
-  if (options_.test_fault_unwatched_purchases) spec.watch.clear();  // tests only: see the option
   spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[1].is_nil()) {

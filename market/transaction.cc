@@ -80,7 +80,6 @@ AttemptResult<TxnOutcome> TxnRunner::Attempt(const TxnSpec& spec, const CallOpti
   Argv watch = {"WATCH"};
   watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
   if (idempotent) watch.push_back(req_key);
-  if (watch.size() == 1) watch = {"PING"};  // nothing to watch (test fault): keep reply indices
   round1.push_back(std::move(watch));
   if (idempotent) round1.push_back({"GET", req_key});
   round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());

@@ -98,7 +98,7 @@ TEST_P(LoadTest, RetriesCountEveryAbortedExecAsTheStoreDoes) {
 }
 
 TEST_P(LoadTest, InvariantCheckCatchesPurchasesThatSkipWatch) {
-  MarketProcess market(store_->port(), {"--test_fault_unwatched_purchases"});
+  MarketProcess market(store_->port(), {"--test_fault_skip_watch"});
   // One seller, many buyers all going for the cheapest listing: double sales happen at once.
   auto r = Load({"--market=" + market.address(), "--scenario=1x8", "--hot_skew=8",
                  "--duration=3s"});
