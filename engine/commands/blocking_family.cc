@@ -6,7 +6,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/list_ops.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/commands/zset_ops.h"
 
 namespace bazaar::engine::commands {
@@ -28,7 +28,7 @@ void BlockOrAnswerNull(CommandContext& ctx, Args args, std::vector<std::string> 
 
 void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
   auto deadline = ParseBlockingTimeout(args.back(), ctx.keyspace.now_ms());
-  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  if (!deadline.ok()) return ReplyError(ctx.reply, deadline.status());
   std::vector<std::string> keys;
   for (size_t i = 1; i + 1 < args.size(); ++i) {
     Value* v = ctx.keyspace.FindForWrite(ctx.db(), args[i]);
@@ -51,14 +51,14 @@ void BRPopCommand(CommandContext& ctx, Args args) { BlockingPop(ctx, args, ListE
 void BlockingMove(CommandContext& ctx, Args args, std::string_view timeout, ListEnd from,
                   ListEnd to) {
   auto deadline = ParseBlockingTimeout(timeout, ctx.keyspace.now_ms());
-  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  if (!deadline.ok()) return ReplyError(ctx.reply, deadline.status());
   Value* src = ctx.keyspace.FindForWrite(ctx.db(), args[1]);
   if (src && src->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
   if (!src) {
     return BlockOrAnswerNull(ctx, args, {std::string(args[1])}, *deadline, true);
   }
   auto moved = OpMove(ctx.keyspace, ctx.db(), args[1], args[2], from, to);
-  if (!moved.ok()) return ctx.reply.Error(ToView(moved.status().message()));
+  if (!moved.ok()) return ReplyError(ctx.reply, moved.status());
   ctx.PropagateAs({"LMOVE", std::string(args[1]), std::string(args[2]),
                    from == ListEnd::kLeft ? "LEFT" : "RIGHT",
                    to == ListEnd::kLeft ? "LEFT" : "RIGHT"});
@@ -77,12 +77,12 @@ void BRPopLPushCommand(CommandContext& ctx, Args args) {
 
 void BLMPopCommand(CommandContext& ctx, Args args) {
   auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
-  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  if (!deadline.ok()) return ReplyError(ctx.reply, deadline.status());
   MPopArgs mpop;
   if (!ParseMPopArgs(ctx.reply, args, 2, "left", "right", &mpop)) return;
   const ListEnd end = mpop.first_direction ? ListEnd::kLeft : ListEnd::kRight;
   auto popped = OpMPop(ctx.keyspace, ctx.db(), mpop.keys, end, mpop.count);
-  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (popped->has_value()) {
     const MPopResult& r = **popped;
     ctx.PropagateAs({end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key,
@@ -96,11 +96,11 @@ void BLMPopCommand(CommandContext& ctx, Args args) {
 // BZPOPMIN / BZPOPMAX key [key ...] timeout: key, member and score from the first non-empty set.
 void BZPopCommand(CommandContext& ctx, Args args) {
   auto deadline = ParseBlockingTimeout(args.back(), ctx.keyspace.now_ms());
-  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  if (!deadline.ok()) return ReplyError(ctx.reply, deadline.status());
   const bool max = ctx.spec.name == "bzpopmax";
   auto keys = args.subspan(1, args.size() - 2);
   auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, 1);
-  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (popped->found && !popped->elements.empty()) {
     ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key});
     ctx.reply.ArrayHeader(3);
@@ -115,13 +115,13 @@ void BZPopCommand(CommandContext& ctx, Args args) {
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 void BZMPopCommand(CommandContext& ctx, Args args) {
   auto deadline = ParseBlockingTimeout(args[1], ctx.keyspace.now_ms());
-  if (!deadline.ok()) return ctx.reply.Error(ToView(deadline.status().message()));
+  if (!deadline.ok()) return ReplyError(ctx.reply, deadline.status());
   MPopArgs mpop;
   if (!ParseMPopArgs(ctx.reply, args, 2, "min", "max", &mpop)) return;
   const bool max = !mpop.first_direction;
   auto keys = mpop.keys;
   auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, mpop.count);
-  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (popped->found && !popped->elements.empty()) {
     ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key,
                      std::to_string(popped->elements.size())});

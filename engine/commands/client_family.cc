@@ -4,6 +4,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -160,7 +161,7 @@ void ClientUnblockCommand(CommandContext& ctx, Args args) {
       return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
     }
   } else if (args.size() != 3) {
-    return ctx.reply.Error("ERR wrong number of arguments for 'client|unblock' command");
+    return ctx.reply.Error(WrongArityError("client|unblock"));
   }
   int64_t id;
   if (!IntArgOrReply(ctx.reply, args[2], &id)) return;

@@ -77,9 +77,6 @@ class CommandTable {
   std::vector<CommandSpec*> order_;
 };
 
-// Fills `table` with every command family; the one place that knows them all.
-void RegisterAllCommands(CommandTable& table);
-
 }  // namespace bazaar::engine::commands
 
 #endif  // BAZAAR_ENGINE_COMMANDS_COMMAND_TABLE_H_

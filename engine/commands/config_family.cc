@@ -5,7 +5,7 @@
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/core/glob.h"
 #include "engine/core/log.h"
 
@@ -40,7 +40,7 @@ void ConfigGetCommand(CommandContext& ctx, Args args) {
 
 void ConfigSetCommand(CommandContext& ctx, Args args) {
   if (args.size() % 2 != 0) {
-    return ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    return ctx.reply.Error(WrongArityError("config|set"));
   }
   // First every name, in Redis's order: the first unknown, immutable, protected or repeated
   // name refuses the whole command before any value is looked at.

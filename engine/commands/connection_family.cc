@@ -3,13 +3,14 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
 
 void PingCommand(CommandContext& ctx, Args args) {
   if (args.size() > 2) {
-    return ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
+    return ctx.reply.Error(WrongArityError("ping"));
   }
   if (args.size() == 2) return ctx.reply.Bulk(args[1]);
   ctx.reply.SimpleString("PONG");

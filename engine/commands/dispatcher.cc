@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
+#include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
 
 namespace bazaar::engine::commands {
@@ -102,8 +103,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   }
   if (!ArityOk(*spec, argv.size())) {
     ++spec->stats.rejected_calls;
-    Reject(client, reply, "ERR wrong number of arguments for '" + spec->name + "' command",
-           spec);
+    Reject(client, reply, WrongArityError(spec->name), spec);
     return;
   }
   const config::Options& options = server_->options();

@@ -6,6 +6,9 @@
 
 namespace bazaar::engine::commands {
 
+// Fills `table` with every command family (families.cc).
+void RegisterAllCommands(CommandTable& table);
+
 void RegisterStringFamily(CommandTable& table);
 void RegisterGenericFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);

@@ -13,7 +13,7 @@
 #include "engine/commands/families.h"
 #include "engine/commands/hash_ops.h"
 #include "engine/commands/random_pick.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -24,7 +24,7 @@ using core::HashValue;
 bool ReadHash(CommandContext& ctx, std::string_view key, const HashValue** hash) {
   auto found = LookupHashForRead(ctx.keyspace, ctx.db(), key);
   if (!found.ok()) {
-    ctx.reply.Error(ToView(found.status().message()));
+    ReplyError(ctx.reply, found.status());
     return false;
   }
   *hash = *found;
@@ -33,17 +33,17 @@ bool ReadHash(CommandContext& ctx, std::string_view key, const HashValue** hash)
 
 void HSetCommand(CommandContext& ctx, Args args) {
   if (args.size() % 2 == 1) {
-    return ctx.reply.Error("ERR wrong number of arguments for '" + ctx.spec.name + "' command");
+    return ctx.reply.Error(WrongArityError(ctx.spec.name));
   }
   auto added = OpHSet(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
-  if (!added.ok()) return ctx.reply.Error(ToView(added.status().message()));
+  if (!added.ok()) return ReplyError(ctx.reply, added.status());
   if (ctx.spec.name == "hmset") return ctx.reply.Ok();
   ctx.reply.Integer(*added);
 }
 
 void HSetNxCommand(CommandContext& ctx, Args args) {
   auto set = OpHSetNx(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
-  if (!set.ok()) return ctx.reply.Error(ToView(set.status().message()));
+  if (!set.ok()) return ReplyError(ctx.reply, set.status());
   ctx.reply.Integer(*set ? 1 : 0);
 }
 
@@ -83,7 +83,7 @@ void HValsCommand(CommandContext& ctx, Args args) { HGetAllGeneric(ctx, args, fa
 
 void HDelCommand(CommandContext& ctx, Args args) {
   auto removed = OpHDel(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
-  if (!removed.ok()) return ctx.reply.Error(ToView(removed.status().message()));
+  if (!removed.ok()) return ReplyError(ctx.reply, removed.status());
   ctx.reply.Integer(*removed);
 }
 
@@ -110,13 +110,13 @@ void HIncrByCommand(CommandContext& ctx, Args args) {
   int64_t delta;
   if (!IntArgOrReply(ctx.reply, args[3], &delta)) return;
   auto result = OpHIncrBy(ctx.keyspace, ctx.db(), args[1], args[2], delta);
-  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (!result.ok()) return ReplyError(ctx.reply, result.status());
   ctx.reply.Integer(*result);
 }
 
 void HIncrByFloatCommand(CommandContext& ctx, Args args) {
   auto result = OpHIncrByFloat(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
-  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (!result.ok()) return ReplyError(ctx.reply, result.status());
   ctx.reply.Bulk(*result);
   // Logged as the value written, as Redis does: replaying float math could round differently.
   ctx.PropagateAs({"HSET", std::string(args[1]), std::string(args[2]), *result});

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "engine/commands/errors.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {

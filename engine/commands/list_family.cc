@@ -6,7 +6,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/list_ops.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -30,7 +30,7 @@ ListValue* ReadList(CommandContext& ctx, std::string_view key, bool* missing) {
 
 void PushGeneric(CommandContext& ctx, Args args, ListEnd end, bool only_if_exists) {
   auto len = OpPush(ctx.keyspace, ctx.db(), args[1], args.subspan(2), end, only_if_exists);
-  if (!len.ok()) return ctx.reply.Error(ToView(len.status().message()));
+  if (!len.ok()) return ReplyError(ctx.reply, len.status());
   ctx.reply.Integer(*len);
 }
 
@@ -42,7 +42,7 @@ void RPushXCommand(CommandContext& ctx, Args args) { PushGeneric(ctx, args, List
 void PopGeneric(CommandContext& ctx, Args args, ListEnd end) {
   const bool has_count = args.size() == 3;
   if (args.size() > 3) {
-    return ctx.reply.Error("ERR wrong number of arguments for '" + ctx.spec.name + "' command");
+    return ctx.reply.Error(WrongArityError(ctx.spec.name));
   }
   int64_t count = 1;
   if (has_count) {
@@ -230,7 +230,7 @@ void LPosCommand(CommandContext& ctx, Args args) {
 void MoveAndReply(CommandContext& ctx, std::string_view src, std::string_view dst, ListEnd from,
                   ListEnd to) {
   auto moved = OpMove(ctx.keyspace, ctx.db(), src, dst, from, to);
-  if (!moved.ok()) return ctx.reply.Error(ToView(moved.status().message()));
+  if (!moved.ok()) return ReplyError(ctx.reply, moved.status());
   *moved ? ctx.reply.Bulk(**moved) : ctx.reply.NullBulk();
 }
 
@@ -249,7 +249,7 @@ void LMPopCommand(CommandContext& ctx, Args args) {
   if (!ParseMPopArgs(ctx.reply, args, 1, "left", "right", &mpop)) return;
   const ListEnd end = mpop.first_direction ? ListEnd::kLeft : ListEnd::kRight;
   auto popped = OpMPop(ctx.keyspace, ctx.db(), mpop.keys, end, mpop.count);
-  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (!popped->has_value()) return ctx.reply.NullArray();
   ReplyMPop(ctx.reply, **popped);
 }

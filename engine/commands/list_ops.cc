@@ -5,7 +5,7 @@
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/errors.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {

@@ -7,7 +7,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -22,7 +22,7 @@ void ReplicaofCommand(CommandContext& ctx, Args args) {
   if (!IntArgOrReply(ctx.reply, args[2], &port, "ERR Invalid master port")) return;
   if (port < 0 || port > 65535) return ctx.reply.Error("ERR Invalid master port");
   auto reply = ctx.server.ReplicaOf(std::string(args[1]), port);
-  if (!reply.ok()) return ctx.reply.Error(ToView(reply.status().message()));
+  if (!reply.ok()) return ReplyError(ctx.reply, reply.status());
   ctx.reply.SimpleString(*reply);
 }
 

@@ -1,4 +1,5 @@
-// Server commands: TIME SHUTDOWN DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
+// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE)
+// and DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,7 +9,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 
@@ -46,7 +47,7 @@ void ShutdownCommand(CommandContext& ctx, Args args) {
 
 void SaveCommand(CommandContext& ctx, Args) {
   absl::Status status = ctx.server.SaveSnapshot();
-  status.ok() ? ctx.reply.Ok() : ctx.reply.Error(ToView(status.message()));
+  status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
 }
 
 void BgsaveCommand(CommandContext& ctx, Args args) {
@@ -54,13 +55,13 @@ void BgsaveCommand(CommandContext& ctx, Args args) {
     return ctx.reply.Error(kSyntaxError);
   }
   auto started = ctx.server.StartBackgroundSave(args.size() == 2);
-  if (!started.ok()) return ctx.reply.Error(ToView(started.status().message()));
+  if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }
 
 void BgrewriteaofCommand(CommandContext& ctx, Args) {
   auto started = ctx.server.StartAofRewrite();
-  if (!started.ok()) return ctx.reply.Error(ToView(started.status().message()));
+  if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }
 
@@ -95,24 +96,6 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
   table.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0,
              DebugCommand});
-}
-
-void RegisterAllCommands(CommandTable& table) {
-  RegisterStringFamily(table);
-  RegisterGenericFamily(table);
-  RegisterTransactionFamily(table);
-  RegisterConnectionFamily(table);
-  RegisterClientFamily(table);
-  RegisterConfigFamily(table);
-  RegisterCommandFamily(table);
-  RegisterInfoFamily(table);
-  RegisterServerFamily(table);
-  RegisterHashFamily(table);
-  RegisterSetFamily(table);
-  RegisterZSetFamily(table);
-  RegisterListFamily(table);
-  RegisterBlockingFamily(table);
-  RegisterReplicationFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

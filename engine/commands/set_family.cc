@@ -9,7 +9,7 @@
 #include "engine/commands/families.h"
 #include "engine/commands/random_pick.h"
 #include "engine/commands/set_ops.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -20,7 +20,7 @@ using core::SetValue;
 bool ReadSet(CommandContext& ctx, std::string_view key, const SetValue** set) {
   auto found = LookupSetForRead(ctx.keyspace, ctx.db(), key);
   if (!found.ok()) {
-    ctx.reply.Error(ToView(found.status().message()));
+    ReplyError(ctx.reply, found.status());
     return false;
   }
   *set = *found;
@@ -34,13 +34,13 @@ void ReplyMembers(CommandContext& ctx, const std::vector<std::string_view>& memb
 
 void SAddCommand(CommandContext& ctx, Args args) {
   auto added = OpSAdd(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
-  if (!added.ok()) return ctx.reply.Error(ToView(added.status().message()));
+  if (!added.ok()) return ReplyError(ctx.reply, added.status());
   ctx.reply.Integer(*added);
 }
 
 void SRemCommand(CommandContext& ctx, Args args) {
   auto removed = OpSRem(ctx.keyspace, ctx.db(), args[1], args.subspan(2));
-  if (!removed.ok()) return ctx.reply.Error(ToView(removed.status().message()));
+  if (!removed.ok()) return ReplyError(ctx.reply, removed.status());
   ctx.reply.Integer(*removed);
 }
 
@@ -66,7 +66,7 @@ void SCardCommand(CommandContext& ctx, Args args) {
 // SINTER SUNION SDIFF (and SMEMBERS, which Redis runs as a one-key SINTER).
 void SetAlgebraGeneric(CommandContext& ctx, Args keys, SetOp op) {
   auto sets = LookupSets(ctx.keyspace, ctx.db(), keys);
-  if (!sets.ok()) return ctx.reply.Error(ToView(sets.status().message()));
+  if (!sets.ok()) return ReplyError(ctx.reply, sets.status());
   std::vector<std::string_view> members = SetAlgebra(op, *sets);
   OrderLikeRedis(&members);
   ReplyMembers(ctx, members);
@@ -87,7 +87,7 @@ void SDiffCommand(CommandContext& ctx, Args args) {
 
 void SetStoreGeneric(CommandContext& ctx, Args args, SetOp op) {
   auto size = OpSetStore(ctx.keyspace, ctx.db(), op, args[1], args.subspan(2));
-  if (!size.ok()) return ctx.reply.Error(ToView(size.status().message()));
+  if (!size.ok()) return ReplyError(ctx.reply, size.status());
   ctx.reply.Integer(*size);
 }
 
@@ -117,7 +117,7 @@ void SInterCardCommand(CommandContext& ctx, Args args) {
     }
   }
   auto sets = LookupSets(ctx.keyspace, ctx.db(), args.subspan(2, numkeys));
-  if (!sets.ok()) return ctx.reply.Error(ToView(sets.status().message()));
+  if (!sets.ok()) return ReplyError(ctx.reply, sets.status());
   ctx.reply.Integer(static_cast<int64_t>(SetAlgebra(SetOp::kInter, *sets, limit).size()));
 }
 
@@ -142,7 +142,7 @@ void SPopCommand(CommandContext& ctx, Args args) {
     return ctx.reply.Error(kMustBePositiveError);
   }
   auto popped = OpSPop(ctx.keyspace, ctx.db(), args[1], static_cast<uint64_t>(count));
-  if (!popped.ok()) return ctx.reply.Error(ToView(popped.status().message()));
+  if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   // With a count, an emptied set means the whole set was asked for.
   const bool whole = args.size() == 3 && !ctx.keyspace.ContainsRaw(ctx.db(), args[1]);
   PropagateSPop(ctx, args[1], *popped, whole);
@@ -181,7 +181,7 @@ void SRandMemberCommand(CommandContext& ctx, Args args) {
 
 void SMoveCommand(CommandContext& ctx, Args args) {
   auto moved = OpSMove(ctx.keyspace, ctx.db(), args[1], args[2], args[3]);
-  if (!moved.ok()) return ctx.reply.Error(ToView(moved.status().message()));
+  if (!moved.ok()) return ReplyError(ctx.reply, moved.status());
   ctx.reply.Integer(*moved ? 1 : 0);
 }
 

@@ -6,7 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/random_pick.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {

@@ -7,6 +7,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/status_reply.h"
 #include "engine/commands/string_ops.h"
 
 namespace bazaar::engine::commands {
@@ -61,7 +62,7 @@ bool ParseSetOptions(CommandContext& ctx, Args args, size_t first, bool is_set,
 void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value,
                 SetOptions opts, bool setnx_reply) {
   auto result = OpSet(ctx.keyspace, ctx.db(), key, value, opts, ctx.spec.name);
-  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (!result.ok()) return ReplyError(ctx.reply, result.status());
   if (result->written && result->expire_at_ms != -1) {
     // Relative expiry is logged as absolute, so a replay does not extend it.
     ctx.PropagateAs({"SET", std::string(key), std::string(value), "PXAT",
@@ -120,7 +121,7 @@ void GetExCommand(CommandContext& ctx, Args args) {
   int64_t when = 0;
   if (opts.flags & (kSetEx | kSetPx | kSetExat | kSetPxat)) {
     auto parsed = ExpireArgToMs(ctx.keyspace.now_ms(), opts, "getex");
-    if (!parsed.ok()) return ctx.reply.Error(ToView(parsed.status().message()));
+    if (!parsed.ok()) return ReplyError(ctx.reply, parsed.status());
     when = *parsed;
   }
   ctx.reply.Bulk(v->str());
@@ -154,7 +155,7 @@ void MGetCommand(CommandContext& ctx, Args args) {
 
 void MSetCommand(CommandContext& ctx, Args args) {
   if (args.size() % 2 == 0) {
-    return ctx.reply.Error("ERR wrong number of arguments for '" + ctx.spec.name + "' command");
+    return ctx.reply.Error(WrongArityError(ctx.spec.name));
   }
   bool nx = ctx.spec.name == "msetnx";
   if (nx) {
@@ -175,7 +176,7 @@ void MSetCommand(CommandContext& ctx, Args args) {
 void AppendCommand(CommandContext& ctx, Args args) {
   auto len = OpAppend(ctx.keyspace, ctx.db(), args[1], args[2],
                       ctx.server.options().proto_max_bulk_len);
-  if (!len.ok()) return ctx.reply.Error(ToView(len.status().message()));
+  if (!len.ok()) return ReplyError(ctx.reply, len.status());
   ctx.reply.Integer(*len);
 }
 
@@ -188,7 +189,7 @@ void StrlenCommand(CommandContext& ctx, Args args) {
 
 void IncrDecr(CommandContext& ctx, std::string_view key, int64_t delta) {
   auto result = OpIncrBy(ctx.keyspace, ctx.db(), key, delta);
-  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (!result.ok()) return ReplyError(ctx.reply, result.status());
   ctx.reply.Integer(*result);
 }
 
@@ -210,7 +211,7 @@ void DecrByCommand(CommandContext& ctx, Args args) {
 
 void IncrByFloatCommand(CommandContext& ctx, Args args) {
   auto result = OpIncrByFloat(ctx.keyspace, ctx.db(), args[1], args[2]);
-  if (!result.ok()) return ctx.reply.Error(ToView(result.status().message()));
+  if (!result.ok()) return ReplyError(ctx.reply, result.status());
   // Logged as the value it produced: float addition need not repeat exactly.
   ctx.PropagateAs({"SET", std::string(args[1]), *result, "KEEPTTL"});
   ctx.reply.Bulk(*result);
@@ -232,7 +233,7 @@ void SetRangeCommand(CommandContext& ctx, Args args) {
   if (offset < 0) return ctx.reply.Error("ERR offset is out of range");
   auto len = OpSetRange(ctx.keyspace, ctx.db(), args[1], offset, args[3],
                         ctx.server.options().proto_max_bulk_len);
-  if (!len.ok()) return ctx.reply.Error(ToView(len.status().message()));
+  if (!len.ok()) return ReplyError(ctx.reply, len.status());
   ctx.reply.Integer(*len);
 }
 

@@ -4,15 +4,12 @@
 #include <cmath>
 
 #include "engine/commands/errors.h"
+#include "engine/commands/status_reply.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {
 
 using core::Value;
-
-absl::Status RedisError(std::string_view text) {
-  return absl::InvalidArgumentError(absl::string_view(text.data(), text.size()));
-}
 
 namespace {
 

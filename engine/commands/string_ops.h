@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/commands/status_reply.h"
 #include "engine/core/keyspace.h"
 
 namespace bazaar::engine::commands {
@@ -36,10 +37,6 @@ struct SetResult {
   int64_t expire_at_ms = -1;  // the absolute expiry set, if any
   std::optional<std::string> old_value;  // with kSetGet
 };
-
-inline std::string_view ToView(absl::string_view s) { return std::string_view(s.data(), s.size()); }
-// An error Status carrying Redis's reply text.
-absl::Status RedisError(std::string_view text);
 
 // Converts the expire argument to absolute unix ms, with Redis's checks and error texts.
 absl::StatusOr<int64_t> ExpireArgToMs(int64_t now_ms, const SetOptions& opts,

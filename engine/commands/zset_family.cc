@@ -11,7 +11,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/random_pick.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 #include "engine/commands/zset_ops.h"
 #include "engine/commands/zset_range.h"
 
@@ -21,7 +21,7 @@ namespace {
 using core::ZSet;
 
 void ReplyStatusError(CommandContext& ctx, const absl::Status& status) {
-  ctx.reply.Error(ToView(status.message()));
+  ReplyError(ctx.reply, status);
 }
 
 void ZAddCommand(CommandContext& ctx, Args args) {

@@ -4,7 +4,7 @@
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/errors.h"
-#include "engine/commands/string_ops.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 
@@ -100,11 +100,11 @@ void RangeGeneric(CommandContext& ctx, Args args, const RangeCommandShape& shape
   if (!ParseRangeCommand(ctx, args, shape, &spec, &withscores)) return;
   if (shape.store) {
     auto stored = OpZRangeStore(ctx.keyspace, ctx.db(), args[1], args[2], spec);
-    if (!stored.ok()) return ctx.reply.Error(ToView(stored.status().message()));
+    if (!stored.ok()) return ReplyError(ctx.reply, stored.status());
     return ctx.reply.Integer(*stored);
   }
   auto z = FindZSet(ctx.keyspace, ctx.db(), args[shape.key_index]);
-  if (!z.ok()) return ctx.reply.Error(ToView(z.status().message()));
+  if (!z.ok()) return ReplyError(ctx.reply, z.status());
   if (!*z) return ctx.reply.ArrayHeader(0);
   ReplyZSetSpan(ctx, **z, ResolveRange(**z, spec), withscores);
 }
@@ -137,7 +137,7 @@ void ZCountCommand(CommandContext& ctx, Args args) {
   ScoreRange range;
   if (!ParseScoreRange(args[2], args[3], &range)) return ctx.reply.Error(kZMinMaxNotFloatError);
   auto z = FindZSet(ctx.keyspace, ctx.db(), args[1]);
-  if (!z.ok()) return ctx.reply.Error(ToView(z.status().message()));
+  if (!z.ok()) return ReplyError(ctx.reply, z.status());
   if (!*z) return ctx.reply.Integer(0);
   size_t lo = (*z)->ScoreStart(range.min, range.min_exclusive);
   size_t hi = (*z)->ScoreEnd(range.max, range.max_exclusive);
@@ -148,7 +148,7 @@ void ZLexCountCommand(CommandContext& ctx, Args args) {
   LexRange range;
   if (!ParseLexRange(args[2], args[3], &range)) return ctx.reply.Error(kZLexRangeError);
   auto z = FindZSet(ctx.keyspace, ctx.db(), args[1]);
-  if (!z.ok()) return ctx.reply.Error(ToView(z.status().message()));
+  if (!z.ok()) return ReplyError(ctx.reply, z.status());
   if (!*z) return ctx.reply.Integer(0);
   size_t lo = (*z)->LexStart(range.min);
   size_t hi = (*z)->LexEnd(range.max);
@@ -173,7 +173,7 @@ void ZRemRangeCommand(CommandContext& ctx, Args args) {
     if (!ParseLexRange(args[2], args[3], &spec.lex)) return ctx.reply.Error(kZLexRangeError);
   }
   auto removed = OpZRemRange(ctx.keyspace, ctx.db(), args[1], spec);
-  if (!removed.ok()) return ctx.reply.Error(ToView(removed.status().message()));
+  if (!removed.ok()) return ReplyError(ctx.reply, removed.status());
   ctx.reply.Integer(*removed);
 }
 

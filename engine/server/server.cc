@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "engine/commands/errors.h"
+#include "engine/commands/families.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 

@@ -1,5 +1,6 @@
 #include "harness/engine_fixture.h"
 
+#include "engine/commands/families.h"
 #include "engine/protocol/reply_builder.h"
 
 namespace bazaar::testing {

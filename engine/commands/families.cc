@@ -1,0 +1,24 @@
+// RegisterAllCommands: the one place that knows every command family.
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterStringFamily(table);
+  RegisterGenericFamily(table);
+  RegisterTransactionFamily(table);
+  RegisterConnectionFamily(table);
+  RegisterClientFamily(table);
+  RegisterConfigFamily(table);
+  RegisterCommandFamily(table);
+  RegisterInfoFamily(table);
+  RegisterServerFamily(table);
+  RegisterHashFamily(table);
+  RegisterSetFamily(table);
+  RegisterZSetFamily(table);
+  RegisterListFamily(table);
+  RegisterBlockingFamily(table);
+  RegisterReplicationFamily(table);
+}
+
+}  // namespace bazaar::engine::commands
