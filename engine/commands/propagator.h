@@ -18,9 +18,20 @@ class Propagator {
  public:
   virtual ~Propagator() = default;
   // A batch of more than one command (EXEC, or a write plus the expired keys it deleted) must
-  // apply atomically: the sink wraps it in MULTI ... EXEC.
+  // apply atomically: the sinks write it as ForEachLogged gives it.
   virtual void Propagate(const std::vector<PropagatedCommand>& batch) = 0;
 };
+
+// Calls fn(db, argv) for each command a batch becomes in the AOF and the replication stream:
+// more than one command is wrapped in MULTI ... EXEC, so that it loads and applies atomically.
+template <typename Fn>
+void ForEachLogged(const std::vector<PropagatedCommand>& batch, Fn&& fn) {
+  static const std::vector<std::string> kMulti = {"MULTI"}, kExec = {"EXEC"};
+  const bool wrap = batch.size() > 1;
+  if (wrap) fn(batch.front().db, kMulti);
+  for (const auto& c : batch) fn(c.db, c.argv);
+  if (wrap) fn(batch.back().db, kExec);
+}
 
 }  // namespace bazaar::engine::commands
 

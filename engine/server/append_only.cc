@@ -176,12 +176,10 @@ void AppendOnly::Disable() {
   writer_.Close();
 }
 
-void AppendOnly::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
+void AppendOnly::Log(const std::vector<commands::PropagatedCommand>& batch) {
   if (!enabled()) return;
-  const bool wrap = batch.size() > 1;
-  if (wrap) writer_.Append(batch.front().db, {"MULTI"});
-  for (const auto& c : batch) writer_.Append(c.db, c.argv);
-  if (wrap) writer_.Append(batch.back().db, {"EXEC"});
+  commands::ForEachLogged(
+      batch, [&](int db, const std::vector<std::string>& argv) { writer_.Append(db, argv); });
 }
 
 void AppendOnly::Flush(int64_t now_ms) {

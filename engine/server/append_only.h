@@ -38,7 +38,7 @@ struct AofInfo {
   uint64_t rewrites = 0;
 };
 
-class AppendOnly : public commands::Propagator {
+class AppendOnly {
  public:
   // All must outlive this object.
   AppendOnly(core::Keyspace* keyspace, config::Options* options, commands::Dispatcher* dispatcher);
@@ -51,7 +51,8 @@ class AppendOnly : public commands::Propagator {
   void Disable();
   bool enabled() const { return writer_.is_open(); }
 
-  void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
+  // Buffers one propagated batch (the server's Propagate hands it over) for the next Flush.
+  void Log(const std::vector<commands::PropagatedCommand>& batch);
   // Writes (and syncs per policy) what this loop turn logged; call before replies are flushed.
   // A failure keeps the buffer for the next call. Under appendfsync always a failure exits the
   // process (Redis's choice: the turn's replies must not leave, and the changes cannot be taken

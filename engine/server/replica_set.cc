@@ -319,10 +319,7 @@ void ReplicaSet::FeedCommands(const std::vector<commands::PropagatedCommand>& ba
     }
     persistence::AppendCommandResp(argv, &out);
   };
-  const bool wrap = batch.size() > 1;
-  if (wrap) append(batch.front().db, {"MULTI"});
-  for (const auto& c : batch) append(c.db, c.argv);
-  if (wrap) append(batch.back().db, {"EXEC"});
+  commands::ForEachLogged(batch, append);
   Feed(out);
 }
 

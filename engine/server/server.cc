@@ -388,7 +388,7 @@ void Server::RestoreReplicationHistory() {
 }
 
 void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
-  aof_.Propagate(batch);
+  aof_.Log(batch);
   // A replica passes on its primary's stream as it came (PrimaryLink), not its own effects.
   if (!link_.active() && history_.backlog_active()) replicas_.FeedCommands(batch);
 }
