@@ -32,10 +32,7 @@ bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) 
   if (spec.flags & kWrite) return true;
   if (spec.name != "exec") return false;
   for (const auto& queued : client.tx.queued) {
-    std::vector<std::string_view> argv(queued.begin(), queued.end());
-    std::string error;
-    const CommandSpec* q = Resolve(argv, &error);
-    if (q && (q->flags & kWrite)) return true;
+    if (queued.spec->flags & kWrite) return true;
   }
   return false;
 }
@@ -146,7 +143,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
       return;
     }
     if (!RunsInsideMulti(*spec)) {
-      client.tx.queued.emplace_back(argv.begin(), argv.end());
+      client.tx.queued.push_back({spec, std::vector<std::string>(argv.begin(), argv.end())});
       reply.SimpleString("QUEUED");
       return;
     }

@@ -45,15 +45,13 @@ void ExecCommand(CommandContext& ctx, Args) {
   }
   // Unwatch first: our own writes must not flag us (and nothing can abort us now).
   ctx.watches.UnwatchAll(&tx);
-  std::vector<std::vector<std::string>> queued = std::move(tx.queued);
+  std::vector<txn::QueuedCommand> queued = std::move(tx.queued);
   tx.queued.clear();
   ctx.reply.ArrayHeader(queued.size());
   std::vector<std::string_view> argv;
   for (const auto& command : queued) {
-    argv.assign(command.begin(), command.end());
-    std::string error;
-    CommandSpec* spec = ctx.dispatcher.Resolve(argv, &error);
-    ctx.dispatcher.Call(*spec, ctx.client, ctx.reply, argv);
+    argv.assign(command.argv.begin(), command.argv.end());
+    ctx.dispatcher.Call(*command.spec, ctx.client, ctx.reply, argv);
   }
   ++stats.exec_count;
   tx.EndMulti();

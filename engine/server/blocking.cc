@@ -16,6 +16,8 @@ void BlockingManager::Block(Connection* conn, commands::Args argv,
   if (conn == rerunning_ && blocked_.count(conn)) return;
   State state;
   state.db = conn->state().db;
+  std::string error;
+  state.spec = dispatcher_->Resolve(argv, &error);
   state.argv.assign(argv.begin(), argv.end());
   state.deadline_ms = deadline_ms;
   state.deadline_it = deadlines_.end();
@@ -68,10 +70,9 @@ void BlockingManager::DbReplaced(int db, int replaced_with) {
 
 bool BlockingManager::Rerun(Connection* conn) {
   State& state = blocked_[conn];
+  commands::CommandSpec* spec = state.spec;
   std::vector<std::string> argv = state.argv;
   std::vector<std::string_view> views(argv.begin(), argv.end());
-  std::string error;
-  commands::CommandSpec* spec = dispatcher_->Resolve(views, &error);
   const int saved_db = conn->state().db;
   conn->state().db = state.db;
   rerunning_ = conn;

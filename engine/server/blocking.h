@@ -50,6 +50,7 @@ class BlockingManager : public core::KeyspaceObserver {
   struct State {
     int db;
     std::vector<std::string> keys;
+    commands::CommandSpec* spec;  // argv[0]'s entry, resolved once when the client blocked
     std::vector<std::string> argv;
     int64_t deadline_ms;
     std::multimap<int64_t, Connection*>::iterator deadline_it;

@@ -6,7 +6,18 @@
 #include <string>
 #include <vector>
 
+namespace bazaar::engine::commands {
+struct CommandSpec;
+}  // namespace bazaar::engine::commands
+
 namespace bazaar::engine::txn {
+
+// A command queued inside MULTI, with its command-table entry resolved when it was queued (as
+// Redis keeps the resolved command), so EXEC never looks it up again. txn never looks inside.
+struct QueuedCommand {
+  commands::CommandSpec* spec;
+  std::vector<std::string> argv;
+};
 
 struct WatchedKey {
   int db;
@@ -21,7 +32,7 @@ struct TransactionState {
   bool dirty_exec = false;
   // A watched key changed: EXEC answers with a null array.
   bool dirty_cas = false;
-  std::vector<std::vector<std::string>> queued;
+  std::vector<QueuedCommand> queued;
   std::vector<WatchedKey> watched;
   // The key whose change set dirty_cas, for the transactions INFO section.
   int abort_db = -1;
