@@ -32,6 +32,7 @@ inline constexpr char kContention[] = "CONTENTION";
 // UNAVAILABLE
 inline constexpr char kStoreUnavailable[] = "STORE_UNAVAILABLE";
 inline constexpr char kOutcomeUnknown[] = "OUTCOME_UNKNOWN";
+inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
 // DEADLINE_EXCEEDED
 inline constexpr char kDeadline[] = "DEADLINE";
 // INTERNAL

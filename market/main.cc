@@ -122,7 +122,12 @@ int Run(int argc, char** argv) {
   BAZAAR_LOG(INFO) << "signal " << sig << ": shutting down, in-flight calls have "
                    << absl::FormatDuration(config->shutdown_grace);
   if (health_service != nullptr) health_service->Shutdown();
-  server->Shutdown(std::chrono::system_clock::now() + ToMs(config->shutdown_grace));
+  // New calls are refused while the ones in progress finish; then the server stops at once
+  // (a Shutdown with time left would also wait for idle client connections to go away).
+  if (!service.Drain(config->shutdown_grace)) {
+    BAZAAR_LOG(WARNING) << "calls still in progress after the grace period are cancelled";
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   stop_logging.Notify();
   stats_thread.join();
   health.reset();

@@ -26,12 +26,13 @@ void FillInfo(const CallInfo& info, v1::CallInfo* out) {
   out->set_replayed(info.replayed);
 }
 
-// One RPC: deadline and request id in, stats and status out.
+// One RPC: admission, deadline and request id in, stats and status out.
 class Call {
  public:
-  Call(grpc::ServerContext* ctx, market::Stats* stats, const char* method,
+  Call(CallGate* gate, grpc::ServerContext* ctx, market::Stats* stats, const char* method,
        const std::string& request_id = "")
-      : ctx_(ctx), stats_(stats), method_(method), start_(absl::Now()) {
+      : gate_(gate), admitted_(gate->Enter()), ctx_(ctx), stats_(stats), method_(method),
+        start_(absl::Now()) {
     auto deadline = ctx->deadline();
     if (deadline < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
       // Our deadline is taken from grpc-timeout when the request arrives, so it is a little
@@ -41,6 +42,15 @@ class Call {
       options_.deadline = caller_deadline - ReplyMargin(caller_deadline - absl::Now());
     }
     options_.request_id = request_id;
+  }
+  ~Call() {
+    if (admitted_) gate_->Leave();
+  }
+  // False while the market shuts down: answer with Refuse() and do nothing.
+  bool admitted() const { return admitted_; }
+  grpc::Status Refuse() {
+    return Finish(MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
+                            "the market is shutting down; retry on another instance"));
   }
   const CallOptions& options() const { return options_; }
   CallTrace* trace() { return &trace_; }
@@ -59,6 +69,8 @@ class Call {
   }
 
  private:
+  CallGate* gate_;
+  bool admitted_;
   grpc::ServerContext* ctx_;
   market::Stats* stats_;
   const char* method_;
@@ -78,6 +90,25 @@ void FillCounts(const std::map<std::string, int64_t>& counts,
 
 }  // namespace
 
+bool CallGate::Enter() {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return false;
+  ++in_flight_;
+  return true;
+}
+
+void CallGate::Leave() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+bool CallGate::Drain(absl::Duration grace) {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  auto none_left = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&none_left), grace);
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
@@ -91,7 +122,8 @@ MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,
 grpc::Status MarketServiceImpl::CreateUser(grpc::ServerContext* ctx,
                                            const v1::CreateUserRequest* req,
                                            v1::CreateUserResponse* resp) {
-  Call call(ctx, stats_, "CreateUser", req->request_id());
+  Call call(&gate_, ctx, stats_, "CreateUser", req->request_id());
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->CreateUser(req->user_id(), req->name(), req->funds(), call.options(),
                             call.trace());
   if (r.ok()) {
@@ -105,7 +137,8 @@ grpc::Status MarketServiceImpl::CreateUser(grpc::ServerContext* ctx,
 
 grpc::Status MarketServiceImpl::GetUser(grpc::ServerContext* ctx, const v1::GetUserRequest* req,
                                         v1::GetUserResponse* resp) {
-  Call call(ctx, stats_, "GetUser");
+  Call call(&gate_, ctx, stats_, "GetUser");
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->GetUser(req->user_id(), call.options(), call.trace());
   if (r.ok()) {
     auto* u = resp->mutable_user();
@@ -120,7 +153,8 @@ grpc::Status MarketServiceImpl::GetUser(grpc::ServerContext* ctx, const v1::GetU
 grpc::Status MarketServiceImpl::GrantItem(grpc::ServerContext* ctx,
                                           const v1::GrantItemRequest* req,
                                           v1::GrantItemResponse* resp) {
-  Call call(ctx, stats_, "GrantItem", req->request_id());
+  Call call(&gate_, ctx, stats_, "GrantItem", req->request_id());
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->GrantItem(req->user_id(), req->item_id(), call.options(), call.trace());
   if (r.ok()) FillInfo(*r, resp->mutable_info());
   return call.Finish(r.status());
@@ -128,7 +162,8 @@ grpc::Status MarketServiceImpl::GrantItem(grpc::ServerContext* ctx,
 
 grpc::Status MarketServiceImpl::ListItem(grpc::ServerContext* ctx, const v1::ListItemRequest* req,
                                          v1::ListItemResponse* resp) {
-  Call call(ctx, stats_, "ListItem", req->request_id());
+  Call call(&gate_, ctx, stats_, "ListItem", req->request_id());
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call.options(),
                           call.trace());
   if (r.ok()) {
@@ -141,7 +176,8 @@ grpc::Status MarketServiceImpl::ListItem(grpc::ServerContext* ctx, const v1::Lis
 grpc::Status MarketServiceImpl::CancelListing(grpc::ServerContext* ctx,
                                               const v1::CancelListingRequest* req,
                                               v1::CancelListingResponse* resp) {
-  Call call(ctx, stats_, "CancelListing", req->request_id());
+  Call call(&gate_, ctx, stats_, "CancelListing", req->request_id());
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->CancelListing(req->seller_id(), req->item_id(), call.options(), call.trace());
   if (r.ok()) {
     FillListing(r->listing, resp->mutable_listing());
@@ -153,7 +189,8 @@ grpc::Status MarketServiceImpl::CancelListing(grpc::ServerContext* ctx,
 grpc::Status MarketServiceImpl::PurchaseItem(grpc::ServerContext* ctx,
                                              const v1::PurchaseItemRequest* req,
                                              v1::PurchaseItemResponse* resp) {
-  Call call(ctx, stats_, "PurchaseItem", req->request_id());
+  Call call(&gate_, ctx, stats_, "PurchaseItem", req->request_id());
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(),
                               req->expected_price(), call.options(), call.trace());
   if (r.ok()) {
@@ -167,7 +204,8 @@ grpc::Status MarketServiceImpl::PurchaseItem(grpc::ServerContext* ctx,
 grpc::Status MarketServiceImpl::GetListing(grpc::ServerContext* ctx,
                                            const v1::GetListingRequest* req,
                                            v1::GetListingResponse* resp) {
-  Call call(ctx, stats_, "GetListing");
+  Call call(&gate_, ctx, stats_, "GetListing");
+  if (!call.admitted()) return call.Refuse();
   auto r = ops_->GetListing(req->seller_id(), req->item_id(), call.options(), call.trace());
   if (r.ok()) FillListing(*r, resp->mutable_listing());
   return call.Finish(r.status());
@@ -176,7 +214,8 @@ grpc::Status MarketServiceImpl::GetListing(grpc::ServerContext* ctx,
 grpc::Status MarketServiceImpl::BrowseMarket(grpc::ServerContext* ctx,
                                              const v1::BrowseMarketRequest* req,
                                              v1::BrowseMarketResponse* resp) {
-  Call call(ctx, stats_, "BrowseMarket");
+  Call call(&gate_, ctx, stats_, "BrowseMarket");
+  if (!call.admitted()) return call.Refuse();
   BrowseQuery q;
   q.page_size = req->page_size();
   q.cursor = req->cursor();

@@ -7,11 +7,30 @@
 
 #include <functional>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "market/market_ops.h"
 #include "market/stats.h"
 #include "market/v1/market.grpc.pb.h"
 
 namespace bazaar::market {
+
+// Counts the calls in progress and, once draining starts (SIGTERM), refuses new ones, so that a
+// shutdown waits for exactly the calls it must let finish. Thread-safe.
+class CallGate {
+ public:
+  // False once draining started: the call must not run.
+  bool Enter();
+  void Leave();
+  // Refuses new calls, then waits until none is in progress or `grace` has passed; true when
+  // none is left.
+  bool Drain(absl::Duration grace);
+
+ private:
+  absl::Mutex mu_;
+  int in_flight_ = 0;
+  bool draining_ = false;
+};
 
 // Extra figures for the Stats RPC that live outside the service.
 struct StoreStatus {
@@ -44,7 +63,12 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::Service {
   grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
                      v1::StatsResponse* resp) override;
 
+  // SIGTERM: refuse new calls (UNAVAILABLE/SHUTTING_DOWN) and wait up to `grace` for the ones
+  // in progress; true when none is left.
+  bool Drain(absl::Duration grace) { return gate_.Drain(grace); }
+
  private:
+  CallGate gate_;
   MarketOps* ops_;
   market::Stats* stats_;
   std::function<StoreStatus()> store_status_;

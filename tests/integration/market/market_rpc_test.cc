@@ -476,7 +476,15 @@ TEST_P(MarketRpcTest, SigtermLetsInFlightCallsFinish) {
   {
     std::thread call([&] { in_flight = Buy("b", "s", "sword", 30, nullptr, "", nullptr, 5); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    int status = market_->process().Stop(SIGTERM, std::chrono::seconds(10));
+    int status = -1;
+    std::thread stop([&] { status = market_->process().Stop(SIGTERM, std::chrono::seconds(10)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    // While the first call finishes, a new one is refused at once so it can go elsewhere.
+    std::string reason;
+    grpc::Status late = Buy("b", "s", "sword", 30, &reason, "", nullptr, 5);
+    EXPECT_EQ(late.error_code(), grpc::StatusCode::UNAVAILABLE) << late.error_message();
+    EXPECT_EQ(reason, "SHUTTING_DOWN");
+    stop.join();
     call.join();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
