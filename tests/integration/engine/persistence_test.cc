@@ -194,7 +194,9 @@ TEST(RdbTest, KilledBgsaveChildLeavesTheOldDumpIntactAndTheServerServing) {
 }
 
 TEST(RdbTest, FailedBackgroundSaveTurnsWritesIntoMisconfUntilASaveSucceeds) {
-  ServerUnderTest engine(Kind::kBazaarEngine, {"--save", "3600", "1"});
+  // Moving dir at run time is a protected change: this operator allows it.
+  ServerUnderTest engine(Kind::kBazaarEngine,
+                         {"--save", "3600", "1", "--enable-protected-configs", "yes"});
   RespClient c(engine.port());
   std::string gone = engine.dir() + "/vanishing";
   std::filesystem::create_directory(gone);
