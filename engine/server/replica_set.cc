@@ -19,7 +19,7 @@
 #include "engine/persistence/aof_writer.h"
 #include "engine/persistence/rdb_writer.h"
 #include "engine/server/connection.h"
-#include "engine/server/forked_child.h"
+#include "engine/persistence/forked_child.h"
 #include "engine/server/server.h"
 
 namespace bazaar::engine::server {
@@ -65,7 +65,7 @@ bool SendFileFully(int sock, int file, off_t size, int timeout_ms) {
 }  // namespace
 
 ReplicaSet::ReplicaSet(Server* server, replication::ReplicationHistory* history,
-                       Snapshots* snapshots, core::Keyspace* keyspace, config::Options* options)
+                       persistence::Snapshots* snapshots, core::Keyspace* keyspace, config::Options* options)
     : server_(server),
       history_(history),
       snapshots_(snapshots),
@@ -182,7 +182,7 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
     return false;
   }
   if (pid == 0) {
-    BecomeForkedChild();
+    persistence::BecomeForkedChild();
     // The snapshot goes to memory once, then to every replica; never to disk.
     int mem = memfd_create("bazaar-sync", MFD_CLOEXEC);
     if (mem < 0 || !persistence::WriteRdb(*keyspace_, rdb, mem).ok()) _exit(1);

@@ -19,8 +19,8 @@
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
+#include "engine/persistence/snapshots.h"
 #include "engine/replication/backlog.h"
-#include "engine/server/snapshots.h"
 
 namespace bazaar::engine::server {
 
@@ -30,7 +30,7 @@ class Server;
 class ReplicaSet {
  public:
   // All must outlive this object.
-  ReplicaSet(Server* server, replication::ReplicationHistory* history, Snapshots* snapshots,
+  ReplicaSet(Server* server, replication::ReplicationHistory* history, persistence::Snapshots* snapshots,
              core::Keyspace* keyspace, config::Options* options);
 
   // PSYNC replid offset (psync) or SYNC from `conn`.
@@ -99,7 +99,7 @@ class ReplicaSet {
 
   Server* server_;
   replication::ReplicationHistory* history_;
-  Snapshots* snapshots_;
+  persistence::Snapshots* snapshots_;
   core::Keyspace* keyspace_;
   config::Options* options_;
   std::map<uint64_t, Replica> replicas_;  // by client id: attach order

@@ -25,6 +25,12 @@
 namespace bazaar::engine::server {
 namespace {
 
+commands::ClientState LoaderClient() {
+  commands::ClientState c;
+  c.authenticated = true;
+  return c;
+}
+
 constexpr int kMaxAcceptsPerCall = 1000;
 constexpr char kProtectedModeError[] =
     "-DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -132,7 +138,14 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       dispatcher_(&table_, &keyspace_, &watches_, this),
       blocking_(&dispatcher_, &keyspace_),
       snapshots_(&keyspace_, &options_),
-      aof_(&keyspace_, &options_, &dispatcher_),
+      aof_(&keyspace_, &options_,
+           // AOF commands run through the dispatcher as an authenticated client.
+           [this, loader = LoaderClient(), sink = std::string()](
+               const std::vector<std::string_view>& argv) mutable {
+             protocol::ReplyBuilder reply(&sink);
+             dispatcher_.Dispatch(loader, reply, argv, core::UnixTimeMs());
+             sink.clear();
+           }),
       replicas_(this, &history_, &snapshots_, &keyspace_, &options_),
       link_(this, &history_, &replicas_, &keyspace_, &options_, &dispatcher_) {
   keyspace_.add_observer(&watches_);
@@ -388,7 +401,8 @@ void Server::RestoreReplicationHistory() {
 }
 
 void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
-  aof_.Log(batch);
+  commands::ForEachLogged(
+      batch, [&](int db, const std::vector<std::string>& argv) { aof_.Append(db, argv); });
   // A replica passes on its primary's stream as it came (PrimaryLink), not its own effects.
   if (!link_.active() && history_.backlog_active()) replicas_.FeedCommands(batch);
 }
@@ -539,8 +553,19 @@ std::string Server::DiskErrorRefusingWrites() const {
 }
 
 commands::PersistenceInfo Server::persistence_info() const {
-  commands::PersistenceInfo info = snapshots_.info();
-  AofInfo aof = aof_.info();
+  const persistence::SnapshotInfo rdb = snapshots_.info();
+  commands::PersistenceInfo info;
+  info.changes_since_last_save = rdb.changes_since_last_save;
+  info.bgsave_in_progress = rdb.bgsave_in_progress;
+  info.last_save_time = rdb.last_save_time;
+  info.last_bgsave_ok = rdb.last_bgsave_ok;
+  info.last_bgsave_seconds = rdb.last_bgsave_seconds;
+  info.current_bgsave_seconds = rdb.current_bgsave_seconds;
+  info.saves = rdb.saves;
+  info.latest_fork_usec = rdb.latest_fork_usec;
+  info.last_load_keys_loaded = rdb.last_load_keys_loaded;
+  info.last_load_keys_expired = rdb.last_load_keys_expired;
+  const persistence::AofInfo aof = aof_.info();
   info.aof_enabled = aof.enabled;
   info.aof_rewrite_in_progress = aof.rewrite_in_progress;
   info.aof_rewrite_scheduled = aof.rewrite_scheduled;

@@ -15,14 +15,14 @@
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
-#include "engine/server/append_only.h"
+#include "engine/persistence/append_only.h"
+#include "engine/persistence/snapshots.h"
+#include "engine/replication/backlog.h"
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
 #include "engine/server/primary_link.h"
 #include "engine/server/replica_set.h"
-#include "engine/server/snapshots.h"
-#include "engine/replication/backlog.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
@@ -120,8 +120,8 @@ class Server : public commands::ServerContext, public commands::Propagator {
   commands::CommandTable table_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
-  Snapshots snapshots_;
-  AppendOnly aof_;
+  persistence::Snapshots snapshots_;
+  persistence::AppendOnly aof_;
   replication::ReplicationHistory history_;
   ReplicaSet replicas_;
   PrimaryLink link_;

@@ -1,4 +1,4 @@
-#include "engine/server/snapshots.h"
+#include "engine/persistence/snapshots.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,9 +11,9 @@
 #include "engine/core/log.h"
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
-#include "engine/server/forked_child.h"
+#include "engine/persistence/forked_child.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::persistence {
 namespace {
 
 constexpr int64_t kBgsaveRetryDelaySeconds = 5;  // after a failure, as Redis
@@ -27,8 +27,8 @@ Snapshots::Snapshots(core::Keyspace* keyspace, config::Options* options)
 
 std::string Snapshots::DumpPath() const { return options_->dbfilename; }
 
-persistence::RdbOptions Snapshots::CurrentRdbOptions() const {
-  persistence::RdbOptions o{options_->rdbcompression, options_->rdbchecksum};
+RdbOptions Snapshots::CurrentRdbOptions() const {
+  RdbOptions o{options_->rdbcompression, options_->rdbchecksum};
   if (fill_replication_) fill_replication_(&o);
   return o;
 }
@@ -36,9 +36,9 @@ persistence::RdbOptions Snapshots::CurrentRdbOptions() const {
 absl::Status Snapshots::LoadAtStartup() {
   const int64_t start = core::MonotonicUs();
   keyspace_->set_now_ms(core::UnixTimeMs());
-  persistence::RdbLoadStats stats;
+  RdbLoadStats stats;
   absl::Status status =
-      persistence::LoadRdbFile(DumpPath(), *keyspace_, options_->rdbchecksum, &stats);
+      LoadRdbFile(DumpPath(), *keyspace_, options_->rdbchecksum, &stats);
   if (absl::IsNotFound(status)) return absl::OkStatus();
   if (!status.ok()) return status;
   loaded_keys_ = stats.keys_loaded;
@@ -58,7 +58,7 @@ absl::Status Snapshots::Save() {
   if (in_progress()) return absl::FailedPreconditionError("ERR Background save already in progress");
   keyspace_->set_now_ms(core::UnixTimeMs());
   absl::Status status =
-      persistence::SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
+      SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
   if (!status.ok()) {
     core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
     return absl::InternalError("ERR");
@@ -88,7 +88,7 @@ absl::Status Snapshots::StartBackgroundSave() {
     // The child: write the copy-on-write view and leave without running any destructors.
     BecomeForkedChild();
     absl::Status status =
-        persistence::SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
+        SaveRdbFile(*keyspace_, CurrentRdbOptions(), DumpPath());
     if (!status.ok()) {
       core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
       _exit(1);
@@ -162,8 +162,8 @@ bool Snapshots::WritesDenied() const {
   return options_->stop_writes_on_bgsave_error && !options_->save.empty() && !last_bgsave_ok_;
 }
 
-commands::PersistenceInfo Snapshots::info() const {
-  commands::PersistenceInfo i;
+SnapshotInfo Snapshots::info() const {
+  SnapshotInfo i;
   i.changes_since_last_save = keyspace_->dirty() - dirty_at_last_save_;
   i.bgsave_in_progress = in_progress();
   i.last_save_time = last_save_s_;
@@ -177,4 +177,4 @@ commands::PersistenceInfo Snapshots::info() const {
   return i;
 }
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::persistence

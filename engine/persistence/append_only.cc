@@ -1,4 +1,4 @@
-#include "engine/server/append_only.h"
+#include "engine/persistence/append_only.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -16,13 +16,11 @@
 #include "engine/persistence/aof_loader.h"
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
-#include "engine/protocol/reply_builder.h"
-#include "engine/server/forked_child.h"
+#include "engine/persistence/forked_child.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::persistence {
 namespace {
 
-using persistence::AofFile;
 
 constexpr int64_t kWriteErrorLogSeconds = 30;  // Redis's AOF_WRITE_LOG_ERROR_RATE
 
@@ -39,22 +37,22 @@ int64_t FileSize(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? st.st_size : 0;
 }
 
-persistence::FsyncPolicy PolicyOf(const config::Options& o) {
-  if (o.appendfsync == "always") return persistence::FsyncPolicy::kAlways;
-  if (o.appendfsync == "no") return persistence::FsyncPolicy::kNo;
-  return persistence::FsyncPolicy::kEverySec;
+FsyncPolicy PolicyOf(const config::Options& o) {
+  if (o.appendfsync == "always") return FsyncPolicy::kAlways;
+  if (o.appendfsync == "no") return FsyncPolicy::kNo;
+  return FsyncPolicy::kEverySec;
 }
 
 }  // namespace
 
 AppendOnly::AppendOnly(core::Keyspace* keyspace, config::Options* options,
-                       commands::Dispatcher* dispatcher)
-    : keyspace_(keyspace), options_(options), dispatcher_(dispatcher) {}
+                       Replay replay)
+    : keyspace_(keyspace), options_(options), replay_(std::move(replay)) {}
 
 void AppendOnly::ApplyPolicy() {
   // no-appendfsync-on-rewrite: while a child writes, leave syncing to the kernel.
   bool relax = options_->no_appendfsync_on_rewrite && rewrite_in_progress();
-  writer_.set_policy(relax ? persistence::FsyncPolicy::kNo : PolicyOf(*options_));
+  writer_.set_policy(relax ? FsyncPolicy::kNo : PolicyOf(*options_));
 }
 
 absl::Status AppendOnly::ReplayFile(const std::string& name, bool last_file) {
@@ -63,21 +61,12 @@ absl::Status AppendOnly::ReplayFile(const std::string& name, bool last_file) {
   if (!ok) return absl::NotFoundError("The AOF file " + name + " doesn't exist");
   size_t offset = 0;
   if (data.compare(0, 5, "REDIS") == 0) {
-    persistence::RdbLoadStats stats;
-    absl::Status status = persistence::LoadRdb(data, *keyspace_, options_->rdbchecksum, &stats);
+    RdbLoadStats stats;
+    absl::Status status = LoadRdb(data, *keyspace_, options_->rdbchecksum, &stats);
     if (!status.ok()) return status;
     offset = stats.bytes;
   }
-  // Commands run through the dispatcher as a client that is always authenticated.
-  commands::ClientState loader;
-  loader.authenticated = true;
-  std::string sink;
-  protocol::ReplyBuilder reply(&sink);
-  auto scan = persistence::ScanAofCommands(
-      std::string_view(data).substr(offset), [&](const std::vector<std::string_view>& argv) {
-        dispatcher_->Dispatch(loader, reply, argv, core::UnixTimeMs());
-        sink.clear();
-      });
+  auto scan = ScanAofCommands(std::string_view(data).substr(offset), replay_);
   if (!scan.ok()) {
     return absl::DataLossError("Bad file format reading the append only file " + name + " (" +
                                std::string(scan.status().message()) +
@@ -107,7 +96,7 @@ absl::Status AppendOnly::ReplayFile(const std::string& name, bool last_file) {
 
 absl::Status AppendOnly::LoadAtStartup() {
   if (!options_->appendonly) return absl::OkStatus();
-  auto manifest = persistence::ReadManifest(dir(), options_->appendfilename);
+  auto manifest = ReadManifest(dir(), options_->appendfilename);
   if (manifest.ok()) {
     manifest_ = *manifest;
     const int64_t start = core::MonotonicUs();
@@ -122,8 +111,8 @@ absl::Status AppendOnly::LoadAtStartup() {
               (core::MonotonicUs() - start) / 1e6);
     if (manifest_.base) base_size_ = FileSize(PathOf(manifest_.base->name));
     if (manifest_.incrs.empty()) {
-      manifest_.incrs.push_back(AofFile{persistence::IncrName(options_->appendfilename, 1), 1, 'i'});
-      absl::Status status = persistence::WriteManifest(dir(), options_->appendfilename, manifest_);
+      manifest_.incrs.push_back(AofFile{IncrName(options_->appendfilename, 1), 1, 'i'});
+      absl::Status status = WriteManifest(dir(), options_->appendfilename, manifest_);
       if (!status.ok()) return status;
     }
     ApplyPolicy();
@@ -137,19 +126,19 @@ absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
   mkdir(dir().c_str(), 0755);
   // Bases are always RDB (what aof-use-rdb-preamble yes writes); command-form bases are read
   // but not written.
-  std::string base = persistence::BaseName(options_->appendfilename, base_seq, true);
+  std::string base = BaseName(options_->appendfilename, base_seq, true);
   keyspace_->set_now_ms(core::UnixTimeMs());
-  absl::Status written = persistence::SaveRdbFile(
+  absl::Status written = SaveRdbFile(
       *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, PathOf(base));
   if (!written.ok()) return written;
   base_size_ = FileSize(PathOf(base));
-  persistence::AofManifest fresh;
+  AofManifest fresh;
   fresh.base = AofFile{base, base_seq, 'b'};
-  fresh.incrs.push_back(AofFile{persistence::IncrName(options_->appendfilename, incr_seq),
+  fresh.incrs.push_back(AofFile{IncrName(options_->appendfilename, incr_seq),
                                 incr_seq, 'i'});
   const std::string incr = PathOf(fresh.incrs.back().name);
   absl::Status status = writer_.Open(incr);
-  if (status.ok()) status = persistence::WriteManifest(dir(), options_->appendfilename, fresh);
+  if (status.ok()) status = WriteManifest(dir(), options_->appendfilename, fresh);
   if (!status.ok()) {
     // The old manifest still stands (it is replaced by rename): drop what it does not name.
     writer_.Close();
@@ -176,10 +165,8 @@ void AppendOnly::Disable() {
   writer_.Close();
 }
 
-void AppendOnly::Log(const std::vector<commands::PropagatedCommand>& batch) {
-  if (!enabled()) return;
-  commands::ForEachLogged(
-      batch, [&](int db, const std::vector<std::string>& argv) { writer_.Append(db, argv); });
+void AppendOnly::Append(int db, const std::vector<std::string>& argv) {
+  if (enabled()) writer_.Append(db, argv);
 }
 
 void AppendOnly::Flush(int64_t now_ms) {
@@ -192,7 +179,7 @@ void AppendOnly::Flush(int64_t now_ms) {
     }
     return;
   }
-  const bool always = PolicyOf(*options_) == persistence::FsyncPolicy::kAlways;
+  const bool always = PolicyOf(*options_) == FsyncPolicy::kAlways;
   const int64_t now_s = now_ms / 1000;
   // One line per 30 seconds while the error lasts, as Redis logs it.
   if (always || !in_write_error_ || now_s - last_error_log_s_ > kWriteErrorLogSeconds) {
@@ -234,10 +221,10 @@ absl::Status AppendOnly::StartRewrite() {
         std::string(flushed.message()) + ")");
   }
   const int64_t seq = manifest_.last_incr_seq() + 1;
-  AofFile incr{persistence::IncrName(options_->appendfilename, seq), seq, 'i'};
-  persistence::AofManifest next = manifest_;
+  AofFile incr{IncrName(options_->appendfilename, seq), seq, 'i'};
+  AofManifest next = manifest_;
   next.incrs.push_back(incr);
-  absl::Status status = persistence::WriteManifest(dir(), options_->appendfilename, next);
+  absl::Status status = WriteManifest(dir(), options_->appendfilename, next);
   if (!status.ok()) return status;
   status = writer_.Open(PathOf(incr.name));
   if (!status.ok()) return status;
@@ -249,7 +236,7 @@ absl::Status AppendOnly::StartRewrite() {
   if (pid < 0) return absl::InternalError("ERR Can't rewrite append only file in background: fork");
   if (pid == 0) {
     BecomeForkedChild();
-    absl::Status s = persistence::SaveRdbFile(
+    absl::Status s = SaveRdbFile(
         *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, temp);
     _exit(s.ok() ? 0 : 1);
   }
@@ -275,14 +262,14 @@ void AppendOnly::RewriteFinished(bool ok) {
     return;
   }
   const int64_t base_seq = manifest_.base ? manifest_.base->seq + 1 : 1;
-  AofFile base{persistence::BaseName(options_->appendfilename, base_seq, true), base_seq, 'b'};
+  AofFile base{BaseName(options_->appendfilename, base_seq, true), base_seq, 'b'};
   if (rename(temp.c_str(), PathOf(base.name).c_str()) != 0) {
     core::Log(core::LogLevel::kWarning, "Error trying to rename the temporary AOF base file: %s",
               strerror(errno));
     unlink(temp.c_str());
     return;
   }
-  persistence::AofManifest next;
+  AofManifest next;
   next.base = base;
   if (manifest_.base) next.history.push_back(AofFile{manifest_.base->name, manifest_.base->seq, 'h'});
   for (size_t i = 0; i < manifest_.incrs.size(); ++i) {
@@ -292,7 +279,7 @@ void AppendOnly::RewriteFinished(bool ok) {
       next.incrs.push_back(manifest_.incrs[i]);
     }
   }
-  if (absl::Status s = persistence::WriteManifest(dir(), options_->appendfilename, next);
+  if (absl::Status s = WriteManifest(dir(), options_->appendfilename, next);
       !s.ok()) {
     core::Log(core::LogLevel::kWarning, "%s; the old AOF files stay in use",
               std::string(s.message()));
@@ -304,7 +291,7 @@ void AppendOnly::RewriteFinished(bool ok) {
   // The swap is durable: the replaced files can go.
   for (const auto& h : next.history) unlink(PathOf(h.name).c_str());
   next.history.clear();
-  persistence::WriteManifest(dir(), options_->appendfilename, next).IgnoreError();
+  WriteManifest(dir(), options_->appendfilename, next).IgnoreError();
   manifest_ = next;
   base_size_ = FileSize(PathOf(base.name));
   ++rewrites_;
@@ -386,4 +373,4 @@ AofInfo AppendOnly::info() const {
   return i;
 }
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::persistence

@@ -3,24 +3,26 @@
 // before the replies of the same loop turn leave), turning the AOF on and off at run time, and
 // BGREWRITEAOF: a forked child writes a new base while the parent already appends to a new
 // incremental file, and the manifest swaps them in when the child succeeds.
-#ifndef BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_
-#define BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_
+// Its interface to the rest: the keyspace and options, a Replay callback for loaded commands,
+// and Append/Flush/Cron called by the server on the event-loop thread (no Server*).
+#ifndef BAZAAR_ENGINE_PERSISTENCE_APPEND_ONLY_H_
+#define BAZAAR_ENGINE_PERSISTENCE_APPEND_ONLY_H_
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "engine/commands/dispatcher.h"
-#include "engine/commands/propagator.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
 #include "engine/persistence/aof_manifest.h"
 #include "engine/persistence/aof_writer.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::persistence {
 
 struct AofInfo {
   bool enabled = false;
@@ -41,7 +43,11 @@ struct AofInfo {
 class AppendOnly {
  public:
   // All must outlive this object.
-  AppendOnly(core::Keyspace* keyspace, config::Options* options, commands::Dispatcher* dispatcher);
+  // Runs one command read from the AOF at startup (the server: through the dispatcher, as an
+  // authenticated client).
+  using Replay = std::function<void(const std::vector<std::string_view>& argv)>;
+  // Both pointers must outlive this object.
+  AppendOnly(core::Keyspace* keyspace, config::Options* options, Replay replay);
 
   // With appendonly yes: replays the AOF files (the AOF wins over the RDB), then opens the
   // current incremental file, creating a base from the dataset when there is no AOF yet.
@@ -51,8 +57,9 @@ class AppendOnly {
   void Disable();
   bool enabled() const { return writer_.is_open(); }
 
-  // Buffers one propagated batch (the server's Propagate hands it over) for the next Flush.
-  void Log(const std::vector<commands::PropagatedCommand>& batch);
+  // Buffers one command of a propagated batch (the server hands each over, wrapped as
+  // commands::ForEachLogged gives them) for the next Flush.
+  void Append(int db, const std::vector<std::string>& argv);
   // Writes (and syncs per policy) what this loop turn logged; call before replies are flushed.
   // A failure keeps the buffer for the next call. Under appendfsync always a failure exits the
   // process (Redis's choice: the turn's replies must not leave, and the changes cannot be taken
@@ -83,9 +90,9 @@ class AppendOnly {
 
   core::Keyspace* keyspace_;
   config::Options* options_;
-  commands::Dispatcher* dispatcher_;
-  persistence::AofWriter writer_;
-  persistence::AofManifest manifest_;
+  Replay replay_;
+  AofWriter writer_;
+  AofManifest manifest_;
   pid_t child_ = -1;
   size_t rewrite_first_incr_ = 0;  // manifest_.incrs index where the rewrite's new file starts
   bool rewrite_scheduled_ = false;
@@ -101,6 +108,6 @@ class AppendOnly {
   int64_t last_error_log_s_ = 0;
 };
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::persistence
 
-#endif  // BAZAAR_ENGINE_SERVER_APPEND_ONLY_H_
+#endif  // BAZAAR_ENGINE_PERSISTENCE_APPEND_ONLY_H_

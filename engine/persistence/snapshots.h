@@ -1,8 +1,10 @@
 // RDB snapshots for the server: SAVE in the loop thread, BGSAVE in a forked child (the parent
 // keeps serving; the child writes a copy-on-write view of the keyspace), save points checked by
 // the cron, the dump loaded at startup, and the MISCONF rule after a failed background save.
-#ifndef BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
-#define BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
+// Event-loop thread only; it sees the keyspace and options, and reports through SnapshotInfo and
+// two callbacks (replication fields to save, background save done).
+#ifndef BAZAAR_ENGINE_PERSISTENCE_SNAPSHOTS_H_
+#define BAZAAR_ENGINE_PERSISTENCE_SNAPSHOTS_H_
 
 #include <sys/types.h>
 
@@ -12,12 +14,25 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
 #include "engine/persistence/rdb_writer.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::persistence {
+
+// The RDB figures INFO persistence reports.
+struct SnapshotInfo {
+  uint64_t changes_since_last_save = 0;
+  bool bgsave_in_progress = false;
+  int64_t last_save_time = 0;  // unix seconds
+  bool last_bgsave_ok = true;
+  int64_t last_bgsave_seconds = -1;
+  int64_t current_bgsave_seconds = -1;
+  uint64_t saves = 0;
+  int64_t latest_fork_usec = 0;
+  uint64_t last_load_keys_loaded = 0;
+  uint64_t last_load_keys_expired = 0;
+};
 
 class Snapshots {
  public:
@@ -37,7 +52,7 @@ class Snapshots {
 
   bool in_progress() const { return child_ > 0; }
   // Fills the replication fields of every snapshot written from now on.
-  void set_replication_source(std::function<void(persistence::RdbOptions*)> fill) {
+  void set_replication_source(std::function<void(RdbOptions*)> fill) {
     fill_replication_ = std::move(fill);
   }
   // Called when a background save ends (a replica's full sync waits for it).
@@ -46,10 +61,10 @@ class Snapshots {
   const std::map<std::string, std::string>& loaded_aux() const { return loaded_aux_; }
   std::string DumpPath() const;
   bool WritesDenied() const;
-  commands::PersistenceInfo info() const;
+  SnapshotInfo info() const;
 
  private:
-  persistence::RdbOptions CurrentRdbOptions() const;
+  RdbOptions CurrentRdbOptions() const;
   void Finished(bool ok, int64_t now_s);
 
   core::Keyspace* keyspace_;
@@ -67,10 +82,10 @@ class Snapshots {
   uint64_t loaded_keys_ = 0;
   uint64_t loaded_expired_ = 0;
   std::map<std::string, std::string> loaded_aux_;
-  std::function<void(persistence::RdbOptions*)> fill_replication_;
+  std::function<void(RdbOptions*)> fill_replication_;
   std::function<void(bool)> on_done_;
 };
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::persistence
 
-#endif  // BAZAAR_ENGINE_SERVER_SNAPSHOTS_H_
+#endif  // BAZAAR_ENGINE_PERSISTENCE_SNAPSHOTS_H_
