@@ -163,29 +163,29 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
-  w.Field("rdb_changes_since_last_save", p.changes_since_last_save);
-  w.Field("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
-  w.Field("rdb_last_save_time", p.last_save_time);
-  w.Field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
-  w.Field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);
-  w.Field("rdb_current_bgsave_time_sec", p.current_bgsave_seconds);
-  w.Field("rdb_saves", p.saves);
-  w.Field("rdb_last_load_keys_expired", p.last_load_keys_expired);
-  w.Field("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
-  w.Field("aof_enabled", p.aof_enabled ? 1 : 0);
-  w.Field("aof_rewrite_in_progress", p.aof_rewrite_in_progress ? 1 : 0);
-  w.Field("aof_rewrite_scheduled", p.aof_rewrite_scheduled ? 1 : 0);
-  w.Field("aof_last_rewrite_time_sec", p.aof_last_rewrite_seconds);
-  w.Field("aof_current_rewrite_time_sec", p.aof_current_rewrite_seconds);
-  w.Field("aof_last_bgrewrite_status", p.aof_last_rewrite_ok ? "ok" : "err");
-  w.Field("aof_rewrites", p.aof_rewrites);
-  w.Field("aof_rewrites_consecutive_failures", p.aof_rewrites_consecutive_failures);
-  w.Field("aof_last_write_status", p.aof_last_write_ok ? "ok" : "err");
-  if (p.aof_enabled) {
-    w.Field("aof_current_size", p.aof_current_size);
-    w.Field("aof_base_size", p.aof_base_size);
-    w.Field("aof_pending_bio_fsync", p.aof_pending_fsync ? 1 : 0);
-    w.Field("aof_delayed_fsync", p.aof_delayed_fsync);
+  w.Field("rdb_changes_since_last_save", p.rdb.changes_since_last_save);
+  w.Field("rdb_bgsave_in_progress", p.rdb.bgsave_in_progress ? 1 : 0);
+  w.Field("rdb_last_save_time", p.rdb.last_save_time);
+  w.Field("rdb_last_bgsave_status", p.rdb.last_bgsave_ok ? "ok" : "err");
+  w.Field("rdb_last_bgsave_time_sec", p.rdb.last_bgsave_seconds);
+  w.Field("rdb_current_bgsave_time_sec", p.rdb.current_bgsave_seconds);
+  w.Field("rdb_saves", p.rdb.saves);
+  w.Field("rdb_last_load_keys_expired", p.rdb.last_load_keys_expired);
+  w.Field("rdb_last_load_keys_loaded", p.rdb.last_load_keys_loaded);
+  w.Field("aof_enabled", p.aof.enabled ? 1 : 0);
+  w.Field("aof_rewrite_in_progress", p.aof.rewrite_in_progress ? 1 : 0);
+  w.Field("aof_rewrite_scheduled", p.aof.rewrite_scheduled ? 1 : 0);
+  w.Field("aof_last_rewrite_time_sec", p.aof.last_rewrite_seconds);
+  w.Field("aof_current_rewrite_time_sec", p.aof.current_rewrite_seconds);
+  w.Field("aof_last_bgrewrite_status", p.aof.last_rewrite_ok ? "ok" : "err");
+  w.Field("aof_rewrites", p.aof.rewrites);
+  w.Field("aof_rewrites_consecutive_failures", p.aof.rewrites_consecutive_failures);
+  w.Field("aof_last_write_status", p.aof.last_write_ok ? "ok" : "err");
+  if (p.aof.enabled) {
+    w.Field("aof_current_size", p.aof.current_size);
+    w.Field("aof_base_size", p.aof.base_size);
+    w.Field("aof_pending_bio_fsync", p.aof.pending_fsync ? 1 : 0);
+    w.Field("aof_delayed_fsync", p.aof.delayed_fsync);
   }
 }
 
@@ -215,7 +215,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("pubsub_channels", 0);
   w.Field("pubsub_patterns", 0);
   w.Field("pubsubshard_channels", 0);
-  w.Field("latest_fork_usec", ctx.server.persistence_info().latest_fork_usec);
+  w.Field("latest_fork_usec", ctx.server.persistence_info().rdb.latest_fork_usec);
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);

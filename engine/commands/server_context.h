@@ -17,6 +17,7 @@
 
 #include "engine/commands/client_state.h"
 #include "engine/config/options.h"
+#include "engine/persistence/persistence_info.h"
 
 namespace bazaar::engine::commands {
 
@@ -45,30 +46,8 @@ struct ServerStats {
 
 // Figures for INFO persistence and LASTSAVE.
 struct PersistenceInfo {
-  uint64_t changes_since_last_save = 0;
-  bool bgsave_in_progress = false;
-  int64_t last_save_time = 0;  // unix seconds
-  bool last_bgsave_ok = true;
-  int64_t last_bgsave_seconds = -1;
-  int64_t current_bgsave_seconds = -1;
-  uint64_t saves = 0;
-  int64_t latest_fork_usec = 0;
-  // The append-only file.
-  bool aof_enabled = false;
-  bool aof_rewrite_in_progress = false;
-  bool aof_rewrite_scheduled = false;
-  bool aof_last_rewrite_ok = true;
-  bool aof_last_write_ok = true;
-  int64_t aof_last_rewrite_seconds = -1;
-  int64_t aof_current_rewrite_seconds = -1;
-  uint64_t aof_rewrites_consecutive_failures = 0;
-  int64_t aof_current_size = 0;
-  int64_t aof_base_size = 0;
-  bool aof_pending_fsync = false;
-  uint64_t aof_delayed_fsync = 0;
-  uint64_t aof_rewrites = 0;
-  uint64_t last_load_keys_loaded = 0;
-  uint64_t last_load_keys_expired = 0;
+  persistence::SnapshotInfo rdb;
+  persistence::AofInfo aof;
 };
 
 // Figures for INFO replication and ROLE.

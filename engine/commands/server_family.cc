@@ -66,7 +66,7 @@ void BgrewriteaofCommand(CommandContext& ctx, Args) {
 }
 
 void LastsaveCommand(CommandContext& ctx, Args) {
-  ctx.reply.Integer(ctx.server.persistence_info().last_save_time);
+  ctx.reply.Integer(ctx.server.persistence_info().rdb.last_save_time);
 }
 
 void DebugCommand(CommandContext& ctx, Args args) {

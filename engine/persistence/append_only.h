@@ -21,24 +21,9 @@
 #include "engine/core/keyspace.h"
 #include "engine/persistence/aof_manifest.h"
 #include "engine/persistence/aof_writer.h"
+#include "engine/persistence/persistence_info.h"
 
 namespace bazaar::engine::persistence {
-
-struct AofInfo {
-  bool enabled = false;
-  bool rewrite_in_progress = false;
-  bool rewrite_scheduled = false;
-  bool last_rewrite_ok = true;
-  bool last_write_ok = true;  // the last write and the last background fsync both succeeded
-  int64_t last_rewrite_seconds = -1;
-  int64_t current_rewrite_seconds = -1;
-  uint64_t rewrites_consecutive_failures = 0;
-  int64_t current_size = 0;
-  int64_t base_size = 0;
-  bool pending_fsync = false;
-  uint64_t delayed_fsync = 0;
-  uint64_t rewrites = 0;
-};
 
 class AppendOnly {
  public:

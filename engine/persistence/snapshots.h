@@ -16,23 +16,10 @@
 #include "absl/status/status.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
+#include "engine/persistence/persistence_info.h"
 #include "engine/persistence/rdb_writer.h"
 
 namespace bazaar::engine::persistence {
-
-// The RDB figures INFO persistence reports.
-struct SnapshotInfo {
-  uint64_t changes_since_last_save = 0;
-  bool bgsave_in_progress = false;
-  int64_t last_save_time = 0;  // unix seconds
-  bool last_bgsave_ok = true;
-  int64_t last_bgsave_seconds = -1;
-  int64_t current_bgsave_seconds = -1;
-  uint64_t saves = 0;
-  int64_t latest_fork_usec = 0;
-  uint64_t last_load_keys_loaded = 0;
-  uint64_t last_load_keys_expired = 0;
-};
 
 class Snapshots {
  public:

@@ -553,33 +553,7 @@ std::string Server::DiskErrorRefusingWrites() const {
 }
 
 commands::PersistenceInfo Server::persistence_info() const {
-  const persistence::SnapshotInfo rdb = snapshots_.info();
-  commands::PersistenceInfo info;
-  info.changes_since_last_save = rdb.changes_since_last_save;
-  info.bgsave_in_progress = rdb.bgsave_in_progress;
-  info.last_save_time = rdb.last_save_time;
-  info.last_bgsave_ok = rdb.last_bgsave_ok;
-  info.last_bgsave_seconds = rdb.last_bgsave_seconds;
-  info.current_bgsave_seconds = rdb.current_bgsave_seconds;
-  info.saves = rdb.saves;
-  info.latest_fork_usec = rdb.latest_fork_usec;
-  info.last_load_keys_loaded = rdb.last_load_keys_loaded;
-  info.last_load_keys_expired = rdb.last_load_keys_expired;
-  const persistence::AofInfo aof = aof_.info();
-  info.aof_enabled = aof.enabled;
-  info.aof_rewrite_in_progress = aof.rewrite_in_progress;
-  info.aof_rewrite_scheduled = aof.rewrite_scheduled;
-  info.aof_last_rewrite_ok = aof.last_rewrite_ok;
-  info.aof_last_write_ok = aof.last_write_ok;
-  info.aof_last_rewrite_seconds = aof.last_rewrite_seconds;
-  info.aof_current_rewrite_seconds = aof.current_rewrite_seconds;
-  info.aof_rewrites_consecutive_failures = aof.rewrites_consecutive_failures;
-  info.aof_current_size = aof.current_size;
-  info.aof_base_size = aof.base_size;
-  info.aof_pending_fsync = aof.pending_fsync;
-  info.aof_delayed_fsync = aof.delayed_fsync;
-  info.aof_rewrites = aof.rewrites;
-  return info;
+  return {snapshots_.info(), aof_.info()};
 }
 
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {
