@@ -72,6 +72,10 @@ grpc::Status Buy(v1::Market::Stub* stub, const std::string& buyer, const v1::Lis
   req.set_expected_price(l.price());
   v1::PurchaseItemResponse resp;
   auto ctx = Ctx();
+  // The buyers' fresh channels all connect at the same moment; under ctest -j2 one connect
+  // attempt can fail transiently ("failed to connect to all addresses"), which fails a call
+  // fast unless it waits for the channel to be ready (client::MarketClient retries it instead).
+  ctx->set_wait_for_ready(true);
   grpc::Status s = stub->PurchaseItem(ctx.get(), req, &resp);
   if (attempts) *attempts = resp.info().attempts();
   return s;
