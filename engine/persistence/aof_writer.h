@@ -56,7 +56,6 @@ class AofWriter {
   int64_t file_size() const { return file_size_; }
   uint64_t delayed_fsyncs() const { return delayed_fsyncs_; }
   bool fsync_in_progress() const { return fsync_in_progress_.load(); }
-  bool last_write_ok() const { return last_write_errno_ == 0; }
   // errno of the last failed write (ENOSPC for a short write), 0 after a good one.
   int last_write_errno() const { return last_write_errno_; }
   // errno of the everysec thread's last failed fdatasync, 0 after a good one (any thread).
