@@ -14,13 +14,12 @@
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 #include "engine/persistence/aof_loader.h"
+#include "engine/persistence/forked_child.h"
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
-#include "engine/persistence/forked_child.h"
 
 namespace bazaar::engine::persistence {
 namespace {
-
 
 constexpr int64_t kWriteErrorLogSeconds = 30;  // Redis's AOF_WRITE_LOG_ERROR_RATE
 
@@ -171,22 +170,22 @@ void AppendOnly::Append(int db, const std::vector<std::string>& argv) {
 
 void AppendOnly::Flush(int64_t now_ms) {
   if (!writer_.has_pending()) return;
+  const bool was_failing = writer_.last_write_errno() != 0;
   absl::Status status = writer_.Flush(now_ms);
   if (status.ok()) {
-    if (in_write_error_) {
+    // A postponed write (everysec behind a slow sync) is OK too but solved nothing yet.
+    if (was_failing && writer_.last_write_errno() == 0) {
       core::Log(core::LogLevel::kWarning, "AOF write error looks solved, Redis can write again.");
-      in_write_error_ = false;
     }
     return;
   }
   const bool always = PolicyOf(*options_) == FsyncPolicy::kAlways;
   const int64_t now_s = now_ms / 1000;
   // One line per 30 seconds while the error lasts, as Redis logs it.
-  if (always || !in_write_error_ || now_s - last_error_log_s_ > kWriteErrorLogSeconds) {
+  if (always || !was_failing || now_s - last_error_log_s_ > kWriteErrorLogSeconds) {
     core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
     last_error_log_s_ = now_s;
   }
-  in_write_error_ = true;
   if (always) {
     // The replies of this turn are still in their buffers and must never leave: what they
     // acknowledge is not durable, and the changes cannot be undone.

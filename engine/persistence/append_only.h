@@ -89,7 +89,6 @@ class AppendOnly {
   uint64_t rewrite_failures_in_a_row_ = 0;
   int64_t limit_delay_minutes_ = 0;
   int64_t limited_until_s_ = 0;
-  bool in_write_error_ = false;
   int64_t last_error_log_s_ = 0;
 };
 

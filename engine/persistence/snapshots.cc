@@ -9,9 +9,9 @@
 #include "absl/strings/str_split.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
+#include "engine/persistence/forked_child.h"
 #include "engine/persistence/rdb_reader.h"
 #include "engine/persistence/rdb_writer.h"
-#include "engine/persistence/forked_child.h"
 
 namespace bazaar::engine::persistence {
 namespace {
