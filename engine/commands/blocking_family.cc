@@ -1,6 +1,6 @@
-// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP. When there is nothing to take the client
-// is parked (ServerContext::BlockClient) and the command runs again when a key changes. Inside
-// MULTI they never block: they answer as on timeout.
+// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP. When there is
+// nothing to take the client is parked (ServerContext::BlockClient) and the command runs again when
+// a key changes. Inside MULTI they never block: they answer as on timeout.
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
@@ -23,7 +23,7 @@ void BlockOrAnswerNull(CommandContext& ctx, Args args, std::vector<std::string> 
     null_bulk_in_multi ? ctx.reply.NullBulk() : ctx.reply.NullArray();
     return;
   }
-  ctx.server.BlockClient(ctx.client, args, std::move(keys), deadline);
+  ctx.server.blocking->BlockClient(ctx.client, args, std::move(keys), deadline);
 }
 
 void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
@@ -85,8 +85,8 @@ void BLMPopCommand(CommandContext& ctx, Args args) {
   if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (popped->has_value()) {
     const MPopResult& r = **popped;
-    ctx.PropagateAs({end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key,
-                     std::to_string(r.elements.size())});
+    ctx.PropagateAs(
+        {end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key, std::to_string(r.elements.size())});
     return ReplyMPop(ctx.reply, r);
   }
   BlockOrAnswerNull(ctx, args, std::vector<std::string>(mpop.keys.begin(), mpop.keys.end()),
@@ -123,8 +123,8 @@ void BZMPopCommand(CommandContext& ctx, Args args) {
   auto popped = OpZPop(ctx.keyspace, ctx.db(), keys, max, mpop.count);
   if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (popped->found && !popped->elements.empty()) {
-    ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", popped->key,
-                     std::to_string(popped->elements.size())});
+    ctx.PropagateAs(
+        {max ? "ZPOPMAX" : "ZPOPMIN", popped->key, std::to_string(popped->elements.size())});
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(popped->key);
     ctx.reply.ArrayHeader(popped->elements.size());

@@ -56,7 +56,7 @@ void ClientGetNameCommand(CommandContext& ctx, Args) {
 void ClientInfoCommand(CommandContext& ctx, Args) {
   ctx.client.last_command = &ctx.spec;
   std::string line;
-  ctx.server.ForEachClient([&](const ClientState& c) {
+  ctx.server.clients->ForEachClient([&](const ClientState& c) {
     if (c.id == ctx.client.id) line = ClientLine(c, ctx.keyspace.now_ms()) + "\n";
   });
   ctx.reply.Verbatim(line);
@@ -96,7 +96,7 @@ void ClientListCommand(CommandContext& ctx, Args args) {
   }
   ctx.client.last_command = &ctx.spec;
   std::string out;
-  ctx.server.ForEachClient([&](const ClientState& c) {
+  ctx.server.clients->ForEachClient([&](const ClientState& c) {
     if (!type.empty() && !HasClientType(c, type)) return;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
     out += ClientLine(c, ctx.keyspace.now_ms());
@@ -108,7 +108,8 @@ void ClientListCommand(CommandContext& ctx, Args args) {
 void ClientKillCommand(CommandContext& ctx, Args args) {
   if (args.size() == 3) {  // old form: CLIENT KILL ip:port
     std::string addr(args[2]);
-    int killed = ctx.server.KillClients([&](const ClientState& c) { return c.addr == addr; });
+    int killed =
+        ctx.server.clients->KillClients([&](const ClientState& c) { return c.addr == addr; });
     return killed ? ctx.reply.Ok() : ctx.reply.Error("ERR No such client");
   }
   if (args.size() % 2 != 0) return ctx.reply.Error(kSyntaxError);
@@ -131,9 +132,12 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
       }
       type = std::string(val);
     } else if (IsOption(opt, "skipme")) {
-      if (IsOption(val, "yes")) skipme = true;
-      else if (IsOption(val, "no")) skipme = false;
-      else return ctx.reply.Error(kSyntaxError);
+      if (IsOption(val, "yes"))
+        skipme = true;
+      else if (IsOption(val, "no"))
+        skipme = false;
+      else
+        return ctx.reply.Error(kSyntaxError);
     } else if (IsOption(opt, "user")) {
       if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
     } else {
@@ -141,7 +145,7 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
     }
   }
   const uint64_t self = ctx.client.id;
-  int killed = ctx.server.KillClients([&](const ClientState& c) {
+  int killed = ctx.server.clients->KillClients([&](const ClientState& c) {
     if (id && c.id != static_cast<uint64_t>(id)) return false;
     if (!addr.empty() && c.addr != addr) return false;
     if (!laddr.empty() && c.laddr != laddr) return false;
@@ -165,29 +169,31 @@ void ClientUnblockCommand(CommandContext& ctx, Args args) {
   }
   int64_t id;
   if (!IntArgOrReply(ctx.reply, args[2], &id)) return;
-  ctx.reply.Integer(id > 0 && ctx.server.UnblockClient(static_cast<uint64_t>(id), with_error));
+  ctx.reply.Integer(id > 0 &&
+                    ctx.server.blocking->UnblockClient(static_cast<uint64_t>(id), with_error));
 }
 
 void ClientHelpCommand(CommandContext& ctx, Args) {
-  ReplyHelp(ctx.reply, {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME",
-      "    Return the name of the current connection.",
-      "ID",
-      "    Return the ID of the current connection.",
-      "INFO",
-      "    Return information about the current client connection.",
-      "KILL <ip:port>",
-      "    Kill connection made from <ip:port>.",
-      "KILL <option> <value> [<option> <value> [...]]",
-      "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
-      "LIST [options ...]",
-      "    Return information about client connections. Options: TYPE, ID.",
-      "SETNAME <name>",
-      "    Assign the name <name> to the current connection.",
-      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-      "    Unblock the specified blocked client.",
-  });
+  ReplyHelp(ctx.reply,
+            {
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "ID",
+                "    Return the ID of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "KILL <option> <value> [<option> <value> [...]]",
+                "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+                "LIST [options ...]",
+                "    Return information about client connections. Options: TYPE, ID.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
+            });
 }
 
 }  // namespace

@@ -21,13 +21,13 @@ void ConfigGetCommand(CommandContext& ctx, Args args) {
     if (pattern.find_first_of("[*?") == std::string::npos) {
       const config::OptionSpec* spec = config::FindOption(pattern);
       if (spec && seen.insert(spec->name).second) {
-        found.emplace_back(pattern, spec->get(ctx.server.options()));
+        found.emplace_back(pattern, spec->get(ctx.server.options));
       }
       continue;
     }
     for (const auto& spec : config::OptionTable()) {
       if (core::GlobMatch(pattern, spec.name, true) && seen.insert(spec.name).second) {
-        found.emplace_back(spec.name, spec.get(ctx.server.options()));
+        found.emplace_back(spec.name, spec.get(ctx.server.options));
       }
     }
   }
@@ -45,8 +45,8 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   // First every name, in Redis's order: the first unknown, immutable, protected or repeated
   // name refuses the whole command before any value is looked at.
   auto refuse = [&](std::string_view typed, const std::string& why) {
-    ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                    std::string(typed) + "') - " + why);
+    ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" + std::string(typed) +
+                    "') - " + why);
   };
   std::vector<std::pair<const config::OptionSpec*, std::string>> changes;
   for (size_t i = 2; i < args.size(); i += 2) {
@@ -57,7 +57,7 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
     }
     if (!spec->mutable_at_runtime) return refuse(args[i], "can't set immutable config");
     if (spec->protected_config &&
-        !AllowsProtectedAction(ctx.server.options().enable_protected_configs, ctx.client)) {
+        !AllowsProtectedAction(ctx.server.options.enable_protected_configs, ctx.client)) {
       return refuse(args[i], "can't set protected config");
     }
     for (const auto& [earlier, value] : changes) {
@@ -65,7 +65,7 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
     }
     changes.emplace_back(spec, std::string(args[i + 1]));
   }
-  config::Options updated = ctx.server.options();
+  config::Options updated = ctx.server.options;
   for (const auto& [spec, value] : changes) {
     std::vector<std::string> values;
     if (spec->multi_arg) {
@@ -87,16 +87,16 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
       return refuse(spec->name, reason);
     }
   }
-  ctx.server.options() = updated;
+  ctx.server.options = updated;
   core::LogLevel level;
   if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
-  absl::Status applied = ctx.server.OptionsChanged();
+  absl::Status applied = ctx.server.control->OptionsChanged();
   if (!applied.ok()) return ctx.reply.Error("ERR " + std::string(ToView(applied.message())));
   ctx.reply.Ok();
 }
 
 void ConfigResetStatCommand(CommandContext& ctx, Args) {
-  ServerStats& stats = ctx.server.stats();
+  ServerStats& stats = ctx.server.stats;
   int64_t start = stats.start_time_ms;
   stats = ServerStats();
   stats.start_time_ms = start;
@@ -107,15 +107,16 @@ void ConfigResetStatCommand(CommandContext& ctx, Args) {
 }
 
 void ConfigHelpCommand(CommandContext& ctx, Args) {
-  ReplyHelp(ctx.reply, {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GET <pattern>",
-      "    Return parameters matching the glob-like <pattern> and their values.",
-      "SET <directive> <value>",
-      "    Set the configuration <directive> to <value>.",
-      "RESETSTAT",
-      "    Reset statistics reported by the INFO command.",
-  });
+  ReplyHelp(ctx.reply,
+            {
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+            });
 }
 
 }  // namespace

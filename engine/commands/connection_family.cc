@@ -20,7 +20,7 @@ void EchoCommand(CommandContext& ctx, Args args) { ctx.reply.Bulk(args[1]); }
 
 // Checks a username/password pair against requirepass (the only user is "default").
 bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const std::string& required = ctx.server.options().requirepass;
+  const std::string& required = ctx.server.options.requirepass;
   if (user != "default") return false;
   return required.empty() || pass == required;
 }
@@ -29,7 +29,7 @@ void AuthCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) return ctx.reply.Error(kSyntaxError);
   std::string_view user = "default", pass = args[1];
   if (args.size() == 2) {
-    if (ctx.server.options().requirepass.empty()) {
+    if (ctx.server.options.requirepass.empty()) {
       return ctx.reply.Error(kAuthNotConfiguredError);
     }
   } else {
@@ -127,7 +127,7 @@ void ResetCommand(CommandContext& ctx, Args) {
   ctx.client.resp = 2;
   ctx.reply.set_resp(2);
   ctx.client.name.clear();
-  ctx.client.authenticated = ctx.server.options().requirepass.empty();
+  ctx.client.authenticated = ctx.server.options.requirepass.empty();
   ctx.reply.SimpleString("RESET");
 }
 

@@ -52,8 +52,12 @@ std::string UnknownCommandError(Args argv) {
 }  // namespace
 
 Dispatcher::Dispatcher(CommandTable* table, core::Keyspace* keyspace, txn::WatchTable* watches,
-                       ServerContext* server)
-    : table_(table), keyspace_(keyspace), watches_(watches), server_(server) {}
+                       ServerContext server, std::function<int64_t()> clock)
+    : table_(table),
+      keyspace_(keyspace),
+      watches_(watches),
+      server_(server),
+      clock_(std::move(clock)) {}
 
 CommandSpec* Dispatcher::Resolve(Args argv, std::string* error) const {
   CommandSpec* spec = table_->Find(argv[0]);
@@ -73,13 +77,13 @@ CommandSpec* Dispatcher::Resolve(Args argv, std::string* error) const {
   return spec;
 }
 
-void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply,
-                        std::string_view error, const CommandSpec* spec) {
+void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
+                        const CommandSpec* spec) {
   if (spec && spec->name == "exec") {
     // A refused EXEC ends the transaction at once (Redis's execCommandAbort).
     if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
     reply.Error("EXECABORT Transaction discarded because of: " + std::string(error));
-    if (client.tx.in_multi) ++server_->stats().exec_aborted_error;
+    if (client.tx.in_multi) ++server_.stats.exec_aborted_error;
     client.tx.EndMulti();
     watches_->UnwatchAll(&client.tx);
     return;
@@ -89,9 +93,13 @@ void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply,
   reply.Error(error);
 }
 
-void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv,
-                          int64_t now_ms) {
-  keyspace_->set_now_ms(now_ms);
+void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
+  keyspace_->set_now_ms(clock_());
+  Admit(client, reply, argv);
+  if (after_command_) after_command_();
+}
+
+void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
   std::string error;
   CommandSpec* spec = Resolve(argv, &error);
   if (!spec) {
@@ -103,7 +111,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
     Reject(client, reply, WrongArityError(spec->name), spec);
     return;
   }
-  const config::Options& options = server_->options();
+  const config::Options& options = server_.options;
   if (spec->flags & kProtected) {
     if (!AllowsProtectedAction(options.enable_debug_command, client)) {
       ++spec->stats.rejected_calls;
@@ -119,18 +127,21 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   // The stream from our primary is obeyed whatever our own state.
   if (!client.is_master) {
     if (IsWrite(*spec, client)) {
-      if (std::string disk_error = server_->DiskErrorRefusingWrites(); !disk_error.empty()) {
+      std::string disk_error;
+      if (server_.persistence) disk_error = server_.persistence->DiskErrorRefusingWrites();
+      if (!disk_error.empty()) {
         ++spec->stats.rejected_calls;
         Reject(client, reply, disk_error, spec);
         return;
       }
     }
-    if (server_->ReadOnlyReplica() && WritesData(*spec, client)) {
+    if (server_.replication && server_.replication->ReadOnlyReplica() &&
+        WritesData(*spec, client)) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kReadOnlyReplicaError, spec);
       return;
     }
-    if (!(spec->flags & kStale) && server_->StaleDataRefused()) {
+    if (!(spec->flags & kStale) && server_.replication && server_.replication->StaleDataRefused()) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kMasterDownError, spec);
       return;
@@ -157,7 +168,7 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   const uint64_t dirty_before = keyspace_->dirty();
   const int db = client.db;
   const int64_t start = core::MonotonicUs();
-  CommandContext ctx{client, reply, *keyspace_, *watches_, *server_, *this, spec};
+  CommandContext ctx{client, reply, *keyspace_, *watches_, server_, *this, spec};
   ++depth_;
   spec.handler(ctx, argv);
   --depth_;
@@ -175,7 +186,7 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   ++spec.stats.calls;
   if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
   client.last_command = &spec;
-  ++server_->stats().total_commands_processed;
+  ++server_.stats.total_commands_processed;
 }
 
 void Dispatcher::FlushPropagation() {

@@ -4,12 +4,15 @@
 #ifndef BAZAAR_ENGINE_COMMANDS_DISPATCHER_H_
 #define BAZAAR_ENGINE_COMMANDS_DISPATCHER_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "engine/commands/client_state.h"
 #include "engine/commands/command_table.h"
 #include "engine/commands/propagator.h"
 #include "engine/commands/server_context.h"
+#include "engine/core/clock.h"
 #include "engine/core/keyspace.h"
 #include "engine/protocol/reply_builder.h"
 #include "engine/txn/watch_table.h"
@@ -18,13 +21,18 @@ namespace bazaar::engine::commands {
 
 class Dispatcher : public core::KeyspaceObserver {
  public:
-  // All pointers must outlive the dispatcher.
+  // The time source gives unix ms. All pointers (and what `server` points to) must outlive
+  // the dispatcher.
   Dispatcher(CommandTable* table, core::Keyspace* keyspace, txn::WatchTable* watches,
-             ServerContext* server);
+             ServerContext server, std::function<int64_t()> clock = core::UnixTimeMs);
 
-  // Handles one request from `client`, writing its reply (or +QUEUED) through `reply`.
-  // `now_ms` (unix ms) is the time the command sees, frozen for its whole run.
-  void Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv, int64_t now_ms);
+  // Handles one request from `client`, writing its reply (or +QUEUED) through `reply`. This is
+  // where the keyspace's clock advances for each command: the command sees that time, frozen
+  // for its whole run. Then the after-command hook runs.
+  void Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv);
+  // Runs after every dispatched command (the server serves clients blocked on keys that
+  // command made ready). Not run for EXEC's queued commands or blocked clients' reruns.
+  void set_after_command(std::function<void()> fn) { after_command_ = std::move(fn); }
   // Runs a command that already passed the checks (EXEC uses it for queued commands).
   void Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply, Args argv);
   // Finds the spec for argv, descending into containers. On failure returns nullptr and sets
@@ -47,6 +55,8 @@ class Dispatcher : public core::KeyspaceObserver {
   bool WritesData(const CommandSpec& spec, const ClientState& client) const;
 
  private:
+  // The checks, MULTI queueing and the call of one dispatched command.
+  void Admit(ClientState& client, protocol::ReplyBuilder& reply, Args argv);
   // Replies a refusal; inside MULTI it dooms the transaction, and a refused EXEC ends it.
   void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
               const CommandSpec* spec = nullptr);
@@ -54,7 +64,9 @@ class Dispatcher : public core::KeyspaceObserver {
   CommandTable* table_;
   core::Keyspace* keyspace_;
   txn::WatchTable* watches_;
-  ServerContext* server_;
+  ServerContext server_;
+  std::function<int64_t()> clock_;
+  std::function<void()> after_command_;
   Propagator* propagator_ = nullptr;
   std::vector<PropagatedCommand> pending_;
   int depth_ = 0;  // nesting of Call (EXEC runs its queue inside)

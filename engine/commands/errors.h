@@ -41,12 +41,6 @@ inline constexpr std::string_view kReadOnlyReplicaError =
     "READONLY You can't write against a read only replica.";
 inline constexpr std::string_view kMasterDownError =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
-inline constexpr std::string_view kMisconfError =
-    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
-    "disk. Commands that may modify the data set are disabled, because this instance is "
-    "configured to report errors during writes if RDB snapshotting fails "
-    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
-    "error.";
 inline constexpr std::string_view kMaxClientsError = "ERR max number of clients reached";
 // Hashes and sets.
 inline constexpr std::string_view kHashValueNotIntegerError = "ERR hash value is not an integer";

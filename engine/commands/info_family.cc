@@ -74,7 +74,7 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   utsname uts;
   uname(&uts);
   const int64_t now = ctx.keyspace.now_ms();
-  const int64_t uptime = (now - ctx.server.stats().start_time_ms) / 1000;
+  const int64_t uptime = (now - ctx.server.stats.start_time_ms) / 1000;
   w.Section("Server");
   w.Field("redis_version", "7.0.15");
   w.Field("bazaar_version", "0.1.0");
@@ -85,37 +85,37 @@ void ServerSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("arch_bits", 64);
   w.Field("monotonic_clock", "POSIX clock_gettime");
   w.Field("multiplexing_api", "epoll");
-  w.Field("gcc_version", absl::StrFormat("%d.%d.%d", __GNUC__, __GNUC_MINOR__,
-                                         __GNUC_PATCHLEVEL__));
+  w.Field("gcc_version",
+          absl::StrFormat("%d.%d.%d", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__));
   w.Field("process_id", static_cast<int64_t>(getpid()));
   w.Field("process_supervised", "no");
-  w.Field("run_id", ctx.server.run_id());
-  w.Field("tcp_port", ctx.server.options().port);
+  w.Field("run_id", ctx.server.control->run_id());
+  w.Field("tcp_port", ctx.server.options.port);
   w.Field("server_time_usec", now * 1000);
   w.Field("uptime_in_seconds", uptime);
   w.Field("uptime_in_days", uptime / 86400);
-  w.Field("hz", ctx.server.options().hz);
-  w.Field("configured_hz", ctx.server.options().hz);
+  w.Field("hz", ctx.server.options.hz);
+  w.Field("configured_hz", ctx.server.options.hz);
   w.Field("lru_clock", (now / 1000) & ((1 << 24) - 1));  // Redis's 24-bit seconds clock
-  w.Field("executable", ctx.server.executable());
-  w.Field("config_file", ctx.server.config_file());
+  w.Field("executable", ctx.server.control->executable());
+  w.Field("config_file", ctx.server.control->config_file());
   w.Field("io_threads_active", 0);
 }
 
 void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Clients");
   size_t max_input = 0, max_output = 0;
-  ctx.server.ForEachClient([&](const ClientState& c) {
+  ctx.server.clients->ForEachClient([&](const ClientState& c) {
     max_input = std::max(max_input, c.query_buffer_bytes + c.query_buffer_free);
     max_output = std::max(max_output, c.output_buffer_bytes);
   });
-  w.Field("connected_clients", ctx.server.client_count());
+  w.Field("connected_clients", ctx.server.clients->client_count());
   w.Field("cluster_connections", 0);
-  w.Field("maxclients", ctx.server.options().maxclients);
+  w.Field("maxclients", ctx.server.options.maxclients);
   // Redis keeps these over the last few seconds; ours are the largest buffers right now.
   w.Field("client_recent_max_input_buffer", max_input);
   w.Field("client_recent_max_output_buffer", max_output);
-  w.Field("blocked_clients", ctx.server.blocked_client_count());
+  w.Field("blocked_clients", ctx.server.blocking->blocked_client_count());
   w.Field("tracking_clients", 0);
   w.Field("clients_in_timeout_table", 0);
 }
@@ -134,8 +134,8 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("used_memory_peak_human", HumanBytes(peak));
   w.Field("used_memory_peak_perc",
           absl::StrFormat("%.2f%%", peak ? 100.0 * static_cast<double>(used) / peak : 0.0));
-  const uint64_t system = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                          static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  const uint64_t system =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   w.Field("total_system_memory", system);
   w.Field("total_system_memory_human", HumanBytes(system));
   // No scripting and no functions here.
@@ -149,7 +149,7 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("mem_fragmentation_ratio",
           absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
   w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  const ReplicationInfo r = ctx.server.replication_info();
+  const ReplicationInfo r = ctx.server.replication->replication_info();
   w.Field("mem_replication_backlog", r.backlog_active ? r.backlog_size : 0);
   w.Field("mem_allocator", "libc");
   // Frees are synchronous (UNLINK, FLUSHALL ASYNC included) and there is no defragmenter.
@@ -159,7 +159,7 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
-  const PersistenceInfo p = ctx.server.persistence_info();
+  const persistence::PersistenceInfo p = ctx.server.persistence->persistence_info();
   w.Section("Persistence");
   w.Field("loading", 0);
   w.Field("async_loading", 0);
@@ -190,13 +190,13 @@ void PersistenceSection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void StatsSection(CommandContext& ctx, InfoWriter& w) {
-  const ServerStats& s = ctx.server.stats();
+  const ServerStats& s = ctx.server.stats;
   const core::KeyspaceStats& k = ctx.keyspace.stats();
   w.Section("Stats");
   w.Field("total_connections_received", s.total_connections_received);
   w.Field("total_commands_processed", s.total_commands_processed);
   w.Field("instantaneous_ops_per_sec",
-          static_cast<int64_t>(ctx.server.instantaneous_ops_per_sec()));
+          static_cast<int64_t>(ctx.server.control->instantaneous_ops_per_sec()));
   w.Field("total_net_input_bytes", s.total_net_input_bytes);
   w.Field("total_net_output_bytes", s.total_net_output_bytes);
   w.Field("rejected_connections", s.rejected_connections);
@@ -215,7 +215,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("pubsub_channels", 0);
   w.Field("pubsub_patterns", 0);
   w.Field("pubsubshard_channels", 0);
-  w.Field("latest_fork_usec", ctx.server.persistence_info().rdb.latest_fork_usec);
+  w.Field("latest_fork_usec", ctx.server.persistence->persistence_info().rdb.latest_fork_usec);
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);
@@ -237,7 +237,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
-  const ReplicationInfo r = ctx.server.replication_info();
+  const ReplicationInfo r = ctx.server.replication->replication_info();
   w.Section("Replication");
   w.Field("role", r.is_replica ? "slave" : "master");
   if (r.is_replica) {
@@ -256,7 +256,7 @@ void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
     }
     if (!r.link_up) w.Field("master_link_down_since_seconds", r.link_down_since_seconds);
     w.Field("slave_priority", 100);
-    w.Field("slave_read_only", ctx.server.options().replica_read_only ? 1 : 0);
+    w.Field("slave_read_only", ctx.server.options.replica_read_only ? 1 : 0);
     w.Field("replica_announced", 1);
   }
   w.Field("connected_slaves", r.replicas.size());
@@ -300,7 +300,7 @@ void ModulesSection(CommandContext&, InfoWriter& w) { w.Section("Modules"); }
 
 void ErrorStatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Errorstats");
-  for (const auto& [prefix, count] : ctx.server.stats().errors_by_prefix) {
+  for (const auto& [prefix, count] : ctx.server.stats.errors_by_prefix) {
     w.Field("errorstat_" + prefix, absl::StrCat("count=", count));
   }
 }
@@ -332,13 +332,13 @@ void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
   for (int db = 0; db < ctx.keyspace.num_dbs(); ++db) {
     size_t keys = ctx.keyspace.DbSize(db);
     if (keys == 0) continue;
-    w.Field(absl::StrCat("db", db), absl::StrFormat("keys=%d,expires=%d,avg_ttl=0", keys,
-                                                    ctx.keyspace.ExpiresCount(db)));
+    w.Field(absl::StrCat("db", db),
+            absl::StrFormat("keys=%d,expires=%d,avg_ttl=0", keys, ctx.keyspace.ExpiresCount(db)));
   }
 }
 
 void TransactionsSection(CommandContext& ctx, InfoWriter& w) {
-  const ServerStats& s = ctx.server.stats();
+  const ServerStats& s = ctx.server.stats;
   w.Section("Transactions");
   w.Field("exec_count", s.exec_count);
   w.Field("exec_aborted_watch", s.exec_aborted_watch);
@@ -347,9 +347,9 @@ void TransactionsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("watched_keys", ctx.watches.watched_key_count());
   auto top = ctx.watches.TopAbortingKeys(kTopAbortingKeys);
   for (size_t i = 0; i < top.size(); ++i) {
-    w.Field(absl::StrCat("top_aborting_key_", i),
-            absl::StrFormat("db=%d,key=%s,aborts=%d", top[i].db, QuoteKey(top[i].key),
-                            top[i].aborts));
+    w.Field(
+        absl::StrCat("top_aborting_key_", i),
+        absl::StrFormat("db=%d,key=%s,aborts=%d", top[i].db, QuoteKey(top[i].key), top[i].aborts));
   }
 }
 
@@ -360,12 +360,16 @@ struct Section {
 };
 
 constexpr Section kSections[] = {
-    {"server", true, ServerSection},           {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},           {"persistence", true, PersistenceSection},
+    {"server", true, ServerSection},
+    {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},
+    {"persistence", true, PersistenceSection},
     {"stats", true, StatsSection},
-    {"replication", true, ReplicationSection}, {"cpu", true, CpuSection},
+    {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},
     {"modules", true, ModulesSection},
-    {"commandstats", false, CommandStatsSection}, {"errorstats", true, ErrorStatsSection},
+    {"commandstats", false, CommandStatsSection},
+    {"errorstats", true, ErrorStatsSection},
     {"cluster", true, ClusterSection},
     {"keyspace", true, KeyspaceSection},
     {"transactions", true, TransactionsSection},
@@ -376,9 +380,12 @@ void InfoCommand(CommandContext& ctx, Args args) {
   std::vector<std::string> wanted;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string s = absl::AsciiStrToLower(std::string(args[i]));
-    if (s == "all" || s == "everything") all = true;
-    else if (s == "default") everything_default = true;
-    else wanted.push_back(s);
+    if (s == "all" || s == "everything")
+      all = true;
+    else if (s == "default")
+      everything_default = true;
+    else
+      wanted.push_back(s);
   }
   InfoWriter w;
   for (const Section& section : kSections) {

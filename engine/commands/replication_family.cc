@@ -14,20 +14,21 @@ namespace {
 
 void ReplicaofCommand(CommandContext& ctx, Args args) {
   if (IsOption(args[1], "no") && IsOption(args[2], "one")) {
-    auto reply = ctx.server.ReplicaOf("", -1);
+    auto reply = ctx.server.replication->ReplicaOf("", -1);
     return ctx.reply.SimpleString(*reply);
   }
-  if (ctx.client.is_replica) return ctx.reply.Error("ERR Command is not valid when client is a replica.");
+  if (ctx.client.is_replica)
+    return ctx.reply.Error("ERR Command is not valid when client is a replica.");
   int64_t port;
   if (!IntArgOrReply(ctx.reply, args[2], &port, "ERR Invalid master port")) return;
   if (port < 0 || port > 65535) return ctx.reply.Error("ERR Invalid master port");
-  auto reply = ctx.server.ReplicaOf(std::string(args[1]), port);
+  auto reply = ctx.server.replication->ReplicaOf(std::string(args[1]), port);
   if (!reply.ok()) return ReplyError(ctx.reply, reply.status());
   ctx.reply.SimpleString(*reply);
 }
 
 void RoleCommand(CommandContext& ctx, Args) {
-  ReplicationInfo info = ctx.server.replication_info();
+  ReplicationInfo info = ctx.server.replication->replication_info();
   if (info.is_replica) {
     ctx.reply.ArrayHeader(5);
     ctx.reply.Bulk("slave");
@@ -66,7 +67,7 @@ void ReplconfCommand(CommandContext& ctx, Args args) {
       // From an attached replica: no reply, as in Redis.
       int64_t offset;
       if (ctx.client.is_replica && protocol::ParseInt64(value, &offset)) {
-        ctx.server.ReplicaAck(ctx.client, offset);
+        ctx.server.replication->ReplicaAck(ctx.client, offset);
       }
       return;
     } else if (IsOption(args[j], "getack")) {
@@ -84,16 +85,16 @@ void PsyncCommand(CommandContext& ctx, Args args) {
   int64_t offset = -1;
   // An offset that is not a number just means a full resync.
   if (!protocol::ParseInt64(args[2], &offset)) offset = -1;
-  ctx.server.AttachReplica(ctx.client, args[1], offset, true);
+  ctx.server.replication->AttachReplica(ctx.client, args[1], offset, true);
 }
 
 void SyncCommand(CommandContext& ctx, Args) {
   if (ctx.client.is_replica) return;
-  ctx.server.AttachReplica(ctx.client, "?", -1, false);
+  ctx.server.replication->AttachReplica(ctx.client, "?", -1, false);
 }
 
 void WaitCommand(CommandContext& ctx, Args args) {
-  if (ctx.server.replication_info().is_replica) {
+  if (ctx.server.replication->replication_info().is_replica) {
     return ctx.reply.Error(
         "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
         "if a replica is configured to be writable (which is not the default) writes to "
@@ -101,11 +102,12 @@ void WaitCommand(CommandContext& ctx, Args args) {
   }
   int64_t numreplicas, timeout;
   if (!IntArgOrReply(ctx.reply, args[1], &numreplicas)) return;
-  if (!IntArgOrReply(ctx.reply, args[2], &timeout, "ERR timeout is not an integer or out of range")) {
+  if (!IntArgOrReply(ctx.reply, args[2], &timeout,
+                     "ERR timeout is not an integer or out of range")) {
     return;
   }
   if (timeout < 0) return ctx.reply.Error("ERR timeout is negative");
-  ctx.server.WaitForReplicas(ctx.client, numreplicas, timeout);
+  ctx.server.replication->WaitForReplicas(ctx.client, numreplicas, timeout);
 }
 
 }  // namespace

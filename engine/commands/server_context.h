@@ -1,5 +1,7 @@
-// What command handlers may ask of the server around them: options, statistics, the other
-// clients, shutdown. The server implements it; handlers get it through CommandContext.
+// What command handlers may ask of the server around them, one small interface per concern
+// (the process, the clients, blocking, persistence, replication), so that a family uses only
+// its own and a test fixture provides only what its commands touch. The server implements them
+// all; handlers reach them through CommandContext::server. Single-threaded: the loop's thread.
 #ifndef BAZAAR_ENGINE_COMMANDS_SERVER_CONTEXT_H_
 #define BAZAAR_ENGINE_COMMANDS_SERVER_CONTEXT_H_
 
@@ -12,10 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-
-#include "engine/commands/command_table.h"
-
 #include "engine/commands/client_state.h"
+#include "engine/commands/command_table.h"
 #include "engine/config/options.h"
 #include "engine/persistence/persistence_info.h"
 
@@ -38,16 +38,10 @@ struct ServerStats {
   uint64_t sync_partial_ok = 0;
   uint64_t sync_partial_err = 0;
   // Transactions (our own INFO section).
-  uint64_t exec_count = 0;           // EXEC calls that ran their commands
-  uint64_t exec_aborted_watch = 0;   // EXEC answered nil: a watched key changed
-  uint64_t exec_aborted_error = 0;   // EXECABORT: an error while queueing
+  uint64_t exec_count = 0;          // EXEC calls that ran their commands
+  uint64_t exec_aborted_watch = 0;  // EXEC answered nil: a watched key changed
+  uint64_t exec_aborted_error = 0;  // EXECABORT: an error while queueing
   uint64_t discard_count = 0;
-};
-
-// Figures for INFO persistence and LASTSAVE.
-struct PersistenceInfo {
-  persistence::SnapshotInfo rdb;
-  persistence::AofInfo aof;
 };
 
 // Figures for INFO replication and ROLE.
@@ -84,48 +78,72 @@ struct ReplicationInfo {
   int64_t backlog_histlen = 0;
 };
 
-enum class ShutdownSave { kDefault, kSave, kNoSave };
+using persistence::ShutdownSave;
 
-class ServerContext {
+// The process: its identity, shutdown, and options that need action when changed.
+class ServerControl {
  public:
-  virtual ~ServerContext() = default;
-  virtual config::Options& options() = 0;
+  virtual ~ServerControl() = default;
   virtual const std::string& config_file() const = 0;
   virtual const std::string& executable() const = 0;
   virtual const std::string& run_id() const = 0;
-  virtual ServerStats& stats() = 0;
+  // SHUTDOWN: saves the dump (kSave, or kDefault with save points configured), then stops the
+  // loop after this turn. Returns false, still running, when that save failed and !force.
+  virtual bool Shutdown(ShutdownSave save, bool force) = 0;
+  // After CONFIG SET: applies options that need action (appendonly, appendfsync).
+  virtual absl::Status OptionsChanged() = 0;
+  virtual double instantaneous_ops_per_sec() const = 0;
+  // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
+  virtual void set_active_expire(bool enabled) = 0;
+};
+
+// The other connected clients (CLIENT LIST/KILL, INFO clients).
+class ClientRegistry {
+ public:
+  virtual ~ClientRegistry() = default;
   virtual size_t client_count() const = 0;
   // Calls fn for each connected client (connection figures refreshed first).
   virtual void ForEachClient(const std::function<void(const ClientState&)>& fn) = 0;
   // Closes the clients fn selects (after their pending replies); returns how many.
   virtual int KillClients(const std::function<bool(const ClientState&)>& fn) = 0;
-  // SHUTDOWN: saves the dump (kSave, or kDefault with save points configured), then stops the
-  // loop after this turn. Returns false, still running, when that save failed and !force.
-  virtual bool Shutdown(ShutdownSave save, bool force) = 0;
-  // SAVE and BGSAVE; the status message is the reply text on failure.
-  virtual absl::Status SaveSnapshot() = 0;
-  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error.
-  virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule) = 0;
-  virtual absl::StatusOr<std::string> StartAofRewrite() = 0;
-  // After CONFIG SET: applies options that need action (appendonly, appendfsync).
-  virtual absl::Status OptionsChanged() = 0;
-  virtual PersistenceInfo persistence_info() const = 0;
-  // The MISCONF error that refuses writes while the disk fails us ("" when writes may run):
-  // after a failed background save (stop-writes-on-bgsave-error), or while the AOF cannot be
-  // written or synced.
-  virtual std::string DiskErrorRefusingWrites() const = 0;
-  virtual double instantaneous_ops_per_sec() const = 0;
+};
+
+// Clients parked by blocking commands (BLPOP and friends, CLIENT UNBLOCK).
+class BlockedClients {
+ public:
+  virtual ~BlockedClients() = default;
   // Parks `client` until one of `keys` (in its current database) changes or `deadline_ms` (unix
   // ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does for
-  // every list and sorted-set timeout). The handler
-  // writes no reply when it blocks. Called again while that command is being re-run, it keeps
-  // the client's place in the queues.
+  // every list and sorted-set timeout). The handler writes no reply when it blocks. Called
+  // again while that command is being re-run, it keeps the client's place in the queues.
   virtual void BlockClient(ClientState& client, Args argv, std::vector<std::string> keys,
                            int64_t deadline_ms) = 0;
   // CLIENT UNBLOCK: true if the client was blocked.
   virtual bool UnblockClient(uint64_t client_id, bool with_error) = 0;
   virtual size_t blocked_client_count() const = 0;
-  // Replication. REPLICAOF host port / NO ONE (port < 0): the reply text, or the error.
+};
+
+// Snapshots and the AOF (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, INFO persistence, MISCONF).
+class PersistenceControl {
+ public:
+  virtual ~PersistenceControl() = default;
+  // SAVE; the status message is the reply text on failure.
+  virtual absl::Status SaveSnapshot() = 0;
+  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error.
+  virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule) = 0;
+  virtual absl::StatusOr<std::string> StartAofRewrite() = 0;
+  virtual persistence::PersistenceInfo persistence_info() const = 0;
+  // The MISCONF error that refuses writes while the disk fails us ("" when writes may run):
+  // after a failed background save (stop-writes-on-bgsave-error), or while the AOF cannot be
+  // written or synced.
+  virtual std::string DiskErrorRefusingWrites() const = 0;
+};
+
+// Both replication roles (REPLICAOF, ROLE, PSYNC, REPLCONF, WAIT, INFO replication).
+class ReplicationControl {
+ public:
+  virtual ~ReplicationControl() = default;
+  // REPLICAOF host port / NO ONE (port < 0): the reply text, or the error.
   virtual absl::StatusOr<std::string> ReplicaOf(const std::string& host, int64_t port) = 0;
   virtual ReplicationInfo replication_info() const = 0;
   // PSYNC / SYNC from a replica: replies +FULLRESYNC or +CONTINUE (and what follows) itself.
@@ -140,8 +158,20 @@ class ServerContext {
   // replica-serve-stale-data no, most commands while its link is down.
   virtual bool ReadOnlyReplica() const = 0;
   virtual bool StaleDataRefused() const = 0;
-  // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
-  virtual void set_active_expire(bool enabled) = 0;
+};
+
+// What handlers reach through CommandContext::server. Options and statistics are always there;
+// each interface may be null where nothing provides it (the in-process test fixture has no
+// sockets, disk or replication): the dispatcher's checks then treat it as absent, and a
+// family's handler that needs it is not run there.
+struct ServerContext {
+  config::Options& options;
+  ServerStats& stats;
+  ServerControl* control = nullptr;
+  ClientRegistry* clients = nullptr;
+  BlockedClients* blocking = nullptr;
+  PersistenceControl* persistence = nullptr;
+  ReplicationControl* replication = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

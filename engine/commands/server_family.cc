@@ -27,26 +27,32 @@ void ShutdownCommand(CommandContext& ctx, Args args) {
   ShutdownSave save = ShutdownSave::kDefault;
   bool force = false, abort = false;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (IsOption(args[i], "nosave") && save == ShutdownSave::kDefault) save = ShutdownSave::kNoSave;
-    else if (IsOption(args[i], "save") && save == ShutdownSave::kDefault) save = ShutdownSave::kSave;
-    else if (IsOption(args[i], "now")) {}  // we never wait for replicas: always "now"
-    else if (IsOption(args[i], "force")) force = true;
-    else if (IsOption(args[i], "abort")) abort = true;
-    else return ctx.reply.Error(kSyntaxError);
+    if (IsOption(args[i], "nosave") && save == ShutdownSave::kDefault)
+      save = ShutdownSave::kNoSave;
+    else if (IsOption(args[i], "save") && save == ShutdownSave::kDefault)
+      save = ShutdownSave::kSave;
+    else if (IsOption(args[i], "now")) {
+    }  // we never wait for replicas: always "now"
+    else if (IsOption(args[i], "force"))
+      force = true;
+    else if (IsOption(args[i], "abort"))
+      abort = true;
+    else
+      return ctx.reply.Error(kSyntaxError);
   }
   if (abort) {
     if (args.size() > 2) return ctx.reply.Error(kSyntaxError);
     return ctx.reply.Error("ERR No shutdown in progress.");
   }
   core::Log(core::LogLevel::kWarning, "User requested shutdown...");
-  if (!ctx.server.Shutdown(save, force)) {
+  if (!ctx.server.control->Shutdown(save, force)) {
     return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
   // Like Redis, no reply: the connection closes as the server exits.
 }
 
 void SaveCommand(CommandContext& ctx, Args) {
-  absl::Status status = ctx.server.SaveSnapshot();
+  absl::Status status = ctx.server.persistence->SaveSnapshot();
   status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
 }
 
@@ -54,19 +60,19 @@ void BgsaveCommand(CommandContext& ctx, Args args) {
   if (args.size() > 2 || (args.size() == 2 && !IsOption(args[1], "schedule"))) {
     return ctx.reply.Error(kSyntaxError);
   }
-  auto started = ctx.server.StartBackgroundSave(args.size() == 2);
+  auto started = ctx.server.persistence->StartBackgroundSave(args.size() == 2);
   if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }
 
 void BgrewriteaofCommand(CommandContext& ctx, Args) {
-  auto started = ctx.server.StartAofRewrite();
+  auto started = ctx.server.persistence->StartAofRewrite();
   if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }
 
 void LastsaveCommand(CommandContext& ctx, Args) {
-  ctx.reply.Integer(ctx.server.persistence_info().rdb.last_save_time);
+  ctx.reply.Integer(ctx.server.persistence->persistence_info().rdb.last_save_time);
 }
 
 void DebugCommand(CommandContext& ctx, Args args) {
@@ -77,7 +83,7 @@ void DebugCommand(CommandContext& ctx, Args args) {
     return ctx.reply.Ok();
   }
   if (IsOption(args[1], "set-active-expire") && args.size() == 3) {
-    ctx.server.set_active_expire(args[2] != "0");
+    ctx.server.control->set_active_expire(args[2] != "0");
     return ctx.reply.Ok();
   }
   ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
@@ -88,14 +94,14 @@ void DebugCommand(CommandContext& ctx, Args args) {
 
 void RegisterServerFamily(CommandTable& table) {
   table.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand});
-  table.Add({"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy, 0,
-             0, 0, ShutdownCommand});
+  table.Add({"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0,
+             0, ShutdownCommand});
   table.Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand});
   table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
   table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
-  table.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0,
-             DebugCommand});
+  table.Add(
+      {"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0, DebugCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -23,8 +23,7 @@ void GetCommand(CommandContext& ctx, Args args) {
 }
 
 // Parses SET's / GETEX's options after the key (and value). False after replying an error.
-bool ParseSetOptions(CommandContext& ctx, Args args, size_t first, bool is_set,
-                     SetOptions* opts) {
+bool ParseSetOptions(CommandContext& ctx, Args args, size_t first, bool is_set, SetOptions* opts) {
   for (size_t j = first; j < args.size(); ++j) {
     std::string_view opt = args[j];
     bool has_next = j + 1 < args.size();
@@ -59,8 +58,8 @@ bool ParseSetOptions(CommandContext& ctx, Args args, size_t first, bool is_set,
 }
 
 // Runs a SET with parsed options, replying as SET (or SETNX's integers when `setnx_reply`).
-void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value,
-                SetOptions opts, bool setnx_reply) {
+void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value, SetOptions opts,
+                bool setnx_reply) {
   auto result = OpSet(ctx.keyspace, ctx.db(), key, value, opts, ctx.spec.name);
   if (!result.ok()) return ReplyError(ctx.reply, result.status());
   if (result->written && result->expire_at_ms != -1) {
@@ -174,8 +173,8 @@ void MSetCommand(CommandContext& ctx, Args args) {
 }
 
 void AppendCommand(CommandContext& ctx, Args args) {
-  auto len = OpAppend(ctx.keyspace, ctx.db(), args[1], args[2],
-                      ctx.server.options().proto_max_bulk_len);
+  auto len =
+      OpAppend(ctx.keyspace, ctx.db(), args[1], args[2], ctx.server.options.proto_max_bulk_len);
   if (!len.ok()) return ReplyError(ctx.reply, len.status());
   ctx.reply.Integer(*len);
 }
@@ -232,7 +231,7 @@ void SetRangeCommand(CommandContext& ctx, Args args) {
   if (!IntArgOrReply(ctx.reply, args[2], &offset)) return;
   if (offset < 0) return ctx.reply.Error("ERR offset is out of range");
   auto len = OpSetRange(ctx.keyspace, ctx.db(), args[1], offset, args[3],
-                        ctx.server.options().proto_max_bulk_len);
+                        ctx.server.options.proto_max_bulk_len);
   if (!len.ok()) return ReplyError(ctx.reply, len.status());
   ctx.reply.Integer(*len);
 }

@@ -28,7 +28,7 @@ void ExecCommand(CommandContext& ctx, Args) {
     ctx.reply.Error(kExecWithoutMultiError);
     return;
   }
-  ServerStats& stats = ctx.server.stats();
+  ServerStats& stats = ctx.server.stats;
   ctx.watches.WatchedKeyExpired(&tx);
   if (tx.dirty_exec) {
     ctx.reply.Error(kExecAbortError);
@@ -63,7 +63,7 @@ void DiscardCommand(CommandContext& ctx, Args) {
     return;
   }
   EndTransaction(ctx);
-  ++ctx.server.stats().discard_count;
+  ++ctx.server.stats.discard_count;
   ctx.reply.Ok();
 }
 

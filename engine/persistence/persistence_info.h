@@ -1,6 +1,7 @@
 // What the persistence lifecycles report for INFO persistence (and LASTSAVE): plain figures,
-// filled by Snapshots::info() and AppendOnly::info() on the event-loop thread. A header of data
-// only, so the INFO command can show them without depending on the lifecycles.
+// filled by Snapshots::info() and AppendOnly::info() on the event-loop thread; and SHUTDOWN's
+// save choice. A header of data only, so commands can use them without depending on the
+// lifecycles.
 #ifndef BAZAAR_ENGINE_PERSISTENCE_PERSISTENCE_INFO_H_
 #define BAZAAR_ENGINE_PERSISTENCE_PERSISTENCE_INFO_H_
 
@@ -37,6 +38,15 @@ struct AofInfo {
   bool pending_fsync = false;
   uint64_t delayed_fsync = 0;
   uint64_t rewrites = 0;
+};
+
+// SHUTDOWN's choice: SAVE, NOSAVE, or neither (save when save points are configured).
+enum class ShutdownSave { kDefault, kSave, kNoSave };
+
+// Both, as INFO persistence and LASTSAVE ask for them.
+struct PersistenceInfo {
+  SnapshotInfo rdb;
+  AofInfo aof;
 };
 
 }  // namespace bazaar::engine::persistence

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "engine/core/clock.h"
 #include "engine/server/connection.h"
 
 namespace bazaar::engine::server {
@@ -10,8 +9,8 @@ namespace bazaar::engine::server {
 BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace)
     : dispatcher_(dispatcher), keyspace_(keyspace) {}
 
-void BlockingManager::Block(Connection* conn, commands::Args argv,
-                            std::vector<std::string> keys, int64_t deadline_ms) {
+void BlockingManager::Block(Connection* conn, commands::Args argv, std::vector<std::string> keys,
+                            int64_t deadline_ms) {
   // Re-run found nothing again: the client keeps its place.
   if (conn == rerunning_ && blocked_.count(conn)) return;
   State state;
@@ -96,7 +95,6 @@ void BlockingManager::ServeReady(std::vector<Connection*>* served) {
       if (w == waiters_.end()) continue;
       // Copy: serving a client removes it from the queue.
       std::deque<Connection*> queue = w->second;
-      keyspace_->set_now_ms(core::UnixTimeMs());
       for (Connection* conn : queue) {
         if (!blocked_.count(conn)) continue;
         if (Rerun(conn)) served->push_back(conn);

@@ -47,6 +47,15 @@ Connection::Connection(Server* server, int fd, commands::ClientState state)
 
 Connection::~Connection() { close(fd_); }
 
+void Connection::QueueWrite() { server_->QueueWrite(this); }
+
+void Connection::Drop() {
+  broken_ = true;
+  server_->ScheduleClose(this);
+}
+
+void Connection::Resume() { server_->Resume(this); }
+
 void Connection::OnEvent(uint32_t events) {
   if (events & (EPOLLERR | EPOLLHUP)) {
     if (!(events & EPOLLIN)) {
@@ -109,8 +118,7 @@ void Connection::ProcessInput() {
     }
     pos += consumed;
     if (status == protocol::RequestParser::Status::kCommand) {
-      server_->dispatcher().Dispatch(state_, reply_, argv_, core::UnixTimeMs());
-      server_->ServeBlockedClients();
+      server_->dispatcher().Dispatch(state_, reply_, argv_);
     }
   }
   in_.Consume(pos);

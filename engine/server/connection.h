@@ -13,6 +13,7 @@
 #include "engine/commands/client_state.h"
 #include "engine/protocol/reply_builder.h"
 #include "engine/protocol/request_parser.h"
+#include "engine/replication/host.h"
 #include "engine/server/event_loop.h"
 
 namespace bazaar::engine::server {
@@ -38,7 +39,8 @@ class InputBuffer {
   size_t capacity_ = 0;
 };
 
-class Connection : public FdHandler {
+// Also what replication sees of a replica's or a WAIT caller's connection (replication::Peer).
+class Connection : public FdHandler, public replication::Peer {
  public:
   Connection(Server* server, int fd, commands::ClientState state);
   ~Connection() override;
@@ -46,21 +48,24 @@ class Connection : public FdHandler {
   void OnEvent(uint32_t events) override;
   // Writes pending output once. Returns false if the connection must be closed now.
   bool Flush();
-  // Writes all pending output now, waiting for the socket if it is full (briefly: used only
-  // before a forked child takes over the socket). False if the socket failed.
-  bool FlushFully();
   bool has_output() const { return out_pos_ < out_.size(); }
   bool closing() const { return state_.close_after_reply || broken_; }
-  void MarkBroken() { broken_ = true; }
-
-  commands::ClientState& state() { return state_; }
-  int fd() const { return fd_; }
   // Refreshes the buffer sizes CLIENT LIST reports.
   void RefreshFigures();
   // Runs every complete request in the input buffer (stops while the client is blocked).
   void ProcessInput();
-  protocol::ReplyBuilder& reply() { return reply_; }
-  size_t pending_output_size() const { return out_.size() - out_pos_; }
+
+  // replication::Peer.
+  commands::ClientState& state() override { return state_; }
+  protocol::ReplyBuilder& reply() override { return reply_; }
+  void QueueWrite() override;
+  // Waits for the socket if it is full (briefly: used only before a forked child takes over
+  // the socket).
+  bool FlushFully() override;
+  int fd() const override { return fd_; }
+  size_t pending_output_size() const override { return out_.size() - out_pos_; }
+  void Drop() override;
+  void Resume() override;
 
  private:
   void ReadAndProcess();

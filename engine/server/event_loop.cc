@@ -44,6 +44,7 @@ void EventLoop::Run() {
     }
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     if (n < 0 && errno != EINTR) break;
+    if (after_wait_) after_wait_();
     for (int i = 0; i < n && !stop_; ++i) {
       static_cast<FdHandler*>(events[i].data.ptr)->OnEvent(events[i].events);
     }

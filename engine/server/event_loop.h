@@ -1,5 +1,6 @@
-// A minimal epoll event loop: file descriptors with handlers, a periodic tick, and a hook that
-// runs before each wait (where the server flushes replies: one write per connection per turn).
+// A minimal epoll event loop: file descriptors with handlers, a periodic tick, a hook that runs
+// before each wait (where the server flushes replies: one write per connection per turn) and
+// one that runs when a wait returns (where the server advances its clock).
 // Single-threaded; every call must come from the loop's thread.
 #ifndef BAZAAR_ENGINE_SERVER_EVENT_LOOP_H_
 #define BAZAAR_ENGINE_SERVER_EVENT_LOOP_H_
@@ -29,6 +30,8 @@ class EventLoop {
   void Remove(int fd);
 
   void set_before_sleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+  // Runs when each wait returns, before the turn's handlers and tick.
+  void set_after_wait(std::function<void()> fn) { after_wait_ = std::move(fn); }
   // `tick` runs every `period_ms` (changeable with set_tick_period).
   void set_tick(std::function<void()> fn, int period_ms) {
     tick_ = std::move(fn);
@@ -46,6 +49,7 @@ class EventLoop {
   int epoll_fd_;
   bool stop_ = false;
   std::function<void()> before_sleep_;
+  std::function<void()> after_wait_;
   std::function<void()> tick_;
   std::function<int()> wait_limit_;
   int tick_period_ms_ = 100;

@@ -128,6 +128,16 @@ class Server::SignalHandler : public FdHandler {
   int fd_;
 };
 
+// Replication's link to our primary: the loop's events on its socket go to it.
+class Server::LinkSocket : public FdHandler {
+ public:
+  explicit LinkSocket(replication::Replication* replication) : replication_(replication) {}
+  void OnEvent(uint32_t events) override { replication_->OnLinkSocketEvent(events); }
+
+ private:
+  replication::Replication* replication_;
+};
+
 Server::Server(config::Options options, std::string config_file, std::string executable)
     : options_(std::move(options)),
       config_file_(std::move(config_file)),
@@ -135,35 +145,35 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       run_id_(RandomHex40()),
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
-      dispatcher_(&table_, &keyspace_, &watches_, this),
+      dispatcher_(&table_, &keyspace_, &watches_,
+                  commands::ServerContext{options_, stats_, this, this, this, this, &replication_}),
       blocking_(&dispatcher_, &keyspace_),
-      snapshots_(&keyspace_, &options_),
-      aof_(&keyspace_, &options_,
-           // AOF commands run through the dispatcher as an authenticated client.
-           [this, loader = LoaderClient(), sink = std::string()](
-               const std::vector<std::string_view>& argv) mutable {
-             protocol::ReplyBuilder reply(&sink);
-             dispatcher_.Dispatch(loader, reply, argv, core::UnixTimeMs());
-             sink.clear();
-           }),
-      replicas_(this, &history_, &snapshots_, &keyspace_, &options_),
-      link_(this, &history_, &replicas_, &keyspace_, &options_, &dispatcher_) {
+      persistence_(&keyspace_, &options_,
+                   // AOF commands run through the dispatcher as an authenticated client.
+                   [this, loader = LoaderClient(),
+                    sink = std::string()](const std::vector<std::string_view>& argv) mutable {
+                     protocol::ReplyBuilder reply(&sink);
+                     dispatcher_.Dispatch(loader, reply, argv);
+                     sink.clear();
+                   }),
+      replication_(this, &persistence_.snapshots(), &keyspace_, &options_, &stats_, &dispatcher_),
+      link_socket_(std::make_unique<LinkSocket>(&replication_)) {
+  keyspace_.set_now_ms(core::UnixTimeMs());
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
   keyspace_.add_observer(&dispatcher_);  // expired keys are logged as DEL
   commands::RegisterAllCommands(table_);
-  snapshots_.set_replication_source([this](persistence::RdbOptions* rdb) {
-    // As Redis: a primary with a history worth continuing, or a replica, saves where it is.
-    if (!history_.backlog_active() && !link_.active()) return;
-    rdb->repl_id = history_.replid();
-    rdb->repl_offset = history_.master_repl_offset();
-    rdb->repl_stream_db = std::max(0, link_.active() ? link_.stream_db() : replicas_.stream_db());
-  });
-  snapshots_.set_on_background_done([this](bool ok) { replicas_.SnapshotDone(ok); });
+  dispatcher_.set_after_command([this] { ServeBlockedClients(); });
+  persistence_.snapshots().set_replication_source(
+      [this](persistence::RdbOptions* rdb) { replication_.FillSnapshotFields(rdb); });
+  persistence_.snapshots().set_on_background_done(
+      [this](bool ok) { replication_.SnapshotDone(ok); });
   stats_.start_time_ms = core::UnixTimeMs();
   signal(SIGPIPE, SIG_IGN);
   signals_ = std::make_unique<SignalHandler>(this);
   loop_.Add(signals_->fd(), EPOLLIN, signals_.get());
+  // The one place the clock advances per loop turn (the dispatcher advances it per command).
+  loop_.set_after_wait([this] { keyspace_.set_now_ms(core::UnixTimeMs()); });
   loop_.set_before_sleep([this] { BeforeSleep(); });
   loop_.set_tick([this] { Cron(); }, static_cast<int>(1000 / options_.hz));
   loop_.set_wait_limit([this] { return blocking_.MsUntilNextDeadline(now_ms()); });
@@ -198,8 +208,8 @@ bool Server::Listen(std::string* error) {
       close(fd);
       freeaddrinfo(res);
       if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) continue;
-      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: bind: %s",
-                               addr, options_.port, strerror(err));
+      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: bind: %s", addr,
+                               options_.port, strerror(err));
       return false;
     }
     freeaddrinfo(res);
@@ -217,8 +227,8 @@ void Server::Accept(int listen_fd) {
   for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof(peer);
-    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     ++stats_.total_connections_received;
     if (static_cast<int64_t>(connections_.size()) >= options_.maxclients) {
@@ -271,9 +281,9 @@ void Server::BeforeSleep() {
       QueueWrite(c);
     }
   }
-  replicas_.BeforeSleep(snapshots_.in_progress() || aof_.rewrite_in_progress());
+  replication_.BeforeSleep(persistence_.child_running());
   // The AOF goes to the file (and disk, under "always") before any reply of this turn leaves.
-  aof_.Flush(now_ms());
+  persistence_.Flush(now_ms());
   for (Connection* c : pending_writes_) {
     if (!c->Flush() || (c->closing() && !c->has_output())) pending_closes_.insert(c);
   }
@@ -287,7 +297,7 @@ void Server::Close(Connection* c) {
   if (it == connections_.end()) return;
   watches_.UnwatchAll(&c->state().tx);
   blocking_.Forget(c);
-  replicas_.Forget(c);
+  replication_.Forget(c);
   pending_input_.erase(c);
   by_id_.erase(c->state().id);
   loop_.Remove(c->fd());
@@ -299,17 +309,11 @@ void Server::Close(Connection* c) {
 
 void Server::Cron() {
   const int64_t now = core::MonotonicUs();
-  snapshots_.Cron(aof_.rewrite_in_progress() || replicas_.child_running());
-  aof_.Cron(snapshots_.in_progress() || replicas_.child_running());
-  replicas_.Cron();
-  link_.Cron();
-  if (bgsave_scheduled_ && !ChildRunning()) {
-    bgsave_scheduled_ = false;
-    snapshots_.StartBackgroundSave().IgnoreError();
-  }
-  keyspace_.set_now_ms(core::UnixTimeMs());
+  persistence_.Cron(replication_.child_running());
+  replication_.Cron();
   // A replica leaves expiry to its primary, whose DELs arrive in the stream.
-  if (active_expire_ && !link_.active()) keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
+  if (active_expire_ && !replication_.following())
+    keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
   if (options_.timeout > 0) {
     const int64_t idle_limit_ms = options_.timeout * 1000;
     for (auto& [raw, conn] : connections_) {
@@ -336,8 +340,6 @@ double Server::instantaneous_ops_per_sec() const {
   return sum / kOpsSamples;
 }
 
-int64_t Server::now_ms() const { return core::UnixTimeMs(); }
-
 void Server::ForEachClient(const std::function<void(const commands::ClientState&)>& fn) {
   std::vector<Connection*> sorted;
   for (auto& [raw, conn] : connections_) sorted.push_back(raw);
@@ -347,7 +349,7 @@ void Server::ForEachClient(const std::function<void(const commands::ClientState&
     c->RefreshFigures();
     fn(c->state());
   }
-  if (const commands::ClientState* master = link_.master_client()) fn(*master);
+  if (const commands::ClientState* master = replication_.master_client()) fn(*master);
 }
 
 int Server::KillClients(const std::function<bool(const commands::ClientState&)>& fn) {
@@ -358,221 +360,46 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
     QueueWrite(raw);
     ++killed;
   }
-  if (const commands::ClientState* master = link_.master_client(); master && fn(*master)) {
-    link_.Kill();
+  if (const commands::ClientState* master = replication_.master_client(); master && fn(*master)) {
+    replication_.KillMasterLink();
     ++killed;
   }
   return killed;
 }
 
 absl::Status Server::LoadData() {
-  absl::Status status = options_.appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup();
+  absl::Status status = persistence_.LoadAtStartup();
   if (!status.ok()) return status;
   dispatcher_.set_propagator(this);
-  RestoreReplicationHistory();
-  if (!options_.replicaof.empty()) {
-    const size_t space = options_.replicaof.rfind(' ');
-    link_.Follow(options_.replicaof.substr(0, space),
-                 std::stoll(options_.replicaof.substr(space + 1)));
-  }
+  replication_.Start(persistence_.snapshots().loaded_aux());
   return absl::OkStatus();
-}
-
-void Server::RestoreReplicationHistory() {
-  const auto& aux = snapshots_.loaded_aux();
-  auto id = aux.find("repl-id"), offset = aux.find("repl-offset");
-  int64_t off = 0, db = 0;
-  if (id == aux.end() || offset == aux.end() || id->second.size() != 40 ||
-      !absl::SimpleAtoi(offset->second, &off)) {
-    return;
-  }
-  if (auto it = aux.find("repl-stream-db"); it != aux.end()) (void)absl::SimpleAtoi(it->second, &db);
-  // A restarted replica continues with PSYNC; a restarted primary keeps its history so that
-  // replicas which had everything continue too.
-  history_.CreateBacklog(options_.repl_backlog_size);
-  history_.Restore(id->second, off);
-  if (options_.replicaof.empty()) {
-    replicas_.set_stream_db(-1);
-  } else {
-    link_.set_resumable(static_cast<int>(db));
-  }
-  core::Log(core::LogLevel::kNotice, "Restored replication ID %s and offset %d from the RDB",
-            id->second, off);
 }
 
 void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
   commands::ForEachLogged(
-      batch, [&](int db, const std::vector<std::string>& argv) { aof_.Append(db, argv); });
-  // A replica passes on its primary's stream as it came (PrimaryLink), not its own effects.
-  if (!link_.active() && history_.backlog_active()) replicas_.FeedCommands(batch);
+      batch, [&](int db, const std::vector<std::string>& argv) { persistence_.Append(db, argv); });
+  replication_.Propagate(batch);
 }
 
-Connection* Server::FindConnection(const commands::ClientState& client) const {
-  auto it = by_id_.find(client.id);
+replication::Peer* Server::FindPeer(uint64_t client_id) {
+  auto it = by_id_.find(client_id);
   return it == by_id_.end() ? nullptr : it->second;
 }
 
-absl::StatusOr<std::string> Server::ReplicaOf(const std::string& host, int64_t port) {
-  if (port < 0) {
-    if (link_.active()) {
-      link_.Stop();
-      options_.replicaof.clear();
-      // A new history begins here; the old one stays valid for PSYNC as replid2.
-      history_.EnsureBacklog(options_.repl_backlog_size);
-      history_.ShiftReplicationId();
-      replicas_.set_stream_db(-1);
-      replicas_.DisconnectAll();
-      core::Log(core::LogLevel::kNotice, "MASTER MODE enabled");
-    }
-    return std::string("OK");
+void Server::WatchLinkSocket(int fd, uint32_t epoll_events) {
+  if (!loop_.Modify(fd, epoll_events, link_socket_.get())) {
+    loop_.Add(fd, epoll_events, link_socket_.get());
   }
-  if (link_.active() && link_.host() == host && link_.port() == port) {
-    return std::string("OK Already connected to specified master");
-  }
-  if (!link_.active()) {
-    // We were a primary: our own history may continue on the new primary's stream.
-    history_.EnsureBacklog(options_.repl_backlog_size);
-    link_.set_resumable(std::max(0, replicas_.stream_db()));
-    replicas_.DisconnectAll();
-  }
-  options_.replicaof = host + " " + std::to_string(port);
-  link_.Follow(host, port);
-  core::Log(core::LogLevel::kNotice, "REPLICAOF %s:%d enabled", host, port);
-  return std::string("OK");
-}
-
-commands::ReplicationInfo Server::replication_info() const {
-  commands::ReplicationInfo info;
-  if (link_.active()) link_.FillInfo(&info);
-  info.replicas = replicas_.Info();
-  info.replid = history_.replid();
-  info.replid2 = history_.replid2();
-  info.master_repl_offset = history_.master_repl_offset();
-  info.second_repl_offset = history_.second_replid_offset();
-  info.backlog_active = history_.backlog_active();
-  info.backlog_size = options_.repl_backlog_size;
-  info.backlog_first_byte_offset = history_.backlog_active() ? history_.first_byte_offset() : 0;
-  info.backlog_histlen = history_.histlen();
-  return info;
-}
-
-void Server::AttachReplica(commands::ClientState& client, std::string_view replid,
-                           int64_t offset, bool psync) {
-  Connection* c = FindConnection(client);
-  if (!c) return;
-  if (link_.active() && !link_.up()) {
-    c->reply().Error("NOMASTERLINK Can't SYNC while not connected with my master");
-    return;
-  }
-  replicas_.Attach(c, replid, offset, psync);
-}
-
-void Server::ReplicaAck(commands::ClientState& client, int64_t offset) {
-  if (Connection* c = FindConnection(client)) replicas_.Ack(c, offset);
-}
-
-void Server::WaitForReplicas(commands::ClientState& client, int64_t numreplicas,
-                             int64_t timeout_ms) {
-  if (Connection* c = FindConnection(client)) replicas_.Wait(c, numreplicas, timeout_ms);
-}
-
-void Server::ReplicaDatasetReplaced() {
-  if (!aof_.enabled()) return;
-  // Like Redis after a full sync: the AOF is rebuilt from the new dataset. A replica whose AOF
-  // cannot start (a full disk) would serve data it cannot persist: Redis tries for ten seconds,
-  // then exits.
-  aof_.Disable();
-  constexpr int kTries = 10;
-  for (int tries = 1;; ++tries) {
-    absl::Status status = aof_.Enable();
-    if (status.ok()) return;
-    core::Log(core::LogLevel::kWarning, "%s", std::string(status.message()));
-    if (tries == kTries) break;
-    core::Log(core::LogLevel::kWarning,
-              "Failed enabling the AOF after successful master synchronization! Trying it again "
-              "in one second.");
-    sleep(1);
-  }
-  core::Log(core::LogLevel::kWarning,
-            "FATAL: this replica instance finished the synchronization with its master, but the "
-            "AOF can't be turned on. Exiting now.");
-  _exit(1);
-}
-
-absl::StatusOr<std::string> Server::StartBackgroundSave(bool schedule) {
-  // One child at a time, as in Redis: a rewrite or a diskless sync must finish first.
-  if (aof_.rewrite_in_progress() || replicas_.child_running()) {
-    if (!schedule) {
-      return absl::FailedPreconditionError(
-          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
-          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
-    }
-    bgsave_scheduled_ = true;
-    return std::string("Background saving scheduled");
-  }
-  absl::Status status = snapshots_.StartBackgroundSave();
-  if (!status.ok()) return status;
-  return std::string("Background saving started");
-}
-
-absl::StatusOr<std::string> Server::StartAofRewrite() {
-  if (aof_.rewrite_in_progress()) {
-    return absl::FailedPreconditionError(
-        "ERR Background append only file rewriting already in progress");
-  }
-  if (snapshots_.in_progress() || replicas_.child_running()) {
-    aof_.set_rewrite_scheduled(true);
-    return std::string("Background append only file rewriting scheduled");
-  }
-  absl::Status status = aof_.StartRewrite();
-  if (!status.ok()) return status;
-  return std::string("Background append only file rewriting started");
 }
 
 absl::Status Server::OptionsChanged() {
-  aof_.ApplyPolicy();
-  history_.Resize(options_.repl_backlog_size);
-  if (options_.appendonly && !aof_.enabled()) {
-    absl::Status status = aof_.Enable();
-    if (!status.ok()) {
-      options_.appendonly = false;
-      return status;
-    }
-  } else if (!options_.appendonly && aof_.enabled()) {
-    aof_.Disable();
-  }
-  return absl::OkStatus();
-}
-
-std::string Server::DiskErrorRefusingWrites() const {
-  if (snapshots_.WritesDenied()) return std::string(commands::kMisconfError);
-  if (int error = aof_.write_error(); error != 0) {
-    return std::string("MISCONF Errors writing to the AOF file: ") + strerror(error);
-  }
-  return "";
-}
-
-commands::PersistenceInfo Server::persistence_info() const {
-  return {snapshots_.info(), aof_.info()};
+  replication_.OptionsChanged();
+  return persistence_.ApplyOptions();
 }
 
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {
-  snapshots_.KillChild();
-  aof_.KillChild();
-  replicas_.KillChild();
-  const bool want_save = save == commands::ShutdownSave::kSave ||
-                         (save == commands::ShutdownSave::kDefault && !options_.save.empty());
-  if (want_save) {
-    core::Log(core::LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-    if (!snapshots_.Save().ok() && !force) {
-      core::Log(core::LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-      return false;
-    }
-  }
-  if (aof_.enabled()) {
-    core::Log(core::LogLevel::kNotice, "Calling fsync() on the AOF file.");
-    aof_.Disable();  // writes what is pending and syncs
-  }
+  replication_.KillChild();
+  if (!persistence_.SaveBeforeShutdown(save, force)) return false;
   loop_.Stop();
   return true;
 }

@@ -1,6 +1,7 @@
 // The server: listening sockets, connections, the periodic cron (active expiry, idle timeouts,
 // ops/sec sampling) and signal-driven shutdown around one event loop. It owns the keyspace, the
-// watch table and the dispatcher, and implements what commands may ask of it (ServerContext).
+// watch table, the dispatcher, persistence and replication, and wires them together. The
+// keyspace's clock advances once per loop turn here and once per command in the dispatcher.
 #ifndef BAZAAR_ENGINE_SERVER_SERVER_H_
 #define BAZAAR_ENGINE_SERVER_SERVER_H_
 
@@ -15,98 +16,102 @@
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
-#include "engine/persistence/append_only.h"
-#include "engine/persistence/snapshots.h"
-#include "engine/replication/backlog.h"
+#include "engine/persistence/persistence.h"
+#include "engine/replication/host.h"
+#include "engine/replication/replication.h"
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
-#include "engine/server/primary_link.h"
-#include "engine/server/replica_set.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
 
-// The server is also the one propagator the dispatcher knows: each write batch goes to the AOF
-// and, on a primary, into the replication stream.
-class Server : public commands::ServerContext, public commands::Propagator {
+// The server implements the command-facing interfaces (commands::ServerContext's parts) that
+// are about the process and its connections, forwards persistence's to Persistence, lets
+// Replication answer for itself, and is the one propagator the dispatcher knows: each write
+// batch goes to the AOF and, on a primary, into the replication stream. It is replication's
+// Host (peers, client ids, the link's socket).
+class Server : public commands::ServerControl,
+               public commands::ClientRegistry,
+               public commands::BlockedClients,
+               public commands::PersistenceControl,
+               public commands::Propagator,
+               public replication::Host {
  public:
   Server(config::Options options, std::string config_file, std::string executable);
   ~Server() override;
 
   // Binds every configured address. On failure returns false and sets *error.
   bool Listen(std::string* error);
+  // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes and
+  // replication (restoring its history, following a configured replicaof).
+  absl::Status LoadData();
   // Serves until SIGTERM/SIGINT or SHUTDOWN.
   void Run();
 
-  // ServerContext.
-  config::Options& options() override { return options_; }
+  // commands::ServerControl.
   const std::string& config_file() const override { return config_file_; }
   const std::string& executable() const override { return executable_; }
   const std::string& run_id() const override { return run_id_; }
-  commands::ServerStats& stats() override { return stats_; }
+  bool Shutdown(commands::ShutdownSave save, bool force) override;
+  absl::Status OptionsChanged() override;
+  double instantaneous_ops_per_sec() const override;
+  void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  // commands::ClientRegistry.
   size_t client_count() const override { return connections_.size(); }
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
   int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
-  bool Shutdown(commands::ShutdownSave save, bool force) override;
-  absl::Status SaveSnapshot() override { return snapshots_.Save(); }
-  absl::StatusOr<std::string> StartBackgroundSave(bool schedule) override;
-  absl::StatusOr<std::string> StartAofRewrite() override;
-  absl::Status OptionsChanged() override;
-  commands::PersistenceInfo persistence_info() const override;
-  std::string DiskErrorRefusingWrites() const override;
-  // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes.
-  absl::Status LoadData();
-  double instantaneous_ops_per_sec() const override;
-  void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  // commands::BlockedClients.
   void BlockClient(commands::ClientState& client, commands::Args argv,
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
   size_t blocked_client_count() const override { return blocking_.size(); }
-  absl::StatusOr<std::string> ReplicaOf(const std::string& host, int64_t port) override;
-  commands::ReplicationInfo replication_info() const override;
-  void AttachReplica(commands::ClientState& client, std::string_view replid, int64_t offset,
-                     bool psync) override;
-  void ReplicaAck(commands::ClientState& client, int64_t offset) override;
-  void WaitForReplicas(commands::ClientState& client, int64_t numreplicas,
-                       int64_t timeout_ms) override;
-  bool ReadOnlyReplica() const override {
-    return link_.active() && options_.replica_read_only;
+  // commands::PersistenceControl, answered by Persistence (one child at a time, counting
+  // replication's diskless-sync child).
+  absl::Status SaveSnapshot() override { return persistence_.Save(); }
+  absl::StatusOr<std::string> StartBackgroundSave(bool schedule) override {
+    return persistence_.StartBackgroundSave(schedule, replication_.child_running());
   }
-  bool StaleDataRefused() const override {
-    return link_.active() && !link_.up() && !options_.replica_serve_stale_data;
+  absl::StatusOr<std::string> StartAofRewrite() override {
+    return persistence_.StartAofRewrite(replication_.child_running());
+  }
+  persistence::PersistenceInfo persistence_info() const override { return persistence_.info(); }
+  std::string DiskErrorRefusingWrites() const override {
+    return persistence_.DiskErrorRefusingWrites();
   }
 
-  // Propagator.
+  // commands::Propagator.
   void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
+
+  // replication::Host.
+  replication::Peer* FindPeer(uint64_t client_id) override;
+  uint64_t NewClientId() override { return next_client_id_++; }
+  void WatchLinkSocket(int fd, uint32_t epoll_events) override;
+  void UnwatchLinkSocket(int fd) override { loop_.Remove(fd); }
+  void DatasetReplaced() override { persistence_.RestartAofAfterSync(); }
 
   // For connections.
   commands::Dispatcher& dispatcher() { return dispatcher_; }
   EventLoop& loop() { return loop_; }
-  int64_t now_ms() const;
+  config::Options& options() { return options_; }
+  commands::ServerStats& stats() { return stats_; }
+  // The time of the current loop turn (or command), unix ms.
+  int64_t now_ms() const { return keyspace_.now_ms(); }
   void QueueWrite(Connection* c) { pending_writes_.insert(c); }
-  uint64_t NewClientId() { return next_client_id_++; }
   void ScheduleClose(Connection* c) { pending_closes_.insert(c); }
-  // Serves blocked clients whose keys changed (called after every command).
-  void ServeBlockedClients();
   // A client that was parked (WAIT) got its reply: flush it and run what it pipelined.
   void Resume(Connection* c) { Unblocked({c}); }
-  // A full sync from our primary replaced the dataset: the AOF starts over from it.
-  void ReplicaDatasetReplaced();
 
  private:
   class Listener;
   class SignalHandler;
+  class LinkSocket;
   void Accept(int listen_fd);
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);
-  Connection* FindConnection(const commands::ClientState& client) const;
-  bool ChildRunning() const {
-    return snapshots_.in_progress() || aof_.rewrite_in_progress() || replicas_.child_running();
-  }
-  // Applies the replication fields of a dump loaded at startup (a restart keeps its history).
-  void RestoreReplicationHistory();
+  // Serves clients blocked on keys the last command made ready (after every command).
+  void ServeBlockedClients();
   // A blocked client got its reply: flush it and run what it pipelined meanwhile.
   void Unblocked(const std::vector<Connection*>& served);
 
@@ -120,13 +125,10 @@ class Server : public commands::ServerContext, public commands::Propagator {
   commands::CommandTable table_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
-  persistence::Snapshots snapshots_;
-  persistence::AppendOnly aof_;
-  replication::ReplicationHistory history_;
-  ReplicaSet replicas_;
-  PrimaryLink link_;
-  bool bgsave_scheduled_ = false;
+  persistence::Persistence persistence_;
+  replication::Replication replication_;
   EventLoop loop_;
+  std::unique_ptr<LinkSocket> link_socket_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<SignalHandler> signals_;
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;

@@ -6,7 +6,9 @@
 namespace bazaar::testing {
 
 EngineFixture::EngineFixture()
-    : keyspace_(16), watches_(&keyspace_), dispatcher_(&table_, &keyspace_, &watches_, this) {
+    : keyspace_(16),
+      watches_(&keyspace_),
+      dispatcher_(&table_, &keyspace_, &watches_, {options_, stats_}, [this] { return now_ms_; }) {
   keyspace_.add_observer(&watches_);
   engine::commands::RegisterAllCommands(table_);
   options_.enable_debug_command = "yes";
@@ -28,25 +30,8 @@ std::string EngineFixture::Run(const std::vector<std::string>& argv, int n) {
   engine::protocol::ReplyBuilder reply(&out);
   reply.set_resp(c.resp);
   std::vector<std::string_view> views(argv.begin(), argv.end());
-  dispatcher_.Dispatch(c, reply, views, now_ms_);
+  dispatcher_.Dispatch(c, reply, views);
   return out;
-}
-
-void EngineFixture::ForEachClient(
-    const std::function<void(const engine::commands::ClientState&)>& fn) {
-  for (auto& [n, c] : clients_) fn(*c);
-}
-
-int EngineFixture::KillClients(
-    const std::function<bool(const engine::commands::ClientState&)>& fn) {
-  int killed = 0;
-  for (auto& [n, c] : clients_) {
-    if (fn(*c)) {
-      c->close_after_reply = true;
-      ++killed;
-    }
-  }
-  return killed;
 }
 
 }  // namespace bazaar::testing

@@ -4,8 +4,8 @@
 // replicas' sockets; feeds every stream byte to the backlog and the replicas (holding it back
 // for a replica until its snapshot has gone out); pings replicas and drops silent ones; and
 // serves WAIT from the offsets replicas acknowledge.
-#ifndef BAZAAR_ENGINE_SERVER_REPLICA_SET_H_
-#define BAZAAR_ENGINE_SERVER_REPLICA_SET_H_
+#ifndef BAZAAR_ENGINE_REPLICATION_REPLICA_SET_H_
+#define BAZAAR_ENGINE_REPLICATION_REPLICA_SET_H_
 
 #include <sys/types.h>
 
@@ -21,23 +21,21 @@
 #include "engine/core/keyspace.h"
 #include "engine/persistence/snapshots.h"
 #include "engine/replication/backlog.h"
+#include "engine/replication/host.h"
 
-namespace bazaar::engine::server {
-
-class Connection;
-class Server;
+namespace bazaar::engine::replication {
 
 class ReplicaSet {
  public:
-  // All must outlive this object.
-  ReplicaSet(Server* server, replication::ReplicationHistory* history, persistence::Snapshots* snapshots,
-             core::Keyspace* keyspace, config::Options* options);
+  // All must outlive this object. The time is the keyspace's (the loop turn's).
+  ReplicaSet(ReplicationHistory* history, persistence::Snapshots* snapshots,
+             core::Keyspace* keyspace, config::Options* options, commands::ServerStats* stats);
 
-  // PSYNC replid offset (psync) or SYNC from `conn`.
-  void Attach(Connection* conn, std::string_view replid, int64_t offset, bool psync);
-  void Ack(Connection* conn, int64_t offset);
+  // PSYNC replid offset (psync) or SYNC from `peer`.
+  void Attach(Peer* peer, std::string_view replid, int64_t offset, bool psync);
+  void Ack(Peer* peer, int64_t offset);
   // The connection is going away.
-  void Forget(Connection* conn);
+  void Forget(Peer* peer);
   // Closes every replica (they reconnect and resync), e.g. when our own history restarted.
   void DisconnectAll();
 
@@ -59,14 +57,14 @@ class ReplicaSet {
   bool child_running() const { return child_ > 0; }
   void KillChild();
 
-  void Wait(Connection* conn, int64_t numreplicas, int64_t timeout_ms);
+  void Wait(Peer* peer, int64_t numreplicas, int64_t timeout_ms);
   size_t size() const { return replicas_.size(); }
   std::vector<commands::ReplicaInfo> Info() const;
 
  private:
   enum class State { kWaitBgsaveStart, kWaitBgsaveEnd, kOnline };
   struct Replica {
-    Connection* conn;
+    Peer* conn;
     State state = State::kWaitBgsaveStart;
     bool psync = true;
     bool diskless = false;
@@ -81,7 +79,7 @@ class ReplicaSet {
     bool dropping = false;
   };
   struct Waiter {
-    Connection* conn;
+    Peer* conn;
     int64_t numreplicas;
     int64_t offset;
     int64_t deadline_ms;  // 0: none
@@ -97,11 +95,11 @@ class ReplicaSet {
   int CountAcked(int64_t offset) const;
   void ServeWaiters(int64_t now_ms);
 
-  Server* server_;
-  replication::ReplicationHistory* history_;
+  ReplicationHistory* history_;
   persistence::Snapshots* snapshots_;
   core::Keyspace* keyspace_;
   config::Options* options_;
+  commands::ServerStats* stats_;
   std::map<uint64_t, Replica> replicas_;  // by client id: attach order
   std::vector<Waiter> waiters_;
   bool getack_pending_ = false;
@@ -112,6 +110,6 @@ class ReplicaSet {
   int64_t last_ping_ms_ = 0;
 };
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::replication
 
-#endif  // BAZAAR_ENGINE_SERVER_REPLICA_SET_H_
+#endif  // BAZAAR_ENGINE_REPLICATION_REPLICA_SET_H_

@@ -1,4 +1,4 @@
-#include "engine/server/primary_link.h"
+#include "engine/replication/primary_link.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,13 +12,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-#include "engine/core/clock.h"
 #include "engine/core/log.h"
 #include "engine/persistence/aof_writer.h"
 #include "engine/persistence/rdb_reader.h"
-#include "engine/server/server.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::replication {
 namespace {
 
 constexpr int64_t kRetryMs = 1000;
@@ -34,10 +32,10 @@ bool IsGetAck(const std::vector<std::string_view>& argv) {
 
 }  // namespace
 
-PrimaryLink::PrimaryLink(Server* server, replication::ReplicationHistory* history,
-                         ReplicaSet* replicas, core::Keyspace* keyspace, config::Options* options,
+PrimaryLink::PrimaryLink(Host* owner, ReplicationHistory* history, ReplicaSet* replicas,
+                         core::Keyspace* keyspace, config::Options* options,
                          commands::Dispatcher* dispatcher)
-    : server_(server),
+    : owner_(owner),
       history_(history),
       replicas_(replicas),
       keyspace_(keyspace),
@@ -58,7 +56,7 @@ void PrimaryLink::Follow(std::string host, int64_t port) {
   port_ = port;
   core::SetLogRole('S');
   keyspace_->set_replica(true);
-  down_since_ms_ = server_->now_ms();
+  down_since_ms_ = keyspace_->now_ms();
   Connect();
 }
 
@@ -72,7 +70,7 @@ void PrimaryLink::Stop() {
 }
 
 void PrimaryLink::Connect() {
-  last_attempt_ms_ = last_io_ms_ = server_->now_ms();
+  last_attempt_ms_ = last_io_ms_ = keyspace_->now_ms();
   core::Log(core::LogLevel::kNotice, "Connecting to MASTER %s:%d", host_, port_);
   addrinfo hints{}, *res = nullptr;
   hints.ai_socktype = SOCK_STREAM;
@@ -92,27 +90,27 @@ void PrimaryLink::Connect() {
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   state_ = State::kConnecting;
-  server_->loop().Add(fd_, EPOLLIN | EPOLLOUT, this);
+  owner_->WatchLinkSocket(fd_, EPOLLIN | EPOLLOUT);
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync started");
 }
 
 void PrimaryLink::Fail(const std::string& why) {
   if (state_ == State::kConnected) {
     core::Log(core::LogLevel::kNotice, "Connection with master lost (%s).", why);
-    down_since_ms_ = server_->now_ms();
+    down_since_ms_ = keyspace_->now_ms();
   } else {
     core::Log(core::LogLevel::kWarning, "Replication with MASTER %s:%d failed: %s", host_, port_,
               why);
   }
   if (fd_ >= 0) {
-    server_->loop().Remove(fd_);
+    owner_->UnwatchLinkSocket(fd_);
     close(fd_);
     fd_ = -1;
   }
   state_ = State::kConnect;
   in_.clear();
   parser_.Reset();
-  snapshot_ = replication::SnapshotReader();
+  snapshot_ = SnapshotReader();
   master_.tx.EndMulti();  // a transaction cut by the link never runs
 }
 
@@ -127,18 +125,18 @@ void PrimaryLink::Send(const std::vector<std::string>& argv) {
 
 void PrimaryLink::Connected() {
   state_ = State::kConnected;
-  master_.id = server_->NewClientId();
+  master_.id = owner_->NewClientId();
   master_.fd = fd_;
   master_.addr = host_ + ":" + std::to_string(port_);
-  master_.created_ms = master_.last_interaction_ms = server_->now_ms();
+  master_.created_ms = master_.last_interaction_ms = keyspace_->now_ms();
 }
 
 void PrimaryLink::SendAck() {
-  last_ack_ms_ = server_->now_ms();
+  last_ack_ms_ = keyspace_->now_ms();
   Send({"REPLCONF", "ACK", std::to_string(history_->master_repl_offset())});
 }
 
-void PrimaryLink::OnEvent(uint32_t events) {
+void PrimaryLink::OnSocketEvent(uint32_t events) {
   if (state_ == State::kConnecting) {
     int err = 0;
     socklen_t len = sizeof(err);
@@ -147,7 +145,7 @@ void PrimaryLink::OnEvent(uint32_t events) {
       return Fail(std::string("Error condition on socket for SYNC: ") + strerror(err));
     }
     core::Log(core::LogLevel::kNotice, "Non blocking connect for SYNC fired the event.");
-    server_->loop().Modify(fd_, EPOLLIN, this);
+    owner_->WatchLinkSocket(fd_, EPOLLIN);
     state_ = State::kHandshake;
     step_ = Step::kPong;
     Send({"PING"});
@@ -163,21 +161,21 @@ void PrimaryLink::ReadAndProcess() {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     return Fail(n == 0 ? "the primary closed the connection" : strerror(errno));
   }
-  last_io_ms_ = master_.last_interaction_ms = server_->now_ms();
+  last_io_ms_ = master_.last_interaction_ms = keyspace_->now_ms();
   in_.append(buf, static_cast<size_t>(n));
   if (state_ == State::kHandshake) {
     std::string line;
-    while (state_ == State::kHandshake && replication::TakeLine(&in_, &line)) {
+    while (state_ == State::kHandshake && TakeLine(&in_, &line)) {
       if (!HandshakeLine(line)) return;
     }
   }
   if (state_ == State::kTransfer) {
     switch (snapshot_.Feed(&in_)) {
-      case replication::SnapshotReader::Status::kNeedMore:
+      case SnapshotReader::Status::kNeedMore:
         return;
-      case replication::SnapshotReader::Status::kError:
+      case SnapshotReader::Status::kError:
         return Fail(snapshot_.error());
-      case replication::SnapshotReader::Status::kDone:
+      case SnapshotReader::Status::kDone:
         if (!LoadSnapshot()) return;
     }
   }
@@ -228,9 +226,8 @@ bool PrimaryLink::HandshakeLine(const std::string& line) {
       step_ = Step::kPsync;
       if (resumable_) {
         const int64_t offset = history_->master_repl_offset() + 1;
-        core::Log(core::LogLevel::kNotice,
-                  "Trying a partial resynchronization (request %s:%d).", history_->replid(),
-                  offset);
+        core::Log(core::LogLevel::kNotice, "Trying a partial resynchronization (request %s:%d).",
+                  history_->replid(), offset);
         Send({"PSYNC", history_->replid(), std::to_string(offset)});
       } else {
         core::Log(core::LogLevel::kNotice,
@@ -248,7 +245,7 @@ bool PrimaryLink::HandshakeLine(const std::string& line) {
     core::Log(core::LogLevel::kNotice, "Full resync from master: %s:%d", master_replid_,
               master_offset_);
     state_ = State::kTransfer;
-    snapshot_ = replication::SnapshotReader();
+    snapshot_ = SnapshotReader();
     return true;
   }
   if (words[0] == "+CONTINUE") {
@@ -273,15 +270,13 @@ bool PrimaryLink::LoadSnapshot() {
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync: Flushing old data");
   keyspace_->FlushAll();
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync: Loading DB in memory");
-  keyspace_->set_now_ms(core::UnixTimeMs());
   persistence::RdbLoadStats stats;
   absl::Status status =
       persistence::LoadRdb(snapshot_.image(), *keyspace_, options_->rdbchecksum, &stats);
-  snapshot_ = replication::SnapshotReader();
+  snapshot_ = SnapshotReader();
   if (!status.ok()) {
     keyspace_->FlushAll();
-    Fail("Failed trying to load the MASTER synchronization DB: " +
-         std::string(status.message()));
+    Fail("Failed trying to load the MASTER synchronization DB: " + std::string(status.message()));
     return false;
   }
   history_->EnsureBacklog(options_->repl_backlog_size);
@@ -290,7 +285,7 @@ bool PrimaryLink::LoadSnapshot() {
   replicas_->DisconnectAll();
   master_.db = 0;
   resumable_ = true;
-  server_->ReplicaDatasetReplaced();
+  owner_->DatasetReplaced();
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
   Connected();
   SendAck();
@@ -316,10 +311,9 @@ void PrimaryLink::ApplyStream() {
         if (fd_ < 0) return;
       } else {
         keyspace_->set_obeying_primary(true);
-        dispatcher_->Dispatch(master_, reply_, argv_, core::UnixTimeMs());
+        dispatcher_->Dispatch(master_, reply_, argv_);
         keyspace_->set_obeying_primary(false);
         scratch_.clear();
-        server_->ServeBlockedClients();
       }
     }
     // Our backlog and replicas get exactly the primary's bytes, so offsets agree in a chain.
@@ -331,15 +325,14 @@ void PrimaryLink::ApplyStream() {
 
 void PrimaryLink::Cron() {
   if (!active()) return;
-  const int64_t now = server_->now_ms();
+  const int64_t now = keyspace_->now_ms();
   if (state_ == State::kConnect) {
     if (now - last_attempt_ms_ >= kRetryMs) Connect();
     return;
   }
   if (now - last_io_ms_ > options_->repl_timeout * 1000) {
-    Fail(state_ == State::kConnected
-             ? "MASTER timeout: no data nor PING received..."
-             : "Timeout connecting to the MASTER...");
+    Fail(state_ == State::kConnected ? "MASTER timeout: no data nor PING received..."
+                                     : "Timeout connecting to the MASTER...");
     return;
   }
   if (state_ == State::kConnected && now - last_ack_ms_ >= kAckPeriodMs) SendAck();
@@ -349,13 +342,23 @@ void PrimaryLink::FillInfo(commands::ReplicationInfo* info) const {
   info->is_replica = true;
   info->master_host = host_;
   info->master_port = port_;
-  const int64_t now = server_->now_ms();
+  const int64_t now = keyspace_->now_ms();
   switch (state_) {
-    case State::kConnect: info->link_state = "connect"; break;
-    case State::kConnecting: info->link_state = "connecting"; break;
-    case State::kHandshake: info->link_state = "handshake"; break;
-    case State::kTransfer: info->link_state = "sync"; break;
-    case State::kConnected: info->link_state = "connected"; break;
+    case State::kConnect:
+      info->link_state = "connect";
+      break;
+    case State::kConnecting:
+      info->link_state = "connecting";
+      break;
+    case State::kHandshake:
+      info->link_state = "handshake";
+      break;
+    case State::kTransfer:
+      info->link_state = "sync";
+      break;
+    case State::kConnected:
+      info->link_state = "connected";
+      break;
   }
   info->link_up = up();
   info->master_last_io_seconds_ago = fd_ >= 0 ? (now - last_io_ms_) / 1000 : -1;
@@ -366,4 +369,4 @@ void PrimaryLink::FillInfo(commands::ReplicationInfo* info) const {
   info->slave_repl_offset = up() ? history_->master_repl_offset() : -1;
 }
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::replication

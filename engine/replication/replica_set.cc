@@ -1,4 +1,4 @@
-#include "engine/server/replica_set.h"
+#include "engine/replication/replica_set.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -14,15 +14,12 @@
 #include <sstream>
 
 #include "absl/strings/str_format.h"
-#include "engine/core/clock.h"
 #include "engine/core/log.h"
 #include "engine/persistence/aof_writer.h"
-#include "engine/persistence/rdb_writer.h"
-#include "engine/server/connection.h"
 #include "engine/persistence/forked_child.h"
-#include "engine/server/server.h"
+#include "engine/persistence/rdb_writer.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::replication {
 namespace {
 
 constexpr char kPing[] = "*1\r\n$4\r\nPING\r\n";
@@ -64,29 +61,30 @@ bool SendFileFully(int sock, int file, off_t size, int timeout_ms) {
 
 }  // namespace
 
-ReplicaSet::ReplicaSet(Server* server, replication::ReplicationHistory* history,
-                       persistence::Snapshots* snapshots, core::Keyspace* keyspace, config::Options* options)
-    : server_(server),
-      history_(history),
+ReplicaSet::ReplicaSet(ReplicationHistory* history, persistence::Snapshots* snapshots,
+                       core::Keyspace* keyspace, config::Options* options,
+                       commands::ServerStats* stats)
+    : history_(history),
       snapshots_(snapshots),
       keyspace_(keyspace),
-      options_(options) {}
+      options_(options),
+      stats_(stats) {}
 
-void ReplicaSet::Attach(Connection* conn, std::string_view replid, int64_t offset, bool psync) {
+void ReplicaSet::Attach(Peer* conn, std::string_view replid, int64_t offset, bool psync) {
   commands::ClientState& state = conn->state();
   state.is_replica = true;
   Replica r{conn};
   r.psync = psync;
-  r.last_ack_ms = server_->now_ms();
+  r.last_ack_ms = keyspace_->now_ms();
   if (psync && history_->CanContinue(replid, offset)) {
     std::string reply = state.replica_capa_psync2 ? "+CONTINUE " + history_->replid() + "\r\n"
                                                   : std::string("+CONTINUE\r\n");
     conn->reply().Raw(reply);
     conn->reply().Raw(history_->CopyFrom(offset));
-    server_->QueueWrite(conn);
+    conn->QueueWrite();
     r.state = State::kOnline;
     r.ack_offset = offset - 1;
-    ++server_->stats().sync_partial_ok;
+    ++stats_->sync_partial_ok;
     core::Log(core::LogLevel::kNotice,
               "Partial resynchronization request from %s accepted. Sending %d bytes of backlog "
               "starting from offset %d.",
@@ -95,22 +93,24 @@ void ReplicaSet::Attach(Connection* conn, std::string_view replid, int64_t offse
     return;
   }
   if (psync && replid != "?") {
-    ++server_->stats().sync_partial_err;
+    ++stats_->sync_partial_err;
     core::Log(core::LogLevel::kNotice,
               "Partial resynchronization not accepted: Replication ID mismatch or offset out of "
               "range (Replica asked for '%s' offset %d)",
               std::string(replid), offset);
   }
   core::Log(core::LogLevel::kNotice, "Replica %s asks for synchronization", state.addr);
-  ++server_->stats().sync_full;
+  ++stats_->sync_full;
   if (!history_->backlog_active()) {
     // The first replica of a primary starts a history it can be measured against.
     if (options_->replicaof.empty()) history_->StartNewHistory();
     history_->CreateBacklog(options_->repl_backlog_size);
-    core::Log(core::LogLevel::kNotice, "Replication backlog created, my new replication IDs are "
-              "'%s' and '%s'", history_->replid(), history_->replid2());
+    core::Log(core::LogLevel::kNotice,
+              "Replication backlog created, my new replication IDs are "
+              "'%s' and '%s'",
+              history_->replid(), history_->replid2());
   }
-  if (first_waiting_ms_ == 0) first_waiting_ms_ = server_->now_ms();
+  if (first_waiting_ms_ == 0) first_waiting_ms_ = keyspace_->now_ms();
   replicas_.emplace(state.id, std::move(r));
 }
 
@@ -121,7 +121,8 @@ void ReplicaSet::BeforeSleep(bool other_child_running) {
   }
   if (first_waiting_ms_ == 0 || other_child_running || child_ > 0 || disk_sync_running_) return;
   const bool diskless = options_->repl_diskless_sync;
-  if (diskless && server_->now_ms() - first_waiting_ms_ < options_->repl_diskless_sync_delay * 1000) {
+  if (diskless &&
+      keyspace_->now_ms() - first_waiting_ms_ < options_->repl_diskless_sync_delay * 1000) {
     return;  // let more replicas arrive to share one snapshot
   }
   StartFullSync();
@@ -147,7 +148,7 @@ void ReplicaSet::StartFullSync() {
     r->state = State::kWaitBgsaveEnd;
     r->diskless = diskless;
     r->held.clear();
-    server_->QueueWrite(r->conn);
+    r->conn->QueueWrite();
   }
   if (diskless) {
     if (ForkDisklessSync(targets)) return;
@@ -171,11 +172,10 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
     if (!r->conn->FlushFully()) return false;
     fds.push_back(r->conn->fd());
   }
-  const std::string mark = replication::RandomReplId();
+  const std::string mark = RandomReplId();
   persistence::RdbOptions rdb{options_->rdbcompression, options_->rdbchecksum};
   rdb.repl_id = history_->replid();
   rdb.repl_offset = history_->master_repl_offset();
-  keyspace_->set_now_ms(core::UnixTimeMs());
   pid_t pid = fork();
   if (pid < 0) {
     core::Log(core::LogLevel::kWarning, "Can't fork for the diskless sync: %s", strerror(errno));
@@ -202,7 +202,8 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
   }
   child_ = pid;
   core::Log(core::LogLevel::kNotice,
-            "Starting BGSAVE for SYNC with target: replicas sockets (pid %d)", static_cast<int>(pid));
+            "Starting BGSAVE for SYNC with target: replicas sockets (pid %d)",
+            static_cast<int>(pid));
   return true;
 }
 
@@ -229,12 +230,12 @@ void ReplicaSet::SnapshotDone(bool ok) {
 
 void ReplicaSet::Online(Replica& r, std::string payload) {
   r.state = State::kOnline;
-  r.last_ack_ms = server_->now_ms();
+  r.last_ack_ms = keyspace_->now_ms();
   r.streamed_since_online = r.held.size();
   payload += r.held;
   r.held.clear();
   r.conn->reply().Raw(payload);
-  server_->QueueWrite(r.conn);
+  r.conn->QueueWrite();
   core::Log(core::LogLevel::kNotice, "Synchronization with replica %s succeeded",
             r.conn->state().addr);
 }
@@ -243,24 +244,23 @@ void ReplicaSet::Drop(Replica& r, const char* why) {
   if (r.dropping) return;
   r.dropping = true;
   core::Log(core::LogLevel::kWarning, "Closing replica %s: %s", r.conn->state().addr, why);
-  r.conn->MarkBroken();
-  server_->ScheduleClose(r.conn);
+  r.conn->Drop();
 }
 
-void ReplicaSet::Ack(Connection* conn, int64_t offset) {
+void ReplicaSet::Ack(Peer* conn, int64_t offset) {
   auto it = replicas_.find(conn->state().id);
   if (it == replicas_.end()) return;
   Replica& r = it->second;
   r.ack_offset = std::max(r.ack_offset, offset);
-  r.last_ack_ms = server_->now_ms();
+  r.last_ack_ms = keyspace_->now_ms();
   if (r.await_first_ack) {
     r.await_first_ack = false;
     Online(r, "");
   }
-  if (!waiters_.empty()) ServeWaiters(server_->now_ms());
+  if (!waiters_.empty()) ServeWaiters(keyspace_->now_ms());
 }
 
-void ReplicaSet::Forget(Connection* conn) {
+void ReplicaSet::Forget(Peer* conn) {
   replicas_.erase(conn->state().id);
   waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(),
                                 [conn](const Waiter& w) { return w.conn == conn; }),
@@ -275,12 +275,12 @@ void ReplicaSet::Feed(std::string_view bytes) {
   // Without a backlog nobody ever attached: there is no stream to count, as in Redis.
   if (!history_->backlog_active()) return;
   history_->Feed(bytes);
-  const int64_t now = server_->now_ms();
+  const int64_t now = keyspace_->now_ms();
   for (auto& [id, r] : replicas_) {
     if (r.state == State::kOnline && !r.await_first_ack) {
       r.conn->reply().Raw(bytes);
       r.streamed_since_online += bytes.size();
-      server_->QueueWrite(r.conn);
+      r.conn->QueueWrite();
     } else if (r.state == State::kWaitBgsaveEnd || r.await_first_ack) {
       r.held.append(bytes);
     } else {
@@ -324,7 +324,7 @@ void ReplicaSet::FeedCommands(const std::vector<commands::PropagatedCommand>& ba
 }
 
 void ReplicaSet::Cron() {
-  const int64_t now = server_->now_ms();
+  const int64_t now = keyspace_->now_ms();
   if (child_ > 0) {
     int status;
     if (waitpid(child_, &status, WNOHANG) == child_) {
@@ -349,11 +349,11 @@ void ReplicaSet::Cron() {
     Feed(kPing);
   }
   for (auto& [id, r] : replicas_) {
-    const bool preparing = r.state == State::kWaitBgsaveStart ||
-                           (r.state == State::kWaitBgsaveEnd && !r.diskless);
+    const bool preparing =
+        r.state == State::kWaitBgsaveStart || (r.state == State::kWaitBgsaveEnd && !r.diskless);
     if (preparing) {
       r.conn->reply().Raw("\n");  // keep-alive while the snapshot is prepared
-      server_->QueueWrite(r.conn);
+      r.conn->QueueWrite();
     } else if (r.state == State::kOnline && now - r.last_ack_ms > options_->repl_timeout * 1000) {
       Drop(r, "timeout: no ACK from the replica");
     }
@@ -377,7 +377,7 @@ int ReplicaSet::CountAcked(int64_t offset) const {
   return n;
 }
 
-void ReplicaSet::Wait(Connection* conn, int64_t numreplicas, int64_t timeout_ms) {
+void ReplicaSet::Wait(Peer* conn, int64_t numreplicas, int64_t timeout_ms) {
   const int64_t offset = history_->master_repl_offset();
   const int acked = CountAcked(offset);
   if (acked >= numreplicas || conn->state().tx.in_multi) {
@@ -386,12 +386,12 @@ void ReplicaSet::Wait(Connection* conn, int64_t numreplicas, int64_t timeout_ms)
   }
   conn->state().blocked = true;
   waiters_.push_back(
-      Waiter{conn, numreplicas, offset, timeout_ms > 0 ? server_->now_ms() + timeout_ms : 0});
+      Waiter{conn, numreplicas, offset, timeout_ms > 0 ? keyspace_->now_ms() + timeout_ms : 0});
   getack_pending_ = true;
 }
 
 void ReplicaSet::ServeWaiters(int64_t now_ms) {
-  std::vector<Connection*> served;
+  std::vector<Peer*> served;
   auto done = [&](const Waiter& w) {
     const int acked = CountAcked(w.offset);
     if (acked < w.numreplicas && (w.deadline_ms == 0 || now_ms < w.deadline_ms)) return false;
@@ -401,12 +401,12 @@ void ReplicaSet::ServeWaiters(int64_t now_ms) {
     return true;
   };
   waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(), done), waiters_.end());
-  for (Connection* c : served) server_->Resume(c);
+  for (Peer* p : served) p->Resume();
 }
 
 std::vector<commands::ReplicaInfo> ReplicaSet::Info() const {
   std::vector<commands::ReplicaInfo> out;
-  const int64_t now = server_->now_ms();
+  const int64_t now = keyspace_->now_ms();
   for (const auto& [id, r] : replicas_) {
     commands::ReplicaInfo i;
     const std::string& addr = r.conn->state().addr;
@@ -423,4 +423,4 @@ std::vector<commands::ReplicaInfo> ReplicaSet::Info() const {
   return out;
 }
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::replication

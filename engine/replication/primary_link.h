@@ -3,8 +3,8 @@
 // from our offset, then applies the primary's stream as the master client: commands run
 // through the dispatcher without replies, and the exact bytes go on to our backlog and our own
 // replicas so that offsets agree down a chain. A lost link is retried every second with PSYNC.
-#ifndef BAZAAR_ENGINE_SERVER_PRIMARY_LINK_H_
-#define BAZAAR_ENGINE_SERVER_PRIMARY_LINK_H_
+#ifndef BAZAAR_ENGINE_REPLICATION_PRIMARY_LINK_H_
+#define BAZAAR_ENGINE_REPLICATION_PRIMARY_LINK_H_
 
 #include <cstdint>
 #include <string>
@@ -19,21 +19,18 @@
 #include "engine/protocol/reply_builder.h"
 #include "engine/protocol/request_parser.h"
 #include "engine/replication/backlog.h"
+#include "engine/replication/host.h"
+#include "engine/replication/replica_set.h"
 #include "engine/replication/sync_reader.h"
-#include "engine/server/event_loop.h"
-#include "engine/server/replica_set.h"
 
-namespace bazaar::engine::server {
+namespace bazaar::engine::replication {
 
-class Server;
-
-class PrimaryLink : public FdHandler {
+class PrimaryLink {
  public:
-  // All must outlive this object.
-  PrimaryLink(Server* server, replication::ReplicationHistory* history, ReplicaSet* replicas,
-              core::Keyspace* keyspace, config::Options* options,
-              commands::Dispatcher* dispatcher);
-  ~PrimaryLink() override;
+  // All must outlive this object. The time is the keyspace's (the loop turn's).
+  PrimaryLink(Host* owner, ReplicationHistory* history, ReplicaSet* replicas,
+              core::Keyspace* keyspace, config::Options* options, commands::Dispatcher* dispatcher);
+  ~PrimaryLink();
 
   // Starts following host:port (dropping any current link).
   void Follow(std::string host, int64_t port);
@@ -55,7 +52,8 @@ class PrimaryLink : public FdHandler {
   void Kill() { Fail("killed by CLIENT KILL"); }
 
   void Cron();
-  void OnEvent(uint32_t events) override;
+  // The host's event loop saw `events` (an epoll mask) on the socket it was asked to watch.
+  void OnSocketEvent(uint32_t events);
   void FillInfo(commands::ReplicationInfo* info) const;
 
  private:
@@ -74,8 +72,8 @@ class PrimaryLink : public FdHandler {
   bool LoadSnapshot();
   void ApplyStream();
 
-  Server* server_;
-  replication::ReplicationHistory* history_;
+  Host* owner_;
+  ReplicationHistory* history_;
   ReplicaSet* replicas_;
   core::Keyspace* keyspace_;
   config::Options* options_;
@@ -87,7 +85,7 @@ class PrimaryLink : public FdHandler {
   Step step_ = Step::kPong;
   int fd_ = -1;
   std::string in_;
-  replication::SnapshotReader snapshot_;
+  SnapshotReader snapshot_;
   std::string master_replid_;  // from +FULLRESYNC
   int64_t master_offset_ = 0;
   bool resumable_ = false;  // PSYNC may ask to continue our history
@@ -102,6 +100,6 @@ class PrimaryLink : public FdHandler {
   int64_t down_since_ms_ = 0;
 };
 
-}  // namespace bazaar::engine::server
+}  // namespace bazaar::engine::replication
 
-#endif  // BAZAAR_ENGINE_SERVER_PRIMARY_LINK_H_
+#endif  // BAZAAR_ENGINE_REPLICATION_PRIMARY_LINK_H_
