@@ -1,10 +1,15 @@
-// DirectBackend: MarketBackend running market::MarketOps in this process over a RESP pool (no
-// gRPC service in between).
+// DirectBackend: MarketBackend running market::MarketOps in this process over the market's own
+// store (an AsyncPool on one loop thread, as in bazaar-market), with no gRPC service in between.
+// The simulated players' threads wait for each call's result.
+#include <memory>
+
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "load/backend.h"
 #include "market/market_ops.h"
 #include "market/redis_store.h"
-#include "resp/pool.h"
+#include "resp/async_loop.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::load {
 namespace {
@@ -13,10 +18,19 @@ class DirectBackend : public MarketBackend {
  public:
   DirectBackend(client::PoolOptions pool_options, market::MarketOptions market,
                 const BackendOptions& options)
-      : pool_(std::move(pool_options)),
-        store_(&pool_),
-        ops_(&store_, &env_, std::move(market)),
+      : pool_(std::make_unique<client::AsyncPool>(&loop_, std::move(pool_options))),
+        store_(pool_.get()),
+        ops_(&store_, &store_, std::move(market)),
         options_(options) {}
+  ~DirectBackend() override {
+    // The pool belongs to the loop's thread.
+    absl::Notification closed;
+    loop_.Post([&] {
+      pool_.reset();
+      closed.Notify();
+    });
+    closed.WaitForNotification();
+  }
 
   std::string kind() const override { return "direct"; }
   std::string Mode() override { return market::ContentionModeName(ops_.options().mode); }
@@ -76,9 +90,9 @@ class DirectBackend : public MarketBackend {
     return c;
   }
 
-  client::ConnectionPool pool_;
+  client::AsyncLoop loop_;
+  std::unique_ptr<client::AsyncPool> pool_;
   market::RedisStore store_;
-  market::RealRetryEnv env_;
   market::MarketOps ops_;
   BackendOptions options_;
   absl::Mutex mu_;

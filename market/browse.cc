@@ -17,51 +17,76 @@
 
 namespace bazaar::market {
 
-absl::StatusOr<BrowsePage> MarketOps::BrowseMarket(const BrowseQuery& query,
-                                                   const CallOptions& call, CallTrace* trace) {
-  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
-    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
-                     absl::StrCat("page_size must be 0..", kMaxPageSize));
-  }
-  if (!query.seller_id.empty()) {
-    if (absl::Status s = ValidateUserId("seller_id", query.seller_id); !s.ok()) return s;
-  }
-  if (!query.item_id.empty()) {
-    if (absl::Status s = ValidateItemId("item_id", query.item_id); !s.ok()) return s;
-  }
-  const int page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+// One BrowseMarket call's scan, carried from one chunk's read to the next.
+struct MarketOps::BrowseScan {
+  BrowseQuery query;
+  CallOptions call;
+  CallTrace* trace;
+  Done<BrowsePage> done;
+  int page_size = 0;
   bool anchored = false;
   BrowseCursor pos;
+  int chunk = 0;
+  int scan_budget = 0;
+  int scanned = 0;
+  int64_t offset = 0;
+  BrowsePage page;
+};
+
+void MarketOps::BrowseMarket(const BrowseQuery& query, const CallOptions& call, CallTrace* trace,
+                             Done<BrowsePage> done) {
+  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
+    return done(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+                          absl::StrCat("page_size must be 0..", kMaxPageSize)));
+  }
+  if (!query.seller_id.empty()) {
+    if (absl::Status s = ValidateUserId("seller_id", query.seller_id); !s.ok()) return done(s);
+  }
+  if (!query.item_id.empty()) {
+    if (absl::Status s = ValidateItemId("item_id", query.item_id); !s.ok()) return done(s);
+  }
+  auto scan = std::make_shared<BrowseScan>();
+  scan->query = query;
+  scan->call = call;
+  scan->trace = trace;
+  scan->done = std::move(done);
+  scan->page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
   if (!query.cursor.empty()) {
     auto c = DecodeCursor(query.cursor);
     if (!c) {
-      return MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor,
-                       "cursor is not one this service issued");
+      return scan->done(MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor,
+                                  "cursor is not one this service issued"));
     }
     if (c->seller_filter != query.seller_id || c->item_filter != query.item_id) {
-      return MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor,
-                       "cursor was issued for other filters");
+      return scan->done(MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor,
+                                  "cursor was issued for other filters"));
     }
-    pos = *c;
-    anchored = true;
+    scan->pos = *c;
+    scan->anchored = true;
   }
-  pos.seller_filter = query.seller_id;
-  pos.item_filter = query.item_id;
+  scan->pos.seller_filter = query.seller_id;
+  scan->pos.item_filter = query.item_id;
+  scan->chunk = std::clamp(scan->page_size + 1, 16, 1000);
+  scan->scan_budget = std::max(1000, scan->page_size * 4);
+  ScanStep(std::move(scan));
+}
 
-  const int chunk = std::clamp(page_size + 1, 16, 1000);
-  const int scan_budget = std::max(1000, page_size * 4);
-  int scanned = 0;
-  int64_t offset = 0;
-  bool at_end = false;
-  BrowsePage page;
-  while (static_cast<int>(page.listings.size()) < page_size && scanned < scan_budget) {
-    auto r = runner_.Read({{"ZRANGEBYSCORE", keys_.Market(),
-                            anchored ? std::to_string(pos.price) : "-inf", "+inf", "WITHSCORES",
-                            "LIMIT", std::to_string(offset), std::to_string(chunk)}},
-                          call, trace);
-    if (!r.ok()) return r.status();
+void MarketOps::ScanStep(std::shared_ptr<BrowseScan> scan) {
+  BrowseScan& sc = *scan;
+  if (static_cast<int>(sc.page.listings.size()) >= sc.page_size ||
+      sc.scanned >= sc.scan_budget) {
+    if (sc.anchored) sc.page.next_cursor = EncodeCursor(sc.pos);
+    return sc.done(std::move(sc.page));
+  }
+  Argv read = {"ZRANGEBYSCORE", keys_.Market(),
+               sc.anchored ? std::to_string(sc.pos.price) : "-inf", "+inf", "WITHSCORES",
+               "LIMIT", std::to_string(sc.offset), std::to_string(sc.chunk)};
+  CallTrace* trace = sc.trace;
+  runner_.Read({std::move(read)}, sc.call, trace, [this, scan](absl::StatusOr<Replies> r) {
+    BrowseScan& sc = *scan;
+    if (!r.ok()) return sc.done(r.status());
     const auto& elems = (*r)[0].elements;
-    if (elems.size() % 2 != 0) return internal::Corrupt("ZRANGEBYSCORE reply");
+    if (elems.size() % 2 != 0) return sc.done(internal::Corrupt("ZRANGEBYSCORE reply"));
     const size_t n = elems.size() / 2;
     bool moved = false;
     bool stopped = false;
@@ -70,36 +95,36 @@ absl::StatusOr<BrowsePage> MarketOps::BrowseMarket(const BrowseQuery& query,
       int64_t price;
       if (absl::Status s = internal::ParseAmountReply(elems[2 * i + 1], "listing price", &price);
           !s.ok()) {
-        return s;
+        return sc.done(s);
       }
-      if (anchored && (price < pos.price || (price == pos.price && member <= pos.member))) {
+      if (sc.anchored &&
+          (price < sc.pos.price || (price == sc.pos.price && member <= sc.pos.member))) {
         continue;
       }
-      anchored = true;
+      sc.anchored = true;
       moved = true;
-      pos.price = price;
-      pos.member = member;
-      ++scanned;
+      sc.pos.price = price;
+      sc.pos.member = member;
+      ++sc.scanned;
       Listing l;
       l.price = price;
       if (!KeySchema::ParseMember(member, &l.item_id, &l.seller_id)) continue;  // not ours
-      if ((query.seller_id.empty() || query.seller_id == l.seller_id) &&
-          (query.item_id.empty() || query.item_id == l.item_id)) {
-        page.listings.push_back(std::move(l));
+      if ((sc.query.seller_id.empty() || sc.query.seller_id == l.seller_id) &&
+          (sc.query.item_id.empty() || sc.query.item_id == l.item_id)) {
+        sc.page.listings.push_back(std::move(l));
       }
-      if (static_cast<int>(page.listings.size()) >= page_size || scanned >= scan_budget) {
+      if (static_cast<int>(sc.page.listings.size()) >= sc.page_size ||
+          sc.scanned >= sc.scan_budget) {
         stopped = i + 1 < n;
         break;
       }
     }
-    if (n < static_cast<size_t>(chunk) && !stopped) {
-      at_end = true;
-      break;
+    if (n < static_cast<size_t>(sc.chunk) && !stopped) {
+      return sc.done(std::move(sc.page));  // the end of the market: no cursor
     }
-    offset = moved ? 0 : offset + static_cast<int64_t>(n);
-  }
-  if (!at_end && anchored) page.next_cursor = EncodeCursor(pos);
-  return page;
+    sc.offset = moved ? 0 : sc.offset + static_cast<int64_t>(n);
+    ScanStep(scan);
+  });
 }
 
 }  // namespace bazaar::market

@@ -8,23 +8,26 @@ class ChaosSession : public StoreSession {
   ChaosSession(std::unique_ptr<StoreSession> inner, RetryEnv* env, ChaosOptions options)
       : inner_(std::move(inner)), env_(env), options_(options) {}
 
-  absl::StatusOr<std::vector<RespReply>> Pipeline(const std::vector<Argv>& commands) override {
-    if (!options_.skip_watch) return inner_->Pipeline(commands);
-    std::vector<Argv> unwatched = commands;
-    for (Argv& argv : unwatched) {
-      if (!argv.empty() && argv[0] == "WATCH") argv = {"PING"};
+  void Pipeline(std::vector<Argv> commands,
+                std::function<void(absl::StatusOr<Replies>)> done) override {
+    if (options_.skip_watch) {
+      for (Argv& argv : commands) {
+        if (!argv.empty() && argv[0] == "WATCH") argv = {"PING"};
+      }
     }
-    return inner_->Pipeline(unwatched);
+    inner_->Pipeline(std::move(commands), std::move(done));
   }
 
-  absl::StatusOr<std::optional<std::vector<RespReply>>> Exec(
-      const std::vector<Argv>& commands) override {
+  void Exec(std::vector<Argv> commands,
+            std::function<void(absl::StatusOr<ExecReplies>)> done) override {
     if (options_.conflict_rate > 0 && env_->Uniform01() < options_.conflict_rate) {
-      auto r = inner_->Pipeline({{"UNWATCH"}});
-      if (!r.ok()) return r.status();
-      return std::optional<std::vector<RespReply>>();
+      inner_->Pipeline({{"UNWATCH"}}, [done = std::move(done)](absl::StatusOr<Replies> r) {
+        if (!r.ok()) return done(r.status());
+        done(ExecReplies());
+      });
+      return;
     }
-    return inner_->Exec(commands);
+    inner_->Exec(std::move(commands), std::move(done));
   }
 
  private:
@@ -35,10 +38,12 @@ class ChaosSession : public StoreSession {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<StoreSession>> ChaosStore::Open(absl::Time deadline) {
-  auto s = inner_->Open(deadline);
-  if (!s.ok()) return s;
-  return std::unique_ptr<StoreSession>(new ChaosSession(std::move(*s), env_, options_));
+void ChaosStore::Open(absl::Time deadline, OpenDone done) {
+  inner_->Open(deadline, [this, done = std::move(done)](
+                             absl::StatusOr<std::unique_ptr<StoreSession>> s) {
+    if (!s.ok()) return done(std::move(s));
+    done(std::unique_ptr<StoreSession>(new ChaosSession(std::move(*s), env_, options_)));
+  });
 }
 
 }  // namespace bazaar::market

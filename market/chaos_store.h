@@ -24,7 +24,7 @@ class ChaosStore : public Store {
   // `inner` and `env` must outlive this object.
   ChaosStore(Store* inner, RetryEnv* env, ChaosOptions options)
       : inner_(inner), env_(env), options_(options) {}
-  absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) override;
+  void Open(absl::Time deadline, OpenDone done) override;
 
  private:
   Store* inner_;

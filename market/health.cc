@@ -5,7 +5,7 @@
 namespace bazaar::market {
 
 StoreHealthMonitor::StoreHealthMonitor(client::ConnectionOptions options,
-                                       client::ConnectionPool* pool, absl::Duration interval,
+                                       client::AsyncPool* pool, absl::Duration interval,
                                        std::function<void(bool)> on_change)
     : options_(std::move(options)),
       pool_(pool),

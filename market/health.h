@@ -12,14 +12,14 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "resp/connection.h"
-#include "resp/pool.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::market {
 
 class StoreHealthMonitor {
  public:
   // `on_change(up)` is called from the monitor thread on every transition (and once at start).
-  StoreHealthMonitor(client::ConnectionOptions options, client::ConnectionPool* pool,
+  StoreHealthMonitor(client::ConnectionOptions options, client::AsyncPool* pool,
                      absl::Duration interval, std::function<void(bool)> on_change);
   ~StoreHealthMonitor();  // stops the thread
   void Start();
@@ -30,7 +30,7 @@ class StoreHealthMonitor {
   bool Probe();
 
   client::ConnectionOptions options_;
-  client::ConnectionPool* pool_;
+  client::AsyncPool* pool_;
   absl::Duration interval_;
   std::function<void(bool)> on_change_;
   std::unique_ptr<client::RespConnection> conn_;

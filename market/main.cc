@@ -20,7 +20,8 @@
 #include "market/redis_store.h"
 #include "market/service.h"
 #include "market/stats.h"
-#include "resp/pool.h"
+#include "resp/async_loop.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::market {
 namespace {
@@ -55,17 +56,19 @@ int Run(int argc, char** argv) {
   pool_options.connection.password = config->store_password;
   pool_options.size = config->threads;
   pool_options.reconnect_backoff_max = ToMs(config->reconnect_backoff_max);
-  client::ConnectionPool pool(pool_options);
-  RedisStore store(&pool);
-  RealRetryEnv env;
+  // Every store round trip, retry wait and call completion runs on this one loop thread.
+  client::AsyncLoop loop;
+  auto pool = std::make_unique<client::AsyncPool>(&loop, pool_options);
+  RedisStore store(pool.get());
   // Fault injection wraps the store only when asked for (tests and drills).
-  ChaosStore chaos(&store, &env, config->chaos);
-  MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &env, config->market);
+  ChaosStore chaos(&store, &store, config->chaos);
+  MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &store,
+                config->market);
   Stats stats;
 
   std::unique_ptr<StoreHealthMonitor> health;
   MarketServiceImpl service(&ops, &stats, [&] {
-    return StoreStatus{health != nullptr && health->up(), pool.reconnects()};
+    return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
   });
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -88,7 +91,7 @@ int Run(int argc, char** argv) {
 
   grpc::HealthCheckServiceInterface* health_service = server->GetHealthCheckService();
   health = std::make_unique<StoreHealthMonitor>(
-      pool_options.connection, &pool, config->health_interval, [&](bool up) {
+      pool_options.connection, pool.get(), config->health_interval, [&](bool up) {
         if (health_service == nullptr) return;
         health_service->SetServingStatus(up);
         health_service->SetServingStatus("bazaar.market.v1.Market", up);
@@ -126,12 +129,21 @@ int Run(int argc, char** argv) {
   // New calls are refused while the ones in progress finish; then the server stops at once
   // (a Shutdown with time left would also wait for idle client connections to go away).
   if (!service.Drain(config->shutdown_grace)) {
-    BAZAAR_LOG(WARNING) << "calls still in progress after the grace period are cancelled";
+    BAZAAR_LOG(WARNING) << "calls still in progress after the grace period are cancelled "
+                           "(their transactions end within their retry budget)";
   }
   server->Shutdown(std::chrono::system_clock::now());
   stop_logging.Notify();
   stats_thread.join();
   health.reset();
+  // Shutdown waited for every call, so no store work is left; the pool belongs to the loop's
+  // thread and is closed there, before the loop stops.
+  absl::Notification pool_closed;
+  loop.Post([&] {
+    pool.reset();
+    pool_closed.Notify();
+  });
+  pool_closed.WaitForNotification();
   int64_t calls = 0, ok = 0;
   for (const MethodSnapshot& m : stats.Snapshot()) {
     calls += m.calls;

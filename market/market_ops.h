@@ -23,9 +23,11 @@
 #ifndef BAZAAR_MARKET_MARKET_OPS_H_
 #define BAZAAR_MARKET_MARKET_OPS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "market/key_schema.h"
 #include "market/retry.h"
 #include "market/store.h"
@@ -55,36 +57,96 @@ struct PurchaseResult {
   CallInfo info;
 };
 
+// Each operation comes in two forms. The asynchronous one ends with `done`, which runs on the
+// store's thread (see store.h), or at once on the caller's for a request refused before any store
+// work; `trace` must stay valid until then. The blocking one waits for it, for callers on their
+// own threads (tests, bazaar-load --direct); never call it on the store's thread.
 class MarketOps {
  public:
   // `store` and `env` must outlive this object. Thread-safe (stateless besides them).
   MarketOps(Store* store, RetryEnv* env, MarketOptions options);
 
+  void CreateUser(const std::string& user_id, const std::string& name, int64_t funds,
+                  const CallOptions& call, CallTrace* trace, Done<UserResult> done);
+  void GetUser(const std::string& user_id, const CallOptions& call, CallTrace* trace,
+               Done<User> done);
+  void GrantItem(const std::string& user_id, const std::string& item_id, const CallOptions& call,
+                 CallTrace* trace, Done<CallInfo> done);
+  void ListItem(const std::string& seller_id, const std::string& item_id, int64_t price,
+                const CallOptions& call, CallTrace* trace, Done<ListingResult> done);
+  void CancelListing(const std::string& seller_id, const std::string& item_id,
+                     const CallOptions& call, CallTrace* trace, Done<ListingResult> done);
+  void PurchaseItem(const std::string& buyer_id, const std::string& seller_id,
+                    const std::string& item_id, int64_t expected_price, const CallOptions& call,
+                    CallTrace* trace, Done<PurchaseResult> done);
+  void GetListing(const std::string& seller_id, const std::string& item_id,
+                  const CallOptions& call, CallTrace* trace, Done<Listing> done);
+  void BrowseMarket(const BrowseQuery& query, const CallOptions& call, CallTrace* trace,
+                    Done<BrowsePage> done);
+
+  // The blocking forms.
   absl::StatusOr<UserResult> CreateUser(const std::string& user_id, const std::string& name,
-                                        int64_t funds, const CallOptions& call, CallTrace* trace);
+                                        int64_t funds, const CallOptions& call,
+                                        CallTrace* trace) {
+    return Await<UserResult>([&](auto done) { CreateUser(user_id, name, funds, call, trace, done); });
+  }
   absl::StatusOr<User> GetUser(const std::string& user_id, const CallOptions& call,
-                               CallTrace* trace);
+                               CallTrace* trace) {
+    return Await<User>([&](auto done) { GetUser(user_id, call, trace, done); });
+  }
   absl::StatusOr<CallInfo> GrantItem(const std::string& user_id, const std::string& item_id,
-                                     const CallOptions& call, CallTrace* trace);
+                                     const CallOptions& call, CallTrace* trace) {
+    return Await<CallInfo>([&](auto done) { GrantItem(user_id, item_id, call, trace, done); });
+  }
   absl::StatusOr<ListingResult> ListItem(const std::string& seller_id, const std::string& item_id,
                                          int64_t price, const CallOptions& call,
-                                         CallTrace* trace);
+                                         CallTrace* trace) {
+    return Await<ListingResult>(
+        [&](auto done) { ListItem(seller_id, item_id, price, call, trace, done); });
+  }
   absl::StatusOr<ListingResult> CancelListing(const std::string& seller_id,
                                               const std::string& item_id,
-                                              const CallOptions& call, CallTrace* trace);
+                                              const CallOptions& call, CallTrace* trace) {
+    return Await<ListingResult>(
+        [&](auto done) { CancelListing(seller_id, item_id, call, trace, done); });
+  }
   absl::StatusOr<PurchaseResult> PurchaseItem(const std::string& buyer_id,
                                               const std::string& seller_id,
                                               const std::string& item_id, int64_t expected_price,
-                                              const CallOptions& call, CallTrace* trace);
+                                              const CallOptions& call, CallTrace* trace) {
+    return Await<PurchaseResult>([&](auto done) {
+      PurchaseItem(buyer_id, seller_id, item_id, expected_price, call, trace, done);
+    });
+  }
   absl::StatusOr<Listing> GetListing(const std::string& seller_id, const std::string& item_id,
-                                     const CallOptions& call, CallTrace* trace);
+                                     const CallOptions& call, CallTrace* trace) {
+    return Await<Listing>([&](auto done) { GetListing(seller_id, item_id, call, trace, done); });
+  }
   absl::StatusOr<BrowsePage> BrowseMarket(const BrowseQuery& query, const CallOptions& call,
-                                          CallTrace* trace);
+                                          CallTrace* trace) {
+    return Await<BrowsePage>([&](auto done) { BrowseMarket(query, call, trace, done); });
+  }
 
   const MarketOptions& options() const { return options_; }
   const KeySchema& keys() const { return keys_; }
 
  private:
+  struct BrowseScan;
+  void ScanStep(std::shared_ptr<BrowseScan> scan);
+
+  // Starts an asynchronous call and waits for its result.
+  template <typename T, typename Start>
+  static absl::StatusOr<T> Await(Start start) {
+    absl::Notification finished;
+    absl::StatusOr<T> result = absl::UnknownError("unset");
+    start(Done<T>([&](absl::StatusOr<T> r) {
+      result = std::move(r);
+      finished.Notify();
+    }));
+    finished.WaitForNotification();
+    return result;
+  }
+
   MarketOptions options_;
   KeySchema keys_;
   TxnRunner runner_;

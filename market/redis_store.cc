@@ -1,7 +1,6 @@
 #include "market/redis_store.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "market/errors.h"
@@ -18,46 +17,50 @@ bool IsUnwatch(const Argv& argv) {
 
 class RedisSession : public StoreSession {
  public:
-  explicit RedisSession(client::PooledConnection conn) : conn_(std::move(conn)) {}
+  explicit RedisSession(client::AsyncLease lease)
+      : lease_(std::make_shared<client::AsyncLease>(std::move(lease))) {}
   ~RedisSession() override {
-    if (watching_ && !conn_->broken()) {
-      auto r = conn_->Command({"UNWATCH"});
-      if (!r.ok() || r->is_error()) conn_.Discard();
-    }
+    if (!watching_ || (*lease_)->broken()) return;
+    // The connection goes back once UNWATCH is answered, so the next user starts clean.
+    (*lease_)->Send({{"UNWATCH"}}, [lease = lease_](client::AsyncConnection::Replies r) {
+      if (!r.ok() || (*r)[0].is_error()) lease->Discard();
+    });
   }
 
-  absl::StatusOr<std::vector<RespReply>> Pipeline(const std::vector<Argv>& commands) override {
+  void Pipeline(std::vector<Argv> commands,
+                std::function<void(absl::StatusOr<Replies>)> done) override {
     for (const auto& c : commands) {
       if (IsWatch(c)) watching_ = true;
       if (IsUnwatch(c)) watching_ = false;
     }
-    return conn_->Pipeline(commands);
+    (*lease_)->Send(std::move(commands), std::move(done));
   }
 
-  absl::StatusOr<std::optional<std::vector<RespReply>>> Exec(
-      const std::vector<Argv>& commands) override {
+  void Exec(std::vector<Argv> commands,
+            std::function<void(absl::StatusOr<ExecReplies>)> done) override {
     std::vector<Argv> all;
     all.reserve(commands.size() + 2);
     all.push_back({"MULTI"});
-    for (const auto& c : commands) all.push_back(c);
+    for (auto& c : commands) all.push_back(std::move(c));
     all.push_back({"EXEC"});
     watching_ = false;  // EXEC (even a failed one) unwatches everything
-    auto replies = conn_->Pipeline(all);
-    if (!replies.ok()) return replies.status();
-    auto result = UnpackExecReplies(std::move(*replies));
-    if (!result.ok()) conn_.Discard();  // leave no doubt about the connection's state
-    return result;
+    (*lease_)->Send(std::move(all), [lease = lease_, done = std::move(done)](
+                                        absl::StatusOr<Replies> replies) {
+      if (!replies.ok()) return done(replies.status());
+      auto result = UnpackExecReplies(std::move(*replies));
+      if (!result.ok()) lease->Discard();  // leave no doubt about the connection's state
+      done(std::move(result));
+    });
   }
 
  private:
-  client::PooledConnection conn_;
+  std::shared_ptr<client::AsyncLease> lease_;
   bool watching_ = false;
 };
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::vector<RespReply>>> UnpackExecReplies(
-    std::vector<RespReply> replies) {
+absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies) {
   if (replies.size() < 2) return absl::InternalError("short MULTI/EXEC reply");
   for (size_t i = 0; i + 1 < replies.size(); ++i) {
     if (replies[i].is_error()) {
@@ -66,7 +69,7 @@ absl::StatusOr<std::optional<std::vector<RespReply>>> UnpackExecReplies(
     }
   }
   RespReply& exec = replies.back();
-  if (exec.is_nil()) return std::optional<std::vector<RespReply>>();
+  if (exec.is_nil()) return ExecReplies();
   if (exec.is_error()) {
     return MakeError(absl::StatusCode::kInternal, reason::kStoreError,
                      absl::StrCat("EXEC failed: ", exec.str));
@@ -80,21 +83,39 @@ absl::StatusOr<std::optional<std::vector<RespReply>>> UnpackExecReplies(
                        absl::StrCat("command inside EXEC failed: ", r.str));
     }
   }
-  return std::optional<std::vector<RespReply>>(std::move(exec.elements));
+  return ExecReplies(std::move(exec.elements));
 }
 
-absl::StatusOr<std::unique_ptr<StoreSession>> RedisStore::Open(absl::Time deadline) {
-  absl::Duration left = std::min(deadline - absl::Now(), absl::Seconds(10));
-  if (left < absl::ZeroDuration()) left = absl::ZeroDuration();
-  auto steady_deadline =
-      std::chrono::steady_clock::now() + absl::ToChronoMicroseconds(left);
-  auto conn = pool_->Acquire(steady_deadline);
-  if (!conn.ok()) {
-    if (conn.status().code() == absl::StatusCode::kDeadlineExceeded) return conn.status();
-    return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
-                     std::string(conn.status().message()));
+void RedisStore::Open(absl::Time deadline, OpenDone done) {
+  client::AsyncLoop* loop = pool_->loop();
+  auto acquire = [this, deadline, done = std::move(done)]() mutable {
+    pool_->Acquire(deadline, [done = std::move(done)](absl::StatusOr<client::AsyncLease> lease) {
+      if (!lease.ok()) {
+        if (lease.status().code() == absl::StatusCode::kDeadlineExceeded) {
+          return done(lease.status());
+        }
+        return done(MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                              std::string(lease.status().message())));
+      }
+      done(std::unique_ptr<StoreSession>(new RedisSession(std::move(*lease))));
+    });
+  };
+  if (loop->in_loop()) {
+    acquire();
+  } else {
+    loop->Post(std::move(acquire));
   }
-  return std::unique_ptr<StoreSession>(new RedisSession(std::move(*conn)));
 }
+
+void RedisStore::After(absl::Duration d, std::function<void()> fn) {
+  client::AsyncLoop* loop = pool_->loop();
+  if (loop->in_loop()) {
+    loop->After(d, std::move(fn));
+  } else {
+    loop->Post([loop, d, fn = std::move(fn)]() mutable { loop->After(d, std::move(fn)); });
+  }
+}
+
+double RedisStore::Uniform01() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
 }  // namespace bazaar::market

@@ -1,27 +1,37 @@
-// RedisStore: the Store over a client::ConnectionPool (hiredis). A session that WATCHed keys and
-// ends without EXEC sends UNWATCH before its connection goes back to the pool; a session whose
-// connection failed closes it.
+// RedisStore: the Store over a client::AsyncPool, on the pool's AsyncLoop thread: every session
+// callback runs there, so no thread is handed a call per round trip. A session that WATCHed keys
+// and ends without EXEC sends UNWATCH, and its connection goes back to the pool once that is
+// answered; a session whose connection failed closes it. Also the RetryEnv of calls on this
+// store: their backoff waits are the loop's timers.
 #ifndef BAZAAR_MARKET_REDIS_STORE_H_
 #define BAZAAR_MARKET_REDIS_STORE_H_
 
+#include <random>
+
+#include "market/retry.h"
 #include "market/store.h"
-#include "resp/pool.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::market {
 
-class RedisStore : public Store {
+class RedisStore : public Store, public RetryEnv {
  public:
-  // `pool` must outlive the store.
-  explicit RedisStore(client::ConnectionPool* pool) : pool_(pool) {}
-  absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) override;
+  // `pool` (and its loop) must outlive the store.
+  explicit RedisStore(client::AsyncPool* pool) : pool_(pool) {}
+  // Store. Any thread; the answer comes on the loop.
+  void Open(absl::Time deadline, OpenDone done) override;
+  // RetryEnv. After and Uniform01: the loop's thread.
+  absl::Time Now() override { return absl::Now(); }
+  void After(absl::Duration d, std::function<void()> fn) override;
+  double Uniform01() override;
 
  private:
-  client::ConnectionPool* pool_;
+  client::AsyncPool* pool_;
+  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 // Exec's reply handling, shared with tests: checks MULTI/QUEUED replies and unpacks EXEC.
-absl::StatusOr<std::optional<std::vector<RespReply>>> UnpackExecReplies(
-    std::vector<RespReply> replies);
+absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies);
 
 }  // namespace bazaar::market
 

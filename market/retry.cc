@@ -8,11 +8,6 @@
 
 namespace bazaar::market {
 
-double RealRetryEnv::Uniform01() {
-  absl::MutexLock lock(&mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-}
-
 absl::Duration BackoffFor(const RetryPolicy& policy, int next_attempt, double u) {
   int doublings = std::min(next_attempt - 2, 30);
   absl::Duration cap = policy.backoff_base * std::pow(2.0, doublings);
@@ -34,9 +29,10 @@ absl::Status RetryLoop::CheckStart() const {
   return absl::OkStatus();
 }
 
-absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& last_error,
-                             absl::Duration attempt_took) {
-  auto give_up = [&](const std::string& why) {
+absl::StatusOr<absl::Duration> RetryLoop::Next(int attempt, AttemptKind kind,
+                                               const absl::Status& last_error,
+                                               absl::Duration attempt_took) {
+  auto give_up = [&](const std::string& why) -> absl::Status {
     if (kind == AttemptKind::kStoreError) {
       return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
                        absl::StrCat(why, "; last error: ", last_error.message()));
@@ -61,8 +57,7 @@ absl::Status RetryLoop::Next(int attempt, AttemptKind kind, const absl::Status& 
     return give_up(absl::StrCat("gave up after ", attempt, " attempts and ",
                                 absl::FormatDuration(policy_.max_time)));
   }
-  if (wait > absl::ZeroDuration()) env_->SleepFor(wait);
-  return absl::OkStatus();
+  return std::max(wait, absl::ZeroDuration());
 }
 
 }  // namespace bazaar::market

@@ -15,11 +15,10 @@
 
 #include <functional>
 #include <optional>
-#include <random>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "market/types.h"
 
@@ -32,25 +31,16 @@ struct RetryPolicy {
   absl::Duration backoff_max = absl::Milliseconds(50);
 };
 
-// Time and randomness for the retry loop; a fake in tests. Thread-safe.
+// Time, timers and randomness for the retry loop; a fake in tests.
 class RetryEnv {
  public:
   virtual ~RetryEnv() = default;
   virtual absl::Time Now() = 0;
-  virtual void SleepFor(absl::Duration d) = 0;
+  // Runs `fn` once `d` has passed, on the thread the store runs its callbacks on (the real
+  // env: the store's loop; the fake: at once, after advancing its clock).
+  virtual void After(absl::Duration d, std::function<void()> fn) = 0;
   // Uniform in [0, 1).
   virtual double Uniform01() = 0;
-};
-
-class RealRetryEnv : public RetryEnv {
- public:
-  absl::Time Now() override { return absl::Now(); }
-  void SleepFor(absl::Duration d) override { absl::SleepFor(d); }
-  double Uniform01() override;
-
- private:
-  absl::Mutex mu_;
-  std::mt19937_64 rng_{std::random_device{}()};
 };
 
 // The backoff before attempt `next_attempt` (>= 2), for a uniform draw u in [0, 1).
@@ -90,13 +80,14 @@ class RetryLoop {
   absl::Time deadline() const { return effective_deadline_; }
   // Before attempt 1: DEADLINE_EXCEEDED if the client's deadline already passed.
   absl::Status CheckStart() const;
-  // After failed attempt `attempt` with `kind`, which took `attempt_took`: sleeps and returns OK
-  // to go on, or returns the final error. `last_error` is the store error text, if any. The
-  // next attempt (assumed to take as long as this one) must end before the deadline: the sleep
-  // is cut short to leave it room, and without room the loop ends, so the caller gets our
+  // After failed attempt `attempt` with `kind`, which took `attempt_took`: how long to wait
+  // before the next attempt, or the final error. `last_error` is the store error text, if any.
+  // The next attempt (assumed to take as long as this one) must end before the deadline: the
+  // wait is cut short to leave it room, and without room the loop ends, so the caller gets our
   // DEADLINE_EXCEEDED, with its reason, before its own.
-  absl::Status Next(int attempt, AttemptKind kind, const absl::Status& last_error,
-                    absl::Duration attempt_took = absl::ZeroDuration());
+  absl::StatusOr<absl::Duration> Next(int attempt, AttemptKind kind,
+                                      const absl::Status& last_error,
+                                      absl::Duration attempt_took = absl::ZeroDuration());
 
  private:
   const RetryPolicy& policy_;
@@ -106,24 +97,46 @@ class RetryLoop {
   absl::Time effective_deadline_;
 };
 
-// Runs `attempt(n)` for n = 1, 2, ... under `policy`, filling `trace`.
+// One attempt: n (1-based) and the deadline it must respect; it reports through `done`.
 template <typename T>
-absl::StatusOr<T> RunWithRetries(const RetryPolicy& policy, RetryEnv* env,
-                                  absl::Time client_deadline, CallTrace* trace,
-                                  const std::function<AttemptResult<T>(int, absl::Time)>& attempt) {
-  RetryLoop loop(policy, env, client_deadline);
-  if (absl::Status s = loop.CheckStart(); !s.ok()) return s;
-  for (int n = 1;; ++n) {
-    trace->attempts = n;
-    const absl::Time started = env->Now();
-    AttemptResult<T> r = attempt(n, loop.deadline());
-    if (r.kind == AttemptKind::kDone) return std::move(r.value);
-    if (r.kind == AttemptKind::kConflict) ++trace->watch_conflicts;
-    if (r.kind == AttemptKind::kStoreError) ++trace->store_errors;
-    if (absl::Status s = loop.Next(n, r.kind, r.store_error, env->Now() - started); !s.ok()) {
-      return s;
+using AttemptFn =
+    std::function<void(int n, absl::Time deadline, std::function<void(AttemptResult<T>)> done)>;
+
+// Runs `attempt` for n = 1, 2, ... under `policy`, waiting between attempts with env->After,
+// filling `trace` (which, like `policy` and `env`, must outlive the run) and ending with `done`.
+template <typename T>
+void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_deadline,
+                    CallTrace* trace, AttemptFn<T> attempt,
+                    std::function<void(absl::StatusOr<T>)> done) {
+  struct Run {
+    RetryLoop loop;
+    RetryEnv* env;
+    CallTrace* trace;
+    AttemptFn<T> attempt;
+    std::function<void(absl::StatusOr<T>)> done;
+    int n = 0;
+    absl::Time started;
+
+    static void Start(std::shared_ptr<Run> run) {
+      run->trace->attempts = ++run->n;
+      run->started = run->env->Now();
+      Run* raw = run.get();
+      raw->attempt(raw->n, raw->loop.deadline(), [run = std::move(run)](AttemptResult<T> r) {
+        if (r.kind == AttemptKind::kDone) return run->done(std::move(r.value));
+        if (r.kind == AttemptKind::kConflict) ++run->trace->watch_conflicts;
+        if (r.kind == AttemptKind::kStoreError) ++run->trace->store_errors;
+        auto wait =
+            run->loop.Next(run->n, r.kind, r.store_error, run->env->Now() - run->started);
+        if (!wait.ok()) return run->done(wait.status());
+        RetryEnv* env = run->env;
+        env->After(*wait, [run] { Start(run); });
+      });
     }
-  }
+  };
+  auto run = std::make_shared<Run>(
+      Run{RetryLoop(policy, env, client_deadline), env, trace, std::move(attempt), std::move(done)});
+  if (absl::Status s = run->loop.CheckStart(); !s.ok()) return run->done(s);
+  Run::Start(std::move(run));
 }
 
 }  // namespace bazaar::market

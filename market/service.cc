@@ -26,13 +26,14 @@ void FillInfo(const CallInfo& info, v1::CallInfo* out) {
   out->set_replayed(info.replayed);
 }
 
-// One RPC: admission, deadline and request id in, stats and status out.
+// One RPC in progress: admission, deadline and request id in, stats and status out. Lives until
+// the call is finished (it holds the trace the operation fills); Finish may run on any thread.
 class Call {
  public:
-  Call(CallGate* gate, grpc::ServerContext* ctx, market::Stats* stats, const char* method,
-       const std::string& request_id = "")
-      : gate_(gate), admitted_(gate->Enter()), ctx_(ctx), stats_(stats), method_(method),
-        start_(absl::Now()) {
+  Call(CallGate* gate, grpc::CallbackServerContext* ctx, market::Stats* stats,
+       const char* method, const std::string& request_id = "")
+      : gate_(gate), admitted_(gate->Enter()), ctx_(ctx), reactor_(ctx->DefaultReactor()),
+        stats_(stats), method_(method), start_(absl::Now()) {
     auto deadline = ctx->deadline();
     if (deadline < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
       // Our deadline is taken from grpc-timeout when the request arrives, so it is a little
@@ -46,16 +47,25 @@ class Call {
   ~Call() {
     if (admitted_) gate_->Leave();
   }
-  // False while the market shuts down: answer with Refuse() and do nothing.
-  bool admitted() const { return admitted_; }
-  grpc::Status Refuse() {
-    return Finish(MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
-                            "the market is shutting down; retry on another instance"));
+  // Starts a call. While the market shuts down it is refused and finished at once: then
+  // !admitted(), and the handler only returns reactor().
+  static std::shared_ptr<Call> Start(CallGate* gate, grpc::CallbackServerContext* ctx,
+                                     market::Stats* stats, const char* method,
+                                     const std::string& request_id = "") {
+    auto call = std::make_shared<Call>(gate, ctx, stats, method, request_id);
+    if (!call->admitted_) {
+      call->Finish(MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
+                             "the market is shutting down; retry on another instance"));
+    }
+    return call;
   }
+  bool admitted() const { return admitted_; }
+  grpc::ServerUnaryReactor* reactor() const { return reactor_; }
   const CallOptions& options() const { return options_; }
   CallTrace* trace() { return &trace_; }
 
-  grpc::Status Finish(const absl::Status& status) {
+  // Records the call and sends its status (the response was filled before, when OK).
+  void Finish(const absl::Status& status) {
     stats_->Record(method_, status, trace_, absl::Now() - start_);
     if (!status.ok()) {
       ctx_->AddTrailingMetadata("bazaar-reason", ReasonOf(status));
@@ -65,13 +75,14 @@ class Call {
         BAZAAR_LOG(DEBUG) << method_ << ": " << status.message();
       }
     }
-    return ToGrpcStatus(status);
+    reactor_->Finish(ToGrpcStatus(status));
   }
 
  private:
   CallGate* gate_;
   bool admitted_;
-  grpc::ServerContext* ctx_;
+  grpc::CallbackServerContext* ctx_;
+  grpc::ServerUnaryReactor* reactor_;
   market::Stats* stats_;
   const char* method_;
   absl::Time start_;
@@ -119,118 +130,136 @@ MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,
                                      std::function<StoreStatus()> store_status)
     : ops_(ops), stats_(stats), store_status_(std::move(store_status)) {}
 
-grpc::Status MarketServiceImpl::CreateUser(grpc::ServerContext* ctx,
-                                           const v1::CreateUserRequest* req,
-                                           v1::CreateUserResponse* resp) {
-  Call call(&gate_, ctx, stats_, "CreateUser", req->request_id());
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->CreateUser(req->user_id(), req->name(), req->funds(), call.options(),
-                            call.trace());
-  if (r.ok()) {
-    resp->mutable_user()->set_user_id(r->user.id);
-    resp->mutable_user()->set_name(r->user.name);
-    resp->mutable_user()->set_funds(r->user.funds);
-    FillInfo(r->info, resp->mutable_info());
-  }
-  return call.Finish(r.status());
+using Reactor = grpc::ServerUnaryReactor;
+
+Reactor* MarketServiceImpl::CreateUser(Context* ctx, const v1::CreateUserRequest* req,
+                                       v1::CreateUserResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "CreateUser", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->CreateUser(req->user_id(), req->name(), req->funds(), call->options(), call->trace(),
+                   [call, resp](absl::StatusOr<UserResult> r) {
+                     if (r.ok()) {
+                       resp->mutable_user()->set_user_id(r->user.id);
+                       resp->mutable_user()->set_name(r->user.name);
+                       resp->mutable_user()->set_funds(r->user.funds);
+                       FillInfo(r->info, resp->mutable_info());
+                     }
+                     call->Finish(r.status());
+                   });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::GetUser(grpc::ServerContext* ctx, const v1::GetUserRequest* req,
-                                        v1::GetUserResponse* resp) {
-  Call call(&gate_, ctx, stats_, "GetUser");
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->GetUser(req->user_id(), call.options(), call.trace());
-  if (r.ok()) {
-    auto* u = resp->mutable_user();
-    u->set_user_id(r->id);
-    u->set_name(r->name);
-    u->set_funds(r->funds);
-    for (const auto& item : r->inventory) u->add_inventory(item);
-  }
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
+                                    v1::GetUserResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "GetUser");
+  if (!call->admitted()) return call->reactor();
+  ops_->GetUser(req->user_id(), call->options(), call->trace(),
+                [call, resp](absl::StatusOr<User> r) {
+                  if (r.ok()) {
+                    auto* u = resp->mutable_user();
+                    u->set_user_id(r->id);
+                    u->set_name(r->name);
+                    u->set_funds(r->funds);
+                    for (const auto& item : r->inventory) u->add_inventory(item);
+                  }
+                  call->Finish(r.status());
+                });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::GrantItem(grpc::ServerContext* ctx,
-                                          const v1::GrantItemRequest* req,
-                                          v1::GrantItemResponse* resp) {
-  Call call(&gate_, ctx, stats_, "GrantItem", req->request_id());
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->GrantItem(req->user_id(), req->item_id(), call.options(), call.trace());
-  if (r.ok()) FillInfo(*r, resp->mutable_info());
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* req,
+                                      v1::GrantItemResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "GrantItem", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->GrantItem(req->user_id(), req->item_id(), call->options(), call->trace(),
+                  [call, resp](absl::StatusOr<CallInfo> r) {
+                    if (r.ok()) FillInfo(*r, resp->mutable_info());
+                    call->Finish(r.status());
+                  });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::ListItem(grpc::ServerContext* ctx, const v1::ListItemRequest* req,
-                                         v1::ListItemResponse* resp) {
-  Call call(&gate_, ctx, stats_, "ListItem", req->request_id());
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call.options(),
-                          call.trace());
-  if (r.ok()) {
-    FillListing(r->listing, resp->mutable_listing());
-    FillInfo(r->info, resp->mutable_info());
-  }
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* req,
+                                     v1::ListItemResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "ListItem", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
+                 [call, resp](absl::StatusOr<ListingResult> r) {
+                   if (r.ok()) {
+                     FillListing(r->listing, resp->mutable_listing());
+                     FillInfo(r->info, resp->mutable_info());
+                   }
+                   call->Finish(r.status());
+                 });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::CancelListing(grpc::ServerContext* ctx,
-                                              const v1::CancelListingRequest* req,
-                                              v1::CancelListingResponse* resp) {
-  Call call(&gate_, ctx, stats_, "CancelListing", req->request_id());
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->CancelListing(req->seller_id(), req->item_id(), call.options(), call.trace());
-  if (r.ok()) {
-    FillListing(r->listing, resp->mutable_listing());
-    FillInfo(r->info, resp->mutable_info());
-  }
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingRequest* req,
+                                          v1::CancelListingResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "CancelListing", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
+                      [call, resp](absl::StatusOr<ListingResult> r) {
+                        if (r.ok()) {
+                          FillListing(r->listing, resp->mutable_listing());
+                          FillInfo(r->info, resp->mutable_info());
+                        }
+                        call->Finish(r.status());
+                      });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::PurchaseItem(grpc::ServerContext* ctx,
-                                             const v1::PurchaseItemRequest* req,
-                                             v1::PurchaseItemResponse* resp) {
-  Call call(&gate_, ctx, stats_, "PurchaseItem", req->request_id());
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(),
-                              req->expected_price(), call.options(), call.trace());
-  if (r.ok()) {
-    FillListing(r->listing, resp->mutable_listing());
-    resp->set_buyer_funds(r->buyer_funds);
-    FillInfo(r->info, resp->mutable_info());
-  }
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemRequest* req,
+                                         v1::PurchaseItemResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "PurchaseItem", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(), req->expected_price(),
+                     call->options(), call->trace(),
+                     [call, resp](absl::StatusOr<PurchaseResult> r) {
+                       if (r.ok()) {
+                         FillListing(r->listing, resp->mutable_listing());
+                         resp->set_buyer_funds(r->buyer_funds);
+                         FillInfo(r->info, resp->mutable_info());
+                       }
+                       call->Finish(r.status());
+                     });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::GetListing(grpc::ServerContext* ctx,
-                                           const v1::GetListingRequest* req,
-                                           v1::GetListingResponse* resp) {
-  Call call(&gate_, ctx, stats_, "GetListing");
-  if (!call.admitted()) return call.Refuse();
-  auto r = ops_->GetListing(req->seller_id(), req->item_id(), call.options(), call.trace());
-  if (r.ok()) FillListing(*r, resp->mutable_listing());
-  return call.Finish(r.status());
+Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest* req,
+                                       v1::GetListingResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "GetListing");
+  if (!call->admitted()) return call->reactor();
+  ops_->GetListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
+                   [call, resp](absl::StatusOr<Listing> r) {
+                     if (r.ok()) FillListing(*r, resp->mutable_listing());
+                     call->Finish(r.status());
+                   });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::BrowseMarket(grpc::ServerContext* ctx,
-                                             const v1::BrowseMarketRequest* req,
-                                             v1::BrowseMarketResponse* resp) {
-  Call call(&gate_, ctx, stats_, "BrowseMarket");
-  if (!call.admitted()) return call.Refuse();
+Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,
+                                         v1::BrowseMarketResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "BrowseMarket");
+  if (!call->admitted()) return call->reactor();
   BrowseQuery q;
   q.page_size = req->page_size();
   q.cursor = req->cursor();
   q.seller_id = req->seller_id();
   q.item_id = req->item_id();
-  auto r = ops_->BrowseMarket(q, call.options(), call.trace());
-  if (r.ok()) {
-    for (const auto& l : r->listings) FillListing(l, resp->add_listings());
-    resp->set_next_cursor(r->next_cursor);
-  }
-  return call.Finish(r.status());
+  ops_->BrowseMarket(q, call->options(), call->trace(),
+                     [call, resp](absl::StatusOr<BrowsePage> r) {
+                       if (r.ok()) {
+                         for (const auto& l : r->listings) FillListing(l, resp->add_listings());
+                         resp->set_next_cursor(r->next_cursor);
+                       }
+                       call->Finish(r.status());
+                     });
+  return call->reactor();
 }
 
-grpc::Status MarketServiceImpl::Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
-                                      v1::StatsResponse* resp) {
+Reactor* MarketServiceImpl::Stats(Context* ctx, const v1::StatsRequest*,
+                                  v1::StatsResponse* resp) {
   resp->set_mode(ContentionModeName(ops_->options().mode));
   resp->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   StoreStatus store = store_status_();
@@ -250,7 +279,9 @@ grpc::Status MarketServiceImpl::Stats(grpc::ServerContext* ctx, const v1::StatsR
     m->set_latency_p99_ms(s.p99_ms);
     m->set_latency_max_ms(s.max_ms);
   }
-  return grpc::Status::OK;
+  Reactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace bazaar::market

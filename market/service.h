@@ -1,7 +1,8 @@
-// MarketServiceImpl: the gRPC face of MarketOps (sync API; handlers block on the store pool).
-// It converts messages, passes the client's deadline and request_id down, maps absl statuses to
-// gRPC statuses (same codes; the reason also goes out as trailing metadata "bazaar-reason"), and
-// records every call in Stats.
+// MarketServiceImpl: the gRPC face of MarketOps, on gRPC's callback API: a handler starts the
+// operation and returns; the operation's last store reply, on the store's loop thread, finishes
+// the call. No thread waits for a call. It converts messages, passes the client's deadline and
+// request_id down, maps absl statuses to gRPC statuses (same codes; the reason also goes out as
+// trailing metadata "bazaar-reason"), and records every call in Stats.
 #ifndef BAZAAR_MARKET_SERVICE_H_
 #define BAZAAR_MARKET_SERVICE_H_
 
@@ -38,30 +39,31 @@ struct StoreStatus {
   int64_t reconnects = 0;
 };
 
-class MarketServiceImpl final : public bazaar::market::v1::Market::Service {
+class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackService {
  public:
   // Pointers must outlive the service.
   MarketServiceImpl(MarketOps* ops, market::Stats* stats,
                     std::function<StoreStatus()> store_status);
 
-  grpc::Status CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req,
-                          v1::CreateUserResponse* resp) override;
-  grpc::Status GetUser(grpc::ServerContext* ctx, const v1::GetUserRequest* req,
-                       v1::GetUserResponse* resp) override;
-  grpc::Status GrantItem(grpc::ServerContext* ctx, const v1::GrantItemRequest* req,
-                         v1::GrantItemResponse* resp) override;
-  grpc::Status ListItem(grpc::ServerContext* ctx, const v1::ListItemRequest* req,
-                        v1::ListItemResponse* resp) override;
-  grpc::Status CancelListing(grpc::ServerContext* ctx, const v1::CancelListingRequest* req,
-                             v1::CancelListingResponse* resp) override;
-  grpc::Status PurchaseItem(grpc::ServerContext* ctx, const v1::PurchaseItemRequest* req,
-                            v1::PurchaseItemResponse* resp) override;
-  grpc::Status GetListing(grpc::ServerContext* ctx, const v1::GetListingRequest* req,
-                          v1::GetListingResponse* resp) override;
-  grpc::Status BrowseMarket(grpc::ServerContext* ctx, const v1::BrowseMarketRequest* req,
-                            v1::BrowseMarketResponse* resp) override;
-  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest* req,
-                     v1::StatsResponse* resp) override;
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+  Reactor* CreateUser(Context* ctx, const v1::CreateUserRequest* req,
+                      v1::CreateUserResponse* resp) override;
+  Reactor* GetUser(Context* ctx, const v1::GetUserRequest* req,
+                   v1::GetUserResponse* resp) override;
+  Reactor* GrantItem(Context* ctx, const v1::GrantItemRequest* req,
+                     v1::GrantItemResponse* resp) override;
+  Reactor* ListItem(Context* ctx, const v1::ListItemRequest* req,
+                    v1::ListItemResponse* resp) override;
+  Reactor* CancelListing(Context* ctx, const v1::CancelListingRequest* req,
+                         v1::CancelListingResponse* resp) override;
+  Reactor* PurchaseItem(Context* ctx, const v1::PurchaseItemRequest* req,
+                        v1::PurchaseItemResponse* resp) override;
+  Reactor* GetListing(Context* ctx, const v1::GetListingRequest* req,
+                      v1::GetListingResponse* resp) override;
+  Reactor* BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,
+                        v1::BrowseMarketResponse* resp) override;
+  Reactor* Stats(Context* ctx, const v1::StatsRequest* req, v1::StatsResponse* resp) override;
 
   // SIGTERM: refuse new calls (UNAVAILABLE/SHUTTING_DOWN) and wait up to `grace` for the ones
   // in progress; true when none is left.

@@ -1,8 +1,12 @@
-// The store interface the market logic runs against: a Redis-protocol server reached over RESP
-// (RedisStore, over the client/ pool), or an in-memory fake in unit tests.
+// The store interface the market logic runs against, asynchronous: a Redis-protocol server
+// reached over RESP without blocking a thread per call (AsyncRedisStore, on an AsyncLoop), or
+// an in-memory fake in unit tests that answers at once. Every callback of a store runs on the
+// store's own thread (its loop; the fake: inside the call), and a session is used only from
+// there.
 #ifndef BAZAAR_MARKET_STORE_H_
 #define BAZAAR_MARKET_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,27 +20,33 @@ namespace bazaar::market {
 
 using client::RespReply;
 using Argv = std::vector<std::string>;
+using Replies = std::vector<RespReply>;
+// EXEC's outcome: the commands' replies, or nullopt when a WATCHed key changed.
+using ExecReplies = std::optional<Replies>;
 
-// One store connection held for one transaction attempt by one thread.
+// One store connection held for one transaction attempt. Destroying it returns the connection
+// (after UNWATCH when keys are still watched).
 class StoreSession {
  public:
   virtual ~StoreSession() = default;
-  // Sends the commands in one round trip and returns their replies (RESP errors are replies).
-  // UNAVAILABLE on an I/O failure; the session is then unusable.
-  virtual absl::StatusOr<std::vector<RespReply>> Pipeline(const std::vector<Argv>& commands) = 0;
-  // MULTI, the commands, EXEC in one round trip. Returns the commands' replies, or nullopt when
-  // EXEC returned nil because a WATCHed key changed. An I/O failure (UNAVAILABLE) leaves the
-  // outcome unknown. INTERNAL when the store refused the transaction (EXECABORT).
-  virtual absl::StatusOr<std::optional<std::vector<RespReply>>> Exec(
-      const std::vector<Argv>& commands) = 0;
+  // Sends the commands in one round trip; `done` gets their replies (RESP errors are replies),
+  // or UNAVAILABLE on an I/O failure (the session is then unusable).
+  virtual void Pipeline(std::vector<Argv> commands,
+                        std::function<void(absl::StatusOr<Replies>)> done) = 0;
+  // MULTI, the commands, EXEC in one round trip. An I/O failure (UNAVAILABLE) leaves the outcome
+  // unknown; INTERNAL when the store refused the transaction (EXECABORT).
+  virtual void Exec(std::vector<Argv> commands,
+                    std::function<void(absl::StatusOr<ExecReplies>)> done) = 0;
 };
 
 class Store {
  public:
+  using OpenDone = std::function<void(absl::StatusOr<std::unique_ptr<StoreSession>>)>;
   virtual ~Store() = default;
-  // A session, waiting at most until `deadline` for a free connection. UNAVAILABLE when the
-  // store is unreachable, DEADLINE_EXCEEDED when no connection became free in time.
-  virtual absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) = 0;
+  // Any thread. `done` gets a session, waiting at most until `deadline` for a free connection:
+  // UNAVAILABLE when the store is unreachable, DEADLINE_EXCEEDED when no connection became free
+  // in time.
+  virtual void Open(absl::Time deadline, OpenDone done) = 0;
 };
 
 }  // namespace bazaar::market

@@ -31,17 +31,26 @@ absl::Status NoListing(const std::string& item_id, const std::string& seller_id)
                    absl::StrCat("no listing of item ", item_id, " by ", seller_id));
 }
 
+// Maps a Run's outcome holding a listing to a ListingResult.
+Done<TxnOutcome> ListingOutcome(Done<ListingResult> done) {
+  return [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+    if (!out.ok()) return done(out.status());
+    auto listing = ListingFromValues(out->values);
+    if (!listing.ok()) return done(listing.status());
+    done(ListingResult{*listing, out->info});
+  };
+}
+
 }  // namespace
 
-absl::StatusOr<ListingResult> MarketOps::ListItem(const std::string& seller_id,
-                                                  const std::string& item_id, int64_t price,
-                                                  const CallOptions& call, CallTrace* trace) {
+void MarketOps::ListItem(const std::string& seller_id, const std::string& item_id, int64_t price,
+                         const CallOptions& call, CallTrace* trace, Done<ListingResult> done) {
   if (absl::Status s = FirstError({ValidateUserId("seller_id", seller_id),
                                    ValidateItemId("item_id", item_id),
                                    ValidateAmount("price", price),
                                    ValidateRequestId(call.request_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
   const std::string inv_key = keys_.Inventory(seller_id);
   const std::string member = KeySchema::Member(item_id, seller_id);
@@ -51,7 +60,8 @@ absl::StatusOr<ListingResult> MarketOps::ListItem(const std::string& seller_id,
   // The book's list_item: WATCH the seller's inventory, check the item is there.
   spec.watch = {inv_key};
   spec.reads = {{"EXISTS", keys_.User(seller_id)}, {"SISMEMBER", inv_key, item_id}};
-  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, item_id, price, inv_key, member,
+                 p](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (!IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -69,22 +79,17 @@ absl::StatusOr<ListingResult> MarketOps::ListItem(const std::string& seller_id,
     }
     return plan;
   };
-  auto out = runner_.Run(spec, call, trace);
-  if (!out.ok()) return out.status();
-  auto listing = ListingFromValues(out->values);
-  if (!listing.ok()) return listing.status();
-  return ListingResult{*listing, out->info};
+  runner_.Run(std::move(spec), call, trace, ListingOutcome(std::move(done)));
 }
 
-absl::StatusOr<ListingResult> MarketOps::CancelListing(const std::string& seller_id,
-                                                       const std::string& item_id,
-                                                       const CallOptions& call,
-                                                       CallTrace* trace) {
+void MarketOps::CancelListing(const std::string& seller_id, const std::string& item_id,
+                              const CallOptions& call, CallTrace* trace,
+                              Done<ListingResult> done) {
   if (absl::Status s = FirstError({ValidateUserId("seller_id", seller_id),
                                    ValidateItemId("item_id", item_id),
                                    ValidateRequestId(call.request_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string listing_key = keys_.Listing(item_id, seller_id);
@@ -93,7 +98,8 @@ absl::StatusOr<ListingResult> MarketOps::CancelListing(const std::string& seller
   spec.fingerprint = EncodeFields({"CancelListing", seller_id, item_id});
   spec.watch = {book ? keys_.Market() : listing_key};
   spec.reads = {book ? Argv{"ZSCORE", keys_.Market(), member} : Argv{"GET", listing_key}};
-  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, item_id, member,
+                 listing_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[0].is_nil()) {
       plan.failure = NoListing(item_id, seller_id);
@@ -107,30 +113,24 @@ absl::StatusOr<ListingResult> MarketOps::CancelListing(const std::string& seller
     plan.values = ListingValues({item_id, seller_id, price});
     return plan;
   };
-  auto out = runner_.Run(spec, call, trace);
-  if (!out.ok()) return out.status();
-  auto listing = ListingFromValues(out->values);
-  if (!listing.ok()) return listing.status();
-  return ListingResult{*listing, out->info};
+  runner_.Run(std::move(spec), call, trace, ListingOutcome(std::move(done)));
 }
 
-absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_id,
-                                                       const std::string& seller_id,
-                                                       const std::string& item_id,
-                                                       int64_t expected_price,
-                                                       const CallOptions& call,
-                                                       CallTrace* trace) {
+void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& seller_id,
+                             const std::string& item_id, int64_t expected_price,
+                             const CallOptions& call, CallTrace* trace,
+                             Done<PurchaseResult> done) {
   if (absl::Status s = FirstError({ValidateUserId("buyer_id", buyer_id),
                                    ValidateUserId("seller_id", seller_id),
                                    ValidateItemId("item_id", item_id),
                                    ValidateAmount("expected_price", expected_price),
                                    ValidateRequestId(call.request_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
   if (buyer_id == seller_id) {
-    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
-                     "a user cannot buy their own listing");
+    return done(MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
+                          "a user cannot buy their own listing"));
   }
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string listing_key = keys_.Listing(item_id, seller_id);
@@ -160,7 +160,9 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
                   {"EXISTS", keys_.Listing(item_id, buyer_id)},
                   {"HGET", seller_key, "funds"}};
   }
-  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, buyer_id, seller_id, item_id, expected_price, member, listing_key,
+                 buyer_key, buyer_inv, book](const std::vector<RespReply>& r)
+      -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[1].is_nil()) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -211,34 +213,40 @@ absl::StatusOr<PurchaseResult> MarketOps::PurchaseItem(const std::string& buyer_
     }
     return plan;
   };
-  auto out = runner_.Run(spec, call, trace);
-  if (!out.ok()) return out.status();
-  auto listing = ListingFromValues(out->values);
-  if (!listing.ok()) return listing.status();
-  PurchaseResult result;
-  result.listing = *listing;
-  if (out->values.size() < 4 || !ParseAmount(out->values[3], &result.buyer_funds)) {
-    return internal::Corrupt("bad purchase in request record");
-  }
-  result.info = out->info;
-  return result;
+  runner_.Run(std::move(spec), call, trace,
+              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                auto listing = ListingFromValues(out->values);
+                if (!listing.ok()) return done(listing.status());
+                PurchaseResult result;
+                result.listing = *listing;
+                if (out->values.size() < 4 ||
+                    !ParseAmount(out->values[3], &result.buyer_funds)) {
+                  return done(internal::Corrupt("bad purchase in request record"));
+                }
+                result.info = out->info;
+                done(std::move(result));
+              });
 }
 
-absl::StatusOr<Listing> MarketOps::GetListing(const std::string& seller_id,
-                                              const std::string& item_id,
-                                              const CallOptions& call, CallTrace* trace) {
+void MarketOps::GetListing(const std::string& seller_id, const std::string& item_id,
+                           const CallOptions& call, CallTrace* trace, Done<Listing> done) {
   if (absl::Status s = FirstError(
           {ValidateUserId("seller_id", seller_id), ValidateItemId("item_id", item_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
-  auto r = runner_.Read({{"ZSCORE", keys_.Market(), KeySchema::Member(item_id, seller_id)}}, call,
-                        trace);
-  if (!r.ok()) return r.status();
-  if ((*r)[0].is_nil()) return NoListing(item_id, seller_id);
-  Listing l{item_id, seller_id, 0};
-  if (absl::Status s = ParseAmountReply((*r)[0], "listing price", &l.price); !s.ok()) return s;
-  return l;
+  runner_.Read({{"ZSCORE", keys_.Market(), KeySchema::Member(item_id, seller_id)}}, call, trace,
+               [seller_id, item_id, done = std::move(done)](absl::StatusOr<Replies> r) {
+                 if (!r.ok()) return done(r.status());
+                 if ((*r)[0].is_nil()) return done(NoListing(item_id, seller_id));
+                 Listing l{item_id, seller_id, 0};
+                 if (absl::Status s = ParseAmountReply((*r)[0], "listing price", &l.price);
+                     !s.ok()) {
+                   return done(s);
+                 }
+                 done(std::move(l));
+               });
 }
 
 }  // namespace bazaar::market

@@ -23,10 +23,8 @@ Argv TxnRunner::RecordWrite(const std::string& request_id, const IdempotencyReco
           std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))};
 }
 
-absl::Status TxnRunner::CheckExecReplies(const std::string& fingerprint, int attempt,
-                                         const std::vector<Argv>& writes,
-                                         const std::vector<RespReply>& replies,
-                                         const CallOptions& options, StoreSession* session) {
+absl::Status TxnRunner::CheckExecReplies(const std::vector<Argv>& writes,
+                                         const Replies& replies) {
   std::string failed, applied;
   for (size_t i = 0; i < writes.size(); ++i) {
     // The command and its key, e.g. "HINCRBY users:s1".
@@ -41,152 +39,222 @@ absl::Status TxnRunner::CheckExecReplies(const std::string& fingerprint, int att
   }
   if (failed.empty()) return absl::OkStatus();
   // MULTI/EXEC has no rollback: the rest of the transaction applied. The decide step should have
-  // made this impossible, so it is loud, and it replaces the request record that just went in
-  // with this failure so that a retry never replays a success.
+  // made this impossible, so it is loud.
   absl::Status status = MakeError(
       absl::StatusCode::kInternal, reason::kCorruptData,
       absl::StrCat("a command failed inside EXEC (", failed, "); applied: ",
                    applied.empty() ? "nothing" : applied));
   BAZAAR_LOG(ERROR) << "HALF-APPLIED TRANSACTION: " << status.message();
-  if (!options.request_id.empty()) {
-    IdempotencyRecord record;
-    record.fingerprint = fingerprint;
-    record.status = status;
-    record.attempts = attempt;
-    auto rewrite = session->Pipeline({RecordWrite(options.request_id, record)});
-    if (!rewrite.ok() || (*rewrite)[0].is_error()) {
-      BAZAAR_LOG(ERROR) << "could not record the failure under request_id " << options.request_id;
-    }
-  }
   return status;
 }
 
-absl::StatusOr<TxnOutcome> TxnRunner::Run(const TxnSpec& spec, const CallOptions& options,
-                                          CallTrace* trace) {
-  std::function<AttemptResult<TxnOutcome>(int, absl::Time)> fn =
-      [&](int attempt, absl::Time deadline) { return Attempt(spec, options, attempt, deadline); };
-  return RunWithRetries<TxnOutcome>(*policy_, env_, options.deadline, trace, fn);
+// One attempt of a Run, from Open to its result; owned by the callbacks in flight.
+struct TxnRunner::Attempt {
+  std::shared_ptr<const TxnSpec> spec;
+  std::shared_ptr<const CallOptions> options;
+  int n = 0;
+  absl::Time deadline;
+  std::function<void(AttemptResult<TxnOutcome>)> done;
+  std::unique_ptr<StoreSession> session;
+  TxnPlan plan;
+  std::vector<Argv> writes;
+  bool has_changes = false;
+
+  bool idempotent() const { return !options->request_id.empty(); }
+  // The session goes back before the result is reported, so a retry can have it.
+  void Finish(AttemptResult<TxnOutcome> result) {
+    session.reset();
+    done(std::move(result));
+  }
+};
+
+void TxnRunner::Run(TxnSpec spec, CallOptions options, CallTrace* trace,
+                    Done<TxnOutcome> done) {
+  auto shared_spec = std::make_shared<const TxnSpec>(std::move(spec));
+  auto shared_options = std::make_shared<const CallOptions>(std::move(options));
+  AttemptFn<TxnOutcome> attempt = [this, shared_spec, shared_options](
+                                      int n, absl::Time deadline,
+                                      std::function<void(AttemptResult<TxnOutcome>)> done) {
+    auto a = std::make_shared<Attempt>();
+    a->spec = shared_spec;
+    a->options = shared_options;
+    a->n = n;
+    a->deadline = deadline;
+    a->done = std::move(done);
+    StartAttempt(std::move(a));
+  };
+  RunWithRetries<TxnOutcome>(*policy_, env_, shared_options->deadline, trace, std::move(attempt),
+                             std::move(done));
 }
 
-AttemptResult<TxnOutcome> TxnRunner::Attempt(const TxnSpec& spec, const CallOptions& options,
-                                             int attempt, absl::Time deadline) {
+void TxnRunner::StartAttempt(std::shared_ptr<Attempt> a) {
+  const absl::Time deadline = a->deadline;
+  store_->Open(deadline, [this, a = std::move(a)](
+                             absl::StatusOr<std::unique_ptr<StoreSession>> session) mutable {
+    using R = AttemptResult<TxnOutcome>;
+    if (!session.ok()) return a->Finish(R::Done(session.status()));
+    a->session = std::move(*session);
+    const TxnSpec& spec = *a->spec;
+    std::vector<Argv> round1;
+    Argv watch = {"WATCH"};
+    watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
+    if (a->idempotent()) watch.push_back(keys_->Request(a->options->request_id));
+    round1.push_back(std::move(watch));
+    if (a->idempotent()) round1.push_back({"GET", keys_->Request(a->options->request_id)});
+    round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
+    StoreSession* session_ptr = a->session.get();
+    session_ptr->Pipeline(std::move(round1), [this, a](absl::StatusOr<Replies> replies) {
+      AfterReads(a, std::move(replies));
+    });
+  });
+}
+
+void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> replies) {
   using R = AttemptResult<TxnOutcome>;
-  auto session = store_->Open(deadline);
-  if (!session.ok()) return R::Done(session.status());
-
-  const bool idempotent = !options.request_id.empty();
-  const std::string req_key = idempotent ? keys_->Request(options.request_id) : "";
-  std::vector<Argv> round1;
-  Argv watch = {"WATCH"};
-  watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
-  if (idempotent) watch.push_back(req_key);
-  round1.push_back(std::move(watch));
-  if (idempotent) round1.push_back({"GET", req_key});
-  round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
-
-  auto replies = (*session)->Pipeline(round1);
-  if (!replies.ok()) return R::StoreError(replies.status());
-  if ((*replies)[0].is_error()) return R::Done(Unexpected("WATCH failed", (*replies)[0]));
+  const TxnSpec& spec = *a->spec;
+  const CallOptions& options = *a->options;
+  if (!replies.ok()) return a->Finish(R::StoreError(replies.status()));
+  if ((*replies)[0].is_error()) return a->Finish(R::Done(Unexpected("WATCH failed", (*replies)[0])));
   size_t first_read = 1;
-  if (idempotent) {
+  if (a->idempotent()) {
     const RespReply& rec = (*replies)[1];
     first_read = 2;
     if (rec.is_string()) {
       auto record = DecodeRecord(rec.str);
       if (!record) {
-        return R::Done(MakeError(absl::StatusCode::kInternal, reason::kCorruptData,
-                                 "unreadable record for request id " + options.request_id));
+        return a->Finish(R::Done(MakeError(absl::StatusCode::kInternal, reason::kCorruptData,
+                                           "unreadable record for request id " +
+                                               options.request_id)));
       }
       if (record->fingerprint != spec.fingerprint) {
-        return R::Done(MakeError(
+        return a->Finish(R::Done(MakeError(
             absl::StatusCode::kInvalidArgument, reason::kRequestIdReused,
-            "request_id " + options.request_id + " was used with different parameters"));
+            "request_id " + options.request_id + " was used with different parameters")));
       }
-      if (!record->status.ok()) return R::Done(record->status);
+      if (!record->status.ok()) return a->Finish(R::Done(record->status));
       TxnOutcome out;
       out.values = std::move(record->values);
       out.info.attempts = record->attempts;
       out.info.replayed = true;
-      return R::Done(std::move(out));
+      return a->Finish(R::Done(std::move(out)));
     } else if (!rec.is_nil()) {
-      return R::Done(Unexpected("GET request record", rec));
+      return a->Finish(R::Done(Unexpected("GET request record", rec)));
     }
   }
   std::vector<RespReply> reads(std::make_move_iterator(replies->begin() + first_read),
                                std::make_move_iterator(replies->end()));
   for (const auto& r : reads) {
-    if (r.is_error()) return R::Done(Unexpected("read failed", r));
+    if (r.is_error()) return a->Finish(R::Done(Unexpected("read failed", r)));
   }
   auto plan = spec.decide(reads);
-  if (!plan.ok()) return R::Done(plan.status());
-
-  std::vector<Argv> writes = plan->failure.ok() ? plan->writes : std::vector<Argv>{};
-  const bool has_changes = !writes.empty();
-  if (idempotent) {
+  if (!plan.ok()) return a->Finish(R::Done(plan.status()));
+  a->plan = std::move(*plan);
+  a->writes = a->plan.failure.ok() ? a->plan.writes : std::vector<Argv>{};
+  a->has_changes = !a->writes.empty();
+  if (a->idempotent()) {
     IdempotencyRecord record;
     record.fingerprint = spec.fingerprint;
-    record.status = plan->failure;
-    record.values = plan->values;
-    record.attempts = attempt;
-    writes.push_back(RecordWrite(options.request_id, record));
+    record.status = a->plan.failure;
+    record.values = a->plan.values;
+    record.attempts = a->n;
+    a->writes.push_back(RecordWrite(options.request_id, record));
   }
-  auto exec = (*session)->Exec(writes);
+  StoreSession* session = a->session.get();
+  session->Exec(a->writes, [this, a](absl::StatusOr<ExecReplies> exec) {
+    AfterExec(a, std::move(exec));
+  });
+}
+
+void TxnRunner::AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies> exec) {
+  using R = AttemptResult<TxnOutcome>;
+  const CallOptions& options = *a->options;
   if (!exec.ok()) {
-    if (exec.status().code() != absl::StatusCode::kUnavailable) return R::Done(exec.status());
-    if (!has_changes) return R::StoreError(exec.status());
-    return R::Done(MakeError(
+    if (exec.status().code() != absl::StatusCode::kUnavailable) {
+      return a->Finish(R::Done(exec.status()));
+    }
+    if (!a->has_changes) return a->Finish(R::StoreError(exec.status()));
+    return a->Finish(R::Done(MakeError(
         absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
         absl::StrCat("the store connection failed during EXEC; the change may or may not have "
                      "been applied",
-                     idempotent ? " (retry with the same request_id to learn the outcome)" : "",
-                     ": ", exec.status().message())));
+                     a->idempotent() ? " (retry with the same request_id to learn the outcome)"
+                                     : "",
+                     ": ", exec.status().message()))));
   }
-  if (!exec->has_value()) return R::Conflict();
-  if (absl::Status applied =
-          CheckExecReplies(spec.fingerprint, attempt, writes, **exec, options, session->get());
-      !applied.ok()) {
-    return R::Done(applied);
+  if (!exec->has_value()) return a->Finish(R::Conflict());
+  if (absl::Status applied = CheckExecReplies(a->writes, **exec); !applied.ok()) {
+    if (!a->idempotent()) return a->Finish(R::Done(applied));
+    // The record that just went in says success: it is replaced by this failure, so that a
+    // retry never replays a success.
+    IdempotencyRecord record;
+    record.fingerprint = a->spec->fingerprint;
+    record.status = applied;
+    record.attempts = a->n;
+    StoreSession* session = a->session.get();
+    session->Pipeline({RecordWrite(options.request_id, record)},
+                      [a, applied](absl::StatusOr<Replies> rewrite) {
+                        if (!rewrite.ok() || (*rewrite)[0].is_error()) {
+                          BAZAAR_LOG(ERROR) << "could not record the failure under request_id "
+                                            << a->options->request_id;
+                        }
+                        a->Finish(R::Done(applied));
+                      });
+    return;
   }
-  if (!plan->failure.ok()) return R::Done(plan->failure);
+  if (!a->plan.failure.ok()) return a->Finish(R::Done(a->plan.failure));
   TxnOutcome out;
-  out.values = std::move(plan->values);
-  out.info.attempts = attempt;
-  return R::Done(std::move(out));
+  out.values = std::move(a->plan.values);
+  out.info.attempts = a->n;
+  a->Finish(R::Done(std::move(out)));
 }
 
-absl::StatusOr<std::vector<RespReply>> TxnRunner::Snapshot(const std::vector<Argv>& reads,
-                                                           const CallOptions& options,
-                                                           CallTrace* trace) {
-  using R = AttemptResult<std::vector<RespReply>>;
-  std::function<R(int, absl::Time)> fn = [&](int, absl::Time deadline) {
-    auto session = store_->Open(deadline);
-    if (!session.ok()) return R::Done(session.status());
-    auto exec = (*session)->Exec(reads);
-    if (!exec.ok()) {
-      if (exec.status().code() == absl::StatusCode::kUnavailable) return R::StoreError(exec.status());
-      return R::Done(exec.status());
-    }
-    if (!exec->has_value()) return R::Conflict();
-    return R::Done(std::move(**exec));
+void TxnRunner::Snapshot(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
+                         Done<Replies> done) {
+  using R = AttemptResult<Replies>;
+  auto shared_reads = std::make_shared<const std::vector<Argv>>(std::move(reads));
+  AttemptFn<Replies> attempt = [this, shared_reads](int, absl::Time deadline,
+                                                    std::function<void(R)> done) {
+    store_->Open(deadline, [shared_reads, done = std::move(done)](
+                               absl::StatusOr<std::unique_ptr<StoreSession>> session) mutable {
+      if (!session.ok()) return done(R::Done(session.status()));
+      std::shared_ptr<StoreSession> s = std::move(*session);
+      s->Exec(*shared_reads, [s, done = std::move(done)](absl::StatusOr<ExecReplies> exec) mutable {
+        if (!exec.ok()) {
+          if (exec.status().code() == absl::StatusCode::kUnavailable) {
+            return done(R::StoreError(exec.status()));
+          }
+          return done(R::Done(exec.status()));
+        }
+        if (!exec->has_value()) return done(R::Conflict());
+        done(R::Done(std::move(**exec)));
+      });
+    });
   };
-  return RunWithRetries<std::vector<RespReply>>(*policy_, env_, options.deadline, trace, fn);
+  RunWithRetries<Replies>(*policy_, env_, options.deadline, trace, std::move(attempt),
+                          std::move(done));
 }
 
-absl::StatusOr<std::vector<RespReply>> TxnRunner::Read(const std::vector<Argv>& reads,
-                                                       const CallOptions& options,
-                                                       CallTrace* trace) {
-  using R = AttemptResult<std::vector<RespReply>>;
-  std::function<R(int, absl::Time)> fn = [&](int, absl::Time deadline) {
-    auto session = store_->Open(deadline);
-    if (!session.ok()) return R::Done(session.status());
-    auto replies = (*session)->Pipeline(reads);
-    if (!replies.ok()) return R::StoreError(replies.status());
-    for (const auto& r : *replies) {
-      if (r.is_error()) return R::Done(Unexpected("read failed", r));
-    }
-    return R::Done(std::move(*replies));
+void TxnRunner::Read(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
+                     Done<Replies> done) {
+  using R = AttemptResult<Replies>;
+  auto shared_reads = std::make_shared<const std::vector<Argv>>(std::move(reads));
+  AttemptFn<Replies> attempt = [this, shared_reads](int, absl::Time deadline,
+                                                    std::function<void(R)> done) {
+    store_->Open(deadline, [shared_reads, done = std::move(done)](
+                               absl::StatusOr<std::unique_ptr<StoreSession>> session) mutable {
+      if (!session.ok()) return done(R::Done(session.status()));
+      std::shared_ptr<StoreSession> s = std::move(*session);
+      s->Pipeline(*shared_reads, [s, done = std::move(done)](absl::StatusOr<Replies> replies) mutable {
+        if (!replies.ok()) return done(R::StoreError(replies.status()));
+        for (const auto& r : *replies) {
+          if (r.is_error()) return done(R::Done(Unexpected("read failed", r)));
+        }
+        done(R::Done(std::move(*replies)));
+      });
+    });
   };
-  return RunWithRetries<std::vector<RespReply>>(*policy_, env_, options.deadline, trace, fn);
+  RunWithRetries<Replies>(*policy_, env_, options.deadline, trace, std::move(attempt),
+                          std::move(done));
 }
 
 }  // namespace bazaar::market

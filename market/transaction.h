@@ -13,6 +13,7 @@
 #define BAZAAR_MARKET_TRANSACTION_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ struct TxnOutcome {
   CallInfo info;
 };
 
+template <typename T>
+using Done = std::function<void(absl::StatusOr<T>)>;
+
+// Every call's `done` runs on the store's thread (see store.h); `trace` must stay valid until
+// then. The spec's decide runs there too, so it must own what it reads (capture by value).
 class TxnRunner {
  public:
   // Pointers must outlive the runner.
@@ -52,27 +58,23 @@ class TxnRunner {
             absl::Duration idempotency_ttl)
       : store_(store), keys_(keys), policy_(policy), env_(env), ttl_(idempotency_ttl) {}
 
-  absl::StatusOr<TxnOutcome> Run(const TxnSpec& spec, const CallOptions& options,
-                                 CallTrace* trace);
+  void Run(TxnSpec spec, CallOptions options, CallTrace* trace, Done<TxnOutcome> done);
 
   // Runs read-only commands in one MULTI/EXEC (a consistent snapshot, never aborted), retrying
   // only store errors.
-  absl::StatusOr<std::vector<RespReply>> Snapshot(const std::vector<Argv>& reads,
-                                                  const CallOptions& options, CallTrace* trace);
+  void Snapshot(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
+                Done<Replies> done);
   // Runs plain commands in one pipeline (no transaction), retrying only store errors.
-  absl::StatusOr<std::vector<RespReply>> Read(const std::vector<Argv>& reads,
-                                              const CallOptions& options, CallTrace* trace);
+  void Read(std::vector<Argv> reads, CallOptions options, CallTrace* trace, Done<Replies> done);
 
  private:
-  AttemptResult<TxnOutcome> Attempt(const TxnSpec& spec, const CallOptions& options, int attempt,
-                                    absl::Time deadline);
-  // OK when every queued write succeeded inside EXEC. Otherwise INTERNAL/CORRUPT_DATA naming
-  // what failed and what applied (logged as an error), recorded under the request id in place
-  // of the success the EXEC itself recorded.
-  absl::Status CheckExecReplies(const std::string& fingerprint, int attempt,
-                                const std::vector<Argv>& writes,
-                                const std::vector<RespReply>& replies, const CallOptions& options,
-                                StoreSession* session);
+  struct Attempt;
+  void StartAttempt(std::shared_ptr<Attempt> a);
+  void AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> replies);
+  void AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies> exec);
+  // Empty when every queued write succeeded inside EXEC. Otherwise INTERNAL/CORRUPT_DATA naming
+  // what failed and what applied (logged as an error).
+  absl::Status CheckExecReplies(const std::vector<Argv>& writes, const Replies& replies);
   // SET req:<id> <record> PX <ttl>.
   Argv RecordWrite(const std::string& request_id, const IdempotencyRecord& record) const;
 

@@ -18,21 +18,21 @@ MarketOps::MarketOps(Store* store, RetryEnv* env, MarketOptions options)
       keys_(options_.key_prefix),
       runner_(store, &keys_, &options_.retry, env, options_.idempotency_ttl) {}
 
-absl::StatusOr<UserResult> MarketOps::CreateUser(const std::string& user_id,
-                                                 const std::string& name, int64_t funds,
-                                                 const CallOptions& call, CallTrace* trace) {
+void MarketOps::CreateUser(const std::string& user_id, const std::string& name, int64_t funds,
+                           const CallOptions& call, CallTrace* trace, Done<UserResult> done) {
   if (absl::Status s = FirstError({ValidateUserId("user_id", user_id), ValidateName(name),
                                    ValidateAmount("funds", funds),
                                    ValidateRequestId(call.request_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
   const std::string user_key = keys_.User(user_id);
   TxnSpec spec;
   spec.fingerprint = EncodeFields({"CreateUser", user_id, name, std::to_string(funds)});
   spec.watch = {user_key};
   spec.reads = {{"EXISTS", user_key}};
-  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [user_id, name, funds,
+                 user_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kAlreadyExists, reason::kUserExists,
@@ -44,22 +44,22 @@ absl::StatusOr<UserResult> MarketOps::CreateUser(const std::string& user_id,
                     "items_granted", "0"}};
     return plan;
   };
-  auto out = runner_.Run(spec, call, trace);
-  if (!out.ok()) return out.status();
-  UserResult result;
-  result.user.id = user_id;
-  result.user.name = name;
-  result.user.funds = funds;
-  result.info = out->info;
-  return result;
+  runner_.Run(std::move(spec), call, trace,
+              [user_id, name, funds, done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                UserResult result;
+                result.user.id = user_id;
+                result.user.name = name;
+                result.user.funds = funds;
+                result.info = out->info;
+                done(std::move(result));
+              });
 }
 
-absl::StatusOr<User> MarketOps::GetUser(const std::string& user_id, const CallOptions& call,
-                                        CallTrace* trace) {
-  if (absl::Status s = ValidateUserId("user_id", user_id); !s.ok()) return s;
-  auto r = runner_.Snapshot(
-      {{"HMGET", keys_.User(user_id), "name", "funds"}, {"SMEMBERS", keys_.Inventory(user_id)}},
-      call, trace);
+namespace {
+
+absl::StatusOr<User> UserFromReplies(const std::string& user_id,
+                                     const absl::StatusOr<Replies>& r) {
   if (!r.ok()) return r.status();
   const RespReply& fields = (*r)[0];
   if (!fields.is_array() || fields.elements.size() != 2) return Corrupt("HMGET reply");
@@ -79,14 +79,25 @@ absl::StatusOr<User> MarketOps::GetUser(const std::string& user_id, const CallOp
   return user;
 }
 
-absl::StatusOr<CallInfo> MarketOps::GrantItem(const std::string& user_id,
-                                              const std::string& item_id,
-                                              const CallOptions& call, CallTrace* trace) {
+}  // namespace
+
+void MarketOps::GetUser(const std::string& user_id, const CallOptions& call, CallTrace* trace,
+                        Done<User> done) {
+  if (absl::Status s = ValidateUserId("user_id", user_id); !s.ok()) return done(s);
+  runner_.Snapshot(
+      {{"HMGET", keys_.User(user_id), "name", "funds"}, {"SMEMBERS", keys_.Inventory(user_id)}},
+      call, trace, [user_id, done = std::move(done)](absl::StatusOr<Replies> r) {
+        done(UserFromReplies(user_id, r));
+      });
+}
+
+void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id,
+                          const CallOptions& call, CallTrace* trace, Done<CallInfo> done) {
   if (absl::Status s = FirstError({ValidateUserId("user_id", user_id),
                                    ValidateItemId("item_id", item_id),
                                    ValidateRequestId(call.request_id)});
       !s.ok()) {
-    return s;
+    return done(s);
   }
   const std::string user_key = keys_.User(user_id);
   const std::string inv_key = keys_.Inventory(user_id);
@@ -98,7 +109,8 @@ absl::StatusOr<CallInfo> MarketOps::GrantItem(const std::string& user_id,
   spec.reads = {{"EXISTS", user_key},
                 {"SISMEMBER", inv_key, item_id},
                 {"EXISTS", keys_.Listing(item_id, user_id)}};
-  spec.decide = [&](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [user_id, item_id, user_key,
+                 inv_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (!IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -112,9 +124,11 @@ absl::StatusOr<CallInfo> MarketOps::GrantItem(const std::string& user_id,
     }
     return plan;
   };
-  auto out = runner_.Run(spec, call, trace);
-  if (!out.ok()) return out.status();
-  return out->info;
+  runner_.Run(std::move(spec), call, trace,
+              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                done(out->info);
+              });
 }
 
 }  // namespace bazaar::market

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "resp/hiredis_reply.h"
 
 namespace bazaar::client {
 namespace {
@@ -16,27 +17,6 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   tv.tv_sec = ms.count() / 1000;
   tv.tv_usec = (ms.count() % 1000) * 1000;
   return tv;
-}
-
-RespReply Convert(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      return RespReply::Integer(r->integer);
-    case REDIS_REPLY_STRING:
-      return RespReply::String(std::string(r->str, r->len));
-    case REDIS_REPLY_STATUS:
-      return RespReply::Status(std::string(r->str, r->len));
-    case REDIS_REPLY_ERROR:
-      return RespReply::Error(std::string(r->str, r->len));
-    case REDIS_REPLY_ARRAY: {
-      std::vector<RespReply> elements;
-      elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) elements.push_back(Convert(r->element[i]));
-      return RespReply::Array(std::move(elements));
-    }
-    default:
-      return RespReply::Nil();
-  }
 }
 
 void Append(redisContext* ctx, const std::vector<std::string>& argv) {
@@ -115,7 +95,7 @@ absl::StatusOr<std::vector<RespReply>> RespConnection::Pipeline(
     void* raw = nullptr;
     if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return IoError("call failed");
     auto* reply = static_cast<redisReply*>(raw);
-    out.push_back(Convert(reply));
+    out.push_back(FromHiredis(reply));
     freeReplyObject(reply);
   }
   return out;

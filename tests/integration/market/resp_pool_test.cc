@@ -1,18 +1,23 @@
-// client/resp: the hiredis connection and pool against a real store process.
+// client/resp: the asynchronous connection and pool against a real store process. The test
+// thread drives the pool on its loop and waits for each answer (PoolDriver).
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <memory>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "market_fixture.h"
-#include "resp/pool.h"
+#include "resp/async_loop.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::market::testing {
 namespace {
 
-using client::ConnectionPool;
+using client::AsyncLease;
+using client::AsyncPool;
 using client::PoolOptions;
-using Clock = std::chrono::steady_clock;
+using Lease = std::shared_ptr<AsyncLease>;
+using Argv = client::AsyncConnection::Argv;
 
 PoolOptions Options(int port, int size) {
   PoolOptions o;
@@ -25,88 +30,192 @@ PoolOptions Options(int port, int size) {
   return o;
 }
 
-Clock::time_point Soon() { return Clock::now() + std::chrono::seconds(2); }
+absl::Time Soon() { return absl::Now() + absl::Seconds(2); }
+
+// The pool on its own loop, with blocking calls for the test thread.
+class PoolDriver {
+ public:
+  explicit PoolDriver(PoolOptions options)
+      : pool_(std::make_unique<AsyncPool>(&loop_, std::move(options))) {}
+  ~PoolDriver() {
+    OnLoop([&] { pool_.reset(); });
+  }
+
+  absl::StatusOr<Lease> Acquire(absl::Time deadline) {
+    absl::StatusOr<Lease> out = absl::UnknownError("unset");
+    absl::Notification done;
+    loop_.Post([&] {
+      pool_->Acquire(deadline, [&](absl::StatusOr<AsyncLease> lease) {
+        if (lease.ok()) {
+          out = std::make_shared<AsyncLease>(std::move(*lease));
+        } else {
+          out = lease.status();
+        }
+        done.Notify();
+      });
+    });
+    done.WaitForNotification();
+    return out;
+  }
+  client::AsyncConnection::Replies Send(const Lease& lease, std::vector<Argv> commands) {
+    client::AsyncConnection::Replies out = absl::UnknownError("unset");
+    absl::Notification done;
+    loop_.Post([&] {
+      (*lease)->Send(std::move(commands), [&](client::AsyncConnection::Replies r) {
+        out = std::move(r);
+        done.Notify();
+      });
+    });
+    done.WaitForNotification();
+    return out;
+  }
+  bool Broken(const Lease& lease) {
+    bool broken = false;
+    OnLoop([&] { broken = (*lease)->broken(); });
+    return broken;
+  }
+  // Gives the connection back (on the loop, where leases live).
+  void Release(Lease& lease) {
+    OnLoop([&] { lease.reset(); });
+  }
+  AsyncPool& pool() { return *pool_; }
+
+ private:
+  void OnLoop(const std::function<void()>& fn) {
+    absl::Notification done;
+    loop_.Post([&] {
+      fn();
+      done.Notify();
+    });
+    done.WaitForNotification();
+  }
+
+  client::AsyncLoop loop_;
+  std::unique_ptr<AsyncPool> pool_;
+};
 
 class RespPoolTest : public ::testing::TestWithParam<StoreKind> {};
 
 TEST_P(RespPoolTest, ReusesHealthyConnectionsAndRoundTripsPipelines) {
   StoreProcess store(GetParam(), false);
-  ConnectionPool pool(Options(store.port(), 2));
-  std::string first_id;
-  {
-    auto c = pool.Acquire(Soon());
-    ASSERT_TRUE(c.ok()) << c.status();
-    auto r = (*c)->Pipeline({{"SET", "k", std::string("a\0b", 3)}, {"GET", "k"}, {"CLIENT", "ID"}});
-    ASSERT_TRUE(r.ok());
-    EXPECT_EQ((*r)[1].str, std::string("a\0b", 3));
-    first_id = std::to_string((*r)[2].integer);
-  }
-  auto c = pool.Acquire(Soon());
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(std::to_string((*c)->Command({"CLIENT", "ID"})->integer), first_id);
-  EXPECT_TRUE((*c)->Command({"NOSUCHCOMMAND"})->is_error());  // an error reply is not broken
-  EXPECT_FALSE((*c)->broken());
+  PoolDriver driver(Options(store.port(), 2));
+  auto c = driver.Acquire(Soon());
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto r = driver.Send(*c, {{"SET", "k", std::string("a\0b", 3)}, {"GET", "k"}, {"CLIENT", "ID"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[1].str, std::string("a\0b", 3));
+  const int64_t first_id = (*r)[2].integer;
+  driver.Release(*c);
+  auto again = driver.Acquire(Soon());
+  ASSERT_TRUE(again.ok());
+  auto id = driver.Send(*again, {{"CLIENT", "ID"}, {"NOSUCHCOMMAND"}});
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ((*id)[0].integer, first_id);
+  EXPECT_TRUE((*id)[1].is_error());  // an error reply is not broken
+  EXPECT_FALSE(driver.Broken(*again));
+  driver.Release(*again);
 }
 
 TEST_P(RespPoolTest, BrokenConnectionIsClosedNotReused) {
   StoreProcess store(GetParam(), false);
-  ConnectionPool pool(Options(store.port(), 2));
-  int64_t id;
-  {
-    auto c = pool.Acquire(Soon());
-    ASSERT_TRUE(c.ok());
-    id = (*c)->Command({"CLIENT", "ID"})->integer;
-    auto admin = pool.Acquire(Soon());
-    ASSERT_TRUE(admin.ok());
-    (*admin)->Command({"CLIENT", "KILL", "ID", std::to_string(id)});
-    EXPECT_FALSE((*c)->Command({"PING"}).ok());
-    EXPECT_TRUE((*c)->broken());
-  }
-  auto c = pool.Acquire(Soon());
+  PoolDriver driver(Options(store.port(), 2));
+  auto c = driver.Acquire(Soon());
   ASSERT_TRUE(c.ok());
-  auto r = (*c)->Command({"CLIENT", "ID"});
+  const int64_t id = (*driver.Send(*c, {{"CLIENT", "ID"}}))[0].integer;
+  auto admin = driver.Acquire(Soon());
+  ASSERT_TRUE(admin.ok());
+  driver.Send(*admin, {{"CLIENT", "KILL", "ID", std::to_string(id)}});
+  driver.Release(*admin);
+  EXPECT_FALSE(driver.Send(*c, {{"PING"}}).ok());
+  EXPECT_TRUE(driver.Broken(*c));
+  driver.Release(*c);
+  auto fresh = driver.Acquire(Soon());
+  ASSERT_TRUE(fresh.ok());
+  auto r = driver.Send(*fresh, {{"CLIENT", "ID"}});
   ASSERT_TRUE(r.ok());
-  EXPECT_NE(r->integer, id);
+  EXPECT_NE((*r)[0].integer, id);
+  driver.Release(*fresh);
 }
 
 TEST_P(RespPoolTest, AcquireWaitsForAFreeConnectionUntilTheDeadline) {
   StoreProcess store(GetParam(), false);
-  ConnectionPool pool(Options(store.port(), 1));
-  auto held = pool.Acquire(Soon());
+  PoolDriver driver(Options(store.port(), 1));
+  auto held = driver.Acquire(Soon());
   ASSERT_TRUE(held.ok());
-  auto start = Clock::now();
-  auto none = pool.Acquire(Clock::now() + std::chrono::milliseconds(100));
+  const absl::Time start = absl::Now();
+  auto none = driver.Acquire(absl::Now() + absl::Milliseconds(100));
   EXPECT_EQ(none.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(100));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+  driver.Release(*held);
+}
+
+TEST_P(RespPoolTest, AWaiterGetsTheConnectionReleasedBeforeItsDeadline) {
+  StoreProcess store(GetParam(), false);
+  PoolDriver driver(Options(store.port(), 1));
+  auto held = driver.Acquire(Soon());
+  ASSERT_TRUE(held.ok());
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(50));
+    driver.Release(*held);
+  });
+  auto next = driver.Acquire(Soon());
+  releaser.join();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_TRUE(driver.Send(*next, {{"PING"}}).ok());
+  driver.Release(*next);
 }
 
 TEST_P(RespPoolTest, StoreDownFailsFastThenReconnects) {
   StoreProcess store(GetParam(), false);
-  ConnectionPool pool(Options(store.port(), 2));
-  ASSERT_TRUE(pool.Acquire(Soon()).ok());
+  PoolDriver driver(Options(store.port(), 2));
+  {
+    auto c = driver.Acquire(Soon());
+    ASSERT_TRUE(c.ok());
+    driver.Release(*c);
+  }
   store.Stop();
   {
-    auto c = pool.Acquire(Soon());  // the idle connection is dead: the call fails, it is closed
-    if (c.ok()) EXPECT_FALSE((*c)->Command({"PING"}).ok());
+    auto c = driver.Acquire(Soon());  // the idle connection is dead: the call fails, it is closed
+    if (c.ok()) {
+      EXPECT_FALSE(driver.Send(*c, {{"PING"}}).ok());
+      driver.Release(*c);
+    }
   }
-  auto down = pool.Acquire(Soon());
+  auto down = driver.Acquire(Soon());
   EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
-  auto start = Clock::now();
-  auto backing_off = pool.Acquire(Soon());
+  const absl::Time start = absl::Now();
+  auto backing_off = driver.Acquire(Soon());
   EXPECT_EQ(backing_off.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(20));  // no connect attempt
-  EXPECT_FALSE(pool.store_up());
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(20));  // no connect attempt
+  EXPECT_FALSE(driver.pool().store_up());
   store.Start();
-  auto deadline = Clock::now() + std::chrono::seconds(5);
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
   bool back = false;
-  while (!back && Clock::now() < deadline) {
-    auto c = pool.Acquire(Soon());
-    back = c.ok() && (*c)->Command({"PING"}).ok();
-    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!back && absl::Now() < deadline) {
+    auto c = driver.Acquire(Soon());
+    if (c.ok()) {
+      back = driver.Send(*c, {{"PING"}}).ok();
+      driver.Release(*c);
+    }
+    if (!back) absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_TRUE(back);
-  EXPECT_TRUE(pool.store_up());
-  EXPECT_GE(pool.reconnects(), 1);
+  EXPECT_TRUE(driver.pool().store_up());
+  EXPECT_GE(driver.pool().reconnects(), 1);
+}
+
+TEST_P(RespPoolTest, AStoreThatNeverAnswersTimesTheBatchOut) {
+  StoreProcess store(GetParam(), false);
+  PoolDriver driver(Options(store.port(), 1));
+  auto c = driver.Acquire(Soon());
+  ASSERT_TRUE(c.ok());
+  const absl::Time start = absl::Now();
+  // BLPOP on an empty list with no timeout holds the reply past the 500 ms command timeout.
+  auto r = driver.Send(*c, {{"BLPOP", "nothing-here", "0"}});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
+  EXPECT_TRUE(driver.Broken(*c));
+  driver.Release(*c);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, RespPoolTest, ::testing::ValuesIn(StoreKinds()),

@@ -26,7 +26,18 @@ class FakeSession : public StoreSession {
  public:
   explicit FakeSession(FakeStore* store) : store_(store) {}
 
-  absl::StatusOr<std::vector<RespReply>> Pipeline(const std::vector<Argv>& commands) override {
+  // Answers at once, in the caller's thread.
+  void Pipeline(std::vector<Argv> commands,
+                std::function<void(absl::StatusOr<Replies>)> done) override {
+    done(PipelineNow(commands));
+  }
+  void Exec(std::vector<Argv> commands,
+            std::function<void(absl::StatusOr<ExecReplies>)> done) override {
+    done(ExecNow(commands));
+  }
+
+ private:
+  absl::StatusOr<Replies> PipelineNow(const std::vector<Argv>& commands) {
     if (store_->fail_pipelines > 0) {
       --store_->fail_pipelines;
       return absl::UnavailableError("fake: connection reset");
@@ -48,8 +59,7 @@ class FakeSession : public StoreSession {
     return out;
   }
 
-  absl::StatusOr<std::optional<std::vector<RespReply>>> Exec(
-      const std::vector<Argv>& commands) override {
+  absl::StatusOr<ExecReplies> ExecNow(const std::vector<Argv>& commands) {
     int ordinal = ++store_->execs_;
     if (store_->before_exec) store_->before_exec(ordinal);
     if (store_->fail_pipelines > 0) {
@@ -84,17 +94,16 @@ class FakeSession : public StoreSession {
       --store_->fail_execs_after_apply;
       return absl::UnavailableError("fake: connection reset after EXEC");
     }
-    return std::optional<std::vector<RespReply>>(std::move(out));
+    return ExecReplies(std::move(out));
   }
 
- private:
   FakeStore* store_;
   std::map<std::string, uint64_t> watched_;
 };
 
-absl::StatusOr<std::unique_ptr<StoreSession>> FakeStore::Open(absl::Time) {
-  if (unreachable) return absl::UnavailableError("STORE_UNAVAILABLE: fake store is down");
-  return std::unique_ptr<StoreSession>(new FakeSession(this));
+void FakeStore::Open(absl::Time, OpenDone done) {
+  if (unreachable) return done(absl::UnavailableError("STORE_UNAVAILABLE: fake store is down"));
+  done(std::unique_ptr<StoreSession>(new FakeSession(this)));
 }
 
 uint64_t FakeStore::Version(const std::string& key) const {

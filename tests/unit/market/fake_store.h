@@ -17,9 +17,10 @@
 
 namespace bazaar::market::testing {
 
+// Every call answers at once, in the caller's thread.
 class FakeStore : public Store {
  public:
-  absl::StatusOr<std::unique_ptr<StoreSession>> Open(absl::Time deadline) override;
+  void Open(absl::Time deadline, OpenDone done) override;
 
   // Runs one command outside any transaction (test setup and checks, and the hook's writes).
   RespReply Run(const Argv& argv);
@@ -56,13 +57,14 @@ class FakeStore : public Store {
   int exec_aborts_ = 0;
 };
 
-// Manual time for the retry loop: SleepFor advances Now.
+// Manual time for the retry loop: After advances Now by the wait, then runs the function.
 class FakeRetryEnv : public RetryEnv {
  public:
   absl::Time Now() override { return now_; }
-  void SleepFor(absl::Duration d) override {
+  void After(absl::Duration d, std::function<void()> fn) override {
     now_ += d;
-    sleeps.push_back(d);
+    if (d > absl::ZeroDuration()) sleeps.push_back(d);
+    fn();
   }
   double Uniform01() override { return uniform; }
   void Advance(absl::Duration d) { now_ += d; }

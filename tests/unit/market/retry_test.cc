@@ -19,14 +19,25 @@ RetryPolicy Policy() {
   return p;
 }
 
+// Runs the retry loop over attempts that answer at once (as the fake store does).
+absl::StatusOr<int> RunNow(const RetryPolicy& p, FakeRetryEnv* env, absl::Time deadline,
+                           CallTrace* trace,
+                           const std::function<AttemptResult<int>(int)>& attempt) {
+  absl::StatusOr<int> result = absl::UnknownError("never finished");
+  RunWithRetries<int>(
+      p, env, deadline, trace,
+      [&](int n, absl::Time, std::function<void(AttemptResult<int>)> done) { done(attempt(n)); },
+      [&](absl::StatusOr<int> r) { result = std::move(r); });
+  return result;
+}
+
 absl::StatusOr<int> RunAlways(const RetryPolicy& p, FakeRetryEnv* env, absl::Time deadline,
                               AttemptKind kind, CallTrace* trace, int succeed_at = 0) {
-  std::function<AttemptResult<int>(int, absl::Time)> fn = [&](int n, absl::Time) {
+  return RunNow(p, env, deadline, trace, [&](int n) {
     if (n == succeed_at) return AttemptResult<int>::Done(n);
     if (kind == AttemptKind::kConflict) return AttemptResult<int>::Conflict();
     return AttemptResult<int>::StoreError(absl::UnavailableError("reset"));
-  };
-  return RunWithRetries<int>(p, env, deadline, trace, fn);
+  });
 }
 
 TEST(RetryPolicyTest, BackoffGrowsExponentiallyUpToTheCap) {
@@ -83,12 +94,11 @@ TEST(RetryPolicyTest, NoAttemptIsStartedThatWouldEndAfterTheDeadline) {
   const absl::Time start = env.Now();
   const absl::Time deadline = start + absl::Milliseconds(20);
   std::vector<absl::Time> attempt_ends;
-  std::function<AttemptResult<int>(int, absl::Time)> fn = [&](int, absl::Time) {
-    env.SleepFor(absl::Milliseconds(3));  // each attempt's round trips take 3 ms
+  auto r = RunNow(Policy(), &env, deadline, &trace, [&](int) {
+    env.Advance(absl::Milliseconds(3));  // each attempt's round trips take 3 ms
     attempt_ends.push_back(env.Now());
     return AttemptResult<int>::Conflict();
-  };
-  auto r = RunWithRetries<int>(Policy(), &env, deadline, &trace, fn);
+  });
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(ReasonOf(r.status()), "DEADLINE");
   ASSERT_GE(attempt_ends.size(), 2u);
