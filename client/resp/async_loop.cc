@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/time/clock.h"
@@ -64,7 +65,9 @@ void AsyncLoop::Unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullpt
 
 AsyncLoop::TimerId AsyncLoop::After(absl::Duration delay, std::function<void()> fn) {
   const TimerId id = next_timer_++;
-  const int64_t due = NowMicros() + absl::ToInt64Microseconds(delay);
+  // An infinite (or absurd) delay is a timer that never comes due in practice.
+  const int64_t due =
+      NowMicros() + absl::ToInt64Microseconds(std::min(delay, absl::Hours(24 * 365)));
   timers_.emplace(std::make_pair(due, id), std::move(fn));
   timer_due_[id] = due;
   return id;
