@@ -223,6 +223,24 @@ std::vector<OptionSpec> BuildTable() {
     t.push_back(IntOption(name, &Options::repl_ping_replica_period, 1, INT_MAX));
   }
   t.push_back(IntOption("repl-timeout", &Options::repl_timeout, 1, INT_MAX));
+  // Encodings: Redis 7.0 names first, then the *-ziplist-* aliases it still accepts.
+  for (const char* name : {"hash-max-listpack-entries", "hash-max-ziplist-entries"}) {
+    t.push_back(IntOption(name, &Options::hash_max_listpack_entries, 0, LLONG_MAX));
+  }
+  for (const char* name : {"hash-max-listpack-value", "hash-max-ziplist-value"}) {
+    t.push_back(IntOption(name, &Options::hash_max_listpack_value, 0, LLONG_MAX, true, true));
+  }
+  for (const char* name : {"zset-max-listpack-entries", "zset-max-ziplist-entries"}) {
+    t.push_back(IntOption(name, &Options::zset_max_listpack_entries, 0, LLONG_MAX));
+  }
+  for (const char* name : {"zset-max-listpack-value", "zset-max-ziplist-value"}) {
+    t.push_back(IntOption(name, &Options::zset_max_listpack_value, 0, LLONG_MAX, true, true));
+  }
+  t.push_back(IntOption("set-max-intset-entries", &Options::set_max_intset_entries, 0, LLONG_MAX));
+  for (const char* name : {"list-max-listpack-size", "list-max-ziplist-size"}) {
+    t.push_back(IntOption(name, &Options::list_max_listpack_size, INT_MIN, INT_MAX));
+  }
+  t.push_back(IntOption("list-compress-depth", &Options::list_compress_depth, 0, INT_MAX));
   t.push_back(OptionSpec{
       "client-output-buffer-limit", true, true,
       [](const Options& o) {

@@ -1,6 +1,9 @@
 #include "engine/core/hash_value.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "engine/core/encoding_limits.h"
 
 namespace bazaar::engine::core {
 
@@ -17,7 +20,9 @@ std::optional<std::string_view> HashValue::Get(std::string_view field) const {
 }
 
 bool HashValue::Set(std::string_view field, std::string_view value) {
-  if (table_ == nullptr && (field.size() > kListpackMaxValue || value.size() > kListpackMaxValue)) {
+  const EncodingLimits& limits = CurrentEncodingLimits();
+  const size_t max_string = std::min(limits.hash_max_value, kPackedMaxString);
+  if (table_ == nullptr && (field.size() > max_string || value.size() > max_string)) {
     ConvertToTable();
   }
   if (table_) {
@@ -39,7 +44,7 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
   packed_.insert(packed_.end(), field.begin(), field.end());
   packed_.insert(packed_.end(), value.begin(), value.end());
   ++count_;
-  if (count_ > kListpackMaxEntries) ConvertToTable();
+  if (count_ > limits.hash_max_entries) ConvertToTable();
   return true;
 }
 

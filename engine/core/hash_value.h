@@ -9,9 +9,11 @@
 // records, as Redis walks its listpack, but compares bytes only where the tag and length match:
 // with up to 512 fields that often share a prefix, comparing every field would double HSET's cost.
 // The buffer grows by about an eighth, not by doubling, so little memory sits unused. A hash
-// converts to the table when it would exceed kListpackMaxEntries pairs or a field or value would
-// exceed kListpackMaxValue bytes, and never converts back: Redis does the same, and OBJECT
-// ENCODING and HSCAN (a compact hash is returned whole) show the difference.
+// converts to the table when it would exceed hash-max-listpack-entries pairs or a field or value
+// would exceed hash-max-listpack-value bytes (core/encoding_limits.h), and never converts back:
+// Redis does the same, and OBJECT ENCODING and HSCAN (a compact hash is returned whole) show the
+// difference. One-byte lengths also convert a hash holding a string over 255 bytes, where Redis,
+// configured for values that long, would keep its listpack.
 //
 // Thread affinity: none; the keyspace's single thread owns every hash. Views returned or handed to
 // callbacks are valid only until the next mutation.
@@ -33,10 +35,8 @@ namespace bazaar::engine::core {
 class HashValue {
  public:
   using Table = Dict<std::string>;  // field -> value
-  // Redis 7.0's defaults for hash-max-listpack-entries and hash-max-listpack-value (CONFIG GET on
-  // a redis-server started without a config file).
-  static constexpr size_t kListpackMaxEntries = 512;
-  static constexpr size_t kListpackMaxValue = 64;
+  // The longest field or value a packed record holds (its lengths take one byte).
+  static constexpr size_t kPackedMaxString = 255;
 
   HashValue() = default;
   HashValue(const HashValue&) = delete;

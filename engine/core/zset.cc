@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "engine/core/encoding_limits.h"
+
 namespace bazaar::engine::core {
 
 namespace {
@@ -116,7 +118,10 @@ std::optional<double> ZSet::Score(std::string_view member) const {
 bool ZSet::Set(std::string_view member, double score) {
   auto [e, inserted] = table_.FindOrInsert(member);
   if (inserted) {
-    if (size() > kListpackMaxEntries || member.size() > kListpackMaxValue) compact_ = false;
+    const EncodingLimits& limits = CurrentEncodingLimits();
+    if (size() > limits.zset_max_entries || member.size() > limits.zset_max_value) {
+      compact_ = false;
+    }
     // A listpack stores scores as text that prints -0 as "0": Redis's compact sets lose the sign.
     if (compact_ && score == 0) score = 0.0;
     e->value.priority = PriorityFor(e);
@@ -224,10 +229,11 @@ size_t ZSet::EraseRanks(size_t start, size_t count) {
 }
 
 void ZSet::RecheckCompact() {
-  bool compact = size() <= kListpackMaxEntries;
+  const EncodingLimits& limits = CurrentEncodingLimits();
+  bool compact = size() <= limits.zset_max_entries;
   if (compact) {
     table_.ForEach([&](const Entry& e) {
-      if (e.key.size() > kListpackMaxValue) compact = false;
+      if (e.key.size() > limits.zset_max_value) compact = false;
     });
   }
   compact_ = compact;

@@ -51,9 +51,6 @@ struct LexBound {
 class ZSet {
  public:
   using Entry = zset_internal::Entry;
-  // Redis keeps a set this small as a listpack (zset-max-listpack-entries / -value defaults).
-  static constexpr size_t kListpackMaxEntries = 128;
-  static constexpr size_t kListpackMaxValue = 64;
 
   ZSet() = default;
   ZSet(const ZSet&) = delete;
@@ -86,8 +83,9 @@ class ZSet {
   // Removes the elements with ascending ranks in [start, start + count); returns how many.
   size_t EraseRanks(size_t start, size_t count);
 
-  // Whether Redis would hold this set as a listpack: never more than 128 members and no member
-  // longer than 64 bytes since it was created (Redis does not convert back on shrinking).
+  // Whether Redis would hold this set as a listpack: never more than zset-max-listpack-entries
+  // members and no member longer than zset-max-listpack-value bytes since it was created
+  // (core/encoding_limits.h; Redis does not convert back on shrinking).
   bool compact() const { return compact_; }
   // Re-evaluates compact() from the current contents (Redis does this for *STORE results).
   void RecheckCompact();

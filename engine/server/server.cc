@@ -20,6 +20,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/core/clock.h"
+#include "engine/core/encoding_limits.h"
 #include "engine/core/log.h"
 
 namespace bazaar::engine::server {
@@ -69,6 +70,16 @@ std::string AddressString(const sockaddr_storage& ss) {
     port = ntohs(a->sin6_port);
   }
   return absl::StrFormat("%s:%d", host, port);
+}
+
+// The encoding thresholds the options ask for (see core/encoding_limits.h).
+core::EncodingLimits EncodingLimitsOf(const config::Options& o) {
+  core::EncodingLimits limits;
+  limits.hash_max_entries = static_cast<size_t>(o.hash_max_listpack_entries);
+  limits.hash_max_value = static_cast<size_t>(o.hash_max_listpack_value);
+  limits.zset_max_entries = static_cast<size_t>(o.zset_max_listpack_entries);
+  limits.zset_max_value = static_cast<size_t>(o.zset_max_listpack_value);
+  return limits;
 }
 
 bool IsLoopback(const sockaddr_storage& ss) {
@@ -159,6 +170,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       replication_(this, &persistence_.snapshots(), &keyspace_, &options_, &stats_, &dispatcher_),
       link_socket_(std::make_unique<LinkSocket>(&replication_)) {
   keyspace_.set_now_ms(core::UnixTimeMs());
+  core::SetEncodingLimits(EncodingLimitsOf(options_));
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
   keyspace_.add_observer(&dispatcher_);  // expired keys are logged as DEL
@@ -393,6 +405,7 @@ void Server::WatchLinkSocket(int fd, uint32_t epoll_events) {
 }
 
 absl::Status Server::OptionsChanged() {
+  core::SetEncodingLimits(EncodingLimitsOf(options_));
   replication_.OptionsChanged();
   return persistence_.ApplyOptions();
 }

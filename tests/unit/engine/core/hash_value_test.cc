@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/core/encoding_limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -72,26 +73,26 @@ TEST(HashValueTest, BinaryAndEmptyFieldsAreKept) {
 
 TEST(HashValueTest, StaysCompactUpTo128FieldsAndConvertsAtThe129th) {
   HashValue hash;
-  Fill(hash, HashValue::kListpackMaxEntries);
+  Fill(hash, CurrentEncodingLimits().hash_max_entries);
   EXPECT_TRUE(hash.compact());
   EXPECT_EQ(hash.table(), nullptr);
   EXPECT_TRUE(hash.Set("one more", "x"));
   EXPECT_FALSE(hash.compact());
   ASSERT_NE(hash.table(), nullptr);
-  EXPECT_EQ(hash.size(), HashValue::kListpackMaxEntries + 1);
+  EXPECT_EQ(hash.size(), CurrentEncodingLimits().hash_max_entries + 1);
   EXPECT_EQ(hash.table()->size(), hash.size());
 }
 
 TEST(HashValueTest, UpdatingAFullCompactHashDoesNotConvert) {
   HashValue hash;
-  Fill(hash, HashValue::kListpackMaxEntries);
+  Fill(hash, CurrentEncodingLimits().hash_max_entries);
   EXPECT_FALSE(hash.Set("f7", "new"));
   EXPECT_TRUE(hash.compact());
 }
 
 TEST(HashValueTest, ConvertsWhenAFieldOrValueExceeds64Bytes) {
-  const std::string at_limit(HashValue::kListpackMaxValue, 'x');
-  const std::string over_limit(HashValue::kListpackMaxValue + 1, 'x');
+  const std::string at_limit(CurrentEncodingLimits().hash_max_value, 'x');
+  const std::string over_limit(CurrentEncodingLimits().hash_max_value + 1, 'x');
   HashValue fits;
   fits.Set(at_limit, at_limit);
   EXPECT_TRUE(fits.compact());
@@ -142,7 +143,7 @@ TEST(HashValueTest, EraseInCompactFormKeepsTheOtherPairsInOrder) {
 
 TEST(HashValueTest, EraseInTableFormNeverConvertsBack) {
   HashValue hash;
-  const int n = HashValue::kListpackMaxEntries + 10;
+  const int n = static_cast<int>(CurrentEncodingLimits().hash_max_entries) + 10;
   Fill(hash, n);
   ASSERT_FALSE(hash.compact());
   for (int i = 0; i < n - 10; ++i) EXPECT_TRUE(hash.Erase("f" + std::to_string(i)));
@@ -152,6 +153,37 @@ TEST(HashValueTest, EraseInTableFormNeverConvertsBack) {
   EXPECT_EQ(hash.Get("f" + std::to_string(n - 1)), "v" + std::to_string(n - 1));
   EXPECT_TRUE(hash.Set("f0", "back"));
   EXPECT_EQ(hash.size(), 11u);
+}
+
+// CONFIG SET hash-max-listpack-entries / -value take effect on the next write, as in Redis.
+TEST(HashValueTest, TheConfiguredLimitsDecideWhenAHashConverts) {
+  const EncodingLimits saved = CurrentEncodingLimits();
+  EncodingLimits small = saved;
+  small.hash_max_entries = 2;
+  small.hash_max_value = 8;
+  SetEncodingLimits(small);
+  HashValue few;
+  few.Set("a", "1");
+  few.Set("b", "2");
+  EXPECT_TRUE(few.compact());
+  few.Set("c", "3");
+  EXPECT_FALSE(few.compact());
+  HashValue wide;
+  wide.Set("a", std::string(8, 'x'));
+  EXPECT_TRUE(wide.compact());
+  wide.Set("b", std::string(9, 'x'));
+  EXPECT_FALSE(wide.compact());
+  // Packed records hold strings of at most 255 bytes, whatever the limit allows.
+  EncodingLimits large = saved;
+  large.hash_max_value = 1000;
+  SetEncodingLimits(large);
+  HashValue long_value;
+  long_value.Set("a", std::string(255, 'x'));
+  EXPECT_TRUE(long_value.compact());
+  long_value.Set("b", std::string(256, 'x'));
+  EXPECT_FALSE(long_value.compact());
+  EXPECT_EQ(long_value.Get("a"), std::string(255, 'x'));
+  SetEncodingLimits(saved);
 }
 
 }  // namespace
