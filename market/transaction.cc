@@ -208,43 +208,30 @@ void TxnRunner::AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies
   a->Finish(R::Done(std::move(out)));
 }
 
-void TxnRunner::Snapshot(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
-                         Done<Replies> done) {
+void TxnRunner::RunReads(std::vector<Argv> reads, bool snapshot, CallOptions options,
+                         CallTrace* trace, Done<Replies> done) {
   using R = AttemptResult<Replies>;
   auto shared_reads = std::make_shared<const std::vector<Argv>>(std::move(reads));
-  AttemptFn<Replies> attempt = [this, shared_reads](int, absl::Time deadline,
-                                                    std::function<void(R)> done) {
-    store_->Open(deadline, [shared_reads, done = std::move(done)](
+  AttemptFn<Replies> attempt = [this, shared_reads, snapshot](int, absl::Time deadline,
+                                                              std::function<void(R)> done) {
+    store_->Open(deadline, [shared_reads, snapshot, done = std::move(done)](
                                absl::StatusOr<std::unique_ptr<StoreSession>> session) mutable {
       if (!session.ok()) return done(R::Done(session.status()));
       std::shared_ptr<StoreSession> s = std::move(*session);
-      s->Exec(*shared_reads, [s, done = std::move(done)](absl::StatusOr<ExecReplies> exec) mutable {
-        if (!exec.ok()) {
-          if (exec.status().code() == absl::StatusCode::kUnavailable) {
-            return done(R::StoreError(exec.status()));
+      if (snapshot) {
+        s->Exec(*shared_reads, [s, done = std::move(done)](absl::StatusOr<ExecReplies> exec) {
+          if (!exec.ok()) {
+            if (exec.status().code() == absl::StatusCode::kUnavailable) {
+              return done(R::StoreError(exec.status()));
+            }
+            return done(R::Done(exec.status()));
           }
-          return done(R::Done(exec.status()));
-        }
-        if (!exec->has_value()) return done(R::Conflict());
-        done(R::Done(std::move(**exec)));
-      });
-    });
-  };
-  RunWithRetries<Replies>(*policy_, env_, options.deadline, trace, std::move(attempt),
-                          std::move(done));
-}
-
-void TxnRunner::Read(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
-                     Done<Replies> done) {
-  using R = AttemptResult<Replies>;
-  auto shared_reads = std::make_shared<const std::vector<Argv>>(std::move(reads));
-  AttemptFn<Replies> attempt = [this, shared_reads](int, absl::Time deadline,
-                                                    std::function<void(R)> done) {
-    store_->Open(deadline, [shared_reads, done = std::move(done)](
-                               absl::StatusOr<std::unique_ptr<StoreSession>> session) mutable {
-      if (!session.ok()) return done(R::Done(session.status()));
-      std::shared_ptr<StoreSession> s = std::move(*session);
-      s->Pipeline(*shared_reads, [s, done = std::move(done)](absl::StatusOr<Replies> replies) mutable {
+          if (!exec->has_value()) return done(R::Conflict());
+          done(R::Done(std::move(**exec)));
+        });
+        return;
+      }
+      s->Pipeline(*shared_reads, [s, done = std::move(done)](absl::StatusOr<Replies> replies) {
         if (!replies.ok()) return done(R::StoreError(replies.status()));
         for (const auto& r : *replies) {
           if (r.is_error()) return done(R::Done(Unexpected("read failed", r)));

@@ -63,11 +63,18 @@ class TxnRunner {
   // Runs read-only commands in one MULTI/EXEC (a consistent snapshot, never aborted), retrying
   // only store errors.
   void Snapshot(std::vector<Argv> reads, CallOptions options, CallTrace* trace,
-                Done<Replies> done);
+                Done<Replies> done) {
+    RunReads(std::move(reads), /*snapshot=*/true, std::move(options), trace, std::move(done));
+  }
   // Runs plain commands in one pipeline (no transaction), retrying only store errors.
-  void Read(std::vector<Argv> reads, CallOptions options, CallTrace* trace, Done<Replies> done);
+  void Read(std::vector<Argv> reads, CallOptions options, CallTrace* trace, Done<Replies> done) {
+    RunReads(std::move(reads), /*snapshot=*/false, std::move(options), trace, std::move(done));
+  }
 
  private:
+  // Snapshot (in MULTI/EXEC) or Read (a plain pipeline).
+  void RunReads(std::vector<Argv> reads, bool snapshot, CallOptions options, CallTrace* trace,
+                Done<Replies> done);
   struct Attempt;
   void StartAttempt(std::shared_ptr<Attempt> a);
   void AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> replies);

@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "resp/hiredis_reply.h"
+#include "resp/hiredis_glue.h"
 
 namespace bazaar::client {
 namespace {
@@ -22,17 +22,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 absl::Duration ToDuration(std::chrono::milliseconds ms) { return absl::Milliseconds(ms.count()); }
 
 void AppendCommand(const std::vector<std::string>& argv, std::string* out) {
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  }
+  HiredisArgv args(argv);
   char* cmd = nullptr;
-  const int len =
-      redisFormatCommandArgv(&cmd, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  const int len = redisFormatCommandArgv(&cmd, args.argc(), args.ptrs.data(), args.lens.data());
   if (len > 0) out->append(cmd, static_cast<size_t>(len));
   redisFreeCommand(cmd);
 }

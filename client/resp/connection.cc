@@ -7,7 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "resp/hiredis_reply.h"
+#include "resp/hiredis_glue.h"
 
 namespace bazaar::client {
 namespace {
@@ -20,15 +20,8 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
 }
 
 void Append(redisContext* ctx, const std::vector<std::string>& argv) {
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  ptrs.reserve(argv.size());
-  lens.reserve(argv.size());
-  for (const auto& a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  HiredisArgv args(argv);
+  redisAppendCommandArgv(ctx, args.argc(), args.ptrs.data(), args.lens.data());
 }
 
 }  // namespace

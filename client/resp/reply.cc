@@ -1,6 +1,6 @@
 #include "resp/reply.h"
 
-#include "resp/hiredis_reply.h"
+#include "resp/hiredis_glue.h"
 
 namespace bazaar::client {
 
