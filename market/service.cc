@@ -90,6 +90,18 @@ class Call {
   CallTrace trace_;
 };
 
+// Finishes a call whose response holds the listing and the call info (ListItem, CancelListing).
+template <typename Response>
+Done<ListingResult> ListingReply(std::shared_ptr<Call> call, Response* resp) {
+  return [call = std::move(call), resp](absl::StatusOr<ListingResult> r) {
+    if (r.ok()) {
+      FillListing(r->listing, resp->mutable_listing());
+      FillInfo(r->info, resp->mutable_info());
+    }
+    call->Finish(r.status());
+  };
+}
+
 void FillCounts(const std::map<std::string, int64_t>& counts,
                 google::protobuf::RepeatedPtrField<v1::CountByName>* out) {
   for (const auto& [name, n] : counts) {
@@ -184,13 +196,7 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
   auto call = Call::Start(&gate_, ctx, stats_, "ListItem", req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
-                 [call, resp](absl::StatusOr<ListingResult> r) {
-                   if (r.ok()) {
-                     FillListing(r->listing, resp->mutable_listing());
-                     FillInfo(r->info, resp->mutable_info());
-                   }
-                   call->Finish(r.status());
-                 });
+                 ListingReply(call, resp));
   return call->reactor();
 }
 
@@ -199,13 +205,7 @@ Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingR
   auto call = Call::Start(&gate_, ctx, stats_, "CancelListing", req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
-                      [call, resp](absl::StatusOr<ListingResult> r) {
-                        if (r.ok()) {
-                          FillListing(r->listing, resp->mutable_listing());
-                          FillInfo(r->info, resp->mutable_info());
-                        }
-                        call->Finish(r.status());
-                      });
+                      ListingReply(call, resp));
   return call->reactor();
 }
 
