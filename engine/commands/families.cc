@@ -19,6 +19,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterListFamily(table);
   RegisterBlockingFamily(table);
   RegisterReplicationFamily(table);
+  RegisterMemoryFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -24,6 +24,7 @@ void RegisterZSetFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterBlockingFamily(CommandTable& table);
 void RegisterReplicationFamily(CommandTable& table);
+void RegisterMemoryFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

@@ -61,6 +61,8 @@ class HashValue {
 
   // The table once converted (for cursor scans and random picks); nullptr while compact.
   const Table* table() const { return table_.get(); }
+  // Bytes allocated for the packed records (0 once converted), for MEMORY USAGE.
+  size_t packed_capacity() const { return packed_.capacity(); }
 
  private:
   // A record's header: field length, value length, tag.

@@ -5,7 +5,15 @@
 #include <iterator>
 #include <new>
 
+#include "engine/core/memory_usage.h"
+
 namespace bazaar::engine::core {
+
+size_t ListValue::AllocatedBytes() const {
+  size_t bytes = chunks_.capacity() ? MallocBlock(chunks_.capacity() * sizeof(Chunk)) : 0;
+  for (const Chunk& c : chunks_) bytes += c.capacity ? MallocBlock(c.capacity) : 0;
+  return bytes;
+}
 namespace {
 
 size_t VarintSize(size_t v) {

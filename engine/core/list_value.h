@@ -44,6 +44,8 @@ class ListValue {
   bool empty() const { return size_ == 0; }
   // Chunks in use (for tests of the layout).
   size_t chunk_count() const { return chunks_.size(); }
+  // Heap bytes of the chunk table and the chunks, at glibc's block sizes (MEMORY USAGE).
+  size_t AllocatedBytes() const;
 
   void PushFront(std::string_view value);
   void PushBack(std::string_view value);
