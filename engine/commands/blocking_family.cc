@@ -15,15 +15,17 @@ namespace {
 using core::Value;
 using core::ValueType;
 
-// Parks the client; inside MULTI it may not block, and answers with a null right away (a null
-// bulk for the move commands, as Redis does, a null array for the others).
-void BlockOrAnswerNull(CommandContext& ctx, Args args, std::vector<std::string> keys,
-                       int64_t deadline, bool null_bulk_in_multi = false) {
+// Parks the client until a key of `type` is ready; inside MULTI it may not block, and answers
+// with a null right away (a null bulk for the move commands, as Redis does, a null array for the
+// others).
+void BlockOrAnswerNull(CommandContext& ctx, Args args, ValueType type,
+                       std::vector<std::string> keys, int64_t deadline,
+                       bool null_bulk_in_multi = false) {
   if (ctx.client.tx.in_multi) {
     null_bulk_in_multi ? ctx.reply.NullBulk() : ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking->BlockClient(ctx.client, args, std::move(keys), deadline);
+  ctx.server.blocking->BlockClient(ctx.client, args, type, std::move(keys), deadline);
 }
 
 void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
@@ -42,7 +44,7 @@ void BlockingPop(CommandContext& ctx, Args args, ListEnd end) {
     ctx.reply.Bulk((*popped)[0]);
     return;
   }
-  BlockOrAnswerNull(ctx, args, std::move(keys), *deadline);
+  BlockOrAnswerNull(ctx, args, ValueType::kList, std::move(keys), *deadline);
 }
 
 void BLPopCommand(CommandContext& ctx, Args args) { BlockingPop(ctx, args, ListEnd::kLeft); }
@@ -55,7 +57,7 @@ void BlockingMove(CommandContext& ctx, Args args, std::string_view timeout, List
   Value* src = ctx.keyspace.FindForWrite(ctx.db(), args[1]);
   if (src && src->type() != ValueType::kList) return ctx.reply.Error(kWrongTypeError);
   if (!src) {
-    return BlockOrAnswerNull(ctx, args, {std::string(args[1])}, *deadline, true);
+    return BlockOrAnswerNull(ctx, args, ValueType::kList, {std::string(args[1])}, *deadline, true);
   }
   auto moved = OpMove(ctx.keyspace, ctx.db(), args[1], args[2], from, to);
   if (!moved.ok()) return ReplyError(ctx.reply, moved.status());
@@ -89,7 +91,8 @@ void BLMPopCommand(CommandContext& ctx, Args args) {
         {end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key, std::to_string(r.elements.size())});
     return ReplyMPop(ctx.reply, r);
   }
-  BlockOrAnswerNull(ctx, args, std::vector<std::string>(mpop.keys.begin(), mpop.keys.end()),
+  BlockOrAnswerNull(ctx, args, ValueType::kList,
+                    std::vector<std::string>(mpop.keys.begin(), mpop.keys.end()),
                     *deadline);
 }
 
@@ -109,7 +112,8 @@ void BZPopCommand(CommandContext& ctx, Args args) {
     ctx.reply.Double(popped->elements[0].score);
     return;
   }
-  BlockOrAnswerNull(ctx, args, std::vector<std::string>(keys.begin(), keys.end()), *deadline);
+  BlockOrAnswerNull(ctx, args, ValueType::kZSet,
+                    std::vector<std::string>(keys.begin(), keys.end()), *deadline);
 }
 
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
@@ -135,7 +139,8 @@ void BZMPopCommand(CommandContext& ctx, Args args) {
     }
     return;
   }
-  BlockOrAnswerNull(ctx, args, std::vector<std::string>(keys.begin(), keys.end()), *deadline);
+  BlockOrAnswerNull(ctx, args, ValueType::kZSet,
+                    std::vector<std::string>(keys.begin(), keys.end()), *deadline);
 }
 
 }  // namespace

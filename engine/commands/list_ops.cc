@@ -122,6 +122,9 @@ absl::StatusOr<int64_t> ParseBlockingTimeout(std::string_view arg, int64_t now_m
                         ? INT64_MIN
                         : static_cast<int64_t>(ms);
   if (timeout < 0) return RedisError("ERR timeout is negative");
+  // 0.001 s reads as 0.99999... ms: a positive timeout is never "forever" (Redis 7.0 answers
+  // BLPOP k 0.001 at once too).
+  if (timeout == 0 && ms > 0) timeout = 1;
   if (timeout == 0) return 0;
   if (timeout > INT64_MAX - now_ms) return RedisError("ERR timeout is out of range");
   return timeout + now_ms;

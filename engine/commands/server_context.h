@@ -17,6 +17,7 @@
 #include "engine/commands/client_state.h"
 #include "engine/commands/command_table.h"
 #include "engine/config/options.h"
+#include "engine/core/value.h"
 #include "engine/persistence/persistence_info.h"
 
 namespace bazaar::engine::commands {
@@ -112,12 +113,13 @@ class ClientRegistry {
 class BlockedClients {
  public:
   virtual ~BlockedClients() = default;
-  // Parks `client` until one of `keys` (in its current database) changes or `deadline_ms` (unix
-  // ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does for
-  // every list and sorted-set timeout). The handler writes no reply when it blocks. Called
+  // Parks `client` until one of `keys` (in its current database) changes while holding a value
+  // of `type` (a key that becomes another type leaves it blocked, as in Redis), or `deadline_ms`
+  // (unix ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does
+  // for every list and sorted-set timeout). The handler writes no reply when it blocks. Called
   // again while that command is being re-run, it keeps the client's place in the queues.
-  virtual void BlockClient(ClientState& client, Args argv, std::vector<std::string> keys,
-                           int64_t deadline_ms) = 0;
+  virtual void BlockClient(ClientState& client, Args argv, core::ValueType type,
+                           std::vector<std::string> keys, int64_t deadline_ms) = 0;
   // CLIENT UNBLOCK: true if the client was blocked.
   virtual bool UnblockClient(uint64_t client_id, bool with_error) = 0;
   virtual size_t blocked_client_count() const = 0;

@@ -9,12 +9,13 @@ namespace bazaar::engine::server {
 BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace)
     : dispatcher_(dispatcher), keyspace_(keyspace) {}
 
-void BlockingManager::Block(Connection* conn, commands::Args argv, std::vector<std::string> keys,
-                            int64_t deadline_ms) {
+void BlockingManager::Block(Connection* conn, commands::Args argv, core::ValueType type,
+                            std::vector<std::string> keys, int64_t deadline_ms) {
   // Re-run found nothing again: the client keeps its place.
   if (conn == rerunning_ && blocked_.count(conn)) return;
   State state;
   state.db = conn->state().db;
+  state.type = type;
   std::string error;
   state.spec = dispatcher_->Resolve(argv, &error);
   state.argv.assign(argv.begin(), argv.end());
@@ -96,7 +97,11 @@ void BlockingManager::ServeReady(std::vector<Connection*>* served) {
       // Copy: serving a client removes it from the queue.
       std::deque<Connection*> queue = w->second;
       for (Connection* conn : queue) {
-        if (!blocked_.count(conn)) continue;
+        auto state = blocked_.find(conn);
+        if (state == blocked_.end()) continue;
+        // A key that now holds another type leaves the client blocked, as in Redis.
+        const core::Value* v = keyspace_->Peek(id.first, id.second);
+        if (v != nullptr && v->type() != state->second.type) continue;
         if (Rerun(conn)) served->push_back(conn);
         if (!keyspace_->ContainsRaw(id.first, id.second)) break;  // nothing left to give
       }

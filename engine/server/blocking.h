@@ -26,8 +26,8 @@ class BlockingManager : public core::KeyspaceObserver {
  public:
   BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace);
 
-  void Block(Connection* conn, commands::Args argv, std::vector<std::string> keys,
-             int64_t deadline_ms);
+  void Block(Connection* conn, commands::Args argv, core::ValueType type,
+             std::vector<std::string> keys, int64_t deadline_ms);
   // Drops a connection that is going away.
   void Forget(Connection* conn);
   // Re-runs the commands of clients whose keys changed, until nothing more is ready. Appends
@@ -49,6 +49,7 @@ class BlockingManager : public core::KeyspaceObserver {
   using DbKey = std::pair<int, std::string>;
   struct State {
     int db;
+    core::ValueType type;  // what a ready key must hold to serve the client
     std::vector<std::string> keys;
     commands::CommandSpec* spec;  // argv[0]'s entry, resolved once when the client blocked
     std::vector<std::string> argv;

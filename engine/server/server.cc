@@ -431,11 +431,11 @@ void Server::Unblocked(const std::vector<Connection*>& served) {
   }
 }
 
-void Server::BlockClient(commands::ClientState& client, commands::Args argv,
+void Server::BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
                          std::vector<std::string> keys, int64_t deadline_ms) {
   auto it = by_id_.find(client.id);
   if (it == by_id_.end()) return;
-  blocking_.Block(it->second, argv, std::move(keys), deadline_ms);
+  blocking_.Block(it->second, argv, type, std::move(keys), deadline_ms);
 }
 
 bool Server::UnblockClient(uint64_t client_id, bool with_error) {

@@ -62,7 +62,7 @@ class Server : public commands::ServerControl,
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
   int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
   // commands::BlockedClients.
-  void BlockClient(commands::ClientState& client, commands::Args argv,
+  void BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
   size_t blocked_client_count() const override { return blocking_.size(); }
