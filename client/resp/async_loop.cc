@@ -45,8 +45,9 @@ void AsyncLoop::Post(std::function<void()> task) {
     first = posted_.empty();
     posted_.push_back(std::move(task));
   }
-  // One wake-up per batch: the loop takes every posted task at once.
-  if (first) {
+  // One wake-up per batch: the loop takes every posted task at once. A task posted from the loop
+  // itself needs none: the loop looks at the queue again before it waits.
+  if (first && !in_loop()) {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
   }
