@@ -17,8 +17,9 @@ ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags ove
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port");
 ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) host:port");
 ABSL_FLAG(std::string, store_password, "", "AUTH password for the store (empty: none)");
-ABSL_FLAG(int, threads, 8, "Store connection pool size: RPCs doing store work at once");
-ABSL_FLAG(int, max_rpc_threads, 256, "Upper bound on gRPC server threads");
+ABSL_FLAG(int, threads, 8, "Store connections: transactions in flight at once (no thread per call)");
+ABSL_FLAG(int, max_rpc_threads, 256,
+          "Upper bound on gRPC's sync-API threads (the health service; market calls use none)");
 ABSL_FLAG(absl::Duration, store_connect_timeout, absl::Milliseconds(500),
           "Timeout to connect to the store");
 ABSL_FLAG(absl::Duration, store_command_timeout, absl::Seconds(2),
@@ -149,7 +150,7 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.health_interval = absl::GetFlag(FLAGS_health_interval);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   if (c.threads < 1 || c.threads > 4096) return Invalid("--threads must be 1..4096");
-  if (c.max_rpc_threads < c.threads + 2) return Invalid("--max_rpc_threads must be >= threads+2");
+  if (c.max_rpc_threads < 2) return Invalid("--max_rpc_threads must be >= 2");
   if (c.market.retry.max_attempts < 1) return Invalid("--max_attempts must be >= 1");
   if (c.market.idempotency_ttl < absl::Milliseconds(1)) {
     return Invalid("--idempotency_ttl must be at least 1ms");

@@ -20,8 +20,8 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string store = "127.0.0.1:6379";
   std::string store_password;
-  int threads = 8;            // store connections (the pool); the RPCs that can run store work at once
-  int max_rpc_threads = 256;  // cap on gRPC's sync-server threads
+  int threads = 8;            // store connections (the pool): transactions in flight at once
+  int max_rpc_threads = 256;  // cap on gRPC's sync-API threads (only the health service)
   absl::Duration store_connect_timeout = absl::Milliseconds(500);
   absl::Duration store_command_timeout = absl::Seconds(2);
   absl::Duration reconnect_backoff_max = absl::Seconds(2);
