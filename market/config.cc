@@ -17,7 +17,8 @@ ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags ove
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port");
 ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) host:port");
 ABSL_FLAG(std::string, store_password, "", "AUTH password for the store (empty: none)");
-ABSL_FLAG(int, threads, 8, "Store connections: transactions in flight at once (no thread per call)");
+ABSL_FLAG(int, threads, 8,
+          "Store connections: transactions in flight at once (no thread per call)");
 ABSL_FLAG(int, max_rpc_threads, 256,
           "Upper bound on gRPC's sync-API threads (the health service; market calls use none)");
 ABSL_FLAG(absl::Duration, store_connect_timeout, absl::Milliseconds(500),
