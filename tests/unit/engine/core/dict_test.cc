@@ -1,5 +1,6 @@
 #include "engine/core/dict.h"
 
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -62,6 +63,23 @@ TEST(DictTest, RandomReturnsAnEntry) {
   std::set<std::string> picked;
   for (int i = 0; i < 500; ++i) picked.insert(d.Random(random)->key);
   EXPECT_EQ(picked.size(), 10u);
+}
+
+// Every entry equally likely, whatever the chains look like (Redis's suite checks SRANDMEMBER's
+// histogram the same way: chi-square with 9 degrees of freedom under 40).
+TEST(DictTest, RandomIsFairAcrossChainsOfDifferentLengths) {
+  Dict<int> d;
+  for (int i = 0; i < 10; ++i) d.FindOrInsert("member:" + std::to_string(i));
+  std::mt19937_64 rng(7);
+  auto random = [&] { return rng(); };
+  std::map<std::string, int> counts;
+  constexpr int kDraws = 100000;
+  for (int i = 0; i < kDraws; ++i) ++counts[d.Random(random)->key];
+  ASSERT_EQ(counts.size(), 10u);
+  double chi_square = 0;
+  const double expected = kDraws / 10.0;
+  for (const auto& [key, n] : counts) chi_square += (n - expected) * (n - expected) / expected;
+  EXPECT_LT(chi_square, 40) << "chains skew the picks";
 }
 
 }  // namespace
