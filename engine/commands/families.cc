@@ -20,6 +20,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBlockingFamily(table);
   RegisterReplicationFamily(table);
   RegisterMemoryFamily(table);
+  RegisterBitmapFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -25,6 +25,7 @@ void RegisterListFamily(CommandTable& table);
 void RegisterBlockingFamily(CommandTable& table);
 void RegisterReplicationFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterBitmapFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

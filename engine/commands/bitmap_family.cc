@@ -1,0 +1,239 @@
+// Bitmaps on strings: SETBIT GETBIT BITCOUNT BITPOS BITOP. Bit 0 is the most significant bit of
+// byte 0, as in Redis; offsets and ranges follow Redis 7.0 (BYTE or BIT ranges, negative
+// indexes from the end, a bit offset bounded by proto-max-bulk-len bytes). BITFIELD is not here
+// yet.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/commands/arg_util.h"
+#include "engine/commands/command_context.h"
+#include "engine/commands/errors.h"
+#include "engine/commands/families.h"
+
+namespace bazaar::engine::commands {
+namespace {
+
+using core::Value;
+
+constexpr std::string_view kBitOffsetError = "ERR bit offset is not an integer or out of range";
+constexpr std::string_view kBitValueError = "ERR bit is not an integer or out of range";
+
+// A bit offset whose byte lies below proto-max-bulk-len (so SETBIT cannot make a string longer
+// than a client could send).
+bool BitOffsetOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+  int64_t offset;
+  const auto max_bytes = static_cast<uint64_t>(ctx.server.options.proto_max_bulk_len);
+  if (!protocol::ParseInt64(arg, &offset) || offset < 0 ||
+      (static_cast<uint64_t>(offset) >> 3) >= max_bytes) {
+    ctx.reply.Error(kBitOffsetError);
+    return false;
+  }
+  *out = static_cast<uint64_t>(offset);
+  return true;
+}
+
+int BitAt(std::string_view s, uint64_t bit) {
+  const uint64_t byte = bit >> 3;
+  if (byte >= s.size()) return 0;
+  return (static_cast<unsigned char>(s[byte]) >> (7 - (bit & 7))) & 1;
+}
+
+void SetBitCommand(CommandContext& ctx, Args args) {
+  uint64_t offset;
+  if (!BitOffsetOrReply(ctx, args[2], &offset)) return;
+  int64_t on;
+  if (!protocol::ParseInt64(args[3], &on) || (on & ~int64_t{1}) != 0) {
+    return ctx.reply.Error(kBitValueError);
+  }
+  Value* v = ctx.keyspace.FindForWrite(ctx.db(), args[1]);
+  if (v && !v->is_string()) return ctx.reply.Error(kWrongTypeError);
+  // As in Redis, only a new key, a longer string or a flipped bit is a change: setting a bit to
+  // what it was neither counts as a write nor disturbs a WATCH.
+  bool changed = v == nullptr;
+  if (!v) v = &ctx.keyspace.Store(ctx.db(), args[1], Value(std::string()));
+  std::string& s = v->str();
+  const uint64_t byte = offset >> 3;
+  if (s.size() <= byte) {
+    s.resize(byte + 1, '\0');
+    changed = true;
+  }
+  const int old = BitAt(s, offset);
+  const unsigned char mask = static_cast<unsigned char>(0x80 >> (offset & 7));
+  s[byte] = static_cast<char>(on ? (static_cast<unsigned char>(s[byte]) | mask)
+                                 : (static_cast<unsigned char>(s[byte]) & ~mask));
+  if (changed || old != on) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.reply.Integer(old);
+}
+
+void GetBitCommand(CommandContext& ctx, Args args) {
+  uint64_t offset;
+  if (!BitOffsetOrReply(ctx, args[2], &offset)) return;
+  Value* v = ctx.keyspace.FindForRead(ctx.db(), args[1]);
+  if (!v) return ctx.reply.Integer(0);
+  if (!v->is_string()) return ctx.reply.Error(kWrongTypeError);
+  ctx.reply.Integer(BitAt(v->str(), offset));
+}
+
+// A [first, last] range of bits within a string of `bytes` bytes, from start/end arguments in
+// BYTE or BIT units (negative from the end, clamped as Redis clamps); empty when first > last.
+struct BitRange {
+  int64_t first = 0;
+  int64_t last = -1;
+};
+
+BitRange ClampRange(int64_t start, int64_t end, int64_t bytes, bool in_bits) {
+  const int64_t total = in_bits ? bytes * 8 : bytes;
+  if (start < 0 && end < 0 && start > end) return {};
+  if (start < 0) start += total;
+  if (end < 0) end += total;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (start > end) return {};
+  return in_bits ? BitRange{start, end} : BitRange{start * 8, end * 8 + 7};
+}
+
+// Parses [start end [BYTE|BIT]] at args[from...]; false after replying an error.
+bool RangeUnitOrReply(CommandContext& ctx, Args args, size_t unit_at, bool* in_bits) {
+  *in_bits = false;
+  if (args.size() <= unit_at) return true;
+  if (IsOption(args[unit_at], "bit")) {
+    *in_bits = true;
+  } else if (!IsOption(args[unit_at], "byte")) {
+    ctx.reply.Error(kSyntaxError);
+    return false;
+  }
+  return true;
+}
+
+int64_t CountBits(std::string_view s, BitRange r) {
+  int64_t count = 0;
+  int64_t bit = r.first;
+  while (bit <= r.last && (bit & 7) != 0) count += BitAt(s, bit++);
+  while (bit + 7 <= r.last) {
+    count += __builtin_popcount(static_cast<unsigned char>(s[bit >> 3]));
+    bit += 8;
+  }
+  while (bit <= r.last) count += BitAt(s, bit++);
+  return count;
+}
+
+// BITCOUNT key [start end [BYTE|BIT]]: a missing key counts 0 before the range is looked at,
+// as in Redis.
+void BitCountCommand(CommandContext& ctx, Args args) {
+  Value* v = ctx.keyspace.FindForRead(ctx.db(), args[1]);
+  if (!v) return ctx.reply.Integer(0);
+  if (!v->is_string()) return ctx.reply.Error(kWrongTypeError);
+  const std::string& s = v->str();
+  const int64_t bytes = static_cast<int64_t>(s.size());
+  BitRange range{0, bytes * 8 - 1};
+  if (args.size() == 4 || args.size() == 5) {
+    int64_t start, end;
+    if (!IntArgOrReply(ctx.reply, args[2], &start)) return;
+    if (!IntArgOrReply(ctx.reply, args[3], &end)) return;
+    bool in_bits;
+    if (!RangeUnitOrReply(ctx, args, 4, &in_bits)) return;
+    range = ClampRange(start, end, bytes, in_bits);
+  } else if (args.size() != 2) {
+    return ctx.reply.Error(kSyntaxError);
+  }
+  ctx.reply.Integer(CountBits(s, range));
+}
+
+// The first bit equal to `bit` in range, or -1.
+int64_t FindBit(std::string_view s, BitRange r, int bit) {
+  const unsigned char skip = bit ? 0x00 : 0xFF;  // bytes that cannot hold the bit
+  int64_t pos = r.first;
+  while (pos <= r.last) {
+    if ((pos & 7) == 0 && pos + 7 <= r.last && static_cast<unsigned char>(s[pos >> 3]) == skip) {
+      pos += 8;
+      continue;
+    }
+    if (BitAt(s, pos) == bit) return pos;
+    ++pos;
+  }
+  return -1;
+}
+
+// BITPOS key bit [start [end [BYTE|BIT]]]. Looking for a 0 without an end, the string counts
+// as followed by zeros, so a string of all ones answers the bit right after it.
+void BitPosCommand(CommandContext& ctx, Args args) {
+  int64_t bit;
+  if (!protocol::ParseInt64(args[2], &bit) || (bit != 0 && bit != 1)) {
+    return ctx.reply.Error("ERR The bit argument must be 1 or 0.");
+  }
+  Value* v = ctx.keyspace.FindForRead(ctx.db(), args[1]);
+  if (!v) return ctx.reply.Integer(bit ? -1 : 0);
+  if (!v->is_string()) return ctx.reply.Error(kWrongTypeError);
+  const std::string& s = v->str();
+  const int64_t bytes = static_cast<int64_t>(s.size());
+  const bool end_given = args.size() >= 5;
+  int64_t start = 0, end = -1;
+  bool in_bits = false;
+  if (args.size() > 6) return ctx.reply.Error(kSyntaxError);
+  if (args.size() >= 4 && !IntArgOrReply(ctx.reply, args[3], &start)) return;
+  if (end_given && !IntArgOrReply(ctx.reply, args[4], &end)) return;
+  if (!RangeUnitOrReply(ctx, args, 5, &in_bits)) return;
+  const BitRange range = ClampRange(start, end, bytes, in_bits);
+  if (range.first > range.last) return ctx.reply.Integer(-1);
+  const int64_t pos = FindBit(s, range, static_cast<int>(bit));
+  if (pos < 0 && bit == 0 && !end_given) return ctx.reply.Integer(range.last + 1);
+  ctx.reply.Integer(pos);
+}
+
+// BITOP AND|OR|XOR|NOT destkey key [key ...]: missing keys are empty strings, shorter ones are
+// padded with zero bytes; an empty result deletes destkey. Returns the result's length.
+void BitOpCommand(CommandContext& ctx, Args args) {
+  enum class Op { kAnd, kOr, kXor, kNot };
+  Op op;
+  if (IsOption(args[1], "and")) op = Op::kAnd;
+  else if (IsOption(args[1], "or")) op = Op::kOr;
+  else if (IsOption(args[1], "xor")) op = Op::kXor;
+  else if (IsOption(args[1], "not")) op = Op::kNot;
+  else return ctx.reply.Error(kSyntaxError);
+  if (op == Op::kNot && args.size() != 4) {
+    return ctx.reply.Error("ERR BITOP NOT must be called with a single source key.");
+  }
+  std::vector<std::string_view> sources;
+  size_t longest = 0;
+  for (size_t i = 3; i < args.size(); ++i) {
+    Value* v = ctx.keyspace.FindForRead(ctx.db(), args[i]);
+    if (v && !v->is_string()) return ctx.reply.Error(kWrongTypeError);
+    sources.push_back(v ? std::string_view(v->str()) : std::string_view());
+    longest = std::max(longest, sources.back().size());
+  }
+  std::string result(longest, '\0');
+  for (size_t j = 0; j < longest; ++j) {
+    auto byte = [&](size_t k) -> unsigned char {
+      return j < sources[k].size() ? static_cast<unsigned char>(sources[k][j]) : 0;
+    };
+    unsigned char out = byte(0);
+    for (size_t k = 1; k < sources.size(); ++k) {
+      if (op == Op::kAnd) out &= byte(k);
+      if (op == Op::kOr) out |= byte(k);
+      if (op == Op::kXor) out ^= byte(k);
+    }
+    if (op == Op::kNot) out = static_cast<unsigned char>(~out);
+    result[j] = static_cast<char>(out);
+  }
+  if (longest == 0) {
+    ctx.keyspace.Delete(ctx.db(), args[2]);
+  } else {
+    ctx.keyspace.Store(ctx.db(), args[2], Value(std::move(result)));
+  }
+  ctx.reply.Integer(static_cast<int64_t>(longest));
+}
+
+}  // namespace
+
+void RegisterBitmapFamily(CommandTable& table) {
+  table.Add({"setbit", 4, kWrite | kDenyOom, 1, 1, 1, SetBitCommand});
+  table.Add({"getbit", 3, kReadOnly | kFast, 1, 1, 1, GetBitCommand});
+  table.Add({"bitcount", -2, kReadOnly, 1, 1, 1, BitCountCommand});
+  table.Add({"bitpos", -3, kReadOnly, 1, 1, 1, BitPosCommand});
+  table.Add({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOpCommand});
+}
+
+}  // namespace bazaar::engine::commands
