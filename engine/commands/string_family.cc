@@ -1,7 +1,9 @@
 // String commands: GET SET (and its options) SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET
-// MSETNX APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE.
+// MSETNX APPEND STRLEN INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE LCS.
+#include <algorithm>
 #include <climits>
 #include <cmath>
+#include <vector>
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
@@ -236,6 +238,111 @@ void SetRangeCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(*len);
 }
 
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: the longest common subsequence by
+// the usual dynamic programme (4 bytes a cell, refused past proto-max-bulk-len as Redis refuses),
+// walked back from the strings' ends, moving in b when both ways keep the same length, as Redis
+// does, so ties resolve to the same subsequence. IDX lists the matched runs in that walk's order
+// (from the end), runs shorter than MINMATCHLEN left out.
+void LcsCommand(CommandContext& ctx, Args args) {
+  std::string_view text[2];
+  for (int k = 0; k < 2; ++k) {
+    Value* v = ctx.keyspace.FindForRead(ctx.db(), args[1 + k]);
+    if (v && !v->is_string()) {
+      return ctx.reply.Error("ERR The specified keys must contain string values");
+    }
+    if (v) text[k] = v->str();
+  }
+  bool want_len = false, want_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (IsOption(args[i], "idx")) {
+      want_idx = true;
+    } else if (IsOption(args[i], "len")) {
+      want_len = true;
+    } else if (IsOption(args[i], "withmatchlen")) {
+      with_match_len = true;
+    } else if (IsOption(args[i], "minmatchlen") && i + 1 < args.size()) {
+      if (!IntArgOrReply(ctx.reply, args[++i], &min_match_len)) return;
+      if (min_match_len < 0) min_match_len = 0;
+    } else {
+      return ctx.reply.Error(kSyntaxError);
+    }
+  }
+  if (want_len && want_idx) {
+    return ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  const std::string_view a = text[0], b = text[1];
+  const uint64_t cells = (static_cast<uint64_t>(a.size()) + 1) * (b.size() + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.server.options.proto_max_bulk_len)) {
+    return ctx.reply.Error(
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  const size_t width = b.size() + 1;
+  std::vector<uint32_t> table(cells, 0);
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return table[i * width + j]; };
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    }
+  }
+  const uint32_t length = at(a.size(), b.size());
+  if (want_len) return ctx.reply.Integer(length);
+  struct Run {
+    size_t a_start, a_end, b_start, b_end;
+  };
+  std::string subsequence(length, '\0');
+  std::vector<Run> runs;
+  bool in_run = false;
+  Run run{};
+  auto close_run = [&] {
+    if (in_run && run.a_end - run.a_start + 1 >= static_cast<uint64_t>(min_match_len)) {
+      runs.push_back(run);
+    }
+    in_run = false;
+  };
+  size_t i = a.size(), j = b.size(), pos = length;
+  while (i > 0 && j > 0) {
+    if (a[i - 1] == b[j - 1]) {
+      subsequence[--pos] = a[i - 1];
+      if (in_run && run.a_start == i && run.b_start == j) {
+        run.a_start = i - 1;
+        run.b_start = j - 1;
+      } else {
+        close_run();
+        run = Run{i - 1, i - 1, j - 1, j - 1};
+        in_run = true;
+      }
+      --i;
+      --j;
+    } else if (at(i - 1, j) > at(i, j - 1)) {
+      --i;
+    } else {
+      --j;
+    }
+  }
+  close_run();
+  if (!want_idx) return ctx.reply.Bulk(subsequence);
+  if (ctx.reply.resp() == 3) {
+    ctx.reply.MapHeader(2);
+  } else {
+    ctx.reply.ArrayHeader(4);
+  }
+  ctx.reply.Bulk("matches");
+  ctx.reply.ArrayHeader(runs.size());
+  for (const Run& r : runs) {
+    ctx.reply.ArrayHeader(with_match_len ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(static_cast<int64_t>(r.a_start));
+    ctx.reply.Integer(static_cast<int64_t>(r.a_end));
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(static_cast<int64_t>(r.b_start));
+    ctx.reply.Integer(static_cast<int64_t>(r.b_end));
+    if (with_match_len) ctx.reply.Integer(static_cast<int64_t>(r.a_end - r.a_start + 1));
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(length);
+}
+
 }  // namespace
 
 void RegisterStringFamily(CommandTable& table) {
@@ -261,6 +368,7 @@ void RegisterStringFamily(CommandTable& table) {
   table.Add({"getrange", 4, kReadOnly, 1, 1, 1, GetRangeCommand});
   table.Add({"substr", 4, kReadOnly, 1, 1, 1, GetRangeCommand});
   table.Add({"setrange", 4, kWriteOom, 1, 1, 1, SetRangeCommand});
+  table.Add({"lcs", -3, kReadOnly, 1, 2, 1, LcsCommand});
 }
 
 }  // namespace bazaar::engine::commands
