@@ -42,9 +42,13 @@ void AsyncPool::Acquire(absl::Time deadline, AcquireDone done) {
   });
 }
 
-void AsyncPool::Fail(Waiter waiter, absl::Status status) {
-  loop_->Cancel(waiter.timer);
-  waiter.done(std::move(status));
+void AsyncPool::FailUnserved(const absl::Status& status) {
+  while (static_cast<int>(waiters_.size()) > connecting_) {
+    Waiter w = std::move(waiters_.back());
+    waiters_.pop_back();
+    loop_->Cancel(w.timer);
+    w.done(status);
+  }
 }
 
 void AsyncPool::Dispatch() {
@@ -66,11 +70,7 @@ void AsyncPool::Dispatch() {
     }
     if (open_ == 0) {
       // Nothing open and a reconnect is backing off: the store is down.
-      while (static_cast<int>(waiters_.size()) > connecting_) {
-        Waiter w = std::move(waiters_.back());
-        waiters_.pop_back();
-        Fail(std::move(w), absl::UnavailableError("store unreachable (reconnect backing off)"));
-      }
+      FailUnserved(absl::UnavailableError("store unreachable (reconnect backing off)"));
       return;
     }
     // Others are open: wait for a release, or for the backoff to end.
@@ -119,13 +119,7 @@ void AsyncPool::ConnectFailed(const absl::Status& status) {
                  : std::min(backoff_ * 2, ToDuration(options_.reconnect_backoff_max));
   next_connect_ = absl::Now() + backoff_;
   // With no connection left there is nothing to wait for: fail fast.
-  if (open_ == 0) {
-    while (static_cast<int>(waiters_.size()) > connecting_) {
-      Waiter w = std::move(waiters_.back());
-      waiters_.pop_back();
-      Fail(std::move(w), status);
-    }
-  }
+  if (open_ == 0) FailUnserved(status);
 }
 
 void AsyncPool::Release(AsyncConnection* conn, bool discard) {

@@ -75,7 +75,6 @@ class AsyncPool {
   void NoteStoreUp();
 
   AsyncLoop* loop() const { return loop_; }
-  int size() const { return options_.size; }
   int64_t reconnects() const { return reconnects_.load(); }
   bool store_up() const { return store_up_.load(); }
 
@@ -91,7 +90,8 @@ class AsyncPool {
   void Dispatch();
   void StartConnection();
   void ConnectFailed(const absl::Status& status);
-  void Fail(Waiter waiter, absl::Status status);
+  // Fails the waiters that no connection being opened will serve (the newest first).
+  void FailUnserved(const absl::Status& status);
 
   AsyncLoop* loop_;
   const PoolOptions options_;

@@ -95,7 +95,7 @@ BitRange ClampRange(int64_t start, int64_t end, int64_t bytes, bool in_bits) {
   return in_bits ? BitRange{start, end} : BitRange{start * 8, end * 8 + 7};
 }
 
-// Parses [start end [BYTE|BIT]] at args[from...]; false after replying an error.
+// Reads the optional BYTE|BIT unit at args[unit_at]; false after replying an error.
 bool RangeUnitOrReply(CommandContext& ctx, Args args, size_t unit_at, bool* in_bits) {
   *in_bits = false;
   if (args.size() <= unit_at) return true;
