@@ -1,5 +1,6 @@
 #include "client/market_client.h"
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "market/v1/market.grpc.pb.h"
 
 namespace bazaar::client {
@@ -79,37 +81,92 @@ class MarketClient::Impl {
     return absl::OkStatus();
   }
 
-  // One logical operation: up to 1 + max_retries RPCs, all within one deadline. `send(stub,
-  // ctx)` performs one RPC.
-  template <typename Send>
-  absl::Status Call(const CallSettings& call, bool mutating, int* rpcs, Send send) {
+  // Sends one RPC of the callback stub.
+  template <typename Req, typename Resp>
+  using Send = void (*)(v1::Market::Stub*, grpc::ClientContext*, const Req*, Resp*,
+                        std::function<void(grpc::Status)>);
+  // Gets the last RPC's status, its response and how many RPCs were sent.
+  template <typename Resp>
+  using Finish = std::function<void(absl::Status, Resp*, int rpcs)>;
+
+  // One logical operation: up to 1 + max_retries RPCs, all within one deadline.
+  template <typename Req, typename Resp>
+  void Call(const CallSettings& call, bool mutating, Req req, Send<Req, Resp> send,
+            Finish<Resp> finish) {
     absl::Duration timeout = call.timeout > absl::ZeroDuration() ? call.timeout : options_.timeout;
-    const auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
-    absl::Status status;
-    for (int attempt = 0;; ++attempt) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(deadline);
-      v1::Market::Stub* stub = stubs_[next_.fetch_add(1, std::memory_order_relaxed) %
-                                      stubs_.size()].get();
-      status = FromGrpc(send(stub, &ctx));
-      if (rpcs != nullptr) *rpcs = attempt + 1;
-      if (status.ok() || attempt >= options_.max_retries || !Retriable(status, mutating)) {
-        return status;
-      }
-      absl::Duration cap = std::min(options_.backoff_max, options_.backoff_base * (1 << std::min(attempt, 16)));
-      std::uniform_real_distribution<double> u(0, 1);
-      const absl::Duration left = absl::FromChrono(deadline - std::chrono::system_clock::now());
-      const absl::Duration pause = cap * u(Rng());
-      // No time for another attempt: the deadline is the answer, as gRPC would give it.
-      if (pause >= left) {
-        return absl::DeadlineExceededError("Deadline Exceeded (last attempt: " +
-                                           std::string(status.message()) + ")");
-      }
-      absl::SleepFor(pause);
-    }
+    auto op = std::make_shared<Operation<Req, Resp>>();
+    op->impl = this;
+    op->mutating = mutating;
+    op->deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
+    op->req = std::move(req);
+    op->send = send;
+    op->finish = std::move(finish);
+    Operation<Req, Resp>::Attempt(std::move(op));
   }
 
  private:
+  // The state of one logical operation, kept alive by the callback gRPC holds (the RPC's or the
+  // backoff alarm's), never by both: each callback moves its reference out when it runs.
+  template <typename Req, typename Resp>
+  struct Operation {
+    Impl* impl;
+    bool mutating;
+    std::chrono::system_clock::time_point deadline;
+    Req req;
+    Resp resp;
+    Send<Req, Resp> send;
+    Finish<Resp> finish;
+    int rpcs = 0;
+    std::unique_ptr<grpc::ClientContext> ctx;  // one per RPC
+    std::unique_ptr<grpc::Alarm> backoff;
+
+    static void Attempt(std::shared_ptr<Operation> self) {
+      Operation* op = self.get();
+      op->ctx = std::make_unique<grpc::ClientContext>();
+      op->ctx->set_deadline(op->deadline);
+      op->resp.Clear();
+      ++op->rpcs;
+      op->send(op->impl->NextStub(), op->ctx.get(), &op->req, &op->resp,
+               [self = std::move(self)](grpc::Status s) mutable {
+                 OnReply(std::move(self), FromGrpc(s));
+               });
+    }
+
+    static void OnReply(std::shared_ptr<Operation> self, absl::Status status) {
+      Operation* op = self.get();
+      // No gRPC object of this operation may outlive the callback: a blocking caller may destroy
+      // the client (and with it gRPC's last user) as soon as `finish` has run.
+      op->ctx.reset();
+      op->backoff.reset();
+      const int attempt = op->rpcs - 1;
+      if (status.ok() || attempt >= op->impl->options_.max_retries ||
+          !op->impl->Retriable(status, op->mutating)) {
+        op->finish(std::move(status), &op->resp, op->rpcs);
+        return;
+      }
+      const MarketClientOptions& o = op->impl->options_;
+      absl::Duration cap = std::min(o.backoff_max, o.backoff_base * (1 << std::min(attempt, 16)));
+      std::uniform_real_distribution<double> u(0, 1);
+      const auto now = std::chrono::system_clock::now();
+      const absl::Duration left = absl::FromChrono(op->deadline - now);
+      const absl::Duration pause = cap * u(Rng());
+      // No time for another attempt: the deadline is the answer, as gRPC would give it.
+      if (pause >= left) {
+        op->finish(absl::DeadlineExceededError("Deadline Exceeded (last attempt: " +
+                                               std::string(status.message()) + ")"),
+                   &op->resp, op->rpcs);
+        return;
+      }
+      op->backoff = std::make_unique<grpc::Alarm>();
+      op->backoff->Set(now + absl::ToChronoMicroseconds(pause),
+                       [self = std::move(self)](bool) mutable { Attempt(std::move(self)); });
+    }
+  };
+
+  v1::Market::Stub* NextStub() {
+    return stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()].get();
+  }
+
   bool Retriable(const absl::Status& s, bool mutating) const {
     if (s.code() == absl::StatusCode::kUnavailable) return true;
     return s.code() == absl::StatusCode::kAborted && options_.retry_aborted;
@@ -130,99 +187,210 @@ absl::Status MarketClient::WaitForReady(absl::Duration timeout) {
 }
 
 namespace {
+
 std::string IdFor(const CallSettings& call) {
   return call.request_id.empty() ? NewRequestId() : call.request_id;
 }
+
+// The blocking form of an asynchronous call: `start(callback)` starts it.
+template <typename T, typename Start>
+absl::StatusOr<T> Await(Start start) {
+  absl::Notification done;
+  absl::StatusOr<T> out = absl::UnknownError("no reply");
+  start([&](absl::StatusOr<T> r) {
+    out = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return out;
+}
+
 }  // namespace
 
-absl::StatusOr<UserOutcome> MarketClient::CreateUser(const std::string& user_id,
-                                                     const std::string& name, int64_t funds,
-                                                     const CallSettings& call) {
+// Each call: the asynchronous form builds the request, sends it with Impl::Call and turns the
+// response into the result; the blocking form awaits it.
+
+void MarketClient::CreateUserAsync(const std::string& user_id, const std::string& name,
+                                   int64_t funds, const CallSettings& call,
+                                   Callback<UserOutcome> done) {
   v1::CreateUserRequest req;
   req.set_user_id(user_id);
   req.set_name(name);
   req.set_funds(funds);
   req.set_request_id(IdFor(call));
-  v1::CreateUserResponse resp;
-  UserOutcome out;
-  absl::Status s = impl_->Call(call, true, &out.info.rpcs, [&](auto* stub, auto* ctx) {
-    return stub->CreateUser(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  out.user = {resp.user().user_id(), resp.user().name(), resp.user().funds(), {}};
-  FillInfo(resp.info(), &out.info);
-  out.info.request_id = req.request_id();
-  return out;
+  std::string id = req.request_id();
+  impl_->Call<v1::CreateUserRequest, v1::CreateUserResponse>(
+      call, true, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->CreateUser(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done), id = std::move(id)](absl::Status s, v1::CreateUserResponse* resp,
+                                                   int rpcs) {
+        if (!s.ok()) return done(std::move(s));
+        UserOutcome out;
+        out.user = {resp->user().user_id(), resp->user().name(), resp->user().funds(), {}};
+        FillInfo(resp->info(), &out.info);
+        out.info.rpcs = rpcs;
+        out.info.request_id = id;
+        done(std::move(out));
+      });
+}
+
+absl::StatusOr<UserOutcome> MarketClient::CreateUser(const std::string& user_id,
+                                                     const std::string& name, int64_t funds,
+                                                     const CallSettings& call) {
+  return Await<UserOutcome>(
+      [&](Callback<UserOutcome> cb) { CreateUserAsync(user_id, name, funds, call, std::move(cb)); });
+}
+
+void MarketClient::GetUserAsync(const std::string& user_id, const CallSettings& call,
+                                Callback<MarketUser> done) {
+  v1::GetUserRequest req;
+  req.set_user_id(user_id);
+  impl_->Call<v1::GetUserRequest, v1::GetUserResponse>(
+      call, false, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->GetUser(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::GetUserResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        const v1::User& u = resp->user();
+        done(MarketUser{u.user_id(), u.name(), u.funds(),
+                        {u.inventory().begin(), u.inventory().end()}});
+      });
 }
 
 absl::StatusOr<MarketUser> MarketClient::GetUser(const std::string& user_id,
                                                  const CallSettings& call) {
-  v1::GetUserRequest req;
+  return Await<MarketUser>(
+      [&](Callback<MarketUser> cb) { GetUserAsync(user_id, call, std::move(cb)); });
+}
+
+void MarketClient::GrantItemAsync(const std::string& user_id, const std::string& item_id,
+                                  const CallSettings& call, Callback<OpInfo> done) {
+  v1::GrantItemRequest req;
   req.set_user_id(user_id);
-  v1::GetUserResponse resp;
-  absl::Status s = impl_->Call(call, false, nullptr, [&](auto* stub, auto* ctx) {
-    return stub->GetUser(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  const v1::User& u = resp.user();
-  return MarketUser{u.user_id(), u.name(), u.funds(), {u.inventory().begin(), u.inventory().end()}};
+  req.set_item_id(item_id);
+  req.set_request_id(IdFor(call));
+  std::string id = req.request_id();
+  impl_->Call<v1::GrantItemRequest, v1::GrantItemResponse>(
+      call, true, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->GrantItem(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done), id = std::move(id)](absl::Status s, v1::GrantItemResponse* resp,
+                                                   int rpcs) {
+        if (!s.ok()) return done(std::move(s));
+        OpInfo info;
+        FillInfo(resp->info(), &info);
+        info.rpcs = rpcs;
+        info.request_id = id;
+        done(std::move(info));
+      });
 }
 
 absl::StatusOr<OpInfo> MarketClient::GrantItem(const std::string& user_id,
                                                const std::string& item_id,
                                                const CallSettings& call) {
-  v1::GrantItemRequest req;
-  req.set_user_id(user_id);
-  req.set_item_id(item_id);
-  req.set_request_id(IdFor(call));
-  v1::GrantItemResponse resp;
-  OpInfo info;
-  absl::Status s = impl_->Call(call, true, &info.rpcs, [&](auto* stub, auto* ctx) {
-    return stub->GrantItem(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  FillInfo(resp.info(), &info);
-  info.request_id = req.request_id();
-  return info;
+  return Await<OpInfo>(
+      [&](Callback<OpInfo> cb) { GrantItemAsync(user_id, item_id, call, std::move(cb)); });
 }
 
-absl::StatusOr<ListingOutcome> MarketClient::ListItem(const std::string& seller_id,
-                                                      const std::string& item_id, int64_t price,
-                                                      const CallSettings& call) {
+namespace {
+// The result of ListItem and CancelListing.
+template <typename Resp>
+void FinishListing(const Callback<ListingOutcome>& done, const std::string& id, absl::Status s,
+                   Resp* resp, int rpcs) {
+  if (!s.ok()) return done(std::move(s));
+  ListingOutcome out;
+  out.listing = FromProto(resp->listing());
+  FillInfo(resp->info(), &out.info);
+  out.info.rpcs = rpcs;
+  out.info.request_id = id;
+  done(std::move(out));
+}
+}  // namespace
+
+void MarketClient::ListItemAsync(const std::string& seller_id, const std::string& item_id,
+                                 int64_t price, const CallSettings& call,
+                                 Callback<ListingOutcome> done) {
   v1::ListItemRequest req;
   req.set_seller_id(seller_id);
   req.set_item_id(item_id);
   req.set_price(price);
   req.set_request_id(IdFor(call));
-  v1::ListItemResponse resp;
-  ListingOutcome out;
-  absl::Status s = impl_->Call(call, true, &out.info.rpcs, [&](auto* stub, auto* ctx) {
-    return stub->ListItem(ctx, req, &resp);
+  std::string id = req.request_id();
+  impl_->Call<v1::ListItemRequest, v1::ListItemResponse>(
+      call, true, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->ListItem(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done), id = std::move(id)](absl::Status s, v1::ListItemResponse* resp,
+                                                   int rpcs) {
+        FinishListing(done, id, std::move(s), resp, rpcs);
+      });
+}
+
+absl::StatusOr<ListingOutcome> MarketClient::ListItem(const std::string& seller_id,
+                                                      const std::string& item_id, int64_t price,
+                                                      const CallSettings& call) {
+  return Await<ListingOutcome>([&](Callback<ListingOutcome> cb) {
+    ListItemAsync(seller_id, item_id, price, call, std::move(cb));
   });
-  if (!s.ok()) return s;
-  out.listing = FromProto(resp.listing());
-  FillInfo(resp.info(), &out.info);
-  out.info.request_id = req.request_id();
-  return out;
+}
+
+void MarketClient::CancelListingAsync(const std::string& seller_id, const std::string& item_id,
+                                      const CallSettings& call, Callback<ListingOutcome> done) {
+  v1::CancelListingRequest req;
+  req.set_seller_id(seller_id);
+  req.set_item_id(item_id);
+  req.set_request_id(IdFor(call));
+  std::string id = req.request_id();
+  impl_->Call<v1::CancelListingRequest, v1::CancelListingResponse>(
+      call, true, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->CancelListing(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done), id = std::move(id)](
+          absl::Status s, v1::CancelListingResponse* resp, int rpcs) {
+        FinishListing(done, id, std::move(s), resp, rpcs);
+      });
 }
 
 absl::StatusOr<ListingOutcome> MarketClient::CancelListing(const std::string& seller_id,
                                                            const std::string& item_id,
                                                            const CallSettings& call) {
-  v1::CancelListingRequest req;
+  return Await<ListingOutcome>([&](Callback<ListingOutcome> cb) {
+    CancelListingAsync(seller_id, item_id, call, std::move(cb));
+  });
+}
+
+void MarketClient::PurchaseItemAsync(const std::string& buyer_id, const std::string& seller_id,
+                                     const std::string& item_id, int64_t expected_price,
+                                     const CallSettings& call, Callback<PurchaseOutcome> done) {
+  v1::PurchaseItemRequest req;
+  req.set_buyer_id(buyer_id);
   req.set_seller_id(seller_id);
   req.set_item_id(item_id);
+  req.set_expected_price(expected_price);
   req.set_request_id(IdFor(call));
-  v1::CancelListingResponse resp;
-  ListingOutcome out;
-  absl::Status s = impl_->Call(call, true, &out.info.rpcs, [&](auto* stub, auto* ctx) {
-    return stub->CancelListing(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  out.listing = FromProto(resp.listing());
-  FillInfo(resp.info(), &out.info);
-  out.info.request_id = req.request_id();
-  return out;
+  std::string id = req.request_id();
+  impl_->Call<v1::PurchaseItemRequest, v1::PurchaseItemResponse>(
+      call, true, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->PurchaseItem(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done), id = std::move(id)](
+          absl::Status s, v1::PurchaseItemResponse* resp, int rpcs) {
+        if (!s.ok()) return done(std::move(s));
+        PurchaseOutcome out;
+        out.listing = FromProto(resp->listing());
+        out.buyer_funds = resp->buyer_funds();
+        FillInfo(resp->info(), &out.info);
+        out.info.rpcs = rpcs;
+        out.info.request_id = id;
+        done(std::move(out));
+      });
 }
 
 absl::StatusOr<PurchaseOutcome> MarketClient::PurchaseItem(const std::string& buyer_id,
@@ -230,64 +398,65 @@ absl::StatusOr<PurchaseOutcome> MarketClient::PurchaseItem(const std::string& bu
                                                            const std::string& item_id,
                                                            int64_t expected_price,
                                                            const CallSettings& call) {
-  v1::PurchaseItemRequest req;
-  req.set_buyer_id(buyer_id);
+  return Await<PurchaseOutcome>([&](Callback<PurchaseOutcome> cb) {
+    PurchaseItemAsync(buyer_id, seller_id, item_id, expected_price, call, std::move(cb));
+  });
+}
+
+void MarketClient::GetListingAsync(const std::string& seller_id, const std::string& item_id,
+                                   const CallSettings& call, Callback<MarketListing> done) {
+  v1::GetListingRequest req;
   req.set_seller_id(seller_id);
   req.set_item_id(item_id);
-  req.set_expected_price(expected_price);
-  req.set_request_id(IdFor(call));
-  v1::PurchaseItemResponse resp;
-  PurchaseOutcome out;
-  absl::Status s = impl_->Call(call, true, &out.info.rpcs, [&](auto* stub, auto* ctx) {
-    return stub->PurchaseItem(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  out.listing = FromProto(resp.listing());
-  out.buyer_funds = resp.buyer_funds();
-  FillInfo(resp.info(), &out.info);
-  out.info.request_id = req.request_id();
-  return out;
+  impl_->Call<v1::GetListingRequest, v1::GetListingResponse>(
+      call, false, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->GetListing(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::GetListingResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        done(FromProto(resp->listing()));
+      });
 }
 
 absl::StatusOr<MarketListing> MarketClient::GetListing(const std::string& seller_id,
                                                        const std::string& item_id,
                                                        const CallSettings& call) {
-  v1::GetListingRequest req;
-  req.set_seller_id(seller_id);
-  req.set_item_id(item_id);
-  v1::GetListingResponse resp;
-  absl::Status s = impl_->Call(call, false, nullptr, [&](auto* stub, auto* ctx) {
-    return stub->GetListing(ctx, req, &resp);
+  return Await<MarketListing>([&](Callback<MarketListing> cb) {
+    GetListingAsync(seller_id, item_id, call, std::move(cb));
   });
-  if (!s.ok()) return s;
-  return FromProto(resp.listing());
 }
 
-absl::StatusOr<BrowseResult> MarketClient::Browse(const BrowseRequest& request,
-                                                  const CallSettings& call) {
+void MarketClient::BrowseAsync(const BrowseRequest& request, const CallSettings& call,
+                               Callback<BrowseResult> done) {
   v1::BrowseMarketRequest req;
   req.set_page_size(request.page_size);
   req.set_cursor(request.cursor);
   req.set_seller_id(request.seller_id);
   req.set_item_id(request.item_id);
-  v1::BrowseMarketResponse resp;
-  absl::Status s = impl_->Call(call, false, nullptr, [&](auto* stub, auto* ctx) {
-    return stub->BrowseMarket(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
-  BrowseResult out;
-  for (const auto& l : resp.listings()) out.listings.push_back(FromProto(l));
-  out.next_cursor = resp.next_cursor();
-  return out;
+  impl_->Call<v1::BrowseMarketRequest, v1::BrowseMarketResponse>(
+      call, false, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->BrowseMarket(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::BrowseMarketResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        BrowseResult out;
+        out.listings.reserve(resp->listings_size());
+        for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
+        out.next_cursor = resp->next_cursor();
+        done(std::move(out));
+      });
 }
 
-absl::StatusOr<MarketStats> MarketClient::Stats(const CallSettings& call) {
-  v1::StatsRequest req;
-  v1::StatsResponse resp;
-  absl::Status s = impl_->Call(call, false, nullptr, [&](auto* stub, auto* ctx) {
-    return stub->Stats(ctx, req, &resp);
-  });
-  if (!s.ok()) return s;
+absl::StatusOr<BrowseResult> MarketClient::Browse(const BrowseRequest& request,
+                                                  const CallSettings& call) {
+  return Await<BrowseResult>(
+      [&](Callback<BrowseResult> cb) { BrowseAsync(request, call, std::move(cb)); });
+}
+
+namespace {
+MarketStats FromProto(const v1::StatsResponse& resp) {
   MarketStats out;
   out.mode = resp.mode();
   out.uptime_seconds = resp.uptime_seconds();
@@ -309,6 +478,23 @@ absl::StatusOr<MarketStats> MarketClient::Stats(const CallSettings& call) {
     out.methods.push_back(std::move(v));
   }
   return out;
+}
+}  // namespace
+
+void MarketClient::StatsAsync(const CallSettings& call, Callback<MarketStats> done) {
+  impl_->Call<v1::StatsRequest, v1::StatsResponse>(
+      call, false, v1::StatsRequest(),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->Stats(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::StatsResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        done(FromProto(*resp));
+      });
+}
+
+absl::StatusOr<MarketStats> MarketClient::Stats(const CallSettings& call) {
+  return Await<MarketStats>([&](Callback<MarketStats> cb) { StatsAsync(call, std::move(cb)); });
 }
 
 }  // namespace bazaar::client

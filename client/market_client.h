@@ -14,11 +14,19 @@
 //   message, which starts with a machine-readable reason ("INSUFFICIENT_FUNDS: ..."). Reason()
 //   extracts it.
 //
-// Thread-safe: one MarketClient (one channel) can be shared by many threads.
+// - Every call comes in two forms: the blocking one returns the result; the asynchronous one
+//   (`...Async`) returns at once and later runs its callback exactly once, on one of gRPC's
+//   threads (keep it short, never block in it; starting another call from it is fine). Retries
+//   wait on a gRPC alarm, never on a thread. The blocking form is the asynchronous one waited
+//   for.
+//
+// Thread-safe: one MarketClient (one channel) can be shared by many threads. Destroy it only
+// when no asynchronous call is still running.
 #ifndef BAZAAR_CLIENT_MARKET_CLIENT_H_
 #define BAZAAR_CLIENT_MARKET_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,6 +115,9 @@ struct MarketStats {
   std::vector<MethodStatsView> methods;
 };
 
+template <typename T>
+using Callback = std::function<void(absl::StatusOr<T>)>;
+
 class MarketClient {
  public:
   explicit MarketClient(MarketClientOptions options);
@@ -136,6 +147,26 @@ class MarketClient {
                                            const CallSettings& call = {});
   absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});
   absl::StatusOr<MarketStats> Stats(const CallSettings& call = {});
+
+
+  void CreateUserAsync(const std::string& user_id, const std::string& name, int64_t funds,
+                       const CallSettings& call, Callback<UserOutcome> done);
+  void GetUserAsync(const std::string& user_id, const CallSettings& call,
+                    Callback<MarketUser> done);
+  void GrantItemAsync(const std::string& user_id, const std::string& item_id,
+                      const CallSettings& call, Callback<OpInfo> done);
+  void ListItemAsync(const std::string& seller_id, const std::string& item_id, int64_t price,
+                     const CallSettings& call, Callback<ListingOutcome> done);
+  void CancelListingAsync(const std::string& seller_id, const std::string& item_id,
+                          const CallSettings& call, Callback<ListingOutcome> done);
+  void PurchaseItemAsync(const std::string& buyer_id, const std::string& seller_id,
+                         const std::string& item_id, int64_t expected_price,
+                         const CallSettings& call, Callback<PurchaseOutcome> done);
+  void GetListingAsync(const std::string& seller_id, const std::string& item_id,
+                       const CallSettings& call, Callback<MarketListing> done);
+  void BrowseAsync(const BrowseRequest& request, const CallSettings& call,
+                   Callback<BrowseResult> done);
+  void StatsAsync(const CallSettings& call, Callback<MarketStats> done);
 
   const MarketClientOptions& options() const { return options_; }
 

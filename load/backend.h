@@ -1,11 +1,13 @@
 // MarketBackend: the operations a simulated player needs, over gRPC (GrpcBackend, through
 // client::MarketClient and bazaar-market) or straight over RESP (DirectBackend: the market's own
 // list/purchase logic, market::MarketOps, run in this process), so the same workload can measure
-// the service's overhead apart from the store's behaviour. Thread-safe.
+// the service's overhead apart from the store's behaviour. Thread-safe; asynchronous, so that
+// simulated players are state machines, not threads.
 #ifndef BAZAAR_LOAD_BACKEND_H_
 #define BAZAAR_LOAD_BACKEND_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,10 +15,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/market_client.h"
 
 namespace bazaar::load {
+
+using StatusDone = std::function<void(absl::Status)>;
+using BrowseDone = std::function<void(absl::StatusOr<std::vector<client::MarketListing>>)>;
 
 class MarketBackend {
  public:
@@ -25,20 +31,35 @@ class MarketBackend {
   virtual std::string kind() const = 0;
   // The contention mode in use ("fine" or "book"), for the report.
   virtual std::string Mode() = 0;
-  virtual absl::Status CreateUser(const std::string& id, int64_t funds) = 0;
-  virtual absl::Status GrantItem(const std::string& user, const std::string& item) = 0;
-  virtual absl::Status ListItem(const std::string& seller, const std::string& item,
-                            int64_t price) = 0;
-  virtual absl::Status Purchase(const std::string& buyer, const std::string& seller,
-                            const std::string& item, int64_t price) = 0;
+  // The calls are asynchronous: each returns at once and runs `done` exactly once later, on a
+  // thread of the backend (gRPC's, or the store loop's), where the caller may start its next
+  // call. Await() is the blocking form, for setup.
+  virtual void CreateUser(const std::string& id, int64_t funds, StatusDone done) = 0;
+  virtual void GrantItem(const std::string& user, const std::string& item, StatusDone done) = 0;
+  virtual void ListItem(const std::string& seller, const std::string& item, int64_t price,
+                        StatusDone done) = 0;
+  virtual void Purchase(const std::string& buyer, const std::string& seller,
+                        const std::string& item, int64_t price, StatusDone done) = 0;
+  // The cheapest `page_size` listings (of `seller` only, when not empty).
+  virtual void Browse(int page_size, const std::string& seller, BrowseDone done) = 0;
   // Transaction attempts the market aborted on a watch conflict so far, by method name
   // ("PurchaseItem", "ListItem", "GrantItem", "CreateUser"): every aborted EXEC, whether the
   // call then succeeded or failed. Over gRPC these are the market's own Stats (all its callers).
   virtual absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() = 0;
-  // The cheapest `page_size` listings (of `seller` only, when not empty).
-  virtual absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
-                                                                    const std::string& seller) = 0;
 };
+
+// Waits for one asynchronous call: `start(done)` starts it. Never call it on a backend thread.
+template <typename Start>
+absl::Status Await(Start start) {
+  absl::Notification finished;
+  absl::Status out;
+  start([&](absl::Status s) {
+    out = std::move(s);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return out;
+}
 
 // Every mutating call carries a fresh request_id (the client's contract), in both backends.
 struct BackendOptions {

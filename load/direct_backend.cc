@@ -1,6 +1,6 @@
 // DirectBackend: MarketBackend running market::MarketOps in this process over the market's own
 // store (an AsyncPool on one loop thread, as in bazaar-market), with no gRPC service in between.
-// The simulated players' threads wait for each call's result.
+// Every callback runs on that loop's thread, so the simulated players run there too.
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
@@ -35,53 +35,61 @@ class DirectBackend : public MarketBackend {
   std::string kind() const override { return "direct"; }
   std::string Mode() override { return market::ContentionModeName(ops_.options().mode); }
 
-  absl::Status CreateUser(const std::string& id, int64_t funds) override {
-    market::CallTrace trace;
-    auto r = ops_.CreateUser(id, id, funds, Call(), &trace);
-    Count("CreateUser", trace);
-    return r.status();
+  void CreateUser(const std::string& id, int64_t funds, StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.CreateUser(id, id, funds, Call(), trace.get(), Finish<market::UserResult>("CreateUser", trace, done));
   }
-  absl::Status GrantItem(const std::string& user, const std::string& item) override {
-    market::CallTrace trace;
-    auto r = ops_.GrantItem(user, item, Call(), &trace);
-    Count("GrantItem", trace);
-    return r.status();
+  void GrantItem(const std::string& user, const std::string& item, StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.GrantItem(user, item, Call(), trace.get(), Finish<market::CallInfo>("GrantItem", trace, done));
   }
-  absl::Status ListItem(const std::string& seller, const std::string& item, int64_t price) override {
-    market::CallTrace trace;
-    auto r = ops_.ListItem(seller, item, price, Call(), &trace);
-    Count("ListItem", trace);
-    return r.status();
+  void ListItem(const std::string& seller, const std::string& item, int64_t price,
+                StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.ListItem(seller, item, price, Call(), trace.get(),
+                  Finish<market::ListingResult>("ListItem", trace, done));
   }
-  absl::Status Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
-                    int64_t price) override {
-    market::CallTrace trace;
-    auto r = ops_.PurchaseItem(buyer, seller, item, price, Call(), &trace);
-    Count("PurchaseItem", trace);
-    return r.status();
+  void Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
+                int64_t price, StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.PurchaseItem(buyer, seller, item, price, Call(), trace.get(),
+                      Finish<market::PurchaseResult>("PurchaseItem", trace, done));
   }
   absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
     absl::MutexLock lock(&mu_);
     return conflicts_;
   }
-  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
-                                                            const std::string& seller) override {
-    market::CallTrace trace;
+  void Browse(int page_size, const std::string& seller, BrowseDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
     market::BrowseQuery q;
     q.page_size = page_size;
     q.seller_id = seller;
-    auto r = ops_.BrowseMarket(q, Call(), &trace);
-    if (!r.ok()) return r.status();
-    std::vector<client::MarketListing> out;
-    out.reserve(r->listings.size());
-    for (const auto& l : r->listings) out.push_back({l.item_id, l.seller_id, l.price});
-    return out;
+    ops_.BrowseMarket(q, Call(), trace.get(),
+                      [trace, done = std::move(done)](
+                          absl::StatusOr<market::BrowsePage> r) {
+                        if (!r.ok()) return done(r.status());
+                        std::vector<client::MarketListing> out;
+                        out.reserve(r->listings.size());
+                        for (const auto& l : r->listings) {
+                          out.push_back({l.item_id, l.seller_id, l.price});
+                        }
+                        done(std::move(out));
+                      });
   }
 
  private:
-  void Count(const char* method, const market::CallTrace& trace) {
-    absl::MutexLock lock(&mu_);
-    conflicts_[method] += trace.watch_conflicts;
+  // The callback of a mutating call: counts its conflicts as the market's Stats would, keeps
+  // `trace` alive for the call until then, and hands on the status.
+  template <typename T>
+  market::Done<T> Finish(const char* method, std::shared_ptr<market::CallTrace> trace,
+                         StatusDone& done) {
+    return [this, method, trace, done = std::move(done)](absl::StatusOr<T> r) {
+      {
+        absl::MutexLock lock(&mu_);
+        conflicts_[method] += trace->watch_conflicts;
+      }
+      done(r.status());
+    };
   }
   market::CallOptions Call() const {
     market::CallOptions c;

@@ -17,22 +17,21 @@ class GrpcBackend : public MarketBackend {
     return stats.ok() ? stats->mode : "?";
   }
 
-  absl::Status CreateUser(const std::string& id, int64_t funds) override {
-    auto r = client_.CreateUser(id, id, funds, Settings());
-    return r.status();
+  void CreateUser(const std::string& id, int64_t funds, StatusDone done) override {
+    client_.CreateUserAsync(id, id, funds, Settings(), StatusOf<client::UserOutcome>(done));
   }
-  absl::Status GrantItem(const std::string& user, const std::string& item) override {
-    auto r = client_.GrantItem(user, item, Settings());
-    return r.status();
+  void GrantItem(const std::string& user, const std::string& item, StatusDone done) override {
+    client_.GrantItemAsync(user, item, Settings(), StatusOf<client::OpInfo>(done));
   }
-  absl::Status ListItem(const std::string& seller, const std::string& item, int64_t price) override {
-    auto r = client_.ListItem(seller, item, price, Settings());
-    return r.status();
+  void ListItem(const std::string& seller, const std::string& item, int64_t price,
+                StatusDone done) override {
+    client_.ListItemAsync(seller, item, price, Settings(),
+                          StatusOf<client::ListingOutcome>(done));
   }
-  absl::Status Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
-                    int64_t price) override {
-    auto r = client_.PurchaseItem(buyer, seller, item, price, Settings());
-    return r.status();
+  void Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
+                int64_t price, StatusDone done) override {
+    client_.PurchaseItemAsync(buyer, seller, item, price, Settings(),
+                              StatusOf<client::PurchaseOutcome>(done));
   }
   absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
     auto stats = client_.Stats();
@@ -45,17 +44,22 @@ class GrpcBackend : public MarketBackend {
     }
     return out;
   }
-  absl::StatusOr<std::vector<client::MarketListing>> Browse(int page_size,
-                                                            const std::string& seller) override {
+  void Browse(int page_size, const std::string& seller, BrowseDone done) override {
     client::BrowseRequest req;
     req.page_size = page_size;
     req.seller_id = seller;
-    auto r = client_.Browse(req, Settings());
-    if (!r.ok()) return r.status();
-    return std::move(r->listings);
+    client_.BrowseAsync(req, Settings(),
+                        [done = std::move(done)](absl::StatusOr<client::BrowseResult> r) {
+                          if (!r.ok()) return done(r.status());
+                          done(std::move(r->listings));
+                        });
   }
 
  private:
+  template <typename T>
+  static client::Callback<T> StatusOf(StatusDone& done) {
+    return [done = std::move(done)](absl::StatusOr<T> r) { done(r.status()); };
+  }
   client::CallSettings Settings() const {
     client::CallSettings s;
     s.timeout = options_.timeout;

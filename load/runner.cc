@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "resp/async_loop.h"
 
 namespace bazaar::load {
 namespace {
@@ -22,6 +24,8 @@ struct Shared {
   std::string seller_prefix;
   int64_t start_us = 0;
   int64_t end_us = 0;
+  client::AsyncLoop* timers = nullptr;       // think times and waits
+  absl::BlockingCounter* players_left = nullptr;
 
   // False when the run is over; counts one trade call otherwise.
   bool NextTrade() {
@@ -34,70 +38,192 @@ struct Shared {
   }
 };
 
-void Think(const Workload& w, std::mt19937_64& rng) {
-  if (w.think_time <= absl::ZeroDuration()) return;
-  std::exponential_distribution<double> d(1.0 / absl::ToDoubleMicroseconds(w.think_time));
-  absl::SleepFor(absl::Microseconds(d(rng)));
-}
+// A simulated player: a state machine advanced by the completion of its one call (or timer) in
+// flight, on whatever thread that completion runs. Continue() is the only way in: it runs Step()
+// once per completion, looping on the first thread rather than recursing when a call completes
+// before Step() has returned (a call refused at once, or a fast reply on another thread).
+class Player {
+ public:
+  Player(Shared* sh, Recorder* rec, uint64_t seed) : sh_(sh), rec_(rec), rng_(seed) {}
+  virtual ~Player() = default;
 
-void Seller(Shared* sh, int index, std::deque<std::string> inventory, Recorder* rec) {
-  const Workload& w = *sh->w;
-  const std::string& me = sh->sellers[index];
-  std::mt19937_64 rng(w.seed * 7919 + index);
-  std::uniform_int_distribution<int64_t> price(w.price_min, w.price_max);
-  int64_t next_item = static_cast<int64_t>(inventory.size());
-  while (sh->NextTrade()) {
-    if (inventory.empty()) {
-      std::string item = absl::StrCat(me, "-i", next_item++);
-      int64_t t0 = NowMicros();
-      absl::Status g = sh->backend->GrantItem(me, item);
-      rec->Record(Op::kGrant, g, t0, NowMicros());
-      if (!g.ok()) continue;
-      inventory.push_back(item);
-    }
-    std::string item = inventory.front();
-    inventory.pop_front();
-    int64_t p = price(rng);
-    int64_t t0 = NowMicros();
-    absl::Status r = sh->backend->ListItem(me, item, p);
-    rec->Record(Op::kList, r, t0, NowMicros(), p);
-    // Not listed for sure (e.g. ABORTED): keep it for a later turn. Uncertain: let it go.
-    if (!r.ok() && !IsUncertain(r)) inventory.push_back(item);
-    Think(w, rng);
+  void Continue() {
+    if (pending_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
+    do {
+      Step();
+    } while (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1);
+    // Last, since the run may destroy the player as soon as the count reaches zero.
+    if (finished_) sh_->players_left->DecrementCount();
   }
-}
 
-void Buyer(Shared* sh, int index, const std::string& me, Recorder* rec) {
-  const Workload& w = *sh->w;
-  std::mt19937_64 rng(w.seed * 104729 + 1000003 + index);
-  std::uniform_real_distribution<double> u(0, 1);
-  while (!sh->stop.load(std::memory_order_relaxed) && NowMicros() < sh->end_us) {
-    // The cheapest page; if other runs' listings fill it, the page of one of our sellers.
-    std::vector<client::MarketListing> mine;  // this run's listings only
-    for (int pass = 0; pass < 2 && mine.empty() && !sh->sellers.empty(); ++pass) {
-      std::string seller = pass == 0 ? "" : sh->sellers[rng() % sh->sellers.size()];
-      int64_t t0 = NowMicros();
-      auto page = sh->backend->Browse(w.page_size, seller);
-      rec->Record(Op::kBrowse, page.status(), t0, NowMicros());
-      if (!page.ok()) break;
-      for (auto& l : *page) {
-        if (l.seller_id.rfind(sh->seller_prefix, 0) == 0) mine.push_back(std::move(l));
+ protected:
+  // Starts the next call or timer (whose completion calls Continue), or calls Finished().
+  virtual void Step() = 0;
+
+  void Finished() { finished_ = true; }
+  // Continues after `delay`.
+  void Sleep(absl::Duration delay) {
+    client::AsyncLoop* timers = sh_->timers;
+    timers->Post([this, timers, delay] { timers->After(delay, [this] { Continue(); }); });
+  }
+  // The think time before the next operation: true when a timer was started.
+  bool Think() {
+    const Workload& w = *sh_->w;
+    if (w.think_time <= absl::ZeroDuration()) return false;
+    std::exponential_distribution<double> d(1.0 / absl::ToDoubleMicroseconds(w.think_time));
+    Sleep(absl::Microseconds(d(rng_)));
+    return true;
+  }
+  // A completion that stores the call's status before continuing.
+  StatusDone Then() {
+    return [this](absl::Status s) {
+      status_ = std::move(s);
+      Continue();
+    };
+  }
+
+  Shared* const sh_;
+  Recorder* const rec_;
+  std::mt19937_64 rng_;
+  absl::Status status_;  // of the last call
+  int64_t t0_ = 0;       // when the last call started
+
+ private:
+  std::atomic<int> pending_{0};
+  bool finished_ = false;
+};
+
+// Lists one item per turn, granting itself a fresh one first when its inventory is empty.
+class Seller : public Player {
+ public:
+  Seller(Shared* sh, int index, std::deque<std::string> inventory, Recorder* rec)
+      : Player(sh, rec, sh->w->seed * 7919 + index),
+        me_(sh->sellers[index]),
+        inventory_(std::move(inventory)),
+        price_(sh->w->price_min, sh->w->price_max),
+        next_item_(static_cast<int64_t>(inventory_.size())) {}
+
+ private:
+  enum class Phase { kTurn, kGranted, kListed };
+
+  void Step() override {
+    for (;;) {
+      switch (phase_) {
+        case Phase::kTurn:
+          if (!sh_->NextTrade()) return Finished();
+          if (inventory_.empty()) {
+            granting_ = absl::StrCat(me_, "-i", next_item_++);
+            phase_ = Phase::kGranted;
+            t0_ = NowMicros();
+            return sh_->backend->GrantItem(me_, granting_, Then());
+          }
+          return List();
+        case Phase::kGranted:
+          rec_->Record(Op::kGrant, status_, t0_, NowMicros());
+          if (!status_.ok()) {
+            phase_ = Phase::kTurn;
+            continue;
+          }
+          inventory_.push_back(granting_);
+          return List();
+        case Phase::kListed:
+          rec_->Record(Op::kList, status_, t0_, NowMicros(), listed_price_);
+          // Not listed for sure (e.g. ABORTED): keep it for a later turn. Uncertain: let it go.
+          if (!status_.ok() && !IsUncertain(status_)) inventory_.push_back(listing_);
+          phase_ = Phase::kTurn;
+          if (Think()) return;
+          continue;
       }
-      if (page->size() < static_cast<size_t>(w.page_size) && pass == 0) break;  // all seen
     }
-    if (mine.empty()) {
-      absl::SleepFor(absl::Milliseconds(1));  // nothing to buy yet
-      continue;
-    }
-    const client::MarketListing& l = mine[SkewedIndex(static_cast<int>(mine.size()), w.hot_skew,
-                                                      u(rng))];
-    if (!sh->NextTrade()) break;
-    int64_t t0 = NowMicros();
-    absl::Status r = sh->backend->Purchase(me, l.seller_id, l.item_id, l.price);
-    rec->Record(Op::kPurchase, r, t0, NowMicros(), l.price);
-    Think(w, rng);
   }
-}
+
+  void List() {
+    listing_ = inventory_.front();
+    inventory_.pop_front();
+    listed_price_ = price_(rng_);
+    phase_ = Phase::kListed;
+    t0_ = NowMicros();
+    sh_->backend->ListItem(me_, listing_, listed_price_, Then());
+  }
+
+  const std::string me_;
+  std::deque<std::string> inventory_;
+  std::uniform_int_distribution<int64_t> price_;
+  int64_t next_item_;
+  Phase phase_ = Phase::kTurn;
+  std::string granting_, listing_;
+  int64_t listed_price_ = 0;
+};
+
+// Browses the cheapest page (or, when other runs' listings fill it, the page of one of this
+// run's sellers) and buys one of this run's listings on it, skewed towards the cheapest.
+class Buyer : public Player {
+ public:
+  Buyer(Shared* sh, int index, std::string me, Recorder* rec)
+      : Player(sh, rec, sh->w->seed * 104729 + 1000003 + index), me_(std::move(me)) {}
+
+ private:
+  enum class Phase { kTurn, kBrowsed, kBought };
+
+  void Step() override {
+    for (;;) {
+      switch (phase_) {
+        case Phase::kTurn:
+          if (sh_->stop.load(std::memory_order_relaxed) || NowMicros() >= sh_->end_us) {
+            return Finished();
+          }
+          mine_.clear();
+          pass_ = 0;
+          if (sh_->sellers.empty()) return Choose();
+          return Browse("");
+        case Phase::kBrowsed: {
+          rec_->Record(Op::kBrowse, page_.status(), t0_, NowMicros());
+          if (!page_.ok()) return Choose();
+          const bool short_page = page_->size() < static_cast<size_t>(sh_->w->page_size);
+          for (auto& l : *page_) {
+            if (l.seller_id.rfind(sh_->seller_prefix, 0) == 0) mine_.push_back(std::move(l));
+          }
+          if (!mine_.empty() || pass_ == 1 || short_page) return Choose();  // all seen
+          pass_ = 1;
+          return Browse(sh_->sellers[rng_() % sh_->sellers.size()]);
+        }
+        case Phase::kBought:
+          rec_->Record(Op::kPurchase, status_, t0_, NowMicros(), buying_.price);
+          phase_ = Phase::kTurn;
+          if (Think()) return;
+          continue;
+      }
+    }
+  }
+
+  void Browse(const std::string& seller) {
+    phase_ = Phase::kBrowsed;
+    t0_ = NowMicros();
+    sh_->backend->Browse(sh_->w->page_size, seller,
+                         [this](absl::StatusOr<std::vector<client::MarketListing>> page) {
+                           page_ = std::move(page);
+                           Continue();
+                         });
+  }
+
+  void Choose() {
+    phase_ = Phase::kTurn;
+    if (mine_.empty()) return Sleep(absl::Milliseconds(1));  // nothing to buy yet
+    std::uniform_real_distribution<double> u(0, 1);
+    buying_ = mine_[SkewedIndex(static_cast<int>(mine_.size()), sh_->w->hot_skew, u(rng_))];
+    if (!sh_->NextTrade()) return Finished();
+    phase_ = Phase::kBought;
+    t0_ = NowMicros();
+    sh_->backend->Purchase(me_, buying_.seller_id, buying_.item_id, buying_.price, Then());
+  }
+
+  const std::string me_;
+  Phase phase_ = Phase::kTurn;
+  int pass_ = 0;
+  absl::StatusOr<std::vector<client::MarketListing>> page_;
+  std::vector<client::MarketListing> mine_;  // this run's listings on the page
+  client::MarketListing buying_;
+};
 
 void ProgressLoop(const LiveCounters* live, const Shared* sh, FILE* out, absl::Duration every,
                   absl::Notification* done) {
@@ -151,21 +277,22 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
     return absl::Status(s.code(), absl::StrCat("setup: ", what, ": ", s.message()));
   };
   for (const auto& id : result.sellers) {
-    if (absl::Status s = backend->CreateUser(id, 0); !s.ok()) return setup_error("create " + id, s);
+    absl::Status s = Await([&](StatusDone done) { backend->CreateUser(id, 0, std::move(done)); });
+    if (!s.ok()) return setup_error("create " + id, s);
     result.initial_funds.push_back(0);
   }
   for (const auto& id : result.buyers) {
-    if (absl::Status s = backend->CreateUser(id, w.buyer_funds); !s.ok()) {
-      return setup_error("create " + id, s);
-    }
+    absl::Status s =
+        Await([&](StatusDone done) { backend->CreateUser(id, w.buyer_funds, std::move(done)); });
+    if (!s.ok()) return setup_error("create " + id, s);
     result.initial_funds.push_back(w.buyer_funds);
   }
   for (int i = 0; i < w.sellers; ++i) {
     for (int k = 0; k < w.items_per_seller; ++k) {
       std::string item = absl::StrCat(result.sellers[i], "-i", k);
-      if (absl::Status s = backend->GrantItem(result.sellers[i], item); !s.ok()) {
-        return setup_error("grant " + item, s);
-      }
+      absl::Status s = Await(
+          [&](StatusDone done) { backend->GrantItem(result.sellers[i], item, std::move(done)); });
+      if (!s.ok()) return setup_error("grant " + item, s);
       inventories[i].push_back(item);
       ++result.setup_grants;
     }
@@ -177,7 +304,6 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
   sh.start_us = NowMicros();
   sh.end_us = sh.start_us + absl::ToInt64Microseconds(w.duration);
   std::vector<std::unique_ptr<Recorder>> recorders;
-  std::vector<std::thread> threads;
   for (int i = 0; i < w.sellers + w.buyers; ++i) {
     recorders.push_back(std::make_unique<Recorder>(sh.start_us, &live));
   }
@@ -186,13 +312,21 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
   if (progress != nullptr) {
     progress_thread = std::thread(ProgressLoop, &live, &sh, progress, progress_interval, &done);
   }
+  client::AsyncLoop timers;
+  absl::BlockingCounter players_left(w.sellers + w.buyers);
+  sh.timers = &timers;
+  sh.players_left = &players_left;
+  std::vector<std::unique_ptr<Player>> players;
   for (int i = 0; i < w.sellers; ++i) {
-    threads.emplace_back(Seller, &sh, i, std::move(inventories[i]), recorders[i].get());
+    players.push_back(
+        std::make_unique<Seller>(&sh, i, std::move(inventories[i]), recorders[i].get()));
   }
   for (int j = 0; j < w.buyers; ++j) {
-    threads.emplace_back(Buyer, &sh, j, result.buyers[j], recorders[w.sellers + j].get());
+    players.push_back(
+        std::make_unique<Buyer>(&sh, j, result.buyers[j], recorders[w.sellers + j].get()));
   }
-  for (auto& t : threads) t.join();
+  for (auto& p : players) p->Continue();
+  players_left.Wait();
   result.seconds = (NowMicros() - sh.start_us) / 1e6;
   done.Notify();
   if (progress_thread.joinable()) progress_thread.join();

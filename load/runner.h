@@ -1,5 +1,7 @@
-// RunWorkload: sets up the run's users and items, runs the sellers and buyers (one thread each)
-// against a MarketBackend with a live progress line, and returns what the clients saw.
+// RunWorkload: sets up the run's users and items, runs the sellers and buyers against a
+// MarketBackend with a live progress line, and returns what the clients saw. Players are state
+// machines driven by their calls' completions (no thread per player), so a run can simulate
+// many players on a small machine.
 #ifndef BAZAAR_LOAD_RUNNER_H_
 #define BAZAAR_LOAD_RUNNER_H_
 
