@@ -3,7 +3,9 @@
 # over gRPC and against the same logic in-process (--direct), on bazaar-engine and on a real
 # redis-server, in both contention modes, all in one run. For each combination: calls/s,
 # purchases/s, purchase p50/p99, and the CPU time per call of each process (utime+stime from
-# /proc/<pid>/stat over the run for the store and the market; getrusage for bazaar-load).
+# /proc/<pid>/stat over the run for the store and the market; getrusage for bazaar-load). The last
+# row, `floor`, is gRPC alone (bazaar-grpc-floor: a callback server answering at once, one call
+# in flight per player): its "market us" is what any gRPC service pays per call here.
 #
 # Usage: load/bench_market.sh [--seconds S] [--scenario 5x5] [--modes fine,book]
 #                             [--paths grpc,direct] [--stores engine,redis]
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     --modes) MODES="$2"; shift 2 ;;
     --paths) PATHS="$2"; shift 2 ;;
     --stores) STORES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -106,3 +108,13 @@ print(r.ru_utime + r.ru_stime)' "$bin/bazaar-load" "${args[@]}")
     done
   done
 done
+
+# gRPC's own floor: the same callback server and stub with no market logic and no store, one
+# call in flight per simulated player of the scenario.
+if [[ -x "$bin/bazaar-grpc-floor" ]]; then
+  players=$(( ${SCENARIO%x*} + ${SCENARIO#*x} ))
+  floor=$("$bin/bazaar-grpc-floor" --in_flight="$players" --seconds="$SECONDS_PER_RUN")
+  read -r _ cps _ p50 _ p99 _ server_us _ client_us _ <<<"$floor"
+  printf '%-7s %-5s %-7s %9s %11s %8s %8s %11s %11s %11s\n' - - floor "$cps" - "$p50" "$p99" - \
+    "$server_us" "$client_us"
+fi
