@@ -5,6 +5,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
+#include "engine/core/eviction.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -35,6 +36,33 @@ bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) 
     if (queued.spec->flags & kWrite) return true;
   }
   return false;
+}
+
+// Refused while memory stays over maxmemory: commands that may grow the dataset (and an EXEC
+// with one queued), and, since queueing itself takes memory without bound, anything inside
+// MULTI but EXEC, DISCARD, QUIT and RESET (Redis's rules).
+bool Dispatcher::RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientState& client) const {
+  if (spec.flags & kDenyOom) return true;
+  if (spec.name == "exec") {
+    for (const auto& queued : client.tx.queued) {
+      if (queued.spec->flags & kDenyOom) return true;
+    }
+    return false;
+  }
+  return client.tx.in_multi && spec.name != "discard" && spec.name != "quit" &&
+         spec.name != "reset";
+}
+
+bool Dispatcher::EvictToMaxmemory() {
+  const config::Options& o = server_.options;
+  if (o.maxmemory <= 0) return true;
+  // A replica leaves eviction to its primary and applies its DELs (replica-ignore-maxmemory).
+  if (keyspace_->replica() && o.replica_ignore_maxmemory) return true;
+  core::EvictionSettings settings;
+  settings.maxmemory = static_cast<size_t>(o.maxmemory);
+  core::ParseEvictionPolicy(o.maxmemory_policy, &settings.policy);
+  settings.samples = static_cast<int>(o.maxmemory_samples);
+  return core::EvictToLimit(*keyspace_, settings);
 }
 
 namespace {
@@ -126,6 +154,12 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
   }
   // The stream from our primary is obeyed whatever our own state.
   if (!client.is_master) {
+    // Every command gives eviction its chance, as in Redis; only some are refused.
+    if (options.maxmemory > 0 && !EvictToMaxmemory() && RefusedWhenOutOfMemory(*spec, client)) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kOutOfMemoryError, spec);
+      return;
+    }
     if (IsWrite(*spec, client)) {
       std::string disk_error;
       if (server_.persistence) disk_error = server_.persistence->DiskErrorRefusingWrites();
@@ -195,10 +229,13 @@ void Dispatcher::FlushPropagation() {
   pending_.clear();
 }
 
-void Dispatcher::KeyExpired(int db, std::string_view key) {
+void Dispatcher::KeyExpired(int db, std::string_view key) { LogDeletion(db, key); }
+void Dispatcher::KeyEvicted(int db, std::string_view key) { LogDeletion(db, key); }
+
+void Dispatcher::LogDeletion(int db, std::string_view key) {
   if (!propagator_) return;
   pending_.push_back(PropagatedCommand{db, {"DEL", std::string(key)}});
-  if (depth_ == 0) FlushPropagation();  // active expiry, outside any command
+  if (depth_ == 0) FlushPropagation();  // outside any command (active expiry, eviction)
 }
 
 }  // namespace bazaar::engine::commands

@@ -49,6 +49,10 @@ class Dispatcher : public core::KeyspaceObserver {
   void KeyModified(int, std::string_view) override {}
   void DbReplaced(int, int) override {}
   void KeyExpired(int db, std::string_view key) override;
+  void KeyEvicted(int db, std::string_view key) override;
+
+  // maxmemory: evicts what maxmemory-policy allows; false while memory stays over the limit.
+  bool EvictToMaxmemory();
   // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
   bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
   // Whether the command may change data (a write command, or EXEC with queued writes).
@@ -60,6 +64,9 @@ class Dispatcher : public core::KeyspaceObserver {
   // Replies a refusal; inside MULTI it dooms the transaction, and a refused EXEC ends it.
   void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
               const CommandSpec* spec = nullptr);
+  bool RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientState& client) const;
+  // An expired or evicted key goes to the replicas and the AOF as a DEL.
+  void LogDeletion(int db, std::string_view key);
 
   CommandTable* table_;
   core::Keyspace* keyspace_;

@@ -37,6 +37,8 @@ inline constexpr std::string_view kDebugNotAllowedError =
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
     "can run it from a local connection, otherwise you need to set this option in the "
     "configuration file, and then restart the server.";
+inline constexpr std::string_view kOutOfMemoryError =
+    "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kReadOnlyReplicaError =
     "READONLY You can't write against a read only replica.";
 inline constexpr std::string_view kMasterDownError =

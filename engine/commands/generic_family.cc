@@ -9,6 +9,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/core/eviction.h"
 #include "engine/core/glob.h"
 
 namespace bazaar::engine::commands {
@@ -295,13 +296,24 @@ void ObjectRefcountCommand(CommandContext& ctx, Args args) {
 void ObjectIdletimeCommand(CommandContext& ctx, Args args) {
   const core::Value* v = ObjectTarget(ctx, args);
   if (!v) return;
+  if (ctx.keyspace.lfu_tracking().enabled) {
+    return ctx.reply.Error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  }
   int64_t idle = ctx.keyspace.now_ms() / 1000 - v->access_time();
   ctx.reply.Integer(idle < 0 ? 0 : idle);
 }
 
 void ObjectFreqCommand(CommandContext& ctx, Args args) {
-  if (!ObjectTarget(ctx, args)) return;
-  // Access frequency exists only under an LFU maxmemory policy, which we do not have.
+  const core::Value* v = ObjectTarget(ctx, args);
+  if (!v) return;
+  const core::Keyspace::LfuTracking& lfu = ctx.keyspace.lfu_tracking();
+  if (lfu.enabled) {
+    return ctx.reply.Integer(core::LfuDecayed(v->lfu_counter(), v->access_time(),
+                                              static_cast<uint32_t>(ctx.keyspace.now_ms() / 1000),
+                                              lfu.decay_minutes));
+  }
   ctx.reply.Error(
       "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
       "that when switching between policies at runtime LRU and LFU data will take some time to "

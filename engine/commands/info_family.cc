@@ -1,6 +1,5 @@
 // INFO [section ...] with Redis's section and field names, plus our own "transactions" section:
 // EXEC outcomes and the watched keys whose changes aborted the most transactions.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/families.h"
+#include "engine/core/memory_accounting.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -28,11 +28,6 @@ std::string HumanBytes(uint64_t n) {
     ++u;
   }
   return u == 0 ? absl::StrFormat("%dB", n) : absl::StrFormat("%.2f%s", v, units[u]);
-}
-
-uint64_t UsedMemory() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
 }
 
 uint64_t RssBytes() {
@@ -122,7 +117,7 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
 
 void MemorySection(CommandContext& ctx, InfoWriter& w) {
   static uint64_t peak = 0;
-  uint64_t used = UsedMemory();
+  uint64_t used = core::UsedMemory();
   peak = std::max(peak, used);
   uint64_t rss = RssBytes();
   w.Section("Memory");
@@ -143,9 +138,10 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("number_of_cached_scripts", 0);
   w.Field("number_of_functions", 0);
   w.Field("number_of_libraries", 0);
-  w.Field("maxmemory", 0);
-  w.Field("maxmemory_human", "0B");
-  w.Field("maxmemory_policy", "noeviction");
+  const auto maxmemory = static_cast<uint64_t>(ctx.server.options.maxmemory);
+  w.Field("maxmemory", maxmemory);
+  w.Field("maxmemory_human", HumanBytes(maxmemory));
+  w.Field("maxmemory_policy", ctx.server.options.maxmemory_policy);
   w.Field("mem_fragmentation_ratio",
           absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
   w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
@@ -206,7 +202,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("expired_keys", k.expired_keys);
   // No maxmemory eviction, pub/sub, MIGRATE, defragmentation, client tracking, RESTORE or I/O
   // threads here: their counters are truly zero.
-  w.Field("evicted_keys", 0);
+  w.Field("evicted_keys", k.evicted_keys);
   w.Field("evicted_clients", 0);
   w.Field("total_eviction_exceeded_time", 0);
   w.Field("current_eviction_exceeded_time", 0);

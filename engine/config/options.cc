@@ -241,6 +241,18 @@ std::vector<OptionSpec> BuildTable() {
     t.push_back(IntOption(name, &Options::list_max_listpack_size, INT_MIN, INT_MAX));
   }
   t.push_back(IntOption("list-compress-depth", &Options::list_compress_depth, 0, INT_MAX));
+  t.push_back(IntOption("maxmemory", &Options::maxmemory, 0, LLONG_MAX, true, true));
+  t.push_back(EnumOption("maxmemory-policy", &Options::maxmemory_policy,
+                         {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                          "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
+  t.push_back(IntOption("maxmemory-samples", &Options::maxmemory_samples, 1, INT_MAX));
+  t.push_back(IntOption("maxmemory-eviction-tenacity", &Options::maxmemory_eviction_tenacity, 0,
+                        100));
+  for (const char* name : {"replica-ignore-maxmemory", "slave-ignore-maxmemory"}) {
+    t.push_back(BoolOption(name, &Options::replica_ignore_maxmemory));
+  }
+  t.push_back(IntOption("lfu-log-factor", &Options::lfu_log_factor, 0, INT_MAX));
+  t.push_back(IntOption("lfu-decay-time", &Options::lfu_decay_time, 0, INT_MAX));
   t.push_back(OptionSpec{
       "client-output-buffer-limit", true, true,
       [](const Options& o) {

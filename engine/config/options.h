@@ -83,6 +83,14 @@ struct Options {
   int64_t set_max_intset_entries = 512;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  // Memory limit and eviction (core/eviction.h). maxmemory 0: no limit.
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;  // accepted: our eviction is never time-sliced
+  bool replica_ignore_maxmemory = true;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
 };
 
 struct OptionSpec {

@@ -1,6 +1,7 @@
 #include "engine/core/keyspace.h"
 
 #include "engine/core/clock.h"
+#include "engine/core/eviction.h"
 
 namespace bazaar::engine::core {
 
@@ -40,8 +41,28 @@ Value* Keyspace::FindForWrite(int db, std::string_view key) {
   if (ExpireIfNeeded(db, key) && replica_) return nullptr;
   auto* e = dbs_[db].keys.Find(key);
   if (!e) return nullptr;
-  e->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
+  Accessed(e->value);
   return &e->value;
+}
+
+void Keyspace::Accessed(Value& value) {
+  const auto now_s = static_cast<uint32_t>(now_ms_ / 1000);
+  if (lfu_.enabled) {
+    uint8_t counter =
+        LfuDecayed(value.lfu_counter(), value.access_time(), now_s, lfu_.decay_minutes);
+    value.set_lfu_counter(LfuIncremented(counter, lfu_.log_factor, random_));
+  }
+  value.set_access_time(now_s);
+}
+
+void Keyspace::Evict(int db, std::string_view key) {
+  Database& d = dbs_[db];
+  std::string owned(key);  // `key` may point into the entry being freed
+  if (!d.keys.Erase(owned)) return;
+  if (!d.expires.empty()) d.expires.Erase(owned);
+  ++stats_.evicted_keys;
+  Touch(db, owned);
+  for (KeyspaceObserver* o : observers_) o->KeyEvicted(db, owned);
 }
 
 const Value* Keyspace::Peek(int db, std::string_view key) const {
@@ -64,7 +85,10 @@ Value& Keyspace::Store(int db, std::string_view key, Value value, bool keep_ttl)
   ExpireIfNeeded(db, key);
   Database& d = dbs_[db];
   auto [entry, inserted] = d.keys.FindOrInsert(key);
+  // An overwritten key keeps its access frequency, as in Redis.
+  const uint8_t counter = inserted ? kLfuInitial : entry->value.lfu_counter();
   entry->value = std::move(value);
+  entry->value.set_lfu_counter(counter);
   entry->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
   if (!inserted && !keep_ttl && !d.expires.empty()) d.expires.Erase(key);
   Touch(db, key);

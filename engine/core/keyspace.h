@@ -30,10 +30,13 @@ class KeyspaceObserver {
   virtual void DbReplaced(int db, int replaced_with) = 0;
   // A key was deleted because its time passed (after KeyModified for it).
   virtual void KeyExpired(int db, std::string_view key) {}
+  // A key was deleted to free memory (after KeyModified for it).
+  virtual void KeyEvicted(int db, std::string_view key) {}
 };
 
 struct KeyspaceStats {
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
 };
@@ -52,7 +55,18 @@ class Keyspace {
   // expired key looks missing to clients but is not deleted, and while the primary's stream is
   // applied (obeying_primary) keys are never expired at all, so both sides compute the same.
   void set_replica(bool replica) { replica_ = replica; }
+  bool replica() const { return replica_; }
   void set_obeying_primary(bool obeying) { obeying_primary_ = obeying; }
+
+  // What a lookup records on the value besides its access time: the LFU counter too, under an
+  // LFU maxmemory-policy (lfu-log-factor, lfu-decay-time).
+  struct LfuTracking {
+    bool enabled = false;
+    int64_t log_factor = 10;
+    int64_t decay_minutes = 1;
+  };
+  void set_lfu_tracking(const LfuTracking& lfu) { lfu_ = lfu; }
+  const LfuTracking& lfu_tracking() const { return lfu_; }
 
   // Lookups delete the key first if it has expired. FindForRead counts hits and misses.
   Value* FindForRead(int db, std::string_view key);
@@ -86,6 +100,27 @@ class Keyspace {
   void SwapDb(int a, int b);
 
   std::optional<std::string> RandomKey(int db);
+  // Eviction's sample (core/eviction.h): fn(key, value, expire_ms or -1) for `count` random
+  // keys of db (volatile keys only when volatile_only), repeats possible; none when it has none.
+  template <typename F>
+  void SampleKeys(int db, bool volatile_only, int count, F&& fn) {
+    Database& d = dbs_[db];
+    auto random = [this] { return absl::Uniform<uint64_t>(random_); };
+    if (volatile_only ? d.expires.empty() : d.keys.empty()) return;
+    for (int i = 0; i < count; ++i) {
+      if (volatile_only) {
+        const auto* e = d.expires.Random(random);
+        const auto* k = d.keys.Find(e->key);
+        if (k) fn(std::string_view(e->key), k->value, e->value);
+      } else {
+        const auto* e = d.keys.Random(random);
+        fn(std::string_view(e->key), e->value, GetExpire(db, e->key));
+      }
+    }
+  }
+  // Deletes a stored key to free memory (expired or not); observers hear KeyModified, then
+  // KeyEvicted.
+  void Evict(int db, std::string_view key);
   // One step of a SCAN over db's keys (expired keys are skipped, not deleted).
   template <typename F>
   uint64_t Scan(int db, uint64_t cursor, F&& fn) const {
@@ -122,6 +157,8 @@ class Keyspace {
   // Whether the key counts as expired here; a primary deletes it too.
   bool ExpireIfNeeded(int db, std::string_view key);
   void DeleteExpired(int db, std::string_view key);
+  // Records a lookup on the value (access time; LFU counter when tracked).
+  void Accessed(Value& value);
   void Touch(int db, std::string_view key) {
     ++dirty_;
     for (KeyspaceObserver* o : observers_) o->KeyModified(db, key);
@@ -133,6 +170,7 @@ class Keyspace {
   uint64_t dirty_ = 0;
   bool replica_ = false;
   bool obeying_primary_ = false;
+  LfuTracking lfu_;
   KeyspaceStats stats_;
   absl::BitGen random_;
 };

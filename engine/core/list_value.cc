@@ -115,7 +115,7 @@ void ListValue::Reserve(Chunk& chunk, size_t needed) {
     capacity = std::min(needed + needed / 8, kChunkBytes);
   }
   capacity = MallocRounded(capacity);
-  char* p = static_cast<char*>(std::realloc(chunk.data.get(), capacity));
+  char* p = static_cast<char*>(CountedRealloc(chunk.data.get(), capacity));
   if (p == nullptr) throw std::bad_alloc();
   static_cast<void>(chunk.data.release());
   chunk.data.reset(p);
@@ -126,7 +126,7 @@ void ListValue::ShrinkIfSparse(Chunk& chunk) {
   if (chunk.bytes == 0 || chunk.bytes >= chunk.capacity / 2) return;
   const size_t capacity = MallocRounded(chunk.bytes + chunk.bytes / 8);
   if (capacity >= chunk.capacity) return;
-  char* p = static_cast<char*>(std::realloc(chunk.data.get(), capacity));
+  char* p = static_cast<char*>(CountedRealloc(chunk.data.get(), capacity));
   if (p == nullptr) return;  // the old block is still valid
   static_cast<void>(chunk.data.release());
   chunk.data.reset(p);

@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/memory_accounting.h"
+
 namespace bazaar::engine::core {
 
 class ListValue {
@@ -78,7 +80,7 @@ class ListValue {
 
  private:
   struct Free {
-    void operator()(char* p) const { std::free(p); }
+    void operator()(char* p) const { CountedFree(p); }
   };
   struct Chunk {
     std::unique_ptr<char, Free> data;

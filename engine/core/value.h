@@ -66,6 +66,10 @@ class Value {
   // size class, so it costs no memory there.
   uint32_t access_time() const { return access_time_; }
   void set_access_time(uint32_t unix_seconds) { access_time_ = unix_seconds; }
+  // The LFU access counter (core/eviction.h), kept only under an LFU maxmemory-policy; it fits
+  // the same padding.
+  uint8_t lfu_counter() const { return lfu_counter_; }
+  void set_lfu_counter(uint8_t counter) { lfu_counter_ = counter; }
 
  private:
   template <typename T>
@@ -75,6 +79,7 @@ class Value {
                std::unique_ptr<ZSetValue>, std::unique_ptr<HashValue>>
       data_;
   uint32_t access_time_ = 0;
+  uint8_t lfu_counter_ = 5;  // kLfuInitial
 };
 
 inline size_t Value::ContainerSize() const {

@@ -1,7 +1,7 @@
+#include "engine/core/memory_accounting.h"
 #include "engine/persistence/rdb_writer.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -178,8 +178,7 @@ absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options,
   AuxField(out, "redis-ver", "7.0.15");
   AuxField(out, "redis-bits", "64");
   AuxField(out, "ctime", std::to_string(time(nullptr)));
-  struct mallinfo2 mi = mallinfo2();
-  AuxField(out, "used-mem", std::to_string(mi.uordblks + mi.hblkhd));
+  AuxField(out, "used-mem", std::to_string(core::UsedMemory()));
   if (!options.repl_id.empty()) {
     AuxField(out, "repl-stream-db", std::to_string(options.repl_stream_db));
     AuxField(out, "repl-id", options.repl_id);

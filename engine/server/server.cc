@@ -20,6 +20,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/core/clock.h"
+#include "engine/core/eviction.h"
 #include "engine/core/encoding_limits.h"
 #include "engine/core/log.h"
 
@@ -80,6 +81,13 @@ core::EncodingLimits EncodingLimitsOf(const config::Options& o) {
   limits.zset_max_entries = static_cast<size_t>(o.zset_max_listpack_entries);
   limits.zset_max_value = static_cast<size_t>(o.zset_max_listpack_value);
   return limits;
+}
+
+// What lookups record for eviction to rank keys by.
+core::Keyspace::LfuTracking LfuTrackingOf(const config::Options& o) {
+  core::EvictionPolicy policy = core::EvictionPolicy::kNoEviction;
+  core::ParseEvictionPolicy(o.maxmemory_policy, &policy);
+  return {core::IsLfuPolicy(policy), o.lfu_log_factor, o.lfu_decay_time};
 }
 
 bool IsLoopback(const sockaddr_storage& ss) {
@@ -171,9 +179,10 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       link_socket_(std::make_unique<LinkSocket>(&replication_)) {
   keyspace_.set_now_ms(core::UnixTimeMs());
   core::SetEncodingLimits(EncodingLimitsOf(options_));
+  keyspace_.set_lfu_tracking(LfuTrackingOf(options_));
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
-  keyspace_.add_observer(&dispatcher_);  // expired keys are logged as DEL
+  keyspace_.add_observer(&dispatcher_);  // expired and evicted keys are logged as DEL
   commands::RegisterAllCommands(table_);
   dispatcher_.set_after_command([this] { ServeBlockedClients(); });
   persistence_.snapshots().set_replication_source(
@@ -406,6 +415,9 @@ void Server::WatchLinkSocket(int fd, uint32_t epoll_events) {
 
 absl::Status Server::OptionsChanged() {
   core::SetEncodingLimits(EncodingLimitsOf(options_));
+  keyspace_.set_lfu_tracking(LfuTrackingOf(options_));
+  // A lowered maxmemory takes effect at once, as in Redis.
+  dispatcher_.EvictToMaxmemory();
   replication_.OptionsChanged();
   return persistence_.ApplyOptions();
 }
