@@ -13,6 +13,7 @@ std::string ClientFlags(const ClientState& c) {
   std::string flags;
   if (c.is_replica) flags.push_back('S');
   if (c.is_master) flags.push_back('M');
+  if (c.subscribed()) flags.push_back('P');
   if (c.tx.in_multi) flags.push_back('x');
   if (c.tx.dirty_cas) flags.push_back('d');
   if (c.close_after_reply) flags.push_back('c');
@@ -23,11 +24,11 @@ std::string ClientFlags(const ClientState& c) {
 // One CLIENT LIST line in Redis 7.0's field order (without the trailing newline).
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return absl::StrFormat(
-      "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 "
+      "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d "
       "multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=0 "
       "tot-mem=%d events=r cmd=%s user=default redir=-1 resp=%d",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
-      (now_ms - c.last_interaction_ms) / 1000, ClientFlags(c), c.db,
+      (now_ms - c.last_interaction_ms) / 1000, ClientFlags(c), c.db, c.sub, c.psub, c.ssub,
       c.tx.in_multi ? static_cast<int64_t>(c.tx.queued.size()) : -1, c.query_buffer_bytes,
       c.query_buffer_free, c.query_buffer_bytes + c.query_buffer_free, c.output_buffer_bytes,
       c.query_buffer_bytes + c.query_buffer_free + c.output_buffer_bytes,
@@ -71,8 +72,8 @@ bool KnownClientType(std::string_view type) {
 bool HasClientType(const ClientState& c, std::string_view type) {
   if (IsOption(type, "master")) return c.is_master;
   if (IsOption(type, "replica") || IsOption(type, "slave")) return c.is_replica;
-  if (IsOption(type, "normal")) return !c.is_master && !c.is_replica;
-  return false;  // pubsub: we have no pub/sub clients
+  if (IsOption(type, "pubsub")) return !c.is_master && !c.is_replica && c.subscribed();
+  return !c.is_master && !c.is_replica && !c.subscribed();  // normal
 }
 
 void ClientListCommand(CommandContext& ctx, Args args) {

@@ -36,6 +36,10 @@ struct ClientState {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // Pub/Sub subscriptions (channels, patterns, shard channels), kept by the server's PubSub.
+  // In RESP2 a client with any is in the subscribed context.
+  size_t sub = 0, psub = 0, ssub = 0;
+  bool subscribed() const { return sub + psub + ssub > 0; }
   // Connection-level figures for CLIENT LIST, filled in by the server before it asks.
   size_t query_buffer_bytes = 0;
   size_t query_buffer_free = 0;

@@ -26,6 +26,8 @@ struct CommandContext {
   // Set by a handler whose effect must be logged differently from its arguments (relative
   // expiry as PXAT, a served BLPOP as LPOP...). Empty: the arguments as given.
   std::vector<std::vector<std::string>> propagate_as = {};
+  // Set by PUBLISH: the command goes to the replicas (not the AOF) though it changed no key.
+  bool propagate_to_replicas = false;
 
   int db() const { return client.db; }
   void PropagateAs(std::vector<std::string> argv) { propagate_as.push_back(std::move(argv)); }

@@ -14,12 +14,14 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   if (flags & kReadOnly) names.push_back("readonly");
   if (flags & kDenyOom) names.push_back("denyoom");
   if (flags & kAdmin) names.push_back("admin");
+  if (flags & kPubSubFlag) names.push_back("pubsub");
   if (flags & kNoScript) names.push_back("noscript");
   if (flags & kLoading) names.push_back("loading");
   if (flags & kStale) names.push_back("stale");
   if (flags & kSkipSlowlog) names.push_back("skip_slowlog");
   if (flags & kFast) names.push_back("fast");
   if (flags & kNoAuth) names.push_back("no_auth");
+  if (flags & kMayReplicate) names.push_back("may_replicate");
   if (flags & kNoMulti) names.push_back("no_multi");
   if (flags & kAllowBusy) names.push_back("allow_busy");
   return names;

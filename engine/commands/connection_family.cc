@@ -12,6 +12,12 @@ void PingCommand(CommandContext& ctx, Args args) {
   if (args.size() > 2) {
     return ctx.reply.Error(WrongArityError("ping"));
   }
+  // A RESP2 client in the subscribed context gets a pong it can tell from messages.
+  if (ctx.client.subscribed() && ctx.client.resp == 2) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    return ctx.reply.Bulk(args.size() == 2 ? args[1] : "");
+  }
   if (args.size() == 2) return ctx.reply.Bulk(args[1]);
   ctx.reply.SimpleString("PONG");
 }
@@ -121,6 +127,13 @@ void QuitCommand(CommandContext& ctx, Args) {
 }
 
 void ResetCommand(CommandContext& ctx, Args) {
+  if (PubSubControl* pubsub = ctx.server.pubsub) {
+    for (auto kind : {pubsub::Kind::kChannel, pubsub::Kind::kPattern, pubsub::Kind::kShard}) {
+      for (const std::string& name : pubsub->SubscriptionsOf(ctx.client, kind)) {
+        pubsub->Unsubscribe(ctx.client, kind, name);
+      }
+    }
+  }
   ctx.client.tx.EndMulti();
   ctx.watches.UnwatchAll(&ctx.client.tx);
   ctx.client.db = 0;

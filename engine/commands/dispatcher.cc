@@ -22,6 +22,13 @@ bool RunsInsideMulti(const CommandSpec& spec) {
          n == "reset";
 }
 
+// What a RESP2 client may send while subscribed: replies and messages share its stream.
+bool AllowedWhileSubscribed(const CommandSpec& spec) {
+  const std::string& n = spec.name;
+  return n == "subscribe" || n == "ssubscribe" || n == "psubscribe" || n == "unsubscribe" ||
+         n == "sunsubscribe" || n == "punsubscribe" || n == "ping" || n == "quit" || n == "reset";
+}
+
 }  // namespace
 
 // A write for the MISCONF rule: write commands, PING (as Redis), and an EXEC with queued writes.
@@ -175,6 +182,15 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       Reject(client, reply, kReadOnlyReplicaError, spec);
       return;
     }
+    if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(*spec)) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply,
+             "ERR Can't execute '" + spec->name +
+                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+                 "in this context",
+             spec);
+      return;
+    }
     if (!(spec->flags & kStale) && server_.replication && server_.replication->StaleDataRefused()) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kMasterDownError, spec);
@@ -207,7 +223,10 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   spec.handler(ctx, argv);
   --depth_;
   spec.stats.usec += core::MonotonicUs() - start;
-  if (propagator_ && (spec.flags & kWrite) && keyspace_->dirty() != dirty_before) {
+  if (propagator_ && ctx.propagate_to_replicas) {
+    pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
+                                         /*replicas_only=*/true});
+  } else if (propagator_ && (spec.flags & kWrite) && keyspace_->dirty() != dirty_before) {
     if (ctx.propagate_as.empty()) {
       pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
     } else {

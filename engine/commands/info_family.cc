@@ -208,9 +208,10 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("current_eviction_exceeded_time", 0);
   w.Field("keyspace_hits", k.keyspace_hits);
   w.Field("keyspace_misses", k.keyspace_misses);
-  w.Field("pubsub_channels", 0);
-  w.Field("pubsub_patterns", 0);
-  w.Field("pubsubshard_channels", 0);
+  PubSubControl* pubsub = ctx.server.pubsub;
+  w.Field("pubsub_channels", pubsub ? pubsub->ChannelCount(false) : 0);
+  w.Field("pubsub_patterns", pubsub ? pubsub->PatternCount() : 0);
+  w.Field("pubsubshard_channels", pubsub ? pubsub->ChannelCount(true) : 0);
   w.Field("latest_fork_usec", ctx.server.persistence->persistence_info().rdb.latest_fork_usec);
   w.Field("migrate_cached_sockets", 0);
   w.Field("slave_expires_tracked_keys", 0);

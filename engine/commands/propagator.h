@@ -12,6 +12,7 @@ namespace bazaar::engine::commands {
 struct PropagatedCommand {
   int db;
   std::vector<std::string> argv;
+  bool replicas_only = false;  // PUBLISH: the stream carries it, the AOF does not
 };
 
 class Propagator {
@@ -22,15 +23,26 @@ class Propagator {
   virtual void Propagate(const std::vector<PropagatedCommand>& batch) = 0;
 };
 
-// Calls fn(db, argv) for each command a batch becomes in the AOF and the replication stream:
-// more than one command is wrapped in MULTI ... EXEC, so that it loads and applies atomically.
+// Calls fn(db, argv) for each command a batch becomes in the AOF (for_aof) or the replication
+// stream: more than one command is wrapped in MULTI ... EXEC, so that it loads and applies
+// atomically.
 template <typename Fn>
-void ForEachLogged(const std::vector<PropagatedCommand>& batch, Fn&& fn) {
+void ForEachLogged(const std::vector<PropagatedCommand>& batch, bool for_aof, Fn&& fn) {
   static const std::vector<std::string> kMulti = {"MULTI"}, kExec = {"EXEC"};
-  const bool wrap = batch.size() > 1;
-  if (wrap) fn(batch.front().db, kMulti);
-  for (const auto& c : batch) fn(c.db, c.argv);
-  if (wrap) fn(batch.back().db, kExec);
+  const PropagatedCommand* first = nullptr;
+  const PropagatedCommand* last = nullptr;
+  size_t n = 0;
+  for (const auto& c : batch) {
+    if (for_aof && c.replicas_only) continue;
+    if (!first) first = &c;
+    last = &c;
+    ++n;
+  }
+  if (n > 1) fn(first->db, kMulti);
+  for (const auto& c : batch) {
+    if (!(for_aof && c.replicas_only)) fn(c.db, c.argv);
+  }
+  if (n > 1) fn(last->db, kExec);
 }
 
 }  // namespace bazaar::engine::commands

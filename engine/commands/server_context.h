@@ -19,6 +19,7 @@
 #include "engine/config/options.h"
 #include "engine/core/value.h"
 #include "engine/persistence/persistence_info.h"
+#include "engine/pubsub/kind.h"
 
 namespace bazaar::engine::commands {
 
@@ -125,6 +126,28 @@ class BlockedClients {
   virtual size_t blocked_client_count() const = 0;
 };
 
+// Pub/Sub (SUBSCRIBE and friends, PUBLISH, PUBSUB): the subscription tables and delivery to
+// the subscribers, which only the server can write to.
+class PubSubControl {
+ public:
+  using Kind = pubsub::Kind;
+  virtual ~PubSubControl() = default;
+  // False when the client already had (Unsubscribe: did not have) it. Updates client.sub/psub/ssub.
+  virtual bool Subscribe(ClientState& client, Kind kind, std::string_view name) = 0;
+  virtual bool Unsubscribe(ClientState& client, Kind kind, std::string_view name) = 0;
+  // The client's subscriptions of one kind, oldest first.
+  virtual std::vector<std::string> SubscriptionsOf(const ClientState& client, Kind kind) const = 0;
+  // Sends `message` to the subscribers of `channel` (and of matching patterns, unless shard);
+  // returns how many got it.
+  virtual int64_t Publish(std::string_view channel, std::string_view message, bool shard) = 0;
+  // PUBSUB: channels with subscribers matching `pattern` (empty: all), subscribers of one,
+  // patterns with subscribers.
+  virtual std::vector<std::string> ActiveChannels(std::string_view pattern, bool shard) const = 0;
+  virtual int64_t SubscriberCount(std::string_view channel, bool shard) const = 0;
+  virtual int64_t PatternCount() const = 0;
+  virtual int64_t ChannelCount(bool shard) const = 0;
+};
+
 // Snapshots and the AOF (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, INFO persistence, MISCONF).
 class PersistenceControl {
  public:
@@ -174,6 +197,7 @@ struct ServerContext {
   BlockedClients* blocking = nullptr;
   PersistenceControl* persistence = nullptr;
   ReplicationControl* replication = nullptr;
+  PubSubControl* pubsub = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

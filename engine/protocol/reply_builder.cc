@@ -67,6 +67,8 @@ void ReplyBuilder::MapHeader(size_t n) {
 
 void ReplyBuilder::SetHeader(size_t n) { Header(resp_ >= 3 ? '~' : '*', static_cast<int64_t>(n)); }
 
+void ReplyBuilder::PushHeader(size_t n) { Header(resp_ >= 3 ? '>' : '*', static_cast<int64_t>(n)); }
+
 void ReplyBuilder::Double(double value) {
   char buf[64];
   int len;

@@ -33,6 +33,8 @@ class ReplyBuilder {
   void MapHeader(size_t n);
   // A set of n elements: RESP3 '~', RESP2 an array.
   void SetHeader(size_t n);
+  // Out-of-band data (Pub/Sub messages): RESP3 push '>', RESP2 an array.
+  void PushHeader(size_t n);
   // A score: "%.17g" (inf and -inf spelled out), as a bulk string in RESP2 and a RESP3 double.
   void Double(double value);
   // Long text such as INFO: RESP3 verbatim string ("txt"), RESP2 bulk.

@@ -319,7 +319,7 @@ void ReplicaSet::FeedCommands(const std::vector<commands::PropagatedCommand>& ba
     }
     persistence::AppendCommandResp(argv, &out);
   };
-  commands::ForEachLogged(batch, append);
+  commands::ForEachLogged(batch, /*for_aof=*/false, append);
   Feed(out);
 }
 

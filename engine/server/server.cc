@@ -164,8 +164,16 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       run_id_(RandomHex40()),
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
+      pubsub_(
+          &options_,
+          [this](uint64_t id) -> Connection* {
+            auto it = by_id_.find(id);
+            return it == by_id_.end() ? nullptr : it->second;
+          },
+          [this] { return keyspace_.now_ms(); }),
       dispatcher_(&table_, &keyspace_, &watches_,
-                  commands::ServerContext{options_, stats_, this, this, this, this, &replication_}),
+                  commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
+                                          &pubsub_}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -318,6 +326,7 @@ void Server::Close(Connection* c) {
   if (it == connections_.end()) return;
   watches_.UnwatchAll(&c->state().tx);
   blocking_.Forget(c);
+  pubsub_.Forget(c->state());
   replication_.Forget(c);
   pending_input_.erase(c);
   by_id_.erase(c->state().id);
@@ -397,8 +406,9 @@ absl::Status Server::LoadData() {
 }
 
 void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
-  commands::ForEachLogged(
-      batch, [&](int db, const std::vector<std::string>& argv) { persistence_.Append(db, argv); });
+  commands::ForEachLogged(batch, /*for_aof=*/true, [&](int db, const std::vector<std::string>& argv) {
+    persistence_.Append(db, argv);
+  });
   replication_.Propagate(batch);
 }
 

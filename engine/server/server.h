@@ -22,6 +22,7 @@
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
+#include "engine/server/pubsub_hub.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
@@ -123,6 +124,7 @@ class Server : public commands::ServerControl,
   core::Keyspace keyspace_;
   txn::WatchTable watches_;
   commands::CommandTable table_;
+  PubSubHub pubsub_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

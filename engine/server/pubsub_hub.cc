@@ -1,0 +1,98 @@
+#include "engine/server/pubsub_hub.h"
+
+#include "engine/core/log.h"
+#include "engine/server/connection.h"
+
+namespace bazaar::engine::server {
+namespace {
+
+size_t& CountFor(commands::ClientState& c, pubsub::Kind kind) {
+  return kind == pubsub::Kind::kChannel ? c.sub : kind == pubsub::Kind::kPattern ? c.psub : c.ssub;
+}
+
+}  // namespace
+
+PubSubHub::PubSubHub(const config::Options* options, std::function<Connection*(uint64_t)> find,
+                     std::function<int64_t()> now_ms)
+    : options_(options), find_(std::move(find)), now_ms_(std::move(now_ms)) {}
+
+bool PubSubHub::Subscribe(commands::ClientState& client, Kind kind, std::string_view name) {
+  if (!registry_.Add(client.id, kind, name)) return false;
+  ++CountFor(client, kind);
+  return true;
+}
+
+bool PubSubHub::Unsubscribe(commands::ClientState& client, Kind kind, std::string_view name) {
+  if (!registry_.Remove(client.id, kind, name)) return false;
+  --CountFor(client, kind);
+  return true;
+}
+
+std::vector<std::string> PubSubHub::SubscriptionsOf(const commands::ClientState& client,
+                                                    Kind kind) const {
+  return registry_.Of(client.id, kind);
+}
+
+int64_t PubSubHub::Publish(std::string_view channel, std::string_view message, bool shard) {
+  const size_t n = registry_.ForEachReceiver(
+      channel, shard, [&](uint64_t id, std::string_view pattern) {
+        Connection* c = find_(id);
+        if (c == nullptr || c->closing()) return;
+        protocol::ReplyBuilder& out = c->reply();
+        if (!pattern.empty()) {
+          out.PushHeader(4);
+          out.Bulk("pmessage");
+          out.Bulk(pattern);
+        } else {
+          out.PushHeader(3);
+          out.Bulk(shard ? "smessage" : "message");
+        }
+        out.Bulk(channel);
+        out.Bulk(message);
+        c->QueueWrite();
+        EnforceOutputLimit(c);
+      });
+  return static_cast<int64_t>(n);
+}
+
+void PubSubHub::EnforceOutputLimit(Connection* c) {
+  if (c->closing()) return;
+  const config::OutputBufferLimit& limit = options_->pubsub_output_limit;
+  const auto bytes = static_cast<int64_t>(c->pending_output_size());
+  const uint64_t id = c->state().id;
+  bool over = limit.hard > 0 && bytes > limit.hard;
+  if (!over && limit.soft > 0 && bytes > limit.soft) {
+    auto [it, first] = over_soft_limit_since_ms_.try_emplace(id, now_ms_());
+    over = !first && now_ms_() - it->second > limit.soft_seconds * 1000;
+  } else if (!over) {
+    over_soft_limit_since_ms_.erase(id);
+  }
+  if (!over) return;
+  over_soft_limit_since_ms_.erase(id);
+  core::Log(core::LogLevel::kWarning,
+            "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer "
+            "limits.",
+            id, c->state().addr);
+  c->Drop();
+}
+
+std::vector<std::string> PubSubHub::ActiveChannels(std::string_view pattern, bool shard) const {
+  return registry_.ActiveChannels(pattern, shard);
+}
+
+int64_t PubSubHub::SubscriberCount(std::string_view channel, bool shard) const {
+  return static_cast<int64_t>(registry_.SubscriberCount(channel, shard));
+}
+
+int64_t PubSubHub::PatternCount() const { return static_cast<int64_t>(registry_.PatternCount()); }
+
+int64_t PubSubHub::ChannelCount(bool shard) const {
+  return static_cast<int64_t>(registry_.ChannelCount(shard));
+}
+
+void PubSubHub::Forget(const commands::ClientState& client) {
+  registry_.RemoveClient(client.id);
+  over_soft_limit_since_ms_.erase(client.id);
+}
+
+}  // namespace bazaar::engine::server

@@ -1,0 +1,56 @@
+// PubSubHub: the server's Pub/Sub (commands::PubSubControl) over pubsub::Registry. It keeps
+// each client's subscription counts, writes every message in its receiver's RESP version into
+// that connection's output, and drops a subscriber whose output passes
+// client-output-buffer-limit pubsub, so a slow reader never grows without bound. Loop thread
+// only.
+#ifndef BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
+#define BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "engine/commands/server_context.h"
+#include "engine/config/options.h"
+#include "engine/pubsub/registry.h"
+
+namespace bazaar::engine::server {
+
+class Connection;
+
+class PubSubHub : public commands::PubSubControl {
+ public:
+  // `find` gives the connection of a client id (null when gone); `now_ms` the server's clock.
+  // Both, and `options`, must outlive the hub.
+  PubSubHub(const config::Options* options, std::function<Connection*(uint64_t)> find,
+            std::function<int64_t()> now_ms);
+
+  bool Subscribe(commands::ClientState& client, Kind kind, std::string_view name) override;
+  bool Unsubscribe(commands::ClientState& client, Kind kind, std::string_view name) override;
+  std::vector<std::string> SubscriptionsOf(const commands::ClientState& client,
+                                           Kind kind) const override;
+  int64_t Publish(std::string_view channel, std::string_view message, bool shard) override;
+  std::vector<std::string> ActiveChannels(std::string_view pattern, bool shard) const override;
+  int64_t SubscriberCount(std::string_view channel, bool shard) const override;
+  int64_t PatternCount() const override;
+  int64_t ChannelCount(bool shard) const override;
+
+  // A closing client leaves every table.
+  void Forget(const commands::ClientState& client);
+
+ private:
+  void EnforceOutputLimit(Connection* c);
+
+  const config::Options* options_;
+  std::function<Connection*(uint64_t)> find_;
+  std::function<int64_t()> now_ms_;
+  pubsub::Registry registry_;
+  absl::flat_hash_map<uint64_t, int64_t> over_soft_limit_since_ms_;
+};
+
+}  // namespace bazaar::engine::server
+
+#endif  // BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
