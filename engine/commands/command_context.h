@@ -26,6 +26,9 @@ struct CommandContext {
   // Set by a handler whose effect must be logged differently from its arguments (relative
   // expiry as PXAT, a served BLPOP as LPOP...). Empty: the arguments as given.
   std::vector<std::vector<std::string>> propagate_as = {};
+  // Set by a read-only command that still changed a value (PFCOUNT writing back its cached
+  // count): it is propagated as a write command would be, as in Redis.
+  bool propagate_read_only = false;
 
   int db() const { return client.db; }
   void PropagateAs(std::vector<std::string> argv) { propagate_as.push_back(std::move(argv)); }

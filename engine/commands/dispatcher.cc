@@ -173,7 +173,8 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   spec.handler(ctx, argv);
   --depth_;
   spec.stats.usec += core::MonotonicUs() - start;
-  if (propagator_ && (spec.flags & kWrite) && keyspace_->dirty() != dirty_before) {
+  if (propagator_ && ((spec.flags & kWrite) || ctx.propagate_read_only) &&
+      keyspace_->dirty() != dirty_before) {
     if (ctx.propagate_as.empty()) {
       pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
     } else {

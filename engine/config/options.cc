@@ -241,6 +241,8 @@ std::vector<OptionSpec> BuildTable() {
     t.push_back(IntOption(name, &Options::list_max_listpack_size, INT_MIN, INT_MAX));
   }
   t.push_back(IntOption("list-compress-depth", &Options::list_compress_depth, 0, INT_MAX));
+  t.push_back(IntOption("hll-sparse-max-bytes", &Options::hll_sparse_max_bytes, 0, LLONG_MAX,
+                        true, true));
   t.push_back(OptionSpec{
       "client-output-buffer-limit", true, true,
       [](const Options& o) {

@@ -83,6 +83,8 @@ struct Options {
   int64_t set_max_intset_entries = 512;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  // A sparse HyperLogLog becomes dense rather than grow past this many bytes.
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 struct OptionSpec {
