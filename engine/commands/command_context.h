@@ -28,6 +28,9 @@ struct CommandContext {
   std::vector<std::vector<std::string>> propagate_as = {};
   // Set by PUBLISH: the command goes to the replicas (not the AOF) though it changed no key.
   bool propagate_to_replicas = false;
+  // Set by a read-only command that still changed a value (PFCOUNT writing back its cached
+  // count): it is propagated as a write command would be, as in Redis.
+  bool propagate_read_only = false;
 
   int db() const { return client.db; }
   void PropagateAs(std::vector<std::string> argv) { propagate_as.push_back(std::move(argv)); }

@@ -226,7 +226,8 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   if (propagator_ && ctx.propagate_to_replicas) {
     pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
                                          /*replicas_only=*/true});
-  } else if (propagator_ && (spec.flags & kWrite) && keyspace_->dirty() != dirty_before) {
+  } else if (propagator_ && ((spec.flags & kWrite) || ctx.propagate_read_only) &&
+             keyspace_->dirty() != dirty_before) {
     if (ctx.propagate_as.empty()) {
       pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
     } else {

@@ -22,6 +22,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterMemoryFamily(table);
   RegisterBitmapFamily(table);
   RegisterPubSubFamily(table);
+  RegisterHyperLogLogFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -27,6 +27,7 @@ void RegisterReplicationFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
+void RegisterHyperLogLogFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

@@ -253,6 +253,8 @@ std::vector<OptionSpec> BuildTable() {
   }
   t.push_back(IntOption("lfu-log-factor", &Options::lfu_log_factor, 0, INT_MAX));
   t.push_back(IntOption("lfu-decay-time", &Options::lfu_decay_time, 0, INT_MAX));
+  t.push_back(IntOption("hll-sparse-max-bytes", &Options::hll_sparse_max_bytes, 0, LLONG_MAX,
+                        true, true));
   t.push_back(OptionSpec{
       "client-output-buffer-limit", true, true,
       [](const Options& o) {

@@ -91,6 +91,8 @@ struct Options {
   bool replica_ignore_maxmemory = true;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
+  // A sparse HyperLogLog becomes dense rather than grow past this many bytes.
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 struct OptionSpec {

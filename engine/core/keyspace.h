@@ -86,6 +86,9 @@ class Keyspace {
   std::optional<std::pair<Value, int64_t>> Take(int db, std::string_view key);
   // Reports an in-place change of the value under key.
   void MarkModified(int db, std::string_view key);
+  // Counts writes in dirty() without signalling a key: the extra ones Redis counts for a
+  // command (each register PFADD raised) or a change it does not signal (PFDEBUG TODENSE).
+  void AddDirty(uint64_t writes) { dirty_ += writes; }
 
   // Absolute expiry in unix ms, or -1.
   int64_t GetExpire(int db, std::string_view key) const;
