@@ -22,6 +22,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   if (flags & kNoAuth) names.push_back("no_auth");
   if (flags & kNoMulti) names.push_back("no_multi");
   if (flags & kAllowBusy) names.push_back("allow_busy");
+  if (flags & kMovableKeys) names.push_back("movablekeys");
   return names;
 }
 

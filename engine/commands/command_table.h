@@ -33,6 +33,7 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1 << 10,
   kProtected = 1 << 11,  // DEBUG: needs enable-debug-command
   kSkipSlowlog = 1 << 12,
+  kMovableKeys = 1 << 13,  // keys beyond the key range (GEORADIUS ... STORE); COMMAND shows it
 };
 
 struct CommandStats {
