@@ -24,6 +24,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   if (flags & kMayReplicate) names.push_back("may_replicate");
   if (flags & kNoMulti) names.push_back("no_multi");
   if (flags & kAllowBusy) names.push_back("allow_busy");
+  if (flags & kMovableKeys) names.push_back("movablekeys");
   return names;
 }
 

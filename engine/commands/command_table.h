@@ -33,8 +33,9 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1 << 10,
   kProtected = 1 << 11,  // DEBUG: needs enable-debug-command
   kSkipSlowlog = 1 << 12,
-  kPubSubFlag = 1 << 13,     // Pub/Sub commands
+  kPubSubFlag = 1 << 13,    // Pub/Sub commands
   kMayReplicate = 1 << 14,  // PUBLISH: reaches the replicas without writing a key
+  kMovableKeys = 1 << 15,   // keys beyond the key range (GEORADIUS ... STORE); COMMAND shows it
 };
 
 struct CommandStats {

@@ -23,6 +23,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBitmapFamily(table);
   RegisterPubSubFamily(table);
   RegisterHyperLogLogFamily(table);
+  RegisterGeoFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

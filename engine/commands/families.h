@@ -28,6 +28,7 @@ void RegisterMemoryFamily(CommandTable& table);
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterHyperLogLogFamily(CommandTable& table);
+void RegisterGeoFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

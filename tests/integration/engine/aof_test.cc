@@ -1,7 +1,8 @@
 // The append-only file with real processes: kill -9 under load with appendfsync always loses
 // nothing acknowledged and never half a transaction; our AOF passes real redis-check-aof and
 // loads into real redis-server; Redis's AOF loads into ours; truncated tails at every offset
-// load or refuse as Redis does; rewrites, a killed rewrite child, and enabling at run time.
+// load or refuse as Redis does; rewrites, a killed rewrite child, and enabling at run time;
+// commands logged in another form (GEOADD as ZADD) log exactly Redis's bytes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -221,6 +223,45 @@ TEST(AofTest, ConfigSetAppendonlyYesBuildsTheAofFromTheDataset) {
   RespClient c(again.port());
   EXPECT_EQ(c.Command({"GET", "later"}), "$5\r\nwrite\r\n");
   EXPECT_EQ(c.Command({"LLEN", "big-list"}), ":300\r\n");
+}
+
+// GEOADD is logged as the ZADD of its scores (its own option words kept), searches with STORE
+// as given, and searches that change nothing not at all: the same bytes as real Redis's AOF.
+TEST(AofTest, GeoCommandsLogWhatRealRedisLogs) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669",
+       "Catania"},
+      {"GEOADD", "g", "nx", "13.361389", "38.115556", "Palermo"},
+      {"GEOADD", "g", "xx", "ch", "13.361389", "38.215556", "Palermo"},
+      {"GEOADD", "g", "NX", "1", "2", "x", "3", "4", "y", "5", "6", "Palermo"},
+      {"GEOADD", "g", "1", "100", "bad"},
+      {"GEORADIUS", "g", "15", "37", "200", "km"},
+      {"GEORADIUS", "g", "15", "37", "200", "km", "store", "dst"},
+      {"GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "dst2", "COUNT", "1"},
+      {"GEOSEARCHSTORE", "d3", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km",
+       "STOREDIST"},
+      {"GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "dst"},
+      {"GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "dst"},
+      {"GEORADIUS", "g", "15", "37", "1", "km", "STORE", "dst2"},
+      {"GEORADIUSBYMEMBER", "g", "Palermo", "10", "km", "STORE", "dst5"},
+      {"MULTI"},
+      {"GEOADD", "m", "1", "1", "a"},
+      {"GEORADIUS_RO", "m", "1", "1", "1", "km"},
+      {"GEOSEARCHSTORE", "m2", "m", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km"},
+      {"EXEC"},
+  };
+  std::string logged[2];
+  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
+    TempDir dir;
+    ServerUnderTest server(kind, AofArgs(dir.path()));
+    RespClient c(server.port());
+    for (const auto& argv : commands) c.Command(argv);
+    std::ifstream in(IncrFile(dir.path()), std::ios::binary);
+    logged[kind == Kind::kBazaarEngine] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_THAT(logged[0],
+              HasSubstr("$4\r\nzadd\r\n$1\r\ng\r\n$2\r\nCH\r\n$16\r\n3479099956230698"));
+  EXPECT_EQ(logged[1], logged[0]);
 }
 
 }  // namespace
