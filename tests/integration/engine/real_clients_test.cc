@@ -1,6 +1,6 @@
 // Real Redis clients against bazaar-engine: redis-cli (one-shot commands, a transaction piped on
-// stdin, --raw and --no-raw output), redis-benchmark, and python3-redis running a concurrent
-// WATCH/MULTI/EXEC retry loop. Where output format matters, the same client run against a real
+// stdin, --raw and --no-raw output), redis-benchmark, python3-redis's Pub/Sub, and python3-redis
+// running a concurrent WATCH/MULTI/EXEC retry loop. Where output format matters, the same client run against a real
 // redis-server is the expected output.
 //
 // BAZAAR_DIFF_SELFTEST=1 runs these tests against redis-server instead of bazaar-engine.
@@ -218,6 +218,14 @@ TEST(PythonRedisTest, ConcurrentWatchRetryLoopCountsExactly) {
   EXPECT_THAT(r.output, HasSubstr("final=1000 expected=1000"));
   RespClient c(engine->port());
   EXPECT_EQ(c.Command({"GET", "counter"}), "$4\r\n1000\r\n");
+}
+
+TEST(PythonRedisTest, PubSubDeliversEveryMessageInOrder) {
+  auto engine = StartEngine();
+  CommandResult r = RunCommand("timeout 60 /usr/bin/python3 " PUBSUB_CHAT_PY " --port " +
+                               std::to_string(engine->port()) + " --messages 500");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("received=500 expected=500 counts_ok=True"));
 }
 
 }  // namespace
