@@ -35,6 +35,24 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       c.last_command ? c.last_command->name : "NULL", c.resp);
 }
 
+void ClientReplyCommand(CommandContext& ctx, Args args) {
+  ClientState& c = ctx.client;
+  if (IsOption(args[2], "on")) {
+    c.reply_off = c.reply_skip = c.reply_skip_next = false;
+    ctx.reply.set_muted(false);
+    return ctx.reply.Ok();
+  }
+  if (IsOption(args[2], "off")) {
+    c.reply_off = true;
+    return ctx.reply.set_muted(true);
+  }
+  if (IsOption(args[2], "skip")) {
+    if (!c.reply_off) c.reply_skip_next = true;
+    return ctx.reply.set_muted(true);  // no reply of its own
+  }
+  ctx.reply.Error(kSyntaxError);
+}
+
 void ClientIdCommand(CommandContext& ctx, Args) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
 }
@@ -190,6 +208,8 @@ void ClientHelpCommand(CommandContext& ctx, Args) {
                 "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
                 "LIST [options ...]",
                 "    Return information about client connections. Options: TYPE, ID.",
+                "REPLY (ON|OFF|SKIP)",
+                "    Control the replies sent to the current connection.",
                 "SETNAME <name>",
                 "    Assign the name <name> to the current connection.",
                 "UNBLOCK <clientid> [TIMEOUT|ERROR]",
@@ -203,6 +223,7 @@ void RegisterClientFamily(CommandTable& table) {
   const uint32_t kConn = kNoScript | kLoading | kStale;
   CommandSpec* client = table.Add({"client", -2, kConn, 0, 0, 0, nullptr});
   table.AddSubcommand(client, {"id", 2, kConn, 0, 0, 0, ClientIdCommand});
+  table.AddSubcommand(client, {"reply", 3, kConn, 0, 0, 0, ClientReplyCommand});
   table.AddSubcommand(client, {"setname", 3, kConn, 0, 0, 0, ClientSetNameCommand});
   table.AddSubcommand(client, {"getname", 2, kConn, 0, 0, 0, ClientGetNameCommand});
   table.AddSubcommand(client, {"info", 2, kConn, 0, 0, 0, ClientInfoCommand});

@@ -36,6 +36,9 @@ struct ClientState {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // CLIENT REPLY: OFF mutes every reply; SKIP mutes the next command's (skip_next marks it,
+  // then skip holds while it runs).
+  bool reply_off = false, reply_skip = false, reply_skip_next = false;
   // Pub/Sub subscriptions (channels, patterns, shard channels), kept by the server's PubSub.
   // In RESP2 a client with any is in the subscribed context.
   size_t sub = 0, psub = 0, ssub = 0;

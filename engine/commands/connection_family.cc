@@ -141,6 +141,8 @@ void ResetCommand(CommandContext& ctx, Args) {
   ctx.reply.set_resp(2);
   ctx.client.name.clear();
   ctx.client.authenticated = ctx.server.options.requirepass.empty();
+  ctx.client.reply_off = ctx.client.reply_skip = ctx.client.reply_skip_next = false;
+  ctx.reply.set_muted(false);
   ctx.reply.SimpleString("RESET");
 }
 

@@ -130,7 +130,12 @@ void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply, std:
 
 void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
   keyspace_->set_now_ms(clock_());
+  reply.set_muted(client.reply_off || client.reply_skip);
   Admit(client, reply, argv);
+  // CLIENT REPLY SKIP: the command after it is the one muted.
+  client.reply_skip = client.reply_skip_next;
+  client.reply_skip_next = false;
+  reply.set_muted(client.reply_off || client.reply_skip);
   if (after_command_) after_command_();
 }
 

@@ -21,6 +21,7 @@ int64_t CountFor(const ClientState& c, Kind kind) {
 
 void Confirm(CommandContext& ctx, const char* what, std::string_view name, bool null_name,
              Kind kind) {
+  protocol::ReplyBuilder::PushScope push(ctx.reply);  // even under CLIENT REPLY OFF
   ctx.reply.PushHeader(3);
   ctx.reply.Bulk(what);
   if (null_name) {

@@ -246,6 +246,25 @@ std::vector<OptionSpec> BuildTable() {
                          {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                           "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
   t.push_back(IntOption("maxmemory-samples", &Options::maxmemory_samples, 1, INT_MAX));
+  t.push_back(OptionSpec{"maxmemory-clients", true, false,
+                         [](const Options& o) { return o.maxmemory_clients; },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           const std::string& v = args[0];
+                           int64_t n;
+                           if (!v.empty() && v.back() == '%') {
+                             if (!absl::SimpleAtoi(v.substr(0, v.size() - 1), &n) || n < 0) {
+                               return "argument must be a memory or percent value";
+                             }
+                             if (n > 100) return "percentage argument must be less or equal to 100";
+                             o.maxmemory_clients = std::to_string(n) + "%";
+                             return "";
+                           }
+                           if (!ParseMemory(v, &n) || n < 0) {
+                             return "argument must be a memory or percent value";
+                           }
+                           o.maxmemory_clients = std::to_string(n);
+                           return "";
+                         }});
   t.push_back(IntOption("maxmemory-eviction-tenacity", &Options::maxmemory_eviction_tenacity, 0,
                         100));
   for (const char* name : {"replica-ignore-maxmemory", "slave-ignore-maxmemory"}) {

@@ -88,6 +88,8 @@ struct Options {
   std::string maxmemory_policy = "noeviction";
   int64_t maxmemory_samples = 5;
   int64_t maxmemory_eviction_tenacity = 10;  // accepted: our eviction is never time-sliced
+  // Client eviction's budget ("0", bytes, or "N%" of maxmemory): accepted, not enforced yet.
+  std::string maxmemory_clients = "0";
   bool replica_ignore_maxmemory = true;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;

@@ -13,11 +13,29 @@ namespace bazaar::engine::protocol {
 class ReplyBuilder {
  public:
   // `out` must outlive the builder.
-  explicit ReplyBuilder(std::string* out) : out_(out) {}
+  explicit ReplyBuilder(std::string* out) : out_(out), target_(out) {}
 
   void set_resp(int version) { resp_ = version; }
   int resp() const { return resp_; }
-  std::string* buffer() { return out_; }
+  std::string* buffer() { return target_; }
+
+  // CLIENT REPLY OFF / SKIP: while muted, replies are built and dropped. Pushes (Pub/Sub
+  // messages and confirmations) still go out, written inside a PushScope, as in Redis.
+  void set_muted(bool muted) {
+    scratch_.clear();
+    out_ = muted ? &scratch_ : target_;
+  }
+  class PushScope {
+   public:
+    explicit PushScope(ReplyBuilder& r) : r_(r), saved_(r.out_) { r.out_ = r.target_; }
+    ~PushScope() { r_.out_ = saved_; }
+    PushScope(const PushScope&) = delete;
+    PushScope& operator=(const PushScope&) = delete;
+
+   private:
+    ReplyBuilder& r_;
+    std::string* saved_;
+  };
 
   void SimpleString(std::string_view s);
   void Ok() { out_->append("+OK\r\n"); }
@@ -51,7 +69,9 @@ class ReplyBuilder {
 
  private:
   void Header(char type, int64_t n);
-  std::string* out_;
+  std::string* out_;     // where replies go now: target_, or scratch_ while muted
+  std::string* target_;  // the connection's output
+  std::string scratch_;
   int resp_ = 2;
   uint64_t errors_ = 0;
   std::map<std::string, uint64_t, std::less<>>* error_counts_ = nullptr;

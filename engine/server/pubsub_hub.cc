@@ -39,6 +39,7 @@ int64_t PubSubHub::Publish(std::string_view channel, std::string_view message, b
         Connection* c = find_(id);
         if (c == nullptr || c->closing()) return;
         protocol::ReplyBuilder& out = c->reply();
+        protocol::ReplyBuilder::PushScope push(out);  // even under CLIENT REPLY OFF
         if (!pattern.empty()) {
           out.PushHeader(4);
           out.Bulk("pmessage");
