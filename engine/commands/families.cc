@@ -24,6 +24,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubFamily(table);
   RegisterHyperLogLogFamily(table);
   RegisterGeoFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

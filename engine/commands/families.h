@@ -29,6 +29,7 @@ void RegisterBitmapFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterHyperLogLogFamily(CommandTable& table);
 void RegisterGeoFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 
