@@ -94,7 +94,7 @@ inline void ReplyHelp(protocol::ReplyBuilder& reply, std::initializer_list<const
   reply.ArrayHeader(lines.size() + 2);
   for (const char* line : lines) reply.SimpleString(line);
   reply.SimpleString("HELP");
-  reply.SimpleString("    Print this help.");
+  reply.SimpleString("    Prints this help.");
 }
 
 }  // namespace bazaar::engine::commands
