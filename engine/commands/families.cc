@@ -25,6 +25,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHyperLogLogFamily(table);
   RegisterGeoFamily(table);
   RegisterSortFamily(table);
+  RegisterDumpFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

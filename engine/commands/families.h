@@ -30,6 +30,7 @@ void RegisterPubSubFamily(CommandTable& table);
 void RegisterHyperLogLogFamily(CommandTable& table);
 void RegisterGeoFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
+void RegisterDumpFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 
