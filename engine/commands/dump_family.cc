@@ -27,8 +27,7 @@ bool DeepSanitize(const CommandContext& ctx) {
 }
 
 // RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f], checked in Redis's order:
-// options, the existing key, the TTL, the footer, then the value. FREQ is validated but kept
-// nowhere: without an LFU maxmemory policy Redis ignores it too.
+// options, the existing key, the TTL, the footer, then the value.
 void RestoreCommand(CommandContext& ctx, Args args) {
   bool replace = false, absttl = false;
   int64_t idle = -1, freq = -1;
@@ -74,7 +73,10 @@ void RestoreCommand(CommandContext& ctx, Args args) {
     return ctx.reply.Ok();
   }
   core::Value& stored = ctx.keyspace.Store(db, key, *std::move(value));
-  if (idle >= 0) {
+  // Under an LFU policy only FREQ counts, under any other only IDLETIME (Redis's rule).
+  if (ctx.keyspace.lfu_tracking().enabled) {
+    if (freq >= 0) stored.set_lfu_counter(static_cast<uint8_t>(freq));
+  } else if (idle >= 0) {
     const int64_t now_s = now / 1000;
     stored.set_access_time(static_cast<uint32_t>(idle < now_s ? now_s - idle : 0));
   }
