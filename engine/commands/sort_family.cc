@@ -19,7 +19,6 @@ namespace {
 void SortGeneric(CommandContext& ctx, Args args, bool read_only) {
   SortRequest request;
   request.key = args[1];
-  request.intset_max_entries = static_cast<size_t>(ctx.server.options.set_max_intset_entries);
   std::optional<std::string_view> store;
   for (size_t j = 2; j < args.size(); ++j) {
     const size_t left = args.size() - j - 1;

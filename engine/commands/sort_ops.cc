@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "engine/commands/errors.h"
+#include "engine/commands/set_ops.h"
 #include "engine/commands/status_reply.h"
-#include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -62,25 +62,17 @@ bool ParseWeight(const std::string& s, double* out) {
   return *end == '\0' && errno != ERANGE && !std::isnan(*out);
 }
 
-// A set's members in the order Redis walks them: ascending for what Redis holds as an intset
-// (at most set-max-intset-entries members, all integers), else our table's order.
-std::vector<SortItem> SetItems(const core::SetValue& set, size_t intset_max_entries) {
+// A set's members in the order Redis walks them: an intset's ascending order where Redis
+// would hold one (set_ops.h), else our table's.
+std::vector<SortItem> SetItems(const core::SetValue& set) {
+  std::vector<std::string_view> members;
+  members.reserve(set.size());
+  set.ForEach([&](const core::SetValue::Entry& e) { members.push_back(e.key); });
+  OrderLikeRedis(&members);
   std::vector<SortItem> items;
-  items.reserve(set.size());
-  set.ForEach([&](const core::SetValue::Entry& e) { items.push_back({e.key}); });
-  if (items.size() > intset_max_entries) return items;
-  std::vector<std::pair<int64_t, size_t>> numbers;
-  numbers.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    int64_t n;
-    if (!protocol::ParseInt64(items[i].element, &n)) return items;
-    numbers.push_back({n, i});
-  }
-  std::sort(numbers.begin(), numbers.end());
-  std::vector<SortItem> ordered;
-  ordered.reserve(items.size());
-  for (const auto& [n, i] : numbers) ordered.push_back(std::move(items[i]));
-  return ordered;
+  items.reserve(members.size());
+  for (std::string_view m : members) items.push_back({std::string(m)});
+  return items;
 }
 
 }  // namespace
@@ -164,7 +156,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> OpSort(core::Keyspace& k
     items.reserve(len);
     v->list().ForEach([&](std::string_view e) { items.push_back({std::string(e)}); });
   } else if (v && v->type() == ValueType::kSet) {
-    items = SetItems(v->set(), request.intset_max_entries);
+    items = SetItems(v->set());
   } else if (v) {
     items.reserve(len);
     v->zset().Walk(0, false, [&](std::string_view member, double) {

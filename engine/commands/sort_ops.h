@@ -40,7 +40,6 @@ struct SortRequest {
   bool desc = false;
   bool alpha = false;
   bool store = false;  // STORE given: ALPHA compares bytes, and a set is sorted even with nosort
-  size_t intset_max_entries = 512;  // set-max-intset-entries
 };
 
 // The reply's entries: each selected element, or per element one entry per GET pattern
