@@ -1,5 +1,6 @@
 #include "engine/commands/sort_ops.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/set_ops.h"
 #include "engine/commands/status_reply.h"
+#include "engine/core/partial_sort.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -181,7 +183,11 @@ absl::StatusOr<std::vector<std::optional<std::string>>> OpSort(core::Keyspace& k
     }
     const Comparator cmp{alpha, by_pattern, request.store, request.desc};
     if (by_pattern && (start != 0 || end != static_cast<int64_t>(items.size()) - 1)) {
-      PartialQuickSort(items, start, end, cmp);
+      // Nothing selected (LIMIT ... 0): no order to get right.
+      if (end >= start) {
+        core::PartialQuickSort(items.data(), items.size(), cmp, static_cast<size_t>(start),
+                               static_cast<size_t>(end));
+      }
     } else {
       std::stable_sort(items.begin(), items.end(),
                        [&](const SortItem& a, const SortItem& b) { return cmp(a, b) < 0; });
