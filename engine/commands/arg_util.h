@@ -32,12 +32,19 @@ inline bool IntArgOrReply(protocol::ReplyBuilder& reply, std::string_view arg, i
   return false;
 }
 
-// As IntArgOrReply, for arguments Redis reads as a C int.
+// As IntArgOrReply, for arguments Redis reads as a C int (getIntFromObjectOrReply): an integer
+// outside int's range has its own error unless the caller names one.
 inline bool Int32ArgOrReply(protocol::ReplyBuilder& reply, std::string_view arg, int* out,
                             std::string_view error = kNotIntegerError) {
   int64_t v;
-  if (!protocol::ParseInt64(arg, &v) || v < INT_MIN || v > INT_MAX) {
+  if (!protocol::ParseInt64(arg, &v)) {
     reply.Error(error);
+    return false;
+  }
+  if (v < INT_MIN || v > INT_MAX) {
+    reply.Error(error == kNotIntegerError
+                    ? "ERR value is out of range, value must between -2147483648 and 2147483647"
+                    : error);
     return false;
   }
   *out = static_cast<int>(v);
@@ -87,7 +94,7 @@ inline void ReplyHelp(protocol::ReplyBuilder& reply, std::initializer_list<const
   reply.ArrayHeader(lines.size() + 2);
   for (const char* line : lines) reply.SimpleString(line);
   reply.SimpleString("HELP");
-  reply.SimpleString("    Print this help.");
+  reply.SimpleString("    Prints this help.");
 }
 
 }  // namespace bazaar::engine::commands

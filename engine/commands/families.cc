@@ -24,6 +24,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubFamily(table);
   RegisterHyperLogLogFamily(table);
   RegisterGeoFamily(table);
+  RegisterSortFamily(table);
+  RegisterDumpFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

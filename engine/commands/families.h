@@ -29,6 +29,8 @@ void RegisterBitmapFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterHyperLogLogFamily(CommandTable& table);
 void RegisterGeoFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
+void RegisterDumpFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

@@ -1,5 +1,5 @@
 // Keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX KEYS SCAN RANDOMKEY DBSIZE FLUSHDB
-// FLUSHALL SWAPDB MOVE SELECT TOUCH, and expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL
+// FLUSHALL SWAPDB MOVE COPY SELECT TOUCH, and expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL
 // EXPIRETIME PEXPIRETIME PERSIST.
 #include <cerrno>
 #include <climits>
@@ -170,6 +170,31 @@ void MoveCommand(CommandContext& ctx, Args args) {
   auto taken = ctx.keyspace.Take(ctx.db(), args[1]);
   ctx.keyspace.Store(target, args[1], std::move(taken->first));
   if (taken->second != -1) ctx.keyspace.SetExpire(target, args[1], taken->second);
+  ctx.reply.Integer(1);
+}
+
+// COPY source destination [DB db] [REPLACE]: a deep copy, expiry included; 0 when there is no
+// source or the destination exists without REPLACE.
+void CopyCommand(CommandContext& ctx, Args args) {
+  int target = ctx.db();
+  bool replace = false;
+  for (size_t j = 3; j < args.size(); ++j) {
+    if (IsOption(args[j], "replace")) {
+      replace = true;
+    } else if (IsOption(args[j], "db") && j + 1 < args.size()) {
+      if (!Int32ArgOrReply(ctx.reply, args[++j], &target)) return;
+      if (!DbIndexOk(ctx, target)) return ctx.reply.Error(kDbIndexError);
+    } else {
+      return ctx.reply.Error(kSyntaxError);
+    }
+  }
+  if (target == ctx.db() && args[1] == args[2]) return ctx.reply.Error(kSameObjectError);
+  const core::Value* source = ctx.keyspace.FindForRead(ctx.db(), args[1]);
+  if (!source) return ctx.reply.Integer(0);
+  const int64_t expire = ctx.keyspace.GetExpire(ctx.db(), args[1]);
+  if (ctx.keyspace.FindForWrite(target, args[2]) && !replace) return ctx.reply.Integer(0);
+  ctx.keyspace.Store(target, args[2], source->Clone());
+  if (expire != -1) ctx.keyspace.SetExpire(target, args[2], expire);
   ctx.reply.Integer(1);
 }
 
@@ -356,6 +381,7 @@ void RegisterGenericFamily(CommandTable& table) {
   table.Add({"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDbCommand});
   table.Add({"select", 2, kLoading | kStale | kFast, 0, 0, 0, SelectCommand});
   table.Add({"move", 3, kWrite | kFast, 1, 1, 1, MoveCommand});
+  table.Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, CopyCommand});
   table.Add({"touch", -2, kReadOnly | kFast, 1, -1, 1, TouchCommand});
   table.Add({"expire", -3, kWrite | kFast, 1, 1, 1, ExpireCommand});
   table.Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, PExpireCommand});

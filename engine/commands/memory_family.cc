@@ -50,8 +50,6 @@ void MemoryHelpCommand(CommandContext& ctx, Args) {
       "USAGE <key> [SAMPLES <count>]",
       "    Return memory in bytes used by <key> and its value. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
-      "HELP",
-      "    Prints this help.",
   });
 }
 

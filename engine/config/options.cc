@@ -179,6 +179,8 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(BoolOption("rdbcompression", &Options::rdbcompression));
   t.push_back(BoolOption("rdbchecksum", &Options::rdbchecksum, false));
   t.push_back(BoolOption("stop-writes-on-bgsave-error", &Options::stop_writes_on_bgsave_error));
+  t.push_back(EnumOption("sanitize-dump-payload", &Options::sanitize_dump_payload,
+                         {"no", "yes", "clients"}));
   t.push_back(BoolOption("appendonly", &Options::appendonly));
   t.push_back(BaseNameOption("appendfilename", &Options::appendfilename, "filename", false));
   t.push_back(BaseNameOption("appenddirname", &Options::appenddirname, "dirname", false));

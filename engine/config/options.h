@@ -45,6 +45,8 @@ struct Options {
   bool rdbcompression = true;
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
+  // RESTORE's deep check of compact encodings: no | yes | clients (all but our primary).
+  std::string sanitize_dump_payload = "no";
   // The append-only file (Redis 7 multi-part layout).
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

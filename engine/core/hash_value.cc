@@ -60,6 +60,20 @@ bool HashValue::Erase(std::string_view field) {
   return true;
 }
 
+std::unique_ptr<HashValue> HashValue::Clone() const {
+  auto copy = std::make_unique<HashValue>();
+  if (!table_) {
+    copy->packed_ = packed_;
+    copy->count_ = count_;
+    return copy;
+  }
+  copy->table_ = std::make_unique<Table>();
+  table_->ForEach([&](const Table::Entry& e) {
+    copy->table_->FindOrInsert(e.key).first->value = e.value;
+  });
+  return copy;
+}
+
 size_t HashValue::FindPacked(std::string_view field) const {
   const char* begin = packed_.data();
   const char* p = begin;

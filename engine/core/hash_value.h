@@ -53,6 +53,8 @@ class HashValue {
   bool Set(std::string_view field, std::string_view value);
   // Removes field; returns whether it was there.
   bool Erase(std::string_view field);
+  // A deep copy in the same form, packed or table (COPY keeps the encoding, as Redis does).
+  std::unique_ptr<HashValue> Clone() const;
 
   // Calls fn(field, value) for every pair: insertion order while compact. The hash must not
   // change during the walk.

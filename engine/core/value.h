@@ -61,6 +61,9 @@ class Value {
 
   // Elements of a container (0 for strings): a container at 0 must not stay in the keyspace.
   size_t ContainerSize() const;
+  // A deep copy with the same contents and, where the types have two forms, the same form
+  // (COPY). The access time starts afresh, as for any new key.
+  Value Clone() const;
 
   // Unix seconds of the last lookup (OBJECT IDLETIME). It fits the keyspace entry's allocation
   // size class, so it costs no memory there.

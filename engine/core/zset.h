@@ -89,6 +89,9 @@ class ZSet {
   bool compact() const { return compact_; }
   // Re-evaluates compact() from the current contents (Redis does this for *STORE results).
   void RecheckCompact();
+  // Leaves the compact form for good, as Redis's conversion to a skiplist does (SORT converts
+  // the set it sorts; a copy of a skiplist set is one too).
+  void DropCompact() { compact_ = false; }
 
   // Member -> score table, for cursor scans and random picks.
   const zset_internal::Table& table() const { return table_; }

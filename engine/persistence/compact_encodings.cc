@@ -29,15 +29,20 @@ size_t BacklenSize(size_t len) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob) {
+std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob, bool deep) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
   const size_t n = blob.size();
-  if (n < 7 || ReadLE(p, 4) != n) return std::nullopt;
+  if (n < 7 || ReadLE(p, 4) != n || p[n - 1] != 0xff) return std::nullopt;
   std::vector<std::string> out;
   size_t i = 6;
   while (i < n) {
     unsigned b = p[i];
-    if (b == 0xff) return i + 1 == n ? std::optional(out) : std::nullopt;
+    if (b == 0xff) {
+      if (!deep) return out;
+      const uint64_t declared = ReadLE(p + 4, 2);
+      if (i + 1 != n || (declared != 65535 && declared != out.size())) return std::nullopt;
+      return out;
+    }
     size_t header, len = 0;
     bool is_int = true;
     int64_t value = 0;
@@ -63,7 +68,7 @@ std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob) {
       return std::nullopt;
     }
     size_t entry = header + len;
-    if (i + entry > n) return std::nullopt;
+    if (len > n || i + entry > n) return std::nullopt;
     out.push_back(is_int ? std::to_string(value)
                          : std::string(blob.substr(i + header, len)));
     i += entry + BacklenSize(entry);
@@ -74,13 +79,31 @@ std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob) {
 std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
   const size_t n = blob.size();
-  if (n < 11 || ReadLE(p, 4) != n) return std::nullopt;
+  constexpr size_t kHeader = 10;
+  if (n < kHeader + 1 || ReadLE(p, 4) != n) return std::nullopt;
   std::vector<std::string> out;
-  size_t i = 10;
+  size_t i = kHeader;
+  size_t last_start = kHeader;  // where the tail offset must point
+  size_t previous_len = 0;      // the previous entry's whole length
   while (i < n) {
-    if (p[i] == 0xff) return i + 1 == n ? std::optional(out) : std::nullopt;
-    i += (p[i] == 0xfe) ? 5 : 1;  // previous entry length
-    if (i >= n) return std::nullopt;
+    if (p[i] == 0xff) {
+      const uint64_t declared = ReadLE(p + 8, 2);
+      if (i + 1 != n || ReadLE(p + 4, 4) != last_start ||
+          (declared != 65535 && declared != out.size())) {
+        return std::nullopt;
+      }
+      return out;
+    }
+    const size_t entry_start = i;
+    size_t prevlen;
+    if (p[i] == 0xfe) {
+      if (i + 5 > n) return std::nullopt;
+      prevlen = ReadLE(p + i + 1, 4);
+      i += 5;
+    } else {
+      prevlen = p[i++];
+    }
+    if (prevlen != previous_len || i >= n) return std::nullopt;
     unsigned b = p[i];
     size_t len;
     switch (b >> 6) {
@@ -111,13 +134,17 @@ std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
         int64_t v = bytes ? SignExtend(ReadLE(p + i, bytes), bytes * 8)
                           : static_cast<int64_t>((b & 0x0f) - 1);
         out.push_back(std::to_string(v));
-        i += bytes;
-        continue;
+        len = bytes;
+        break;
       }
     }
-    if (i + len > n) return std::nullopt;
-    out.emplace_back(blob.substr(i, len));
+    if (b >> 6 != 3) {
+      if (len > n || i + len > n) return std::nullopt;
+      out.emplace_back(blob.substr(i, len));
+    }
     i += len;
+    last_start = entry_start;
+    previous_len = i - entry_start;
   }
   return std::nullopt;
 }

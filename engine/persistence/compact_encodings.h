@@ -1,6 +1,7 @@
 // Decoders for the compact blobs Redis writes inside RDB values: listpack (7.0's small hashes,
 // sorted sets and list nodes), ziplist (older files) and intset (small integer sets). Each yields
-// its elements as strings (integers in decimal), or nullopt if the blob is malformed.
+// its elements as strings (integers in decimal), or nullopt if the blob is malformed. Every entry
+// is bounds-checked; beyond that each checks what Redis 7.0 checks before it accepts the blob.
 #ifndef BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 #define BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 
@@ -11,7 +12,12 @@
 
 namespace bazaar::engine::persistence {
 
-std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob);
+// `deep` is Redis's deep check (sanitize-dump-payload): the end marker is the last byte and the
+// header's element count is right. Without it, as Redis's shallow check, the header's size and
+// a final end marker suffice, and the elements are those before the first end marker.
+std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob, bool deep);
+// Always checked deeply, as Redis 7.0 checks a ziplist before converting it: each entry's
+// previous-length field, the tail offset, the element count.
 std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob);
 std::optional<std::vector<std::string>> DecodeIntset(std::string_view blob);
 

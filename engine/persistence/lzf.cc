@@ -68,6 +68,10 @@ std::optional<std::string> LzfCompress(std::string_view in) {
 }
 
 std::optional<std::string> LzfDecompress(std::string_view in, size_t out_len) {
+  // No input byte stands for more than kMaxExpansion output bytes (a 3-byte back-reference
+  // copies at most 264), so a larger claimed length is a lie, refused before it is allocated.
+  constexpr size_t kMaxExpansion = 88;
+  if (out_len / kMaxExpansion > in.size()) return std::nullopt;
   std::string out;
   out.reserve(out_len);
   size_t i = 0;

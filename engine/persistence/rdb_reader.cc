@@ -105,8 +105,16 @@ bool ParseScore(std::string_view s, double* out) {
   return end == buf.c_str() + buf.size() && !buf.empty();
 }
 
-// Builds a value from a flat element list: pairs for hashes and sorted sets.
-absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, Value* out) {
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError(absl::StrFormat("Bad RDB value: %s", what));
+}
+
+// Builds a value from a flat element list: pairs for hashes and sorted sets. `deep` refuses
+// what Redis's sanitize-dump-payload refuses in these blobs: repeated members or fields, and an
+// intset not in ascending order (a ziplist's repeats are refused always, as Redis refuses them
+// when it converts one).
+absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, bool deep,
+                          Value* out) {
   switch (type) {
     case kRdbTypeListZiplist:
     case kRdbTypeListQuicklist:
@@ -117,26 +125,39 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
     }
     case kRdbTypeSetIntset: {
       *out = Value::NewSet();
-      for (const auto& e : items) out->set().FindOrInsert(e);
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (deep && i > 0 && std::stoll(items[i - 1]) >= std::stoll(items[i])) {
+          return Corrupt("intset not in ascending order");
+        }
+        out->set().FindOrInsert(items[i]);
+      }
       return absl::OkStatus();
     }
     case kRdbTypeHashZiplist:
     case kRdbTypeHashListpack: {
       if (items.size() % 2) break;
+      const bool refuse_repeats = deep || type == kRdbTypeHashZiplist;
       *out = Value::NewHash();
       for (size_t i = 0; i < items.size(); i += 2) {
-        out->hash().Set(items[i], items[i + 1]);
+        if (!out->hash().Set(items[i], items[i + 1]) && refuse_repeats) {
+          return Corrupt("duplicate field");
+        }
       }
       return absl::OkStatus();
     }
     case kRdbTypeZSetZiplist:
     case kRdbTypeZSetListpack: {
       if (items.size() % 2) break;
+      const bool refuse_repeats = deep || type == kRdbTypeZSetZiplist;
       *out = Value::NewZSet();
       for (size_t i = 0; i < items.size(); i += 2) {
         double score;
-        if (!ParseScore(items[i + 1], &score)) break;
-        out->zset().Set(items[i], score);
+        if (!ParseScore(items[i + 1], &score) || std::isnan(score)) {
+          return Corrupt("sorted set score is not a number");
+        }
+        if (!out->zset().Set(items[i], score) && refuse_repeats) {
+          return Corrupt("duplicate member");
+        }
       }
       return absl::OkStatus();
     }
@@ -144,7 +165,10 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
   return absl::DataLossError("Malformed compact encoding in RDB value");
 }
 
-absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
+// Reads the body of a value of RDB type `type`. A repeated member of a plain set, sorted set or
+// hash is refused, as Redis refuses it whatever sanitize-dump-payload says; `deep` as for
+// DecodeRdbValue.
+absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
   switch (type) {
     case kRdbTypeString:
       *out = Value(in.String());
@@ -156,7 +180,11 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
     }
     case kRdbTypeSet: {
       *out = Value::NewSet();
-      for (uint64_t n = in.Length(); n-- && !in.failed();) out->set().FindOrInsert(in.String());
+      for (uint64_t n = in.Length(); n-- && !in.failed();) {
+        if (!out->set().FindOrInsert(in.String()).second && !in.failed()) {
+          return Corrupt("duplicate set member");
+        }
+      }
       break;
     }
     case kRdbTypeZSet:
@@ -164,7 +192,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       *out = Value::NewZSet();
       for (uint64_t n = in.Length(); n-- && !in.failed();) {
         std::string member = in.String();
-        double score;
+        double score = 0;
         if (type == kRdbTypeZSet2) {
           uint64_t bits = in.Le(8);
           std::memcpy(&score, &bits, 8);
@@ -175,7 +203,9 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
           else if (len == 255) score = -INFINITY;
           else if (!ParseScore(in.Take(len), &score)) in.Fail();
         }
-        out->zset().Set(member, score);
+        if (in.failed()) break;
+        if (std::isnan(score)) return Corrupt("sorted set score is not a number");
+        if (!out->zset().Set(member, score)) return Corrupt("duplicate sorted set member");
       }
       break;
     }
@@ -183,7 +213,9 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       *out = Value::NewHash();
       for (uint64_t n = in.Length(); n-- && !in.failed();) {
         std::string field = in.String();
-        out->hash().Set(field, in.String());
+        std::string value = in.String();
+        if (in.failed()) break;
+        if (!out->hash().Set(field, value)) return Corrupt("duplicate hash field");
       }
       break;
     }
@@ -196,11 +228,12 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       std::string blob = in.String();
       if (in.failed()) return ShortRead();
       std::optional<std::vector<std::string>> items;
+      const bool listpack = type == kRdbTypeHashListpack || type == kRdbTypeZSetListpack;
       if (type == kRdbTypeSetIntset) items = DecodeIntset(blob);
-      else if (type == kRdbTypeHashListpack || type == kRdbTypeZSetListpack) items = DecodeListpack(blob);
+      else if (listpack) items = DecodeListpack(blob, deep);
       else items = DecodeZiplist(blob);
       if (!items) return absl::DataLossError("Malformed compact encoding in RDB value");
-      return FromElements(type, *items, out);
+      return FromElements(type, *items, deep, out);
     }
     case kRdbTypeListQuicklist:
     case kRdbTypeListQuicklist2: {
@@ -209,16 +242,18 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
         uint64_t container = type == kRdbTypeListQuicklist2 ? in.Length() : kQuicklistNodePacked;
         std::string blob = in.String();
         if (in.failed()) break;
+        if (blob.empty()) return Corrupt("empty quicklist node");
         if (container == kQuicklistNodePlain) {
           items.push_back(std::move(blob));
           continue;
         }
-        auto node = type == kRdbTypeListQuicklist2 ? DecodeListpack(blob) : DecodeZiplist(blob);
+        auto node =
+            type == kRdbTypeListQuicklist2 ? DecodeListpack(blob, deep) : DecodeZiplist(blob);
         if (!node) return absl::DataLossError("Malformed quicklist node in RDB value");
         for (auto& e : *node) items.push_back(std::move(e));
       }
       if (in.failed()) return ShortRead();
-      return FromElements(type, items, out);
+      return FromElements(type, items, deep, out);
     }
     default:
       return absl::DataLossError(absl::StrFormat("Unknown RDB encoding type %d", type));
@@ -294,7 +329,7 @@ absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspa
       stats->key = key;
       stats->doing = "read-object-value";
       Value value;
-      absl::Status status = ReadValue(in, type, &value);
+      absl::Status status = ReadValue(in, type, /*deep=*/false, &value);
       if (!status.ok()) return status;
       if (expire_ms != -1) ++stats->keys_with_expiry;
       if (value.ContainerSize() == 0 && !value.is_string()) {
@@ -360,6 +395,22 @@ absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool veri
   stats->offset = 9 + in.pos();
   stats->short_read = in.failed();
   return status;
+}
+
+absl::StatusOr<core::Value> DecodeRdbValue(std::string_view data, bool deep) {
+  Reader in(data);
+  const uint8_t type = in.Byte();
+  if (in.failed()) return ShortRead();
+  if (!IsValueType(type)) {
+    return absl::DataLossError(absl::StrFormat("Unknown RDB encoding type %d", type));
+  }
+  Value value;
+  absl::Status status = ReadValue(in, type, deep, &value);
+  if (!status.ok()) return status;
+  // Redis refuses an empty container here (a file's empty ones are skipped instead).
+  if (!value.is_string() && value.ContainerSize() == 0) return Corrupt("empty container");
+  if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
+  return value;
 }
 
 absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/core/keyspace.h"
 
 namespace bazaar::engine::persistence {
@@ -48,6 +49,14 @@ struct RdbLoadHooks {
 // Redis's words where Redis has them; the keyspace may then hold part of the data.
 absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool verify_checksum,
                      RdbLoadStats* stats, const RdbLoadHooks* hooks = nullptr);
+// One value as an RDB file holds it after its key: the type byte, then the body (a RESTORE
+// payload's start; any bytes after the value are not looked at, as in Redis). Every encoding
+// LoadRdb reads; an empty container, a NaN score or a repeated member of a plain set, sorted set
+// or hash is an error. `deep` adds the checks of Redis's sanitize-dump-payload on compact
+// encodings: element counts matching their headers, no repeated fields or members, intsets in
+// ascending order (without it, repeats in a compact blob merge).
+absl::StatusOr<core::Value> DecodeRdbValue(std::string_view data, bool deep);
+
 // Reads and loads a file; NotFoundError if it does not exist.
 absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
                          bool verify_checksum, RdbLoadStats* stats);

@@ -16,7 +16,8 @@
 namespace bazaar::engine::persistence {
 namespace {
 
-// Buffers output, keeps the running checksum, and writes to the fd in large chunks.
+// Buffers output, keeps the running checksum, and writes to the fd in large chunks. Without an
+// fd (-1) it only buffers, for one value's encoding.
 class RdbSink {
  public:
   RdbSink(int fd, bool checksum) : fd_(fd), checksum_(checksum) {}
@@ -24,7 +25,7 @@ class RdbSink {
   void Bytes(const void* data, size_t len) {
     if (checksum_) crc_ = Crc64(crc_, data, len);
     buffer_.append(static_cast<const char*>(data), len);
-    if (buffer_.size() >= 1 << 16) Flush();
+    if (fd_ >= 0 && buffer_.size() >= 1 << 16) Flush();
   }
   void Byte(uint8_t b) { Bytes(&b, 1); }
   void Length(uint64_t len) {
@@ -102,6 +103,7 @@ class RdbSink {
   }
   uint64_t crc() const { return crc_; }
   int error() const { return error_; }
+  std::string TakeBuffer() { return std::move(buffer_); }
 
  private:
   int fd_;
@@ -145,8 +147,9 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       v.set().ForEach([&](const auto& e) { out.String(e.key, compress); });
       break;
     case core::ValueType::kZSet:
+      // Highest first, as Redis writes its skiplists (so a large set dumps to Redis's bytes).
       out.Length(v.zset().size());
-      v.zset().Walk(0, false, [&](std::string_view member, double score) {
+      v.zset().Walk(v.zset().size() - 1, true, [&](std::string_view member, double score) {
         out.String(member, compress);
         uint64_t bits;
         std::memcpy(&bits, &score, 8);
@@ -171,6 +174,13 @@ void AuxField(RdbSink& out, std::string_view key, std::string_view value) {
 }
 
 }  // namespace
+
+std::string EncodeRdbValue(const core::Value& value, bool compress) {
+  RdbSink out(-1, false);
+  WriteType(out, value);
+  WriteBody(out, value, compress);
+  return out.TakeBuffer();
+}
 
 absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options, int fd) {
   RdbSink out(fd, options.checksum);

@@ -23,6 +23,10 @@ struct RdbOptions {
   int repl_stream_db = 0;
 };
 
+// One value as an RDB file holds it after its key: the type byte, then the body (the start of a
+// DUMP payload). `compress`: LZF for long strings, as rdbcompression.
+std::string EncodeRdbValue(const core::Value& value, bool compress);
+
 // Streams an RDB of `keyspace` (keys not yet expired at keyspace.now_ms()) to `fd`.
 absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options, int fd);
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGINT);
   sigprocmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // SORT ... ALPHA collates by the environment's locale, as redis-server does.
+  std::setlocale(LC_COLLATE, "");
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
     std::printf("bazaar-engine v=%s (Redis 7.0.15 compatible)\n", kVersion);

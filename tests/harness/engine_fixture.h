@@ -32,6 +32,10 @@ class EngineFixture {
   engine::txn::WatchTable& watches() { return watches_; }
   engine::commands::CommandTable& table() { return table_; }
   engine::commands::ClientState& client(int n);
+  // Where write commands are logged (not owned; nullptr: nowhere).
+  void set_propagator(engine::commands::Propagator* propagator) {
+    dispatcher_.set_propagator(propagator);
+  }
 
   engine::commands::ServerStats& stats() { return stats_; }
 

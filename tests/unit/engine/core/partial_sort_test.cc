@@ -84,5 +84,23 @@ TEST(PartialSortTest, TiesComeOutInRedisOrderForMedianOfNine) {
             "c24 c11 c12 c13 c14 c15 c16 c17 c18 c19 c20 c21 c22 c23 c10 b24 b10 b11 b12 b13");
 }
 
+// SORT's ranges need not start at 0. Redis 7.0.15: RPUSH L e b d a c f h g j i; SORT L BY w_*
+// ALPHA LIMIT 0 5 (no w_ keys: every element ties) answers "i b d a c"; LIMIT 2 5, "d a c f h".
+TEST(PartialSortTest, TiesComeOutInRedisOrderForARangeNotAtTheStart) {
+  const std::vector<std::string> list = {"e", "b", "d", "a", "c", "f", "h", "g", "j", "i"};
+  auto tie = [](const std::string&, const std::string&) { return 0; };
+  auto joined = [](const std::vector<std::string>& v, size_t from, size_t to) {
+    std::string out;
+    for (size_t i = from; i <= to; ++i) out += (i > from ? " " : "") + v[i];
+    return out;
+  };
+  std::vector<std::string> v = list;
+  PartialQuickSort(v.data(), v.size(), tie, 0, 4);
+  EXPECT_EQ(joined(v, 0, 4), "i b d a c");
+  v = list;
+  PartialQuickSort(v.data(), v.size(), tie, 2, 6);
+  EXPECT_EQ(joined(v, 2, 6), "d a c f h");
+}
+
 }  // namespace
 }  // namespace bazaar::engine::core

@@ -1,0 +1,35 @@
+#include "engine/core/value.h"
+
+namespace bazaar::engine::core {
+
+Value Value::Clone() const {
+  switch (type()) {
+    case ValueType::kString:
+      return Value(str());
+    case ValueType::kList: {
+      Value copy = NewList();
+      list().ForEach([&](std::string_view e) { copy.list().PushBack(e); });
+      return copy;
+    }
+    case ValueType::kSet: {
+      Value copy = NewSet();
+      set().ForEach([&](const SetValue::Entry& e) { copy.set().FindOrInsert(e.key); });
+      return copy;
+    }
+    case ValueType::kZSet: {
+      Value copy = NewZSet();
+      // Dropped first, so a -0 score survives as it would in a skiplist.
+      if (!zset().compact()) copy.zset().DropCompact();
+      zset().Walk(0, false, [&](std::string_view member, double score) {
+        copy.zset().Set(member, score);
+        return true;
+      });
+      return copy;
+    }
+    case ValueType::kHash:
+      return Value(hash().Clone());
+  }
+  return Value();
+}
+
+}  // namespace bazaar::engine::core
