@@ -62,7 +62,8 @@ void SetBitCommand(CommandContext& ctx, Args args) {
   // As in Redis, only a new key, a longer string or a flipped bit is a change: setting a bit to
   // what it was neither counts as a write nor disturbs a WATCH.
   bool changed = v == nullptr;
-  if (!v) v = &ctx.keyspace.Store(ctx.db(), args[1], Value(std::string()));
+  // Reported once below, so a new key counts as one change (Redis's dirty).
+  if (!v) v = &ctx.keyspace.StoreUnreported(ctx.db(), args[1], Value(std::string()));
   std::string& s = v->str();
   const uint64_t byte = offset >> 3;
   if (s.size() <= byte) {
