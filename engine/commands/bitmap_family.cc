@@ -1,11 +1,14 @@
-// Bitmaps on strings: SETBIT GETBIT BITCOUNT BITPOS BITOP. Bit 0 is the most significant bit of
-// byte 0, as in Redis; offsets and ranges follow Redis 7.0 (BYTE or BIT ranges, negative
-// indexes from the end, a bit offset bounded by proto-max-bulk-len bytes). BITFIELD is not here
-// yet.
+// Bitmaps on strings: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO. Bit 0 is the
+// most significant bit of byte 0, as in Redis; offsets and ranges follow Redis 7.0 (BYTE or BIT
+// ranges, negative indexes from the end, a bit offset bounded by proto-max-bulk-len bytes).
+// BITFIELD's integer arithmetic is core/bitfield.h.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "engine/core/bitfield.h"
 
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
@@ -21,12 +24,19 @@ constexpr std::string_view kBitOffsetError = "ERR bit offset is not an integer o
 constexpr std::string_view kBitValueError = "ERR bit is not an integer or out of range";
 
 // A bit offset whose byte lies below proto-max-bulk-len (so SETBIT cannot make a string longer
-// than a client could send).
-bool BitOffsetOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out) {
+// than a client could send). With a field width (BITFIELD), `#N` means N fields of that width;
+// the product wraps at 64 bits as Redis's does.
+bool BitOffsetOrReply(CommandContext& ctx, std::string_view arg, uint64_t* out,
+                      int field_width = 0) {
+  const bool in_fields = field_width > 0 && !arg.empty() && arg[0] == '#';
   int64_t offset;
   const auto max_bytes = static_cast<uint64_t>(ctx.server.options.proto_max_bulk_len);
-  if (!protocol::ParseInt64(arg, &offset) || offset < 0 ||
-      (static_cast<uint64_t>(offset) >> 3) >= max_bytes) {
+  const bool parsed = protocol::ParseInt64(in_fields ? arg.substr(1) : arg, &offset);
+  if (parsed && in_fields) {
+    offset =
+        static_cast<int64_t>(static_cast<uint64_t>(offset) * static_cast<uint64_t>(field_width));
+  }
+  if (!parsed || offset < 0 || (static_cast<uint64_t>(offset) >> 3) >= max_bytes) {
     ctx.reply.Error(kBitOffsetError);
     return false;
   }
@@ -52,7 +62,8 @@ void SetBitCommand(CommandContext& ctx, Args args) {
   // As in Redis, only a new key, a longer string or a flipped bit is a change: setting a bit to
   // what it was neither counts as a write nor disturbs a WATCH.
   bool changed = v == nullptr;
-  if (!v) v = &ctx.keyspace.Store(ctx.db(), args[1], Value(std::string()));
+  // Reported once below, so a new key counts as one change (Redis's dirty).
+  if (!v) v = &ctx.keyspace.StoreUnreported(ctx.db(), args[1], Value(std::string()));
   std::string& s = v->str();
   const uint64_t byte = offset >> 3;
   if (s.size() <= byte) {
@@ -226,6 +237,136 @@ void BitOpCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(static_cast<int64_t>(longest));
 }
 
+constexpr std::string_view kBitfieldTypeError =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
+    "i64 is.";
+
+// i1..i64 or u1..u63; the sign letter is lowercase only, as in Redis.
+bool BitfieldTypeOrReply(CommandContext& ctx, std::string_view arg, core::BitfieldType* out) {
+  if (arg.empty() || (arg[0] != 'i' && arg[0] != 'u')) {
+    return ctx.reply.Error(kBitfieldTypeError), false;
+  }
+  out->is_signed = arg[0] == 'i';
+  // Redis reads the width as a C string, so it ends at a NUL byte.
+  std::string_view width = arg.substr(1);
+  width = width.substr(0, width.find('\0'));
+  int64_t bits;
+  if (!protocol::ParseInt64(width, &bits) || bits < 1 || bits > (out->is_signed ? 64 : 63)) {
+    return ctx.reply.Error(kBitfieldTypeError), false;
+  }
+  out->bits = static_cast<int>(bits);
+  return true;
+}
+
+struct BitfieldOp {
+  enum class Kind { kGet, kSet, kIncrBy };
+  Kind kind = Kind::kGet;
+  core::BitfieldType type;
+  uint64_t offset = 0;
+  int64_t value = 0;  // SET's value or INCRBY's increment
+  core::BitfieldOverflow overflow = core::BitfieldOverflow::kWrap;
+};
+
+// Reads the subcommands left to right, checking each as Redis does (the word and its argument
+// count, then type, offset, value); an OVERFLOW applies to the SETs and INCRBYs after it. False
+// after replying an error.
+bool ParseBitfieldOps(CommandContext& ctx, Args args, std::vector<BitfieldOp>* ops) {
+  using Kind = BitfieldOp::Kind;
+  auto overflow = core::BitfieldOverflow::kWrap;
+  for (size_t j = 2; j < args.size(); ++j) {
+    const size_t left = args.size() - j - 1;
+    BitfieldOp op;
+    if (IsOption(args[j], "get") && left >= 2) {
+      op.kind = Kind::kGet;
+    } else if (IsOption(args[j], "set") && left >= 3) {
+      op.kind = Kind::kSet;
+    } else if (IsOption(args[j], "incrby") && left >= 3) {
+      op.kind = Kind::kIncrBy;
+    } else if (IsOption(args[j], "overflow") && left >= 1) {
+      const std::string_view mode = args[++j];
+      if (IsOption(mode, "wrap"))
+        overflow = core::BitfieldOverflow::kWrap;
+      else if (IsOption(mode, "sat"))
+        overflow = core::BitfieldOverflow::kSat;
+      else if (IsOption(mode, "fail"))
+        overflow = core::BitfieldOverflow::kFail;
+      else
+        return ctx.reply.Error("ERR Invalid OVERFLOW type specified"), false;
+      continue;
+    } else {
+      return ctx.reply.Error(kSyntaxError), false;
+    }
+    if (!BitfieldTypeOrReply(ctx, args[j + 1], &op.type)) return false;
+    if (!BitOffsetOrReply(ctx, args[j + 2], &op.offset, op.type.bits)) return false;
+    if (op.kind != Kind::kGet && !IntArgOrReply(ctx.reply, args[j + 3], &op.value)) return false;
+    op.overflow = overflow;
+    ops->push_back(op);
+    j += op.kind == Kind::kGet ? 2 : 3;
+  }
+  return true;
+}
+
+// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment]
+// [OVERFLOW WRAP|SAT|FAIL] ..., and BITFIELD_RO with GETs only. The string grows (zero-filled)
+// to the last bit written before anything runs; GETs read missing bits as zeros. As in Redis,
+// the command changes the key (dirty, WATCH, propagation) only when a SET or INCRBY not refused
+// by FAIL creates it, lengthens it or alters a field; otherwise a new or longer string stays
+// unreported.
+void BitfieldGeneric(CommandContext& ctx, Args args, bool read_only_variant) {
+  using Kind = BitfieldOp::Kind;
+  std::vector<BitfieldOp> ops;
+  if (!ParseBitfieldOps(ctx, args, &ops)) return;
+  uint64_t end_bit = 0;  // one past the last bit any SET or INCRBY writes
+  for (const BitfieldOp& op : ops) {
+    if (op.kind != Kind::kGet) end_bit = std::max(end_bit, op.offset + op.type.bits);
+  }
+  Value* v;
+  bool reshaped = false;  // created or lengthened
+  if (end_bit == 0) {
+    v = ctx.keyspace.FindForRead(ctx.db(), args[1]);
+    if (v && !v->is_string()) return ctx.reply.Error(kWrongTypeError);
+  } else {
+    if (read_only_variant) {
+      return ctx.reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
+    }
+    v = ctx.keyspace.FindForWrite(ctx.db(), args[1]);
+    if (v && !v->is_string()) return ctx.reply.Error(kWrongTypeError);
+    if (!v) {
+      v = &ctx.keyspace.StoreUnreported(ctx.db(), args[1], Value(std::string()));
+      reshaped = true;
+    }
+    const uint64_t bytes = (end_bit + 7) / 8;
+    if (v->str().size() < bytes) {
+      v->str().resize(bytes, '\0');
+      reshaped = true;
+    }
+  }
+  bool changed = false;
+  ctx.reply.ArrayHeader(ops.size());
+  for (const BitfieldOp& op : ops) {
+    const int64_t old = v ? core::ReadBitfield(v->str(), op.offset, op.type) : 0;
+    if (op.kind == Kind::kGet) {
+      ctx.reply.Integer(old);
+      continue;
+    }
+    const bool incr = op.kind == Kind::kIncrBy;
+    const std::optional<int64_t> stored =
+        core::FitBitfield(op.type, incr ? old : op.value, incr ? op.value : 0, op.overflow);
+    if (!stored) {
+      ctx.reply.NullBulk();
+      continue;
+    }
+    core::WriteBitfield(v->str(), op.offset, op.type, *stored);
+    changed = changed || reshaped || *stored != old;
+    ctx.reply.Integer(incr ? *stored : old);
+  }
+  if (changed) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+}
+
+void BitfieldCommand(CommandContext& ctx, Args args) { BitfieldGeneric(ctx, args, false); }
+
+void BitfieldRoCommand(CommandContext& ctx, Args args) { BitfieldGeneric(ctx, args, true); }
+
 }  // namespace
 
 void RegisterBitmapFamily(CommandTable& table) {
@@ -234,6 +375,8 @@ void RegisterBitmapFamily(CommandTable& table) {
   table.Add({"bitcount", -2, kReadOnly, 1, 1, 1, BitCountCommand});
   table.Add({"bitpos", -3, kReadOnly, 1, 1, 1, BitPosCommand});
   table.Add({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOpCommand});
+  table.Add({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitfieldCommand});
+  table.Add({"bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, BitfieldRoCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -82,6 +82,16 @@ Value* Keyspace::FindForRead(int db, std::string_view key) {
 }
 
 Value& Keyspace::Store(int db, std::string_view key, Value value, bool keep_ttl) {
+  Value& stored = Place(db, key, std::move(value), keep_ttl);
+  Touch(db, key);
+  return stored;
+}
+
+Value& Keyspace::StoreUnreported(int db, std::string_view key, Value value) {
+  return Place(db, key, std::move(value), false);
+}
+
+Value& Keyspace::Place(int db, std::string_view key, Value value, bool keep_ttl) {
   ExpireIfNeeded(db, key);
   Database& d = dbs_[db];
   auto [entry, inserted] = d.keys.FindOrInsert(key);
@@ -91,7 +101,6 @@ Value& Keyspace::Store(int db, std::string_view key, Value value, bool keep_ttl)
   entry->value.set_lfu_counter(counter);
   entry->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
   if (!inserted && !keep_ttl && !d.expires.empty()) d.expires.Erase(key);
-  Touch(db, key);
   return entry->value;
 }
 

@@ -80,6 +80,10 @@ class Keyspace {
 
   // Stores `value` under key, replacing any old value. The TTL is dropped unless keep_ttl.
   Value& Store(int db, std::string_view key, Value value, bool keep_ttl = false);
+  // As Store, but neither counted in dirty() nor told to the observers: for a key Redis creates
+  // without reporting it (a BITFIELD whose writes all fail under OVERFLOW FAIL). The caller
+  // reports it with MarkModified if its command turns out to change it.
+  Value& StoreUnreported(int db, std::string_view key, Value value);
   // Removes a live key; false if there was none.
   bool Delete(int db, std::string_view key);
   // Removes a live key and hands back its value and expiry (-1 for none).
@@ -151,6 +155,8 @@ class Keyspace {
   void ResetStats() { stats_ = KeyspaceStats(); }
 
  private:
+  // Store without the report.
+  Value& Place(int db, std::string_view key, Value value, bool keep_ttl);
   struct Database {
     Dict<Value> keys;
     Dict<int64_t> expires;
