@@ -21,6 +21,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterReplicationFamily(table);
   RegisterMemoryFamily(table);
   RegisterBitmapFamily(table);
+  RegisterStreamFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

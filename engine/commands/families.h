@@ -26,6 +26,7 @@ void RegisterBlockingFamily(CommandTable& table);
 void RegisterReplicationFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterBitmapFamily(CommandTable& table);
+void RegisterStreamFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

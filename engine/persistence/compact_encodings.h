@@ -1,15 +1,33 @@
 // Decoders for the compact blobs Redis writes inside RDB values: listpack (7.0's small hashes,
-// sorted sets and list nodes), ziplist (older files) and intset (small integer sets). Each yields
-// its elements as strings (integers in decimal), or nullopt if the blob is malformed.
+// sorted sets, list and stream nodes), ziplist (older files) and intset (small integer sets).
+// Each yields its elements as strings (integers in decimal), or nullopt if the blob is
+// malformed. ListpackWriter builds a listpack (stream nodes, which have no other form in RDB).
 #ifndef BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 #define BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bazaar::engine::persistence {
+
+// Appends elements in Redis's listpack encoding; a string that is a canonical integer is
+// stored as one, as Redis stores it.
+class ListpackWriter {
+ public:
+  ListpackWriter();
+  void Int(int64_t v);
+  void String(std::string_view s);
+  std::string Finish();
+
+ private:
+  void Backlen(size_t encoded);
+  std::string out_;
+  size_t count_ = 0;
+};
 
 std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob);
 std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob);

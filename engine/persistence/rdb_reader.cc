@@ -13,6 +13,7 @@
 #include "engine/persistence/crc64.h"
 #include "engine/persistence/lzf.h"
 #include "engine/persistence/rdb_format.h"
+#include "engine/persistence/stream_listpacks.h"
 
 namespace bazaar::engine::persistence {
 namespace {
@@ -144,6 +145,39 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
   return absl::DataLossError("Malformed compact encoding in RDB value");
 }
 
+// RDB_TYPE_STREAM_LISTPACKS (6.x: no first id, max deleted id or entries added) and _2 (7.0).
+// Streams with consumer groups are refused: groups are not built yet.
+absl::Status ReadStream(Reader& in, uint8_t type, Value* out) {
+  *out = Value::NewStream();
+  core::StreamValue& s = out->stream();
+  for (uint64_t n = in.Length(); n-- && !in.failed();) {
+    std::string key = in.String();
+    std::string blob = in.String();
+    if (in.failed()) return ShortRead();
+    if (!LoadStreamNode(key, blob, &s)) {
+      return absl::DataLossError("Malformed stream node in RDB value");
+    }
+  }
+  const uint64_t length = in.Length();
+  core::StreamId last{in.Length(), in.Length()};
+  s.set_last_id(last);
+  s.set_entries_added(length);
+  if (type == kRdbTypeStreamListpacks2) {
+    in.Length();  // the first entry's id, which the entries give
+    in.Length();
+    core::StreamId max_deleted{in.Length(), in.Length()};
+    s.set_max_deleted_id(max_deleted);
+    s.set_entries_added(in.Length());
+  }
+  const uint64_t groups = in.Length();
+  if (in.failed()) return ShortRead();
+  if (length != s.size()) return absl::DataLossError("Stream length mismatch in RDB value");
+  if (groups != 0) {
+    return absl::DataLossError("Stream consumer groups in RDB files are not supported yet");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
   switch (type) {
     case kRdbTypeString:
@@ -220,6 +254,9 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
       if (in.failed()) return ShortRead();
       return FromElements(type, items, out);
     }
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+      return ReadStream(in, type, out);
     default:
       return absl::DataLossError(absl::StrFormat("Unknown RDB encoding type %d", type));
   }
@@ -227,7 +264,8 @@ absl::Status ReadValue(Reader& in, uint8_t type, Value* out) {
 }
 
 bool IsValueType(uint8_t type) {
-  return type <= kRdbTypeZSet2 || (type >= kRdbTypeHashZipmap && type <= kRdbTypeListQuicklist2);
+  return type <= kRdbTypeZSet2 || (type >= kRdbTypeHashZipmap && type <= kRdbTypeListQuicklist2) ||
+         type == kRdbTypeStreamListpacks2;
 }
 
 // Reads everything after the 9-byte header. Each step checks `in.failed()` before going on, so
@@ -297,8 +335,9 @@ absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspa
       absl::Status status = ReadValue(in, type, &value);
       if (!status.ok()) return status;
       if (expire_ms != -1) ++stats->keys_with_expiry;
-      if (value.ContainerSize() == 0 && !value.is_string()) {
-        // Empty containers cannot exist in Redis's keyspace; skip them.
+      if (value.ContainerSize() == 0 && !value.is_string() &&
+          value.type() != core::ValueType::kStream) {
+        // Empty containers cannot exist in Redis's keyspace (but for streams); skip them.
       } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
         ++stats->keys_expired;
       } else if (hooks.store) {
