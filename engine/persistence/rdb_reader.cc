@@ -145,15 +145,27 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, V
   return absl::DataLossError("Malformed compact encoding in RDB value");
 }
 
+// A failed stream read in redis-check-rdb's words (they name Redis 7.0.15's source line).
+absl::Status StreamReadError(int line, const char* what) {
+  return absl::DataLossError(absl::StrFormat(
+      "Internal error in RDB reading offset 0, function at rdb.c:%d -> %s", line, what));
+}
+
 // RDB_TYPE_STREAM_LISTPACKS (6.x: no first id, max deleted id or entries added) and _2 (7.0).
 // Streams with consumer groups are refused: groups are not built yet.
 absl::Status ReadStream(Reader& in, uint8_t type, Value* out) {
   *out = Value::NewStream();
   core::StreamValue& s = out->stream();
-  for (uint64_t n = in.Length(); n-- && !in.failed();) {
+  uint64_t nodes = in.Length();
+  if (in.failed()) return StreamReadError(2327, "Stream listpacks len loading failed.");
+  while (nodes--) {
     std::string key = in.String();
+    if (in.failed()) {
+      return StreamReadError(2338,
+                             "Stream master ID loading failed: invalid encoding or I/O error.");
+    }
     std::string blob = in.String();
-    if (in.failed()) return ShortRead();
+    if (in.failed()) return StreamReadError(2355, "Stream listpacks loading failed.");
     if (!LoadStreamNode(key, blob, &s)) {
       return absl::DataLossError("Malformed stream node in RDB value");
     }
@@ -169,8 +181,9 @@ absl::Status ReadStream(Reader& in, uint8_t type, Value* out) {
     s.set_max_deleted_id(max_deleted);
     s.set_entries_added(in.Length());
   }
+  if (in.failed()) return StreamReadError(2424, "Stream object metadata loading failed.");
   const uint64_t groups = in.Length();
-  if (in.failed()) return ShortRead();
+  if (in.failed()) return StreamReadError(2438, "Stream cgroup count loading failed.");
   if (length != s.size()) return absl::DataLossError("Stream length mismatch in RDB value");
   if (groups != 0) {
     return absl::DataLossError("Stream consumer groups in RDB files are not supported yet");
@@ -397,7 +410,8 @@ absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool veri
   absl::Status status =
       LoadBody(in, image, keyspace, verify_checksum, hooks ? *hooks : kLoadEverything, stats);
   stats->offset = 9 + in.pos();
-  stats->short_read = in.failed();
+  // A stream's failed read has its own words; every other one is the plain short read.
+  stats->short_read = in.failed() && status.message() == ShortRead().message();
   return status;
 }
 
