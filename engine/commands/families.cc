@@ -26,6 +26,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterGeoFamily(table);
   RegisterSortFamily(table);
   RegisterDumpFamily(table);
+  RegisterStreamFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

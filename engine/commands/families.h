@@ -31,6 +31,7 @@ void RegisterHyperLogLogFamily(CommandTable& table);
 void RegisterGeoFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);
+void RegisterStreamFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

@@ -295,6 +295,7 @@ std::string_view EncodingName(const core::Value& v) {
     case core::ValueType::kSet: return "hashtable";
     case core::ValueType::kZSet: return v.zset().compact() ? "listpack" : "skiplist";
     case core::ValueType::kHash: return v.hash().compact() ? "listpack" : "hashtable";
+    case core::ValueType::kStream: return "stream";
   }
   return "unknown";
 }

@@ -239,6 +239,10 @@ std::vector<OptionSpec> BuildTable() {
     t.push_back(IntOption(name, &Options::zset_max_listpack_value, 0, LLONG_MAX, true, true));
   }
   t.push_back(IntOption("set-max-intset-entries", &Options::set_max_intset_entries, 0, LLONG_MAX));
+  t.push_back(IntOption("stream-node-max-bytes", &Options::stream_node_max_bytes, 0, LLONG_MAX,
+                        true, true));
+  t.push_back(
+      IntOption("stream-node-max-entries", &Options::stream_node_max_entries, 0, LLONG_MAX));
   for (const char* name : {"list-max-listpack-size", "list-max-ziplist-size"}) {
     t.push_back(IntOption(name, &Options::list_max_listpack_size, INT_MIN, INT_MAX));
   }

@@ -15,6 +15,8 @@ struct EncodingLimits {
   size_t hash_max_value = 64;
   size_t zset_max_entries = 128;
   size_t zset_max_value = 64;
+  size_t stream_node_max_bytes = 4096;
+  size_t stream_node_max_entries = 100;
 };
 
 const EncodingLimits& CurrentEncodingLimits();

@@ -50,6 +50,8 @@ size_t ValueBytes(const Value& v, size_t samples) {
       }
       return bytes + (h.packed_capacity() ? MallocBlock(h.packed_capacity()) : 0);
     }
+    case ValueType::kStream:
+      return MallocBlock(sizeof(StreamValue)) + v.stream().AllocatedBytes();
   }
   return 0;
 }

@@ -13,12 +13,13 @@
 #include "engine/core/dict.h"
 #include "engine/core/hash_value.h"
 #include "engine/core/list_value.h"
+#include "engine/core/stream.h"
 #include "engine/core/zset.h"
 
 namespace bazaar::engine::core {
 
 // The order matches the variant below.
-enum class ValueType { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+enum class ValueType { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 5 };
 
 // The name TYPE replies with and SCAN ... TYPE filters on.
 inline std::string_view TypeName(ValueType type) {
@@ -28,6 +29,7 @@ inline std::string_view TypeName(ValueType type) {
     case ValueType::kSet: return "set";
     case ValueType::kZSet: return "zset";
     case ValueType::kHash: return "hash";
+    case ValueType::kStream: return "stream";
   }
   return "none";
 }
@@ -44,6 +46,7 @@ class Value {
   static Value NewSet() { return Value(std::make_unique<SetValue>()); }
   static Value NewZSet() { return Value(std::make_unique<ZSetValue>()); }
   static Value NewHash() { return Value(std::make_unique<HashValue>()); }
+  static Value NewStream() { return Value(std::make_unique<StreamValue>()); }
 
   ValueType type() const { return static_cast<ValueType>(data_.index()); }
   bool is_string() const { return type() == ValueType::kString; }
@@ -58,8 +61,11 @@ class Value {
   const ZSetValue& zset() const { return *std::get<std::unique_ptr<ZSetValue>>(data_); }
   HashValue& hash() { return *std::get<std::unique_ptr<HashValue>>(data_); }
   const HashValue& hash() const { return *std::get<std::unique_ptr<HashValue>>(data_); }
+  StreamValue& stream() { return *std::get<std::unique_ptr<StreamValue>>(data_); }
+  const StreamValue& stream() const { return *std::get<std::unique_ptr<StreamValue>>(data_); }
 
-  // Elements of a container (0 for strings): a container at 0 must not stay in the keyspace.
+  // Elements of a container (0 for strings): a container at 0 must not stay in the keyspace,
+  // except a stream, which Redis keeps when empty.
   size_t ContainerSize() const;
   // A deep copy with the same contents and, where the types have two forms, the same form
   // (COPY). The access time starts afresh, as for any new key.
@@ -79,7 +85,8 @@ class Value {
   explicit Value(std::unique_ptr<T> p) : data_(std::move(p)) {}
 
   std::variant<std::string, std::unique_ptr<ListValue>, std::unique_ptr<SetValue>,
-               std::unique_ptr<ZSetValue>, std::unique_ptr<HashValue>>
+               std::unique_ptr<ZSetValue>, std::unique_ptr<HashValue>,
+               std::unique_ptr<StreamValue>>
       data_;
   uint32_t access_time_ = 0;
   uint8_t lfu_counter_ = 5;  // kLfuInitial
@@ -92,6 +99,7 @@ inline size_t Value::ContainerSize() const {
     case ValueType::kSet: return set().size();
     case ValueType::kZSet: return zset().size();
     case ValueType::kHash: return hash().size();
+    case ValueType::kStream: return stream().size();
   }
   return 0;
 }

@@ -2,6 +2,9 @@
 
 #include <cstdint>
 
+#include "engine/core/stream.h"
+#include "engine/protocol/number.h"
+
 namespace bazaar::engine::persistence {
 namespace {
 
@@ -18,13 +21,8 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ sign) - sign);
 }
 
-// Bytes a listpack entry's back-length takes for an entry of `len` bytes.
-size_t BacklenSize(size_t len) {
-  if (len <= 127) return 1;
-  if (len < 16383) return 2;
-  if (len < 2097151) return 3;
-  if (len < 268435455) return 4;
-  return 5;
+void PutLE(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
 
 }  // namespace
@@ -71,9 +69,72 @@ std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob, bo
     if (len > n || i + entry > n) return std::nullopt;
     out.push_back(is_int ? std::to_string(value)
                          : std::string(blob.substr(i + header, len)));
-    i += entry + BacklenSize(entry);
+    i += entry + core::ListpackBacklenSize(entry);
   }
   return std::nullopt;  // no end marker
+}
+
+ListpackWriter::ListpackWriter() : out_(6, '\0') {}
+
+void ListpackWriter::Int(int64_t v) {
+  const size_t start = out_.size();
+  const auto u = static_cast<uint64_t>(v);
+  if (v >= 0 && v <= 127) {
+    out_.push_back(static_cast<char>(v));
+  } else if (v >= -4096 && v <= 4095) {
+    out_.push_back(static_cast<char>(0xc0 | ((u >> 8) & 0x1f)));
+    out_.push_back(static_cast<char>(u & 0xff));
+  } else if (v >= -32768 && v <= 32767) {
+    out_.push_back(static_cast<char>(0xf1));
+    PutLE(out_, u, 2);
+  } else if (v >= -8388608 && v <= 8388607) {
+    out_.push_back(static_cast<char>(0xf2));
+    PutLE(out_, u, 3);
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    out_.push_back(static_cast<char>(0xf3));
+    PutLE(out_, u, 4);
+  } else {
+    out_.push_back(static_cast<char>(0xf4));
+    PutLE(out_, u, 8);
+  }
+  Backlen(out_.size() - start);
+}
+
+void ListpackWriter::String(std::string_view s) {
+  int64_t v;
+  if (s.size() <= 20 && protocol::ParseInt64(s, &v)) return Int(v);
+  const size_t start = out_.size();
+  if (s.size() < 64) {
+    out_.push_back(static_cast<char>(0x80 | s.size()));
+  } else if (s.size() < 4096) {
+    out_.push_back(static_cast<char>(0xe0 | (s.size() >> 8)));
+    out_.push_back(static_cast<char>(s.size() & 0xff));
+  } else {
+    out_.push_back(static_cast<char>(0xf0));
+    PutLE(out_, s.size(), 4);
+  }
+  out_.append(s);
+  Backlen(out_.size() - start);
+}
+
+// The element's length, most significant 7-bit group first, every byte but the first
+// flagged with 0x80, so it reads back from the element's end.
+void ListpackWriter::Backlen(size_t encoded) {
+  const size_t n = core::ListpackBacklenSize(encoded);
+  for (size_t i = n; i-- > 0;) {
+    const auto group = static_cast<char>((encoded >> (7 * i)) & 127);
+    out_.push_back(i + 1 == n ? group : static_cast<char>(group | 128));
+  }
+  ++count_;
+}
+
+std::string ListpackWriter::Finish() {
+  out_.push_back(static_cast<char>(0xff));
+  std::string header;
+  PutLE(header, out_.size(), 4);
+  PutLE(header, count_ < 65535 ? count_ : 65535, 2);
+  out_.replace(0, 6, header);
+  return std::move(out_);
 }
 
 std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob) {

@@ -1,16 +1,36 @@
 // Decoders for the compact blobs Redis writes inside RDB values: listpack (7.0's small hashes,
-// sorted sets and list nodes), ziplist (older files) and intset (small integer sets). Each yields
-// its elements as strings (integers in decimal), or nullopt if the blob is malformed. Every entry
-// is bounds-checked; beyond that each checks what Redis 7.0 checks before it accepts the blob.
+// sorted sets, list and stream nodes), ziplist (older files) and intset (small integer sets).
+// Each yields its elements as strings (integers in decimal), or nullopt if the blob is
+// malformed. Every entry is bounds-checked; beyond that each checks what Redis 7.0 checks before
+// it accepts the blob. ListpackWriter builds a listpack (stream nodes, which have no other form
+// in RDB).
 #ifndef BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 #define BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bazaar::engine::persistence {
+
+// Appends elements in Redis's listpack encoding; a string that is a canonical integer is
+// stored as one, as Redis stores it.
+class ListpackWriter {
+ public:
+  ListpackWriter();
+  void Int(int64_t v);
+  void String(std::string_view s);
+  std::string Finish();
+
+ private:
+  void Backlen(size_t encoded);
+  std::string out_;
+  size_t count_ = 0;
+};
+
 
 // `deep` is Redis's deep check (sanitize-dump-payload): the end marker is the last byte and the
 // header's element count is right. Without it, as Redis's shallow check, the header's size and

@@ -38,6 +38,8 @@ inline constexpr uint8_t kRdbTypeListQuicklist = 14;
 inline constexpr uint8_t kRdbTypeHashListpack = 16;
 inline constexpr uint8_t kRdbTypeZSetListpack = 17;
 inline constexpr uint8_t kRdbTypeListQuicklist2 = 18;
+inline constexpr uint8_t kRdbTypeStreamListpacks = 15;
+inline constexpr uint8_t kRdbTypeStreamListpacks2 = 19;
 
 // Length and string encodings.
 inline constexpr uint8_t kRdbLen32 = 0x80;

@@ -11,6 +11,7 @@
 #include "engine/persistence/crc64.h"
 #include "engine/persistence/lzf.h"
 #include "engine/persistence/rdb_format.h"
+#include "engine/persistence/stream_listpacks.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::persistence {
@@ -130,7 +131,27 @@ void WriteType(RdbSink& out, const core::Value& v) {
     case core::ValueType::kHash:
       out.Byte(kRdbTypeHash);
       break;
+    case core::ValueType::kStream:
+      out.Byte(kRdbTypeStreamListpacks2);
+      break;
   }
+}
+
+// RDB_TYPE_STREAM_LISTPACKS_2: the nodes, then length, last id, first id, max deleted id,
+// entries added, and the consumer groups (none yet).
+void WriteStream(RdbSink& out, const core::StreamValue& s, bool compress) {
+  out.Length(s.nodes().size());
+  for (auto node = s.nodes().begin(); node != s.nodes().end(); ++node) {
+    out.String(StreamNodeKey(node->first), false);
+    out.String(StreamNodeListpack(s, node), compress);
+  }
+  out.Length(s.size());
+  for (core::StreamId id : {s.last_id(), s.first_id(), s.max_deleted_id()}) {
+    out.Length(id.ms);
+    out.Length(id.seq);
+  }
+  out.Length(s.entries_added());
+  out.Length(0);
 }
 
 void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
@@ -163,6 +184,9 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
         out.String(field, compress);
         out.String(value, compress);
       });
+      break;
+    case core::ValueType::kStream:
+      WriteStream(out, v.stream(), compress);
       break;
   }
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/core/keyspace.h"
+#include "engine/core/log.h"
 #include "engine/persistence/rdb_reader.h"
 
 namespace bazaar::engine::tools {
@@ -69,6 +70,12 @@ RdbCheck CheckRdbImage(std::string_view image, const std::string& name) {
   std::printf("[info] %llu expires\n", static_cast<unsigned long long>(stats.keys_with_expiry));
   std::printf("[info] %llu already expired\n",
               static_cast<unsigned long long>(stats.keys_expired));
+  // Redis's loader logs this line too when a read it reports as an internal error (a stream's)
+  // fails.
+  if (!status.ok() && status.message().rfind("Internal error in RDB reading", 0) == 0) {
+    core::SetLogRole('C');
+    core::LogLine(core::LogLevel::kWarning, "Terminating server after rdb file reading failure.");
+  }
   return RdbCheck{status.ok(), stats.bytes};
 }
 

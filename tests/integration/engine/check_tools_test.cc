@@ -59,6 +59,11 @@ std::vector<std::pair<std::string, std::string>> Damaged(const std::string& good
   return out;
 }
 
+std::string MaskLogPrefix(const std::string& output) {
+  static const std::regex kPrefix(R"(\d+:C \d+ \w+ \d+ [\d:.]+ #)");
+  return std::regex_replace(output, kPrefix, "PID:C DATE #");
+}
+
 std::string SavedDump(Kind kind, const std::string& dir) {
   ServerUnderTest server(kind, {"--dir", dir});
   Populate(server.port());
@@ -90,8 +95,9 @@ TEST(CheckRdbTest, VerdictsMatchRedisCheckRdbOnTruncatedAndCorruptDumps) {
       EXPECT_EQ(ours.exit_code, real.exit_code) << what << "\nours:\n" << ours.output
                                                 << "\nredis-check-rdb:\n" << real.output;
       if (what.rfind("cut", 0) == 0) {
-        // A short read is reported at the same offset, in the same words.
-        EXPECT_EQ(ours.output, real.output) << what;
+        // A short read is reported at the same offset, in the same words (and, for a stream,
+        // the same log line but for its pid and time).
+        EXPECT_EQ(MaskLogPrefix(ours.output), MaskLogPrefix(real.output)) << what;
       }
       failures_seen += ours.exit_code != 0;
     }

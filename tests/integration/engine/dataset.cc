@@ -59,6 +59,9 @@ std::map<std::string, std::string> Dataset(int port) {
         for (size_t i = 0; i + 1 < flat.size(); i += 2) pairs.push_back(flat[i] + "=" + flat[i + 1]);
         std::sort(pairs.begin(), pairs.end());
         items = pairs;
+      } else if (type == "+stream\r\n") {
+        // The raw replies: entries in order and the bookkeeping (ids, counts, node count).
+        items = {c.Command({"XRANGE", key, "-", "+"}), c.Command({"XINFO", "STREAM", key})};
       }
       std::string value = type;
       for (const auto& i : items) value += "|" + i;
@@ -70,7 +73,7 @@ std::map<std::string, std::string> Dataset(int port) {
 }
 
 // Small and large containers of every type (so Redis uses listpack/intset and its big
-// encodings), expiry, several databases, binary and integer-looking strings.
+// encodings), streams, expiry, several databases, binary and integer-looking strings.
 void Populate(int port) {
   RespClient c(port);
   c.Command({"SET", "plain", "hello"});
@@ -92,6 +95,22 @@ void Populate(int port) {
   for (int i = 0; i < 200; ++i) {
     c.Command({"HSET", "big-h", "field-" + std::to_string(i), "value-" + std::to_string(i)});
   }
+  // Streams: shared and own fields (Redis packs the first as values only), a tombstone, a
+  // stream emptied by XDEL (kept, with its last id), and several 100-entry nodes.
+  c.Command({"XADD", "events", "1-1", "type", "sold", "price", "40"});
+  c.Command({"XADD", "events", "1-2", "type", "sold", "price", "-41"});
+  c.Command({"XADD", "events", "2-0", "type", "listed", "item", std::string("a\0\xff", 3)});
+  c.Command({"XDEL", "events", "1-2"});
+  c.Command({"XADD", "emptied", "5-5", "f", "v"});
+  c.Command({"XDEL", "emptied", "5-5"});
+  for (int i = 1; i <= 350; ++i) {
+    c.Command({"XADD", "big-stream", std::to_string(i * 1000) + "-" + std::to_string(i % 3), "n",
+               std::to_string(i), "payload", std::string(i % 70, 'p')});
+  }
+  c.Command({"XDEL", "big-stream", "5000-2", "150000-0"});
+  c.Command({"XTRIM", "big-stream", "MAXLEN", "300"});
+  c.Command({"XSETID", "big-stream", "999999999-0", "ENTRIESADDED", "1000", "MAXDELETEDID",
+             "400000-0"});
   c.Command({"SELECT", "3"});
   c.Command({"SET", "in-db3", "three"});
   c.Command({"HSET", "h3", "x", "y"});
