@@ -1,8 +1,6 @@
 // Pub/Sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE PUBLISH SPUBLISH
 // and PUBSUB (CHANNELS NUMSUB NUMPAT SHARDCHANNELS SHARDNUMSUB HELP), over the server's
 // PubSubControl. Confirmations are pushes in RESP3 and arrays in RESP2, as in Redis 7.0.
-#include <iterator>
-
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
@@ -112,8 +110,7 @@ void PubsubNumPatCommand(CommandContext& ctx, Args) {
 }
 
 void PubsubHelpCommand(CommandContext& ctx, Args) {
-  // Not ReplyHelp: PUBSUB's last line says "Prints", where the others say "Print".
-  static constexpr const char* kLines[] = {
+  ReplyHelp(ctx.reply, {
       "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CHANNELS [<pattern>]",
       "    Return the currently active channels matching a <pattern> (default: '*').",
@@ -126,11 +123,7 @@ void PubsubHelpCommand(CommandContext& ctx, Args) {
       "    Return the currently active shard level channels matching a <pattern> (default: '*').",
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
-      "HELP",
-      "    Prints this help.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.SimpleString(line);
+  });
 }
 
 }  // namespace

@@ -418,14 +418,7 @@ size_t RaxNodes(const std::vector<std::string>& keys, size_t lo, size_t hi, size
 size_t RaxNodeCount(const StreamValue::Nodes& nodes) {
   if (nodes.empty()) return 1;
   std::vector<std::string> keys;
-  for (const auto& [id, node] : nodes) {
-    std::string k(16, '\0');
-    for (int b = 0; b < 8; ++b) {
-      k[b] = static_cast<char>(id.ms >> (56 - 8 * b));
-      k[8 + b] = static_cast<char>(id.seq >> (56 - 8 * b));
-    }
-    keys.push_back(std::move(k));
-  }
+  for (const auto& [id, node] : nodes) keys.push_back(id.Key());
   return RaxNodes(keys, 0, keys.size(), 0);
 }
 

@@ -75,6 +75,15 @@ bool StreamId::Decrement() {
 
 std::string StreamId::ToString() const { return absl::StrCat(ms, "-", seq); }
 
+std::string StreamId::Key() const {
+  std::string key(16, '\0');
+  for (int b = 0; b < 8; ++b) {
+    key[b] = static_cast<char>(ms >> (56 - 8 * b));
+    key[8 + b] = static_cast<char>(seq >> (56 - 8 * b));
+  }
+  return key;
+}
+
 size_t ListpackBacklenSize(size_t encoded) {
   if (encoded <= 127) return 1;
   if (encoded < 16383) return 2;

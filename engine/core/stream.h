@@ -34,6 +34,8 @@ struct StreamId {
   bool Increment();
   bool Decrement();
   std::string ToString() const;
+  // The 16-byte key Redis's radix tree orders ids by (RDB node keys): ms then seq, big-endian.
+  std::string Key() const;
 
   friend bool operator<(const StreamId& a, const StreamId& b) {
     return a.ms != b.ms ? a.ms < b.ms : a.seq < b.seq;

@@ -142,7 +142,7 @@ void WriteType(RdbSink& out, const core::Value& v) {
 void WriteStream(RdbSink& out, const core::StreamValue& s, bool compress) {
   out.Length(s.nodes().size());
   for (auto node = s.nodes().begin(); node != s.nodes().end(); ++node) {
-    out.String(StreamNodeKey(node->first), false);
+    out.String(node->first.Key(), false);  // the node's radix-tree key
     out.String(StreamNodeListpack(s, node), compress);
   }
   out.Length(s.size());

@@ -54,15 +54,6 @@ class Elements {
 
 }  // namespace
 
-std::string StreamNodeKey(StreamId id) {
-  std::string key(16, '\0');
-  for (int b = 0; b < 8; ++b) {
-    key[b] = static_cast<char>(id.ms >> (56 - 8 * b));
-    key[8 + b] = static_cast<char>(id.seq >> (56 - 8 * b));
-  }
-  return key;
-}
-
 std::string StreamNodeListpack(const StreamValue& s, StreamValue::Nodes::const_iterator node) {
   const StreamId master = node->first;
   const std::vector<std::string>& master_fields = node->second.master_fields;

@@ -12,8 +12,6 @@
 
 namespace bazaar::engine::persistence {
 
-// The node's 16-byte radix-tree key: its first id, ms then seq, big-endian.
-std::string StreamNodeKey(core::StreamId id);
 // The listpack of one node of `s`: its live entries (entries XDEL or a trim removed are not
 // kept, so the dump holds no tombstones).
 std::string StreamNodeListpack(const core::StreamValue& s,

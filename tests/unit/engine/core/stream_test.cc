@@ -143,7 +143,7 @@ TEST(StreamValueTest, NodesRoundTripThroughListpacks) {
   s.Delete(StreamId{5, 1});
   StreamValue loaded;
   for (auto node = s.nodes().begin(); node != s.nodes().end(); ++node) {
-    ASSERT_TRUE(persistence::LoadStreamNode(persistence::StreamNodeKey(node->first),
+    ASSERT_TRUE(persistence::LoadStreamNode(node->first.Key(),
                                             persistence::StreamNodeListpack(s, node), &loaded));
   }
   EXPECT_EQ(Ids(loaded), (std::vector<std::string>{"5-0", "6-0"}));
