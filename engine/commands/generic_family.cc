@@ -280,10 +280,11 @@ void PersistCommand(CommandContext& ctx, Args args) {
 }
 
 // OBJECT ENCODING names what we hold in Redis's words: our lists are chunked (quicklist), sets
-// are hash tables, hashes are packed (listpack) while small and hash tables beyond. A sorted set
+// are intsets or hash tables by Redis's rules, hashes are packed (listpack) while small and hash
+// tables beyond. A sorted set
 // is a table plus an ordered index either way, but while within zset-max-listpack-* it behaves as
 // Redis's listpack ones (ZSCAN returns it whole, -0 is kept as 0), so it answers listpack then,
-// skiplist beyond. Redis's intset for small integer sets has no counterpart here yet.
+// skiplist beyond.
 std::string_view EncodingName(const core::Value& v) {
   switch (v.type()) {
     case core::ValueType::kString: {
@@ -292,7 +293,7 @@ std::string_view EncodingName(const core::Value& v) {
       return v.str().size() <= 44 ? "embstr" : "raw";
     }
     case core::ValueType::kList: return "quicklist";
-    case core::ValueType::kSet: return "hashtable";
+    case core::ValueType::kSet: return v.set().is_intset() ? "intset" : "hashtable";
     case core::ValueType::kZSet: return v.zset().compact() ? "listpack" : "skiplist";
     case core::ValueType::kHash: return v.hash().compact() ? "listpack" : "hashtable";
     case core::ValueType::kStream: return "stream";

@@ -1,4 +1,4 @@
-// Random elements of a Dict or a hash for SRANDMEMBER, SPOP and HRANDFIELD, with Redis's count
+// Random elements of a Dict, a set or a hash for SRANDMEMBER, SPOP and HRANDFIELD, with Redis's count
 // rules: a negative count may repeat elements, a positive one returns distinct ones (at most all).
 #ifndef BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
 #define BAZAAR_ENGINE_COMMANDS_RANDOM_PICK_H_
@@ -13,6 +13,7 @@
 #include "absl/random/random.h"
 #include "engine/core/dict.h"
 #include "engine/core/hash_value.h"
+#include "engine/core/set_value.h"
 
 namespace bazaar::engine::commands {
 
@@ -99,7 +100,25 @@ void ForEachRandomField(const core::HashValue& hash, int64_t count, F&& fn) {
       [&](size_t i) { fn(pairs[i].first, pairs[i].second); });
 }
 
-// How many elements ForEachRandomEntry visits.
+// ForEachRandomPick over a set's members: fn(std::string_view). Precondition: set is not empty;
+// fn must not modify the set.
+template <typename F>
+void ForEachRandomMember(const core::SetValue& set, int64_t count, F&& fn) {
+  if (const core::SetValue::Table* table = set.table()) {
+    return ForEachRandomEntry(*table, count, [&](const core::SetValue::Table::Entry& e) {
+      fn(std::string_view(e.key));
+    });
+  }
+  absl::BitGen& gen = CommandRandom();
+  ForEachRandomPick(
+      set.size(), count, [&] { return absl::Uniform<size_t>(gen, 0, set.size()); },
+      [&](auto&& visit) {
+        for (size_t i = 0; i < set.size(); ++i) visit(i);
+      },
+      [&](size_t i) { fn(std::string_view(set.IntsetMember(i))); });
+}
+
+// How many elements ForEachRandomEntry and ForEachRandomMember visit.
 inline uint64_t RandomPickCount(uint64_t size, int64_t count) {
   if (count < 0) return 0 - static_cast<uint64_t>(count);
   return static_cast<uint64_t>(count) < size ? static_cast<uint64_t>(count) : size;

@@ -27,9 +27,9 @@ bool ReadSet(CommandContext& ctx, std::string_view key, const SetValue** set) {
   return true;
 }
 
-void ReplyMembers(CommandContext& ctx, const std::vector<std::string_view>& members) {
+void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) {
   ctx.reply.SetHeader(members.size());
-  for (std::string_view m : members) ctx.reply.Bulk(m);
+  for (const std::string& m : members) ctx.reply.Bulk(m);
 }
 
 void SAddCommand(CommandContext& ctx, Args args) {
@@ -47,14 +47,14 @@ void SRemCommand(CommandContext& ctx, Args args) {
 void SIsMemberCommand(CommandContext& ctx, Args args) {
   const SetValue* set;
   if (!ReadSet(ctx, args[1], &set)) return;
-  ctx.reply.Integer(set && set->Find(args[2]) ? 1 : 0);
+  ctx.reply.Integer(set && set->Contains(args[2]) ? 1 : 0);
 }
 
 void SMIsMemberCommand(CommandContext& ctx, Args args) {
   const SetValue* set;
   if (!ReadSet(ctx, args[1], &set)) return;
   ctx.reply.ArrayHeader(args.size() - 2);
-  for (size_t i = 2; i < args.size(); ++i) ctx.reply.Integer(set && set->Find(args[i]) ? 1 : 0);
+  for (size_t i = 2; i < args.size(); ++i) ctx.reply.Integer(set && set->Contains(args[i]) ? 1 : 0);
 }
 
 void SCardCommand(CommandContext& ctx, Args args) {
@@ -63,17 +63,19 @@ void SCardCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(set ? static_cast<int64_t>(set->size()) : 0);
 }
 
-// SINTER SUNION SDIFF (and SMEMBERS, which Redis runs as a one-key SINTER).
+// SINTER SUNION SDIFF.
 void SetAlgebraGeneric(CommandContext& ctx, Args keys, SetOp op) {
   auto sets = LookupSets(ctx.keyspace, ctx.db(), keys);
   if (!sets.ok()) return ReplyError(ctx.reply, sets.status());
-  std::vector<std::string_view> members = SetAlgebra(op, *sets);
-  OrderLikeRedis(&members);
-  ReplyMembers(ctx, members);
+  ReplyMembers(ctx, SetAlgebra(op, *sets));
 }
 
 void SMembersCommand(CommandContext& ctx, Args args) {
-  SetAlgebraGeneric(ctx, args.subspan(1), SetOp::kInter);
+  const SetValue* set;
+  if (!ReadSet(ctx, args[1], &set)) return;
+  if (set == nullptr) return ctx.reply.SetHeader(0);
+  ctx.reply.SetHeader(set->size());
+  set->ForEach([&](std::string_view m) { ctx.reply.Bulk(m); });
 }
 void SInterCommand(CommandContext& ctx, Args args) {
   SetAlgebraGeneric(ctx, args.subspan(1), SetOp::kInter);
@@ -147,9 +149,7 @@ void SPopCommand(CommandContext& ctx, Args args) {
   const bool whole = args.size() == 3 && !ctx.keyspace.ContainsRaw(ctx.db(), args[1]);
   PropagateSPop(ctx, args[1], *popped, whole);
   if (args.size() == 2) return popped->empty() ? ctx.reply.NullBulk() : ctx.reply.Bulk((*popped)[0]);
-  std::vector<std::string_view> members(popped->begin(), popped->end());
-  OrderLikeRedis(&members);  // matters only when the whole set was popped
-  ReplyMembers(ctx, members);
+  ReplyMembers(ctx, *popped);
 }
 
 void SRandMemberCommand(CommandContext& ctx, Args args) {
@@ -158,7 +158,7 @@ void SRandMemberCommand(CommandContext& ctx, Args args) {
   if (args.size() == 2) {
     if (!ReadSet(ctx, args[1], &set)) return;
     if (set == nullptr) return ctx.reply.NullBulk();
-    ForEachRandomEntry(*set, 1, [&](const SetValue::Entry& e) { ctx.reply.Bulk(e.key); });
+    ForEachRandomMember(*set, 1, [&](std::string_view m) { ctx.reply.Bulk(m); });
     return;
   }
   int64_t count;
@@ -167,16 +167,14 @@ void SRandMemberCommand(CommandContext& ctx, Args args) {
   if (!ReadSet(ctx, args[1], &set)) return;
   if (set == nullptr || count == 0) return ctx.reply.ArrayHeader(0);
   if (count > 1 && static_cast<uint64_t>(count) >= set->size()) {
-    // The whole set, listed as Redis lists it.
-    std::vector<std::string_view> members;
-    set->ForEach([&](const SetValue::Entry& e) { members.push_back(e.key); });
-    OrderLikeRedis(&members);
+    // The whole set, listed as Redis lists it (it runs SUNION over the key).
+    std::vector<std::string> members = SetAlgebra(SetOp::kUnion, {set});
     ctx.reply.ArrayHeader(members.size());
-    for (std::string_view m : members) ctx.reply.Bulk(m);
+    for (const std::string& m : members) ctx.reply.Bulk(m);
     return;
   }
   ctx.reply.ArrayHeader(RandomPickCount(set->size(), count));
-  ForEachRandomEntry(*set, count, [&](const SetValue::Entry& e) { ctx.reply.Bulk(e.key); });
+  ForEachRandomMember(*set, count, [&](std::string_view m) { ctx.reply.Bulk(m); });
 }
 
 void SMoveCommand(CommandContext& ctx, Args args) {
@@ -193,24 +191,23 @@ void SScanCommand(CommandContext& ctx, Args args) {
   if (set == nullptr) return ReplyEmptyScan(ctx.reply);
   ScanOptions opts;
   if (!ScanOptionsOrReply(ctx.reply, args, 3, &opts)) return;
-  std::vector<const SetValue::Entry*> entries;
-  const bool intset = IsIntsetLike(*set);
-  if (intset) {
-    // Redis returns an intset whole, whatever the cursor.
-    set->ForEach([&](const SetValue::Entry& e) { entries.push_back(&e); });
-    cursor = 0;
+  std::vector<std::string> members;
+  if (const SetValue::Table* table = set->table()) {
+    std::vector<const SetValue::Table::Entry*> entries;
+    cursor = ScanDictStep(*table, cursor, opts.count, 1, &entries);
+    FilterScanned(opts, &entries);
+    for (const auto* e : entries) members.push_back(e->key);
   } else {
-    cursor = ScanDictStep(*set, cursor, opts.count, 1, &entries);
+    // Redis returns an intset whole, in order, whatever the cursor and COUNT.
+    set->ForEach([&](std::string_view m) {
+      if (!opts.use_pattern || core::GlobMatch(opts.pattern, m)) members.emplace_back(m);
+    });
+    cursor = 0;
   }
-  FilterScanned(opts, &entries);
-  std::vector<std::string_view> members;
-  members.reserve(entries.size());
-  for (const auto* e : entries) members.push_back(e->key);
-  if (intset) OrderLikeRedis(&members);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(cursor));
   ctx.reply.ArrayHeader(members.size());
-  for (std::string_view m : members) ctx.reply.Bulk(m);
+  for (const std::string& m : members) ctx.reply.Bulk(m);
 }
 
 }  // namespace

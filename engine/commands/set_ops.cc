@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/random_pick.h"
 #include "engine/commands/status_reply.h"
-#include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -15,8 +13,6 @@ namespace {
 using core::SetValue;
 using core::Value;
 using core::ValueType;
-
-absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // The set under key for writing: nullptr when missing, an error when of another type.
 absl::StatusOr<SetValue*> LookupSetForWrite(core::Keyspace& ks, int db, std::string_view key) {
@@ -27,7 +23,7 @@ absl::StatusOr<SetValue*> LookupSetForWrite(core::Keyspace& ks, int db, std::str
 }
 
 bool Contains(const SetValue* set, std::string_view member) {
-  return set != nullptr && set->Find(member) != nullptr;
+  return set != nullptr && set->Contains(member);
 }
 
 }  // namespace
@@ -52,70 +48,40 @@ absl::StatusOr<std::vector<const SetValue*>> LookupSets(core::Keyspace& ks, int 
   return sets;
 }
 
-std::vector<std::string_view> SetAlgebra(SetOp op, const std::vector<const SetValue*>& sets,
-                                         uint64_t limit) {
-  std::vector<std::string_view> out;
-  switch (op) {
-    case SetOp::kInter: {
-      if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) return out;
-      // Walk the smallest set, probing the others.
-      std::vector<const SetValue*> by_size(sets);
-      std::sort(by_size.begin(), by_size.end(),
-                [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
-      by_size.front()->ForEach([&](const SetValue::Entry& e) {
-        if (limit != 0 && out.size() >= limit) return;
-        for (size_t i = 1; i < by_size.size(); ++i) {
-          if (!Contains(by_size[i], e.key)) return;
-        }
-        out.push_back(e.key);
-      });
-      return out;
-    }
-    case SetOp::kDiff: {
-      if (sets.front() == nullptr) return out;
-      sets.front()->ForEach([&](const SetValue::Entry& e) {
-        for (size_t i = 1; i < sets.size(); ++i) {
-          if (Contains(sets[i], e.key)) return;
-        }
-        out.push_back(e.key);
-      });
-      return out;
-    }
-    case SetOp::kUnion: {
-      absl::flat_hash_set<absl::string_view> seen;
-      for (const SetValue* set : sets) {
-        if (set == nullptr) continue;
-        set->ForEach([&](const SetValue::Entry& e) {
-          if (seen.insert(AbslView(e.key)).second) out.push_back(e.key);
-        });
+std::vector<std::string> SetAlgebra(SetOp op, const std::vector<const SetValue*>& sets,
+                                    uint64_t limit) {
+  std::vector<std::string> out;
+  if (op == SetOp::kInter) {
+    if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) return out;
+    // Walk the smallest set, probing the others.
+    std::vector<const SetValue*> by_size(sets);
+    std::sort(by_size.begin(), by_size.end(),
+              [](const SetValue* a, const SetValue* b) { return a->size() < b->size(); });
+    by_size.front()->ForEach([&](std::string_view m) {
+      if (limit != 0 && out.size() >= limit) return;
+      for (size_t i = 1; i < by_size.size(); ++i) {
+        if (!by_size[i]->Contains(m)) return;
       }
-      return out;
+      out.emplace_back(m);
+    });
+    return out;
+  }
+  SetValue result;
+  if (op == SetOp::kUnion) {
+    for (const SetValue* set : sets) {
+      if (set != nullptr) set->ForEach([&](std::string_view m) { result.Add(m); });
     }
+  } else if (sets.front() != nullptr) {
+    sets.front()->ForEach([&](std::string_view m) {
+      for (size_t i = 1; i < sets.size(); ++i) {
+        if (Contains(sets[i], m)) return;
+      }
+      result.Add(m);
+    });
   }
+  out.reserve(result.size());
+  result.ForEach([&](std::string_view m) { out.emplace_back(m); });
   return out;
-}
-
-void OrderLikeRedis(std::vector<std::string_view>* members) {
-  if (members->size() > kSetMaxIntsetEntries) return;
-  std::vector<std::pair<int64_t, std::string_view>> numbers;
-  numbers.reserve(members->size());
-  for (std::string_view m : *members) {
-    int64_t v;
-    if (!protocol::ParseInt64(m, &v)) return;
-    numbers.emplace_back(v, m);
-  }
-  std::sort(numbers.begin(), numbers.end());
-  for (size_t i = 0; i < numbers.size(); ++i) (*members)[i] = numbers[i].second;
-}
-
-bool IsIntsetLike(const SetValue& set) {
-  if (set.size() > kSetMaxIntsetEntries) return false;
-  bool all_integers = true;
-  set.ForEach([&](const SetValue::Entry& e) {
-    int64_t v;
-    if (all_integers && !protocol::ParseInt64(e.key, &v)) all_integers = false;
-  });
-  return all_integers;
 }
 
 absl::StatusOr<int64_t> OpSAdd(core::Keyspace& ks, int db, std::string_view key,
@@ -125,11 +91,11 @@ absl::StatusOr<int64_t> OpSAdd(core::Keyspace& ks, int db, std::string_view key,
   int64_t added = 0;
   if (*set == nullptr) {
     Value fresh = Value::NewSet();
-    for (std::string_view m : members) added += fresh.set().FindOrInsert(m).second;
+    for (std::string_view m : members) added += fresh.set().Add(m);
     ks.Store(db, key, std::move(fresh));
     return added;
   }
-  for (std::string_view m : members) added += (*set)->FindOrInsert(m).second;
+  for (std::string_view m : members) added += (*set)->Add(m);
   if (added > 0) ks.MarkModified(db, key);
   return added;
 }
@@ -141,7 +107,7 @@ absl::StatusOr<int64_t> OpSRem(core::Keyspace& ks, int db, std::string_view key,
   if (*set == nullptr) return 0;
   int64_t removed = 0;
   for (std::string_view m : members) {
-    removed += (*set)->Erase(m);
+    removed += (*set)->Remove(m);
     if ((*set)->empty()) {
       ks.Delete(db, key);  // reports the change itself
       return removed;
@@ -162,7 +128,7 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
     return RedisError(kWrongTypeError);
   }
   if (src_value == dst_value) return Contains(&src_value->set(), member);
-  if (!src_value->set().Erase(member)) return false;
+  if (!src_value->set().Remove(member)) return false;
   if (src_value->set().empty()) {
     ks.Delete(db, src);
   } else {
@@ -170,9 +136,9 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
   }
   if (dst_value == nullptr) {
     Value fresh = Value::NewSet();
-    fresh.set().FindOrInsert(member);
+    fresh.set().Add(member);
     ks.Store(db, dst, std::move(fresh));
-  } else if (dst_value->set().FindOrInsert(member).second) {
+  } else if (dst_value->set().Add(member)) {
     ks.MarkModified(db, dst);
   }
   return true;
@@ -186,15 +152,15 @@ absl::StatusOr<std::vector<std::string>> OpSPop(core::Keyspace& ks, int db, std:
   if (*set == nullptr || count == 0) return popped;
   SetValue& members = **set;
   if (count >= members.size()) {
-    popped.reserve(members.size());
-    members.ForEach([&](const SetValue::Entry& e) { popped.push_back(e.key); });
+    // The whole set, in the order Redis replies it (it runs SUNION over the key).
+    popped = SetAlgebra(SetOp::kUnion, {&members});
     ks.Delete(db, key);
     return popped;
   }
   popped.reserve(count);
-  ForEachRandomEntry(members, static_cast<int64_t>(count),
-                     [&](const SetValue::Entry& e) { popped.push_back(e.key); });
-  for (const std::string& m : popped) members.Erase(m);
+  ForEachRandomMember(members, static_cast<int64_t>(count),
+                      [&](std::string_view m) { popped.emplace_back(m); });
+  for (const std::string& m : popped) members.Remove(m);
   ks.MarkModified(db, key);
   return popped;
 }
@@ -203,14 +169,13 @@ absl::StatusOr<int64_t> OpSetStore(core::Keyspace& ks, int db, SetOp op, std::st
                                    absl::Span<const std::string_view> keys) {
   auto sets = LookupSets(ks, db, keys);
   if (!sets.ok()) return sets.status();
-  std::vector<std::string_view> members = SetAlgebra(op, *sets);
+  std::vector<std::string> members = SetAlgebra(op, *sets);
   if (members.empty()) {
     ks.Delete(db, dest);  // reports the change only if dest existed
     return 0;
   }
-  // Built in full before Store: the views may point into dest's old value.
   Value fresh = Value::NewSet();
-  for (std::string_view m : members) fresh.set().FindOrInsert(m);
+  for (const std::string& m : members) fresh.set().Add(m);
   const int64_t size = static_cast<int64_t>(fresh.set().size());
   ks.Store(db, dest, std::move(fresh));
   return size;

@@ -15,10 +15,6 @@
 
 namespace bazaar::engine::commands {
 
-// Redis's default set-max-intset-entries: a set of at most this many integers is an intset
-// there, which replies in ascending numeric order and is scanned in one call.
-inline constexpr size_t kSetMaxIntsetEntries = 512;
-
 enum class SetOp { kUnion, kInter, kDiff };
 
 // The set under key for reading: nullptr when missing, an error when of another type.
@@ -28,15 +24,11 @@ absl::StatusOr<const core::SetValue*> LookupSetForRead(core::Keyspace& ks, int d
 absl::StatusOr<std::vector<const core::SetValue*>> LookupSets(
     core::Keyspace& ks, int db, absl::Span<const std::string_view> keys);
 
-// The members of op over `sets` (nullptr = empty set). Views point into the sets. For kInter,
-// `limit` > 0 stops after that many members (SINTERCARD).
-std::vector<std::string_view> SetAlgebra(SetOp op, const std::vector<const core::SetValue*>& sets,
-                                         uint64_t limit = 0);
-// Reorders members the way Redis lists an intset (ascending numbers) when it would hold them in
-// one: all integers and few enough. Otherwise leaves them alone.
-void OrderLikeRedis(std::vector<std::string_view>* members);
-// Whether Redis would hold this set as an intset (it is then scanned in one call).
-bool IsIntsetLike(const core::SetValue& set);
+// The members of op over `sets` (nullptr = empty set), in the order Redis replies them: SINTER
+// walks the smallest set, SUNION and SDIFF collect into a new set (an intset while it can be,
+// so ascending then). For kInter, `limit` > 0 stops after that many members (SINTERCARD).
+std::vector<std::string> SetAlgebra(SetOp op, const std::vector<const core::SetValue*>& sets,
+                                    uint64_t limit = 0);
 
 // SADD: how many members were new.
 absl::StatusOr<int64_t> OpSAdd(core::Keyspace& ks, int db, std::string_view key,

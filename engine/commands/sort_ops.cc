@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "engine/commands/errors.h"
-#include "engine/commands/set_ops.h"
 #include "engine/commands/status_reply.h"
 #include "engine/core/partial_sort.h"
 
@@ -62,19 +61,6 @@ bool ParseWeight(const std::string& s, double* out) {
   char* end;
   *out = std::strtod(s.c_str(), &end);
   return *end == '\0' && errno != ERANGE && !std::isnan(*out);
-}
-
-// A set's members in the order Redis walks them: an intset's ascending order where Redis
-// would hold one (set_ops.h), else our table's.
-std::vector<SortItem> SetItems(const core::SetValue& set) {
-  std::vector<std::string_view> members;
-  members.reserve(set.size());
-  set.ForEach([&](const core::SetValue::Entry& e) { members.push_back(e.key); });
-  OrderLikeRedis(&members);
-  std::vector<SortItem> items;
-  items.reserve(members.size());
-  for (std::string_view m : members) items.push_back({std::string(m)});
-  return items;
 }
 
 }  // namespace
@@ -158,7 +144,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> OpSort(core::Keyspace& k
     items.reserve(len);
     v->list().ForEach([&](std::string_view e) { items.push_back({std::string(e)}); });
   } else if (v && v->type() == ValueType::kSet) {
-    items = SetItems(v->set());
+    items.reserve(len);
+    v->set().ForEach([&](std::string_view m) { items.push_back({std::string(m)}); });
   } else if (v) {
     items.reserve(len);
     v->zset().Walk(0, false, [&](std::string_view member, double) {

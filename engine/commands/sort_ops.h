@@ -9,8 +9,8 @@
 // glibc's qsort, a stable merge sort, so ties keep the load order; with a BY pattern and a LIMIT
 // it uses its own partial quicksort (core/partial_sort.h), which leaves ties in an order only
 // that exact algorithm reproduces. The load order is the list's order, a sorted set's by rank,
-// and for a set Redis's intset order (ascending) when Redis would hold it as an intset; Redis's
-// hash-table sets are in a random order, which nothing can match.
+// and for a set its walk order: ascending for an intset, as in Redis; Redis's hash-table sets
+// are in a random order, which nothing can match.
 //
 // Thread affinity: the keyspace's thread.
 #ifndef BAZAAR_ENGINE_COMMANDS_SORT_OPS_H_

@@ -310,7 +310,7 @@ void ForEachMember(const CombineSource& src, F&& fn) {
   if (src.zset) {
     src.zset->table().ForEach([&](const ZSet::Entry& e) { fn(e.key, e.value.score); });
   } else if (src.set) {
-    src.set->ForEach([&](const core::SetValue::Entry& e) { fn(e.key, 1.0); });
+    src.set->ForEach([&](std::string_view m) { fn(m, 1.0); });
   }
 }
 
@@ -321,7 +321,7 @@ bool FindMember(const CombineSource& src, std::string_view member, double* score
     *score = e->value.score;
     return true;
   }
-  if (src.set && src.set->Find(member)) {
+  if (src.set && src.set->Contains(member)) {
     *score = 1.0;
     return true;
   }

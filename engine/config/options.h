@@ -74,10 +74,10 @@ struct Options {
   OutputBufferLimit normal_output_limit;
   OutputBufferLimit replica_output_limit{256LL << 20, 64LL << 20, 60};
   OutputBufferLimit pubsub_output_limit{32LL << 20, 8LL << 20, 60};
-  // Encodings (Redis 7.0's names; the old *-ziplist-* names are aliases). Hashes and sorted
-  // sets leave their compact encoding past these (core/encoding_limits.h); the set and list
-  // ones are accepted with Redis's ranges but change nothing yet (no intset, no list
-  // compression, fixed list chunks).
+  // Encodings (Redis 7.0's names; the old *-ziplist-* names are aliases). Hashes, sorted sets
+  // and integer sets leave their compact encoding past these (core/encoding_limits.h); the list
+  // ones are accepted with Redis's ranges but change nothing yet (no list compression, fixed
+  // list chunks).
   int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t zset_max_listpack_entries = 128;

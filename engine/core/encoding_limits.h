@@ -1,5 +1,6 @@
-// The sizes past which small hashes and sorted sets leave their compact encodings (Redis's
-// hash-max-listpack-entries/-value and zset-max-listpack-entries/-value). One set per process,
+// The sizes past which small hashes, sorted sets and integer sets leave their compact encodings
+// (Redis's hash-max-listpack-entries/-value, zset-max-listpack-entries/-value and
+// set-max-intset-entries). One set per process,
 // as in Redis: the server sets them from its options at start and after CONFIG SET, and every
 // write to those types reads them. Loop thread only (a forked child reads its copy).
 #ifndef BAZAAR_ENGINE_CORE_ENCODING_LIMITS_H_
@@ -15,6 +16,7 @@ struct EncodingLimits {
   size_t hash_max_value = 64;
   size_t zset_max_entries = 128;
   size_t zset_max_value = 64;
+  size_t set_max_intset_entries = 512;
   size_t stream_node_max_bytes = 4096;
   size_t stream_node_max_entries = 100;
 };

@@ -34,9 +34,16 @@ size_t ValueBytes(const Value& v, size_t samples) {
       return StringHeap(v.str());
     case ValueType::kList:
       return MallocBlock(sizeof(ListValue)) + v.list().AllocatedBytes();
-    case ValueType::kSet:
-      return MallocBlock(sizeof(SetValue)) +
-             DictBytes(v.set(), samples, [](const SetValue::Entry&) { return size_t{0}; });
+    case ValueType::kSet: {
+      const SetValue& set = v.set();
+      size_t bytes = MallocBlock(sizeof(SetValue));
+      if (const SetValue::Table* table = set.table()) {
+        return bytes + MallocBlock(sizeof(SetValue::Table)) +
+               DictBytes(*table, samples, [](const SetValue::Table::Entry&) { return size_t{0}; });
+      }
+      const size_t blob = set.intset().heap_capacity();
+      return bytes + (blob ? MallocBlock(blob) : 0);
+    }
     case ValueType::kZSet:
       return MallocBlock(sizeof(ZSetValue)) +
              DictBytes(v.zset().table(), samples, [](const ZSet::Entry&) { return size_t{0}; });

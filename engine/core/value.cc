@@ -11,11 +11,8 @@ Value Value::Clone() const {
       list().ForEach([&](std::string_view e) { copy.list().PushBack(e); });
       return copy;
     }
-    case ValueType::kSet: {
-      Value copy = NewSet();
-      set().ForEach([&](const SetValue::Entry& e) { copy.set().FindOrInsert(e.key); });
-      return copy;
-    }
+    case ValueType::kSet:
+      return Value(set().Clone());
     case ValueType::kZSet: {
       Value copy = NewZSet();
       // Dropped first, so a -0 score survives as it would in a skiplist.

@@ -10,9 +10,9 @@
 #include <utility>
 #include <variant>
 
-#include "engine/core/dict.h"
 #include "engine/core/hash_value.h"
 #include "engine/core/list_value.h"
+#include "engine/core/set_value.h"
 #include "engine/core/stream.h"
 #include "engine/core/zset.h"
 
@@ -34,8 +34,6 @@ inline std::string_view TypeName(ValueType type) {
   return "none";
 }
 
-struct NoValue {};
-using SetValue = Dict<NoValue>;       // member -> nothing
 using ZSetValue = ZSet;
 
 class Value {
@@ -44,6 +42,7 @@ class Value {
   explicit Value(std::string s) : data_(std::move(s)) {}
   static Value NewList() { return Value(std::make_unique<ListValue>()); }
   static Value NewSet() { return Value(std::make_unique<SetValue>()); }
+  static Value OfSet(std::unique_ptr<SetValue> set) { return Value(std::move(set)); }
   static Value NewZSet() { return Value(std::make_unique<ZSetValue>()); }
   static Value NewHash() { return Value(std::make_unique<HashValue>()); }
   static Value NewStream() { return Value(std::make_unique<StreamValue>()); }

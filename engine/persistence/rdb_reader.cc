@@ -110,10 +110,25 @@ absl::Status Corrupt(std::string_view what) {
   return absl::DataLossError(absl::StrFormat("Bad RDB value: %s", what));
 }
 
+// An intset blob becomes a set holding it byte for byte. One whose values are not strictly
+// ascending is refused when `deep` (sanitize-dump-payload), as Redis refuses it; otherwise its
+// members are added one by one, so lookups stay correct where Redis's would not.
+absl::Status IntsetValue(std::string_view blob, bool deep, Value* out) {
+  if (std::optional<core::IntSet> ints = core::IntSet::FromBlob(blob)) {
+    *out = Value::OfSet(core::SetValue::FromIntset(std::move(*ints)));
+    return absl::OkStatus();
+  }
+  std::optional<std::vector<std::string>> items = DecodeIntset(blob);
+  if (!items) return absl::DataLossError("Malformed compact encoding in RDB value");
+  if (deep) return Corrupt("intset not in ascending order");
+  *out = Value::NewSet();
+  for (const std::string& m : *items) out->set().Add(m);
+  return absl::OkStatus();
+}
+
 // Builds a value from a flat element list: pairs for hashes and sorted sets. `deep` refuses
-// what Redis's sanitize-dump-payload refuses in these blobs: repeated members or fields, and an
-// intset not in ascending order (a ziplist's repeats are refused always, as Redis refuses them
-// when it converts one).
+// what Redis's sanitize-dump-payload refuses in these blobs: repeated members or fields (a
+// ziplist's repeats are refused always, as Redis refuses them when it converts one).
 absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, bool deep,
                           Value* out) {
   switch (type) {
@@ -122,16 +137,6 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, b
     case kRdbTypeListQuicklist2: {
       *out = Value::NewList();
       for (const auto& e : items) out->list().PushBack(e);
-      return absl::OkStatus();
-    }
-    case kRdbTypeSetIntset: {
-      *out = Value::NewSet();
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (deep && i > 0 && std::stoll(items[i - 1]) >= std::stoll(items[i])) {
-          return Corrupt("intset not in ascending order");
-        }
-        out->set().FindOrInsert(items[i]);
-      }
       return absl::OkStatus();
     }
     case kRdbTypeHashZiplist:
@@ -228,7 +233,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
     case kRdbTypeSet: {
       *out = Value::NewSet();
       for (uint64_t n = in.Length(); n-- && !in.failed();) {
-        if (!out->set().FindOrInsert(in.String()).second && !in.failed()) {
+        if (!out->set().Add(in.String()) && !in.failed()) {
           return Corrupt("duplicate set member");
         }
       }
@@ -266,8 +271,12 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
       }
       break;
     }
+    case kRdbTypeSetIntset: {
+      std::string blob = in.String();
+      if (in.failed()) return ShortRead();
+      return IntsetValue(blob, deep, out);
+    }
     case kRdbTypeListZiplist:
-    case kRdbTypeSetIntset:
     case kRdbTypeZSetZiplist:
     case kRdbTypeHashZiplist:
     case kRdbTypeHashListpack:
@@ -276,8 +285,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
       if (in.failed()) return ShortRead();
       std::optional<std::vector<std::string>> items;
       const bool listpack = type == kRdbTypeHashListpack || type == kRdbTypeZSetListpack;
-      if (type == kRdbTypeSetIntset) items = DecodeIntset(blob);
-      else if (listpack) items = DecodeListpack(blob, deep);
+      if (listpack) items = DecodeListpack(blob, deep);
       else items = DecodeZiplist(blob);
       if (!items) return absl::DataLossError("Malformed compact encoding in RDB value");
       return FromElements(type, *items, deep, out);

@@ -123,7 +123,7 @@ void WriteType(RdbSink& out, const core::Value& v) {
       out.Byte(kRdbTypeList);
       break;
     case core::ValueType::kSet:
-      out.Byte(kRdbTypeSet);
+      out.Byte(v.set().is_intset() ? kRdbTypeSetIntset : kRdbTypeSet);
       break;
     case core::ValueType::kZSet:
       out.Byte(kRdbTypeZSet2);
@@ -164,8 +164,12 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       v.list().ForEach([&](std::string_view e) { out.String(e, compress); });
       break;
     case core::ValueType::kSet:
+      if (v.set().is_intset()) {
+        out.String(v.set().intset().blob(), compress);  // Redis's own bytes
+        break;
+      }
       out.Length(v.set().size());
-      v.set().ForEach([&](const auto& e) { out.String(e.key, compress); });
+      v.set().ForEach([&](std::string_view m) { out.String(m, compress); });
       break;
     case core::ValueType::kZSet:
       // Highest first, as Redis writes its skiplists (so a large set dumps to Redis's bytes).

@@ -80,6 +80,7 @@ core::EncodingLimits EncodingLimitsOf(const config::Options& o) {
   limits.hash_max_value = static_cast<size_t>(o.hash_max_listpack_value);
   limits.zset_max_entries = static_cast<size_t>(o.zset_max_listpack_entries);
   limits.zset_max_value = static_cast<size_t>(o.zset_max_listpack_value);
+  limits.set_max_intset_entries = static_cast<size_t>(o.set_max_intset_entries);
   limits.stream_node_max_bytes = static_cast<size_t>(o.stream_node_max_bytes);
   limits.stream_node_max_entries = static_cast<size_t>(o.stream_node_max_entries);
   return limits;

@@ -18,9 +18,9 @@ TEST(ValueCloneTest, CopiesAreIndependentOfTheirSource) {
   EXPECT_EQ(copy.list().size(), 2u);
 
   Value set = Value::NewSet();
-  set.set().FindOrInsert("x");
+  set.set().Add("x");
   Value set_copy = set.Clone();
-  set_copy.set().Erase("x");
+  set_copy.set().Remove("x");
   EXPECT_EQ(set.set().size(), 1u);
 }
 
