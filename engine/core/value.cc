@@ -25,6 +25,8 @@ Value Value::Clone() const {
     }
     case ValueType::kHash:
       return Value(hash().Clone());
+    case ValueType::kStream:
+      return Value(std::make_unique<StreamValue>(stream()));  // a plain copy is a deep one
   }
   return Value();
 }

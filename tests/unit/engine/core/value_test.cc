@@ -24,6 +24,18 @@ TEST(ValueCloneTest, CopiesAreIndependentOfTheirSource) {
   EXPECT_EQ(set.set().size(), 1u);
 }
 
+TEST(ValueCloneTest, StreamCopiesEntriesAndIds) {
+  Value stream = Value::NewStream();
+  const std::string_view fields[] = {"f", "v"};
+  stream.stream().Append(StreamId{5, 1}, fields, 4096, 100);
+  Value copy = stream.Clone();
+  ASSERT_EQ(copy.type(), ValueType::kStream);
+  EXPECT_EQ(copy.stream().size(), 1u);
+  EXPECT_EQ(copy.stream().last_id().ms, 5u);
+  copy.stream().Delete(StreamId{5, 1});
+  EXPECT_EQ(stream.stream().size(), 1u);
+}
+
 TEST(ValueCloneTest, HashKeepsItsFormEvenWhereANewOneWouldDiffer) {
   Value packed = Value::NewHash();
   packed.hash().Set("f", "v");
