@@ -10,8 +10,9 @@
 
 namespace bazaar::engine::persistence {
 
-// Compressed bytes, or nullopt when compression would not make the data smaller.
-std::optional<std::string> LzfCompress(std::string_view in);
+// Compressed bytes as Redis's liblzf produces them (byte for byte), or nullopt when they would
+// not fit in max_out bytes by liblzf's own tests (Redis then stores the string raw).
+std::optional<std::string> LzfCompress(std::string_view in, size_t max_out);
 // Decompresses into exactly `out_len` bytes; nullopt if the input is malformed.
 std::optional<std::string> LzfDecompress(std::string_view in, size_t out_len);
 

@@ -70,9 +70,8 @@ class RdbSink {
       }
     }
     if (compress && s.size() > 20) {
-      auto packed = LzfCompress(s);
       // Kept only when it saves at least 4 bytes (Redis's rule).
-      if (packed && packed->size() + 4 <= s.size()) {
+      if (auto packed = LzfCompress(s, s.size() - 4)) {
         Byte(kRdbEncLzf);
         Length(packed->size());
         Length(s.size());
