@@ -4,6 +4,7 @@
 // BITFIELD's integer arithmetic is core/bitfield.h.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,13 +120,34 @@ bool RangeUnitOrReply(CommandContext& ctx, Args args, size_t unit_at, bool* in_b
   return true;
 }
 
+// The set bits of n bytes, eight at a time. Debian's x86-64 baseline has no popcnt instruction,
+// without which each count is a library call: the function is built both ways and the loader
+// picks the one this CPU runs (over 100 MB that is the difference between 10x slower than Redis
+// and as fast).
+#if defined(__x86_64__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+int64_t PopcountBytes(const unsigned char* p, size_t n) {
+  int64_t count = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    count += __builtin_popcountll(word);
+  }
+  for (; i < n; ++i) count += __builtin_popcount(p[i]);
+  return count;
+}
+
 int64_t CountBits(std::string_view s, BitRange r) {
   int64_t count = 0;
   int64_t bit = r.first;
   while (bit <= r.last && (bit & 7) != 0) count += BitAt(s, bit++);
-  while (bit + 7 <= r.last) {
-    count += __builtin_popcount(static_cast<unsigned char>(s[bit >> 3]));
-    bit += 8;
+  const int64_t whole_bytes = (r.last + 1 - bit) / 8;
+  if (whole_bytes > 0) {
+    count += PopcountBytes(reinterpret_cast<const unsigned char*>(s.data()) + (bit >> 3),
+                           static_cast<size_t>(whole_bytes));
+    bit += whole_bytes * 8;
   }
   while (bit <= r.last) count += BitAt(s, bit++);
   return count;
@@ -157,7 +179,16 @@ void BitCountCommand(CommandContext& ctx, Args args) {
 int64_t FindBit(std::string_view s, BitRange r, int bit) {
   const unsigned char skip = bit ? 0x00 : 0xFF;  // bytes that cannot hold the bit
   int64_t pos = r.first;
+  const uint64_t skip_word = bit ? 0 : ~uint64_t{0};
   while (pos <= r.last) {
+    if ((pos & 63) == 0 && pos + 63 <= r.last) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + (pos >> 3), 8);
+      if (word == skip_word) {
+        pos += 64;
+        continue;
+      }
+    }
     if ((pos & 7) == 0 && pos + 7 <= r.last && static_cast<unsigned char>(s[pos >> 3]) == skip) {
       pos += 8;
       continue;
@@ -215,19 +246,25 @@ void BitOpCommand(CommandContext& ctx, Args args) {
     sources.push_back(v ? std::string_view(v->str()) : std::string_view());
     longest = std::max(longest, sources.back().size());
   }
+  // Shorter sources count as zero-padded. One pass per source over plain byte arrays, which the
+  // compiler vectorizes.
   std::string result(longest, '\0');
-  for (size_t j = 0; j < longest; ++j) {
-    auto byte = [&](size_t k) -> unsigned char {
-      return j < sources[k].size() ? static_cast<unsigned char>(sources[k][j]) : 0;
-    };
-    unsigned char out = byte(0);
-    for (size_t k = 1; k < sources.size(); ++k) {
-      if (op == Op::kAnd) out &= byte(k);
-      if (op == Op::kOr) out |= byte(k);
-      if (op == Op::kXor) out ^= byte(k);
+  auto* out = reinterpret_cast<unsigned char*>(result.data());
+  std::memcpy(out, sources[0].data(), sources[0].size());
+  for (size_t k = 1; k < sources.size(); ++k) {
+    const auto* in = reinterpret_cast<const unsigned char*>(sources[k].data());
+    const size_t n = sources[k].size();
+    if (op == Op::kAnd) {
+      for (size_t j = 0; j < n; ++j) out[j] &= in[j];
+      std::memset(out + n, 0, longest - n);
+    } else if (op == Op::kOr) {
+      for (size_t j = 0; j < n; ++j) out[j] |= in[j];
+    } else {
+      for (size_t j = 0; j < n; ++j) out[j] ^= in[j];
     }
-    if (op == Op::kNot) out = static_cast<unsigned char>(~out);
-    result[j] = static_cast<char>(out);
+  }
+  if (op == Op::kNot) {
+    for (size_t j = 0; j < longest; ++j) out[j] = static_cast<unsigned char>(~out[j]);
   }
   if (longest == 0) {
     ctx.keyspace.Delete(ctx.db(), args[2]);
