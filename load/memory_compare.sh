@@ -6,6 +6,9 @@
 #   sets     1M members in one set
 #   zsets    1M members in one sorted set
 #   lists    1M elements in one list (RPUSH of 100 at a time)
+#   intsets  1M members in 100k sets of 10 integers each (Redis's intset encoding)
+#   smallzsets 1M members in 100k sorted sets of 10 each (Redis's listpack encoding)
+# Each row also gives the growth of used_memory_rss (what the process holds from the OS).
 # Usage: load/memory_compare.sh [--engine PATH] [--n 1000000]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,17 +40,20 @@ for i in range(n):
     elif kind == "hashes": cmd("HSET", "hash:%05d" % (i // 100), "field:%03d" % (i % 100), "value:%08d" % i)
     elif kind == "sets": cmd("SADD", "set", "member:%08d" % i)
     elif kind == "zsets": cmd("ZADD", "zset", str(i * 0.5), "member:%08d" % i)
+    elif kind == "intsets": cmd("SADD", "iset:%06d" % (i // 10), str(i * 7 % 100000))
+    elif kind == "smallzsets": cmd("ZADD", "sz:%06d" % (i // 10), str(i % 10), "m%d" % (i % 10))
     elif kind == "lists" and i % 100 == 0:
         cmd("RPUSH", "list", *("value:%08d" % j for j in range(i, min(i + 100, n))))
 PY
 }
 
 used() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '/^used_memory:/{print $2}'; }
+rss() { redis-cli -p "$1" INFO memory | tr -d '\r' | awk -F: '/^used_memory_rss:/{print $2}'; }
 
-printf '%-8s %14s %14s %7s\n' dataset redis_bytes engine_bytes ratio
-for kind in strings hashes sets zsets lists; do
+printf '%-10s %14s %14s %7s %14s %14s %7s\n' dataset redis_bytes engine_bytes ratio redis_rss engine_rss ratio
+for kind in strings hashes sets zsets lists intsets smallzsets; do
   gen "$kind" > "$work/$kind.resp"
-  declare -A grew=()
+  declare -A grew=() grew_rss=()
   for server in redis engine; do
     port=$(free_port)
     if [[ $server == redis ]]; then
@@ -57,14 +63,16 @@ for kind in strings hashes sets zsets lists; do
     fi
     pid=$!; pids+=("$pid")
     for _ in $(seq 100); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.05; done
-    before=$(used "$port")
+    before=$(used "$port"); before_rss=$(rss "$port")
     redis-cli -p "$port" --pipe < "$work/$kind.resp" >/dev/null
-    after=$(used "$port")
-    grew[$server]=$((after - before))
+    after=$(used "$port"); after_rss=$(rss "$port")
+    grew[$server]=$((after - before)); grew_rss[$server]=$((after_rss - before_rss))
     redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
     wait "$pid" 2>/dev/null || true
   done
   ratio=$(python3 -c "print('%.2f' % (${grew[engine]} / ${grew[redis]}))")
-  printf '%-8s %14d %14d %7s\n' "$kind" "${grew[redis]}" "${grew[engine]}" "$ratio"
+  ratio_rss=$(python3 -c "print('%.2f' % (${grew_rss[engine]} / ${grew_rss[redis]}))")
+  printf '%-10s %14d %14d %7s %14d %14d %7s\n' "$kind" "${grew[redis]}" "${grew[engine]}" "$ratio" \
+    "${grew_rss[redis]}" "${grew_rss[engine]}" "$ratio_rss"
   rm -f "$work/$kind.resp"
 done
