@@ -1,9 +1,11 @@
 #include "load/invariants.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "market/events.h"
 #include "market/key_schema.h"
 #include "market/types.h"
 #include "resp/connection.h"
@@ -54,6 +56,78 @@ void ExpectRange(const std::string& what, int64_t got, int64_t want, int64_t sla
     problems->push_back(absl::StrCat(what, ": store has ", got, ", clients saw ", want,
                                      slack ? absl::StrCat(" (+", slack, " uncertain)") : ""));
   }
+}
+
+// Replays the event log and compares what it rebuilds with the store (see invariants.h).
+absl::Status ReplayEventLog(StoreReader& db, const market::KeySchema& keys,
+                            const std::vector<std::string>& user_keys,
+                            const std::map<std::string, int64_t>& funds_of,
+                            const RespReply& market, InvariantReport* rep) {
+  auto info = db.Cmd({"XINFO", "STREAM", keys.Events()});
+  if (!info.ok()) return absl::OkStatus();  // no log (ERR no such key)
+  int64_t length = -1, added = -1;
+  for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
+    if (info->elements[i].str == "length") length = Num(info->elements[i + 1]);
+    if (info->elements[i].str == "entries-added") added = Num(info->elements[i + 1]);
+  }
+  if (length < 0 || added != length) return absl::OkStatus();  // trimmed: cannot start from empty
+  market::ReplayState state;
+  std::string start = "-";
+  for (;;) {
+    auto page = db.Cmd({"XRANGE", keys.Events(), start, "+", "COUNT", "1000"});
+    if (!page.ok()) return page.status();
+    for (const auto& entry : page->elements) {
+      if (entry.elements.size() != 2) return absl::InternalError("bad XRANGE reply");
+      std::vector<std::string> fields;
+      for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
+      if (absl::Status s = market::ApplyEvent(fields, &state); !s.ok()) {
+        rep->problems.push_back(absl::StrCat("event log: ", s.message()));
+        return absl::OkStatus();
+      }
+      start = "(" + entry.elements[0].str;
+    }
+    if (page->elements.size() < 1000) break;
+  }
+  rep->events_replayed = true;
+  rep->events = state.events;
+  int mismatches = 0;
+  auto mismatch = [&](const std::string& what) {
+    if (++mismatches <= 5) rep->problems.push_back("event log replay: " + what);
+  };
+  for (const auto& key : user_keys) {
+    const std::string user = key.substr(keys.User("").size());
+    auto funds = state.funds.find(user);
+    if (funds == state.funds.end()) {
+      ++rep->users_before_log;
+      continue;
+    }
+    ++rep->event_users_checked;
+    if (funds->second != funds_of.at(user)) {
+      mismatch(absl::StrCat(user, " has ", funds_of.at(user), ", the log says ", funds->second));
+    }
+    auto inv = db.Cmd({"SMEMBERS", keys.Inventory(user)});
+    if (!inv.ok()) return inv.status();
+    std::set<std::string> held;
+    for (const auto& e : inv->elements) held.insert(e.str);
+    if (held != state.inventory[user]) {
+      mismatch(absl::StrCat(user, " holds ", held.size(), " items, the log says ",
+                            state.inventory[user].size()));
+    }
+  }
+  std::map<std::string, int64_t> listed;
+  for (size_t i = 0; i + 1 < market.elements.size(); i += 2) {
+    std::string item, seller;
+    if (market::KeySchema::ParseMember(market.elements[i].str, &item, &seller) &&
+        state.funds.count(seller)) {
+      listed[market.elements[i].str] = Num(market.elements[i + 1]);
+    }
+  }
+  if (listed != state.listings) {
+    mismatch(absl::StrCat("market: has ", listed.size(), " listings by logged users, the log says ",
+                          state.listings.size()));
+  }
+  if (mismatches > 5) rep->problems.push_back(absl::StrCat(mismatches, " replay mismatches"));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -110,6 +184,8 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
                                     rep.store_listings, " listed != ", rep.store_granted,
                                     " granted"));
   }
+
+  if (auto st = ReplayEventLog(db, keys, *users, funds_of, *market, &rep); !st.ok()) return st;
 
   // This run: where each of its items is.
   const std::string seller_prefix = run.run_id + "-s";

@@ -12,6 +12,9 @@
 //     the sellers earned exactly what buyers paid (sum of successful purchase prices).
 //   Calls whose outcome the client could not know (UNAVAILABLE, DEADLINE_EXCEEDED...) widen the
 //   expected counts to a range instead.
+// The event log (market/events.h), replayed from empty: every user it created has the funds and
+// inventory the store holds, and its listings are market:'s. Users older than the log are
+// counted, not checked; a trimmed log (entries-added > length) is not replayed.
 #ifndef BAZAAR_LOAD_INVARIANTS_H_
 #define BAZAAR_LOAD_INVARIANTS_H_
 
@@ -32,6 +35,8 @@ struct InvariantReport {
           store_granted = 0, negative_balances = 0, balances_over_maximum = 0;
   int64_t run_buyer_items = 0, run_listings = 0, run_seller_items = 0, run_seller_funds = 0,
           run_items_seen = 0;
+  bool events_replayed = false;  // false: no log, or a trimmed one
+  int64_t events = 0, event_users_checked = 0, users_before_log = 0;
 };
 
 // Connects to `store` ("host:port"); UNAVAILABLE if it cannot. Keys under `key_prefix`.

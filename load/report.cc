@@ -47,6 +47,14 @@ std::string Invariants(const ScenarioRun& sr) {
       i.balances_over_maximum,
       i.store_items, i.store_listings, i.store_granted, i.run_buyer_items, i.run_listings,
       i.run_seller_items, i.run_seller_funds);
+  if (i.events_replayed) {
+    out += absl::StrFormat(
+        "  event log: %d events replayed and compared with the store: funds and inventories of %d "
+        "users, the listings (%d users older than the log not checked)\n",
+        i.events, i.event_users_checked, i.users_before_log);
+  } else {
+    out += "  event log: not replayed (no log, or trimmed by --events_maxlen)\n";
+  }
   for (const auto& p : i.problems) out += "  - " + p + "\n";
   return out;
 }

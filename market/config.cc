@@ -30,6 +30,8 @@ ABSL_FLAG(absl::Duration, reconnect_backoff_max, absl::Seconds(2),
 ABSL_FLAG(std::string, mode, "fine", "Contention mode: fine (default) or book");
 ABSL_FLAG(std::string, key_prefix, "", "Prefix of every key, e.g. {realm1}: for Redis Cluster");
 ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24), "Lifetime of request_id records");
+ABSL_FLAG(int64_t, events_maxlen, 0,
+          "Trim the event streams (events:, history:<user>) to about this many entries; 0 keeps all");
 ABSL_FLAG(int, max_attempts, 100, "Transaction attempts per call before ABORTED");
 ABSL_FLAG(absl::Duration, max_retry_time, absl::Seconds(5),
           "Time budget of one call's retries (the client's deadline wins when sooner)");
@@ -135,6 +137,7 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   }
   c.market.key_prefix = absl::GetFlag(FLAGS_key_prefix);
   c.market.idempotency_ttl = absl::GetFlag(FLAGS_idempotency_ttl);
+  c.market.events_max_len = absl::GetFlag(FLAGS_events_maxlen);
   c.market.retry.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   c.market.retry.max_time = absl::GetFlag(FLAGS_max_retry_time);
   c.market.retry.backoff_base = absl::GetFlag(FLAGS_backoff_base);
@@ -153,6 +156,7 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   if (c.threads < 1 || c.threads > 4096) return Invalid("--threads must be 1..4096");
   if (c.max_rpc_threads < 2) return Invalid("--max_rpc_threads must be >= 2");
   if (c.market.retry.max_attempts < 1) return Invalid("--max_attempts must be >= 1");
+  if (c.market.events_max_len < 0) return Invalid("--events_maxlen must be 0 or more");
   if (c.market.idempotency_ttl < absl::Milliseconds(1)) {
     return Invalid("--idempotency_ttl must be at least 1ms");
   }

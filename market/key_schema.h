@@ -6,6 +6,8 @@
 //   <prefix>listing:<item>.<seller> string price; mirrors the market: member (the per-listing key
 //                                  the fine mode watches; both modes keep it in step)
 //   <prefix>req:<request_id>      string idempotency record, expires after the TTL
+//   <prefix>events:               stream every change, in commit order (market/events.h)
+//   <prefix>history:<id>          stream the events that involve one user
 //
 // A prefix such as "{realm1}:" puts every key of one market in one Redis Cluster hash slot, so
 // multi-key transactions work on a cluster (see README.md). User ids cannot contain '.', so a
@@ -28,6 +30,8 @@ class KeySchema {
     return prefix_ + "listing:" + Member(item, seller);
   }
   std::string Request(const std::string& request_id) const { return prefix_ + "req:" + request_id; }
+  std::string Events() const { return prefix_ + "events:"; }
+  std::string History(const std::string& id) const { return prefix_ + "history:" + id; }
   const std::string& prefix() const { return prefix_; }
 
   static std::string Member(const std::string& item, const std::string& seller) {

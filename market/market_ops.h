@@ -12,7 +12,8 @@
 //   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>, users:<seller>
 //                  book: market:, users:<buyer>, users:<seller>   (the book's purchase_item, plus
 //                  the seller, whose funds bound the sale)
-// plus req:<request_id> when a request id is given.
+// plus req:<request_id> when a request id is given. Each also appends its event to the event
+// streams (market/events.h), unwatched.
 //
 // Invariants kept by every interleaving: funds only move (sum of funds == sum of initial_funds),
 // no balance goes negative, an item id is held at most once per user across the user's inventory
@@ -28,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "market/events.h"
 #include "market/key_schema.h"
 #include "market/retry.h"
 #include "market/store.h"
@@ -41,6 +43,8 @@ struct MarketOptions {
   std::string key_prefix;
   absl::Duration idempotency_ttl = absl::Hours(24);
   RetryPolicy retry;
+  // MAXLEN ~ for the event streams (market/events.h); 0 keeps every event.
+  int64_t events_max_len = 0;
 };
 
 struct UserResult {
@@ -133,6 +137,12 @@ class MarketOps {
  private:
   struct BrowseScan;
   void ScanStep(std::shared_ptr<BrowseScan> scan);
+  // Queues `event`'s XADDs after the plan's writes, in the same MULTI/EXEC.
+  void AddEvent(TxnPlan* plan, Event event) const {
+    for (Argv& w : EventWrites(keys_, options_.events_max_len, event)) {
+      plan->writes.push_back(std::move(w));
+    }
+  }
 
   // Starts an asynchronous call and waits for its result.
   template <typename T, typename Start>

@@ -60,8 +60,9 @@ void MarketOps::ListItem(const std::string& seller_id, const std::string& item_i
   // The book's list_item: WATCH the seller's inventory, check the item is there.
   spec.watch = {inv_key};
   spec.reads = {{"EXISTS", keys_.User(seller_id)}, {"SISMEMBER", inv_key, item_id}};
-  spec.decide = [this, seller_id, item_id, price, inv_key, member,
-                 p](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, item_id, price, inv_key, member, p,
+                 request_id = call.request_id](const std::vector<RespReply>& r)
+      -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (!IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -75,6 +76,8 @@ void MarketOps::ListItem(const std::string& seller_id, const std::string& item_i
       plan.writes = {{"ZADD", keys_.Market(), p, member},
                      {"SET", keys_.Listing(item_id, seller_id), p},
                      {"SREM", inv_key, item_id}};
+      AddEvent(&plan, {"listed", request_id,
+                       {{"seller", seller_id}, {"item", item_id}, {"price", p}}, {seller_id}});
       plan.values = ListingValues({item_id, seller_id, price});
     }
     return plan;
@@ -98,8 +101,9 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
   spec.fingerprint = EncodeFields({"CancelListing", seller_id, item_id});
   spec.watch = {book ? keys_.Market() : listing_key};
   spec.reads = {book ? Argv{"ZSCORE", keys_.Market(), member} : Argv{"GET", listing_key}};
-  spec.decide = [this, seller_id, item_id, member,
-                 listing_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, item_id, member, listing_key,
+                 request_id = call.request_id](const std::vector<RespReply>& r)
+      -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[0].is_nil()) {
       plan.failure = NoListing(item_id, seller_id);
@@ -110,6 +114,9 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
     plan.writes = {{"ZREM", keys_.Market(), member},
                    {"DEL", listing_key},
                    {"SADD", keys_.Inventory(seller_id), item_id}};
+    AddEvent(&plan, {"cancelled", request_id,
+                     {{"seller", seller_id}, {"item", item_id}, {"price", std::to_string(price)}},
+                     {seller_id}});
     plan.values = ListingValues({item_id, seller_id, price});
     return plan;
   };
@@ -161,8 +168,8 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                   {"HGET", seller_key, "funds"}};
   }
   spec.decide = [this, buyer_id, seller_id, item_id, expected_price, member, listing_key,
-                 buyer_key, buyer_inv, book](const std::vector<RespReply>& r)
-      -> absl::StatusOr<TxnPlan> {
+                 buyer_key, buyer_inv, book, request_id = call.request_id](
+                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[1].is_nil()) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -208,6 +215,15 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                      {"SADD", buyer_inv, item_id},
                      {"ZREM", keys_.Market(), member},
                      {"DEL", listing_key}};
+      AddEvent(&plan, {"sold",
+                       request_id,
+                       {{"buyer", buyer_id},
+                        {"seller", seller_id},
+                        {"item", item_id},
+                        {"price", p},
+                        {"buyer_funds", std::to_string(funds - price)},
+                        {"seller_funds", std::to_string(seller_funds + price)}},
+                       {buyer_id, seller_id}});
       plan.values = ListingValues({item_id, seller_id, price});
       plan.values.push_back(std::to_string(funds - price));
     }

@@ -31,8 +31,9 @@ void MarketOps::CreateUser(const std::string& user_id, const std::string& name, 
   spec.fingerprint = EncodeFields({"CreateUser", user_id, name, std::to_string(funds)});
   spec.watch = {user_key};
   spec.reads = {{"EXISTS", user_key}};
-  spec.decide = [user_id, name, funds,
-                 user_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, user_id, name, funds, user_key,
+                 request_id = call.request_id](const std::vector<RespReply>& r)
+      -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kAlreadyExists, reason::kUserExists,
@@ -42,6 +43,8 @@ void MarketOps::CreateUser(const std::string& user_id, const std::string& name, 
     std::string f = std::to_string(funds);
     plan.writes = {{"HSET", user_key, "name", name, "funds", f, "initial_funds", f,
                     "items_granted", "0"}};
+    AddEvent(&plan,
+             {"user_created", request_id, {{"user", user_id}, {"name", name}, {"funds", f}}, {user_id}});
     return plan;
   };
   runner_.Run(std::move(spec), call, trace,
@@ -109,8 +112,9 @@ void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id
   spec.reads = {{"EXISTS", user_key},
                 {"SISMEMBER", inv_key, item_id},
                 {"EXISTS", keys_.Listing(item_id, user_id)}};
-  spec.decide = [user_id, item_id, user_key,
-                 inv_key](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, user_id, item_id, user_key, inv_key,
+                 request_id = call.request_id](const std::vector<RespReply>& r)
+      -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (!IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
@@ -121,6 +125,7 @@ void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id
                                             IsOne(r[2]) ? " (listed)" : ""));
     } else {
       plan.writes = {{"SADD", inv_key, item_id}, {"HINCRBY", user_key, "items_granted", "1"}};
+      AddEvent(&plan, {"item_granted", request_id, {{"user", user_id}, {"item", item_id}}, {user_id}});
     }
     return plan;
   };

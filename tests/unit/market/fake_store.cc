@@ -235,6 +235,24 @@ RespReply FakeStore::RunLocked(const Argv& a) {
     Value* v = find(a[1]);
     return RespReply::Integer(v ? static_cast<int64_t>(v->zset.size()) : 0);
   }
+  if (cmd == "XADD") {  // XADD key [MAXLEN ~ n] * field value ... (no trimming)
+    Value& v = make(a[1], 'x');
+    size_t i = a[2] == "MAXLEN" ? 5 : 2;
+    v.stream.emplace_back(a.begin() + i + 1, a.end());
+    Touch(a[1]);
+    return RespReply::String(std::to_string(v.stream.size()) + "-0");
+  }
+  if (cmd == "XRANGE") {  // XRANGE key - + (the whole stream)
+    Value* v = find(a[1]);
+    std::vector<RespReply> out;
+    for (size_t i = 0; v && i < v->stream.size(); ++i) {
+      std::vector<RespReply> fields;
+      for (const auto& f : v->stream[i]) fields.push_back(RespReply::String(f));
+      out.push_back(RespReply::Array(
+          {RespReply::String(std::to_string(i + 1) + "-0"), RespReply::Array(std::move(fields))}));
+    }
+    return RespReply::Array(std::move(out));
+  }
   return RespReply::Error("ERR fake store: unknown command '" + a[0] + "'");
 }
 

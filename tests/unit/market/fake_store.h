@@ -1,5 +1,6 @@
 // FakeStore: an in-memory Store for unit tests of the market logic. It implements the commands the
-// market sends, WATCH/MULTI/EXEC with per-key versions, and fault injection: forced EXEC aborts,
+// market sends (XADD and XRANGE only as far as the event log uses them: ids 1-0, 2-0, ...),
+// WATCH/MULTI/EXEC with per-key versions, and fault injection: forced EXEC aborts,
 // I/O failures before or during EXEC, an unreachable store, and a hook that runs "another
 // client's" commands right before an EXEC.
 #ifndef BAZAAR_TESTS_UNIT_MARKET_FAKE_STORE_H_
@@ -44,7 +45,8 @@ class FakeStore : public Store {
     std::map<std::string, std::string> hash;
     std::set<std::string> set;
     std::map<std::string, double> zset;
-    char type = 0;  // 's', 'h', 'S', 'z'
+    std::vector<std::vector<std::string>> stream;  // each entry's fields and values; id = index+1
+    char type = 0;  // 's', 'h', 'S', 'z', 'x', 'x'
   };
   RespReply RunLocked(const Argv& argv);
   uint64_t Version(const std::string& key) const;

@@ -6,6 +6,7 @@
 
 #include "fake_store.h"
 #include "market/errors.h"
+#include "market/events.h"
 
 namespace bazaar::market {
 namespace {
@@ -55,6 +56,56 @@ TEST_P(MarketOpsTest, PurchaseMovesFundsAndItem) {
   EXPECT_EQ(store_.Run({"SISMEMBER", "inventory:buyer", "sword"}).integer, 1);
   EXPECT_TRUE(store_.Run({"ZSCORE", "market:", "sword.seller"}).is_nil());
   EXPECT_TRUE(store_.Run({"GET", "listing:sword.seller"}).is_nil());
+}
+
+// The events the store's log holds, replayed; fails the test on a contradiction.
+market::ReplayState Replay(FakeStore& store, const std::string& key, size_t* entries) {
+  market::ReplayState state;
+  RespReply log = store.Run({"XRANGE", key, "-", "+"});
+  *entries = log.elements.size();
+  for (const auto& e : log.elements) {
+    std::vector<std::string> fields;
+    for (const auto& f : e.elements[1].elements) fields.push_back(f.str);
+    absl::Status s = market::ApplyEvent(fields, &state);
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  return state;
+}
+
+TEST_P(MarketOpsTest, EveryChangeIsLoggedAndTheLogReplaysToTheStore) {
+  CallTrace trace;
+  ASSERT_TRUE(ops_.PurchaseItem("buyer", "seller", "sword", 30, WithId("p1"), &trace).ok());
+  // Replayed by request id: no second event.
+  ASSERT_TRUE(ops_.PurchaseItem("buyer", "seller", "sword", 30, WithId("p1"), &trace).ok());
+  ASSERT_TRUE(ops_.GrantItem("seller", "shield", {}, &trace).ok());
+  ASSERT_TRUE(ops_.ListItem("seller", "shield", 5, {}, &trace).ok());
+  ASSERT_TRUE(ops_.CancelListing("seller", "shield", {}, &trace).ok());
+  // A refused call logs nothing.
+  EXPECT_FALSE(ops_.PurchaseItem("buyer", "seller", "shield", 5, {}, &trace).ok());
+  size_t entries = 0;
+  market::ReplayState state = Replay(store_, "events:", &entries);
+  EXPECT_EQ(entries, 8u);  // 2 users, 2 grants, 2 listings, 1 sale, 1 cancel
+  EXPECT_EQ(state.funds["buyer"], Funds("buyer"));
+  EXPECT_EQ(state.funds["seller"], Funds("seller"));
+  EXPECT_EQ(state.inventory["buyer"], (std::set<std::string>{"sword"}));
+  EXPECT_EQ(state.inventory["seller"], (std::set<std::string>{"shield"}));
+  EXPECT_TRUE(state.listings.empty());
+  RespReply sale = store_.Run({"XRANGE", "events:", "-", "+"}).elements[4];
+  EXPECT_EQ(sale.elements[1].elements[1].str, "sold");
+  EXPECT_EQ(sale.elements[1].elements[3].str, "p1");  // the request id
+  // The buyer's history: created, then the sale.
+  EXPECT_EQ(store_.Run({"XRANGE", "history:buyer", "-", "+"}).elements.size(), 2u);
+}
+
+TEST(EventReplayTest, ContradictionsAreNamed) {
+  market::ReplayState state;
+  EXPECT_TRUE(market::ApplyEvent({"type", "user_created", "user", "a", "funds", "10"}, &state).ok());
+  absl::Status s = market::ApplyEvent({"type", "listed", "seller", "a", "item", "x", "price", "3"},
+                                      &state);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("not in a's inventory"), std::string::npos) << s;
+  s = market::ApplyEvent({"type", "user_created", "user", "a", "funds", "1"}, &state);
+  EXPECT_NE(s.message().find("created twice"), std::string::npos) << s;
 }
 
 TEST_P(MarketOpsTest, ForcedConflictsAreRetriedAndReported) {
