@@ -455,6 +455,35 @@ absl::StatusOr<BrowseResult> MarketClient::Browse(const BrowseRequest& request,
       [&](Callback<BrowseResult> cb) { BrowseAsync(request, call, std::move(cb)); });
 }
 
+void MarketClient::GetHistoryAsync(const HistoryRequest& request, const CallSettings& call,
+                                   Callback<HistoryResult> done) {
+  v1::GetHistoryRequest req;
+  req.set_user_id(request.user_id);
+  req.set_page_size(request.page_size);
+  req.set_cursor(request.cursor);
+  impl_->Call<v1::GetHistoryRequest, v1::GetHistoryResponse>(
+      call, false, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->GetHistory(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::GetHistoryResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        HistoryResult out;
+        for (const auto& e : resp->events()) {
+          out.events.push_back(
+              {e.id(), e.type(), e.request_id(), {e.fields().begin(), e.fields().end()}});
+        }
+        out.next_cursor = resp->next_cursor();
+        done(std::move(out));
+      });
+}
+
+absl::StatusOr<HistoryResult> MarketClient::GetHistory(const HistoryRequest& request,
+                                                       const CallSettings& call) {
+  return Await<HistoryResult>(
+      [&](Callback<HistoryResult> cb) { GetHistoryAsync(request, call, std::move(cb)); });
+}
+
 namespace {
 MarketStats FromProto(const v1::StatsResponse& resp) {
   MarketStats out;

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,6 +101,20 @@ struct BrowseResult {
   std::string next_cursor;  // empty at the end
 };
 
+struct HistoryRequest {
+  std::string user_id;
+  int page_size = 0;  // 0: the service default (50)
+  std::string cursor;
+};
+struct MarketEventView {
+  std::string id, type, request_id;
+  std::map<std::string, std::string> fields;
+};
+struct HistoryResult {
+  std::vector<MarketEventView> events;  // newest first
+  std::string next_cursor;              // empty at the oldest
+};
+
 struct MethodStatsView {
   std::string method;
   int64_t calls = 0, ok = 0, attempts = 0;
@@ -146,6 +161,8 @@ class MarketClient {
                                            const std::string& item_id,
                                            const CallSettings& call = {});
   absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});
+  absl::StatusOr<HistoryResult> GetHistory(const HistoryRequest& request,
+                                           const CallSettings& call = {});
   absl::StatusOr<MarketStats> Stats(const CallSettings& call = {});
 
 
@@ -166,6 +183,8 @@ class MarketClient {
                        const CallSettings& call, Callback<MarketListing> done);
   void BrowseAsync(const BrowseRequest& request, const CallSettings& call,
                    Callback<BrowseResult> done);
+  void GetHistoryAsync(const HistoryRequest& request, const CallSettings& call,
+                       Callback<HistoryResult> done);
   void StatsAsync(const CallSettings& call, Callback<MarketStats> done);
 
   const MarketClientOptions& options() const { return options_; }

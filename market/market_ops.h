@@ -87,6 +87,9 @@ class MarketOps {
                   const CallOptions& call, CallTrace* trace, Done<Listing> done);
   void BrowseMarket(const BrowseQuery& query, const CallOptions& call, CallTrace* trace,
                     Done<BrowsePage> done);
+  // A user's events, newest first; `cursor` is the previous page's next_cursor (a stream id).
+  void GetHistory(const std::string& user_id, int page_size, const std::string& cursor,
+                  const CallOptions& call, CallTrace* trace, Done<HistoryPage> done);
 
   // The blocking forms.
   absl::StatusOr<UserResult> CreateUser(const std::string& user_id, const std::string& name,
@@ -129,6 +132,12 @@ class MarketOps {
   absl::StatusOr<BrowsePage> BrowseMarket(const BrowseQuery& query, const CallOptions& call,
                                           CallTrace* trace) {
     return Await<BrowsePage>([&](auto done) { BrowseMarket(query, call, trace, done); });
+  }
+  absl::StatusOr<HistoryPage> GetHistory(const std::string& user_id, int page_size,
+                                         const std::string& cursor, const CallOptions& call,
+                                         CallTrace* trace) {
+    return Await<HistoryPage>(
+        [&](auto done) { GetHistory(user_id, page_size, cursor, call, trace, done); });
   }
 
   const MarketOptions& options() const { return options_; }

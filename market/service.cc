@@ -258,6 +258,27 @@ Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketReq
   return call->reactor();
 }
 
+Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
+                                       v1::GetHistoryResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "GetHistory");
+  if (!call->admitted()) return call->reactor();
+  ops_->GetHistory(req->user_id(), req->page_size(), req->cursor(), call->options(),
+                   call->trace(), [call, resp](absl::StatusOr<HistoryPage> r) {
+                     if (r.ok()) {
+                       for (const MarketEvent& e : r->events) {
+                         v1::Event* out = resp->add_events();
+                         out->set_id(e.id);
+                         out->set_type(e.type);
+                         out->set_request_id(e.request_id);
+                         for (const auto& [k, v] : e.fields) (*out->mutable_fields())[k] = v;
+                       }
+                       resp->set_next_cursor(r->next_cursor);
+                     }
+                     call->Finish(r.status());
+                   });
+  return call->reactor();
+}
+
 Reactor* MarketServiceImpl::Stats(Context* ctx, const v1::StatsRequest*,
                                   v1::StatsResponse* resp) {
   resp->set_mode(ContentionModeName(ops_->options().mode));

@@ -63,6 +63,18 @@ struct BrowsePage {
   std::string next_cursor;  // empty at the end
 };
 
+// One event of the log (market/events.h): its stream id, type, request id and other fields.
+struct MarketEvent {
+  std::string id;
+  std::string type;
+  std::string request_id;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+struct HistoryPage {
+  std::vector<MarketEvent> events;  // newest first
+  std::string next_cursor;          // empty at the oldest
+};
+
 // Limits enforced by validation.
 inline constexpr int64_t kMaxAmount = 1'000'000'000'000'000;  // 1e15 < 2^53: exact as a score
 inline constexpr size_t kMaxIdBytes = 128;

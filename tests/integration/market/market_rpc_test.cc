@@ -521,6 +521,60 @@ TEST_P(MarketRpcTest, BadConfigurationExitsWithUsageError) {
   }
 }
 
+TEST_P(MarketRpcTest, HistoryPagesNewestFirstOverEveryEventOnce) {
+  Seed();
+  v1::PurchaseItemResponse bought;
+  ASSERT_TRUE(Buy("b", "s", "sword", 30, nullptr, "buy-h", &bought).ok());
+  for (const char* item : {"axe", "bow", "cap"}) {
+    ASSERT_TRUE(Grant("s", item).ok());
+    ASSERT_TRUE(List("s", item, 5).ok());
+  }
+  // s: created, granted+listed sword, sold, then 3 x (granted, listed): 10 events.
+  std::vector<std::string> types, ids;
+  v1::GetHistoryRequest req;
+  req.set_user_id("s");
+  req.set_page_size(3);
+  for (int page = 0; page < 10; ++page) {
+    v1::GetHistoryResponse resp;
+    auto ctx = Ctx();
+    ASSERT_TRUE(stub_->GetHistory(ctx.get(), req, &resp).ok());
+    for (const auto& e : resp.events()) {
+      types.push_back(e.type());
+      ids.push_back(e.id());
+      if (e.type() == "sold") {
+        EXPECT_EQ(e.request_id(), "buy-h");
+        EXPECT_EQ(e.fields().at("buyer"), "b");
+        EXPECT_EQ(e.fields().at("price"), "30");
+        EXPECT_EQ(e.fields().at("seller_funds"), "30");
+      }
+    }
+    if (resp.next_cursor().empty()) break;
+    req.set_cursor(resp.next_cursor());
+  }
+  EXPECT_THAT(types, ::testing::ElementsAre("listed", "item_granted", "listed", "item_granted",
+                                            "listed", "item_granted", "sold", "listed",
+                                            "item_granted", "user_created"));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+  // The buyer's own history has the same sale.
+  v1::GetHistoryRequest breq;
+  breq.set_user_id("b");
+  v1::GetHistoryResponse bresp;
+  auto ctx = Ctx();
+  ASSERT_TRUE(stub_->GetHistory(ctx.get(), breq, &bresp).ok());
+  ASSERT_EQ(bresp.events_size(), 2);
+  EXPECT_EQ(bresp.events(0).type(), "sold");
+  EXPECT_TRUE(bresp.next_cursor().empty());
+  // Refusals.
+  breq.set_user_id("nobody");
+  auto c2 = Ctx();
+  EXPECT_EQ(stub_->GetHistory(c2.get(), breq, &bresp).error_code(), grpc::StatusCode::NOT_FOUND);
+  breq.set_user_id("b");
+  breq.set_cursor("not-a-cursor");
+  auto c3 = Ctx();
+  EXPECT_EQ(stub_->GetHistory(c3.get(), breq, &bresp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, MarketRpcTest, ::testing::ValuesIn(StoreKinds()),
                          [](const auto& info) { return StoreKindName(info.param); });
 
