@@ -127,10 +127,11 @@ absl::StatusOr<int64_t> OpSAdd(core::Keyspace& ks, int db, std::string_view key,
     Value fresh = Value::NewSet();
     for (std::string_view m : members) added += fresh.set().FindOrInsert(m).second;
     ks.Store(db, key, std::move(fresh));
-    return added;
+  } else {
+    for (std::string_view m : members) added += (*set)->FindOrInsert(m).second;
+    if (added > 0) ks.MarkModified(db, key);
   }
-  for (std::string_view m : members) added += (*set)->FindOrInsert(m).second;
-  if (added > 0) ks.MarkModified(db, key);
+  if (added > 0) ks.Notify(db, core::events::kSet, "sadd", key);
   return added;
 }
 
@@ -143,11 +144,16 @@ absl::StatusOr<int64_t> OpSRem(core::Keyspace& ks, int db, std::string_view key,
   for (std::string_view m : members) {
     removed += (*set)->Erase(m);
     if ((*set)->empty()) {
+      ks.Notify(db, core::events::kSet, "srem", key);
       ks.Delete(db, key);  // reports the change itself
+      ks.Notify(db, core::events::kGeneric, "del", key);
       return removed;
     }
   }
-  if (removed > 0) ks.MarkModified(db, key);
+  if (removed > 0) {
+    ks.MarkModified(db, key);
+    ks.Notify(db, core::events::kSet, "srem", key);
+  }
   return removed;
 }
 
@@ -163,8 +169,10 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
   }
   if (src_value == dst_value) return Contains(&src_value->set(), member);
   if (!src_value->set().Erase(member)) return false;
+  ks.Notify(db, core::events::kSet, "srem", src);
   if (src_value->set().empty()) {
     ks.Delete(db, src);
+    ks.Notify(db, core::events::kGeneric, "del", src);
   } else {
     ks.MarkModified(db, src);
   }
@@ -174,7 +182,10 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
     ks.Store(db, dst, std::move(fresh));
   } else if (dst_value->set().FindOrInsert(member).second) {
     ks.MarkModified(db, dst);
+  } else {
+    return true;
   }
+  ks.Notify(db, core::events::kSet, "sadd", dst);
   return true;
 }
 
@@ -189,6 +200,8 @@ absl::StatusOr<std::vector<std::string>> OpSPop(core::Keyspace& ks, int db, std:
     popped.reserve(members.size());
     members.ForEach([&](const SetValue::Entry& e) { popped.push_back(e.key); });
     ks.Delete(db, key);
+    ks.Notify(db, core::events::kSet, "spop", key);
+    ks.Notify(db, core::events::kGeneric, "del", key);
     return popped;
   }
   popped.reserve(count);
@@ -196,6 +209,7 @@ absl::StatusOr<std::vector<std::string>> OpSPop(core::Keyspace& ks, int db, std:
                      [&](const SetValue::Entry& e) { popped.push_back(e.key); });
   for (const std::string& m : popped) members.Erase(m);
   ks.MarkModified(db, key);
+  ks.Notify(db, core::events::kSet, "spop", key);
   return popped;
 }
 
@@ -205,7 +219,8 @@ absl::StatusOr<int64_t> OpSetStore(core::Keyspace& ks, int db, SetOp op, std::st
   if (!sets.ok()) return sets.status();
   std::vector<std::string_view> members = SetAlgebra(op, *sets);
   if (members.empty()) {
-    ks.Delete(db, dest);  // reports the change only if dest existed
+    // Reports the change only if dest existed.
+    if (ks.Delete(db, dest)) ks.Notify(db, core::events::kGeneric, "del", dest);
     return 0;
   }
   // Built in full before Store: the views may point into dest's old value.
@@ -213,6 +228,10 @@ absl::StatusOr<int64_t> OpSetStore(core::Keyspace& ks, int db, SetOp op, std::st
   for (std::string_view m : members) fresh.set().FindOrInsert(m);
   const int64_t size = static_cast<int64_t>(fresh.set().size());
   ks.Store(db, dest, std::move(fresh));
+  const char* event = op == SetOp::kInter   ? "sinterstore"
+                      : op == SetOp::kUnion ? "sunionstore"
+                                            : "sdiffstore";
+  ks.Notify(db, core::events::kSet, event, dest);
   return size;
 }
 
