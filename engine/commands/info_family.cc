@@ -111,7 +111,9 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", max_input);
   w.Field("client_recent_max_output_buffer", max_output);
   w.Field("blocked_clients", ctx.server.blocking->blocked_client_count());
-  w.Field("tracking_clients", 0);
+  const TrackingControl::Figures tracking =
+      ctx.server.tracking ? ctx.server.tracking->figures() : TrackingControl::Figures();
+  w.Field("tracking_clients", tracking.clients);
   w.Field("clients_in_timeout_table", 0);
 }
 
@@ -200,8 +202,8 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("sync_partial_ok", s.sync_partial_ok);
   w.Field("sync_partial_err", s.sync_partial_err);
   w.Field("expired_keys", k.expired_keys);
-  // No maxmemory eviction, pub/sub, MIGRATE, defragmentation, client tracking, RESTORE or I/O
-  // threads here: their counters are truly zero.
+  // No MIGRATE, defragmentation, RESTORE sanitizing or I/O threads here: their counters are
+  // truly zero.
   w.Field("evicted_keys", k.evicted_keys);
   w.Field("evicted_clients", 0);
   w.Field("total_eviction_exceeded_time", 0);
@@ -221,9 +223,11 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("active_defrag_key_misses", 0);
   w.Field("total_active_defrag_time", 0);
   w.Field("current_active_defrag_time", 0);
-  w.Field("tracking_total_keys", 0);
-  w.Field("tracking_total_items", 0);
-  w.Field("tracking_total_prefixes", 0);
+  const TrackingControl::Figures tracking =
+      ctx.server.tracking ? ctx.server.tracking->figures() : TrackingControl::Figures();
+  w.Field("tracking_total_keys", tracking.keys);
+  w.Field("tracking_total_items", tracking.items);
+  w.Field("tracking_total_prefixes", tracking.prefixes);
   w.Field("total_error_replies", s.total_error_replies);
   w.Field("dump_payload_sanitizations", 0);
   w.Field("total_reads_processed", s.total_commands_processed);
