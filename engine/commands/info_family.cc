@@ -147,6 +147,8 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("mem_fragmentation_ratio",
           absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
   w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  // Eviction weighs all used memory: no buffer is left out of it.
+  w.Field("mem_not_counted_for_evict", 0);
   const ReplicationInfo r = ctx.server.replication->replication_info();
   w.Field("mem_replication_backlog", r.backlog_active ? r.backlog_size : 0);
   w.Field("mem_allocator", "libc");
