@@ -117,6 +117,12 @@ void Tracking::InvalidateKey(std::string_view key, bool from_command) {
   }
 }
 
+void Tracking::ChangedByNoClient(std::string_view key) {
+  for (auto& [prefix, state] : prefixes_) {
+    if (HasPrefix(key, prefix)) state.keys[std::string(key)] = 0;
+  }
+}
+
 void Tracking::Flushed() {
   for (uint64_t id : tracking_ids_) {
     Connection* conn = find_(id);

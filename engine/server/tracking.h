@@ -44,6 +44,9 @@ class Tracking : public commands::TrackingControl, public core::KeyspaceObserver
   Figures figures() const override;
 
   void KeyModified(int db, std::string_view key) override;
+  // Expiry and eviction are no client's change: even a NOLOOP client hears of them.
+  void KeyExpired(int, std::string_view key) override { ChangedByNoClient(key); }
+  void KeyEvicted(int, std::string_view key) override { ChangedByNoClient(key); }
   void DbReplaced(int, int) override {}
   void Flushed() override;
 
@@ -62,6 +65,8 @@ class Tracking : public commands::TrackingControl, public core::KeyspaceObserver
   // Invalidates `key` for the clients that read it and forgets it; `from_command` is false
   // when the table limit evicts it (no BCAST collection then).
   void InvalidateKey(std::string_view key, bool from_command);
+  // Records a BCAST key's last change as made by no client.
+  void ChangedByNoClient(std::string_view key);
   // Delivers one invalidation for `client`'s tracking: `payload` is the keys array (or null)
   // already encoded.
   void Send(commands::ClientState& client, std::string_view payload);
