@@ -75,7 +75,10 @@ void SetBitCommand(CommandContext& ctx, Args args) {
   const unsigned char mask = static_cast<unsigned char>(0x80 >> (offset & 7));
   s[byte] = static_cast<char>(on ? (static_cast<unsigned char>(s[byte]) | mask)
                                  : (static_cast<unsigned char>(s[byte]) & ~mask));
-  if (changed || old != on) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  if (changed || old != on) {
+    ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kString, "setbit", args[1]);
+  }
   ctx.reply.Integer(old);
 }
 
@@ -267,9 +270,12 @@ void BitOpCommand(CommandContext& ctx, Args args) {
     for (size_t j = 0; j < longest; ++j) out[j] = static_cast<unsigned char>(~out[j]);
   }
   if (longest == 0) {
-    ctx.keyspace.Delete(ctx.db(), args[2]);
+    if (ctx.keyspace.Delete(ctx.db(), args[2])) {
+      ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", args[2]);
+    }
   } else {
     ctx.keyspace.Store(ctx.db(), args[2], Value(std::move(result)));
+    ctx.keyspace.Notify(ctx.db(), core::events::kString, "set", args[2]);
   }
   ctx.reply.Integer(static_cast<int64_t>(longest));
 }
@@ -397,7 +403,10 @@ void BitfieldGeneric(CommandContext& ctx, Args args, bool read_only_variant) {
     changed = changed || reshaped || *stored != old;
     ctx.reply.Integer(incr ? *stored : old);
   }
-  if (changed) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  if (changed) {
+    ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kString, "setbit", args[1]);
+  }
 }
 
 void BitfieldCommand(CommandContext& ctx, Args args) { BitfieldGeneric(ctx, args, false); }

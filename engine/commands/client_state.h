@@ -3,6 +3,7 @@
 #define BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "engine/txn/transaction_state.h"
@@ -10,6 +11,18 @@
 namespace bazaar::engine::commands {
 
 struct CommandSpec;
+
+// CLIENT TRACKING's state of one client (the keys it read live in the server's tracking table).
+struct TrackingState {
+  bool on = false;
+  bool bcast = false, optin = false, optout = false, noloop = false;
+  // CLIENT CACHING YES (under OPTIN) or NO (under OPTOUT), for the next command only.
+  bool caching = false;
+  // The redirect client went away: nothing can be delivered (flag R, broken_redirect).
+  bool broken_redirect = false;
+  uint64_t redirect = 0;           // 0: invalidations come to the client itself (RESP3)
+  std::set<std::string> prefixes;  // BCAST prefixes, sorted as CLIENT TRACKINGINFO lists them
+};
 
 struct ClientState {
   uint64_t id = 0;
@@ -43,6 +56,7 @@ struct ClientState {
   // In RESP2 a client with any is in the subscribed context.
   size_t sub = 0, psub = 0, ssub = 0;
   bool subscribed() const { return sub + psub + ssub > 0; }
+  TrackingState tracking;
   // Connection-level figures for CLIENT LIST, filled in by the server before it asks.
   size_t query_buffer_bytes = 0;
   size_t query_buffer_free = 0;

@@ -134,6 +134,7 @@ void ResetCommand(CommandContext& ctx, Args) {
       }
     }
   }
+  if (ctx.server.tracking) ctx.server.tracking->DisableTracking(ctx.client);
   ctx.client.tx.EndMulti();
   ctx.watches.UnwatchAll(&ctx.client.tx);
   ctx.client.db = 0;

@@ -1,6 +1,7 @@
 #include "engine/commands/dispatcher.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/status_reply.h"
@@ -130,8 +131,15 @@ void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply, std:
 
 void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
   keyspace_->set_now_ms(clock_());
+  if (server_.tracking) server_.tracking->EnforceMaxKeys();
   reply.set_muted(client.reply_off || client.reply_skip);
   Admit(client, reply, argv);
+  // CLIENT CACHING covers the next command (a whole MULTI ... EXEC); any CLIENT keeps it.
+  if (!client.tx.in_multi && !absl::EqualsIgnoreCase(absl::string_view(argv[0].data(),
+                                                                        argv[0].size()),
+                                                     "client")) {
+    client.tracking.caching = false;
+  }
   // CLIENT REPLY SKIP: the command after it is the one muted.
   client.reply_skip = client.reply_skip_next;
   client.reply_skip_next = false;
@@ -224,9 +232,14 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   const int db = client.db;
   const int64_t start = core::MonotonicUs();
   CommandContext ctx{client, reply, *keyspace_, *watches_, server_, *this, spec};
+  TrackingControl* tracking = server_.tracking;
+  if (tracking && depth_ == 0) tracking->CommandStarting(client);
   ++depth_;
   spec.handler(ctx, argv);
   --depth_;
+  if (tracking && client.tracking.on && !client.tracking.bcast && (spec.flags & kReadOnly)) {
+    tracking->RememberKeys(client, CommandKeys(spec, argv));
+  }
   spec.stats.usec += core::MonotonicUs() - start;
   if (propagator_ && ctx.propagate_to_replicas) {
     pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
@@ -242,6 +255,8 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
     }
   }
   if (depth_ == 0) FlushPropagation();
+  // The client's own invalidations follow its reply.
+  if (tracking && depth_ == 0) tracking->CommandDone();
   ++spec.stats.calls;
   if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
   client.last_command = &spec;

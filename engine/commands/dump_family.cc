@@ -69,7 +69,10 @@ void RestoreCommand(CommandContext& ctx, Args args) {
   if (ttl && !absttl) ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + now);
   // A time already past creates nothing (a replica keeps it: expiry is its primary's call).
   if (ttl && ttl <= now && ctx.server.options.replicaof.empty()) {
-    if (deleted) ctx.PropagateAs({"DEL", key});
+    if (deleted) {
+      ctx.keyspace.Notify(db, core::events::kGeneric, "del", key);
+      ctx.PropagateAs({"DEL", key});
+    }
     return ctx.reply.Ok();
   }
   core::Value& stored = ctx.keyspace.Store(db, key, *std::move(value));
@@ -90,6 +93,7 @@ void RestoreCommand(CommandContext& ctx, Args args) {
       ctx.PropagateAs(std::move(argv));
     }
   }
+  ctx.keyspace.Notify(db, core::events::kGeneric, "restore", key);
   ctx.reply.Ok();
 }
 

@@ -9,6 +9,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionFamily(table);
   RegisterConnectionFamily(table);
   RegisterClientFamily(table);
+  RegisterClientTrackingFamily(table);  // adds to CLIENT
   RegisterConfigFamily(table);
   RegisterCommandFamily(table);
   RegisterInfoFamily(table);

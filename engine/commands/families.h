@@ -14,6 +14,7 @@ void RegisterGenericFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);
 void RegisterConnectionFamily(CommandTable& table);
 void RegisterClientFamily(CommandTable& table);
+void RegisterClientTrackingFamily(CommandTable& table);
 void RegisterConfigFamily(CommandTable& table);
 void RegisterCommandFamily(CommandTable& table);
 void RegisterInfoFamily(CommandTable& table);

@@ -17,7 +17,11 @@ namespace {
 
 void DelCommand(CommandContext& ctx, Args args) {
   int64_t removed = 0;
-  for (size_t i = 1; i < args.size(); ++i) removed += ctx.keyspace.Delete(ctx.db(), args[i]);
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!ctx.keyspace.Delete(ctx.db(), args[i])) continue;
+    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", args[i]);
+    ++removed;
+  }
   ctx.reply.Integer(removed);
 }
 
@@ -43,6 +47,8 @@ void RenameGeneric(CommandContext& ctx, Args args, bool nx) {
   auto taken = ctx.keyspace.Take(db, args[1]);
   ctx.keyspace.Store(db, args[2], std::move(taken->first));
   if (taken->second != -1) ctx.keyspace.SetExpire(db, args[2], taken->second);
+  ctx.keyspace.Notify(db, core::events::kGeneric, "rename_from", args[1]);
+  ctx.keyspace.Notify(db, core::events::kGeneric, "rename_to", args[2]);
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
 }
 
@@ -170,6 +176,8 @@ void MoveCommand(CommandContext& ctx, Args args) {
   auto taken = ctx.keyspace.Take(ctx.db(), args[1]);
   ctx.keyspace.Store(target, args[1], std::move(taken->first));
   if (taken->second != -1) ctx.keyspace.SetExpire(target, args[1], taken->second);
+  ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "move_from", args[1]);
+  ctx.keyspace.Notify(target, core::events::kGeneric, "move_to", args[1]);
   ctx.reply.Integer(1);
 }
 
@@ -192,9 +200,14 @@ void CopyCommand(CommandContext& ctx, Args args) {
   const core::Value* source = ctx.keyspace.FindForRead(ctx.db(), args[1]);
   if (!source) return ctx.reply.Integer(0);
   const int64_t expire = ctx.keyspace.GetExpire(ctx.db(), args[1]);
-  if (ctx.keyspace.FindForWrite(target, args[2]) && !replace) return ctx.reply.Integer(0);
+  if (ctx.keyspace.FindForWrite(target, args[2])) {
+    if (!replace) return ctx.reply.Integer(0);
+    // Replaced as Redis does, deleted first: the copy is a new key.
+    ctx.keyspace.Delete(target, args[2]);
+  }
   ctx.keyspace.Store(target, args[2], source->Clone());
   if (expire != -1) ctx.keyspace.SetExpire(target, args[2], expire);
+  ctx.keyspace.Notify(target, core::events::kGeneric, "copy_to", args[2]);
   ctx.reply.Integer(1);
 }
 
@@ -243,10 +256,12 @@ void ExpireGeneric(CommandContext& ctx, Args args, bool relative, bool seconds) 
   const std::string key(args[1]);
   if (when <= ctx.keyspace.now_ms()) {
     ctx.keyspace.Delete(db, key);
+    ctx.keyspace.Notify(db, core::events::kGeneric, "del", key);
     ctx.PropagateAs({"DEL", key});
   } else {
     ctx.keyspace.SetExpire(db, key, when);
     ctx.keyspace.MarkModified(db, key);
+    ctx.keyspace.Notify(db, core::events::kGeneric, "expire", key);
     ctx.PropagateAs({"PEXPIREAT", key, std::to_string(when)});
   }
   ctx.reply.Integer(1);
@@ -276,6 +291,7 @@ void PersistCommand(CommandContext& ctx, Args args) {
   if (!ctx.keyspace.FindForWrite(ctx.db(), args[1])) return ctx.reply.Integer(0);
   if (!ctx.keyspace.RemoveExpire(ctx.db(), args[1])) return ctx.reply.Integer(0);
   ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "persist", args[1]);
   ctx.reply.Integer(1);
 }
 

@@ -345,7 +345,9 @@ void GeoSearchGeneric(CommandContext& ctx, Args args, size_t src_index, uint32_t
   if (!SearchOptionsOrReply(ctx, args, base, flags, zs, &shape, &o)) return;
   if (!zs) {
     if (!o.store) return ctx.reply.ArrayHeader(0);
-    ctx.keyspace.Delete(ctx.db(), *o.store);
+    if (ctx.keyspace.Delete(ctx.db(), *o.store)) {
+      ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", *o.store);
+    }
     return ctx.reply.Integer(0);
   }
   // COUNT without an order means the nearest ones, unless ANY asks for whichever come first.
@@ -357,8 +359,9 @@ void GeoSearchGeneric(CommandContext& ctx, Args args, size_t src_index, uint32_t
       o.count == 0 ? points.size() : std::min(points.size(), static_cast<size_t>(o.count));
   SortGeoPoints(&points, o.sort, n);
   if (o.store) {
+    const char* event = (flags & kSearchStore) ? "geosearchstore" : "georadiusstore";
     return ctx.reply.Integer(StoreGeoPoints(ctx.keyspace, ctx.db(), *o.store, points, n,
-                                            o.storedist, shape.unit_meters));
+                                            o.storedist, shape.unit_meters, event));
   }
   ReplyPoints(ctx, points, n, o, shape.unit_meters);
 }

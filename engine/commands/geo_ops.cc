@@ -68,13 +68,13 @@ void SortGeoPoints(std::vector<GeoPoint>* points, GeoSort sort, size_t keep) {
 
 int64_t StoreGeoPoints(core::Keyspace& ks, int db, std::string_view dst,
                        const std::vector<GeoPoint>& points, size_t n, bool by_distance,
-                       double unit_meters) {
+                       double unit_meters, std::string_view event) {
   core::Value result = core::Value::NewZSet();
   for (size_t i = 0; i < n; ++i) {
     const GeoPoint& p = points[i];
     result.zset().Set(p.member, by_distance ? p.distance / unit_meters : p.score);
   }
-  return StoreZSetResult(ks, db, dst, std::move(result));
+  return StoreZSetResult(ks, db, dst, std::move(result), event);
 }
 
 }  // namespace bazaar::engine::commands

@@ -39,7 +39,7 @@ void SortGeoPoints(std::vector<GeoPoint>* points, GeoSort sort, size_t keep);
 // by distance in units of unit_meters; deletes dst when n is 0. Returns n.
 int64_t StoreGeoPoints(core::Keyspace& ks, int db, std::string_view dst,
                        const std::vector<GeoPoint>& points, size_t n, bool by_distance,
-                       double unit_meters);
+                       double unit_meters, std::string_view event);
 
 }  // namespace bazaar::engine::commands
 

@@ -57,12 +57,13 @@ absl::StatusOr<int64_t> OpHSet(core::Keyspace& ks, int db, std::string_view key,
       if (fresh.hash().Set(pairs[i], pairs[i + 1])) ++added;
     }
     ks.Store(db, key, std::move(fresh));
-    return added;
+  } else {
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if ((*hash)->Set(pairs[i], pairs[i + 1])) ++added;
+    }
+    ks.MarkModified(db, key);  // even when nothing changed, as Redis does
   }
-  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    if ((*hash)->Set(pairs[i], pairs[i + 1])) ++added;
-  }
-  ks.MarkModified(db, key);  // even when nothing changed, as Redis does
+  ks.Notify(db, core::events::kHash, "hset", key);
   return added;
 }
 
@@ -72,6 +73,7 @@ absl::StatusOr<bool> OpHSetNx(core::Keyspace& ks, int db, std::string_view key,
   if (!hash.ok()) return hash.status();
   if (*hash != nullptr && (*hash)->Get(field)) return false;
   StoreField(ks, db, key, *hash, field, value);
+  ks.Notify(db, core::events::kHash, "hset", key);
   return true;
 }
 
@@ -84,11 +86,16 @@ absl::StatusOr<int64_t> OpHDel(core::Keyspace& ks, int db, std::string_view key,
   for (std::string_view field : fields) {
     if ((*hash)->Erase(field)) ++removed;
     if ((*hash)->empty()) {
+      ks.Notify(db, core::events::kHash, "hdel", key);
       ks.Delete(db, key);  // reports the change itself
+      ks.Notify(db, core::events::kGeneric, "del", key);
       return removed;
     }
   }
-  if (removed > 0) ks.MarkModified(db, key);
+  if (removed > 0) {
+    ks.MarkModified(db, key);
+    ks.Notify(db, core::events::kHash, "hdel", key);
+  }
   return removed;
 }
 
@@ -110,6 +117,7 @@ absl::StatusOr<int64_t> OpHIncrBy(core::Keyspace& ks, int db, std::string_view k
   }
   const int64_t result = current + delta;
   StoreField(ks, db, key, *hash, field, std::to_string(result));
+  ks.Notify(db, core::events::kHash, "hincrby", key);
   return result;
 }
 
@@ -132,6 +140,7 @@ absl::StatusOr<std::string> OpHIncrByFloat(core::Keyspace& ks, int db, std::stri
   if (std::isnan(result) || std::isinf(result)) return RedisError(kNaNError);
   std::string text = protocol::FormatLongDouble(result);
   StoreField(ks, db, key, *hash, field, text);
+  ks.Notify(db, core::events::kHash, "hincrbyfloat", key);
   return text;
 }
 

@@ -48,6 +48,7 @@ void PfAddCommand(CommandContext& ctx, Args args) {
   if (changes == 0) return ctx.reply.Integer(0);
   hll::InvalidateCache(v->str());
   if (!created) ctx.keyspace.MarkModified(ctx.db(), args[1]);  // Store signalled a new key
+  ctx.keyspace.Notify(ctx.db(), core::events::kString, "pfadd", args[1]);
   ctx.keyspace.AddDirty(changes - 1);
   ctx.reply.Integer(1);
 }
@@ -103,6 +104,7 @@ void PfMergeCommand(CommandContext& ctx, Args args) {
   }
   hll::InvalidateCache(value);
   if (!created) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kString, "pfadd", args[1]);
   ctx.reply.SimpleString("OK");
 }
 

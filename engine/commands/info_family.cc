@@ -111,7 +111,9 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("client_recent_max_input_buffer", max_input);
   w.Field("client_recent_max_output_buffer", max_output);
   w.Field("blocked_clients", ctx.server.blocking->blocked_client_count());
-  w.Field("tracking_clients", 0);
+  const TrackingControl::Figures tracking =
+      ctx.server.tracking ? ctx.server.tracking->figures() : TrackingControl::Figures();
+  w.Field("tracking_clients", tracking.clients);
   w.Field("clients_in_timeout_table", 0);
 }
 
@@ -145,6 +147,8 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("mem_fragmentation_ratio",
           absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
   w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  // Eviction weighs all used memory: no buffer is left out of it.
+  w.Field("mem_not_counted_for_evict", 0);
   const ReplicationInfo r = ctx.server.replication->replication_info();
   w.Field("mem_replication_backlog", r.backlog_active ? r.backlog_size : 0);
   w.Field("mem_allocator", "libc");
@@ -200,8 +204,8 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("sync_partial_ok", s.sync_partial_ok);
   w.Field("sync_partial_err", s.sync_partial_err);
   w.Field("expired_keys", k.expired_keys);
-  // No maxmemory eviction, pub/sub, MIGRATE, defragmentation, client tracking, RESTORE or I/O
-  // threads here: their counters are truly zero.
+  // No MIGRATE, defragmentation, RESTORE sanitizing or I/O threads here: their counters are
+  // truly zero.
   w.Field("evicted_keys", k.evicted_keys);
   w.Field("evicted_clients", 0);
   w.Field("total_eviction_exceeded_time", 0);
@@ -221,9 +225,11 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("active_defrag_key_misses", 0);
   w.Field("total_active_defrag_time", 0);
   w.Field("current_active_defrag_time", 0);
-  w.Field("tracking_total_keys", 0);
-  w.Field("tracking_total_items", 0);
-  w.Field("tracking_total_prefixes", 0);
+  const TrackingControl::Figures tracking =
+      ctx.server.tracking ? ctx.server.tracking->figures() : TrackingControl::Figures();
+  w.Field("tracking_total_keys", tracking.keys);
+  w.Field("tracking_total_items", tracking.items);
+  w.Field("tracking_total_prefixes", tracking.prefixes);
   w.Field("total_error_replies", s.total_error_replies);
   w.Field("dump_payload_sanitizations", 0);
   w.Field("total_reads_processed", s.total_commands_processed);

@@ -114,6 +114,7 @@ void LSetCommand(CommandContext& ctx, Args args) {
   if (index < 0 || index >= len) return ctx.reply.Error("ERR index out of range");
   list.Set(index, args[3]);
   ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kList, "lset", args[1]);
   ctx.reply.Ok();
 }
 
@@ -134,6 +135,7 @@ void LInsertCommand(CommandContext& ctx, Args args) {
   if (pivot < 0) return ctx.reply.Integer(-1);
   list.Insert(pivot + (after ? 1 : 0), args[4]);
   ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kList, "linsert", args[1]);
   ctx.reply.Integer(static_cast<int64_t>(list.size()));
 }
 
@@ -146,8 +148,10 @@ void LRemCommand(CommandContext& ctx, Args args) {
   ListValue& list = v->list();
   const int64_t removed = static_cast<int64_t>(list.Remove(args[3], count));
   if (removed) {
+    ctx.keyspace.Notify(ctx.db(), core::events::kList, "lrem", args[1]);
     if (list.empty()) {
       ctx.keyspace.Delete(ctx.db(), args[1]);
+      ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", args[1]);
     } else {
       ctx.keyspace.MarkModified(ctx.db(), args[1]);
     }
@@ -179,8 +183,10 @@ void LTrimCommand(CommandContext& ctx, Args args) {
   }
   list.Trim(left_trim, right_trim);
   // Redis signals the key even when nothing was trimmed.
+  ctx.keyspace.Notify(ctx.db(), core::events::kList, "ltrim", args[1]);
   if (list.empty()) {
     ctx.keyspace.Delete(ctx.db(), args[1]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", args[1]);
   } else {
     ctx.keyspace.MarkModified(ctx.db(), args[1]);
   }

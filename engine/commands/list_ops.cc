@@ -12,6 +12,14 @@ namespace bazaar::engine::commands {
 
 using core::ListValue;
 using core::Value;
+namespace events = core::events;
+
+namespace {
+
+const char* PushEvent(ListEnd end) { return end == ListEnd::kLeft ? "lpush" : "rpush"; }
+const char* PopEvent(ListEnd end) { return end == ListEnd::kLeft ? "lpop" : "rpop"; }
+
+}  // namespace
 
 std::optional<ListEnd> ParseListEnd(std::string_view arg) {
   if (IsOption(arg, "left")) return ListEnd::kLeft;
@@ -38,6 +46,7 @@ absl::StatusOr<int64_t> OpPush(core::Keyspace& ks, int db, std::string_view key,
       list.PushBack(e);
     }
   }
+  ks.Notify(db, events::kList, PushEvent(end), key);
   return static_cast<int64_t>(list.size());
 }
 
@@ -52,8 +61,10 @@ absl::StatusOr<std::vector<std::string>> OpPop(core::Keyspace& ks, int db, std::
     const size_t n = static_cast<size_t>(count);
     end == ListEnd::kLeft ? list.PopFront(n, &out) : list.PopBack(n, &out);
   }
+  if (!out.empty()) ks.Notify(db, events::kList, PopEvent(end), key);
   if (list.empty()) {
     ks.Delete(db, key);
+    ks.Notify(db, events::kGeneric, "del", key);
   } else {
     ks.MarkModified(db, key);
   }
@@ -102,9 +113,12 @@ absl::StatusOr<std::optional<std::string>> OpMove(core::Keyspace& ks, int db,
   } else {
     dst->list().PushBack(value);
   }
+  ks.Notify(db, events::kList, PushEvent(to), destination);
+  ks.Notify(db, events::kList, PopEvent(from), source);
   // Store may have rehashed nothing that moves `src` (entries are stable), so it is still valid.
   if (src->list().empty()) {
     ks.Delete(db, source);
+    ks.Notify(db, events::kGeneric, "del", source);
   } else {
     ks.MarkModified(db, source);
   }

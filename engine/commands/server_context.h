@@ -148,6 +148,29 @@ class PubSubControl {
   virtual int64_t ChannelCount(bool shard) const = 0;
 };
 
+// Client-side caching (CLIENT TRACKING): the table of keys each tracking client read, the
+// BCAST prefixes, and the invalidation messages. The dispatcher tells it which client is
+// running a command, so that client's own invalidations follow its reply, as in Redis 7.0.
+class TrackingControl {
+ public:
+  struct Figures {
+    size_t clients = 0, keys = 0, items = 0, prefixes = 0;
+  };
+  virtual ~TrackingControl() = default;
+  // CLIENT TRACKING ON with options already checked (the prefixes are added to the client's).
+  virtual void EnableTracking(ClientState& client, const TrackingState& options) = 0;
+  virtual void DisableTracking(ClientState& client) = 0;
+  // A top-level command (or a blocked client's rerun) starts or ends on `client`.
+  virtual void CommandStarting(ClientState& client) = 0;
+  virtual void CommandDone() = 0;
+  // A read-only command of a tracking client read these keys.
+  virtual void RememberKeys(ClientState& client, const std::vector<std::string_view>& keys) = 0;
+  // Before each command: invalidates keys until the table holds at most
+  // tracking-table-max-keys (a little more effort each time it stays over).
+  virtual void EnforceMaxKeys() = 0;
+  virtual Figures figures() const = 0;
+};
+
 // Snapshots and the AOF (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, INFO persistence, MISCONF).
 class PersistenceControl {
  public:
@@ -198,6 +221,7 @@ struct ServerContext {
   PersistenceControl* persistence = nullptr;
   ReplicationControl* replication = nullptr;
   PubSubControl* pubsub = nullptr;
+  TrackingControl* tracking = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

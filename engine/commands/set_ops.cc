@@ -93,10 +93,11 @@ absl::StatusOr<int64_t> OpSAdd(core::Keyspace& ks, int db, std::string_view key,
     Value fresh = Value::NewSet();
     for (std::string_view m : members) added += fresh.set().Add(m);
     ks.Store(db, key, std::move(fresh));
-    return added;
+  } else {
+    for (std::string_view m : members) added += (*set)->Add(m);
+    if (added > 0) ks.MarkModified(db, key);
   }
-  for (std::string_view m : members) added += (*set)->Add(m);
-  if (added > 0) ks.MarkModified(db, key);
+  if (added > 0) ks.Notify(db, core::events::kSet, "sadd", key);
   return added;
 }
 
@@ -109,11 +110,16 @@ absl::StatusOr<int64_t> OpSRem(core::Keyspace& ks, int db, std::string_view key,
   for (std::string_view m : members) {
     removed += (*set)->Remove(m);
     if ((*set)->empty()) {
+      ks.Notify(db, core::events::kSet, "srem", key);
       ks.Delete(db, key);  // reports the change itself
+      ks.Notify(db, core::events::kGeneric, "del", key);
       return removed;
     }
   }
-  if (removed > 0) ks.MarkModified(db, key);
+  if (removed > 0) {
+    ks.MarkModified(db, key);
+    ks.Notify(db, core::events::kSet, "srem", key);
+  }
   return removed;
 }
 
@@ -129,8 +135,10 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
   }
   if (src_value == dst_value) return Contains(&src_value->set(), member);
   if (!src_value->set().Remove(member)) return false;
+  ks.Notify(db, core::events::kSet, "srem", src);
   if (src_value->set().empty()) {
     ks.Delete(db, src);
+    ks.Notify(db, core::events::kGeneric, "del", src);
   } else {
     ks.MarkModified(db, src);
   }
@@ -140,7 +148,10 @@ absl::StatusOr<bool> OpSMove(core::Keyspace& ks, int db, std::string_view src,
     ks.Store(db, dst, std::move(fresh));
   } else if (dst_value->set().Add(member)) {
     ks.MarkModified(db, dst);
+  } else {
+    return true;
   }
+  ks.Notify(db, core::events::kSet, "sadd", dst);
   return true;
 }
 
@@ -155,6 +166,8 @@ absl::StatusOr<std::vector<std::string>> OpSPop(core::Keyspace& ks, int db, std:
     // The whole set, in the order Redis replies it (it runs SUNION over the key).
     popped = SetAlgebra(SetOp::kUnion, {&members});
     ks.Delete(db, key);
+    ks.Notify(db, core::events::kSet, "spop", key);
+    ks.Notify(db, core::events::kGeneric, "del", key);
     return popped;
   }
   popped.reserve(count);
@@ -162,6 +175,7 @@ absl::StatusOr<std::vector<std::string>> OpSPop(core::Keyspace& ks, int db, std:
                       [&](std::string_view m) { popped.emplace_back(m); });
   for (const std::string& m : popped) members.Remove(m);
   ks.MarkModified(db, key);
+  ks.Notify(db, core::events::kSet, "spop", key);
   return popped;
 }
 
@@ -171,13 +185,18 @@ absl::StatusOr<int64_t> OpSetStore(core::Keyspace& ks, int db, SetOp op, std::st
   if (!sets.ok()) return sets.status();
   std::vector<std::string> members = SetAlgebra(op, *sets);
   if (members.empty()) {
-    ks.Delete(db, dest);  // reports the change only if dest existed
+    // Reports the change only if dest existed.
+    if (ks.Delete(db, dest)) ks.Notify(db, core::events::kGeneric, "del", dest);
     return 0;
   }
   Value fresh = Value::NewSet();
   for (const std::string& m : members) fresh.set().Add(m);
   const int64_t size = static_cast<int64_t>(fresh.set().size());
   ks.Store(db, dest, std::move(fresh));
+  const char* event = op == SetOp::kInter   ? "sinterstore"
+                      : op == SetOp::kUnion ? "sunionstore"
+                                            : "sdiffstore";
+  ks.Notify(db, core::events::kSet, event, dest);
   return size;
 }
 

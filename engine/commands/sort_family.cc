@@ -57,11 +57,14 @@ void SortGeneric(CommandContext& ctx, Args args, bool read_only) {
   }
   // Stored as a list (a missing GET value as an empty string); nothing to store deletes it.
   if (rows->empty()) {
-    ctx.keyspace.Delete(ctx.db(), *store);
+    if (ctx.keyspace.Delete(ctx.db(), *store)) {
+      ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", *store);
+    }
   } else {
     core::Value list = core::Value::NewList();
     for (const auto& row : *rows) list.list().PushBack(row ? *row : std::string());
     ctx.keyspace.Store(ctx.db(), *store, std::move(list));
+    ctx.keyspace.Notify(ctx.db(), core::events::kList, "sortstore", *store);
   }
   ctx.reply.Integer(static_cast<int64_t>(rows->size()));
 }

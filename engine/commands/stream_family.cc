@@ -270,8 +270,11 @@ void XAddCommand(CommandContext& ctx, Args args) {
   s->Append(id, args.subspan(fields_at), limits.stream_node_max_bytes,
             limits.stream_node_max_entries);
   ctx.reply.Bulk(id.ToString());
-  s->Trim(parsed.trim);
   ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xadd", args[1]);
+  if (s->Trim(parsed.trim)) {
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xtrim", args[1]);
+  }
   const bool rewrite_id = !parsed.id_given || !parsed.seq_given;
   if (parsed.trim.approx || rewrite_id) {
     std::vector<std::string> argv(args.begin(), args.end());
@@ -297,6 +300,7 @@ void XTrimCommand(CommandContext& ctx, Args args) {
       ctx.PropagateAs(std::move(argv));
     }
     ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xtrim", args[1]);
   }
   ctx.reply.Integer(static_cast<int64_t>(removed));
 }
@@ -349,7 +353,10 @@ void XDelCommand(CommandContext& ctx, Args args) {
     if (id > s->max_deleted_id()) s->set_max_deleted_id(id);
     ++deleted;
   }
-  if (deleted) ctx.keyspace.MarkModified(ctx.db(), args[1]);
+  if (deleted) {
+    ctx.keyspace.MarkModified(ctx.db(), args[1]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xdel", args[1]);
+  }
   ctx.reply.Integer(deleted);
 }
 
@@ -392,6 +399,7 @@ void XSetIdCommand(CommandContext& ctx, Args args) {
   if (max_deleted != StreamId{}) s->set_max_deleted_id(max_deleted);
   // Redis 7.0's XSETID counts a write but signals no WATCH.
   ctx.keyspace.AddDirty(1);
+  ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xsetid", args[1]);
   ctx.reply.Ok();
 }
 

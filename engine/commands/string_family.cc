@@ -110,6 +110,7 @@ void GetDelCommand(CommandContext& ctx, Args args) {
   if (!v->is_string()) return ctx.reply.Error(kWrongTypeError);
   ctx.reply.Bulk(v->str());
   ctx.keyspace.Delete(ctx.db(), args[1]);
+  ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", args[1]);
   ctx.PropagateAs({"DEL", std::string(args[1])});
 }
 
@@ -129,14 +130,17 @@ void GetExCommand(CommandContext& ctx, Args args) {
   const std::string key(args[1]);
   if ((opts.flags & (kSetExat | kSetPxat)) && when <= ctx.keyspace.now_ms()) {
     ctx.keyspace.Delete(ctx.db(), key);
+    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", key);
     ctx.PropagateAs({"DEL", key});
   } else if (opts.flags & (kSetEx | kSetPx | kSetExat | kSetPxat)) {
     ctx.keyspace.SetExpire(ctx.db(), key, when);
     ctx.keyspace.MarkModified(ctx.db(), key);
+    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "expire", key);
     ctx.PropagateAs({"PEXPIREAT", key, std::to_string(when)});
   } else if (opts.flags & kSetPersist) {
     if (ctx.keyspace.RemoveExpire(ctx.db(), key)) {
       ctx.keyspace.MarkModified(ctx.db(), key);
+      ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "persist", key);
       ctx.PropagateAs({"PERSIST", key});
     }
   }
@@ -166,6 +170,7 @@ void MSetCommand(CommandContext& ctx, Args args) {
   }
   for (size_t i = 1; i < args.size(); i += 2) {
     ctx.keyspace.Store(ctx.db(), args[i], Value(std::string(args[i + 1])));
+    ctx.keyspace.Notify(ctx.db(), core::events::kString, "set", args[i]);
   }
   if (nx) {
     ctx.reply.Integer(1);

@@ -5,11 +5,13 @@
 
 #include "engine/commands/errors.h"
 #include "engine/commands/status_reply.h"
+#include "engine/core/keyspace_events.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::commands {
 
 using core::Value;
+namespace events = core::events;
 
 namespace {
 
@@ -63,6 +65,8 @@ absl::StatusOr<SetResult> OpSet(core::Keyspace& ks, int db, std::string_view key
   }
   ks.Store(db, key, Value(std::string(value)), opts.flags & kSetKeepTtl);
   if (has_expire) ks.SetExpire(db, key, when);
+  ks.Notify(db, events::kString, "set", key);
+  if (has_expire) ks.Notify(db, events::kGeneric, "expire", key);
   result.written = true;
   if (has_expire) result.expire_at_ms = when;
   return result;
@@ -73,6 +77,7 @@ absl::StatusOr<int64_t> OpAppend(core::Keyspace& ks, int db, std::string_view ke
   Value* v = ks.FindForWrite(db, key);
   if (!v) {
     ks.Store(db, key, Value(std::string(suffix)));
+    ks.Notify(db, events::kString, "append", key);
     return static_cast<int64_t>(suffix.size());
   }
   if (!v->is_string()) return RedisError(kWrongTypeError);
@@ -80,6 +85,7 @@ absl::StatusOr<int64_t> OpAppend(core::Keyspace& ks, int db, std::string_view ke
   if (!status.ok()) return status;
   v->str().append(suffix.data(), suffix.size());
   ks.MarkModified(db, key);
+  ks.Notify(db, events::kString, "append", key);
   return static_cast<int64_t>(v->str().size());
 }
 
@@ -102,6 +108,7 @@ absl::StatusOr<int64_t> OpIncrBy(core::Keyspace& ks, int db, std::string_view ke
   } else {
     ks.Store(db, key, Value(std::to_string(result)));
   }
+  ks.Notify(db, events::kString, "incrby", key);
   return result;
 }
 
@@ -123,6 +130,7 @@ absl::StatusOr<std::string> OpIncrByFloat(core::Keyspace& ks, int db, std::strin
   } else {
     ks.Store(db, key, Value(text));
   }
+  ks.Notify(db, events::kString, "incrbyfloat", key);
   return text;
 }
 
@@ -136,6 +144,7 @@ absl::StatusOr<int64_t> OpSetRange(core::Keyspace& ks, int db, std::string_view 
     std::string s(offset + data.size(), '\0');
     s.replace(offset, data.size(), data.data(), data.size());
     ks.Store(db, key, Value(std::move(s)));
+    ks.Notify(db, events::kString, "setrange", key);
     return static_cast<int64_t>(offset + data.size());
   }
   if (!v->is_string()) return RedisError(kWrongTypeError);
@@ -146,6 +155,7 @@ absl::StatusOr<int64_t> OpSetRange(core::Keyspace& ks, int db, std::string_view 
   if (s.size() < offset + data.size()) s.resize(offset + data.size(), '\0');
   s.replace(offset, data.size(), data.data(), data.size());
   ks.MarkModified(db, key);
+  ks.Notify(db, events::kString, "setrange", key);
   return static_cast<int64_t>(s.size());
 }
 

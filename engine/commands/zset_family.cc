@@ -206,7 +206,8 @@ void CombineGeneric(CommandContext& ctx, Args args, SetOp op, CombineMode mode) 
   core::Value result = core::Value::NewZSet();
   Combine(*spec, &result.zset());
   if (mode == CombineMode::kStore) {
-    return ctx.reply.Integer(StoreZSetResult(ctx.keyspace, ctx.db(), args[1], std::move(result)));
+    return ctx.reply.Integer(
+        StoreZSetResult(ctx.keyspace, ctx.db(), args[1], std::move(result), ctx.spec.name));
   }
   const ZSet& zs = result.zset();
   ReplyZSetSpan(ctx, zs, RankSpan{0, zs.size(), false}, spec->withscores);

@@ -140,6 +140,7 @@ absl::StatusOr<ZAddResult> OpZAdd(core::Keyspace& ks, int db, std::string_view k
     }
   }
   if (!created && (r.added || r.updated)) ks.MarkModified(db, key);
+  if (r.added || r.updated) ks.Notify(db, core::events::kZset, incr ? "zincr" : "zadd", key);
   if (!status.ok()) return status;
   return r;
 }
@@ -154,13 +155,15 @@ absl::StatusOr<ZSet*> FindZSetForWrite(core::Keyspace& ks, int db, std::string_v
   return &v->zset();
 }
 
-// After removing `removed` elements from the set under key: delete an emptied key, or report
-// the change.
+// After removing `removed` elements from the set under key by the command `event`: delete an
+// emptied key, or report the change.
 void AfterRemoval(core::Keyspace& ks, int db, std::string_view key, const ZSet& z,
-                  size_t removed) {
+                  size_t removed, std::string_view event) {
   if (removed == 0) return;
+  ks.Notify(db, core::events::kZset, event, key);
   if (z.size() == 0) {
     ks.Delete(db, key);
+    ks.Notify(db, core::events::kGeneric, "del", key);
   } else {
     ks.MarkModified(db, key);
   }
@@ -178,7 +181,7 @@ absl::StatusOr<int64_t> OpZRem(core::Keyspace& ks, int db, std::string_view key,
     if ((*z)->Erase(m)) ++removed;
     if ((*z)->size() == 0) break;
   }
-  AfterRemoval(ks, db, key, **z, removed);
+  AfterRemoval(ks, db, key, **z, removed, "zrem");
   return static_cast<int64_t>(removed);
 }
 
@@ -206,7 +209,7 @@ absl::StatusOr<ZPopResult> OpZPop(core::Keyspace& ks, int db,
     return result.elements.size() < n;
   });
   z->EraseRanks(max ? z->size() - n : 0, n);
-  AfterRemoval(ks, db, result.key, *z, n);
+  AfterRemoval(ks, db, result.key, *z, n, max ? "zpopmax" : "zpopmin");
   return result;
 }
 
@@ -253,14 +256,16 @@ absl::StatusOr<const ZSet*> FindZSet(core::Keyspace& ks, int db, std::string_vie
   return &v->zset();
 }
 
-int64_t StoreZSetResult(core::Keyspace& ks, int db, std::string_view dst, Value result) {
+int64_t StoreZSetResult(core::Keyspace& ks, int db, std::string_view dst, Value result,
+                        std::string_view event) {
   size_t n = result.zset().size();
   if (n == 0) {
-    ks.Delete(db, dst);
+    if (ks.Delete(db, dst)) ks.Notify(db, core::events::kGeneric, "del", dst);
     return 0;
   }
   result.zset().RecheckCompact();
   ks.Store(db, dst, std::move(result));
+  ks.Notify(db, core::events::kZset, event, dst);
   return static_cast<int64_t>(n);
 }
 
@@ -279,7 +284,7 @@ absl::StatusOr<int64_t> OpZRangeStore(core::Keyspace& ks, int db, std::string_vi
       });
     }
   }
-  return StoreZSetResult(ks, db, dst, std::move(out));
+  return StoreZSetResult(ks, db, dst, std::move(out), "zrangestore");
 }
 
 absl::StatusOr<int64_t> OpZRemRange(core::Keyspace& ks, int db, std::string_view key,
@@ -291,7 +296,10 @@ absl::StatusOr<int64_t> OpZRemRange(core::Keyspace& ks, int db, std::string_view
   if (span.count == 0) return 0;
   size_t lo = span.reverse ? span.first + 1 - span.count : span.first;
   size_t removed = (*z)->EraseRanks(lo, span.count);
-  AfterRemoval(ks, db, key, **z, removed);
+  AfterRemoval(ks, db, key, **z, removed,
+               spec.type == RangeType::kRank    ? "zremrangebyrank"
+               : spec.type == RangeType::kScore ? "zremrangebyscore"
+                                                : "zremrangebylex");
   return static_cast<int64_t>(removed);
 }
 

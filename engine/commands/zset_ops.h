@@ -153,8 +153,10 @@ absl::StatusOr<CombineSpec> ParseCombine(core::Keyspace& ks, int db, absl::Span<
 void Combine(const CombineSpec& spec, core::ZSet* out);
 // ZINTERCARD: the intersection's size, stopping at spec.limit when it is positive.
 int64_t InterCardinality(const CombineSpec& spec);
-// Stores `result` under dst, or deletes dst when it is empty; returns the stored size.
-int64_t StoreZSetResult(core::Keyspace& ks, int db, std::string_view dst, core::Value result);
+// Stores `result` under dst (notifying `event`), or deletes dst when it is empty; returns the
+// stored size.
+int64_t StoreZSetResult(core::Keyspace& ks, int db, std::string_view dst, core::Value result,
+                        std::string_view event);
 
 }  // namespace bazaar::engine::commands
 

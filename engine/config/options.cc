@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "engine/core/keyspace_events.h"
 
 namespace bazaar::engine::config {
 namespace {
@@ -278,6 +279,17 @@ std::vector<OptionSpec> BuildTable() {
   }
   t.push_back(IntOption("lfu-log-factor", &Options::lfu_log_factor, 0, INT_MAX));
   t.push_back(IntOption("lfu-decay-time", &Options::lfu_decay_time, 0, INT_MAX));
+  t.push_back(OptionSpec{
+      "notify-keyspace-events", true, false,
+      [](const Options& o) { return core::events::FormatClasses(o.notify_keyspace_events); },
+      [](Options& o, const std::vector<std::string>& args) -> std::string {
+        std::optional<int> classes = core::events::ParseClasses(args[0]);
+        if (!classes) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        o.notify_keyspace_events = *classes;
+        return "";
+      }});
+  t.push_back(IntOption("tracking-table-max-keys", &Options::tracking_table_max_keys, 0,
+                        LLONG_MAX));
   t.push_back(IntOption("hll-sparse-max-bytes", &Options::hll_sparse_max_bytes, 0, LLONG_MAX,
                         true, true));
   t.push_back(OptionSpec{

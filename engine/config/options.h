@@ -99,6 +99,10 @@ struct Options {
   int64_t lfu_decay_time = 1;
   // A sparse HyperLogLog becomes dense rather than grow past this many bytes.
   int64_t hll_sparse_max_bytes = 3000;
+  // Keyspace notifications: the enabled classes (core/keyspace_events.h), 0 = none.
+  int notify_keyspace_events = 0;
+  // Client tracking: the most keys the tracking table remembers (0 = no limit).
+  int64_t tracking_table_max_keys = 1000000;
 };
 
 struct OptionSpec {

@@ -2,6 +2,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
+#include "engine/core/keyspace_events.h"
 
 namespace bazaar::engine::core {
 
@@ -27,6 +28,7 @@ void Keyspace::DeleteExpired(int db, std::string_view key) {
   dbs_[db].expires.Erase(owned);
   dbs_[db].keys.Erase(owned);
   ++stats_.expired_keys;
+  Notify(db, events::kExpired, "expired", owned);
   Touch(db, owned);
   for (KeyspaceObserver* o : observers_) o->KeyExpired(db, owned);
 }
@@ -62,6 +64,7 @@ void Keyspace::Evict(int db, std::string_view key) {
   if (!d.expires.empty()) d.expires.Erase(owned);
   ++stats_.evicted_keys;
   Touch(db, owned);
+  Notify(db, events::kEvicted, "evicted", owned);
   for (KeyspaceObserver* o : observers_) o->KeyEvicted(db, owned);
 }
 
@@ -77,6 +80,7 @@ Value* Keyspace::FindForRead(int db, std::string_view key) {
     ++stats_.keyspace_hits;
   } else {
     ++stats_.keyspace_misses;
+    Notify(db, events::kKeyMiss, "keymiss", key);
   }
   return v;
 }
@@ -101,6 +105,7 @@ Value& Keyspace::Place(int db, std::string_view key, Value value, bool keep_ttl)
   entry->value.set_lfu_counter(counter);
   entry->value.set_access_time(static_cast<uint32_t>(now_ms_ / 1000));
   if (!inserted && !keep_ttl && !d.expires.empty()) d.expires.Erase(key);
+  if (inserted) Notify(db, events::kNew, "new", key);
   return entry->value;
 }
 
@@ -138,7 +143,7 @@ void Keyspace::SetExpire(int db, std::string_view key, int64_t when_ms) {
 
 bool Keyspace::RemoveExpire(int db, std::string_view key) { return dbs_[db].expires.Erase(key); }
 
-void Keyspace::FlushDb(int db) {
+void Keyspace::Empty(int db) {
   for (KeyspaceObserver* o : observers_) o->DbReplaced(db, -1);
   dirty_ += dbs_[db].keys.size();
   dbs_[db].keys.Clear();
@@ -146,8 +151,14 @@ void Keyspace::FlushDb(int db) {
   dbs_[db].expire_cursor = 0;
 }
 
+void Keyspace::FlushDb(int db) {
+  Empty(db);
+  for (KeyspaceObserver* o : observers_) o->Flushed();
+}
+
 void Keyspace::FlushAll() {
-  for (int db = 0; db < num_dbs(); ++db) FlushDb(db);
+  for (int db = 0; db < num_dbs(); ++db) Empty(db);
+  for (KeyspaceObserver* o : observers_) o->Flushed();
 }
 
 void Keyspace::SwapDb(int a, int b) {

@@ -17,6 +17,7 @@
 
 #include "absl/random/random.h"
 #include "engine/core/dict.h"
+#include "engine/core/keyspace_events.h"
 #include "engine/core/value.h"
 
 namespace bazaar::engine::core {
@@ -32,6 +33,10 @@ class KeyspaceObserver {
   virtual void KeyExpired(int db, std::string_view key) {}
   // A key was deleted to free memory (after KeyModified for it).
   virtual void KeyEvicted(int db, std::string_view key) {}
+  // A keyspace notification of an enabled class (core/keyspace_events.h), in Redis's order.
+  virtual void KeyEvent(int db, std::string_view event, std::string_view key) {}
+  // Once per FLUSHDB, FLUSHALL or dataset replacement, after DbReplaced for each database.
+  virtual void Flushed() {}
 };
 
 struct KeyspaceStats {
@@ -50,6 +55,16 @@ class Keyspace {
   int64_t now_ms() const { return now_ms_; }
   // Not owned; told about every change in the order added (the watch table, blocked clients).
   void add_observer(KeyspaceObserver* observer) { observers_.push_back(observer); }
+
+  // Keyspace notifications: the classes notify-keyspace-events enables (core/keyspace_events.h).
+  void set_notify_classes(int classes) { notify_classes_ = classes; }
+  // The one entry point of every notification: commands report (class, event, key) here as
+  // they change a key, and the keyspace itself reports new, expired, evicted and keymiss; the
+  // observers (the server's Pub/Sub) publish those of an enabled class.
+  void Notify(int db, int event_class, std::string_view event, std::string_view key) {
+    if ((notify_classes_ & event_class) == 0) return;
+    for (KeyspaceObserver* o : observers_) o->KeyEvent(db, event, key);
+  }
 
   // Replicas leave expiry to their primary, whose DELs arrive in the stream (Redis's rule): an
   // expired key looks missing to clients but is not deleted, and while the primary's stream is
@@ -163,6 +178,8 @@ class Keyspace {
     uint64_t expire_cursor = 0;
   };
   bool IsExpiredIn(const Database& d, std::string_view key) const;
+  // Empties db, telling the observers DbReplaced (FlushDb and FlushAll then say Flushed).
+  void Empty(int db);
   // Whether the key counts as expired here; a primary deletes it too.
   bool ExpireIfNeeded(int db, std::string_view key);
   void DeleteExpired(int db, std::string_view key);
@@ -177,6 +194,7 @@ class Keyspace {
   int64_t now_ms_ = 0;
   std::vector<KeyspaceObserver*> observers_;
   uint64_t dirty_ = 0;
+  int notify_classes_ = 0;
   bool replica_ = false;
   bool obeying_primary_ = false;
   LfuTracking lfu_;

@@ -1,5 +1,6 @@
 #include "engine/server/pubsub_hub.h"
 
+#include "engine/core/keyspace_events.h"
 #include "engine/core/log.h"
 #include "engine/server/connection.h"
 
@@ -54,6 +55,16 @@ int64_t PubSubHub::Publish(std::string_view channel, std::string_view message, b
         EnforceOutputLimit(c);
       });
   return static_cast<int64_t>(n);
+}
+
+void PubSubHub::KeyEvent(int db, std::string_view event, std::string_view key) {
+  const int classes = options_->notify_keyspace_events;
+  if (classes & core::events::kKeyspace) {
+    Publish("__keyspace@" + std::to_string(db) + "__:" + std::string(key), event, false);
+  }
+  if (classes & core::events::kKeyevent) {
+    Publish("__keyevent@" + std::to_string(db) + "__:" + std::string(event), key, false);
+  }
 }
 
 void PubSubHub::EnforceOutputLimit(Connection* c) {

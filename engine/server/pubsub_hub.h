@@ -1,8 +1,8 @@
 // PubSubHub: the server's Pub/Sub (commands::PubSubControl) over pubsub::Registry. It keeps
 // each client's subscription counts, writes every message in its receiver's RESP version into
 // that connection's output, and drops a subscriber whose output passes
-// client-output-buffer-limit pubsub, so a slow reader never grows without bound. Loop thread
-// only.
+// client-output-buffer-limit pubsub, so a slow reader never grows without bound. As a keyspace
+// observer it publishes the keyspace notifications the keyspace reports. Loop thread only.
 #ifndef BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
 #define BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
 
@@ -15,13 +15,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
+#include "engine/core/keyspace.h"
 #include "engine/pubsub/registry.h"
 
 namespace bazaar::engine::server {
 
 class Connection;
 
-class PubSubHub : public commands::PubSubControl {
+class PubSubHub : public commands::PubSubControl, public core::KeyspaceObserver {
  public:
   // `find` gives the connection of a client id (null when gone); `now_ms` the server's clock.
   // Both, and `options`, must outlive the hub.
@@ -37,6 +38,12 @@ class PubSubHub : public commands::PubSubControl {
   int64_t SubscriberCount(std::string_view channel, bool shard) const override;
   int64_t PatternCount() const override;
   int64_t ChannelCount(bool shard) const override;
+
+  // Keyspace notifications: __keyspace@<db>__:<key> then __keyevent@<db>__:<event>, as
+  // notify-keyspace-events' K and E ask.
+  void KeyEvent(int db, std::string_view event, std::string_view key) override;
+  void KeyModified(int, std::string_view) override {}
+  void DbReplaced(int, int) override {}
 
   // A closing client leaves every table.
   void Forget(const commands::ClientState& client);

@@ -168,15 +168,12 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
       pubsub_(
-          &options_,
-          [this](uint64_t id) -> Connection* {
-            auto it = by_id_.find(id);
-            return it == by_id_.end() ? nullptr : it->second;
-          },
+          &options_, [this](uint64_t id) { return FindConnection(id); },
           [this] { return keyspace_.now_ms(); }),
+      tracking_(&options_, [this](uint64_t id) { return FindConnection(id); }),
       dispatcher_(&table_, &keyspace_, &watches_,
                   commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
-                                          &pubsub_}),
+                                          &pubsub_, &tracking_}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -191,9 +188,12 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   keyspace_.set_now_ms(core::UnixTimeMs());
   core::SetEncodingLimits(EncodingLimitsOf(options_));
   keyspace_.set_lfu_tracking(LfuTrackingOf(options_));
+  keyspace_.set_notify_classes(options_.notify_keyspace_events);
   keyspace_.add_observer(&watches_);
   keyspace_.add_observer(&blocking_);
   keyspace_.add_observer(&dispatcher_);  // expired and evicted keys are logged as DEL
+  keyspace_.add_observer(&pubsub_);      // keyspace notifications
+  keyspace_.add_observer(&tracking_);    // client-side caching invalidations
   commands::RegisterAllCommands(table_);
   dispatcher_.set_after_command([this] { ServeBlockedClients(); });
   persistence_.snapshots().set_replication_source(
@@ -314,6 +314,7 @@ void Server::BeforeSleep() {
     }
   }
   replication_.BeforeSleep(persistence_.child_running());
+  tracking_.BroadcastPending();
   // The AOF goes to the file (and disk, under "always") before any reply of this turn leaves.
   persistence_.Flush(now_ms());
   for (Connection* c : pending_writes_) {
@@ -330,6 +331,7 @@ void Server::Close(Connection* c) {
   watches_.UnwatchAll(&c->state().tx);
   blocking_.Forget(c);
   pubsub_.Forget(c->state());
+  tracking_.DisableTracking(c->state());
   replication_.Forget(c);
   pending_input_.erase(c);
   by_id_.erase(c->state().id);
@@ -344,6 +346,7 @@ void Server::Cron() {
   const int64_t now = core::MonotonicUs();
   persistence_.Cron(replication_.child_running());
   replication_.Cron();
+  tracking_.EnforceMaxKeys();
   // A replica leaves expiry to its primary, whose DELs arrive in the stream.
   if (active_expire_ && !replication_.following())
     keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
@@ -415,8 +418,10 @@ void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
   replication_.Propagate(batch);
 }
 
-replication::Peer* Server::FindPeer(uint64_t client_id) {
-  auto it = by_id_.find(client_id);
+replication::Peer* Server::FindPeer(uint64_t client_id) { return FindConnection(client_id); }
+
+Connection* Server::FindConnection(uint64_t id) {
+  auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : it->second;
 }
 
@@ -429,6 +434,7 @@ void Server::WatchLinkSocket(int fd, uint32_t epoll_events) {
 absl::Status Server::OptionsChanged() {
   core::SetEncodingLimits(EncodingLimitsOf(options_));
   keyspace_.set_lfu_tracking(LfuTrackingOf(options_));
+  keyspace_.set_notify_classes(options_.notify_keyspace_events);
   // A lowered maxmemory takes effect at once, as in Redis.
   dispatcher_.EvictToMaxmemory();
   replication_.OptionsChanged();

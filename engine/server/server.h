@@ -23,6 +23,7 @@
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
 #include "engine/server/pubsub_hub.h"
+#include "engine/server/tracking.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
@@ -115,6 +116,8 @@ class Server : public commands::ServerControl,
   void ServeBlockedClients();
   // A blocked client got its reply: flush it and run what it pipelined meanwhile.
   void Unblocked(const std::vector<Connection*>& served);
+  // The connection of a client id; null when it is gone.
+  Connection* FindConnection(uint64_t id);
 
   config::Options options_;
   std::string config_file_;
@@ -125,6 +128,7 @@ class Server : public commands::ServerControl,
   txn::WatchTable watches_;
   commands::CommandTable table_;
   PubSubHub pubsub_;
+  Tracking tracking_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

@@ -59,3 +59,29 @@ TEST(CommandTableTest, TransactionCommandsAreTheOnesIssue2Lists) {
 
 }  // namespace
 }  // namespace bazaar::engine::commands
+
+namespace bazaar::engine::commands {
+namespace {
+
+std::vector<std::string> KeysOf(const CommandTable& table, std::vector<std::string_view> argv) {
+  std::vector<std::string> out;
+  for (std::string_view k : CommandKeys(*table.Find(argv[0]), argv)) out.emplace_back(k);
+  return out;
+}
+
+TEST(CommandTableTest, CommandKeysFollowPositionsCountsAndStreams) {
+  CommandTable table;
+  RegisterAllCommands(table);
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(KeysOf(table, {"get", "k"}), Keys{"k"});
+  EXPECT_EQ(KeysOf(table, {"mget", "a", "b", "c"}), (Keys{"a", "b", "c"}));
+  EXPECT_EQ(KeysOf(table, {"mset", "a", "1", "b", "2"}), (Keys{"a", "b"}));
+  EXPECT_EQ(KeysOf(table, {"zunion", "2", "x", "y", "WITHSCORES"}), (Keys{"x", "y"}));
+  EXPECT_EQ(KeysOf(table, {"sintercard", "1", "s", "LIMIT", "3"}), Keys{"s"});
+  EXPECT_EQ(KeysOf(table, {"xread", "COUNT", "1", "STREAMS", "s1", "s2", "0", "0"}),
+            (Keys{"s1", "s2"}));
+  EXPECT_EQ(KeysOf(table, {"ping"}), Keys{});
+}
+
+}  // namespace
+}  // namespace bazaar::engine::commands
