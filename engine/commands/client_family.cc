@@ -11,6 +11,7 @@ namespace {
 
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
+  if (c.is_monitor) flags.push_back('O');
   if (c.is_replica) flags.push_back('S');
   if (c.is_master) flags.push_back('M');
   if (c.subscribed()) flags.push_back('P');

@@ -36,6 +36,8 @@ struct ClientState {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // MONITOR: every command the server runs is echoed to this client (flag O).
+  bool is_monitor = false;
   // CLIENT REPLY: OFF mutes every reply; SKIP mutes the next command's (skip_next marks it,
   // then skip holds while it runs).
   bool reply_off = false, reply_skip = false, reply_skip_next = false;

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
+#include "engine/commands/logged_args.h"
 #include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
@@ -187,6 +188,12 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       Reject(client, reply, kReadOnlyReplicaError, spec);
       return;
     }
+    // A monitor is a replica to Redis, and replicas may not touch the keyspace.
+    if (client.is_monitor && (spec->flags & (kWrite | kReadOnly | kMayReplicate))) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, "ERR Replica can't interact with the keyspace", spec);
+      return;
+    }
     if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(*spec)) {
       ++spec->stats.rejected_calls;
       Reject(client, reply,
@@ -218,7 +225,7 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
 }
 
 void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
-                      Args argv) {
+                      Args argv, bool rerun) {
   const uint64_t errors_before = reply.error_count();
   const uint64_t dirty_before = keyspace_->dirty();
   const int db = client.db;
@@ -227,7 +234,9 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   ++depth_;
   spec.handler(ctx, argv);
   --depth_;
-  spec.stats.usec += core::MonotonicUs() - start;
+  const int64_t duration_us = core::MonotonicUs() - start;
+  spec.stats.usec += duration_us;
+  RecordCall(spec, client, argv, duration_us, rerun);
   if (propagator_ && ctx.propagate_to_replicas) {
     pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
                                          /*replicas_only=*/true});
@@ -246,6 +255,28 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
   client.last_command = &spec;
   ++server_.stats.total_commands_processed;
+}
+
+void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args argv,
+                            int64_t duration_us, bool rerun) {
+  // Admin commands are too dangerous to show (Redis's rule), and only the first run of a
+  // blocked command is shown.
+  if (!rerun && !(spec.flags & kAdmin) && server_.monitors && server_.monitors->has_monitors()) {
+    server_.monitors->FeedMonitors(client, client.db, LoggedArgs(spec, argv));
+  }
+  // A command that blocked is timed when the run that serves it ends.
+  if (client.blocked) return;
+  const config::Options& o = server_.options;
+  const int64_t now_s = keyspace_->now_ms() / 1000;
+  latency_.AddSampleIfNeeded((spec.flags & kFast) ? "fast-command" : "command",
+                             duration_us / 1000, o.latency_monitor_threshold, now_s);
+  if (o.latency_tracking) spec.stats.latency.Record(duration_us * 1000);
+  if (!(spec.flags & kSkipSlowlog) && o.slowlog_log_slower_than >= 0 &&
+      duration_us >= o.slowlog_log_slower_than) {
+    slowlog_.PushIfNeeded(LoggedArgs(spec, argv), duration_us, o.slowlog_log_slower_than,
+                          static_cast<size_t>(o.slowlog_max_len), now_s, client.addr,
+                          client.name);
+  }
 }
 
 void Dispatcher::FlushPropagation() {

@@ -185,6 +185,18 @@ class ReplicationControl {
   virtual bool StaleDataRefused() const = 0;
 };
 
+// MONITOR: the clients that see every command as it runs.
+class CommandMonitors {
+ public:
+  virtual ~CommandMonitors() = default;
+  // Makes `client` a monitor (its is_monitor flag; RESET clears it).
+  virtual void AddMonitor(ClientState& client) = 0;
+  virtual bool has_monitors() const = 0;
+  // Sends one command (arguments already redacted) that `client` ran, in database `db`.
+  virtual void FeedMonitors(const ClientState& client, int db,
+                            const std::vector<std::string>& args) = 0;
+};
+
 // What handlers reach through CommandContext::server. Options and statistics are always there;
 // each interface may be null where nothing provides it (the in-process test fixture has no
 // sockets, disk or replication): the dispatcher's checks then treat it as absent, and a
@@ -198,6 +210,7 @@ struct ServerContext {
   PersistenceControl* persistence = nullptr;
   ReplicationControl* replication = nullptr;
   PubSubControl* pubsub = nullptr;
+  CommandMonitors* monitors = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

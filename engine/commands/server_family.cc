@@ -1,5 +1,5 @@
-// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE)
-// and DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
+// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE),
+// MONITOR and DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,6 +75,17 @@ void LastsaveCommand(CommandContext& ctx, Args) {
   ctx.reply.Integer(ctx.server.persistence->persistence_info().rdb.last_save_time);
 }
 
+void MonitorCommand(CommandContext& ctx, Args) {
+  // Inside EXEC the client expects one reply per command, which a monitor never gives.
+  if (ctx.client.tx.in_multi) {
+    return ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
+  // Already a monitor (or a replica): ignored, without a reply, as in Redis.
+  if (ctx.client.is_monitor || ctx.client.is_replica) return;
+  ctx.server.monitors->AddMonitor(ctx.client);
+  ctx.reply.Ok();
+}
+
 void DebugCommand(CommandContext& ctx, Args args) {
   if (IsOption(args[1], "sleep") && args.size() == 3) {
     // Like Redis (strtod with no error check), junk sleeps for zero seconds.
@@ -100,6 +111,7 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
   table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
+  table.Add({"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, MonitorCommand});
   table.Add(
       {"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0, DebugCommand});
 }

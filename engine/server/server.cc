@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -23,6 +24,7 @@
 #include "engine/core/eviction.h"
 #include "engine/core/encoding_limits.h"
 #include "engine/core/log.h"
+#include "engine/server/monitor_line.h"
 
 namespace bazaar::engine::server {
 namespace {
@@ -175,7 +177,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
           [this] { return keyspace_.now_ms(); }),
       dispatcher_(&table_, &keyspace_, &watches_,
                   commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
-                                          &pubsub_}),
+                                          &pubsub_, this}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -337,6 +339,25 @@ void Server::Close(Connection* c) {
   core::Log(core::LogLevel::kVerbose, "Client closed connection id=%d addr=%s", c->state().id,
             c->state().addr);
   connections_.erase(it);
+}
+
+void Server::AddMonitor(commands::ClientState& client) {
+  client.is_monitor = true;
+  monitors_.push_back(client.id);
+}
+
+void Server::FeedMonitors(const commands::ClientState& client, int db,
+                          const std::vector<std::string>& args) {
+  const std::string line = FormatMonitorLine(core::UnixTimeUs(), db, client.addr, args);
+  // Clients that closed or left with RESET drop out here.
+  auto gone = std::remove_if(monitors_.begin(), monitors_.end(), [&](uint64_t id) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !it->second->state().is_monitor) return true;
+    it->second->reply().Raw(line);
+    QueueWrite(it->second);
+    return false;
+  });
+  monitors_.erase(gone, monitors_.end());
 }
 
 void Server::Cron() {

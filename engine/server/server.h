@@ -36,6 +36,7 @@ class Server : public commands::ServerControl,
                public commands::ClientRegistry,
                public commands::BlockedClients,
                public commands::PersistenceControl,
+               public commands::CommandMonitors,
                public commands::Propagator,
                public replication::Host {
  public:
@@ -80,6 +81,12 @@ class Server : public commands::ServerControl,
   std::string DiskErrorRefusingWrites() const override {
     return persistence_.DiskErrorRefusingWrites();
   }
+
+  // commands::CommandMonitors.
+  void AddMonitor(commands::ClientState& client) override;
+  bool has_monitors() const override { return !monitors_.empty(); }
+  void FeedMonitors(const commands::ClientState& client, int db,
+                    const std::vector<std::string>& args) override;
 
   // commands::Propagator.
   void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
@@ -138,6 +145,7 @@ class Server : public commands::ServerControl,
   absl::flat_hash_set<Connection*> pending_input_;  // unblocked, with input left to run
   absl::flat_hash_set<Connection*> pending_writes_;
   absl::flat_hash_set<Connection*> pending_closes_;
+  std::vector<uint64_t> monitors_;  // client ids, in the order they sent MONITOR
   uint64_t next_client_id_ = 1;
   bool active_expire_ = true;
   // Ops/sec samples, as Redis's instantaneous_ops_per_sec.
