@@ -10,12 +10,11 @@ namespace {
 
 void SlowlogGetCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) {
-    return ctx.reply.Error(
-        "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.");
+    return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                           std::string(args[1]) + "'. Try SLOWLOG HELP.");
   }
   int64_t count = 10;
-  if (args.size() == 3 &&
-      (!protocol::ParseInt64(args[2], &count) || count < -1)) {
+  if (args.size() == 3 && (!protocol::ParseInt64(args[2], &count) || count < -1)) {
     return ctx.reply.Error("ERR count should be greater than or equal to -1");
   }
   const auto& entries = ctx.dispatcher.slowlog().entries();
