@@ -27,6 +27,10 @@ struct ClientState {
   txn::TransactionState tx;
   // Parked by a blocking command: no further input is processed until it is served.
   bool blocked = false;
+  // Held by CLIENT PAUSE: the request stays in the query buffer and runs again at unpause.
+  bool postponed = false;
+  // CLIENT NO-EVICT (flag e); we have no client eviction, so it only shows.
+  bool no_evict = false;
   // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
   bool close_after_reply = false;
   // Replication: the link that streams our primary's writes to us (flag M), or a replica

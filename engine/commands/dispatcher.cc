@@ -46,6 +46,17 @@ bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) 
   return false;
 }
 
+// Held by CLIENT PAUSE WRITE: whatever may reach the replicas (writes, PUBLISH, PFCOUNT, an
+// EXEC with one queued).
+bool Dispatcher::MayReplicate(const CommandSpec& spec, const ClientState& client) const {
+  if (spec.flags & (kWrite | kMayReplicate)) return true;
+  if (spec.name != "exec") return false;
+  for (const auto& queued : client.tx.queued) {
+    if (queued.spec->flags & (kWrite | kMayReplicate)) return true;
+  }
+  return false;
+}
+
 // Refused while memory stays over maxmemory: commands that may grow the dataset (and an EXEC
 // with one queued), and, since queueing itself takes memory without bound, anything inside
 // MULTI but EXEC, DISCARD, QUIT and RESET (Redis's rules).
@@ -64,6 +75,7 @@ bool Dispatcher::RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientSta
 bool Dispatcher::EvictToMaxmemory() {
   const config::Options& o = server_.options;
   if (o.maxmemory <= 0) return true;
+  if (server_.control && server_.control->PausedFor(true)) return true;  // eviction waits too
   // A replica leaves eviction to its primary and applies its DELs (replica-ignore-maxmemory).
   if (keyspace_->replica() && o.replica_ignore_maxmemory) return true;
   core::EvictionSettings settings;
@@ -133,6 +145,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   keyspace_->set_now_ms(clock_());
   reply.set_muted(client.reply_off || client.reply_skip);
   Admit(client, reply, argv);
+  if (client.postponed) return;  // runs again at unpause
   // CLIENT REPLY SKIP: the command after it is the one muted.
   client.reply_skip = client.reply_skip_next;
   client.reply_skip_next = false;
@@ -206,6 +219,11 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
     if (!(spec->flags & kStale) && server_.replication && server_.replication->StaleDataRefused()) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kMasterDownError, spec);
+      return;
+    }
+    // CLIENT PAUSE holds the command, unanswered, before it is queued or run (as Redis).
+    if (server_.control && server_.control->PausedFor(MayReplicate(*spec, client))) {
+      client.postponed = true;
       return;
     }
   }

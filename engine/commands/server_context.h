@@ -97,6 +97,13 @@ class ServerControl {
   virtual double instantaneous_ops_per_sec() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
+  // CLIENT PAUSE: until unix ms `end_ms`, hold every client's commands (all), or only those
+  // that may write; expiry and eviction wait too. A second pause keeps the longer end and the
+  // stricter mode. UNPAUSE (or the end) lets the held clients go on.
+  virtual void PauseClients(int64_t end_ms, bool all) = 0;
+  virtual void UnpauseClients() = 0;
+  // Whether a command that may (or may not) write is held now.
+  virtual bool PausedFor(bool may_write) = 0;
 };
 
 // The other connected clients (CLIENT LIST/KILL, INFO clients).

@@ -341,6 +341,35 @@ void Server::Close(Connection* c) {
   connections_.erase(it);
 }
 
+void Server::PauseClients(int64_t end_ms, bool all) {
+  pause_end_ms_ = paused_ ? std::max(pause_end_ms_, end_ms) : end_ms;
+  pause_all_ = (paused_ && pause_all_) || all;
+  paused_ = true;
+  keyspace_.set_expiry_paused(true);
+}
+
+void Server::UnpauseClients() {
+  if (!paused_) return;
+  paused_ = false;
+  keyspace_.set_expiry_paused(false);
+  for (auto& [raw, conn] : connections_) {
+    if (!conn->state().postponed) continue;
+    conn->state().postponed = false;
+    pending_input_.insert(raw);
+  }
+}
+
+bool Server::PausedFor(bool may_write) {
+  if (paused_ && now_ms() >= pause_end_ms_) UnpauseClients();
+  return paused_ && (pause_all_ || may_write);
+}
+
+size_t Server::blocked_client_count() const {
+  size_t postponed = 0;
+  for (const auto& [raw, conn] : connections_) postponed += conn->state().postponed;
+  return blocking_.size() + postponed;
+}
+
 void Server::AddMonitor(commands::ClientState& client) {
   client.is_monitor = true;
   monitors_.push_back(client.id);
@@ -365,8 +394,13 @@ void Server::Cron() {
   persistence_.Cron(replication_.child_running());
   replication_.Cron();
   // A replica leaves expiry to its primary, whose DELs arrive in the stream.
-  if (active_expire_ && !replication_.following())
+  if (paused_ && now_ms() >= pause_end_ms_) UnpauseClients();
+  if (active_expire_ && !replication_.following() && !paused_) {
+    const int64_t start = core::MonotonicUs();
     keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
+    dispatcher_.latency().AddSampleIfNeeded("expire-cycle", (core::MonotonicUs() - start) / 1000,
+                                            options_.latency_monitor_threshold, now_ms() / 1000);
+  }
   if (options_.timeout > 0) {
     const int64_t idle_limit_ms = options_.timeout * 1000;
     for (auto& [raw, conn] : connections_) {

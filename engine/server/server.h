@@ -59,6 +59,9 @@ class Server : public commands::ServerControl,
   absl::Status OptionsChanged() override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  void PauseClients(int64_t end_ms, bool all) override;
+  void UnpauseClients() override;
+  bool PausedFor(bool may_write) override;
   // commands::ClientRegistry.
   size_t client_count() const override { return connections_.size(); }
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
@@ -67,7 +70,7 @@ class Server : public commands::ServerControl,
   void BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
-  size_t blocked_client_count() const override { return blocking_.size(); }
+  size_t blocked_client_count() const override;
   // commands::PersistenceControl, answered by Persistence (one child at a time, counting
   // replication's diskless-sync child).
   absl::Status SaveSnapshot() override { return persistence_.Save(); }
@@ -148,6 +151,10 @@ class Server : public commands::ServerControl,
   std::vector<uint64_t> monitors_;  // client ids, in the order they sent MONITOR
   uint64_t next_client_id_ = 1;
   bool active_expire_ = true;
+  // CLIENT PAUSE.
+  bool paused_ = false;
+  bool pause_all_ = false;
+  int64_t pause_end_ms_ = 0;
   // Ops/sec samples, as Redis's instantaneous_ops_per_sec.
   static constexpr int kOpsSamples = 16;
   double ops_samples_[kOpsSamples] = {};
