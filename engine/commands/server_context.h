@@ -97,6 +97,9 @@ class ServerControl {
   virtual double instantaneous_ops_per_sec() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
+  // DEBUG RELOAD [NOSAVE]: saves the dump (unless !save), empties the dataset and loads the
+  // dump again. The status message is the reply text on failure.
+  virtual absl::Status ReloadDataset(bool save) = 0;
   // CLIENT PAUSE: until unix ms `end_ms`, hold every client's commands (all), or only those
   // that may write; expiry and eviction wait too. A second pause keeps the longer end and the
   // stricter mode. UNPAUSE (or the end) lets the held clients go on.

@@ -1,5 +1,5 @@
 // Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE),
-// MONITOR and DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
+// MONITOR and DEBUG (SLEEP, SET-ACTIVE-EXPIRE, RELOAD [NOSAVE]).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -92,6 +92,18 @@ void DebugCommand(CommandContext& ctx, Args args) {
     double seconds = std::strtod(std::string(args[2]).c_str(), nullptr);
     if (seconds > 0) usleep(static_cast<useconds_t>(seconds * 1e6));
     return ctx.reply.Ok();
+  }
+  if (IsOption(args[1], "reload")) {
+    bool save = true;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (!IsOption(args[i], "nosave")) {
+        // MERGE and NOFLUSH (loading over the current data) are not supported here.
+        return ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      }
+      save = false;
+    }
+    absl::Status status = ctx.server.control->ReloadDataset(save);
+    return status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
   }
   if (IsOption(args[1], "set-active-expire") && args.size() == 3) {
     ctx.server.control->set_active_expire(args[2] != "0");

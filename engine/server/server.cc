@@ -341,6 +341,18 @@ void Server::Close(Connection* c) {
   connections_.erase(it);
 }
 
+absl::Status Server::ReloadDataset(bool save) {
+  if (save && !persistence_.Save().ok()) {
+    return absl::InternalError("ERR Error trying to save the DB, check the logs.");
+  }
+  keyspace_.FlushAll();
+  if (!persistence_.snapshots().LoadAtStartup().ok()) {
+    return absl::InternalError("ERR Error trying to load the RDB dump, check server logs.");
+  }
+  core::Log(core::LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
+  return absl::OkStatus();
+}
+
 void Server::PauseClients(int64_t end_ms, bool all) {
   pause_end_ms_ = paused_ ? std::max(pause_end_ms_, end_ms) : end_ms;
   pause_all_ = (paused_ && pause_all_) || all;

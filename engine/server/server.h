@@ -59,6 +59,7 @@ class Server : public commands::ServerControl,
   absl::Status OptionsChanged() override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  absl::Status ReloadDataset(bool save) override;
   void PauseClients(int64_t end_ms, bool all) override;
   void UnpauseClients() override;
   bool PausedFor(bool may_write) override;
