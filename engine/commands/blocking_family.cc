@@ -151,10 +151,10 @@ void RegisterBlockingFamily(CommandTable& table) {
   table.Add({"brpop", -3, kBlockingWrite, 1, -2, 1, BRPopCommand});
   table.Add({"blmove", 6, kBlockingWrite | kDenyOom, 1, 2, 1, BLMoveCommand});
   table.Add({"brpoplpush", 4, kBlockingWrite | kDenyOom, 1, 2, 1, BRPopLPushCommand});
-  table.Add({"blmpop", -5, kBlockingWrite, 0, 0, 0, BLMPopCommand});
+  table.Add({"blmpop", -5, kBlockingWrite | kMovableKeys, 0, 0, 0, BLMPopCommand});
   table.Add({"bzpopmin", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
   table.Add({"bzpopmax", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
-  table.Add({"bzmpop", -5, kBlockingWrite, 0, 0, 0, BZMPopCommand});
+  table.Add({"bzmpop", -5, kBlockingWrite | kMovableKeys, 0, 0, 0, BZMPopCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -11,6 +11,7 @@ namespace {
 
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
+  if (c.is_monitor) flags.push_back('O');
   if (c.is_replica) flags.push_back('S');
   if (c.is_master) flags.push_back('M');
   if (c.subscribed()) flags.push_back('P');
@@ -20,7 +21,8 @@ std::string ClientFlags(const ClientState& c) {
   if (c.tracking.bcast) flags.push_back('B');
   if (c.tx.dirty_cas) flags.push_back('d');
   if (c.close_after_reply) flags.push_back('c');
-  if (c.blocked) flags.push_back('b');
+  if (c.blocked || c.postponed) flags.push_back('b');
+  if (c.no_evict) flags.push_back('e');
   return flags.empty() ? "N" : flags;
 }
 
@@ -179,6 +181,45 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(killed);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]
+void ClientPauseCommand(CommandContext& ctx, Args args) {
+  if (args.size() > 4) {
+    return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                           std::string(args[1]) + "'. Try CLIENT HELP.");
+  }
+  int64_t timeout;
+  if (!IntArgOrReply(ctx.reply, args[2], &timeout, "ERR timeout is not an integer or out of range")) {
+    return;
+  }
+  if (timeout < 0) return ctx.reply.Error("ERR timeout is negative");
+  bool all = true;
+  if (args.size() == 4) {
+    if (IsOption(args[3], "write")) {
+      all = false;
+    } else if (!IsOption(args[3], "all")) {
+      return ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  ctx.server.control->PauseClients(ctx.keyspace.now_ms() + timeout, all);
+  ctx.reply.Ok();
+}
+
+void ClientUnpauseCommand(CommandContext& ctx, Args) {
+  ctx.server.control->UnpauseClients();
+  ctx.reply.Ok();
+}
+
+void ClientNoEvictCommand(CommandContext& ctx, Args args) {
+  if (IsOption(args[2], "on")) {
+    ctx.client.no_evict = true;
+  } else if (IsOption(args[2], "off")) {
+    ctx.client.no_evict = false;
+  } else {
+    return ctx.reply.Error(kSyntaxError);
+  }
+  ctx.reply.Ok();
+}
+
 void ClientUnblockCommand(CommandContext& ctx, Args args) {
   bool with_error = false;
   if (args.size() == 4) {
@@ -235,6 +276,9 @@ void RegisterClientFamily(CommandTable& table) {
   table.AddSubcommand(client, {"kill", -3, kConn | kAdmin, 0, 0, 0, ClientKillCommand});
   table.AddSubcommand(client, {"help", 2, kConn, 0, 0, 0, ClientHelpCommand});
   table.AddSubcommand(client, {"unblock", -3, kConn | kAdmin, 0, 0, 0, ClientUnblockCommand});
+  table.AddSubcommand(client, {"pause", -3, kConn | kAdmin, 0, 0, 0, ClientPauseCommand});
+  table.AddSubcommand(client, {"unpause", 2, kConn | kAdmin, 0, 0, 0, ClientUnpauseCommand});
+  table.AddSubcommand(client, {"no-evict", 3, kConn | kAdmin, 0, 0, 0, ClientNoEvictCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -40,6 +40,10 @@ struct ClientState {
   txn::TransactionState tx;
   // Parked by a blocking command: no further input is processed until it is served.
   bool blocked = false;
+  // Held by CLIENT PAUSE: the request stays in the query buffer and runs again at unpause.
+  bool postponed = false;
+  // CLIENT NO-EVICT (flag e); we have no client eviction, so it only shows.
+  bool no_evict = false;
   // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
   bool close_after_reply = false;
   // Replication: the link that streams our primary's writes to us (flag M), or a replica
@@ -49,6 +53,8 @@ struct ClientState {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // MONITOR: every command the server runs is echoed to this client (flag O).
+  bool is_monitor = false;
   // CLIENT REPLY: OFF mutes every reply; SKIP mutes the next command's (skip_next marks it,
   // then skip holds while it runs).
   bool reply_off = false, reply_skip = false, reply_skip_next = false;

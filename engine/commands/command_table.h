@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
+#include "engine/core/latency_histogram.h"
 
 namespace bazaar::engine::commands {
 
@@ -43,6 +44,7 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  core::LatencyHistogram latency;  // latency-tracking: LATENCY HISTOGRAM, INFO latencystats
 };
 
 struct CommandSpec {

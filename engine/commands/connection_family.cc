@@ -143,6 +143,7 @@ void ResetCommand(CommandContext& ctx, Args) {
   ctx.client.name.clear();
   ctx.client.authenticated = ctx.server.options.requirepass.empty();
   ctx.client.reply_off = ctx.client.reply_skip = ctx.client.reply_skip_next = false;
+  ctx.client.is_monitor = false;
   ctx.reply.set_muted(false);
   ctx.reply.SimpleString("RESET");
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
+#include "engine/commands/logged_args.h"
 #include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
@@ -46,6 +47,17 @@ bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) 
   return false;
 }
 
+// Held by CLIENT PAUSE WRITE: whatever may reach the replicas (writes, PUBLISH, PFCOUNT, an
+// EXEC with one queued).
+bool Dispatcher::MayReplicate(const CommandSpec& spec, const ClientState& client) const {
+  if (spec.flags & (kWrite | kMayReplicate)) return true;
+  if (spec.name != "exec") return false;
+  for (const auto& queued : client.tx.queued) {
+    if (queued.spec->flags & (kWrite | kMayReplicate)) return true;
+  }
+  return false;
+}
+
 // Refused while memory stays over maxmemory: commands that may grow the dataset (and an EXEC
 // with one queued), and, since queueing itself takes memory without bound, anything inside
 // MULTI but EXEC, DISCARD, QUIT and RESET (Redis's rules).
@@ -64,6 +76,7 @@ bool Dispatcher::RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientSta
 bool Dispatcher::EvictToMaxmemory() {
   const config::Options& o = server_.options;
   if (o.maxmemory <= 0) return true;
+  if (server_.control && server_.control->PausedFor(true)) return true;  // eviction waits too
   // A replica leaves eviction to its primary and applies its DELs (replica-ignore-maxmemory).
   if (keyspace_->replica() && o.replica_ignore_maxmemory) return true;
   core::EvictionSettings settings;
@@ -134,6 +147,7 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   if (server_.tracking) server_.tracking->EnforceMaxKeys();
   reply.set_muted(client.reply_off || client.reply_skip);
   Admit(client, reply, argv);
+  if (client.postponed) return;  // runs again at unpause
   // CLIENT CACHING covers the next command (a whole MULTI ... EXEC); any CLIENT keeps it.
   if (!client.tx.in_multi && !absl::EqualsIgnoreCase(absl::string_view(argv[0].data(),
                                                                         argv[0].size()),
@@ -195,6 +209,12 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       Reject(client, reply, kReadOnlyReplicaError, spec);
       return;
     }
+    // A monitor is a replica to Redis, and replicas may not touch the keyspace.
+    if (client.is_monitor && (spec->flags & (kWrite | kReadOnly | kMayReplicate))) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, "ERR Replica can't interact with the keyspace", spec);
+      return;
+    }
     if (client.resp == 2 && client.subscribed() && !AllowedWhileSubscribed(*spec)) {
       ++spec->stats.rejected_calls;
       Reject(client, reply,
@@ -207,6 +227,11 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
     if (!(spec->flags & kStale) && server_.replication && server_.replication->StaleDataRefused()) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kMasterDownError, spec);
+      return;
+    }
+    // CLIENT PAUSE holds the command, unanswered, before it is queued or run (as Redis).
+    if (server_.control && server_.control->PausedFor(MayReplicate(*spec, client))) {
+      client.postponed = true;
       return;
     }
   }
@@ -226,7 +251,7 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
 }
 
 void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
-                      Args argv) {
+                      Args argv, bool rerun) {
   const uint64_t errors_before = reply.error_count();
   const uint64_t dirty_before = keyspace_->dirty();
   const int db = client.db;
@@ -240,7 +265,9 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   if (tracking && client.tracking.on && !client.tracking.bcast && (spec.flags & kReadOnly)) {
     tracking->RememberKeys(client, CommandKeys(spec, argv));
   }
-  spec.stats.usec += core::MonotonicUs() - start;
+  const int64_t duration_us = core::MonotonicUs() - start;
+  spec.stats.usec += duration_us;
+  RecordCall(spec, client, argv, duration_us, rerun);
   if (propagator_ && ctx.propagate_to_replicas) {
     pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
                                          /*replicas_only=*/true});
@@ -261,6 +288,28 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   if (reply.error_count() != errors_before) ++spec.stats.failed_calls;
   client.last_command = &spec;
   ++server_.stats.total_commands_processed;
+}
+
+void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args argv,
+                            int64_t duration_us, bool rerun) {
+  // Admin commands are too dangerous to show (Redis's rule), and only the first run of a
+  // blocked command is shown.
+  if (!rerun && !(spec.flags & kAdmin) && server_.monitors && server_.monitors->has_monitors()) {
+    server_.monitors->FeedMonitors(client, client.db, LoggedArgs(spec, argv));
+  }
+  // A command that blocked is timed when the run that serves it ends.
+  if (client.blocked) return;
+  const config::Options& o = server_.options;
+  const int64_t now_s = keyspace_->now_ms() / 1000;
+  latency_.AddSampleIfNeeded((spec.flags & kFast) ? "fast-command" : "command",
+                             duration_us / 1000, o.latency_monitor_threshold, now_s);
+  if (o.latency_tracking) spec.stats.latency.Record(duration_us * 1000);
+  if (!(spec.flags & kSkipSlowlog) && o.slowlog_log_slower_than >= 0 &&
+      duration_us >= o.slowlog_log_slower_than) {
+    slowlog_.PushIfNeeded(LoggedArgs(spec, argv), duration_us, o.slowlog_log_slower_than,
+                          static_cast<size_t>(o.slowlog_max_len), now_s, client.addr,
+                          client.name);
+  }
 }
 
 void Dispatcher::FlushPropagation() {

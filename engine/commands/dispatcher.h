@@ -14,6 +14,8 @@
 #include "engine/commands/server_context.h"
 #include "engine/core/clock.h"
 #include "engine/core/keyspace.h"
+#include "engine/core/latency_monitor.h"
+#include "engine/core/slow_log.h"
 #include "engine/protocol/reply_builder.h"
 #include "engine/txn/watch_table.h"
 
@@ -33,13 +35,19 @@ class Dispatcher : public core::KeyspaceObserver {
   // Runs after every dispatched command (the server serves clients blocked on keys that
   // command made ready). Not run for EXEC's queued commands or blocked clients' reruns.
   void set_after_command(std::function<void()> fn) { after_command_ = std::move(fn); }
-  // Runs a command that already passed the checks (EXEC uses it for queued commands).
-  void Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply, Args argv);
+  // Runs a command that already passed the checks (EXEC uses it for queued commands; the
+  // blocking manager, with `rerun`, for a blocked client's command once its key is ready).
+  // Every call is timed once here for the slow log, the latency monitor and histograms, and
+  // shown to MONITOR clients (a rerun is not shown again, as Redis shows a blocked command once).
+  void Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply, Args argv,
+            bool rerun = false);
   // Finds the spec for argv, descending into containers. On failure returns nullptr and sets
   // *error to Redis's reply text.
   CommandSpec* Resolve(Args argv, std::string* error) const;
 
   CommandTable& table() { return *table_; }
+  core::SlowLog& slowlog() { return slowlog_; }
+  core::LatencyMonitor& latency() { return latency_; }
   // Where write effects go; null for none. Not owned.
   void set_propagator(Propagator* propagator) { propagator_ = propagator; }
   // Hands pending writes (e.g. active expiry's deletions) to the propagator now.
@@ -55,6 +63,8 @@ class Dispatcher : public core::KeyspaceObserver {
   bool EvictToMaxmemory();
   // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
   bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
+  // Whether CLIENT PAUSE WRITE holds the command.
+  bool MayReplicate(const CommandSpec& spec, const ClientState& client) const;
   // Whether the command may change data (a write command, or EXEC with queued writes).
   bool WritesData(const CommandSpec& spec, const ClientState& client) const;
 
@@ -65,6 +75,9 @@ class Dispatcher : public core::KeyspaceObserver {
   void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
               const CommandSpec* spec = nullptr);
   bool RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientState& client) const;
+  // After a call: MONITOR, the latency monitor and histogram, the slow log.
+  void RecordCall(CommandSpec& spec, const ClientState& client, Args argv, int64_t duration_us,
+                  bool rerun);
   // An expired or evicted key goes to the replicas and the AOF as a DEL.
   void LogDeletion(int db, std::string_view key);
 
@@ -77,6 +90,8 @@ class Dispatcher : public core::KeyspaceObserver {
   Propagator* propagator_ = nullptr;
   std::vector<PropagatedCommand> pending_;
   int depth_ = 0;  // nesting of Call (EXEC runs its queue inside)
+  core::SlowLog slowlog_;
+  core::LatencyMonitor latency_;
 };
 
 }  // namespace bazaar::engine::commands

@@ -28,6 +28,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSortFamily(table);
   RegisterDumpFamily(table);
   RegisterStreamFamily(table);
+  RegisterSlowlogFamily(table);
+  RegisterLatencyFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -33,6 +33,8 @@ void RegisterGeoFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);
 void RegisterStreamFamily(CommandTable& table);
+void RegisterSlowlogFamily(CommandTable& table);
+void RegisterLatencyFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

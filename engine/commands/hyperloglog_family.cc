@@ -146,7 +146,7 @@ void PfSelfTestCommand(CommandContext& ctx, Args) {
 
 void RegisterHyperLogLogFamily(CommandTable& table) {
   table.Add({"pfadd", -2, kWrite | kDenyOom | kFast, 1, 1, 1, PfAddCommand});
-  table.Add({"pfcount", -2, kReadOnly, 1, -1, 1, PfCountCommand});
+  table.Add({"pfcount", -2, kReadOnly | kMayReplicate, 1, -1, 1, PfCountCommand});
   table.Add({"pfmerge", -2, kWrite | kDenyOom, 1, -1, 1, PfMergeCommand});
   table.Add({"pfdebug", 3, kWrite | kDenyOom | kAdmin, 2, 2, 1, PfDebugCommand});
   table.Add({"pfselftest", 1, kAdmin, 0, 0, 0, PfSelfTestCommand});

@@ -330,6 +330,27 @@ void CommandStatsSection(CommandContext& ctx, InfoWriter& w) {
   });
 }
 
+// latency-tracking: each called command's percentiles (latency-tracking-info-percentiles), µs.
+void LatencyStatsSection(CommandContext& ctx, InfoWriter& w) {
+  w.Section("Latencystats");
+  const auto& percentiles = ctx.server.options.latency_tracking_info_percentiles;
+  auto emit = [&](const CommandSpec& spec) {
+    const core::LatencyHistogram& h = spec.stats.latency;
+    if (h.empty()) return;
+    std::string value;
+    for (double p : percentiles) {
+      if (!value.empty()) value += ",";
+      value += absl::StrFormat("p%s=%.3f", config::FormatPercentile(p),
+                               static_cast<double>(h.ValueAtPercentile(p)) / 1000.0);
+    }
+    w.Field("latency_percentiles_usec_" + spec.name, value);
+  };
+  ctx.dispatcher.table().ForEach([&](const CommandSpec& spec) {
+    emit(spec);
+    for (const auto& sub : spec.subcommands) emit(*sub);
+  });
+}
+
 void KeyspaceSection(CommandContext& ctx, InfoWriter& w) {
   w.Section("Keyspace");
   for (int db = 0; db < ctx.keyspace.num_dbs(); ++db) {
@@ -373,6 +394,7 @@ constexpr Section kSections[] = {
     {"modules", true, ModulesSection},
     {"commandstats", false, CommandStatsSection},
     {"errorstats", true, ErrorStatsSection},
+    {"latencystats", false, LatencyStatsSection},
     {"cluster", true, ClusterSection},
     {"keyspace", true, KeyspaceSection},
     {"transactions", true, TransactionsSection},

@@ -280,7 +280,7 @@ void RegisterListFamily(CommandTable& table) {
   table.Add({"lpos", -3, kReadOnly, 1, 1, 1, LPosCommand});
   table.Add({"rpoplpush", 3, kWriteOom, 1, 2, 1, RPopLPushCommand});
   table.Add({"lmove", 5, kWriteOom, 1, 2, 1, LMoveCommand});
-  table.Add({"lmpop", -4, kWrite, 0, 0, 0, LMPopCommand});
+  table.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, LMPopCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -97,6 +97,16 @@ class ServerControl {
   virtual double instantaneous_ops_per_sec() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
+  // DEBUG RELOAD [NOSAVE]: saves the dump (unless !save), empties the dataset and loads the
+  // dump again. The status message is the reply text on failure.
+  virtual absl::Status ReloadDataset(bool save) = 0;
+  // CLIENT PAUSE: until unix ms `end_ms`, hold every client's commands (all), or only those
+  // that may write; expiry and eviction wait too. A second pause keeps the longer end and the
+  // stricter mode. UNPAUSE (or the end) lets the held clients go on.
+  virtual void PauseClients(int64_t end_ms, bool all) = 0;
+  virtual void UnpauseClients() = 0;
+  // Whether a command that may (or may not) write is held now.
+  virtual bool PausedFor(bool may_write) = 0;
 };
 
 // The other connected clients (CLIENT LIST/KILL, INFO clients).
@@ -208,6 +218,18 @@ class ReplicationControl {
   virtual bool StaleDataRefused() const = 0;
 };
 
+// MONITOR: the clients that see every command as it runs.
+class CommandMonitors {
+ public:
+  virtual ~CommandMonitors() = default;
+  // Makes `client` a monitor (its is_monitor flag; RESET clears it).
+  virtual void AddMonitor(ClientState& client) = 0;
+  virtual bool has_monitors() const = 0;
+  // Sends one command (arguments already redacted) that `client` ran, in database `db`.
+  virtual void FeedMonitors(const ClientState& client, int db,
+                            const std::vector<std::string>& args) = 0;
+};
+
 // What handlers reach through CommandContext::server. Options and statistics are always there;
 // each interface may be null where nothing provides it (the in-process test fixture has no
 // sockets, disk or replication): the dispatcher's checks then treat it as absent, and a
@@ -222,6 +244,7 @@ struct ServerContext {
   ReplicationControl* replication = nullptr;
   PubSubControl* pubsub = nullptr;
   TrackingControl* tracking = nullptr;
+  CommandMonitors* monitors = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

@@ -1,5 +1,5 @@
-// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE)
-// and DEBUG (SLEEP, SET-ACTIVE-EXPIRE).
+// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE),
+// MONITOR and DEBUG (SLEEP, SET-ACTIVE-EXPIRE, RELOAD [NOSAVE]).
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,12 +75,35 @@ void LastsaveCommand(CommandContext& ctx, Args) {
   ctx.reply.Integer(ctx.server.persistence->persistence_info().rdb.last_save_time);
 }
 
+void MonitorCommand(CommandContext& ctx, Args) {
+  // Inside EXEC the client expects one reply per command, which a monitor never gives.
+  if (ctx.client.tx.in_multi) {
+    return ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
+  // Already a monitor (or a replica): ignored, without a reply, as in Redis.
+  if (ctx.client.is_monitor || ctx.client.is_replica) return;
+  ctx.server.monitors->AddMonitor(ctx.client);
+  ctx.reply.Ok();
+}
+
 void DebugCommand(CommandContext& ctx, Args args) {
   if (IsOption(args[1], "sleep") && args.size() == 3) {
     // Like Redis (strtod with no error check), junk sleeps for zero seconds.
     double seconds = std::strtod(std::string(args[2]).c_str(), nullptr);
     if (seconds > 0) usleep(static_cast<useconds_t>(seconds * 1e6));
     return ctx.reply.Ok();
+  }
+  if (IsOption(args[1], "reload")) {
+    bool save = true;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (!IsOption(args[i], "nosave")) {
+        // MERGE and NOFLUSH (loading over the current data) are not supported here.
+        return ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      }
+      save = false;
+    }
+    absl::Status status = ctx.server.control->ReloadDataset(save);
+    return status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
   }
   if (IsOption(args[1], "set-active-expire") && args.size() == 3) {
     ctx.server.control->set_active_expire(args[2] != "0");
@@ -100,6 +123,7 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
   table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
+  table.Add({"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, MonitorCommand});
   table.Add(
       {"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0, DebugCommand});
 }

@@ -225,7 +225,7 @@ void RegisterSetFamily(CommandTable& table) {
   table.Add({"smove", 4, kWrite | kFast, 1, 2, 1, SMoveCommand});
   table.Add({"sinter", -2, kReadOnly, 1, -1, 1, SInterCommand});
   // Redis marks SINTERCARD movablekeys (numkeys); the table has no such flag, so no key range.
-  table.Add({"sintercard", -3, kReadOnly, 0, 0, 0, SInterCardCommand});
+  table.Add({"sintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, SInterCardCommand});
   table.Add({"sinterstore", -3, kWriteOom, 1, -1, 1, SInterStoreCommand});
   table.Add({"sunion", -2, kReadOnly, 1, -1, 1, SUnionCommand});
   table.Add({"sunionstore", -3, kWriteOom, 1, -1, 1, SUnionStoreCommand});

@@ -75,8 +75,8 @@ void SortRoCommand(CommandContext& ctx, Args args) { SortGeneric(ctx, args, true
 }  // namespace
 
 void RegisterSortFamily(CommandTable& table) {
-  table.Add({"sort", -2, kWrite | kDenyOom, 1, 1, 1, SortCommand});
-  table.Add({"sort_ro", -2, kReadOnly, 1, 1, 1, SortRoCommand});
+  table.Add({"sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, SortCommand});
+  table.Add({"sort_ro", -2, kReadOnly | kMovableKeys, 1, 1, 1, SortRoCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -596,7 +596,7 @@ void RegisterStreamFamily(CommandTable& table) {
   table.Add({"xdel", -3, kWrite | kFast, 1, 1, 1, XDelCommand});
   table.Add({"xsetid", -3, kWriteOom, 1, 1, 1, XSetIdCommand});
   // Redis marks XREAD movablekeys (after STREAMS); the table has no such flag, so no key range.
-  table.Add({"xread", -4, kReadOnly | kNoScript, 0, 0, 0, XReadCommand});
+  table.Add({"xread", -4, kReadOnly | kNoScript | kMovableKeys, 0, 0, 0, XReadCommand});
   CommandSpec* xinfo = table.Add({"xinfo", -2, 0, 0, 0, 0, nullptr});
   table.AddSubcommand(xinfo, {"stream", -3, kReadOnly, 2, 2, 1, XInfoStreamCommand});
   table.AddSubcommand(xinfo, {"help", 2, kReadOnly, 0, 0, 0, XInfoHelpCommand});

@@ -293,15 +293,15 @@ void RegisterZSetFamily(CommandTable& table) {
   table.Add({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, ZRankCommand});
   table.Add({"zpopmin", -2, kWrite | kFast, 1, 1, 1, ZPopCommand});
   table.Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, ZPopCommand});
-  table.Add({"zmpop", -4, kWrite, 0, 0, 0, ZMPopCommand});
+  table.Add({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, ZMPopCommand});
   table.Add({"zrandmember", -2, kReadOnly, 1, 1, 1, ZRandMemberCommand});
-  table.Add({"zunionstore", -4, kWriteOom, 1, 1, 1, ZUnionStoreCommand});
-  table.Add({"zinterstore", -4, kWriteOom, 1, 1, 1, ZInterStoreCommand});
-  table.Add({"zdiffstore", -4, kWriteOom, 1, 1, 1, ZDiffStoreCommand});
-  table.Add({"zunion", -3, kReadOnly, 0, 0, 0, ZUnionCommand});
-  table.Add({"zinter", -3, kReadOnly, 0, 0, 0, ZInterCommand});
-  table.Add({"zdiff", -3, kReadOnly, 0, 0, 0, ZDiffCommand});
-  table.Add({"zintercard", -3, kReadOnly, 0, 0, 0, ZInterCardCommand});
+  table.Add({"zunionstore", -4, kWriteOom | kMovableKeys, 1, 1, 1, ZUnionStoreCommand});
+  table.Add({"zinterstore", -4, kWriteOom | kMovableKeys, 1, 1, 1, ZInterStoreCommand});
+  table.Add({"zdiffstore", -4, kWriteOom | kMovableKeys, 1, 1, 1, ZDiffStoreCommand});
+  table.Add({"zunion", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZUnionCommand});
+  table.Add({"zinter", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZInterCommand});
+  table.Add({"zdiff", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZDiffCommand});
+  table.Add({"zintercard", -3, kReadOnly | kMovableKeys, 0, 0, 0, ZInterCardCommand});
   table.Add({"zscan", -3, kReadOnly, 1, 1, 1, ZScanCommand});
   RegisterZSetRangeCommands(table);
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/core/keyspace_events.h"
@@ -292,6 +293,38 @@ std::vector<OptionSpec> BuildTable() {
                         LLONG_MAX));
   t.push_back(IntOption("hll-sparse-max-bytes", &Options::hll_sparse_max_bytes, 0, LLONG_MAX,
                         true, true));
+  t.push_back(IntOption("slowlog-log-slower-than", &Options::slowlog_log_slower_than, -1,
+                        LLONG_MAX));
+  t.push_back(IntOption("slowlog-max-len", &Options::slowlog_max_len, 0, LLONG_MAX));
+  t.push_back(IntOption("latency-monitor-threshold", &Options::latency_monitor_threshold, 0,
+                        LLONG_MAX));
+  t.push_back(BoolOption("latency-tracking", &Options::latency_tracking));
+  t.push_back(OptionSpec{
+      "latency-tracking-info-percentiles", true, true,
+      [](const Options& o) {
+        std::vector<std::string> words;
+        for (double p : o.latency_tracking_info_percentiles) words.push_back(FormatPercentile(p));
+        return absl::StrJoin(words, " ");
+      },
+      [](Options& o, const std::vector<std::string>& args) -> std::string {
+        std::vector<double> percentiles;
+        for (const auto& a : args) {
+          for (auto w : absl::StrSplit(a, ' ', absl::SkipEmpty())) {
+            std::string word(w);
+            char* end = nullptr;
+            double p = std::strtod(word.c_str(), &end);
+            if (end == word.c_str() || *end != '\0') {
+              return "Invalid latency-tracking-info-percentiles parameters";
+            }
+            if (p < 0 || p > 100) {
+              return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+            }
+            percentiles.push_back(p);
+          }
+        }
+        o.latency_tracking_info_percentiles = std::move(percentiles);
+        return "";
+      }});
   t.push_back(OptionSpec{
       "client-output-buffer-limit", true, true,
       [](const Options& o) {
@@ -351,6 +384,14 @@ const OptionSpec* FindOption(const std::string& name) {
     if (spec.name == lower) return &spec;
   }
   return nullptr;
+}
+
+std::string FormatPercentile(double p) {
+  // "%f" without its trailing zeros, as Redis prints percentiles.
+  std::string text = absl::StrFormat("%f", p);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
 }
 
 bool ParseMemory(const std::string& text, int64_t* out) {

@@ -103,6 +103,13 @@ struct Options {
   int notify_keyspace_events = 0;
   // Client tracking: the most keys the tracking table remembers (0 = no limit).
   int64_t tracking_table_max_keys = 1000000;
+  // Introspection: the slow log (µs, -1 = off), the latency monitor (ms, 0 = off) and the
+  // per-command latency histograms behind INFO latencystats.
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};
 };
 
 struct OptionSpec {
@@ -123,6 +130,8 @@ const OptionSpec* FindOption(const std::string& name);
 
 // Parses a redis.conf memory value ("100mb", "1gb", "4096"); false if malformed.
 bool ParseMemory(const std::string& text, int64_t* out);
+// A percentile as CONFIG GET and INFO latencystats print it ("50", "99.9").
+std::string FormatPercentile(double p);
 
 }  // namespace bazaar::engine::config
 

@@ -35,12 +35,12 @@ void Keyspace::DeleteExpired(int db, std::string_view key) {
 
 bool Keyspace::ExpireIfNeeded(int db, std::string_view key) {
   if (obeying_primary_ || !IsExpiredIn(dbs_[db], key)) return false;
-  if (!replica_) DeleteExpired(db, key);
+  if (!replica_ && !expiry_paused_) DeleteExpired(db, key);
   return true;
 }
 
 Value* Keyspace::FindForWrite(int db, std::string_view key) {
-  if (ExpireIfNeeded(db, key) && replica_) return nullptr;
+  if (ExpireIfNeeded(db, key) && (replica_ || expiry_paused_)) return nullptr;
   auto* e = dbs_[db].keys.Find(key);
   if (!e) return nullptr;
   Accessed(e->value);

@@ -72,6 +72,8 @@ class Keyspace {
   void set_replica(bool replica) { replica_ = replica; }
   bool replica() const { return replica_; }
   void set_obeying_primary(bool obeying) { obeying_primary_ = obeying; }
+  // CLIENT PAUSE: expired keys look missing but are not deleted until the pause ends.
+  void set_expiry_paused(bool paused) { expiry_paused_ = paused; }
 
   // What a lookup records on the value besides its access time: the LFU counter too, under an
   // LFU maxmemory-policy (lfu-log-factor, lfu-decay-time).
@@ -196,6 +198,7 @@ class Keyspace {
   uint64_t dirty_ = 0;
   int notify_classes_ = 0;
   bool replica_ = false;
+  bool expiry_paused_ = false;
   bool obeying_primary_ = false;
   LfuTracking lfu_;
   KeyspaceStats stats_;

@@ -12,7 +12,10 @@ BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspac
 void BlockingManager::Block(Connection* conn, commands::Args argv, core::ValueType type,
                             std::vector<std::string> keys, int64_t deadline_ms) {
   // Re-run found nothing again: the client keeps its place.
-  if (conn == rerunning_ && blocked_.count(conn)) return;
+  if (conn == rerunning_ && blocked_.count(conn)) {
+    conn->state().blocked = true;
+    return;
+  }
   State state;
   state.db = conn->state().db;
   state.type = type;
@@ -78,10 +81,15 @@ bool BlockingManager::Rerun(Connection* conn) {
   rerunning_ = conn;
   conn->reply().set_resp(conn->state().resp);
   const size_t before = conn->pending_output_size();
-  dispatcher_->Call(*spec, conn->state(), conn->reply(), views);
+  // Unblocked while it runs, so the dispatcher times the run that serves it.
+  conn->state().blocked = false;
+  dispatcher_->Call(*spec, conn->state(), conn->reply(), views, /*rerun=*/true);
   rerunning_ = nullptr;
   conn->state().db = saved_db;
-  if (conn->pending_output_size() == before) return false;  // still nothing: stays blocked
+  if (conn->pending_output_size() == before) {  // still nothing: stays blocked
+    conn->state().blocked = true;
+    return false;
+  }
   Release(conn);
   return true;
 }

@@ -102,7 +102,7 @@ void Connection::ProcessInput() {
   const uint64_t errors_before = reply_.error_count();
   protocol::ParserLimits limits;
   limits.max_bulk_len = server_->options().proto_max_bulk_len;
-  while (pos < in_.size() && !closing() && !state_.blocked) {
+  while (pos < in_.size() && !closing() && !state_.blocked && !state_.postponed) {
     limits.authenticated = state_.authenticated;
     size_t consumed = 0;
     auto status = parser_.Parse(in_.view().substr(pos), limits, &consumed, &argv_);
@@ -119,6 +119,10 @@ void Connection::ProcessInput() {
     pos += consumed;
     if (status == protocol::RequestParser::Status::kCommand) {
       server_->dispatcher().Dispatch(state_, reply_, argv_);
+      if (state_.postponed) {  // CLIENT PAUSE: parsed again at unpause
+        pos -= consumed;
+        break;
+      }
     }
   }
   in_.Consume(pos);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -23,6 +24,7 @@
 #include "engine/core/eviction.h"
 #include "engine/core/encoding_limits.h"
 #include "engine/core/log.h"
+#include "engine/server/monitor_line.h"
 
 namespace bazaar::engine::server {
 namespace {
@@ -173,7 +175,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       tracking_(&options_, [this](uint64_t id) { return FindConnection(id); }),
       dispatcher_(&table_, &keyspace_, &watches_,
                   commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
-                                          &pubsub_, &tracking_}),
+                                          &pubsub_, &tracking_, this}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -342,14 +344,79 @@ void Server::Close(Connection* c) {
   connections_.erase(it);
 }
 
+absl::Status Server::ReloadDataset(bool save) {
+  if (save && !persistence_.Save().ok()) {
+    return absl::InternalError("ERR Error trying to save the DB, check the logs.");
+  }
+  keyspace_.FlushAll();
+  if (!persistence_.snapshots().LoadAtStartup().ok()) {
+    return absl::InternalError("ERR Error trying to load the RDB dump, check server logs.");
+  }
+  core::Log(core::LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
+  return absl::OkStatus();
+}
+
+void Server::PauseClients(int64_t end_ms, bool all) {
+  pause_end_ms_ = paused_ ? std::max(pause_end_ms_, end_ms) : end_ms;
+  pause_all_ = (paused_ && pause_all_) || all;
+  paused_ = true;
+  keyspace_.set_expiry_paused(true);
+}
+
+void Server::UnpauseClients() {
+  if (!paused_) return;
+  paused_ = false;
+  keyspace_.set_expiry_paused(false);
+  for (auto& [raw, conn] : connections_) {
+    if (!conn->state().postponed) continue;
+    conn->state().postponed = false;
+    pending_input_.insert(raw);
+  }
+}
+
+bool Server::PausedFor(bool may_write) {
+  if (paused_ && now_ms() >= pause_end_ms_) UnpauseClients();
+  return paused_ && (pause_all_ || may_write);
+}
+
+size_t Server::blocked_client_count() const {
+  size_t postponed = 0;
+  for (const auto& [raw, conn] : connections_) postponed += conn->state().postponed;
+  return blocking_.size() + postponed;
+}
+
+void Server::AddMonitor(commands::ClientState& client) {
+  client.is_monitor = true;
+  monitors_.push_back(client.id);
+}
+
+void Server::FeedMonitors(const commands::ClientState& client, int db,
+                          const std::vector<std::string>& args) {
+  const std::string line = FormatMonitorLine(core::UnixTimeUs(), db, client.addr, args);
+  // Clients that closed or left with RESET drop out here.
+  auto gone = std::remove_if(monitors_.begin(), monitors_.end(), [&](uint64_t id) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !it->second->state().is_monitor) return true;
+    it->second->reply().Raw(line);
+    QueueWrite(it->second);
+    return false;
+  });
+  monitors_.erase(gone, monitors_.end());
+}
+
 void Server::Cron() {
   const int64_t now = core::MonotonicUs();
   persistence_.Cron(replication_.child_running());
   replication_.Cron();
   tracking_.EnforceMaxKeys();
   // A replica leaves expiry to its primary, whose DELs arrive in the stream.
-  if (active_expire_ && !replication_.following())
+  if (paused_ && now_ms() >= pause_end_ms_) UnpauseClients();
+  if (active_expire_ && !replication_.following() && !paused_) {
+    const int64_t start = core::MonotonicUs();
     keyspace_.ActiveExpireCycle(250000 / options_.hz);  // 25% of a tick
+    dispatcher_.latency().AddSampleIfNeeded("expire-cycle", (core::MonotonicUs() - start) / 1000,
+                                            options_.latency_monitor_threshold, now_ms() / 1000);
+  }
   if (options_.timeout > 0) {
     const int64_t idle_limit_ms = options_.timeout * 1000;
     for (auto& [raw, conn] : connections_) {

@@ -37,6 +37,7 @@ class Server : public commands::ServerControl,
                public commands::ClientRegistry,
                public commands::BlockedClients,
                public commands::PersistenceControl,
+               public commands::CommandMonitors,
                public commands::Propagator,
                public replication::Host {
  public:
@@ -59,6 +60,10 @@ class Server : public commands::ServerControl,
   absl::Status OptionsChanged() override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
+  absl::Status ReloadDataset(bool save) override;
+  void PauseClients(int64_t end_ms, bool all) override;
+  void UnpauseClients() override;
+  bool PausedFor(bool may_write) override;
   // commands::ClientRegistry.
   size_t client_count() const override { return connections_.size(); }
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
@@ -67,7 +72,7 @@ class Server : public commands::ServerControl,
   void BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
-  size_t blocked_client_count() const override { return blocking_.size(); }
+  size_t blocked_client_count() const override;
   // commands::PersistenceControl, answered by Persistence (one child at a time, counting
   // replication's diskless-sync child).
   absl::Status SaveSnapshot() override { return persistence_.Save(); }
@@ -81,6 +86,12 @@ class Server : public commands::ServerControl,
   std::string DiskErrorRefusingWrites() const override {
     return persistence_.DiskErrorRefusingWrites();
   }
+
+  // commands::CommandMonitors.
+  void AddMonitor(commands::ClientState& client) override;
+  bool has_monitors() const override { return !monitors_.empty(); }
+  void FeedMonitors(const commands::ClientState& client, int db,
+                    const std::vector<std::string>& args) override;
 
   // commands::Propagator.
   void Propagate(const std::vector<commands::PropagatedCommand>& batch) override;
@@ -142,8 +153,13 @@ class Server : public commands::ServerControl,
   absl::flat_hash_set<Connection*> pending_input_;  // unblocked, with input left to run
   absl::flat_hash_set<Connection*> pending_writes_;
   absl::flat_hash_set<Connection*> pending_closes_;
+  std::vector<uint64_t> monitors_;  // client ids, in the order they sent MONITOR
   uint64_t next_client_id_ = 1;
   bool active_expire_ = true;
+  // CLIENT PAUSE.
+  bool paused_ = false;
+  bool pause_all_ = false;
+  int64_t pause_end_ms_ = 0;
   // Ops/sec samples, as Redis's instantaneous_ops_per_sec.
   static constexpr int kOpsSamples = 16;
   double ops_samples_[kOpsSamples] = {};

@@ -206,6 +206,8 @@ bool ParseScript(const std::string& path, const std::string& text, Script* scrip
         is_command = false;
       } else if (m == "@sort") {
         step.sort = true;
+      } else if (m == "@mask") {
+        step.mask = true;
       } else if (m == "@type") {
         step.type_only = true;
       } else if (m == "@scan") {
@@ -326,6 +328,39 @@ std::string SortLeafArrays(std::string_view reply) {
   RespValue v;
   if (!ParseResp(reply, &v)) return std::string(reply);
   SortValue(&v);
+  return SerializeResp(v);
+}
+
+namespace {
+
+// "127.0.0.1:53211": a client address, whose port differs between the two servers.
+bool IsClientAddress(const std::string& s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
+  for (size_t i = colon + 1; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  for (size_t i = 0; i < colon; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') return false;
+  }
+  return true;
+}
+
+void MaskValue(RespValue* v) {
+  if (v->type == ':') v->header = "#";
+  if (v->type == '$' && IsClientAddress(v->body)) {
+    v->body = "<addr>";
+    v->header = "6";
+  }
+  for (auto& c : v->children) MaskValue(&c);
+}
+
+}  // namespace
+
+std::string MaskTimings(std::string_view reply) {
+  RespValue v;
+  if (!ParseResp(reply, &v)) return std::string(reply);
+  MaskValue(&v);
   return SerializeResp(v);
 }
 

@@ -14,7 +14,7 @@
 //
 // Command modifiers: @sort (sort arrays whose order Redis leaves unspecified), @type (compare the
 // reply type only), @fields a,b (compare only these fields of a "k=v k=v" or "k:v" text reply),
-// @near N (integers within N), @scan (iterate a SCAN to cursor 0 and compare the sorted key set).
+// @near N (integers within N), @mask (integers and client addresses masked), @scan (iterate a SCAN to cursor 0 and compare the sorted key set).
 //
 // Arguments are quoted like redis-cli: "double quotes" with \r \n \t \" \\ \xHH escapes, 'single
 // quotes' with \' only. Extension: a quoted argument followed directly by *N repeats it N times.
@@ -49,6 +49,7 @@ struct Step {
   // Modifiers.
   bool sort = false;
   bool type_only = false;
+  bool mask = false;
   bool scan = false;
   std::optional<long long> near;
   std::vector<std::string> fields;
@@ -87,6 +88,9 @@ std::string SerializeResp(const RespValue& v);
 
 // Sorts, at every depth, the arrays and sets whose elements are all scalars, and map entries.
 std::string SortLeafArrays(std::string_view reply);
+// @mask: every integer (at any depth) and every "ip:port" bulk string replaced by a placeholder,
+// for replies holding timestamps, durations and client addresses (SLOWLOG GET, LATENCY LATEST).
+std::string MaskTimings(std::string_view reply);
 // The text of a reply for @fields: a bulk or verbatim string's payload, else the raw bytes.
 std::string ExtractFields(std::string_view reply, const std::vector<std::string>& fields);
 // Makes bytes readable on one line: \r \n \t \\ \" \xHH, truncated past `limit` bytes.

@@ -148,6 +148,7 @@ std::string Normalise(const Step& step, const std::string& reply) {
   if (step.type_only) return reply.empty() ? "<empty>" : "<type " + reply.substr(0, 1) + ">";
   if (!step.fields.empty()) return ExtractFields(reply, step.fields);
   if (step.sort) return SortLeafArrays(reply);
+  if (step.mask) return MaskTimings(reply);
   return reply;
 }
 

@@ -191,6 +191,30 @@ TEST(ClientUnblockTest, UnblocksABlockedClientAsRedisDoes) {
   EXPECT_EQ(ours[4], "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
 }
 
+// MONITOR seen from a second real redis-cli: the lines other redis-cli runs produce (a select,
+// quoting, a transaction, redacted AUTH, hidden admin commands) match Redis's, with timestamps
+// and client ports masked.
+TEST(MonitorTest, SecondRedisCliSeesWhatRedisShows) {
+  auto engine = StartEngine();
+  ServerUnderTest redis(ServerUnderTest::Kind::kRealRedis);
+  auto run = [](int port) {
+    const std::string cli = RedisCliBinary() + " -p " + std::to_string(port);
+    std::string script = "(timeout 3 " + cli + " monitor) & sleep 0.7; " +
+                         cli + " -n 3 set k 'a\"b c' >/dev/null; " +
+                         "printf 'MULTI\\nINCR n\\nEXEC\\n' | " + cli + " >/dev/null; " +
+                         cli + " auth secret >/dev/null 2>&1; " +
+                         cli + " config get maxmemory >/dev/null; " + cli + " get k >/dev/null; wait";
+    std::string out = RunCommand(script).output;
+    return std::regex_replace(out, std::regex(R"(\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\])"),
+                              "<time> [$1 <client>]");
+  };
+  std::string ours = run(engine->port());
+  EXPECT_EQ(ours, run(redis.port()));
+  EXPECT_THAT(ours, HasSubstr("<time> [3 <client>] \"set\" \"k\" \"a\\\"b c\""));
+  EXPECT_THAT(ours, HasSubstr("\"auth\" \"(redacted)\""));
+  EXPECT_THAT(ours, Not(HasSubstr("config")));
+}
+
 TEST(RedisBenchmarkTest, PipelinedSuiteReportsEveryTest) {
   auto engine = StartEngine();
   CommandResult r = RunCommand("timeout 60 " + RedisBenchmarkBinary() + " -p " +
