@@ -185,6 +185,16 @@ class ReplicationControl {
   virtual bool StaleDataRefused() const = 0;
 };
 
+// The scripting runtime (engine/scripting's ScriptEngine implements it; its commands reach the
+// rest through their own header). The dispatcher asks only whether a script is busy.
+class ScriptingControl {
+ public:
+  virtual ~ScriptingControl() = default;
+  // While a script has outlived busy-reply-threshold, the -BUSY error other clients get
+  // (naming SCRIPT KILL or FUNCTION KILL); "" otherwise.
+  virtual std::string_view busy_error() const = 0;
+};
+
 // What handlers reach through CommandContext::server. Options and statistics are always there;
 // each interface may be null where nothing provides it (the in-process test fixture has no
 // sockets, disk or replication): the dispatcher's checks then treat it as absent, and a
@@ -198,6 +208,7 @@ struct ServerContext {
   PersistenceControl* persistence = nullptr;
   ReplicationControl* replication = nullptr;
   PubSubControl* pubsub = nullptr;
+  ScriptingControl* scripting = nullptr;
 };
 
 }  // namespace bazaar::engine::commands
