@@ -187,9 +187,17 @@ class ReplicationControl {
 
 // The scripting runtime (engine/scripting's ScriptEngine implements it; its commands reach the
 // rest through their own header). The dispatcher asks only whether a script is busy.
+struct ScriptingInfo {
+  size_t eval_vm_bytes = 0;  // the Lua heap of EVAL scripts
+  size_t cached_scripts = 0;
+  size_t functions = 0;
+  size_t libraries = 0;
+};
+
 class ScriptingControl {
  public:
   virtual ~ScriptingControl() = default;
+  virtual ScriptingInfo scripting_info() const = 0;
   // While a script has outlived busy-reply-threshold, the -BUSY error other clients get
   // (naming SCRIPT KILL or FUNCTION KILL); "" otherwise.
   virtual std::string_view busy_error() const = 0;

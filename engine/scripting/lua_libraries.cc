@@ -125,6 +125,15 @@ int ReadStrict(lua_State* L) {
   return 1;
 }
 
+// Adds the table at the top to the set rawset and setmetatable refuse.
+void MarkProtected(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
 enum class Reads { kPlain, kStrict, kStrictView };
 
 // Pushes an empty proxy reading through to the table at the top (which it pops): through a
@@ -145,12 +154,20 @@ void PushProxy(lua_State* L, Reads reads) {
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, RefuseWrite);
   lua_setfield(L, -2, "__newindex");
+  // getmetatable(proxy) gives a read-only view of the metatable, so it cannot be rewired.
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, RefuseWrite);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  MarkProtected(L);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  MarkProtected(L);
   lua_remove(L, real);
 }
 

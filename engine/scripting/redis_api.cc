@@ -217,8 +217,12 @@ void PushAsText(lua_State* L, int idx) {
 
 // Scripts' pcall: as Lua's, but an error table comes back as its err text, as in Redis 7.0.
 int ScriptPcall(lua_State* L) {
-  luaL_checkany(L, 1);
   const int argc = lua_gettop(L);
+  if (argc == 0) {  // Redis's pcall then calls its own result placeholder
+    lua_pushboolean(L, 0);
+    lua_pushliteral(L, "attempt to call a boolean value");
+    return 2;
+  }
   if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) == 0) {
     lua_pushboolean(L, 1);
     lua_insert(L, 1);

@@ -134,6 +134,16 @@ void ScriptEngine::Flush() {
   lua_ = NewState(false);
 }
 
+commands::ScriptingInfo ScriptEngine::scripting_info() const {
+  commands::ScriptingInfo info;
+  info.eval_vm_bytes = static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNT, 0)) * 1024 +
+                       static_cast<size_t>(lua_gc(lua_, LUA_GCCOUNTB, 0));
+  info.cached_scripts = bodies_.size();
+  info.functions = function_library_.size();
+  info.libraries = libraries_.size();
+  return info;
+}
+
 std::string_view ScriptEngine::busy_error() const {
   if (run_ == nullptr || !run_->busy) return "";
   return run_->is_function ? kBusyFunctionError : commands::kBusyScriptError;
@@ -158,15 +168,11 @@ std::string ScriptEngine::Kill(bool eval) {
 std::string ScriptEngine::RefusalBeforeRun(commands::CommandContext& ctx, unsigned flags,
                                            bool read_only, bool oom, bool stale) {
   const bool is_master = ctx.client.is_master;
-  if (!(flags & kScriptAllowOom) && oom && !is_master) {
-    return "OOM allow-oom flag is not set on the script, can not run it when used memory > "
-           "'maxmemory'";
-  }
   if (stale && !(flags & kScriptAllowStale)) {
     return "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and "
            "'allow-stale' flag is not set on the script.";
   }
-  if (flags & kScriptNoWrites) return "";
+  if (flags & kScriptNoWrites) return "";  // no-writes implies allow-oom
   if (!is_master && ctx.server.replication && ctx.server.replication->ReadOnlyReplica()) {
     return std::string(commands::kReadOnlyReplicaError);
   }
@@ -175,6 +181,10 @@ std::string ScriptEngine::RefusalBeforeRun(commands::CommandContext& ctx, unsign
     if (!disk_error.empty()) return disk_error;
   }
   if (read_only) return "ERR Can not execute a script with write flag using *_ro command.";
+  if (!(flags & kScriptAllowOom) && oom && !is_master) {
+    return "OOM allow-oom flag is not set on the script, can not run it when used memory > "
+           "'maxmemory'";
+  }
   return "";
 }
 
