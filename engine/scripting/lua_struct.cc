@@ -7,7 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <string>
+#include <utility>
 
 extern "C" {
 #include <lua5.1/lauxlib.h>
@@ -87,36 +87,55 @@ bool ControlOption(lua_State* L, FormatState& h, char opt, const char** fmt) {
   }
 }
 
-void PutInteger(std::string& out, uint64_t v, size_t size, bool little) {
+// Packing writes into a luaL_Buffer (a Lua-owned buffer: a raised argument error leaves
+// nothing of ours behind) and counts the bytes for alignment.
+struct Packer {
+  luaL_Buffer b;
+  size_t total = 0;
+
+  void Add(const char* data, size_t n) {
+    luaL_addlstring(&b, data, n);
+    total += n;
+  }
+  void Zeros(size_t n) {
+    for (size_t i = 0; i < n; ++i) luaL_addchar(&b, '\0');
+    total += n;
+  }
+};
+
+void PutInteger(Packer& out, uint64_t v, size_t size, bool little) {
+  char bytes[kMaxIntSize];
   for (size_t i = 0; i < size; ++i) {
     const size_t shift = 8 * (little ? i : size - 1 - i);
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
+    bytes[i] = static_cast<char>((v >> shift) & 0xff);
   }
+  out.Add(bytes, size);
 }
 
 template <typename T>
-void PutFloat(std::string& out, T value, bool little) {
+void PutFloat(Packer& out, T value, bool little) {
   char bytes[sizeof(T)];
   std::memcpy(bytes, &value, sizeof(T));
   if (!little) {
     for (size_t i = 0; i < sizeof(T) / 2; ++i) std::swap(bytes[i], bytes[sizeof(T) - 1 - i]);
   }
-  out.append(bytes, sizeof(T));
+  out.Add(bytes, sizeof(T));
 }
 
 int Pack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   FormatState h;
   int arg = 2;
-  std::string out;
+  Packer out;
+  luaL_buffinit(L, &out.b);
   while (*fmt) {
     const char opt = *fmt++;
     if (ControlOption(L, h, opt, &fmt)) continue;
     size_t size = OptionSize(L, opt, &fmt);
-    out.append(Padding(h, out.size(), opt, size), '\0');
+    out.Zeros(Padding(h, out.total, opt, size));
     switch (opt) {
       case 'x':
-        out.push_back('\0');
+        out.Zeros(1);
         break;
       case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
         const lua_Number n = luaL_checknumber(L, arg++);
@@ -135,19 +154,19 @@ int Pack(lua_State* L) {
         size_t len;
         const char* s = luaL_checklstring(L, arg, &len);
         if (opt == 's') {
-          out.append(s, len);
-          out.push_back('\0');
+          out.Add(s, len);
+          out.Zeros(1);
         } else {
           if (size == 0) size = len;
           luaL_argcheck(L, len >= size, arg, "string too short");
-          out.append(s, size);
+          out.Add(s, size);
         }
         ++arg;
         break;
       }
     }
   }
-  lua_pushlstring(L, out.data(), out.size());
+  luaL_pushresult(&out.b);
   return 1;
 }
 

@@ -269,6 +269,17 @@ int ErrorHandler(lua_State* L) {
   return 1;
 }
 
+// The string (or number) at idx with its embedded zeros, converting a copy so that a number
+// in the table being iterated stays a number for lua_next.
+std::string CopyString(lua_State* L, int idx) {
+  lua_pushvalue(L, idx);
+  size_t len;
+  const char* s = lua_tolstring(L, -1, &len);
+  std::string copy(s, len);
+  lua_pop(L, 1);
+  return copy;
+}
+
 // Reads redis.register_function's arguments, (name, callback) or one table of named ones, and
 // registers the function; false with the error table pushed.
 bool RegisterFunctionImpl(lua_State* L) {
@@ -298,18 +309,14 @@ bool RegisterFunctionImpl(lua_State* L) {
           return fail("ERR function_name argument given to redis.register_function must be a "
                       "string");
         }
-        lua_pushvalue(L, -1);
-        name = lua_tostring(L, -1);  // a copy, so a number key stays a number for lua_next
-        lua_pop(L, 1);
+        name = CopyString(L, -1);
         named = true;
       } else if (k == "description") {
         if (!lua_isstring(L, -1)) {
           return fail("ERR description argument given to redis.register_function must be a "
                       "string");
         }
-        lua_pushvalue(L, -1);
-        description = lua_tostring(L, -1);
-        lua_pop(L, 1);
+        description = CopyString(L, -1);
         described = true;
       } else if (k == "callback") {
         if (!lua_isfunction(L, -1)) {
@@ -345,9 +352,7 @@ bool RegisterFunctionImpl(lua_State* L) {
     if (!lua_isstring(L, 1)) {
       return fail("ERR first argument to redis.register_function must be a string");
     }
-    lua_pushvalue(L, 1);
-    name = lua_tostring(L, -1);
-    lua_pop(L, 1);
+    name = CopyString(L, 1);
     if (!lua_isfunction(L, 2)) {
       return fail("ERR second argument to redis.register_function must be a function");
     }

@@ -112,20 +112,31 @@ absl::StatusOr<LibraryHeader> ParseLibraryHeader(std::string_view code) {
   if (newline == std::string_view::npos) {
     return absl::InvalidArgumentError("ERR Invalid library metadata");
   }
-  const std::vector<std::string_view> parts = Split(code.substr(2, newline - 2), ' ', true);
-  const std::string engine = parts.empty() ? "" : std::string(parts[0]);
+  // The engine is what follows "#!" up to the first space; then name=..., where double quotes
+  // only group (name="foo" is foo), as redis-cli-style splitting does.
+  const std::string_view line = code.substr(2, newline - 2);
+  const size_t space = line.find(' ');
+  const std::string engine(line.substr(0, space));
   if (absl::AsciiStrToLower(engine) != "lua") {  // engine names ignore case
     return absl::InvalidArgumentError("ERR Engine '" + engine + "' not found");
   }
   LibraryHeader header;
   header.code_offset = newline;
   bool named = false;
-  for (size_t i = 1; i < parts.size(); ++i) {
-    if (parts[i].substr(0, 5) != "name=") {
-      return absl::InvalidArgumentError("ERR Invalid metadata value given: " +
-                                        std::string(parts[i]));
+  const std::string_view rest = space == std::string_view::npos ? "" : line.substr(space + 1);
+  for (std::string_view part : Split(rest, ' ', true)) {
+    std::string word;
+    for (char c : part) {
+      if (c != '"') word.push_back(c);
     }
-    header.name = std::string(parts[i].substr(5));
+    if (word.substr(0, 5) != "name=") {
+      return absl::InvalidArgumentError("ERR Invalid metadata value given: " + word);
+    }
+    if (named) {
+      return absl::InvalidArgumentError(
+          "ERR Invalid metadata value, name argument was given multiple times");
+    }
+    header.name = word.substr(5);
     named = true;
   }
   if (!named) return absl::InvalidArgumentError("ERR Library name was not given");

@@ -270,6 +270,7 @@ void ScriptEngine::Start(commands::CommandContext& ctx, Run& run, unsigned flags
                          bool read_only, bool oom, commands::Args keys, commands::Args argv) {
   run.client.db = ctx.client.db;
   run.client.authenticated = true;
+  run.client.is_script = true;
   run.client.is_master = ctx.client.is_master;
   run.read_only = read_only || (flags & kScriptNoWrites);
   run.allow_oom = flags & kScriptAllowOom;
@@ -469,6 +470,30 @@ std::optional<ScriptEngine::RunningFunction> ScriptEngine::running_function() co
   return running;
 }
 
+// The script rules for one command (Redis's scriptCall checks); "" when it may run.
+std::string ScriptEngine::RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
+                                           const commands::CommandSpec& spec) {
+  if (spec.flags & commands::kNoScript) return "ERR This Redis command is not allowed from script";
+  if (spec.flags & commands::kWrite) {
+    if (run.read_only) return "ERR Write commands are not allowed from read-only scripts.";
+    if (!run.client.is_master && ctx.server.replication &&
+        ctx.server.replication->ReadOnlyReplica()) {
+      return std::string(commands::kReadOnlyReplicaError);
+    }
+    if (!run.client.is_master && ctx.server.persistence) {
+      std::string disk_error = ctx.server.persistence->DiskErrorRefusingWrites();
+      if (!disk_error.empty()) return disk_error;
+    }
+  }
+  // Until the script's first write, a deny-oom command is refused when memory was over the
+  // limit as the script started (Redis's scriptVerifyOOM).
+  if ((spec.flags & commands::kDenyOom) && run.oom_at_start && !run.allow_oom && !run.wrote &&
+      !run.client.is_master) {
+    return std::string(commands::kOutOfMemoryError);
+  }
+  return "";
+}
+
 std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
                                      std::string* refusal) {
   Run& run = *run_;
@@ -483,33 +508,9 @@ std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
     *refusal = "ERR Wrong number of args calling Redis command from script";
     return "";
   }
-  if (spec->flags & commands::kNoScript) {
-    *refusal = "ERR This Redis command is not allowed from script";
-    return "";
-  }
-  if (spec->flags & commands::kWrite) {
-    if (run.read_only) {
-      *refusal = "ERR Write commands are not allowed from read-only scripts.";
-      return "";
-    }
-    if (!run.client.is_master && ctx.server.replication &&
-        ctx.server.replication->ReadOnlyReplica()) {
-      *refusal = std::string(commands::kReadOnlyReplicaError);
-      return "";
-    }
-    if (!run.client.is_master && ctx.server.persistence) {
-      std::string disk_error = ctx.server.persistence->DiskErrorRefusingWrites();
-      if (!disk_error.empty()) {
-        *refusal = std::move(disk_error);
-        return "";
-      }
-    }
-  }
-  // Until the script's first write, a deny-oom command is refused when memory was over the
-  // limit as the script started (Redis's scriptVerifyOOM).
-  if ((spec->flags & commands::kDenyOom) && run.oom_at_start && !run.allow_oom && !run.wrote &&
-      !run.client.is_master) {
-    *refusal = std::string(commands::kOutOfMemoryError);
+  *refusal = RefusalOfCommand(run, ctx, *spec);
+  if (!refusal->empty()) {
+    ++spec->stats.rejected_calls;
     return "";
   }
   std::string out;

@@ -124,6 +124,8 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
              bool read_only, bool oom, commands::Args keys, commands::Args argv);
   // Runs the compiled function with KEYS and ARGV and writes its result as the reply.
   void RunScript(Run& run, commands::Args keys, commands::Args argv);
+  static std::string RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
+                                      const commands::CommandSpec& spec);
   static void Hook(lua_State* L, struct lua_Debug* ar);
   static void LoadHook(lua_State* L, struct lua_Debug* ar);
   void OnHook(lua_State* L);
