@@ -50,6 +50,7 @@ struct ClientState {
   // attached to us (flag S) with what it said in REPLCONF.
   bool is_master = false;
   bool is_replica = false;
+  bool is_script = false;  // the client redis.call runs a script's commands as
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;

@@ -158,7 +158,9 @@ void Dispatcher::Dispatch(ClientState& client, protocol::ReplyBuilder& reply, Ar
   client.reply_skip = client.reply_skip_next;
   client.reply_skip_next = false;
   reply.set_muted(client.reply_off || client.reply_skip);
-  if (after_command_) after_command_();
+  // While a slow script runs, nothing else may run (blocked clients wait for its end).
+  const bool script_busy = server_.scripting && !server_.scripting->busy_error().empty();
+  if (after_command_ && !script_busy) after_command_();
 }
 
 void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args argv) {
@@ -234,6 +236,12 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       client.postponed = true;
       return;
     }
+  }
+  if (server_.scripting && !server_.scripting->busy_error().empty() &&
+      !(spec->flags & kAllowBusy)) {
+    ++spec->stats.rejected_calls;
+    Reject(client, reply, server_.scripting->busy_error(), spec);
+    return;
   }
   if (client.tx.in_multi) {
     if (spec->flags & kNoMulti) {

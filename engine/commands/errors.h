@@ -43,6 +43,8 @@ inline constexpr std::string_view kReadOnlyReplicaError =
     "READONLY You can't write against a read only replica.";
 inline constexpr std::string_view kMasterDownError =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+inline constexpr std::string_view kBusyScriptError =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 inline constexpr std::string_view kMaxClientsError = "ERR max number of clients reached";
 // Hashes and sets.
 inline constexpr std::string_view kHashValueNotIntegerError = "ERR hash value is not an integer";

@@ -135,11 +135,12 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
       static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   w.Field("total_system_memory", system);
   w.Field("total_system_memory_human", HumanBytes(system));
-  // No scripting and no functions here.
-  w.Field("used_memory_lua", 0);
-  w.Field("number_of_cached_scripts", 0);
-  w.Field("number_of_functions", 0);
-  w.Field("number_of_libraries", 0);
+  const ScriptingInfo scripts =
+      ctx.server.scripting ? ctx.server.scripting->scripting_info() : ScriptingInfo{};
+  w.Field("used_memory_lua", scripts.eval_vm_bytes);
+  w.Field("number_of_cached_scripts", scripts.cached_scripts);
+  w.Field("number_of_functions", scripts.functions);
+  w.Field("number_of_libraries", scripts.libraries);
   const auto maxmemory = static_cast<uint64_t>(ctx.server.options.maxmemory);
   w.Field("maxmemory", maxmemory);
   w.Field("maxmemory_human", HumanBytes(maxmemory));

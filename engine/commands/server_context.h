@@ -230,6 +230,24 @@ class CommandMonitors {
                             const std::vector<std::string>& args) = 0;
 };
 
+// The scripting runtime (engine/scripting's ScriptEngine implements it; its commands reach the
+// rest through their own header). The dispatcher asks only whether a script is busy.
+struct ScriptingInfo {
+  size_t eval_vm_bytes = 0;  // the Lua heap of EVAL scripts
+  size_t cached_scripts = 0;
+  size_t functions = 0;
+  size_t libraries = 0;
+};
+
+class ScriptingControl {
+ public:
+  virtual ~ScriptingControl() = default;
+  virtual ScriptingInfo scripting_info() const = 0;
+  // While a script has outlived busy-reply-threshold, the -BUSY error other clients get
+  // (naming SCRIPT KILL or FUNCTION KILL); "" otherwise.
+  virtual std::string_view busy_error() const = 0;
+};
+
 // What handlers reach through CommandContext::server. Options and statistics are always there;
 // each interface may be null where nothing provides it (the in-process test fixture has no
 // sockets, disk or replication): the dispatcher's checks then treat it as absent, and a
@@ -245,6 +263,7 @@ struct ServerContext {
   PubSubControl* pubsub = nullptr;
   TrackingControl* tracking = nullptr;
   CommandMonitors* monitors = nullptr;
+  ScriptingControl* scripting = nullptr;
 };
 
 }  // namespace bazaar::engine::commands

@@ -44,6 +44,11 @@ void ShutdownCommand(CommandContext& ctx, Args args) {
     if (args.size() > 2) return ctx.reply.Error(kSyntaxError);
     return ctx.reply.Error("ERR No shutdown in progress.");
   }
+  // During a slow script only SHUTDOWN NOSAVE may stop the server (it saves nothing half-done).
+  if (ctx.server.scripting && !ctx.server.scripting->busy_error().empty() &&
+      save != ShutdownSave::kNoSave) {
+    return ctx.reply.Error(ctx.server.scripting->busy_error());
+  }
   core::Log(core::LogLevel::kWarning, "User requested shutdown...");
   if (!ctx.server.control->Shutdown(save, force)) {
     return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");

@@ -48,6 +48,7 @@ void SortGeneric(CommandContext& ctx, Args args, bool read_only) {
     }
   }
   request.store = store.has_value();
+  request.from_script = ctx.client.is_script;
   auto rows = OpSort(ctx.keyspace, ctx.db(), request);
   if (!rows.ok()) return ReplyError(ctx.reply, rows.status());
   if (!store) {

@@ -102,8 +102,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> OpSort(core::Keyspace& k
   bool dont_sort = request.dont_sort;
   bool alpha = request.alpha;
   bool by_pattern = request.by.has_value();
-  // Sorted anyway, so that what is stored is the same on every replica.
-  if (dont_sort && v && v->type() == ValueType::kSet && request.store) {
+  // Sorted anyway, so that what is stored (or what a script sees) is the same on every replica.
+  if (dont_sort && v && v->type() == ValueType::kSet && (request.store || request.from_script)) {
     dont_sort = false;
     alpha = true;
     by_pattern = false;

@@ -37,6 +37,7 @@ struct SortRequest {
   bool desc = false;
   bool alpha = false;
   bool store = false;  // STORE given: ALPHA compares bytes, and a set is sorted even with nosort
+  bool from_script = false;  // a script's SORT also sorts a set under nosort (deterministic)
 };
 
 // The reply's entries: each selected element, or per element one entry per GET pattern

@@ -254,6 +254,10 @@ std::vector<OptionSpec> BuildTable() {
                          {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                           "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
   t.push_back(IntOption("maxmemory-samples", &Options::maxmemory_samples, 1, INT_MAX));
+  // How long (ms) a script runs before other clients get -BUSY; lua-time-limit is the old name.
+  for (const char* name : {"busy-reply-threshold", "lua-time-limit"}) {
+    t.push_back(IntOption(name, &Options::busy_reply_threshold, 0, LLONG_MAX));
+  }
   t.push_back(OptionSpec{"maxmemory-clients", true, false,
                          [](const Options& o) { return o.maxmemory_clients; },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {

@@ -91,6 +91,7 @@ struct Options {
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int64_t maxmemory_samples = 5;
+  int64_t busy_reply_threshold = 5000;  // ms a script runs before -BUSY
   int64_t maxmemory_eviction_tenacity = 10;  // accepted: our eviction is never time-sliced
   // Client eviction's budget ("0", bytes, or "N%" of maxmemory): accepted, not enforced yet.
   std::string maxmemory_clients = "0";

@@ -69,7 +69,7 @@ void Connection::OnEvent(uint32_t events) {
 }
 
 void Connection::ReadAndProcess() {
-  if (closing()) return;
+  if (closing() || processing_) return;
   // A big bulk argument in progress may need more than one chunk; read what fits it.
   in_.Reserve(kReadChunk);
   ssize_t n = read(fd_, in_.data() + in_.size(), in_.capacity() - in_.size());
@@ -97,6 +97,8 @@ void Connection::ReadAndProcess() {
 }
 
 void Connection::ProcessInput() {
+  if (processing_) return;
+  processing_ = true;
   reply_.set_resp(state_.resp);
   size_t pos = 0;
   const uint64_t errors_before = reply_.error_count();
@@ -126,6 +128,7 @@ void Connection::ProcessInput() {
     }
   }
   in_.Consume(pos);
+  processing_ = false;
   server_->stats().total_error_replies += reply_.error_count() - errors_before;
 }
 

@@ -81,6 +81,9 @@ class Connection : public FdHandler, public replication::Peer {
   protocol::ReplyBuilder reply_;
   bool writable_armed_ = false;
   bool broken_ = false;  // the socket failed: close without writing
+  // Inside ProcessInput: a slow script lets the loop run meanwhile, and this client's input
+  // must wait (its buffer holds the running command's arguments).
+  bool processing_ = false;
 };
 
 }  // namespace bazaar::engine::server

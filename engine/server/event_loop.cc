@@ -56,4 +56,13 @@ void EventLoop::Run() {
   }
 }
 
+void EventLoop::RunOnce() {
+  constexpr int kMaxEvents = 64;
+  epoll_event events[kMaxEvents];
+  const int n = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+  for (int i = 0; i < n; ++i) {
+    static_cast<FdHandler*>(events[i].data.ptr)->OnEvent(events[i].events);
+  }
+}
+
 }  // namespace bazaar::engine::server

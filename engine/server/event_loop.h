@@ -43,6 +43,9 @@ class EventLoop {
 
   // Runs until Stop().
   void Run();
+  // Handles the events ready now, without waiting and without the hooks or the tick (a slow
+  // script lets other clients in this way). Handlers must tolerate being re-entered.
+  void RunOnce();
   void Stop() { stop_ = true; }
 
  private:

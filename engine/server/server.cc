@@ -1,5 +1,7 @@
 #include "engine/server/server.h"
 
+#include "engine/scripting/scripting_family.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -175,7 +177,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       tracking_(&options_, [this](uint64_t id) { return FindConnection(id); }),
       dispatcher_(&table_, &keyspace_, &watches_,
                   commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
-                                          &pubsub_, &tracking_, this}),
+                                          &pubsub_, &tracking_, this, &scripts_}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -197,6 +199,9 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   keyspace_.add_observer(&pubsub_);      // keyspace notifications
   keyspace_.add_observer(&tracking_);    // client-side caching invalidations
   commands::RegisterAllCommands(table_);
+  scripting::RegisterScriptingFamily(table_);
+  scripting::RegisterFunctionFamily(table_);
+  scripts_.set_serve_while_busy([this] { ServeWhileScriptBusy(); });
   dispatcher_.set_after_command([this] { ServeBlockedClients(); });
   persistence_.snapshots().set_replication_source(
       [this](persistence::RdbOptions* rdb) { replication_.FillSnapshotFields(rdb); });
@@ -511,8 +516,18 @@ absl::Status Server::OptionsChanged() {
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {
   replication_.KillChild();
   if (!persistence_.SaveBeforeShutdown(save, force)) return false;
+  scripts_.Abort();  // a busy script (SHUTDOWN NOSAVE) ends at its next hook
   loop_.Stop();
   return true;
+}
+
+void Server::ServeWhileScriptBusy() {
+  loop_.RunOnce();
+  // Replies go out now; closes wait until the script is over (its caller may be among them).
+  for (Connection* c : pending_writes_) {
+    if (!c->Flush()) pending_closes_.insert(c);
+  }
+  pending_writes_.clear();
 }
 
 void Server::ServeBlockedClients() {

@@ -19,6 +19,7 @@
 #include "engine/persistence/persistence.h"
 #include "engine/replication/host.h"
 #include "engine/replication/replication.h"
+#include "engine/scripting/script_engine.h"
 #include "engine/server/blocking.h"
 #include "engine/server/connection.h"
 #include "engine/server/event_loop.h"
@@ -123,6 +124,9 @@ class Server : public commands::ServerControl,
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);
+  // While a slow script runs: one non-waiting turn of the loop, where other clients get
+  // -BUSY (or run SCRIPT KILL, SHUTDOWN NOSAVE), and their replies go out.
+  void ServeWhileScriptBusy();
   // Serves clients blocked on keys the last command made ready (after every command).
   void ServeBlockedClients();
   // A blocked client got its reply: flush it and run what it pipelined meanwhile.
@@ -140,6 +144,7 @@ class Server : public commands::ServerControl,
   commands::CommandTable table_;
   PubSubHub pubsub_;
   Tracking tracking_;
+  scripting::ScriptEngine scripts_;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

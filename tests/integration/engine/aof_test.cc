@@ -2,7 +2,8 @@
 // nothing acknowledged and never half a transaction; our AOF passes real redis-check-aof and
 // loads into real redis-server; Redis's AOF loads into ours; truncated tails at every offset
 // load or refuse as Redis does; rewrites, a killed rewrite child, and enabling at run time;
-// commands logged in another form (GEOADD as ZADD) log exactly Redis's bytes.
+// commands logged in another form (GEOADD as ZADD) and scripts (as their effects) log exactly
+// Redis's bytes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -227,6 +228,16 @@ TEST(AofTest, ConfigSetAppendonlyYesBuildsTheAofFromTheDataset) {
 
 // GEOADD is logged as the ZADD of its scores (its own option words kept), searches with STORE
 // as given, and searches that change nothing not at all: the same bytes as real Redis's AOF.
+// The AOF a fresh server of `kind` writes for `commands`.
+std::string LoggedBy(Kind kind, const std::vector<std::vector<std::string>>& commands) {
+  TempDir dir;
+  ServerUnderTest server(kind, AofArgs(dir.path()));
+  RespClient c(server.port());
+  for (const auto& argv : commands) c.Command(argv);
+  std::ifstream in(IncrFile(dir.path()), std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 TEST(AofTest, GeoCommandsLogWhatRealRedisLogs) {
   const std::vector<std::vector<std::string>> commands = {
       {"GEOADD", "g", "CH", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669",
@@ -250,17 +261,33 @@ TEST(AofTest, GeoCommandsLogWhatRealRedisLogs) {
       {"GEOSEARCHSTORE", "m2", "m", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km"},
       {"EXEC"},
   };
-  std::string logged[2];
-  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
-    TempDir dir;
-    ServerUnderTest server(kind, AofArgs(dir.path()));
-    RespClient c(server.port());
-    for (const auto& argv : commands) c.Command(argv);
-    std::ifstream in(IncrFile(dir.path()), std::ios::binary);
-    logged[kind == Kind::kBazaarEngine] = std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string logged[2] = {LoggedBy(Kind::kRealRedis, commands),
+                                 LoggedBy(Kind::kBazaarEngine, commands)};
   EXPECT_THAT(logged[0],
               HasSubstr("$4\r\nzadd\r\n$1\r\ng\r\n$2\r\nCH\r\n$16\r\n3479099956230698"));
+  EXPECT_EQ(logged[1], logged[0]);
+}
+
+// Scripts log their effects: several writes as one MULTI/EXEC (a SELECT inside included), one
+// write alone, nothing for a read-only script; FUNCTION LOAD as typed, FCALL by its effects.
+TEST(AofTest, ScriptsAndFunctionsLogWhatRealRedisLogs) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"EVAL",
+       "redis.call('set','a','1'); redis.call('incr','a'); redis.call('select', 2); "
+       "redis.call('set','b','x'); return redis.call('get','a')",
+       "0"},
+      {"EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "c", "1"},
+      {"EVAL", "return redis.call('get', 'c')", "0"},
+      {"EVAL", "redis.call('set', 'd', 1); return redis.call('nosuch')", "0"},
+      {"FUNCTION", "LOAD",
+       "#!lua name=l\nredis.register_function('f', function(k, a) return redis.call('set', "
+       "k[1], a[1]) end)"},
+      {"FCALL", "f", "1", "fk", "fv"},
+      {"FUNCTION", "DELETE", "l"},
+  };
+  const std::string logged[2] = {LoggedBy(Kind::kRealRedis, commands),
+                                 LoggedBy(Kind::kBazaarEngine, commands)};
+  EXPECT_THAT(logged[0], HasSubstr("$5\r\nMULTI\r\n"));
   EXPECT_EQ(logged[1], logged[0]);
 }
 

@@ -1,7 +1,7 @@
 // Real Redis clients against bazaar-engine: redis-cli (one-shot commands, a transaction piped on
-// stdin, --raw and --no-raw output), redis-benchmark, python3-redis's Pub/Sub, and python3-redis
-// running a concurrent WATCH/MULTI/EXEC retry loop. Where output format matters, the same client run against a real
-// redis-server is the expected output.
+// stdin, --raw and --no-raw output), redis-benchmark, python3-redis's Pub/Sub, python3-redis
+// running a concurrent WATCH/MULTI/EXEC retry loop, and its scripts and locks. Where output
+// format matters, the same client run against a real redis-server is the expected output.
 //
 // BAZAAR_DIFF_SELFTEST=1 runs these tests against redis-server instead of bazaar-engine.
 #include <gmock/gmock.h>
@@ -250,6 +250,16 @@ TEST(PythonRedisTest, PubSubDeliversEveryMessageInOrder) {
                                std::to_string(engine->port()) + " --messages 500");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("received=500 expected=500 counts_ok=True"));
+}
+
+// register_script (plain and pipelined EVALSHA), lock() (its Lua release and extend), and a
+// slow script that a second client sees as -BUSY and ends with SCRIPT KILL.
+TEST(PythonRedisTest, ScriptsLocksAndScriptKillWorkAsOnRedis) {
+  auto engine = StartEngine();
+  CommandResult r = RunCommand("timeout 100 /usr/bin/python3 " SCRIPTED_CLIENTS_PY " --port " +
+                               std::to_string(engine->port()) + " --workers 4 --rounds 100");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("scripted=800 expected=800 locked=400 expected_locked=400"));
 }
 
 }  // namespace
