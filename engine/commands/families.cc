@@ -27,6 +27,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSortFamily(table);
   RegisterDumpFamily(table);
   RegisterStreamFamily(table);
+  RegisterStreamGroupFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

@@ -32,6 +32,7 @@ void RegisterGeoFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);
 void RegisterStreamFamily(CommandTable& table);
+void RegisterStreamGroupFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
 

@@ -177,8 +177,66 @@ absl::Status StreamReadError(int line, const char* what) {
       "Internal error in RDB reading offset 0, function at rdb.c:%d -> %s", line, what));
 }
 
+// A raw 16-byte radix-tree key as an id.
+core::StreamId ReadRawId(Reader& in) { return core::StreamId{in.Be(8), in.Be(8)}; }
+
+// The consumer groups of a stream, as Redis 7.0's rdbLoadObject reads them (type 15 has no
+// entries-read: it is estimated from the last id, as Redis does).
+absl::Status ReadStreamGroups(Reader& in, uint8_t type, uint64_t count, core::StreamValue& s) {
+  while (count--) {
+    std::string name = in.String();
+    if (in.failed()) return absl::DataLossError("Error reading the consumer group name from Stream");
+    core::StreamId last{in.Length(), in.Length()};
+    if (in.failed()) return absl::DataLossError("Stream cgroup ID loading failed.");
+    int64_t entries_read = s.EstimateEntriesRead(last);
+    if (type == kRdbTypeStreamListpacks2) entries_read = static_cast<int64_t>(in.Length());
+    if (in.failed()) return absl::DataLossError("Stream cgroup offset loading failed.");
+    auto [it, inserted] = s.groups().try_emplace(name, last, entries_read);
+    if (!inserted) return absl::DataLossError("Duplicated consumer group name " + name);
+    core::StreamGroup& group = it->second;
+    uint64_t pel = in.Length();
+    if (in.failed()) return absl::DataLossError("Stream PEL size loading failed.");
+    while (pel--) {
+      const core::StreamId id = ReadRawId(in);
+      const auto delivery_time = static_cast<int64_t>(in.Le(8));
+      const uint64_t delivery_count = in.Length();
+      if (in.failed()) return absl::DataLossError("Stream PEL NACK loading failed.");
+      if (!group.AddLoadedPending(id, delivery_time, delivery_count)) {
+        return absl::DataLossError("Duplicated global PEL entry loading stream consumer group");
+      }
+    }
+    uint64_t consumers = in.Length();
+    if (in.failed()) return absl::DataLossError("Stream consumers num loading failed.");
+    while (consumers--) {
+      std::string consumer = in.String();
+      if (in.failed()) {
+        return absl::DataLossError("Error reading the consumer name from Stream group.");
+      }
+      if (group.FindConsumer(consumer)) {
+        return absl::DataLossError("Duplicate stream consumer detected.");
+      }
+      const auto seen_time = static_cast<int64_t>(in.Le(8));
+      if (in.failed()) return absl::DataLossError("Stream short read reading seen time.");
+      group.AddLoadedConsumer(consumer, seen_time);
+      uint64_t owned = in.Length();
+      if (in.failed()) return absl::DataLossError("Stream consumer PEL num loading failed.");
+      while (owned--) {
+        const core::StreamId id = ReadRawId(in);
+        if (in.failed()) return absl::DataLossError("Stream short read reading PEL streamID.");
+        if (!group.FindPending(id)) {
+          return absl::DataLossError("Consumer entry not found in group global PEL");
+        }
+        if (!group.AssignLoaded(id, consumer)) {
+          return absl::DataLossError(
+              "Duplicated consumer PEL entry loading a stream consumer group");
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // RDB_TYPE_STREAM_LISTPACKS (6.x: no first id, max deleted id or entries added) and _2 (7.0).
-// Streams with consumer groups are refused: groups are not built yet.
 absl::Status ReadStream(Reader& in, uint8_t type, Value* out) {
   *out = Value::NewStream();
   core::StreamValue& s = out->stream();
@@ -211,10 +269,7 @@ absl::Status ReadStream(Reader& in, uint8_t type, Value* out) {
   const uint64_t groups = in.Length();
   if (in.failed()) return StreamReadError(2438, "Stream cgroup count loading failed.");
   if (length != s.size()) return absl::DataLossError("Stream length mismatch in RDB value");
-  if (groups != 0) {
-    return absl::DataLossError("Stream consumer groups in RDB files are not supported yet");
-  }
-  return absl::OkStatus();
+  return ReadStreamGroups(in, type, groups, s);
 }
 
 // Reads the body of a value of RDB type `type`. A repeated member of a plain set, sorted set or

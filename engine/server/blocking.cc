@@ -9,7 +9,8 @@ namespace bazaar::engine::server {
 BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace)
     : dispatcher_(dispatcher), keyspace_(keyspace) {}
 
-void BlockingManager::Block(Connection* conn, commands::Args argv, core::ValueType type,
+void BlockingManager::Block(Connection* conn, commands::Args argv,
+                            std::optional<core::ValueType> type,
                             std::vector<std::string> keys, int64_t deadline_ms) {
   // Re-run found nothing again: the client keeps its place.
   if (conn == rerunning_ && blocked_.count(conn)) return;
@@ -58,8 +59,8 @@ void BlockingManager::KeyModified(int db, std::string_view key) {
 }
 
 void BlockingManager::DbReplaced(int db, int replaced_with) {
-  if (waiters_.empty() || replaced_with < 0) return;
-  // After SWAPDB the waiters of `db` see another database's keys: any of them may be ready.
+  if (waiters_.empty()) return;
+  // After SWAPDB (or a flush) the waiters of `db` see other keys: any of them may be ready.
   for (const auto& [id, queue] : waiters_) {
     if (id.first == db && !ready_set_.count(id)) {
       ready_set_.insert(id);
@@ -101,7 +102,8 @@ void BlockingManager::ServeReady(std::vector<Connection*>* served) {
         if (state == blocked_.end()) continue;
         // A key that now holds another type leaves the client blocked, as in Redis.
         const core::Value* v = keyspace_->Peek(id.first, id.second);
-        if (v != nullptr && v->type() != state->second.type) continue;
+        const auto& type = state->second.type;
+        if (v != nullptr && type && v->type() != *type) continue;
         if (Rerun(conn)) served->push_back(conn);
         if (!keyspace_->ContainsRaw(id.first, id.second)) break;  // nothing left to give
       }

@@ -456,7 +456,8 @@ void Server::Unblocked(const std::vector<Connection*>& served) {
   }
 }
 
-void Server::BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
+void Server::BlockClient(commands::ClientState& client, commands::Args argv,
+                         std::optional<core::ValueType> type,
                          std::vector<std::string> keys, int64_t deadline_ms) {
   auto it = by_id_.find(client.id);
   if (it == by_id_.end()) return;
