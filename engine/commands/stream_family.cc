@@ -331,7 +331,8 @@ void ReplyGroupsFull(CommandContext& ctx, const StreamValue& s, uint64_t count) 
     reply.Bulk("pel-count");
     reply.Integer(static_cast<int64_t>(group.pel().size()));
     reply.Bulk("pending");
-    const size_t shown = count == 0 ? group.pel().size() : std::min<size_t>(count, group.pel().size());
+    const size_t shown =
+        count == 0 ? group.pel().size() : std::min<size_t>(count, group.pel().size());
     reply.ArrayHeader(shown);
     auto it = group.pel().begin();
     for (size_t i = 0; i < shown; ++i, ++it) {
@@ -578,7 +579,8 @@ void ReplyHistory(CommandContext& ctx, const ReadArgs& r, const StreamValue& s,
   StreamId start = after;
   start.Increment();
   for (auto it = consumer.pending.lower_bound(start);
-       it != consumer.pending.end() && (r.count == 0 || ids.size() < static_cast<uint64_t>(r.count));
+       it != consumer.pending.end() &&
+       (r.count == 0 || ids.size() < static_cast<uint64_t>(r.count));
        ++it) {
     ids.push_back(*it);
   }

@@ -291,6 +291,20 @@ size_t StreamValue::AllocatedBytes() const {
     for (const std::string& f : node.master_fields) total += f.size() > 15 ? f.size() + 1 : 0;
     total += node.master_fields.capacity() * sizeof(std::string);
   }
+  // Groups: B-tree slots (a third more for the trees' nodes) and names past the inline buffer.
+  auto heap_name = [](const std::string& s) {
+    return s.size() > 15 ? MallocBlock(s.size() + 1) : size_t{0};
+  };
+  for (const auto& [name, group] : groups_) {
+    total += sizeof(Groups::value_type) * 4 / 3 + heap_name(name);
+    for (const auto& [id, p] : group.pel()) {
+      total += sizeof(StreamGroup::Pel::value_type) * 4 / 3 + heap_name(p.consumer);
+    }
+    for (const auto& [consumer_name, consumer] : group.consumers()) {
+      total += sizeof(StreamGroup::Consumers::value_type) * 4 / 3 + heap_name(consumer_name) +
+               consumer.pending.size() * sizeof(StreamId) * 4 / 3;
+    }
+  }
   return total;
 }
 

@@ -185,7 +185,9 @@ core::StreamId ReadRawId(Reader& in) { return core::StreamId{in.Be(8), in.Be(8)}
 absl::Status ReadStreamGroups(Reader& in, uint8_t type, uint64_t count, core::StreamValue& s) {
   while (count--) {
     std::string name = in.String();
-    if (in.failed()) return absl::DataLossError("Error reading the consumer group name from Stream");
+    if (in.failed()) {
+      return absl::DataLossError("Error reading the consumer group name from Stream");
+    }
     core::StreamId last{in.Length(), in.Length()};
     if (in.failed()) return absl::DataLossError("Stream cgroup ID loading failed.");
     int64_t entries_read = s.EstimateEntriesRead(last);

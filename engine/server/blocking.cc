@@ -80,6 +80,9 @@ bool BlockingManager::Rerun(Connection* conn) {
   conn->reply().set_resp(conn->state().resp);
   const size_t before = conn->pending_output_size();
   dispatcher_->Call(*spec, conn->state(), conn->reply(), views);
+  // Redis counts a blocked command once: it was counted when it blocked (its errors count
+  // when they come).
+  --spec->stats.calls;
   rerunning_ = nullptr;
   conn->state().db = saved_db;
   if (conn->pending_output_size() == before) return false;  // still nothing: stays blocked

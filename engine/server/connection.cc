@@ -99,7 +99,6 @@ void Connection::ReadAndProcess() {
 void Connection::ProcessInput() {
   reply_.set_resp(state_.resp);
   size_t pos = 0;
-  const uint64_t errors_before = reply_.error_count();
   protocol::ParserLimits limits;
   limits.max_bulk_len = server_->options().proto_max_bulk_len;
   while (pos < in_.size() && !closing() && !state_.blocked) {
@@ -122,7 +121,12 @@ void Connection::ProcessInput() {
     }
   }
   in_.Consume(pos);
-  server_->stats().total_error_replies += reply_.error_count() - errors_before;
+  CountErrorReplies();
+}
+
+void Connection::CountErrorReplies() {
+  server_->stats().total_error_replies += reply_.error_count() - errors_counted_;
+  errors_counted_ = reply_.error_count();
 }
 
 bool Connection::Flush() {

@@ -54,6 +54,9 @@ class Connection : public FdHandler, public replication::Peer {
   void RefreshFigures();
   // Runs every complete request in the input buffer (stops while the client is blocked).
   void ProcessInput();
+  // Adds the error replies written since the last call to INFO's total_error_replies (after
+  // input, and when a blocked command gets its reply).
+  void CountErrorReplies();
 
   // replication::Peer.
   commands::ClientState& state() override { return state_; }
@@ -81,6 +84,7 @@ class Connection : public FdHandler, public replication::Peer {
   protocol::ReplyBuilder reply_;
   bool writable_armed_ = false;
   bool broken_ = false;  // the socket failed: close without writing
+  uint64_t errors_counted_ = 0;
 };
 
 }  // namespace bazaar::engine::server

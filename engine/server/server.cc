@@ -451,6 +451,7 @@ void Server::ServeBlockedClients() {
 
 void Server::Unblocked(const std::vector<Connection*>& served) {
   for (Connection* c : served) {
+    c->CountErrorReplies();
     QueueWrite(c);
     pending_input_.insert(c);
   }
