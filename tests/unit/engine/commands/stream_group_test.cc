@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/commands/propagator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/engine_fixture.h"
@@ -17,13 +16,12 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class RecordingPropagator : public Propagator {
- public:
-  void Propagate(const std::vector<PropagatedCommand>& batch) override {
-    for (const auto& c : batch) logged.push_back(c.argv);
-  }
-  std::vector<std::vector<std::string>> logged;
-};
+// The XCLAIM ... FORCE JUSTID LASTID that recreates one pending entry.
+std::vector<std::string> Claim(const char* consumer, const char* id, const char* time,
+                               const char* count, const char* last_id) {
+  return {"XCLAIM", "s", "g", consumer, "0", id, "TIME", time, "RETRYCOUNT", count,
+          "FORCE", "JUSTID", "LASTID", last_id};
+}
 
 class StreamGroupLogTest : public ::testing::Test {
  protected:
@@ -37,18 +35,14 @@ class StreamGroupLogTest : public ::testing::Test {
     log_.logged.clear();
   }
   testing::EngineFixture f_;
-  RecordingPropagator log_;
+  testing::RecordingPropagator log_;
 };
 
 TEST_F(StreamGroupLogTest, ReadingNewEntriesIsLoggedAsOneClaimPerEntry) {
   f_.Run({"XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"});
   EXPECT_THAT(log_.logged,
-              ElementsAre(ElementsAre("XCLAIM", "s", "g", "alice", "0", "1-0", "TIME",
-                                      "1700000000000", "RETRYCOUNT", "1", "FORCE", "JUSTID",
-                                      "LASTID", "1-0"),
-                          ElementsAre("XCLAIM", "s", "g", "alice", "0", "2-0", "TIME",
-                                      "1700000000000", "RETRYCOUNT", "1", "FORCE", "JUSTID",
-                                      "LASTID", "2-0")));
+              ElementsAre(Claim("alice", "1-0", "1700000000000", "1", "1-0"),
+                          Claim("alice", "2-0", "1700000000000", "1", "2-0")));
 }
 
 TEST_F(StreamGroupLogTest, NoAckReadsAreLoggedAsSetIdAndHistoryReadsNotAtAll) {
@@ -74,12 +68,8 @@ TEST_F(StreamGroupLogTest, ClaimsAreLoggedWithTheirResultAndDroppedEntriesToo) {
   f_.AdvanceMs(10);
   f_.Run({"XCLAIM", "s", "g", "bob", "0", "1-0", "2-0", "RETRYCOUNT", "5"});
   EXPECT_THAT(log_.logged,
-              ElementsAre(ElementsAre("XCLAIM", "s", "g", "bob", "0", "1-0", "TIME",
-                                      "1700000000010", "RETRYCOUNT", "5", "FORCE", "JUSTID",
-                                      "LASTID", "3-0"),
-                          ElementsAre("XCLAIM", "s", "g", "alice", "0", "2-0", "TIME",
-                                      "1700000000000", "RETRYCOUNT", "1", "FORCE", "JUSTID",
-                                      "LASTID", "3-0")));
+              ElementsAre(Claim("bob", "1-0", "1700000000010", "5", "3-0"),
+                          Claim("alice", "2-0", "1700000000000", "1", "3-0")));
   log_.logged.clear();
   f_.Run({"XCLAIM", "s", "g", "bob", "0", "LASTID", "9-0"});
   EXPECT_THAT(log_.logged, ElementsAre(ElementsAre("XGROUP", "SETID", "s", "g", "9-0",
@@ -89,12 +79,8 @@ TEST_F(StreamGroupLogTest, ClaimsAreLoggedWithTheirResultAndDroppedEntriesToo) {
   EXPECT_THAT(log_.logged, IsEmpty());
   f_.Run({"XAUTOCLAIM", "s", "g", "carol", "0", "0", "JUSTID"});
   EXPECT_THAT(log_.logged,
-              ElementsAre(ElementsAre("XCLAIM", "s", "g", "carol", "0", "1-0", "TIME",
-                                      "1700000000010", "RETRYCOUNT", "5", "FORCE", "JUSTID",
-                                      "LASTID", "9-0"),
-                          ElementsAre("XCLAIM", "s", "g", "carol", "0", "3-0", "TIME",
-                                      "1700000000010", "RETRYCOUNT", "1", "FORCE", "JUSTID",
-                                      "LASTID", "9-0")));
+              ElementsAre(Claim("carol", "1-0", "1700000000010", "5", "9-0"),
+                          Claim("carol", "3-0", "1700000000010", "1", "9-0")));
 }
 
 TEST_F(StreamGroupLogTest, ReplayingTheLogRebuildsTheGroups) {
