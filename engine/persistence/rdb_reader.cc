@@ -177,8 +177,16 @@ absl::Status StreamReadError(int line, const char* what) {
       "Internal error in RDB reading offset 0, function at rdb.c:%d -> %s", line, what));
 }
 
-// A raw 16-byte radix-tree key as an id.
-core::StreamId ReadRawId(Reader& in) { return core::StreamId{in.Be(8), in.Be(8)}; }
+// A raw 16-byte radix-tree key as an id, read at once (a short read fails where it starts).
+core::StreamId ReadRawId(Reader& in) {
+  const std::string_view key = in.Take(16);
+  core::StreamId id;
+  for (size_t b = 0; b < key.size(); ++b) {
+    uint64_t& half = b < 8 ? id.ms : id.seq;
+    half = (half << 8) | static_cast<uint8_t>(key[b]);
+  }
+  return id;
+}
 
 // The consumer groups of a stream, as Redis 7.0's rdbLoadObject reads them (type 15 has no
 // entries-read: it is estimated from the last id, as Redis does). A short read is reported in
