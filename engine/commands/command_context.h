@@ -26,6 +26,9 @@ struct CommandContext {
   // Set by a handler whose effect must be logged differently from its arguments (relative
   // expiry as PXAT, a served BLPOP as LPOP...). Empty: the arguments as given.
   std::vector<std::vector<std::string>> propagate_as = {};
+  // Set by a command that logs only its propagate_as commands, never itself, even when that
+  // list is empty (XREADGROUP, XCLAIM: Redis's preventCommandPropagation).
+  bool propagate_only_as = false;
   // Set by PUBLISH: the command goes to the replicas (not the AOF) though it changed no key.
   bool propagate_to_replicas = false;
   // Set by a read-only command that still changed a value (PFCOUNT writing back its cached

@@ -281,7 +281,7 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
                                          /*replicas_only=*/true});
   } else if (propagator_ && ((spec.flags & kWrite) || ctx.propagate_read_only) &&
              keyspace_->dirty() != dirty_before) {
-    if (ctx.propagate_as.empty()) {
+    if (ctx.propagate_as.empty() && !ctx.propagate_only_as) {
       pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
     } else {
       for (auto& replacement : ctx.propagate_as) {

@@ -30,6 +30,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStreamFamily(table);
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
+  RegisterStreamGroupFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

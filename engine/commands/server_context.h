@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,8 +130,13 @@ class BlockedClients {
   // (unix ms, 0 = never) passes; then `argv` runs again, or a null array is sent (as Redis does
   // for every list and sorted-set timeout). The handler writes no reply when it blocks. Called
   // again while that command is being re-run, it keeps the client's place in the queues.
-  virtual void BlockClient(ClientState& client, Args argv, core::ValueType type,
+  // With no type (XREADGROUP), any change of a key wakes it, deletion and type changes included,
+  // for the command to answer them.
+  virtual void BlockClient(ClientState& client, Args argv, std::optional<core::ValueType> type,
                            std::vector<std::string> keys, int64_t deadline_ms) = 0;
+  // Wakes the clients blocked on key without it counting as a change for WATCH (XGROUP
+  // DESTROY, whose XREADGROUP waiters get NOGROUP).
+  virtual void SignalKeyReady(int db, std::string_view key) = 0;
   // CLIENT UNBLOCK: true if the client was blocked.
   virtual bool UnblockClient(uint64_t client_id, bool with_error) = 0;
   virtual size_t blocked_client_count() const = 0;

@@ -1,7 +1,8 @@
-// Streams: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XSETID XINFO STREAM XREAD (with BLOCK), as
-// Redis 7.0 answers them. The data logic lives in core/stream.h; this file parses arguments in
-// Redis's order, replies, and rewrites what it propagates (generated ids, `~` trims as exact
-// ones) so the AOF and replicas compute the same stream. Consumer groups are not here yet.
+// Streams: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XSETID XINFO STREAM XREAD and XREADGROUP (with
+// BLOCK), as Redis 7.0 answers them. The data logic lives in core/stream.h; this file parses
+// arguments in Redis's order, replies, and rewrites what it propagates (generated ids, `~` trims
+// as exact ones, XREADGROUP's deliveries as XCLAIMs) so the AOF and replicas compute the same
+// stream. The other consumer-group commands are in stream_group_family.cc.
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/status_reply.h"
+#include "engine/commands/stream_args.h"
 #include "engine/core/encoding_limits.h"
 #include "engine/core/stream.h"
 #include "engine/protocol/number.h"
@@ -18,126 +20,12 @@
 namespace bazaar::engine::commands {
 namespace {
 
+using core::StreamGroup;
 using core::StreamId;
 using core::StreamTrim;
 using core::StreamValue;
 using core::Value;
 using core::ValueType;
-
-constexpr std::string_view kInvalidIdError =
-    "ERR Invalid stream ID specified as stream command argument";
-
-// Redis's string2ull: a canonical integer, or what strtoull accepts (leading blanks, a sign,
-// leading zeros; a minus negates modulo 2^64), but never a negative canonical integer.
-bool ParseUnsigned(std::string_view s, uint64_t* out) {
-  int64_t v;
-  if (protocol::ParseInt64(s, &v)) {
-    if (v < 0) return false;
-    *out = static_cast<uint64_t>(v);
-    return true;
-  }
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  bool negative = false;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-  if (i == s.size()) return false;
-  uint64_t n = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (n > (UINT64_MAX - digit) / 10) return false;  // ERANGE
-    n = n * 10 + digit;
-  }
-  *out = negative ? uint64_t{0} - n : n;
-  return true;
-}
-
-// An id argument as Redis's streamGenericParseIDOrReply reads it: `-` and `+` (unless strict),
-// `ms`, `ms-seq`, and `ms-*` where seq_given is asked for (it then reports whether seq was given).
-std::optional<StreamId> ParseId(std::string_view arg, uint64_t missing_seq, bool strict,
-                                bool* seq_given = nullptr) {
-  if (arg.size() > 127) return std::nullopt;
-  if (strict && (arg == "-" || arg == "+")) return std::nullopt;
-  if (seq_given) *seq_given = true;
-  if (arg == "-") return StreamId{};
-  if (arg == "+") return StreamId::Max();
-  // A NUL ends the C string Redis parses.
-  arg = arg.substr(0, arg.find('\0'));
-  StreamId id;
-  const size_t dash = arg.find('-');
-  if (!ParseUnsigned(arg.substr(0, dash), &id.ms)) return std::nullopt;
-  if (dash == std::string_view::npos) {
-    id.seq = missing_seq;
-  } else if (seq_given && arg.substr(dash + 1) == "*") {
-    *seq_given = false;
-  } else if (!ParseUnsigned(arg.substr(dash + 1), &id.seq)) {
-    return std::nullopt;
-  }
-  return id;
-}
-
-bool IdOrReply(CommandContext& ctx, std::string_view arg, StreamId* out, uint64_t missing_seq = 0,
-               bool strict = true) {
-  auto id = ParseId(arg, missing_seq, strict);
-  if (!id) return ctx.reply.Error(kInvalidIdError), false;
-  *out = *id;
-  return true;
-}
-
-// A range bound: an id, `-`/`+`, or `(id` for an exclusive one (then moved one step inwards).
-bool RangeBoundOrReply(CommandContext& ctx, std::string_view arg, bool start, StreamId* out) {
-  const bool exclusive = arg.size() > 1 && arg[0] == '(';
-  const uint64_t missing_seq = start ? 0 : UINT64_MAX;
-  if (!IdOrReply(ctx, exclusive ? arg.substr(1) : arg, out, missing_seq, exclusive)) return false;
-  if (exclusive && !(start ? out->Increment() : out->Decrement())) {
-    ctx.reply.Error(start ? "ERR invalid start ID for the interval"
-                          : "ERR invalid end ID for the interval");
-    return false;
-  }
-  return true;
-}
-
-// A stream under key for writing, or null after the reply (WRONGTYPE) or when missing.
-StreamValue* StreamForWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  Value* v = ctx.keyspace.FindForWrite(ctx.db(), key);
-  *wrong_type = v && v->type() != ValueType::kStream;
-  if (*wrong_type) ctx.reply.Error(kWrongTypeError);
-  return v && !*wrong_type ? &v->stream() : nullptr;
-}
-
-const StreamValue* StreamForRead(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  Value* v = ctx.keyspace.FindForRead(ctx.db(), key);
-  *wrong_type = v && v->type() != ValueType::kStream;
-  if (*wrong_type) ctx.reply.Error(kWrongTypeError);
-  return v && !*wrong_type ? &v->stream() : nullptr;
-}
-
-void ReplyEntry(protocol::ReplyBuilder& reply, StreamId id, std::string_view packed) {
-  reply.ArrayHeader(2);
-  reply.Bulk(id.ToString());
-  auto fields = StreamValue::Unpack(packed);
-  reply.ArrayHeader(fields.size());
-  for (std::string_view f : fields) reply.Bulk(f);
-}
-
-// Entries within [start, end] (end..start when rev), at most count (0: all).
-void ReplyRange(protocol::ReplyBuilder& reply, const StreamValue& s, StreamId start, StreamId end,
-                uint64_t count, bool rev) {
-  std::vector<StreamValue::Entries::const_iterator> picked;
-  if (start <= end) {
-    auto lo = s.entries().lower_bound(start);
-    auto hi = s.entries().upper_bound(end);
-    if (!rev) {
-      for (auto it = lo; it != hi && (count == 0 || picked.size() < count); ++it) {
-        picked.push_back(it);
-      }
-    } else {
-      for (auto it = hi; it != lo && (count == 0 || picked.size() < count);) picked.push_back(--it);
-    }
-  }
-  reply.ArrayHeader(picked.size());
-  for (auto it : picked) ReplyEntry(reply, it->first, it->second);
-}
 
 // The trimming options XADD and XTRIM share, as streamParseAddOrTrimArgsOrReply reads them.
 struct AddOrTrimArgs {
@@ -436,7 +324,59 @@ void ReplyFirstOrLast(protocol::ReplyBuilder& reply, const StreamValue& s, bool 
   ReplyEntry(reply, it->first, it->second);
 }
 
-// XINFO STREAM key [FULL [COUNT n]] (no consumer groups yet: groups are 0 / empty).
+// XINFO STREAM FULL's groups: each with its PEL and consumers, every PEL listing at most
+// count entries (0: all).
+void ReplyGroupsFull(CommandContext& ctx, const StreamValue& s, uint64_t count) {
+  protocol::ReplyBuilder& reply = ctx.reply;
+  reply.ArrayHeader(s.groups().size());
+  for (const auto& [name, group] : s.groups()) {
+    reply.MapHeader(7);
+    reply.Bulk("name");
+    reply.Bulk(name);
+    reply.Bulk("last-delivered-id");
+    reply.Bulk(group.last_id().ToString());
+    ReplyReadCounters(reply, s, group);
+    reply.Bulk("pel-count");
+    reply.Integer(static_cast<int64_t>(group.pel().size()));
+    reply.Bulk("pending");
+    const size_t shown =
+        count == 0 ? group.pel().size() : std::min<size_t>(count, group.pel().size());
+    reply.ArrayHeader(shown);
+    auto it = group.pel().begin();
+    for (size_t i = 0; i < shown; ++i, ++it) {
+      reply.ArrayHeader(4);
+      reply.Bulk(it->first.ToString());
+      reply.Bulk(it->second.consumer);
+      reply.Integer(it->second.delivery_time);
+      reply.Integer(static_cast<int64_t>(it->second.delivery_count));
+    }
+    reply.Bulk("consumers");
+    reply.ArrayHeader(group.consumers().size());
+    for (const auto& [consumer_name, consumer] : group.consumers()) {
+      reply.MapHeader(4);
+      reply.Bulk("name");
+      reply.Bulk(consumer_name);
+      reply.Bulk("seen-time");
+      reply.Integer(consumer.seen_time);
+      reply.Bulk("pel-count");
+      reply.Integer(static_cast<int64_t>(consumer.pending.size()));
+      reply.Bulk("pending");
+      const size_t own = count == 0 ? consumer.pending.size()
+                                    : std::min<size_t>(count, consumer.pending.size());
+      reply.ArrayHeader(own);
+      auto id = consumer.pending.begin();
+      for (size_t i = 0; i < own; ++i, ++id) {
+        const core::StreamPending& p = group.pel().find(*id)->second;
+        reply.ArrayHeader(3);
+        reply.Bulk(id->ToString());
+        reply.Integer(p.delivery_time);
+        reply.Integer(static_cast<int64_t>(p.delivery_count));
+      }
+    }
+  }
+}
+
+// XINFO STREAM key [FULL [COUNT n]]
 void XInfoStreamCommand(CommandContext& ctx, Args args) {
   bool wrong_type;
   const StreamValue* s = StreamForRead(ctx, args[2], &wrong_type);
@@ -473,11 +413,11 @@ void XInfoStreamCommand(CommandContext& ctx, Args args) {
     ctx.reply.Bulk("entries");
     ReplyRange(ctx.reply, *s, StreamId{}, StreamId::Max(), static_cast<uint64_t>(count), false);
     ctx.reply.Bulk("groups");
-    ctx.reply.ArrayHeader(0);
+    ReplyGroupsFull(ctx, *s, static_cast<uint64_t>(count));
     return;
   }
   ctx.reply.Bulk("groups");
-  ctx.reply.Integer(0);
+  ctx.reply.Integer(static_cast<int64_t>(s->groups().size()));
   ctx.reply.Bulk("first-entry");
   ReplyFirstOrLast(ctx.reply, *s, false);
   ctx.reply.Bulk("last-entry");
@@ -495,62 +435,91 @@ void XInfoHelpCommand(CommandContext& ctx, Args) {
   }
 }
 
-// BLOCK's timeout: integer milliseconds, made absolute (0: forever).
-bool BlockDeadlineOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadline) {
-  int64_t ms;
-  if (!IntArgOrReply(ctx.reply, arg, &ms, "ERR timeout is not an integer or out of range")) {
-    return false;
+// XREAD's and XREADGROUP's options, as xreadCommand reads them.
+struct ReadArgs {
+  int64_t count = 0;
+  int64_t deadline = -1;  // -1: do not block
+  size_t streams_at = 0;
+  size_t n = 0;  // streams
+  std::string_view group, consumer;
+  bool noack = false;
+};
+
+bool ParseReadArgs(CommandContext& ctx, Args args, bool xreadgroup, ReadArgs* out) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const size_t more = args.size() - i - 1;
+    if (more && IsOption(args[i], "block")) {
+      if (!BlockDeadlineOrReply(ctx, args[++i], &out->deadline)) return false;
+    } else if (more && IsOption(args[i], "count")) {
+      if (!IntArgOrReply(ctx.reply, args[++i], &out->count)) return false;
+      if (out->count < 0) out->count = 0;
+    } else if (more && IsOption(args[i], "streams")) {
+      out->streams_at = i + 1;
+      if ((args.size() - out->streams_at) % 2 != 0) {
+        ctx.reply.Error(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified.");
+        return false;
+      }
+      break;
+    } else if (more >= 2 && IsOption(args[i], "group")) {
+      if (!xreadgroup) {
+        ctx.reply.Error(
+            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      out->group = args[i + 1];
+      out->consumer = args[i + 2];
+      i += 2;
+    } else if (IsOption(args[i], "noack")) {
+      if (!xreadgroup) {
+        ctx.reply.Error(
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      out->noack = true;
+    } else {
+      ctx.reply.Error(kSyntaxError);
+      return false;
+    }
   }
-  if (ms < 0) return ctx.reply.Error("ERR timeout is negative"), false;
-  const int64_t now = ctx.keyspace.now_ms();
-  if (ms > 0 && ms > INT64_MAX - now) return ctx.reply.Error("ERR timeout is out of range"), false;
-  *deadline = ms > 0 ? now + ms : 0;
+  if (out->streams_at == 0) return ctx.reply.Error(kSyntaxError), false;
+  if (xreadgroup && out->group.data() == nullptr) {
+    return ctx.reply.Error("ERR Missing GROUP option for XREADGROUP"), false;
+  }
+  out->n = (args.size() - out->streams_at) / 2;
+  // Served after blocking, Redis caps an unlimited read.
+  if (ctx.client.blocked && out->count == 0) out->count = 1000;
   return true;
+}
+
+// No stream could be served: a null array, or the client blocks (not inside MULTI).
+void NothingToRead(CommandContext& ctx, const ReadArgs& r, Args argv,
+                   std::optional<ValueType> wake_on) {
+  if (r.deadline == -1 || ctx.client.tx.in_multi) return ctx.reply.NullArray();
+  std::vector<std::string> keys(argv.begin() + r.streams_at, argv.begin() + r.streams_at + r.n);
+  ctx.server.blocking->BlockClient(ctx.client, argv, wake_on, std::move(keys), r.deadline);
+}
+
+void ReadReplyHeader(CommandContext& ctx, size_t streams) {
+  ctx.client.resp >= 3 ? ctx.reply.MapHeader(streams) : ctx.reply.ArrayHeader(streams);
 }
 
 // XREAD [COUNT n] [BLOCK ms] STREAMS key [key ...] id [id ...]
 void XReadCommand(CommandContext& ctx, Args args) {
-  int64_t count = 0;
-  int64_t deadline = -1;  // -1: do not block
-  size_t streams_at = 0;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const bool more = i + 1 < args.size();
-    if (more && IsOption(args[i], "block")) {
-      if (!BlockDeadlineOrReply(ctx, args[++i], &deadline)) return;
-    } else if (more && IsOption(args[i], "count")) {
-      if (!IntArgOrReply(ctx.reply, args[++i], &count)) return;
-      if (count < 0) count = 0;
-    } else if (more && IsOption(args[i], "streams")) {
-      streams_at = i + 1;
-      if ((args.size() - streams_at) % 2 != 0) {
-        return ctx.reply.Error(
-            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
-            "specified.");
-      }
-      break;
-    } else if (more && args.size() - i - 1 >= 2 && IsOption(args[i], "group")) {
-      return ctx.reply.Error(
-          "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-    } else if (IsOption(args[i], "noack")) {
-      return ctx.reply.Error(
-          "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
-    } else {
-      return ctx.reply.Error(kSyntaxError);
-    }
-  }
-  if (streams_at == 0) return ctx.reply.Error(kSyntaxError);
-  const size_t n = (args.size() - streams_at) / 2;
-  std::vector<StreamId> after(n);
+  ReadArgs r;
+  if (!ParseReadArgs(ctx, args, false, &r)) return;
+  std::vector<StreamId> after(r.n);
   std::vector<std::string> argv(args.begin(), args.end());  // `$` resolved, for a re-run
-  for (size_t k = 0; k < n; ++k) {
-    std::string_view key = args[streams_at + k];
-    std::string_view arg = args[streams_at + n + k];
+  for (size_t k = 0; k < r.n; ++k) {
+    std::string_view key = args[r.streams_at + k];
+    std::string_view arg = args[r.streams_at + r.n + k];
     const Value* v = ctx.keyspace.Peek(ctx.db(), key);
     if (v && ctx.keyspace.IsExpired(ctx.db(), key)) v = nullptr;
     if (v && v->type() != ValueType::kStream) return ctx.reply.Error(kWrongTypeError);
     if (arg == "$") {
       after[k] = v ? v->stream().last_id() : StreamId{};
-      argv[streams_at + n + k] = after[k].ToString();
+      argv[r.streams_at + r.n + k] = after[k].ToString();
     } else if (arg == ">") {
       return ctx.reply.Error(
           "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
@@ -561,27 +530,155 @@ void XReadCommand(CommandContext& ctx, Args args) {
   }
   // Redis serves every stream with an entry past its id, if any; otherwise it blocks.
   std::vector<std::pair<size_t, const StreamValue*>> ready;
-  for (size_t k = 0; k < n; ++k) {
+  for (size_t k = 0; k < r.n; ++k) {
     bool wrong_type;
-    const StreamValue* s = StreamForRead(ctx, args[streams_at + k], &wrong_type);
+    const StreamValue* s = StreamForRead(ctx, args[r.streams_at + k], &wrong_type);
     if (s && s->size() && std::prev(s->entries().end())->first > after[k]) ready.emplace_back(k, s);
   }
-  for (size_t r = 0; r < ready.size(); ++r) {
-    const auto [k, s] = ready[r];
-    if (r == 0) ctx.client.resp >= 3 ? ctx.reply.MapHeader(ready.size())
-                                     : ctx.reply.ArrayHeader(ready.size());
+  if (ready.empty()) {
+    std::vector<std::string_view> views(argv.begin(), argv.end());
+    return NothingToRead(ctx, r, views, ValueType::kStream);
+  }
+  ReadReplyHeader(ctx, ready.size());
+  for (const auto& [k, s] : ready) {
     if (ctx.client.resp < 3) ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(args[streams_at + k]);
+    ctx.reply.Bulk(args[r.streams_at + k]);
     StreamId start = after[k];
     start.Increment();
-    ReplyRange(ctx.reply, *s, start, StreamId::Max(), static_cast<uint64_t>(count), false);
+    ReplyRange(ctx.reply, *s, start, StreamId::Max(), static_cast<uint64_t>(r.count), false);
   }
-  if (!ready.empty()) return;
-  if (deadline == -1 || ctx.client.tx.in_multi) return ctx.reply.NullArray();
-  std::vector<std::string> keys(args.begin() + streams_at, args.begin() + streams_at + n);
-  std::vector<std::string_view> views(argv.begin(), argv.end());
-  ctx.server.blocking->BlockClient(ctx.client, views, ValueType::kStream, std::move(keys),
-                                   deadline);
+}
+
+// One stream of an XREADGROUP: the group's new entries (`>`), delivered to the consumer and
+// logged as the XCLAIMs (or, with NOACK, the XGROUP SETID) that recreate them.
+void ReplyNewEntries(CommandContext& ctx, const ReadArgs& r, std::string_view key,
+                     StreamValue& s, StreamGroup& group) {
+  StreamId start = group.last_id();
+  start.Increment();
+  std::vector<StreamValue::Entries::const_iterator> picked;
+  for (auto it = s.entries().lower_bound(start);
+       it != s.entries().end() && (r.count == 0 || picked.size() < static_cast<uint64_t>(r.count));
+       ++it) {
+    picked.push_back(it);
+  }
+  const int64_t now = ctx.keyspace.now_ms();
+  bool log_last_id = false;
+  ctx.reply.ArrayHeader(picked.size());
+  for (auto it : picked) {
+    const StreamId id = it->first;
+    if (id > group.last_id()) {
+      s.RecordGroupRead(group, id);
+      log_last_id = r.noack;
+    }
+    ReplyEntry(ctx.reply, id, it->second);
+    if (r.noack) continue;
+    const core::StreamPending& p = group.Deliver(id, r.consumer, now);
+    ctx.PropagateAs(ClaimLogged(key, r.group, group, id, p));
+  }
+  if (log_last_id) ctx.PropagateAs(GroupSetIdLogged(key, r.group, group));
+}
+
+// One stream of an XREADGROUP with an id: the consumer's own pending entries after it, each
+// delivered once more (an entry deleted meanwhile is its id and a nil).
+void ReplyHistory(CommandContext& ctx, const ReadArgs& r, const StreamValue& s,
+                  StreamGroup& group, StreamId after) {
+  core::StreamConsumer& consumer = *group.FindConsumer(r.consumer);
+  std::vector<StreamId> ids;
+  StreamId start = after;
+  start.Increment();
+  for (auto it = consumer.pending.lower_bound(start);
+       it != consumer.pending.end() &&
+       (r.count == 0 || ids.size() < static_cast<uint64_t>(r.count));
+       ++it) {
+    ids.push_back(*it);
+  }
+  ctx.reply.ArrayHeader(ids.size());
+  for (StreamId id : ids) {
+    auto entry = s.entries().find(id);
+    if (entry == s.entries().end()) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(id.ToString());
+      ctx.reply.NullArray();
+      continue;
+    }
+    ReplyEntry(ctx.reply, id, entry->second);
+    core::StreamPending& p = *group.FindPending(id);
+    p.delivery_time = ctx.keyspace.now_ms();
+    ++p.delivery_count;
+  }
+}
+
+// XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key [key ...] id [id ...]
+// Re-run after blocking, a key that is gone (or no longer a stream) or a destroyed group ends
+// the wait with Redis's errors for them.
+void XReadGroupCommand(CommandContext& ctx, Args args) {
+  ReadArgs r;
+  if (!ParseReadArgs(ctx, args, true, &r)) return;
+  ctx.propagate_only_as = true;
+  const bool rerun = ctx.client.blocked;
+  std::vector<StreamValue*> streams(r.n);
+  std::vector<StreamGroup*> groups(r.n);
+  std::vector<std::optional<StreamId>> after(r.n);  // none: `>`
+  for (size_t k = 0; k < r.n; ++k) {
+    std::string_view key = args[r.streams_at + k];
+    std::string_view arg = args[r.streams_at + r.n + k];
+    bool wrong_type;
+    if (rerun) {
+      Value* v = ctx.keyspace.FindForRead(ctx.db(), key);
+      if (!v || v->type() != ValueType::kStream) {
+        return ctx.reply.Error("UNBLOCKED the stream key no longer exists");
+      }
+      streams[k] = &v->stream();
+    } else if (!(streams[k] = StreamForRead(ctx, key, &wrong_type)) && wrong_type) {
+      return;
+    }
+    groups[k] = streams[k] ? streams[k]->FindGroup(r.group) : nullptr;
+    if (!groups[k]) {
+      return ctx.reply.Error(
+          rerun ? std::string("NOGROUP the consumer group this client was blocked on no longer "
+                              "exists")
+                : "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
+                      std::string(r.group) + "' in XREADGROUP with GROUP option");
+    }
+    if (arg == "$") {
+      return ctx.reply.Error(
+          "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the "
+          "history of this consumer by specifying a proper ID, or use the > ID to get new "
+          "messages. The $ ID would just return an empty result set.");
+    }
+    if (arg == ">") continue;
+    StreamId id;
+    if (!IdOrReply(ctx, arg, &id)) return;
+    after[k] = id;
+  }
+  std::vector<size_t> ready;
+  for (size_t k = 0; k < r.n; ++k) {
+    const StreamValue& s = *streams[k];
+    if (after[k] || (s.size() && std::prev(s.entries().end())->first > groups[k]->last_id())) {
+      ready.push_back(k);
+    }
+  }
+  if (ready.empty()) return NothingToRead(ctx, r, args, std::nullopt);
+  const int64_t now = ctx.keyspace.now_ms();
+  ReadReplyHeader(ctx, ready.size());
+  for (size_t k : ready) {
+    std::string_view key = args[r.streams_at + k];
+    if (ctx.client.resp < 3) ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(key);
+    bool created;
+    groups[k]->FindOrCreateConsumer(r.consumer, now, &created).seen_time = now;
+    // Without NOACK the logged XCLAIMs create the consumer where they are replayed.
+    if (created && r.noack) {
+      ctx.PropagateAs({"XGROUP", "CREATECONSUMER", std::string(key), std::string(r.group),
+                       std::string(r.consumer)});
+    }
+    if (after[k]) {
+      ReplyHistory(ctx, r, *streams[k], *groups[k], *after[k]);
+    } else {
+      ReplyNewEntries(ctx, r, key, *streams[k], *groups[k]);
+    }
+    ctx.keyspace.AddDirty(1);
+  }
 }
 
 }  // namespace
@@ -597,6 +694,7 @@ void RegisterStreamFamily(CommandTable& table) {
   table.Add({"xsetid", -3, kWriteOom, 1, 1, 1, XSetIdCommand});
   // Redis marks XREAD movablekeys (after STREAMS); the table has no such flag, so no key range.
   table.Add({"xread", -4, kReadOnly | kNoScript | kMovableKeys, 0, 0, 0, XReadCommand});
+  table.Add({"xreadgroup", -7, kWrite | kMovableKeys, 0, 0, 0, XReadGroupCommand});
   CommandSpec* xinfo = table.Add({"xinfo", -2, 0, 0, 0, 0, nullptr});
   table.AddSubcommand(xinfo, {"stream", -3, kReadOnly, 2, 2, 1, XInfoStreamCommand});
   table.AddSubcommand(xinfo, {"help", 2, kReadOnly, 0, 0, 0, XInfoHelpCommand});

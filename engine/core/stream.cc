@@ -227,6 +227,54 @@ uint64_t StreamValue::Trim(const StreamTrim& trim) {
   return removed;
 }
 
+StreamGroup* StreamValue::FindGroup(std::string_view name) {
+  auto it = groups_.find(name);
+  return it == groups_.end() ? nullptr : &it->second;
+}
+
+int64_t StreamValue::EstimateEntriesRead(StreamId id) const {
+  constexpr int64_t kUnknown = StreamGroup::kUnknownEntriesRead;
+  const auto added = static_cast<int64_t>(entries_added_);
+  if (entries_added_ == 0) return 0;
+  if (size() == 0 && id <= last_id_) return added;
+  if (id == last_id_) return added;
+  if (id > last_id_) return kUnknown;
+  // Without a deletion from the first entry on, ids before it are counted exactly.
+  const StreamId first = first_id();
+  if (max_deleted_id_ == StreamId{} || max_deleted_id_ < first) {
+    if (id < first) return added - static_cast<int64_t>(size());
+    if (id == first) return added - static_cast<int64_t>(size()) + 1;
+  }
+  return kUnknown;
+}
+
+bool StreamValue::MayHaveTombstonesFrom(StreamId start) const {
+  if (size() == 0 || max_deleted_id_ == StreamId{}) return false;
+  if (first_id() > max_deleted_id_) return false;
+  return start <= max_deleted_id_;
+}
+
+void StreamValue::RecordGroupRead(StreamGroup& group, StreamId id) const {
+  if (group.entries_read() != StreamGroup::kUnknownEntriesRead && !MayHaveTombstonesFrom(id)) {
+    group.set_entries_read(group.entries_read() + 1);
+  } else if (entries_added_ != 0) {
+    group.set_entries_read(EstimateEntriesRead(id));
+  }
+  group.set_last_id(id);
+}
+
+std::optional<int64_t> StreamValue::GroupLag(const StreamGroup& group) const {
+  const auto added = static_cast<int64_t>(entries_added_);
+  if (entries_added_ == 0) return 0;
+  if (group.entries_read() != StreamGroup::kUnknownEntriesRead &&
+      !MayHaveTombstonesFrom(group.last_id())) {
+    return added - group.entries_read();
+  }
+  const int64_t read = EstimateEntriesRead(group.last_id());
+  if (read == StreamGroup::kUnknownEntriesRead) return std::nullopt;
+  return added - read;
+}
+
 size_t StreamValue::AllocatedBytes() const {
   // A B-tree slot per entry and a third more for the tree's nodes (measured: appends in id order
   // fill them well), plus the packed fields that leave the string's inline buffer, sampled from
@@ -242,6 +290,20 @@ size_t StreamValue::AllocatedBytes() const {
     total += sizeof(Nodes::value_type) * 4 / 3;
     for (const std::string& f : node.master_fields) total += f.size() > 15 ? f.size() + 1 : 0;
     total += node.master_fields.capacity() * sizeof(std::string);
+  }
+  // Groups: B-tree slots (a third more for the trees' nodes) and names past the inline buffer.
+  auto heap_name = [](const std::string& s) {
+    return s.size() > 15 ? MallocBlock(s.size() + 1) : size_t{0};
+  };
+  for (const auto& [name, group] : groups_) {
+    total += sizeof(Groups::value_type) * 4 / 3 + heap_name(name);
+    for (const auto& [id, p] : group.pel()) {
+      total += sizeof(StreamGroup::Pel::value_type) * 4 / 3 + heap_name(p.consumer);
+    }
+    for (const auto& [consumer_name, consumer] : group.consumers()) {
+      total += sizeof(StreamGroup::Consumers::value_type) * 4 / 3 + heap_name(consumer_name) +
+               consumer.pending.size() * sizeof(StreamId) * 4 / 3;
+    }
   }
   return total;
 }

@@ -16,38 +16,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/types/span.h"
+#include "engine/core/stream_group.h"
+#include "engine/core/stream_id.h"
 
 namespace bazaar::engine::core {
-
-struct StreamId {
-  uint64_t ms = 0;
-  uint64_t seq = 0;
-
-  static constexpr StreamId Max() { return {UINT64_MAX, UINT64_MAX}; }
-  // The next / previous id; false (and no change) at the end of the id space.
-  bool Increment();
-  bool Decrement();
-  std::string ToString() const;
-  // The 16-byte key Redis's radix tree orders ids by (RDB node keys): ms then seq, big-endian.
-  std::string Key() const;
-
-  friend bool operator<(const StreamId& a, const StreamId& b) {
-    return a.ms != b.ms ? a.ms < b.ms : a.seq < b.seq;
-  }
-  friend bool operator==(const StreamId& a, const StreamId& b) {
-    return a.ms == b.ms && a.seq == b.seq;
-  }
-  friend bool operator!=(const StreamId& a, const StreamId& b) { return !(a == b); }
-  friend bool operator<=(const StreamId& a, const StreamId& b) { return !(b < a); }
-  friend bool operator>(const StreamId& a, const StreamId& b) { return b < a; }
-  friend bool operator>=(const StreamId& a, const StreamId& b) { return !(a < b); }
-};
 
 // How XADD and XTRIM trim: by length or by smallest id; approx (`~`) removes whole nodes only,
 // at most `limit` entries (0: no limit).
@@ -73,6 +52,7 @@ class StreamValue {
   };
   using Entries = absl::btree_map<StreamId, std::string>;
   using Nodes = absl::btree_map<StreamId, Node>;
+  using Groups = absl::btree_map<std::string, StreamGroup, std::less<>>;
 
   size_t size() const { return entries_.size(); }
   StreamId last_id() const { return last_id_; }
@@ -105,6 +85,21 @@ class StreamValue {
   void AddLoadedNode(StreamId first, Node node) { nodes_.emplace(first, std::move(node)); }
   void AddLoadedEntry(StreamId id, std::string packed) { entries_.emplace(id, std::move(packed)); }
 
+  // Consumer groups, by name.
+  const Groups& groups() const { return groups_; }
+  Groups& groups() { return groups_; }
+  StreamGroup* FindGroup(std::string_view name);
+
+  // Redis 7.0's logical read counter of the entry `id` (streamEstimateDistanceFromFirstEverEntry):
+  // exact where no deletion can have made it uncertain, else StreamGroup::kUnknownEntriesRead.
+  int64_t EstimateEntriesRead(StreamId id) const;
+  // Whether a deleted entry may lie at or after `start` (the latest deletion is not before it).
+  bool MayHaveTombstonesFrom(StreamId start) const;
+  // The group's read counter after it was served the entry `id` past its last id.
+  void RecordGroupRead(StreamGroup& group, StreamId id) const;
+  // XINFO's lag: entries added and not yet read by the group; none when it cannot be known.
+  std::optional<int64_t> GroupLag(const StreamGroup& group) const;
+
   // The packed form of field/value strings, and its strings back.
   static std::string Pack(absl::Span<const std::string_view> strings);
   static std::vector<std::string_view> Unpack(std::string_view packed);
@@ -116,6 +111,7 @@ class StreamValue {
 
   Entries entries_;
   Nodes nodes_;
+  Groups groups_;
   StreamId last_id_;
   StreamId max_deleted_id_;
   uint64_t entries_added_ = 0;

@@ -136,8 +136,27 @@ void WriteType(RdbSink& out, const core::Value& v) {
   }
 }
 
+// A PEL's ids as raw 16-byte radix-tree keys, the group's with each delivery time and count.
+void WritePel(RdbSink& out, const core::StreamGroup& group, const core::StreamConsumer* owner) {
+  out.Length(owner ? owner->pending.size() : group.pel().size());
+  auto write = [&](core::StreamId id) {
+    const std::string key = id.Key();
+    out.Bytes(key.data(), key.size());
+  };
+  if (owner) {
+    for (core::StreamId id : owner->pending) write(id);
+    return;
+  }
+  for (const auto& [id, p] : group.pel()) {
+    write(id);
+    out.Le64(static_cast<uint64_t>(p.delivery_time));
+    out.Length(p.delivery_count);
+  }
+}
+
 // RDB_TYPE_STREAM_LISTPACKS_2: the nodes, then length, last id, first id, max deleted id,
-// entries added, and the consumer groups (none yet).
+// entries added, and the consumer groups: name, last id, entries read (-1 as 2^64-1), the
+// group PEL, then each consumer's name, seen time and own PEL.
 void WriteStream(RdbSink& out, const core::StreamValue& s, bool compress) {
   out.Length(s.nodes().size());
   for (auto node = s.nodes().begin(); node != s.nodes().end(); ++node) {
@@ -150,7 +169,20 @@ void WriteStream(RdbSink& out, const core::StreamValue& s, bool compress) {
     out.Length(id.seq);
   }
   out.Length(s.entries_added());
-  out.Length(0);
+  out.Length(s.groups().size());
+  for (const auto& [name, group] : s.groups()) {
+    out.String(name, compress);
+    out.Length(group.last_id().ms);
+    out.Length(group.last_id().seq);
+    out.Length(static_cast<uint64_t>(group.entries_read()));
+    WritePel(out, group, nullptr);
+    out.Length(group.consumers().size());
+    for (const auto& [consumer_name, consumer] : group.consumers()) {
+      out.String(consumer_name, compress);
+      out.Le64(static_cast<uint64_t>(consumer.seen_time));
+      WritePel(out, group, &consumer);
+    }
+  }
 }
 
 void WriteBody(RdbSink& out, const core::Value& v, bool compress) {

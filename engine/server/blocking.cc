@@ -9,7 +9,8 @@ namespace bazaar::engine::server {
 BlockingManager::BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace)
     : dispatcher_(dispatcher), keyspace_(keyspace) {}
 
-void BlockingManager::Block(Connection* conn, commands::Args argv, core::ValueType type,
+void BlockingManager::Block(Connection* conn, commands::Args argv,
+                            std::optional<core::ValueType> type,
                             std::vector<std::string> keys, int64_t deadline_ms) {
   // Re-run found nothing again: the client keeps its place.
   if (conn == rerunning_ && blocked_.count(conn)) {
@@ -61,8 +62,8 @@ void BlockingManager::KeyModified(int db, std::string_view key) {
 }
 
 void BlockingManager::DbReplaced(int db, int replaced_with) {
-  if (waiters_.empty() || replaced_with < 0) return;
-  // After SWAPDB the waiters of `db` see another database's keys: any of them may be ready.
+  if (waiters_.empty()) return;
+  // After SWAPDB (or a flush) the waiters of `db` see other keys: any of them may be ready.
   for (const auto& [id, queue] : waiters_) {
     if (id.first == db && !ready_set_.count(id)) {
       ready_set_.insert(id);
@@ -84,6 +85,9 @@ bool BlockingManager::Rerun(Connection* conn) {
   // Unblocked while it runs, so the dispatcher times the run that serves it.
   conn->state().blocked = false;
   dispatcher_->Call(*spec, conn->state(), conn->reply(), views, /*rerun=*/true);
+  // Redis counts a blocked command once: it was counted when it blocked (its errors count
+  // when they come).
+  --spec->stats.calls;
   rerunning_ = nullptr;
   conn->state().db = saved_db;
   if (conn->pending_output_size() == before) {  // still nothing: stays blocked
@@ -109,7 +113,8 @@ void BlockingManager::ServeReady(std::vector<Connection*>* served) {
         if (state == blocked_.end()) continue;
         // A key that now holds another type leaves the client blocked, as in Redis.
         const core::Value* v = keyspace_->Peek(id.first, id.second);
-        if (v != nullptr && v->type() != state->second.type) continue;
+        const auto& type = state->second.type;
+        if (v != nullptr && type && v->type() != *type) continue;
         if (Rerun(conn)) served->push_back(conn);
         if (!keyspace_->ContainsRaw(id.first, id.second)) break;  // nothing left to give
       }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,7 +27,7 @@ class BlockingManager : public core::KeyspaceObserver {
  public:
   BlockingManager(commands::Dispatcher* dispatcher, core::Keyspace* keyspace);
 
-  void Block(Connection* conn, commands::Args argv, core::ValueType type,
+  void Block(Connection* conn, commands::Args argv, std::optional<core::ValueType> type,
              std::vector<std::string> keys, int64_t deadline_ms);
   // Drops a connection that is going away.
   void Forget(Connection* conn);
@@ -49,7 +50,8 @@ class BlockingManager : public core::KeyspaceObserver {
   using DbKey = std::pair<int, std::string>;
   struct State {
     int db;
-    core::ValueType type;  // what a ready key must hold to serve the client
+    // What a ready key must hold to serve the client; none: any change re-runs its command.
+    std::optional<core::ValueType> type;
     std::vector<std::string> keys;
     commands::CommandSpec* spec;  // argv[0]'s entry, resolved once when the client blocked
     std::vector<std::string> argv;

@@ -101,7 +101,6 @@ void Connection::ProcessInput() {
   processing_ = true;
   reply_.set_resp(state_.resp);
   size_t pos = 0;
-  const uint64_t errors_before = reply_.error_count();
   protocol::ParserLimits limits;
   limits.max_bulk_len = server_->options().proto_max_bulk_len;
   while (pos < in_.size() && !closing() && !state_.blocked && !state_.postponed) {
@@ -129,7 +128,12 @@ void Connection::ProcessInput() {
   }
   in_.Consume(pos);
   processing_ = false;
-  server_->stats().total_error_replies += reply_.error_count() - errors_before;
+  CountErrorReplies();
+}
+
+void Connection::CountErrorReplies() {
+  server_->stats().total_error_replies += reply_.error_count() - errors_counted_;
+  errors_counted_ = reply_.error_count();
 }
 
 bool Connection::Flush() {

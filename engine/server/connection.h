@@ -54,6 +54,9 @@ class Connection : public FdHandler, public replication::Peer {
   void RefreshFigures();
   // Runs every complete request in the input buffer (stops while the client is blocked).
   void ProcessInput();
+  // Adds the error replies written since the last call to INFO's total_error_replies (after
+  // input, and when a blocked command gets its reply).
+  void CountErrorReplies();
 
   // replication::Peer.
   commands::ClientState& state() override { return state_; }
@@ -84,6 +87,7 @@ class Connection : public FdHandler, public replication::Peer {
   // Inside ProcessInput: a slow script lets the loop run meanwhile, and this client's input
   // must wait (its buffer holds the running command's arguments).
   bool processing_ = false;
+  uint64_t errors_counted_ = 0;
 };
 
 }  // namespace bazaar::engine::server

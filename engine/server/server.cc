@@ -539,12 +539,14 @@ void Server::ServeBlockedClients() {
 
 void Server::Unblocked(const std::vector<Connection*>& served) {
   for (Connection* c : served) {
+    c->CountErrorReplies();
     QueueWrite(c);
     pending_input_.insert(c);
   }
 }
 
-void Server::BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
+void Server::BlockClient(commands::ClientState& client, commands::Args argv,
+                         std::optional<core::ValueType> type,
                          std::vector<std::string> keys, int64_t deadline_ms) {
   auto it = by_id_.find(client.id);
   if (it == by_id_.end()) return;

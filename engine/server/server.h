@@ -70,9 +70,11 @@ class Server : public commands::ServerControl,
   void ForEachClient(const std::function<void(const commands::ClientState&)>& fn) override;
   int KillClients(const std::function<bool(const commands::ClientState&)>& fn) override;
   // commands::BlockedClients.
-  void BlockClient(commands::ClientState& client, commands::Args argv, core::ValueType type,
+  void BlockClient(commands::ClientState& client, commands::Args argv,
+                   std::optional<core::ValueType> type,
                    std::vector<std::string> keys, int64_t deadline_ms) override;
   bool UnblockClient(uint64_t client_id, bool with_error) override;
+  void SignalKeyReady(int db, std::string_view key) override { blocking_.KeyModified(db, key); }
   size_t blocked_client_count() const override;
   // commands::PersistenceControl, answered by Persistence (one child at a time, counting
   // replication's diskless-sync child).

@@ -152,11 +152,24 @@ std::string Normalise(const Step& step, const std::string& reply) {
   return reply;
 }
 
+// Same shape and bytes, but integers (at any depth) within `tolerance` of each other.
+bool NearValue(const RespValue& a, const RespValue& b, long long tolerance) {
+  if (a.type == ':' && b.type == ':') {
+    long long x = std::strtoll(a.header.c_str(), nullptr, 10);
+    long long y = std::strtoll(b.header.c_str(), nullptr, 10);
+    return (x > y ? x - y : y - x) <= tolerance;
+  }
+  if (a.type != b.type || a.children.size() != b.children.size()) return false;
+  if (a.children.empty()) return a.raw == b.raw;
+  for (size_t i = 0; i < a.children.size(); ++i) {
+    if (!NearValue(a.children[i], b.children[i], tolerance)) return false;
+  }
+  return true;
+}
+
 bool Near(const std::string& a, const std::string& b, long long tolerance) {
-  if (a.size() < 3 || b.size() < 3 || a[0] != ':' || b[0] != ':') return false;
-  long long x = std::strtoll(a.c_str() + 1, nullptr, 10);
-  long long y = std::strtoll(b.c_str() + 1, nullptr, 10);
-  return (x > y ? x - y : y - x) <= tolerance;
+  RespValue va, vb;
+  return ParseResp(a, &va) && ParseResp(b, &vb) && NearValue(va, vb, tolerance);
 }
 
 // HELLO's reply differs in version and id; compare its type, its keys and the proto field.

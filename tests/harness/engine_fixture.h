@@ -13,11 +13,21 @@
 
 #include "engine/commands/command_table.h"
 #include "engine/commands/dispatcher.h"
+#include "engine/commands/propagator.h"
 #include "engine/commands/server_context.h"
 #include "engine/core/keyspace.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::testing {
+
+// Keeps every command it is given to log (for the fixture's set_propagator).
+class RecordingPropagator : public engine::commands::Propagator {
+ public:
+  void Propagate(const std::vector<engine::commands::PropagatedCommand>& batch) override {
+    for (const auto& c : batch) logged.push_back(c.argv);
+  }
+  std::vector<std::vector<std::string>> logged;
+};
 
 class EngineFixture {
  public:

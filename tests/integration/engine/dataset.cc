@@ -34,6 +34,20 @@ std::string Bulk(const std::string& raw) {
   return raw.substr(eol + 2, raw.size() - eol - 4);
 }
 
+// The group names in an XINFO GROUPS reply (each group's "name" field).
+std::vector<std::string> StreamGroupNames(const std::string& raw) {
+  std::vector<std::string> out;
+  const std::string field = "$4\r\nname\r\n$";
+  for (size_t pos = raw.find(field); pos != std::string::npos; pos = raw.find(field, pos)) {
+    pos += field.size();
+    const size_t eol = raw.find("\r\n", pos);
+    const long len = std::stol(raw.substr(pos, eol - pos));
+    out.push_back(raw.substr(eol + 2, len));
+    pos = eol + 2 + len;
+  }
+  return out;
+}
+
 // Every key of every database with its type, contents (order-free where Redis's is) and whether
 // it has a TTL: what "identical data" means between two servers.
 std::map<std::string, std::string> Dataset(int port) {
@@ -60,8 +74,14 @@ std::map<std::string, std::string> Dataset(int port) {
         std::sort(pairs.begin(), pairs.end());
         items = pairs;
       } else if (type == "+stream\r\n") {
-        // The raw replies: entries in order and the bookkeeping (ids, counts, node count).
-        items = {c.Command({"XRANGE", key, "-", "+"}), c.Command({"XINFO", "STREAM", key})};
+        // The raw replies: entries in order and the bookkeeping (ids, counts, node count), and
+        // each consumer group with its pending entries (times left out: a replayed AOF
+        // creates consumers anew).
+        items = {c.Command({"XRANGE", key, "-", "+"}), c.Command({"XINFO", "STREAM", key}),
+                 c.Command({"XINFO", "GROUPS", key})};
+        for (const std::string& group : StreamGroupNames(c.Command({"XINFO", "GROUPS", key}))) {
+          items.push_back(c.Command({"XPENDING", key, group}));
+        }
       }
       std::string value = type;
       for (const auto& i : items) value += "|" + i;
@@ -111,6 +131,20 @@ void Populate(int port) {
   c.Command({"XTRIM", "big-stream", "MAXLEN", "300"});
   c.Command({"XSETID", "big-stream", "999999999-0", "ENTRIESADDED", "1000", "MAXDELETEDID",
              "400000-0"});
+  // Consumer groups: pending entries owned by two consumers (one deleted from the stream), a
+  // consumer with none, a NOACK read, a group whose read counter is unknown, an empty stream's.
+  c.Command({"XGROUP", "CREATE", "events", "shipping", "0"});
+  c.Command({"XGROUP", "CREATE", "events", "audit", "0-0", "ENTRIESREAD", "7"});
+  c.Command({"XREADGROUP", "GROUP", "shipping", "alice", "COUNT", "1", "STREAMS", "events", ">"});
+  c.Command({"XREADGROUP", "GROUP", "shipping", "bob", "STREAMS", "events", ">"});
+  c.Command({"XCLAIM", "events", "shipping", "bob", "0", "1-1", "TIME", "1700000000000",
+             "RETRYCOUNT", "4", "JUSTID"});
+  c.Command({"XGROUP", "CREATECONSUMER", "events", "shipping", "idle"});
+  c.Command({"XREADGROUP", "GROUP", "audit", "carol", "NOACK", "STREAMS", "events", ">"});
+  c.Command({"XGROUP", "CREATE", "big-stream", "g", "5000-1"});
+  c.Command({"XREADGROUP", "GROUP", "g", "dave", "COUNT", "3", "STREAMS", "big-stream", ">"});
+  c.Command({"XDEL", "big-stream", "6000-0"});
+  c.Command({"XGROUP", "CREATE", "emptied", "g", "$"});
   c.Command({"SELECT", "3"});
   c.Command({"SET", "in-db3", "three"});
   c.Command({"HSET", "h3", "x", "y"});

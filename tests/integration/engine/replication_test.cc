@@ -63,6 +63,14 @@ void WriteSome(int port, const std::string& tag, int n = 50) {
     c.Command({"HINCRBY", "h:" + tag, "f" + std::to_string(i % 7), "1"});
     c.Command({"ZADD", "z:" + tag, std::to_string(i), "m" + std::to_string(i)});
   }
+  // A consumer group's traffic reaches the replica as the XCLAIMs and XGROUP SETIDs it logs.
+  const std::string stream = "x:" + tag;
+  c.Command({"XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"});
+  for (int i = 0; i < 5; ++i) c.Command({"XADD", stream, "*", "n", std::to_string(i)});
+  c.Command({"XREADGROUP", "GROUP", "g", "alice", "COUNT", "3", "STREAMS", stream, ">"});
+  c.Command({"XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", stream, ">"});
+  c.Command({"XAUTOCLAIM", stream, "g", "carol", "0", "0", "COUNT", "1"});
+  c.Command({"XGROUP", "CREATECONSUMER", stream, "g", "dave"});
   c.Command({"SELECT", "5"});
   c.Command({"MULTI"});
   c.Command({"LPUSH", "l:" + tag, "x", "y"});

@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/commands/propagator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/engine_fixture.h"
@@ -16,14 +15,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using bazaar::testing::ParseReply;
 
-class RecordingPropagator : public Propagator {
- public:
-  void Propagate(const std::vector<PropagatedCommand>& batch) override {
-    for (const auto& c : batch) logged.push_back(c.argv);
-  }
-  std::vector<std::vector<std::string>> logged;
-};
-
 class DumpTest : public ::testing::Test {
  protected:
   DumpTest() { f_.set_propagator(&log_); }
@@ -31,7 +22,7 @@ class DumpTest : public ::testing::Test {
   std::string Dump(const std::string& key) { return ParseReply(f_.Run({"DUMP", key})).text; }
 
   testing::EngineFixture f_;
-  RecordingPropagator log_;
+  testing::RecordingPropagator log_;
 };
 
 TEST_F(DumpTest, RestoreWithRelativeTtlIsLoggedWithTheAbsoluteTime) {
