@@ -305,8 +305,9 @@ void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args a
   if (!rerun && !(spec.flags & kAdmin) && server_.monitors && server_.monitors->has_monitors()) {
     server_.monitors->FeedMonitors(client, client.db, LoggedArgs(spec, argv));
   }
-  // A command that blocked is timed when the run that serves it ends.
-  if (client.blocked) return;
+  // A command that blocked is timed when a rerun ends (the one that serves it, and any rerun
+  // that found nothing yet).
+  if (client.blocked && !rerun) return;
   const config::Options& o = server_.options;
   const int64_t now_s = keyspace_->now_ms() / 1000;
   latency_.AddSampleIfNeeded((spec.flags & kFast) ? "fast-command" : "command",

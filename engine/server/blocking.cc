@@ -82,18 +82,15 @@ bool BlockingManager::Rerun(Connection* conn) {
   rerunning_ = conn;
   conn->reply().set_resp(conn->state().resp);
   const size_t before = conn->pending_output_size();
-  // Unblocked while it runs, so the dispatcher times the run that serves it.
-  conn->state().blocked = false;
+  // Still marked blocked while it runs: the handler answers as a served blocked command (the
+  // stream commands' UNBLOCKED and NOGROUP errors); the dispatcher times it as a rerun.
   dispatcher_->Call(*spec, conn->state(), conn->reply(), views, /*rerun=*/true);
   // Redis counts a blocked command once: it was counted when it blocked (its errors count
   // when they come).
   --spec->stats.calls;
   rerunning_ = nullptr;
   conn->state().db = saved_db;
-  if (conn->pending_output_size() == before) {  // still nothing: stays blocked
-    conn->state().blocked = true;
-    return false;
-  }
+  if (conn->pending_output_size() == before) return false;  // still nothing: stays blocked
   Release(conn);
   return true;
 }
