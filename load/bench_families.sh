@@ -32,17 +32,11 @@ CLK_TCK="$(getconf CLK_TCK)"
 count() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); print (v < 1 ? 1 : v) }'; }
 
 # The fill data (1M geo points, a 100k list with its weight keys), as RESP for redis-cli --pipe.
-/usr/bin/python3 - "$(count 1000000)" "$(count 100000)" >"$work/fill.resp" <<'PY'
+PYTHONPATH="$here/load" /usr/bin/python3 - "$(count 1000000)" "$(count 100000)" >"$work/fill.resp" <<'PY'
 import random, sys
 points, items = int(sys.argv[1]), int(sys.argv[2])
 rng = random.Random(42)
-out = sys.stdout.buffer
-def cmd(*args):
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a.encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    out.write(b"".join(parts))
+from resp_pipe import cmd
 for i in range(0, points, 100):
     args = ["GEOADD", "pts"]
     for j in range(i, min(i + 100, points)):

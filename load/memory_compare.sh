@@ -25,16 +25,10 @@ done
 source "$here/load/side_by_side.sh"
 
 gen() {  # gen KIND -> RESP on stdout
-  /usr/bin/python3 - "$1" "$N" <<'PY'
+  PYTHONPATH="$here/load" /usr/bin/python3 - "$1" "$N" <<'PY'
 import sys
 kind, n = sys.argv[1], int(sys.argv[2])
-out = sys.stdout.buffer
-def cmd(*args):
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a.encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    out.write(b"".join(parts))
+from resp_pipe import cmd
 for i in range(n):
     if kind == "strings": cmd("SET", "key:%08d" % i, "value:%08d" % i)
     elif kind == "hashes": cmd("HSET", "hash:%05d" % (i // 100), "field:%03d" % (i % 100), "value:%08d" % i)
@@ -70,8 +64,9 @@ for kind in strings hashes sets zsets lists intsets smallzsets; do
     redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
     wait "$pid" 2>/dev/null || true
   done
-  ratio=$(python3 -c "print('%.2f' % (${grew[engine]} / ${grew[redis]}))")
-  ratio_rss=$(python3 -c "print('%.2f' % (${grew_rss[engine]} / ${grew_rss[redis]}))")
+  ratio_of() { python3 -c "print('%.2f' % ($1 / $2) if $2 else 'n/a')"; }  # n/a: no growth
+  ratio=$(ratio_of "${grew[engine]}" "${grew[redis]}")
+  ratio_rss=$(ratio_of "${grew_rss[engine]}" "${grew_rss[redis]}")
   printf '%-10s %14d %14d %7s %14d %14d %7s\n' "$kind" "${grew[redis]}" "${grew[engine]}" "$ratio" \
     "${grew_rss[redis]}" "${grew_rss[engine]}" "$ratio_rss"
   rm -f "$work/$kind.resp"
