@@ -1,5 +1,7 @@
 #include "engine/commands/command_keys.h"
 
+#include <algorithm>
+
 #include "engine/commands/arg_util.h"
 
 namespace bazaar::engine::commands {
@@ -63,11 +65,20 @@ Positions KeyPositions(const CommandSpec& spec, Args argv) {
     return CountedKeys(argv, 1, {});  // ZUNION ZINTER ZDIFF ZINTERCARD SINTERCARD LMPOP ZMPOP
   }
   std::vector<size_t> keys;
+  if (spec.first_key <= 0) return keys;  // no keys (PING); a zero step would never advance
   int64_t last = spec.last_key < 0 ? static_cast<int64_t>(argv.size()) + spec.last_key
                                    : spec.last_key;
   for (int64_t i = spec.first_key; i <= last && i < static_cast<int64_t>(argv.size());
-       i += spec.key_step) {
+       i += std::max(spec.key_step, 1)) {
     keys.push_back(static_cast<size_t>(i));
+  }
+  return keys;
+}
+
+std::vector<std::string_view> CommandKeys(const CommandSpec& spec, Args argv) {
+  std::vector<std::string_view> keys;
+  if (auto positions = KeyPositions(spec, argv)) {
+    for (size_t i : *positions) keys.push_back(argv[i]);
   }
   return keys;
 }

@@ -5,6 +5,7 @@
 #define BAZAAR_ENGINE_COMMANDS_COMMAND_KEYS_H_
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "engine/commands/command_table.h"
@@ -15,6 +16,8 @@ namespace bazaar::engine::commands {
 bool HasKeys(const CommandSpec& spec);
 // The key positions in argv, or nullopt when the arguments do not parse (a bad numkeys).
 std::optional<std::vector<size_t>> KeyPositions(const CommandSpec& spec, Args argv);
+// The keys themselves (none when the arguments do not parse): what client tracking records.
+std::vector<std::string_view> CommandKeys(const CommandSpec& spec, Args argv);
 
 }  // namespace bazaar::engine::commands
 

@@ -54,36 +54,6 @@ CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == commands_.end() ? nullptr : it->second.get();
 }
 
-std::vector<std::string_view> CommandKeys(const CommandSpec& spec, Args argv) {
-  std::vector<std::string_view> keys;
-  const auto argc = static_cast<int64_t>(argv.size());
-  const std::string& n = spec.name;
-  if (n == "zunion" || n == "zinter" || n == "zdiff" || n == "zintercard" || n == "sintercard") {
-    int64_t count = 0;
-    if (argc > 1 && absl::SimpleAtoi(absl::string_view(argv[1].data(), argv[1].size()), &count)) {
-      for (int64_t i = 2; i < argc && i < 2 + count; ++i) keys.push_back(argv[i]);
-    }
-    return keys;
-  }
-  if (n == "xread") {
-    for (int64_t i = 1; i < argc; ++i) {
-      if (!absl::EqualsIgnoreCase(absl::string_view(argv[i].data(), argv[i].size()), "streams")) {
-        continue;
-      }
-      const int64_t half = (argc - i - 1) / 2;
-      for (int64_t j = i + 1; j <= i + half; ++j) keys.push_back(argv[j]);
-      break;
-    }
-    return keys;
-  }
-  if (spec.first_key <= 0) return keys;
-  const int64_t last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  for (int64_t i = spec.first_key; i <= last && i < argc; i += std::max(spec.key_step, 1)) {
-    keys.push_back(argv[i]);
-  }
-  return keys;
-}
-
 void CommandTable::ResetStats() {
   for (auto* c : order_) {
     c->stats = CommandStats();

@@ -63,10 +63,6 @@ struct CommandSpec {
   CommandSpec* FindSubcommand(std::string_view name);
 };
 
-// The keys argv names, by the spec's first/last/step, or for the read commands whose keys
-// follow a count (ZUNION, SINTERCARD ...) or STREAMS (XREAD): what client tracking records.
-std::vector<std::string_view> CommandKeys(const CommandSpec& spec, Args argv);
-
 class CommandTable {
  public:
   CommandSpec* Add(CommandSpec spec);

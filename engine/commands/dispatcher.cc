@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "engine/commands/command_context.h"
+#include "engine/commands/command_keys.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/logged_args.h"
 #include "engine/commands/status_reply.h"

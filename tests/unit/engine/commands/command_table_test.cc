@@ -1,4 +1,5 @@
 #include "engine/commands/command_table.h"
+#include "engine/commands/command_keys.h"
 #include "engine/commands/families.h"
 
 #include <cctype>
