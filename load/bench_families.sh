@@ -35,8 +35,8 @@ count() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); print (v < 1 ? 1 
 PYTHONPATH="$here/load" /usr/bin/python3 - "$(count 1000000)" "$(count 100000)" >"$work/fill.resp" <<'PY'
 import random, sys
 points, items = int(sys.argv[1]), int(sys.argv[2])
-rng = random.Random(42)
 from resp_pipe import cmd
+rng = random.Random(42)
 for i in range(0, points, 100):
     args = ["GEOADD", "pts"]
     for j in range(i, min(i + 100, points)):
@@ -51,13 +51,12 @@ for i in range(items):
     cmd("SET", "w_%d" % i, str(rng.randrange(10**6)))
 PY
 # SETBIT offsets must be plain integers (redis-benchmark's __rand_int__ is zero-padded).
-/usr/bin/python3 - "$(count 1000000)" >"$work/setbit.resp" <<'PY'
+PYTHONPATH="$here/load" /usr/bin/python3 - "$(count 1000000)" >"$work/setbit.resp" <<'PY'
 import random, sys
+from resp_pipe import cmd
 rng = random.Random(1)
-out = sys.stdout.buffer
 for _ in range(int(sys.argv[1])):
-    o = str(rng.randrange(100 * 1024 * 1024 * 8)).encode()
-    out.write(b"*4\r\n$6\r\nSETBIT\r\n$2\r\nbm\r\n$%d\r\n%s\r\n$1\r\n1\r\n" % (len(o), o))
+    cmd("SETBIT", "bm", str(rng.randrange(100 * 1024 * 1024 * 8)), "1")
 PY
 
 cpu_ticks() {  # pid -> utime+stime in clock ticks (fields 14 and 15 of /proc/pid/stat)
