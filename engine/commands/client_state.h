@@ -40,6 +40,9 @@ struct ClientState {
   txn::TransactionState tx;
   // Parked by a blocking command: no further input is processed until it is served.
   bool blocked = false;
+  // While a blocked command runs again: the key whose change woke it (a woken XREAD answers
+  // with that stream alone, as Redis does).
+  std::string woken_key;
   // Held by CLIENT PAUSE: the request stays in the query buffer and runs again at unpause.
   bool postponed = false;
   // CLIENT NO-EVICT (flag e); we have no client eviction, so it only shows.

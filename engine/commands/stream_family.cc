@@ -501,6 +501,11 @@ void NothingToRead(CommandContext& ctx, const ReadArgs& r, Args argv,
   ctx.server.blocking->BlockClient(ctx.client, argv, wake_on, std::move(keys), r.deadline);
 }
 
+// Whether a read may serve `key` now: any key on a first run, only the waking key on a re-run.
+bool ServedOnWake(const CommandContext& ctx, std::string_view key) {
+  return !ctx.client.blocked || ctx.client.woken_key.empty() || ctx.client.woken_key == key;
+}
+
 void ReadReplyHeader(CommandContext& ctx, size_t streams) {
   ctx.client.resp >= 3 ? ctx.reply.MapHeader(streams) : ctx.reply.ArrayHeader(streams);
 }
@@ -528,9 +533,13 @@ void XReadCommand(CommandContext& ctx, Args args) {
       return;
     }
   }
-  // Redis serves every stream with an entry past its id, if any; otherwise it blocks.
+  // Redis serves every stream with an entry past its id, if any; otherwise it blocks. Woken,
+  // it serves the stream that woke it, alone.
   std::vector<std::pair<size_t, const StreamValue*>> ready;
   for (size_t k = 0; k < r.n; ++k) {
+    if (!ServedOnWake(ctx, args[r.streams_at + k]) || (!ready.empty() && ctx.client.blocked)) {
+      continue;
+    }
     bool wrong_type;
     const StreamValue* s = StreamForRead(ctx, args[r.streams_at + k], &wrong_type);
     if (s && s->size() && std::prev(s->entries().end())->first > after[k]) ready.emplace_back(k, s);
@@ -653,6 +662,7 @@ void XReadGroupCommand(CommandContext& ctx, Args args) {
   }
   std::vector<size_t> ready;
   for (size_t k = 0; k < r.n; ++k) {
+    if (!ServedOnWake(ctx, args[r.streams_at + k]) || (!ready.empty() && rerun)) continue;
     const StreamValue& s = *streams[k];
     if (after[k] || (s.size() && std::prev(s.entries().end())->first > groups[k]->last_id())) {
       ready.push_back(k);
@@ -667,6 +677,7 @@ void XReadGroupCommand(CommandContext& ctx, Args args) {
     ctx.reply.Bulk(key);
     bool created;
     groups[k]->FindOrCreateConsumer(r.consumer, now, &created).seen_time = now;
+    if (created) ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-createconsumer", key);
     // Without NOACK the logged XCLAIMs create the consumer where they are replayed.
     if (created && r.noack) {
       ctx.PropagateAs({"XGROUP", "CREATECONSUMER", std::string(key), std::string(r.group),

@@ -91,6 +91,7 @@ void XGroupCommand(CommandContext& ctx, Args args) {
       return ctx.reply.Error("BUSYGROUP Consumer Group name already exists");
     }
     ctx.keyspace.AddDirty(1);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-create", args[2]);
     return ctx.reply.Ok();
   }
   if (IsOption(args[1], "setid")) {
@@ -108,12 +109,14 @@ void XGroupCommand(CommandContext& ctx, Args args) {
     group->set_last_id(id);
     group->set_entries_read(entries_read);
     ctx.keyspace.AddDirty(1);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-setid", args[2]);
     return ctx.reply.Ok();
   }
   if (IsOption(args[1], "destroy") && args.size() == 4) {
     if (!group) return ctx.reply.Integer(0);
     s->groups().erase(s->groups().find(name));
     ctx.keyspace.AddDirty(1);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-destroy", args[2]);
     // Clients blocked in XREADGROUP on this group get their NOGROUP error.
     if (ctx.server.blocking) ctx.server.blocking->SignalKeyReady(ctx.db(), args[2]);
     return ctx.reply.Integer(1);
@@ -121,12 +124,18 @@ void XGroupCommand(CommandContext& ctx, Args args) {
   if (IsOption(args[1], "createconsumer") && args.size() == 5) {
     bool created;
     group->FindOrCreateConsumer(args[4], ctx.keyspace.now_ms(), &created);
-    if (created) ctx.keyspace.AddDirty(1);
+    if (created) {
+      ctx.keyspace.AddDirty(1);
+      ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-createconsumer", args[2]);
+    }
     return ctx.reply.Integer(created ? 1 : 0);
   }
   if (IsOption(args[1], "delconsumer") && args.size() == 5) {
+    // Like Redis, a consumer that does not exist is no change: no dirty count, no event.
+    if (!group->FindConsumer(args[4])) return ctx.reply.Integer(0);
     const uint64_t pending = group->DeleteConsumer(args[4]);
     ctx.keyspace.AddDirty(1);
+    ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-delconsumer", args[2]);
     return ctx.reply.Integer(static_cast<int64_t>(pending));
   }
   ctx.reply.Error(SubcommandSyntaxError(args));
@@ -259,8 +268,10 @@ void ReplyClaimed(CommandContext& ctx, const StreamValue& s, StreamId id, bool j
 
 // The claiming consumer, looked up (refreshing its seen time) or created once per command.
 core::StreamConsumer& ClaimingConsumer(CommandContext& ctx, StreamGroup& group,
-                                       std::string_view name) {
-  core::StreamConsumer& c = group.FindOrCreateConsumer(name, ctx.keyspace.now_ms());
+                                       std::string_view key, std::string_view name) {
+  bool created;
+  core::StreamConsumer& c = group.FindOrCreateConsumer(name, ctx.keyspace.now_ms(), &created);
+  if (created) ctx.keyspace.Notify(ctx.db(), core::events::kStream, "xgroup-createconsumer", key);
   c.seen_time = ctx.keyspace.now_ms();
   return c;
 }
@@ -344,7 +355,7 @@ void XClaimCommand(CommandContext& ctx, Args args) {
     }
     if (!p && !force) continue;
     if (p && min_idle && now - p->delivery_time < min_idle) continue;
-    if (!have_consumer) ClaimingConsumer(ctx, *group, args[3]);
+    if (!have_consumer) ClaimingConsumer(ctx, *group, args[1], args[3]);
     have_consumer = true;
     p = p ? &group->Transfer(id, args[3]) : &group->AddPending(id, args[3], now);
     p->delivery_time = delivery_time;
@@ -432,7 +443,7 @@ void XAutoClaimCommand(CommandContext& ctx, Args args) {
       ++it;
       continue;
     }
-    if (!have_consumer) ClaimingConsumer(ctx, *group, args[3]);
+    if (!have_consumer) ClaimingConsumer(ctx, *group, args[1], args[3]);
     have_consumer = true;
     StreamPending& p = group->Transfer(id, args[3]);
     p.delivery_time = now;

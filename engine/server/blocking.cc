@@ -72,7 +72,7 @@ void BlockingManager::DbReplaced(int db, int replaced_with) {
   }
 }
 
-bool BlockingManager::Rerun(Connection* conn) {
+bool BlockingManager::Rerun(Connection* conn, const std::string& key) {
   State& state = blocked_[conn];
   commands::CommandSpec* spec = state.spec;
   std::vector<std::string> argv = state.argv;
@@ -84,7 +84,9 @@ bool BlockingManager::Rerun(Connection* conn) {
   const size_t before = conn->pending_output_size();
   // Still marked blocked while it runs: the handler answers as a served blocked command (the
   // stream commands' UNBLOCKED and NOGROUP errors); the dispatcher times it as a rerun.
+  conn->state().woken_key = key;
   dispatcher_->Call(*spec, conn->state(), conn->reply(), views, /*rerun=*/true);
+  conn->state().woken_key.clear();
   // Redis counts a blocked command once: it was counted when it blocked (its errors count
   // when they come).
   --spec->stats.calls;
@@ -112,7 +114,7 @@ void BlockingManager::ServeReady(std::vector<Connection*>* served) {
         const core::Value* v = keyspace_->Peek(id.first, id.second);
         const auto& type = state->second.type;
         if (v != nullptr && type && v->type() != *type) continue;
-        if (Rerun(conn)) served->push_back(conn);
+        if (Rerun(conn, id.second)) served->push_back(conn);
         if (!keyspace_->ContainsRaw(id.first, id.second)) break;  // nothing left to give
       }
     }

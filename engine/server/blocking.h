@@ -59,8 +59,8 @@ class BlockingManager : public core::KeyspaceObserver {
     std::multimap<int64_t, Connection*>::iterator deadline_it;
   };
   void Release(Connection* conn);
-  // Runs conn's command again; true if it was served (no longer blocked).
-  bool Rerun(Connection* conn);
+  // Runs conn's command again, woken by `key`; true if it was served (no longer blocked).
+  bool Rerun(Connection* conn, const std::string& key);
 
   commands::Dispatcher* dispatcher_;
   core::Keyspace* keyspace_;
