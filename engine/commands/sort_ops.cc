@@ -94,7 +94,8 @@ std::optional<std::string> LookupByPattern(core::Keyspace& ks, int db, std::stri
 
 absl::StatusOr<std::vector<std::optional<std::string>>> OpSort(core::Keyspace& ks, int db,
                                                                const SortRequest& request) {
-  Value* v = request.store ? ks.FindForWrite(db, request.key) : ks.FindForRead(db, request.key);
+  // A read even with STORE, as in Redis: it counts a hit or miss and reports keymiss.
+  Value* v = ks.FindForRead(db, request.key);
   if (v && v->type() != ValueType::kList && v->type() != ValueType::kSet &&
       v->type() != ValueType::kZSet) {
     return RedisError(kWrongTypeError);
