@@ -4,7 +4,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
@@ -12,7 +11,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/families.h"
-#include "engine/core/memory_accounting.h"
+#include "engine/commands/memory_overview.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -28,13 +27,6 @@ std::string HumanBytes(uint64_t n) {
     ++u;
   }
   return u == 0 ? absl::StrFormat("%dB", n) : absl::StrFormat("%.2f%s", v, units[u]);
-}
-
-uint64_t RssBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t pages = 0, rss = 0;
-  statm >> pages >> rss;
-  return rss * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 // Quotes a key the way Redis's sdscatrepr does, so a field never breaks a line.
@@ -118,10 +110,8 @@ void ClientsSection(CommandContext& ctx, InfoWriter& w) {
 }
 
 void MemorySection(CommandContext& ctx, InfoWriter& w) {
-  static uint64_t peak = 0;
-  uint64_t used = core::UsedMemory();
-  peak = std::max(peak, used);
-  uint64_t rss = RssBytes();
+  const MemoryOverview m = CollectMemoryOverview(ctx);
+  const uint64_t used = m.total, peak = m.peak, rss = m.rss;
   w.Section("Memory");
   w.Field("used_memory", used);
   w.Field("used_memory_human", HumanBytes(used));
@@ -129,8 +119,11 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("used_memory_rss_human", HumanBytes(rss));
   w.Field("used_memory_peak", peak);
   w.Field("used_memory_peak_human", HumanBytes(peak));
-  w.Field("used_memory_peak_perc",
-          absl::StrFormat("%.2f%%", peak ? 100.0 * static_cast<double>(used) / peak : 0.0));
+  w.Field("used_memory_peak_perc", absl::StrFormat("%.2f%%", m.peak_percentage()));
+  w.Field("used_memory_overhead", m.overhead_total);
+  w.Field("used_memory_startup", m.startup);
+  w.Field("used_memory_dataset", m.dataset);
+  w.Field("used_memory_dataset_perc", absl::StrFormat("%.2f%%", m.dataset_percentage()));
   const uint64_t system =
       static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   w.Field("total_system_memory", system);
@@ -145,13 +138,14 @@ void MemorySection(CommandContext& ctx, InfoWriter& w) {
   w.Field("maxmemory", maxmemory);
   w.Field("maxmemory_human", HumanBytes(maxmemory));
   w.Field("maxmemory_policy", ctx.server.options.maxmemory_policy);
-  w.Field("mem_fragmentation_ratio",
-          absl::StrFormat("%.2f", used ? static_cast<double>(rss) / used : 0.0));
+  w.Field("mem_fragmentation_ratio", absl::StrFormat("%.2f", m.fragmentation()));
   w.Field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
   // Eviction weighs all used memory: no buffer is left out of it.
   w.Field("mem_not_counted_for_evict", 0);
-  const ReplicationInfo r = ctx.server.replication->replication_info();
-  w.Field("mem_replication_backlog", r.backlog_active ? r.backlog_size : 0);
+  w.Field("mem_replication_backlog", m.replication_backlog);
+  w.Field("mem_clients_slaves", m.clients_replicas);
+  w.Field("mem_clients_normal", m.clients_normal);
+  w.Field("mem_aof_buffer", m.aof_buffer);
   w.Field("mem_allocator", "libc");
   // Frees are synchronous (UNLINK, FLUSHALL ASYNC included) and there is no defragmenter.
   w.Field("active_defrag_running", 0);

@@ -243,6 +243,8 @@ struct ScriptingInfo {
   size_t cached_scripts = 0;
   size_t functions = 0;
   size_t libraries = 0;
+  size_t script_cache_bytes = 0;    // the cached EVAL bodies and their SHA1 names
+  size_t library_code_bytes = 0;    // the loaded FUNCTION libraries' code and names
 };
 
 class ScriptingControl {

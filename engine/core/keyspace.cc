@@ -3,6 +3,7 @@
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
 #include "engine/core/keyspace_events.h"
+#include "engine/core/memory_usage.h"
 
 namespace bazaar::engine::core {
 
@@ -214,5 +215,15 @@ size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
   }
   return removed;
 }
+
+namespace {
+template <typename V>
+size_t TableOverhead(const Dict<V>& d) {
+  return d.bucket_count() * sizeof(void*) + d.size() * MallocBlock(sizeof(typename Dict<V>::Entry));
+}
+}  // namespace
+
+size_t Keyspace::KeysTableOverhead(int db) const { return TableOverhead(dbs_[db].keys); }
+size_t Keyspace::ExpiresTableOverhead(int db) const { return TableOverhead(dbs_[db].expires); }
 
 }  // namespace bazaar::engine::core

@@ -119,6 +119,10 @@ class Keyspace {
 
   size_t DbSize(int db) const { return dbs_[db].keys.size(); }
   size_t ExpiresCount(int db) const { return dbs_[db].expires.size(); }
+  // The bytes db's key table and expiry table take besides the data they hold (their bucket
+  // arrays and the entry blocks): MEMORY STATS's overhead.hashtable.main / .expires.
+  size_t KeysTableOverhead(int db) const;
+  size_t ExpiresTableOverhead(int db) const;
   void FlushDb(int db);
   void FlushAll();
   void SwapDb(int a, int b);

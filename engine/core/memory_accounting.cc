@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -11,6 +12,8 @@ namespace {
 
 // Relaxed: a total read from time to time, never used to order other memory.
 std::atomic<int64_t> used_bytes{0};
+std::atomic<size_t> peak_bytes{0};
+std::atomic<size_t> startup_bytes{0};
 
 void* Allocate(size_t n) {
   void* p = std::malloc(n == 0 ? 1 : n);
@@ -32,6 +35,17 @@ size_t UsedMemory() {
   int64_t n = used_bytes.load(std::memory_order_relaxed);
   return n > 0 ? static_cast<size_t>(n) : 0;
 }
+
+size_t PeakMemory() {
+  const size_t used = UsedMemory();
+  size_t peak = peak_bytes.load(std::memory_order_relaxed);
+  while (used > peak && !peak_bytes.compare_exchange_weak(peak, used, std::memory_order_relaxed)) {
+  }
+  return std::max(peak, used);
+}
+
+void MarkStartupMemory() { startup_bytes.store(UsedMemory(), std::memory_order_relaxed); }
+size_t StartupMemory() { return startup_bytes.load(std::memory_order_relaxed); }
 
 void* CountedRealloc(void* p, size_t n) {
   const size_t before = p ? malloc_usable_size(p) : 0;

@@ -13,6 +13,15 @@ namespace bazaar::engine::core {
 // Bytes of the live blocks.
 size_t UsedMemory();
 
+// The largest UsedMemory() seen by a call to PeakMemory() (each call samples it), as Redis's
+// used_memory_peak is sampled by its cron and its readers.
+size_t PeakMemory();
+
+// used_memory once the server is set up and before it loads data (Redis's startup.allocated):
+// what an empty instance costs. Set once by the server; 0 before.
+void MarkStartupMemory();
+size_t StartupMemory();
+
 // realloc and free that keep the count (realloc(nullptr, n) allocates; n must be > 0).
 void* CountedRealloc(void* p, size_t n);
 void CountedFree(void* p);

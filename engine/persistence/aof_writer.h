@@ -51,6 +51,7 @@ class AofWriter {
   // (the data is in the file, not on disk) from a failed write.
   absl::Status Flush(int64_t now_ms, bool force = false);
   bool has_pending() const { return !buffer_.empty(); }
+  size_t pending_bytes() const { return buffer_.size(); }
   bool sync_failed() const { return sync_failed_; }
 
   int64_t file_size() const { return file_size_; }

@@ -369,6 +369,7 @@ AofInfo AppendOnly::info() const {
   i.pending_fsync = writer_.fsync_in_progress();
   i.delayed_fsync = writer_.delayed_fsyncs();
   i.rewrites = rewrites_;
+  i.buffer_bytes = writer_.pending_bytes();
   return i;
 }
 

@@ -38,6 +38,7 @@ struct AofInfo {
   bool pending_fsync = false;
   uint64_t delayed_fsync = 0;
   uint64_t rewrites = 0;
+  size_t buffer_bytes = 0;  // commands appended and not yet written (held until the loop's turn ends)
 };
 
 // SHUTDOWN's choice: SAVE, NOSAVE, or neither (save when save points are configured).

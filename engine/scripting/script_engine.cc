@@ -141,6 +141,10 @@ commands::ScriptingInfo ScriptEngine::scripting_info() const {
   info.cached_scripts = bodies_.size();
   info.functions = function_library_.size();
   info.libraries = libraries_.size();
+  for (const auto& [sha, body] : bodies_) info.script_cache_bytes += sha.size() + body.size();
+  for (const auto& [name, library] : libraries_) {
+    info.library_code_bytes += name.size() + library.code.size();
+  }
   return info;
 }
 

@@ -25,6 +25,7 @@
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
 #include "engine/core/encoding_limits.h"
+#include "engine/core/memory_accounting.h"
 #include "engine/core/log.h"
 #include "engine/server/monitor_line.h"
 
@@ -476,6 +477,7 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
 }
 
 absl::Status Server::LoadData() {
+  core::MarkStartupMemory();
   absl::Status status = persistence_.LoadAtStartup();
   if (!status.ok()) return status;
   dispatcher_.set_propagator(this);

@@ -346,8 +346,29 @@ bool IsClientAddress(const std::string& s) {
   return true;
 }
 
+// A decimal number, as RESP2 sends a double ("99.568855285644531", "100").
+bool IsDecimal(const std::string& s) {
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0, digits = 0;
+  bool dot = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] == '.' && !dot && digits > 0) {
+      dot = true;
+    } else if (std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && s.back() != '.';
+}
+
 void MaskValue(RespValue* v) {
   if (v->type == ':') v->header = "#";
+  if (v->type == ',') v->header = "#.#";
+  if (v->type == '$' && IsDecimal(v->body)) {
+    v->body = "#.#";
+    v->header = "3";
+  }
   if (v->type == '$' && IsClientAddress(v->body)) {
     v->body = "<addr>";
     v->header = "6";
