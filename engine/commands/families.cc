@@ -14,6 +14,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterCommandFamily(table);
   RegisterInfoFamily(table);
   RegisterServerFamily(table);
+  RegisterDebugFamily(table);
   RegisterHashFamily(table);
   RegisterSetFamily(table);
   RegisterZSetFamily(table);

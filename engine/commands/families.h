@@ -19,6 +19,7 @@ void RegisterConfigFamily(CommandTable& table);
 void RegisterCommandFamily(CommandTable& table);
 void RegisterInfoFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
+void RegisterDebugFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterZSetFamily(CommandTable& table);

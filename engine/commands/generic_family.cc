@@ -9,6 +9,7 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/object_encoding.h"
 #include "engine/core/eviction.h"
 #include "engine/core/glob.h"
 
@@ -295,28 +296,6 @@ void PersistCommand(CommandContext& ctx, Args args) {
   ctx.reply.Integer(1);
 }
 
-// OBJECT ENCODING names what we hold in Redis's words: our lists are chunked (quicklist), sets
-// are intsets or hash tables by Redis's rules, hashes are packed (listpack) while small and hash
-// tables beyond. A sorted set
-// is a table plus an ordered index either way, but while within zset-max-listpack-* it behaves as
-// Redis's listpack ones (ZSCAN returns it whole, -0 is kept as 0), so it answers listpack then,
-// skiplist beyond.
-std::string_view EncodingName(const core::Value& v) {
-  switch (v.type()) {
-    case core::ValueType::kString: {
-      int64_t n;
-      if (v.str().size() <= 20 && protocol::ParseInt64(v.str(), &n)) return "int";
-      return v.str().size() <= 44 ? "embstr" : "raw";
-    }
-    case core::ValueType::kList: return "quicklist";
-    case core::ValueType::kSet: return v.set().is_intset() ? "intset" : "hashtable";
-    case core::ValueType::kZSet: return v.zset().compact() ? "listpack" : "skiplist";
-    case core::ValueType::kHash: return v.hash().compact() ? "listpack" : "hashtable";
-    case core::ValueType::kStream: return "stream";
-  }
-  return "unknown";
-}
-
 const core::Value* ObjectTarget(CommandContext& ctx, Args args) {
   const core::Value* v = ctx.keyspace.Peek(ctx.db(), args[2]);
   if (!v) ctx.reply.NullBulk();
@@ -382,6 +361,28 @@ void ObjectHelpCommand(CommandContext& ctx, Args) {
 }
 
 }  // namespace
+
+// OBJECT ENCODING names what we hold in Redis's words: our lists are chunked (quicklist), sets
+// are intsets or hash tables by Redis's rules, hashes are packed (listpack) while small and hash
+// tables beyond. A sorted set
+// is a table plus an ordered index either way, but while within zset-max-listpack-* it behaves as
+// Redis's listpack ones (ZSCAN returns it whole, -0 is kept as 0), so it answers listpack then,
+// skiplist beyond.
+std::string_view EncodingName(const core::Value& v) {
+  switch (v.type()) {
+    case core::ValueType::kString: {
+      int64_t n;
+      if (v.str().size() <= 20 && protocol::ParseInt64(v.str(), &n)) return "int";
+      return v.str().size() <= 44 ? "embstr" : "raw";
+    }
+    case core::ValueType::kList: return "quicklist";
+    case core::ValueType::kSet: return v.set().is_intset() ? "intset" : "hashtable";
+    case core::ValueType::kZSet: return v.zset().compact() ? "listpack" : "skiplist";
+    case core::ValueType::kHash: return v.hash().compact() ? "listpack" : "hashtable";
+    case core::ValueType::kStream: return "stream";
+  }
+  return "unknown";
+}
 
 void RegisterGenericFamily(CommandTable& table) {
   table.Add({"del", -2, kWrite, 1, -1, 1, DelCommand});

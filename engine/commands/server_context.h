@@ -101,6 +101,9 @@ class ServerControl {
   // DEBUG RELOAD [NOSAVE]: saves the dump (unless !save), empties the dataset and loads the
   // dump again. The status message is the reply text on failure.
   virtual absl::Status ReloadDataset(bool save) = 0;
+  // DEBUG LOADAOF: writes out the AOF buffer, empties the dataset and replays the AOF files
+  // (nothing replayed is logged again). The status message is the reply text on failure.
+  virtual absl::Status ReloadAppendOnly() = 0;
   // CLIENT PAUSE: until unix ms `end_ms`, hold every client's commands (all), or only those
   // that may write; expiry and eviction wait too. A second pause keeps the longer end and the
   // stricter mode. UNPAUSE (or the end) lets the held clients go on.

@@ -1,8 +1,6 @@
-// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE),
-// MONITOR and DEBUG (SLEEP, SET-ACTIVE-EXPIRE, RELOAD [NOSAVE]).
-#include <unistd.h>
+// Server commands: TIME, SHUTDOWN, the persistence commands (SAVE BGSAVE BGREWRITEAOF LASTSAVE)
+// and MONITOR. DEBUG is in debug_family.cc.
 
-#include <cstdlib>
 #include <string>
 
 #include "engine/commands/arg_util.h"
@@ -91,33 +89,6 @@ void MonitorCommand(CommandContext& ctx, Args) {
   ctx.reply.Ok();
 }
 
-void DebugCommand(CommandContext& ctx, Args args) {
-  if (IsOption(args[1], "sleep") && args.size() == 3) {
-    // Like Redis (strtod with no error check), junk sleeps for zero seconds.
-    double seconds = std::strtod(std::string(args[2]).c_str(), nullptr);
-    if (seconds > 0) usleep(static_cast<useconds_t>(seconds * 1e6));
-    return ctx.reply.Ok();
-  }
-  if (IsOption(args[1], "reload")) {
-    bool save = true;
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (!IsOption(args[i], "nosave")) {
-        // MERGE and NOFLUSH (loading over the current data) are not supported here.
-        return ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
-      }
-      save = false;
-    }
-    absl::Status status = ctx.server.control->ReloadDataset(save);
-    return status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
-  }
-  if (IsOption(args[1], "set-active-expire") && args.size() == 3) {
-    ctx.server.control->set_active_expire(args[2] != "0");
-    return ctx.reply.Ok();
-  }
-  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                  std::string(args[1]) + "'. Try DEBUG HELP.");
-}
-
 }  // namespace
 
 void RegisterServerFamily(CommandTable& table) {
@@ -129,8 +100,6 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
   table.Add({"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, MonitorCommand});
-  table.Add(
-      {"debug", -2, kAdmin | kNoScript | kLoading | kStale | kProtected, 0, 0, 0, DebugCommand});
 }
 
 }  // namespace bazaar::engine::commands

@@ -166,6 +166,13 @@ class Keyspace {
     });
   }
 
+  // Every stored key of db, logically expired ones not yet deleted too (DEBUG DIGEST walks them,
+  // as Redis walks its dict).
+  template <typename F>
+  void ForEachKeyWithExpired(int db, F&& fn) const {
+    dbs_[db].keys.ForEach([&](const Dict<Value>::Entry& e) { fn(e.key, e.value); });
+  }
+
   // Active expiry: walks the volatile keys of each database from a saved cursor, deleting expired
   // ones, until `budget_us` of work is spent or little is left to find. Returns keys removed.
   size_t ActiveExpireCycle(int64_t budget_us);

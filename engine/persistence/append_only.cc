@@ -121,6 +121,23 @@ absl::Status AppendOnly::LoadAtStartup() {
   return Enable();
 }
 
+absl::Status AppendOnly::Reload(int64_t now_ms) {
+  if (writer_.has_pending()) {
+    absl::Status flushed = writer_.Flush(now_ms, /*force=*/true);
+    if (!flushed.ok()) return flushed;
+  }
+  auto manifest = ReadManifest(dir(), options_->appendfilename);
+  if (!manifest.ok()) return manifest.status();
+  std::vector<AofFile> files;
+  if (manifest->base) files.push_back(*manifest->base);
+  for (const auto& i : manifest->incrs) files.push_back(i);
+  for (size_t i = 0; i < files.size(); ++i) {
+    absl::Status status = ReplayFile(files[i].name, i + 1 == files.size());
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
   mkdir(dir().c_str(), 0755);
   // Bases are always RDB (what aof-use-rdb-preamble yes writes); command-form bases are read

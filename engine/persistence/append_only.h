@@ -37,6 +37,9 @@ class AppendOnly {
   // With appendonly yes: replays the AOF files (the AOF wins over the RDB), then opens the
   // current incremental file, creating a base from the dataset when there is no AOF yet.
   absl::Status LoadAtStartup();
+  // DEBUG LOADAOF: writes out the buffer, then replays the files the manifest on disk names into
+  // the keyspace (which the caller emptied), as a restart would; the current file stays open.
+  absl::Status Reload(int64_t now_ms);
   // CONFIG SET appendonly yes / no.
   absl::Status Enable();
   void Disable();

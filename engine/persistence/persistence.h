@@ -41,6 +41,8 @@ class Persistence {
   void Append(int db, const std::vector<std::string>& argv) { aof_.Append(db, argv); }
   // Before the loop turn's replies leave: the AOF is written (and synced per policy).
   void Flush(int64_t now_ms) { aof_.Flush(now_ms); }
+  // DEBUG LOADAOF's load into the (emptied) keyspace: see AppendOnly::Reload.
+  absl::Status ReloadAppendOnly(int64_t now_ms) { return aof_.Reload(now_ms); }
   // Every tick: reaps children, runs due save points, rewrites and a scheduled BGSAVE.
   void Cron(bool other_child_running);
   bool child_running() const { return snapshots_.in_progress() || aof_.rewrite_in_progress(); }

@@ -362,6 +362,23 @@ absl::Status Server::ReloadDataset(bool save) {
   return absl::OkStatus();
 }
 
+absl::Status Server::ReloadAppendOnly() {
+  if (!options_.appendonly) {
+    // Redis exits here (no AOF to load); we keep the data and say why.
+    return absl::FailedPreconditionError("ERR DEBUG LOADAOF needs appendonly yes");
+  }
+  keyspace_.FlushAll();
+  dispatcher_.set_propagator(nullptr);  // replayed commands are in the AOF already
+  absl::Status status = persistence_.ReloadAppendOnly(core::UnixTimeMs());
+  dispatcher_.set_propagator(this);
+  if (!status.ok()) {
+    core::Log(core::LogLevel::kWarning, "DEBUG LOADAOF failed: %s", status.message());
+    return absl::InternalError("ERR Error trying to load the AOF, check server logs.");
+  }
+  core::Log(core::LogLevel::kWarning, "Append Only File loaded by DEBUG LOADAOF");
+  return absl::OkStatus();
+}
+
 void Server::PauseClients(int64_t end_ms, bool all) {
   pause_end_ms_ = paused_ ? std::max(pause_end_ms_, end_ms) : end_ms;
   pause_all_ = (paused_ && pause_all_) || all;

@@ -391,6 +391,8 @@ std::string ExtractFields(std::string_view reply, const std::vector<std::string>
   if (ParseResp(reply, &v) && (v.type == '$' || v.type == '=')) {
     text = v.body;
     if (v.type == '=' && text.size() >= 4) text = text.substr(4);  // "txt:" prefix
+  } else if (ParseResp(reply, &v) && v.type == '+') {
+    text = v.header;  // a status line such as DEBUG OBJECT's
   } else if (ParseResp(reply, &v)) {
     return "<type " + std::string(1, v.type) + ">";
   }
