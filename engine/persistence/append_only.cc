@@ -226,9 +226,7 @@ absl::Status AppendOnly::StartRewrite() {
     return absl::FailedPreconditionError(
         "ERR Background append only file rewriting already in progress");
   }
-  if (!enabled()) {
-    return absl::FailedPreconditionError("ERR the append only file is off (appendonly no)");
-  }
+  if (!enabled()) return StartRewriteWhileOff();
   // Writes from now on go to a new incremental file that survives the rewrite; what is still
   // buffered belongs to the old one.
   if (absl::Status flushed = writer_.Flush(0, true); !flushed.ok()) {
@@ -246,6 +244,10 @@ absl::Status AppendOnly::StartRewrite() {
   if (!status.ok()) return status;
   manifest_ = next;
   rewrite_first_incr_ = manifest_.incrs.size() - 1;
+  return ForkRewriteChild();
+}
+
+absl::Status AppendOnly::ForkRewriteChild() {
   keyspace_->set_now_ms(core::UnixTimeMs());
   const std::string temp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
   pid_t pid = fork();
@@ -262,6 +264,17 @@ absl::Status AppendOnly::StartRewrite() {
   core::Log(core::LogLevel::kNotice, "Background append only file rewriting started by pid %d",
             static_cast<int>(pid));
   return absl::OkStatus();
+}
+
+// With appendonly no, Redis still rewrites: a new base of the dataset and a manifest naming only
+// it (DEBUG LOADAOF then loads that). The files on disk are the starting point, as at start-up.
+absl::Status AppendOnly::StartRewriteWhileOff() {
+  auto on_disk = ReadManifest(dir(), options_->appendfilename);
+  if (!on_disk.ok() && !absl::IsNotFound(on_disk.status())) return on_disk.status();
+  manifest_ = on_disk.ok() ? *on_disk : AofManifest();
+  rewrite_first_incr_ = manifest_.incrs.size();  // no writes go on: every incr file is history
+  mkdir(dir().c_str(), 0755);
+  return ForkRewriteChild();
 }
 
 void AppendOnly::RewriteFinished(bool ok) {

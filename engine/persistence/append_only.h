@@ -39,6 +39,7 @@ class AppendOnly {
   absl::Status LoadAtStartup();
   // DEBUG LOADAOF: writes out the buffer, then replays the files the manifest on disk names into
   // the keyspace (which the caller emptied), as a restart would; the current file stays open.
+  // With appendonly no that is what the last BGREWRITEAOF wrote; NotFound when there is none.
   absl::Status Reload(int64_t now_ms);
   // CONFIG SET appendonly yes / no.
   absl::Status Enable();
@@ -70,6 +71,9 @@ class AppendOnly {
   std::string dir() const { return options_->appenddirname; }
   std::string PathOf(const std::string& name) const { return dir() + "/" + name; }
   absl::Status ReplayFile(const std::string& name, bool last_file);
+  absl::Status StartRewriteWhileOff();
+  // Forks the child that writes the new base to a temp file (RewriteFinished installs it).
+  absl::Status ForkRewriteChild();
   // Writes a base for the current dataset and a fresh incremental file (seq after `after`).
   absl::Status CreateFreshSet(int64_t base_seq, int64_t incr_seq);
   void RewriteFinished(bool ok);
