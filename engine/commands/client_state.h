@@ -54,6 +54,10 @@ struct ClientState {
   bool is_master = false;
   bool is_replica = false;
   bool is_script = false;  // the client redis.call runs a script's commands as
+  bool is_aof_loader = false;  // the client AOF files are replayed as
+  // Redis's mustObeyClient: commands from our primary or from the AOF were already accepted once,
+  // so limits a user's command is held to (a stream trim's LIMIT) do not apply to them.
+  bool must_obey() const { return is_master || is_aof_loader; }
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;

@@ -92,7 +92,10 @@ bool ParseAddOrTrim(CommandContext& ctx, Args args, bool xadd, AddOrTrimArgs* ou
     return false;
   }
   if (!xadd && i < args.size()) return ctx.reply.Error(kSyntaxError), false;
-  if (!out->trim.approx) {
+  if (ctx.client.must_obey()) {
+    // The primary or the AOF rewrote the trim to its exact result (see below): no node limit.
+    out->trim.limit = 0;
+  } else if (!out->trim.approx) {
     if (limit_given) {
       ctx.reply.Error("ERR syntax error, LIMIT cannot be used without the special ~ option");
       return false;

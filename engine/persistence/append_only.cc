@@ -162,6 +162,11 @@ absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
     unlink(PathOf(base).c_str());
     return status;
   }
+  // The files the old manifest named are replaced now, as after a rewrite.
+  std::vector<AofFile> replaced = manifest_.history;
+  if (manifest_.base) replaced.push_back(*manifest_.base);
+  replaced.insert(replaced.end(), manifest_.incrs.begin(), manifest_.incrs.end());
+  for (const AofFile& f : replaced) unlink(PathOf(f.name).c_str());
   manifest_ = fresh;
   return absl::OkStatus();
 }
@@ -169,6 +174,12 @@ absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
 absl::Status AppendOnly::Enable() {
   if (enabled()) return absl::OkStatus();
   ApplyPolicy();
+  // Started with appendonly no, we have not read the manifest yet: files an earlier run left
+  // must be replaced, never reused (a stale incr file of the same name would be appended to).
+  if (!manifest_.base && manifest_.incrs.empty()) {
+    auto on_disk = ReadManifest(dir(), options_->appendfilename);
+    if (on_disk.ok()) manifest_ = *on_disk;
+  }
   int64_t base_seq = manifest_.base ? manifest_.base->seq + 1 : 1;
   int64_t incr_seq = manifest_.last_incr_seq() + 1;
   absl::Status status = CreateFreshSet(base_seq, incr_seq);

@@ -35,6 +35,7 @@ namespace {
 commands::ClientState LoaderClient() {
   commands::ClientState c;
   c.authenticated = true;
+  c.is_aof_loader = true;
   return c;
 }
 
