@@ -233,6 +233,39 @@ TEST(AofTest, ConfigSetAppendonlyYesBuildsTheAofFromTheDataset) {
   EXPECT_EQ(c.Command({"LLEN", "big-list"}), ":300\r\n");
 }
 
+// An earlier run's AOF files are replaced, never appended to: a server started with appendonly
+// no and switched on later continues the manifest's numbering (as Redis reads the manifest at
+// start), so the old incr file cannot leak its writes into the new AOF.
+TEST(AofTest, EnablingAfterAStartWithoutAofReplacesAnEarlierRunsFiles) {
+  TempDir dir;
+  {
+    ServerUnderTest first(Kind::kBazaarEngine, AofArgs(dir.path()));
+    RespClient c(first.port());
+    c.Command({"SET", "stale", "from-the-first-run"});
+    c.Command({"SHUTDOWN", "NOSAVE"});
+    first.process().Wait(std::chrono::seconds(10));
+  }
+  {
+    ServerUnderTest second(Kind::kBazaarEngine, {"--dir", dir.path(), "--save", ""});
+    RespClient c(second.port());
+    EXPECT_EQ(c.Command({"DBSIZE"}), ":0\r\n");
+    EXPECT_EQ(c.Command({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
+    c.Command({"SET", "fresh", "v"});
+    c.Command({"SHUTDOWN", "NOSAVE"});
+    second.process().Wait(std::chrono::seconds(10));
+  }
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() + "/appendonlydir")) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 3u) << "one base, one incr, the manifest: the first run's files are gone";
+  ServerUnderTest third(Kind::kBazaarEngine, AofArgs(dir.path()));
+  RespClient c(third.port());
+  EXPECT_EQ(c.Command({"GET", "fresh"}), "$1\r\nv\r\n");
+  EXPECT_EQ(c.Command({"EXISTS", "stale"}), ":0\r\n");
+}
+
 // GEOADD is logged as the ZADD of its scores (its own option words kept), searches with STORE
 // as given, and searches that change nothing not at all: the same bytes as real Redis's AOF.
 // The AOF a fresh server of `kind` writes for `commands`.
