@@ -49,6 +49,9 @@ struct ClientState {
   bool no_evict = false;
   // Set by QUIT, a protocol error or CLIENT KILL: close once the pending replies are written.
   bool close_after_reply = false;
+  // Close at once, unsent replies dropped: what looked like an HTTP request (a cross-protocol
+  // attack through a browser) gets nothing back, as in Redis.
+  bool close_now = false;
   // Replication: the link that streams our primary's writes to us (flag M), or a replica
   // attached to us (flag S) with what it said in REPLCONF.
   bool is_master = false;

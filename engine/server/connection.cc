@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine/commands/arg_util.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 #include "engine/server/server.h"
@@ -96,6 +97,26 @@ void Connection::ReadAndProcess() {
   if (has_output() || closing()) server_->QueueWrite(this);
 }
 
+// A request named POST or Host: is a browser's HTTP request that some page aimed at us: Redis
+// closes the connection without answering and logs it (once a minute at most).
+bool Connection::LooksLikeHttp(const std::vector<std::string_view>& argv) {
+  if (argv.empty()) return false;
+  const std::string_view name = argv[0];
+  if (!commands::IsOption(name, "post") && !commands::IsOption(name, "host:")) {
+    return false;
+  }
+  static int64_t logged_s = 0;
+  const int64_t now_s = core::UnixTimeMs() / 1000;
+  if (now_s - logged_s > 60) {
+    core::Log(core::LogLevel::kWarning,
+              "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+              "commands to Redis. This is likely due to an attacker attempting to use Cross "
+              "Protocol Scripting to compromise your Redis instance. Connection aborted.");
+    logged_s = now_s;
+  }
+  return true;
+}
+
 void Connection::ProcessInput() {
   if (processing_) return;
   processing_ = true;
@@ -118,6 +139,11 @@ void Connection::ProcessInput() {
       break;
     }
     pos += consumed;
+    if (status == protocol::RequestParser::Status::kCommand && LooksLikeHttp(argv_)) {
+      state_.close_now = true;
+      pos = in_.size();
+      break;
+    }
     if (status == protocol::RequestParser::Status::kCommand) {
       server_->dispatcher().Dispatch(state_, reply_, argv_);
       if (state_.postponed) {  // CLIENT PAUSE: parsed again at unpause
@@ -137,7 +163,7 @@ void Connection::CountErrorReplies() {
 }
 
 bool Connection::Flush() {
-  if (broken_) return false;
+  if (broken_ || state_.close_now) return false;
   while (out_pos_ < out_.size()) {
     ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
     if (n < 0) {

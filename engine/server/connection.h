@@ -49,11 +49,12 @@ class Connection : public FdHandler, public replication::Peer {
   // Writes pending output once. Returns false if the connection must be closed now.
   bool Flush();
   bool has_output() const { return out_pos_ < out_.size(); }
-  bool closing() const { return state_.close_after_reply || broken_; }
+  bool closing() const { return state_.close_after_reply || state_.close_now || broken_; }
   // Refreshes the buffer sizes CLIENT LIST reports.
   void RefreshFigures();
   // Runs every complete request in the input buffer (stops while the client is blocked).
   void ProcessInput();
+  static bool LooksLikeHttp(const std::vector<std::string_view>& argv);
   // Adds the error replies written since the last call to INFO's total_error_replies (after
   // input, and when a blocked command gets its reply).
   void CountErrorReplies();
