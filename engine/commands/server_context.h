@@ -196,8 +196,10 @@ class PersistenceControl {
   virtual ~PersistenceControl() = default;
   // SAVE; the status message is the reply text on failure.
   virtual absl::Status SaveSnapshot() = 0;
-  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error.
-  virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule) = 0;
+  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error. `in_exec`: the
+  // BGSAVE runs inside EXEC, so it is always scheduled for after the transaction (a fork now
+  // would snapshot half of it), as in Redis.
+  virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec) = 0;
   virtual absl::StatusOr<std::string> StartAofRewrite() = 0;
   virtual persistence::PersistenceInfo persistence_info() const = 0;
   // The MISCONF error that refuses writes while the disk fails us ("" when writes may run):

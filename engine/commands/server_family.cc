@@ -63,7 +63,9 @@ void BgsaveCommand(CommandContext& ctx, Args args) {
   if (args.size() > 2 || (args.size() == 2 && !IsOption(args[1], "schedule"))) {
     return ctx.reply.Error(kSyntaxError);
   }
-  auto started = ctx.server.persistence->StartBackgroundSave(args.size() == 2);
+  // Queued commands run with the transaction still open: tx.in_multi says we are inside EXEC.
+  auto started =
+      ctx.server.persistence->StartBackgroundSave(args.size() == 2, ctx.client.tx.in_multi);
   if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }

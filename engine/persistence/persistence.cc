@@ -28,11 +28,13 @@ absl::Status Persistence::LoadAtStartup() {
   return options_->appendonly ? aof_.LoadAtStartup() : snapshots_.LoadAtStartup();
 }
 
-absl::StatusOr<std::string> Persistence::StartBackgroundSave(bool schedule,
+absl::StatusOr<std::string> Persistence::StartBackgroundSave(bool schedule, bool in_exec,
                                                              bool other_child_running) {
-  // One child at a time, as in Redis: a rewrite or a diskless sync must finish first.
-  if (aof_.rewrite_in_progress() || other_child_running) {
-    if (!schedule) {
+  // One child at a time, as in Redis: a rewrite or a diskless sync must finish first. Inside
+  // EXEC it waits for the transaction's end.
+  const bool busy = aof_.rewrite_in_progress() || other_child_running;
+  if ((busy || in_exec) && !snapshots_.in_progress()) {
+    if (!schedule && !in_exec) {
       return absl::FailedPreconditionError(
           "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
           "SCHEDULE in order to schedule a BGSAVE whenever possible.");

@@ -29,7 +29,8 @@ class Persistence {
   // SAVE, BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error (whose
   // message is the reply text).
   absl::Status Save() { return snapshots_.Save(); }
-  absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool other_child_running);
+  absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec,
+                                                  bool other_child_running);
   absl::StatusOr<std::string> StartAofRewrite(bool other_child_running);
   // After CONFIG SET: appendfsync, and appendonly turned on or off.
   absl::Status ApplyOptions();

@@ -80,8 +80,8 @@ class Server : public commands::ServerControl,
   // commands::PersistenceControl, answered by Persistence (one child at a time, counting
   // replication's diskless-sync child).
   absl::Status SaveSnapshot() override { return persistence_.Save(); }
-  absl::StatusOr<std::string> StartBackgroundSave(bool schedule) override {
-    return persistence_.StartBackgroundSave(schedule, replication_.child_running());
+  absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec) override {
+    return persistence_.StartBackgroundSave(schedule, in_exec, replication_.child_running());
   }
   absl::StatusOr<std::string> StartAofRewrite() override {
     return persistence_.StartAofRewrite(replication_.child_running());
