@@ -47,6 +47,12 @@ Positions KeyPositions(const CommandSpec& spec, Args argv) {
       return CountedKeys(argv, 2, {1});
     }
     if (n == "blmpop" || n == "bzmpop") return CountedKeys(argv, 2, {});
+    if (n == "eval" || n == "evalsha" || n == "eval_ro" || n == "evalsha_ro" || n == "fcall" ||
+        n == "fcall_ro") {
+      // Script or function name, numkeys, keys. A script may declare no keys (Redis's
+      // no_mandatory_keys), so a count that is 0 or does not fit gives none, not an error.
+      return CountedKeys(argv, 2, {}).value_or(std::vector<size_t>{});
+    }
     if (n == "sort") return KeyThenStore(argv, {"store"});
     if (n == "sort_ro") return std::vector<size_t>{1};
     if (n == "georadius" || n == "georadiusbymember") {

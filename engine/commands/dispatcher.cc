@@ -259,6 +259,13 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
   Call(*spec, client, reply, argv);
 }
 
+namespace {
+bool IsScriptCall(const CommandSpec& spec) {
+  return spec.name == "eval" || spec.name == "evalsha" || spec.name == "eval_ro" ||
+         spec.name == "evalsha_ro" || spec.name == "fcall" || spec.name == "fcall_ro";
+}
+}  // namespace
+
 void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
                       Args argv, bool rerun) {
   const uint64_t errors_before = reply.error_count();
@@ -271,9 +278,16 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   ++depth_;
   spec.handler(ctx, argv);
   --depth_;
-  if (tracking && client.tracking.on && !client.tracking.bcast && (spec.flags & kReadOnly)) {
-    tracking->RememberKeys(client, CommandKeys(spec, argv));
+  if (client.is_script && (spec.flags & kReadOnly)) script_read_ = true;
+  if (tracking && client.tracking.on && !client.tracking.bcast) {
+    // A script is judged by what it ran: its declared keys count as read when it read anything
+    // (the read-only script commands included), and a script that only wrote tracks nothing.
+    const bool script = IsScriptCall(spec);
+    if (script ? script_read_ : (spec.flags & kReadOnly) != 0) {
+      tracking->RememberKeys(client, CommandKeys(spec, argv));
+    }
   }
+  if (depth_ == 0) script_read_ = false;
   const int64_t duration_us = core::MonotonicUs() - start;
   spec.stats.usec += duration_us;
   RecordCall(spec, client, argv, duration_us, rerun);

@@ -90,6 +90,9 @@ class Dispatcher : public core::KeyspaceObserver {
   Propagator* propagator_ = nullptr;
   std::vector<PropagatedCommand> pending_;
   int depth_ = 0;  // nesting of Call (EXEC runs its queue inside)
+  // A script's redis.call ran a read-only command since the script began (client tracking then
+  // remembers the script's declared keys for its caller, as Redis does).
+  bool script_read_ = false;
   core::SlowLog slowlog_;
   core::LatencyMonitor latency_;
 };

@@ -69,8 +69,8 @@ struct Options {
   std::string repl_diskless_load = "disabled";  // accepted; we always load from memory
   int64_t repl_ping_replica_period = 10;
   int64_t repl_timeout = 60;
-  // client-output-buffer-limit classes normal, replica, pubsub (only replica is enforced: normal
-  // clients have no limit by default and we have no pub/sub).
+  // client-output-buffer-limit classes normal, replica, pubsub (server/output_limits enforces
+  // normal and pubsub, replication/replica_set the replica class).
   OutputBufferLimit normal_output_limit;
   OutputBufferLimit replica_output_limit{256LL << 20, 64LL << 20, 60};
   OutputBufferLimit pubsub_output_limit{32LL << 20, 8LL << 20, 60};

@@ -14,8 +14,8 @@ size_t& CountFor(commands::ClientState& c, pubsub::Kind kind) {
 }  // namespace
 
 PubSubHub::PubSubHub(const config::Options* options, std::function<Connection*(uint64_t)> find,
-                     std::function<int64_t()> now_ms)
-    : options_(options), find_(std::move(find)), now_ms_(std::move(now_ms)) {}
+                     OutputLimits* limits)
+    : options_(options), find_(std::move(find)), limits_(limits) {}
 
 bool PubSubHub::Subscribe(commands::ClientState& client, Kind kind, std::string_view name) {
   if (!registry_.Add(client.id, kind, name)) return false;
@@ -52,7 +52,7 @@ int64_t PubSubHub::Publish(std::string_view channel, std::string_view message, b
         out.Bulk(channel);
         out.Bulk(message);
         c->QueueWrite();
-        EnforceOutputLimit(c);
+        if (limits_->MustClose(c->state(), c->pending_output_size())) c->Drop();
       });
   return static_cast<int64_t>(n);
 }
@@ -65,27 +65,6 @@ void PubSubHub::KeyEvent(int db, std::string_view event, std::string_view key) {
   if (classes & core::events::kKeyevent) {
     Publish("__keyevent@" + std::to_string(db) + "__:" + std::string(event), key, false);
   }
-}
-
-void PubSubHub::EnforceOutputLimit(Connection* c) {
-  if (c->closing()) return;
-  const config::OutputBufferLimit& limit = options_->pubsub_output_limit;
-  const auto bytes = static_cast<int64_t>(c->pending_output_size());
-  const uint64_t id = c->state().id;
-  bool over = limit.hard > 0 && bytes > limit.hard;
-  if (!over && limit.soft > 0 && bytes > limit.soft) {
-    auto [it, first] = over_soft_limit_since_ms_.try_emplace(id, now_ms_());
-    over = !first && now_ms_() - it->second > limit.soft_seconds * 1000;
-  } else if (!over) {
-    over_soft_limit_since_ms_.erase(id);
-  }
-  if (!over) return;
-  over_soft_limit_since_ms_.erase(id);
-  core::Log(core::LogLevel::kWarning,
-            "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer "
-            "limits.",
-            id, c->state().addr);
-  c->Drop();
 }
 
 std::vector<std::string> PubSubHub::ActiveChannels(std::string_view pattern, bool shard) const {
@@ -104,7 +83,6 @@ int64_t PubSubHub::ChannelCount(bool shard) const {
 
 void PubSubHub::Forget(const commands::ClientState& client) {
   registry_.RemoveClient(client.id);
-  over_soft_limit_since_ms_.erase(client.id);
 }
 
 }  // namespace bazaar::engine::server

@@ -1,7 +1,7 @@
 // PubSubHub: the server's Pub/Sub (commands::PubSubControl) over pubsub::Registry. It keeps
 // each client's subscription counts, writes every message in its receiver's RESP version into
 // that connection's output, and drops a subscriber whose output passes
-// client-output-buffer-limit pubsub, so a slow reader never grows without bound. As a keyspace
+// client-output-buffer-limit pubsub (OutputLimits), so a slow reader never grows without bound. As a keyspace
 // observer it publishes the keyspace notifications the keyspace reports. Loop thread only.
 #ifndef BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
 #define BAZAAR_ENGINE_SERVER_PUBSUB_HUB_H_
@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
 #include "engine/pubsub/registry.h"
+#include "engine/server/output_limits.h"
 
 namespace bazaar::engine::server {
 
@@ -24,10 +24,10 @@ class Connection;
 
 class PubSubHub : public commands::PubSubControl, public core::KeyspaceObserver {
  public:
-  // `find` gives the connection of a client id (null when gone); `now_ms` the server's clock.
-  // Both, and `options`, must outlive the hub.
+  // `find` gives the connection of a client id (null when gone); `limits` judges a subscriber's
+  // output after each message. `options` and `limits` must outlive the hub.
   PubSubHub(const config::Options* options, std::function<Connection*(uint64_t)> find,
-            std::function<int64_t()> now_ms);
+            OutputLimits* limits);
 
   bool Subscribe(commands::ClientState& client, Kind kind, std::string_view name) override;
   bool Unsubscribe(commands::ClientState& client, Kind kind, std::string_view name) override;
@@ -49,13 +49,10 @@ class PubSubHub : public commands::PubSubControl, public core::KeyspaceObserver 
   void Forget(const commands::ClientState& client);
 
  private:
-  void EnforceOutputLimit(Connection* c);
-
   const config::Options* options_;
   std::function<Connection*(uint64_t)> find_;
-  std::function<int64_t()> now_ms_;
+  OutputLimits* limits_;
   pubsub::Registry registry_;
-  absl::flat_hash_map<uint64_t, int64_t> over_soft_limit_since_ms_;
 };
 
 }  // namespace bazaar::engine::server

@@ -173,9 +173,8 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       run_id_(RandomHex40()),
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
-      pubsub_(
-          &options_, [this](uint64_t id) { return FindConnection(id); },
-          [this] { return keyspace_.now_ms(); }),
+      output_limits_(&options_, [this] { return keyspace_.now_ms(); }),
+      pubsub_(&options_, [this](uint64_t id) { return FindConnection(id); }, &output_limits_),
       tracking_(&options_, [this](uint64_t id) { return FindConnection(id); }),
       dispatcher_(&table_, &keyspace_, &watches_,
                   commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
@@ -327,7 +326,10 @@ void Server::BeforeSleep() {
   // The AOF goes to the file (and disk, under "always") before any reply of this turn leaves.
   persistence_.Flush(now_ms());
   for (Connection* c : pending_writes_) {
-    if (!c->Flush() || (c->closing() && !c->has_output())) pending_closes_.insert(c);
+    if (!c->Flush() || (c->closing() && !c->has_output()) ||
+        output_limits_.MustClose(c->state(), c->pending_output_size())) {
+      pending_closes_.insert(c);
+    }
   }
   pending_writes_.clear();
   for (Connection* c : pending_closes_) Close(c);
@@ -340,6 +342,7 @@ void Server::Close(Connection* c) {
   watches_.UnwatchAll(&c->state().tx);
   blocking_.Forget(c);
   pubsub_.Forget(c->state());
+  output_limits_.Forget(c->state().id);
   tracking_.DisableTracking(c->state());
   replication_.Forget(c);
   pending_input_.erase(c);

@@ -145,6 +145,7 @@ class Server : public commands::ServerControl,
   core::Keyspace keyspace_;
   txn::WatchTable watches_;
   commands::CommandTable table_;
+  OutputLimits output_limits_;  // before pubsub_, which holds it
   PubSubHub pubsub_;
   Tracking tracking_;
   scripting::ScriptEngine scripts_;
