@@ -316,7 +316,10 @@ namespace {
 template <typename F>
 void ForEachMember(const CombineSource& src, F&& fn) {
   if (src.zset) {
-    src.zset->table().ForEach([&](const ZSet::Entry& e) { fn(e.key, e.value.score); });
+    src.zset->Walk(0, false, [&](std::string_view m, double s) {
+      fn(m, s);
+      return true;
+    });
   } else if (src.set) {
     src.set->ForEach([&](std::string_view m) { fn(m, 1.0); });
   }
@@ -324,9 +327,9 @@ void ForEachMember(const CombineSource& src, F&& fn) {
 
 bool FindMember(const CombineSource& src, std::string_view member, double* score) {
   if (src.zset) {
-    const auto* e = src.zset->table().Find(member);
-    if (!e) return false;
-    *score = e->value.score;
+    const std::optional<double> s = src.zset->Score(member);
+    if (!s) return false;
+    *score = *s;
     return true;
   }
   if (src.set && src.set->Contains(member)) {

@@ -125,7 +125,7 @@ void WriteType(RdbSink& out, const core::Value& v) {
       out.Byte(v.set().is_intset() ? kRdbTypeSetIntset : kRdbTypeSet);
       break;
     case core::ValueType::kZSet:
-      out.Byte(kRdbTypeZSet2);
+      out.Byte(v.zset().compact() ? kRdbTypeZSetListpack : kRdbTypeZSet2);
       break;
     case core::ValueType::kHash:
       out.Byte(kRdbTypeHash);
@@ -203,6 +203,10 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       v.set().ForEach([&](std::string_view m) { out.String(m, compress); });
       break;
     case core::ValueType::kZSet:
+      if (const core::Listpack* lp = v.zset().listpack()) {
+        out.String(lp->blob(), compress);  // Redis's own bytes
+        break;
+      }
       // Highest first, as Redis writes its skiplists (so a large set dumps to Redis's bytes).
       out.Length(v.zset().size());
       v.zset().Walk(v.zset().size() - 1, true, [&](std::string_view member, double score) {
