@@ -203,7 +203,9 @@ void CombineGeneric(CommandContext& ctx, Args args, SetOp op, CombineMode mode) 
   auto spec = ParseCombine(ctx.keyspace, ctx.db(), args, numkeys_index, op, mode, ctx.spec.name);
   if (!spec.ok()) return ReplyStatusError(ctx, spec.status());
   if (mode == CombineMode::kCardinality) return ctx.reply.Integer(InterCardinality(*spec));
+  // Built as a skiplist, as Redis builds it (a -0 keeps its sign), then re-checked on STORE.
   core::Value result = core::Value::NewZSet();
+  result.zset().DropCompact();
   Combine(*spec, &result.zset());
   if (mode == CombineMode::kStore) {
     return ctx.reply.Integer(

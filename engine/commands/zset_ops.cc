@@ -274,6 +274,7 @@ absl::StatusOr<int64_t> OpZRangeStore(core::Keyspace& ks, int db, std::string_vi
   auto z = FindZSet(ks, db, src);
   if (!z.ok()) return z.status();
   Value out = Value::NewZSet();
+  out.zset().DropCompact();  // a skiplist until StoreZSetResult re-checks it, as in Redis
   if (*z) {
     RankSpan span = ResolveRange(**z, spec);
     size_t left = span.count;
