@@ -70,6 +70,7 @@ int64_t StoreGeoPoints(core::Keyspace& ks, int db, std::string_view dst,
                        const std::vector<GeoPoint>& points, size_t n, bool by_distance,
                        double unit_meters, std::string_view event) {
   core::Value result = core::Value::NewZSet();
+  result.zset().DropCompact();  // built as a tree; StoreZSetResult picks the encoding
   for (size_t i = 0; i < n; ++i) {
     const GeoPoint& p = points[i];
     result.zset().Set(p.member, by_distance ? p.distance / unit_meters : p.score);

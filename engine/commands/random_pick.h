@@ -14,6 +14,7 @@
 #include "engine/core/dict.h"
 #include "engine/core/hash_value.h"
 #include "engine/core/set_value.h"
+#include "engine/core/zset.h"
 
 namespace bazaar::engine::commands {
 
@@ -116,6 +117,31 @@ void ForEachRandomMember(const core::SetValue& set, int64_t count, F&& fn) {
         for (size_t i = 0; i < set.size(); ++i) visit(i);
       },
       [&](size_t i) { fn(std::string_view(set.IntsetMember(i))); });
+}
+
+// ForEachRandomPick over a sorted set's pairs: fn(member, score). Precondition: zset is not
+// empty; fn must not modify it.
+template <typename F>
+void ForEachRandomScored(const core::ZSet& zset, int64_t count, F&& fn) {
+  if (!zset.compact()) {
+    return ForEachRandomEntry(zset.table(), count, [&](const core::ZSet::Entry& e) {
+      fn(std::string_view(e.key), e.value.score);
+    });
+  }
+  // A listpack has no buckets to draw from; its pairs are copied out once instead.
+  std::vector<std::pair<std::string, double>> pairs;
+  pairs.reserve(zset.size());
+  zset.Walk(0, false, [&](std::string_view m, double s) {
+    pairs.emplace_back(std::string(m), s);
+    return true;
+  });
+  absl::BitGen& gen = CommandRandom();
+  ForEachRandomPick(
+      pairs.size(), count, [&] { return absl::Uniform<size_t>(gen, 0, pairs.size()); },
+      [&](auto&& visit) {
+        for (size_t i = 0; i < pairs.size(); ++i) visit(i);
+      },
+      [&](size_t i) { fn(std::string_view(pairs[i].first), pairs[i].second); });
 }
 
 // How many elements ForEachRandomEntry and ForEachRandomMember visit.

@@ -160,10 +160,10 @@ void ZRandMemberWithCount(CommandContext& ctx, Args args, int64_t count, bool wi
   if (!*z || count == 0) return ctx.reply.ArrayHeader(0);
   const ZSet& zs = **z;
   const bool resp3 = ctx.reply.resp() >= 3;
-  auto emit = [&](const ZSet::Entry& e) {
+  auto emit = [&](std::string_view member, double score) {
     if (withscores && resp3) ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(e.key);
-    if (withscores) ctx.reply.Double(e.value.score);
+    ctx.reply.Bulk(member);
+    if (withscores) ctx.reply.Double(score);
   };
   if (count > 0 && static_cast<uint64_t>(count) >= zs.size() && count != 1) {
     // Redis answers with the whole set, from the highest score down.
@@ -171,7 +171,7 @@ void ZRandMemberWithCount(CommandContext& ctx, Args args, int64_t count, bool wi
   }
   uint64_t n = RandomPickCount(zs.size(), count);
   ctx.reply.ArrayHeader(withscores && !resp3 ? n * 2 : n);
-  ForEachRandomEntry(zs.table(), count, emit);
+  ForEachRandomScored(zs, count, emit);
 }
 
 void ZRandMemberCommand(CommandContext& ctx, Args args) {
@@ -194,7 +194,7 @@ void ZRandMemberCommand(CommandContext& ctx, Args args) {
   auto z = FindZSet(ctx.keyspace, ctx.db(), args[1]);
   if (!z.ok()) return ReplyStatusError(ctx, z.status());
   if (!*z) return ctx.reply.NullBulk();
-  ForEachRandomEntry((*z)->table(), 1, [&](const ZSet::Entry& e) { ctx.reply.Bulk(e.key); });
+  ForEachRandomScored(**z, 1, [&](std::string_view member, double) { ctx.reply.Bulk(member); });
 }
 
 // ZUNION / ZINTER / ZDIFF and the STORE forms and ZINTERCARD share one parser.
@@ -203,7 +203,9 @@ void CombineGeneric(CommandContext& ctx, Args args, SetOp op, CombineMode mode) 
   auto spec = ParseCombine(ctx.keyspace, ctx.db(), args, numkeys_index, op, mode, ctx.spec.name);
   if (!spec.ok()) return ReplyStatusError(ctx, spec.status());
   if (mode == CombineMode::kCardinality) return ctx.reply.Integer(InterCardinality(*spec));
+  // Built as a skiplist, as Redis builds it (a -0 keeps its sign), then re-checked on STORE.
   core::Value result = core::Value::NewZSet();
+  result.zset().DropCompact();
   Combine(*spec, &result.zset());
   if (mode == CombineMode::kStore) {
     return ctx.reply.Integer(
@@ -254,7 +256,7 @@ void ZScanCommand(CommandContext& ctx, Args args) {
   ScanOptions opts;
   if (!ScanOptionsOrReply(ctx.reply, args, 3, &opts)) return;
   const ZSet& zs = **z;
-  std::vector<std::pair<std::string_view, std::string>> out;
+  std::vector<std::pair<std::string, std::string>> out;
   if (zs.compact()) {
     // Redis returns a listpack whole, in order, whatever the cursor and COUNT.
     zs.Walk(0, false, [&](std::string_view m, double s) {

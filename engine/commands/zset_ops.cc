@@ -274,6 +274,7 @@ absl::StatusOr<int64_t> OpZRangeStore(core::Keyspace& ks, int db, std::string_vi
   auto z = FindZSet(ks, db, src);
   if (!z.ok()) return z.status();
   Value out = Value::NewZSet();
+  out.zset().DropCompact();  // a skiplist until StoreZSetResult re-checks it, as in Redis
   if (*z) {
     RankSpan span = ResolveRange(**z, spec);
     size_t left = span.count;
@@ -316,7 +317,10 @@ namespace {
 template <typename F>
 void ForEachMember(const CombineSource& src, F&& fn) {
   if (src.zset) {
-    src.zset->table().ForEach([&](const ZSet::Entry& e) { fn(e.key, e.value.score); });
+    src.zset->Walk(0, false, [&](std::string_view m, double s) {
+      fn(m, s);
+      return true;
+    });
   } else if (src.set) {
     src.set->ForEach([&](std::string_view m) { fn(m, 1.0); });
   }
@@ -324,9 +328,9 @@ void ForEachMember(const CombineSource& src, F&& fn) {
 
 bool FindMember(const CombineSource& src, std::string_view member, double* score) {
   if (src.zset) {
-    const auto* e = src.zset->table().Find(member);
-    if (!e) return false;
-    *score = e->value.score;
+    const std::optional<double> s = src.zset->Score(member);
+    if (!s) return false;
+    *score = *s;
     return true;
   }
   if (src.set && src.set->Contains(member)) {

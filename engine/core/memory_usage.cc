@@ -44,9 +44,14 @@ size_t ValueBytes(const Value& v, size_t samples) {
       const size_t blob = set.intset().heap_capacity();
       return bytes + (blob ? MallocBlock(blob) : 0);
     }
-    case ValueType::kZSet:
+    case ValueType::kZSet: {
+      if (v.zset().compact()) {
+        const size_t blob = v.zset().listpack_capacity();
+        return MallocBlock(sizeof(ZSetValue)) + (blob ? MallocBlock(blob) : 0);
+      }
       return MallocBlock(sizeof(ZSetValue)) +
              DictBytes(v.zset().table(), samples, [](const ZSet::Entry&) { return size_t{0}; });
+    }
     case ValueType::kHash: {
       const HashValue& h = v.hash();
       size_t bytes = MallocBlock(sizeof(HashValue));

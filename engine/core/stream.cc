@@ -84,39 +84,6 @@ std::string StreamId::Key() const {
   return key;
 }
 
-size_t ListpackBacklenSize(size_t encoded) {
-  if (encoded <= 127) return 1;
-  if (encoded < 16383) return 2;
-  if (encoded < 2097151) return 3;
-  if (encoded < 268435455) return 4;
-  return 5;
-}
-
-size_t ListpackIntSize(int64_t v) {
-  size_t encoded;
-  if (v >= 0 && v <= 127) {
-    encoded = 1;
-  } else if (v >= -4096 && v <= 4095) {
-    encoded = 2;
-  } else if (v >= -32768 && v <= 32767) {
-    encoded = 3;
-  } else if (v >= -8388608 && v <= 8388607) {
-    encoded = 4;
-  } else if (v >= INT32_MIN && v <= INT32_MAX) {
-    encoded = 5;
-  } else {
-    encoded = 9;
-  }
-  return encoded + ListpackBacklenSize(encoded);
-}
-
-size_t ListpackStringSize(std::string_view s) {
-  int64_t v;
-  if (s.size() <= 20 && protocol::ParseInt64(s, &v)) return ListpackIntSize(v);
-  const size_t header = s.size() < 64 ? 1 : s.size() < 4096 ? 2 : 5;
-  return header + s.size() + ListpackBacklenSize(header + s.size());
-}
-
 size_t StreamValue::Node::bytes() const {
   return bytes_without_counts + ListpackIntSize(static_cast<int64_t>(live)) +
          ListpackIntSize(static_cast<int64_t>(deleted));

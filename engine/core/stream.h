@@ -23,6 +23,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/types/span.h"
+#include "engine/core/listpack.h"
 #include "engine/core/stream_group.h"
 #include "engine/core/stream_id.h"
 
@@ -117,12 +118,6 @@ class StreamValue {
   uint64_t entries_added_ = 0;
 };
 
-// Sizes in Redis's listpack encoding, which the node model and the RDB code share: an integer
-// element, a string element (stored as an integer when it is one), and the back-length that
-// follows an element whose header and data take `encoded` bytes.
-size_t ListpackIntSize(int64_t v);
-size_t ListpackStringSize(std::string_view s);
-size_t ListpackBacklenSize(size_t encoded);
 
 }  // namespace bazaar::engine::core
 

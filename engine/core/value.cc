@@ -15,12 +15,7 @@ Value Value::Clone() const {
       return Value(set().Clone());
     case ValueType::kZSet: {
       Value copy = NewZSet();
-      // Dropped first, so a -0 score survives as it would in a skiplist.
-      if (!zset().compact()) copy.zset().DropCompact();
-      zset().Walk(0, false, [&](std::string_view member, double score) {
-        copy.zset().Set(member, score);
-        return true;
-      });
+      zset().CopyInto(&copy.zset());
       return copy;
     }
     case ValueType::kHash:

@@ -1,6 +1,9 @@
 #include "engine/core/zset.h"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include "engine/core/encoding_limits.h"
 
@@ -109,33 +112,105 @@ void ZSet::Link(Entry* e, double score) {
   root_ = Insert(root_, e);
 }
 
+void ZSet::AppendScore(Listpack* lp, double score) {
+  constexpr double kIntRange = static_cast<double>(INT64_MAX / 2);
+  if (score >= -kIntRange && score <= kIntRange) {
+    const auto ll = static_cast<int64_t>(score);
+    if (static_cast<double>(ll) == score) return lp->AppendInt(ll);  // -0 included
+  }
+  if (std::isinf(score)) return lp->Append(score > 0 ? "inf" : "-inf");
+  char buf[32];
+  const int len = std::snprintf(buf, sizeof buf, "%.17g", score);
+  lp->Append(std::string_view(buf, len));
+}
+
+double ZSet::ReadScore(const ListpackElement& e) {
+  if (e.is_int) return static_cast<double>(e.integer);
+  char buf[64];
+  const size_t n = e.str.size() < sizeof buf - 1 ? e.str.size() : sizeof buf - 1;
+  e.str.copy(buf, n);
+  buf[n] = '\0';
+  return std::strtod(buf, nullptr);
+}
+
+size_t ZSet::FindInListpack(std::string_view member) const {
+  for (size_t p = lp_.First(); !lp_.AtEnd(p); p = lp_.Next(lp_.Next(p))) {
+    if (lp_.Get(p).Equals(member)) return p;
+  }
+  return lp_.bytes() - 1;
+}
+
 std::optional<double> ZSet::Score(std::string_view member) const {
+  if (compact_) {
+    const size_t p = FindInListpack(member);
+    if (lp_.AtEnd(p)) return std::nullopt;
+    return ReadScore(lp_.Get(lp_.Next(p)));
+  }
   const Entry* e = table_.Find(member);
   if (!e) return std::nullopt;
   return e->value.score;
 }
 
 bool ZSet::Set(std::string_view member, double score) {
+  if (compact_) {
+    const size_t found = FindInListpack(member);
+    const bool is_new = lp_.AtEnd(found);
+    if (is_new) {
+      const EncodingLimits& limits = CurrentEncodingLimits();
+      if (size() + 1 > limits.zset_max_entries || member.size() > limits.zset_max_value) {
+        ConvertToTree();
+        TreeSet(member, score);
+        return true;
+      }
+    } else {
+      // A listpack stores scores as text that prints -0 as "0": Redis's compact sets lose the
+      // sign, so -0 over 0 changes nothing.
+      const double old = ReadScore(lp_.Get(lp_.Next(found)));
+      if (old == score) return false;
+      lp_.Erase(found, 2);
+    }
+    // Before the first pair ordered after (score, member), as Redis's zzlInsert.
+    size_t p = lp_.First();
+    char buf[24];
+    while (!lp_.AtEnd(p)) {
+      const ListpackElement m = lp_.Get(p);
+      const size_t sp = lp_.Next(p);
+      const double s = ReadScore(lp_.Get(sp));
+      if (s > score || (s == score && m.Text(buf).compare(member) > 0)) break;
+      p = lp_.Next(sp);
+    }
+    // Encoded in place: the score text goes through a scratch listpack so one routine formats it.
+    Listpack pair;
+    pair.Append(member);
+    AppendScore(&pair, score);
+    const std::string_view enc = pair.blob().substr(Listpack::kHeader, pair.bytes() - 7);
+    lp_.InsertRaw(p, enc, 2);
+    return is_new;
+  }
+  const bool inserted = table_.Find(member) == nullptr;
+  TreeSet(member, score);
+  return inserted;
+}
+
+void ZSet::TreeSet(std::string_view member, double score) {
   auto [e, inserted] = table_.FindOrInsert(member);
   if (inserted) {
-    const EncodingLimits& limits = CurrentEncodingLimits();
-    if (size() > limits.zset_max_entries || member.size() > limits.zset_max_value) {
-      compact_ = false;
-    }
-    // A listpack stores scores as text that prints -0 as "0": Redis's compact sets lose the sign.
-    if (compact_ && score == 0) score = 0.0;
     e->value.priority = PriorityFor(e);
     Link(e, score);
-    return true;
+    return;
   }
-  if (compact_ && score == 0) score = 0.0;
-  if (e->value.score == score) return false;
+  if (e->value.score == score) return;
   root_ = Remove(root_, e->value.score, e->key);
   Link(e, score);
-  return false;
 }
 
 bool ZSet::Erase(std::string_view member) {
+  if (compact_) {
+    const size_t p = FindInListpack(member);
+    if (lp_.AtEnd(p)) return false;
+    lp_.Erase(p, 2);
+    return true;
+  }
   const Entry* e = table_.Find(member);
   if (!e) return false;
   root_ = Remove(root_, e->value.score, e->key);
@@ -144,6 +219,13 @@ bool ZSet::Erase(std::string_view member) {
 }
 
 std::optional<size_t> ZSet::Rank(std::string_view member) const {
+  if (compact_) {
+    size_t rank = 0;
+    for (size_t p = lp_.First(); !lp_.AtEnd(p); p = lp_.Next(lp_.Next(p)), ++rank) {
+      if (lp_.Get(p).Equals(member)) return rank;
+    }
+    return std::nullopt;
+  }
   const Entry* e = table_.Find(member);
   if (!e) return std::nullopt;
   double score = e->value.score;
@@ -161,27 +243,31 @@ std::optional<size_t> ZSet::Rank(std::string_view member) const {
   return std::nullopt;  // unreachable while the tree and table agree
 }
 
-const ZSet::Entry& ZSet::At(size_t rank) const {
-  const Entry* t = root_;
-  while (true) {
-    size_t ls = SizeOf(t->value.left);
-    if (rank == ls) return *t;
-    if (rank < ls) {
-      t = t->value.left;
-    } else {
-      rank -= ls + 1;
-      t = t->value.right;
-    }
-  }
+ZSetElement ZSet::At(size_t rank) const {
+  ZSetElement out;
+  Walk(rank, false, [&](std::string_view m, double s) {
+    out.member.assign(m.data(), m.size());
+    out.score = s;
+    return false;
+  });
+  return out;
 }
 
 size_t ZSet::ScoreStart(double min, bool exclusive) const {
+  if (compact_) {
+    return CountBeforeInListpack(
+        [&](std::string_view, double s) { return exclusive ? s <= min : s < min; });
+  }
   return CountBefore([&](const Entry& e) {
     return exclusive ? e.value.score <= min : e.value.score < min;
   });
 }
 
 size_t ZSet::ScoreEnd(double max, bool exclusive) const {
+  if (compact_) {
+    return CountBeforeInListpack(
+        [&](std::string_view, double s) { return exclusive ? s < max : s <= max; });
+  }
   return CountBefore([&](const Entry& e) {
     return exclusive ? e.value.score < max : e.value.score <= max;
   });
@@ -198,15 +284,28 @@ bool ZSet::LexBefore(std::string_view member, const LexBound& b, bool for_start)
 }
 
 size_t ZSet::LexStart(const LexBound& min) const {
+  if (compact_) {
+    return CountBeforeInListpack(
+        [&](std::string_view m, double) { return LexBefore(m, min, true); });
+  }
   return CountBefore([&](const Entry& e) { return LexBefore(e.key, min, true); });
 }
 
 size_t ZSet::LexEnd(const LexBound& max) const {
+  if (compact_) {
+    return CountBeforeInListpack(
+        [&](std::string_view m, double) { return LexBefore(m, max, false); });
+  }
   return CountBefore([&](const Entry& e) { return LexBefore(e.key, max, false); });
 }
 
 size_t ZSet::EraseRanks(size_t start, size_t count) {
   if (start >= size() || count == 0) return 0;
+  if (compact_) {
+    const size_t before = size();
+    lp_.Erase(PairAt(start), 2 * count);
+    return before - size();
+  }
   Entry *left, *rest, *mid, *right;
   SplitRank(root_, start, &left, &rest);
   SplitRank(rest, count, &mid, &right);
@@ -230,20 +329,68 @@ size_t ZSet::EraseRanks(size_t start, size_t count) {
 
 void ZSet::RecheckCompact() {
   const EncodingLimits& limits = CurrentEncodingLimits();
-  bool compact = size() <= limits.zset_max_entries;
-  if (compact) {
-    table_.ForEach([&](const Entry& e) {
-      if (e.key.size() > limits.zset_max_value) compact = false;
+  bool fits = size() <= limits.zset_max_entries;
+  if (fits) {
+    Walk(0, false, [&](std::string_view m, double) {
+      if (m.size() > limits.zset_max_value) fits = false;
+      return fits;
     });
   }
-  compact_ = compact;
-  if (!compact) return;
-  // Converting to a listpack drops the sign of -0 (see Set). The order does not change.
-  for (size_t rank = ScoreStart(0, false); rank < size(); ++rank) {
-    Entry& e = const_cast<Entry&>(At(rank));
-    if (e.value.score != 0) break;
-    e.value.score = 0.0;
+  if (fits && !compact_) ConvertToListpack();
+  if (!fits && compact_) ConvertToTree();
+}
+
+void ZSet::DropCompact() {
+  if (compact_) ConvertToTree();
+}
+
+void ZSet::ConvertToTree() {
+  Listpack lp = std::move(lp_);
+  lp_ = Listpack();
+  compact_ = false;
+  char buf[24];
+  for (size_t p = lp.First(); !lp.AtEnd(p);) {
+    const ListpackElement m = lp.Get(p);
+    p = lp.Next(p);
+    TreeSet(m.Text(buf), ReadScore(lp.Get(p)));
+    p = lp.Next(p);
   }
+}
+
+void ZSet::ConvertToListpack() {
+  Listpack lp;
+  Walk(0, false, [&](std::string_view m, double s) {
+    lp.Append(m);
+    AppendScore(&lp, s);  // -0 becomes 0, as in Redis's conversion
+    return true;
+  });
+  lp.ShrinkToFit();
+  table_.Clear();
+  root_ = nullptr;
+  lp_ = std::move(lp);
+  compact_ = true;
+}
+
+void ZSet::AdoptListpack(Listpack lp) {
+  lp_ = std::move(lp);
+  lp_.ShrinkToFit();
+  compact_ = true;
+  if (size() > CurrentEncodingLimits().zset_max_entries) ConvertToTree();
+}
+
+void ZSet::CopyInto(ZSet* out) const {
+  if (compact_) {
+    out->table_.Clear();
+    out->root_ = nullptr;
+    out->lp_ = lp_;
+    out->compact_ = true;
+    return;
+  }
+  out->DropCompact();
+  Walk(0, false, [&](std::string_view m, double s) {
+    out->TreeSet(m, s);
+    return true;
+  });
 }
 
 bool ZSet::Verify() const {
@@ -265,7 +412,10 @@ bool ZSet::Verify() const {
     }
   };
   size_t n;
-  if (!Checker::Node(root_, &n) || n != size()) return false;
+  if (compact_ ? (root_ != nullptr || !table_.empty() || lp_.size() % 2 != 0)
+               : (!Checker::Node(root_, &n) || n != size())) {
+    return false;
+  }
   bool ok = true;
   bool first = true;
   double prev_score = 0;

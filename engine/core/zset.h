@@ -1,6 +1,12 @@
-// A sorted set: members with double scores, ordered by (score, member bytes). One hash table
-// holds each member once; its entries are also the nodes of an order-statistic tree, so ZSCORE is
-// O(1) and insert, erase, rank, element-at-rank and range starts are O(log n).
+// A sorted set: members with double scores, ordered by (score, member bytes), in one of Redis's
+// two encodings. While small (zset-max-listpack-entries/-value, core/encoding_limits.h) it is a
+// listpack of member, score pairs in that order, byte for byte Redis's (core/listpack.h): scores
+// as Redis's d2string text, stored as integers when integral. Otherwise one hash table holds each
+// member once; its entries are also the nodes of an order-statistic tree, so ZSCORE is O(1) and
+// insert, erase, rank, element-at-rank and range starts are O(log n). The listpack form is walked
+// linearly, as Redis walks it; it converts to the tree exactly when Redis converts to its
+// skiplist (an insert past the limits, SORT, the *STORE rules), and never back, except where
+// Redis re-checks a result (RecheckCompact).
 //
 // Design note: the ordered index is a treap (a binary search tree that is a heap on per-node
 // priorities) whose nodes carry their subtree size. The tree links live inside the hash table's
@@ -10,8 +16,8 @@
 // generator in every set. Every tree operation is split / merge or a root-to-leaf descent; range
 // iteration keeps an explicit stack instead of parent pointers.
 //
-// Thread affinity: none; the keyspace's single thread owns every set. Iterators and views handed
-// to callbacks are valid only until the next mutation.
+// Thread affinity: none; the keyspace's single thread owns every set. Views handed to callbacks
+// are valid only during the call (a listpack's integer members are formatted on the fly).
 #ifndef BAZAAR_ENGINE_CORE_ZSET_H_
 #define BAZAAR_ENGINE_CORE_ZSET_H_
 
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "engine/core/dict.h"
+#include "engine/core/listpack.h"
 
 namespace bazaar::engine::core {
 
@@ -48,6 +55,12 @@ struct LexBound {
   bool exclusive = false;
 };
 
+// A copy of one element, for callers that want it by rank.
+struct ZSetElement {
+  std::string member;
+  double score = 0;
+};
+
 class ZSet {
  public:
   using Entry = zset_internal::Entry;
@@ -56,7 +69,7 @@ class ZSet {
   ZSet(const ZSet&) = delete;
   ZSet& operator=(const ZSet&) = delete;
 
-  size_t size() const { return table_.size(); }
+  size_t size() const { return compact_ ? lp_.size() / 2 : table_.size(); }
   std::optional<double> Score(std::string_view member) const;
   // Adds the member or moves it to a new score (score must not be NaN). Returns true if new.
   // While compact(), -0 is stored as 0, as Redis's listpack encoding does.
@@ -65,7 +78,7 @@ class ZSet {
   // 0-based rank in ascending order, or nullopt if absent.
   std::optional<size_t> Rank(std::string_view member) const;
   // The element at 0-based ascending rank; precondition: rank < size().
-  const Entry& At(size_t rank) const;
+  ZSetElement At(size_t rank) const;
 
   // Ranks delimiting a score range: elements with ranks in [ScoreStart, ScoreEnd) have scores
   // within the range; an empty range gives ScoreEnd <= ScoreStart.
@@ -83,18 +96,34 @@ class ZSet {
   // Removes the elements with ascending ranks in [start, start + count); returns how many.
   size_t EraseRanks(size_t start, size_t count);
 
-  // Whether Redis would hold this set as a listpack: never more than zset-max-listpack-entries
-  // members and no member longer than zset-max-listpack-value bytes since it was created
-  // (core/encoding_limits.h; Redis does not convert back on shrinking).
+  // Whether the set is a listpack (OBJECT ENCODING "listpack"): never more than
+  // zset-max-listpack-entries members and no member longer than zset-max-listpack-value bytes
+  // since it was created (Redis does not convert back on shrinking).
   bool compact() const { return compact_; }
-  // Re-evaluates compact() from the current contents (Redis does this for *STORE results).
+  // Re-evaluates the encoding from the current contents (Redis does this for *STORE results and
+  // for sets loaded as skiplists): a listpack if within the limits, the tree otherwise.
   void RecheckCompact();
-  // Leaves the compact form for good, as Redis's conversion to a skiplist does (SORT converts
+  // Leaves the listpack for good, as Redis's conversion to a skiplist does (SORT converts
   // the set it sorts; a copy of a skiplist set is one too).
-  void DropCompact() { compact_ = false; }
+  void DropCompact();
+  // Takes `lp` (member, score pairs in order, checked by the caller) as the whole set, as Redis
+  // keeps a listpack it loads; converts to the tree if it holds more than the entries limit.
+  // Precondition: the set is empty.
+  void AdoptListpack(Listpack lp);
+  // A deep copy in the same encoding (COPY keeps it, as Redis does).
+  void CopyInto(ZSet* out) const;
 
-  // Member -> score table, for cursor scans and random picks.
+  // The listpack while compact() (RDB and DUMP write it as is), nullptr otherwise.
+  const Listpack* listpack() const { return compact_ ? &lp_ : nullptr; }
+  // Member -> score table, for cursor scans and random picks; empty while compact().
   const zset_internal::Table& table() const { return table_; }
+  // Heap bytes of the listpack, for MEMORY USAGE.
+  size_t listpack_capacity() const { return lp_.heap_capacity(); }
+
+  // The text Redis's listpack holds for a score (d2string): integral values within 2^62 print
+  // as integers (and are then stored as integer elements), -0 as 0, others as %.17g.
+  static void AppendScore(Listpack* lp, double score);
+  static double ReadScore(const ListpackElement& e);
 
   // Checks the tree's invariants (order, sizes, heap priorities); for tests.
   bool Verify() const;
@@ -122,11 +151,36 @@ class ZSet {
   size_t CountBefore(P&& before) const;
   static bool LexBefore(std::string_view member, const LexBound& b, bool for_start);
   void Link(Entry* e, double score);
+  void TreeSet(std::string_view member, double score);
+  void ConvertToTree();
+  void ConvertToListpack();
+  // The listpack position of member's element, or the end.
+  size_t FindInListpack(std::string_view member) const;
+  // Listpack positions of the rank-th pair's member (the end if rank >= size()).
+  size_t PairAt(size_t rank) const { return lp_.Seek(2 * rank); }
+  // Number of leading listpack pairs for which before(member, score) holds.
+  template <typename P>
+  size_t CountBeforeInListpack(P&& before) const;
 
+  Listpack lp_;  // the pairs while compact_; empty otherwise
   zset_internal::Table table_;
   Entry* root_ = nullptr;
   bool compact_ = true;
 };
+
+template <typename P>
+size_t ZSet::CountBeforeInListpack(P&& before) const {
+  size_t n = 0;
+  char buf[24];
+  for (size_t p = lp_.First(); !lp_.AtEnd(p);) {
+    const ListpackElement m = lp_.Get(p);
+    p = lp_.Next(p);
+    if (!before(m.Text(buf), ReadScore(lp_.Get(p)))) break;
+    ++n;
+    p = lp_.Next(p);
+  }
+  return n;
+}
 
 template <typename P>
 size_t ZSet::CountBefore(P&& before) const {
@@ -145,6 +199,17 @@ size_t ZSet::CountBefore(P&& before) const {
 template <typename F>
 void ZSet::Walk(size_t rank, bool reverse, F&& fn) const {
   if (rank >= size()) return;
+  if (compact_) {
+    char buf[24];
+    size_t p = PairAt(rank);
+    for (size_t left = reverse ? rank + 1 : size() - rank; left > 0; --left) {
+      const size_t score_pos = lp_.Next(p);
+      if (!fn(lp_.Get(p).Text(buf), ReadScore(lp_.Get(score_pos)))) return;
+      if (left == 1) return;
+      p = reverse ? lp_.Prev(lp_.Prev(p)) : lp_.Next(score_pos);
+    }
+    return;
+  }
   std::vector<const Entry*> stack;
   stack.reserve(64);
   const Entry* t = root_;

@@ -21,9 +21,6 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ sign) - sign);
 }
 
-void PutLE(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
 
 }  // namespace
 
@@ -34,108 +31,25 @@ std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob, bo
   std::vector<std::string> out;
   size_t i = 6;
   while (i < n) {
-    unsigned b = p[i];
-    if (b == 0xff) {
+    if (p[i] == 0xff) {
       if (!deep) return out;
       const uint64_t declared = ReadLE(p + 4, 2);
       if (i + 1 != n || (declared != 65535 && declared != out.size())) return std::nullopt;
       return out;
     }
-    size_t header, len = 0;
-    bool is_int = true;
-    int64_t value = 0;
-    if ((b & 0x80) == 0) {
-      header = 1, value = b & 0x7f;
-    } else if ((b & 0xc0) == 0x80) {
-      header = 1, len = b & 0x3f, is_int = false;
-    } else if ((b & 0xe0) == 0xc0) {
-      if (i + 2 > n) return std::nullopt;
-      header = 2, value = SignExtend(((b & 0x1f) << 8) | p[i + 1], 13);
-    } else if ((b & 0xf0) == 0xe0) {
-      if (i + 2 > n) return std::nullopt;
-      header = 2, len = ((b & 0x0f) << 8) | p[i + 1], is_int = false;
-    } else if (b == 0xf0) {
-      if (i + 5 > n) return std::nullopt;
-      header = 5, len = ReadLE(p + i + 1, 4), is_int = false;
-    } else if (b >= 0xf1 && b <= 0xf4) {
-      static const int kBytes[] = {2, 3, 4, 8};
-      int bytes = kBytes[b - 0xf1];
-      if (i + 1 + bytes > n) return std::nullopt;
-      header = 1 + bytes, value = SignExtend(ReadLE(p + i + 1, bytes), bytes * 8);
-    } else {
-      return std::nullopt;
-    }
-    size_t entry = header + len;
-    if (len > n || i + entry > n) return std::nullopt;
-    out.push_back(is_int ? std::to_string(value)
-                         : std::string(blob.substr(i + header, len)));
+    core::ListpackElement e;
+    size_t entry;
+    if (!core::ListpackDecodeEntry(p + i, n - i, &e, &entry)) return std::nullopt;
+    char buf[24];
+    out.emplace_back(e.Text(buf));
     i += entry + core::ListpackBacklenSize(entry);
   }
   return std::nullopt;  // no end marker
 }
 
-ListpackWriter::ListpackWriter() : out_(6, '\0') {}
-
-void ListpackWriter::Int(int64_t v) {
-  const size_t start = out_.size();
-  const auto u = static_cast<uint64_t>(v);
-  if (v >= 0 && v <= 127) {
-    out_.push_back(static_cast<char>(v));
-  } else if (v >= -4096 && v <= 4095) {
-    out_.push_back(static_cast<char>(0xc0 | ((u >> 8) & 0x1f)));
-    out_.push_back(static_cast<char>(u & 0xff));
-  } else if (v >= -32768 && v <= 32767) {
-    out_.push_back(static_cast<char>(0xf1));
-    PutLE(out_, u, 2);
-  } else if (v >= -8388608 && v <= 8388607) {
-    out_.push_back(static_cast<char>(0xf2));
-    PutLE(out_, u, 3);
-  } else if (v >= INT32_MIN && v <= INT32_MAX) {
-    out_.push_back(static_cast<char>(0xf3));
-    PutLE(out_, u, 4);
-  } else {
-    out_.push_back(static_cast<char>(0xf4));
-    PutLE(out_, u, 8);
-  }
-  Backlen(out_.size() - start);
-}
-
-void ListpackWriter::String(std::string_view s) {
-  int64_t v;
-  if (s.size() <= 20 && protocol::ParseInt64(s, &v)) return Int(v);
-  const size_t start = out_.size();
-  if (s.size() < 64) {
-    out_.push_back(static_cast<char>(0x80 | s.size()));
-  } else if (s.size() < 4096) {
-    out_.push_back(static_cast<char>(0xe0 | (s.size() >> 8)));
-    out_.push_back(static_cast<char>(s.size() & 0xff));
-  } else {
-    out_.push_back(static_cast<char>(0xf0));
-    PutLE(out_, s.size(), 4);
-  }
-  out_.append(s);
-  Backlen(out_.size() - start);
-}
-
-// The element's length, most significant 7-bit group first, every byte but the first
-// flagged with 0x80, so it reads back from the element's end.
-void ListpackWriter::Backlen(size_t encoded) {
-  const size_t n = core::ListpackBacklenSize(encoded);
-  for (size_t i = n; i-- > 0;) {
-    const auto group = static_cast<char>((encoded >> (7 * i)) & 127);
-    out_.push_back(i + 1 == n ? group : static_cast<char>(group | 128));
-  }
-  ++count_;
-}
-
-std::string ListpackWriter::Finish() {
-  out_.push_back(static_cast<char>(0xff));
-  std::string header;
-  PutLE(header, out_.size(), 4);
-  PutLE(header, count_ < 65535 ? count_ : 65535, 2);
-  out_.replace(0, 6, header);
-  return std::move(out_);
-}
+void ListpackWriter::Int(int64_t v) { lp_.AppendInt(v); }
+void ListpackWriter::String(std::string_view s) { lp_.Append(s); }
+std::string ListpackWriter::Finish() { return std::string(lp_.blob()); }
 
 std::optional<std::vector<std::string>> DecodeZiplist(std::string_view blob) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());

@@ -2,8 +2,7 @@
 // sorted sets, list and stream nodes), ziplist (older files) and intset (small integer sets).
 // Each yields its elements as strings (integers in decimal), or nullopt if the blob is
 // malformed. Every entry is bounds-checked; beyond that each checks what Redis 7.0 checks before
-// it accepts the blob. ListpackWriter builds a listpack (stream nodes, which have no other form
-// in RDB).
+// it accepts the blob. ListpackWriter builds a listpack (stream nodes) through core::Listpack.
 #ifndef BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 #define BAZAAR_ENGINE_PERSISTENCE_COMPACT_ENCODINGS_H_
 
@@ -14,21 +13,20 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/listpack.h"
+
 namespace bazaar::engine::persistence {
 
 // Appends elements in Redis's listpack encoding; a string that is a canonical integer is
 // stored as one, as Redis stores it.
 class ListpackWriter {
  public:
-  ListpackWriter();
   void Int(int64_t v);
   void String(std::string_view s);
   std::string Finish();
 
  private:
-  void Backlen(size_t encoded);
-  std::string out_;
-  size_t count_ = 0;
+  core::Listpack lp_;  // the one listpack encoder (core/listpack.h)
 };
 
 

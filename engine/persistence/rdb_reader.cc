@@ -171,6 +171,29 @@ absl::Status FromElements(uint8_t type, const std::vector<std::string>& items, b
   return absl::DataLossError("Malformed compact encoding in RDB value");
 }
 
+// Redis keeps a sorted-set listpack it loads as it is (converting only past the entries limit):
+// when the blob is a well-formed listpack holding exactly the pairs `out` was built from, in
+// order, `out` takes the blob itself, so it saves and dumps to the same bytes.
+void KeepZSetListpack(std::string_view blob, Value* out) {
+  std::optional<core::Listpack> lp = core::Listpack::FromBlob(blob);
+  const core::ZSet& built = out->zset();
+  if (!lp || lp->size() != 2 * built.size()) return;
+  bool same = true;
+  size_t p = lp->First();
+  char buf[24];
+  built.Walk(0, false, [&](std::string_view member, double score) {
+    const std::string_view m = lp->Get(p).Text(buf);
+    p = lp->Next(p);
+    same = m == member && core::ZSet::ReadScore(lp->Get(p)) == score;
+    p = lp->Next(p);
+    return same;
+  });
+  if (!same) return;
+  Value kept = Value::NewZSet();
+  kept.zset().AdoptListpack(std::move(*lp));
+  *out = std::move(kept);
+}
+
 // A failed stream read in redis-check-rdb's words (they name Redis 7.0.15's source line).
 absl::Status StreamReadError(int line, const char* what) {
   return absl::DataLossError(absl::StrFormat(
@@ -308,7 +331,9 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
     }
     case kRdbTypeZSet:
     case kRdbTypeZSet2: {
+      // Loaded as Redis loads a skiplist, then made a listpack if it fits (RecheckCompact).
       *out = Value::NewZSet();
+      out->zset().DropCompact();
       for (uint64_t n = in.Length(); n-- && !in.failed();) {
         std::string member = in.String();
         double score = 0;
@@ -326,6 +351,7 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
         if (std::isnan(score)) return Corrupt("sorted set score is not a number");
         if (!out->zset().Set(member, score)) return Corrupt("duplicate sorted set member");
       }
+      if (!in.failed()) out->zset().RecheckCompact();
       break;
     }
     case kRdbTypeHash: {
@@ -355,7 +381,9 @@ absl::Status ReadValue(Reader& in, uint8_t type, bool deep, Value* out) {
       if (listpack) items = DecodeListpack(blob, deep);
       else items = DecodeZiplist(blob);
       if (!items) return absl::DataLossError("Malformed compact encoding in RDB value");
-      return FromElements(type, *items, deep, out);
+      absl::Status status = FromElements(type, *items, deep, out);
+      if (status.ok() && type == kRdbTypeZSetListpack) KeepZSetListpack(blob, out);
+      return status;
     }
     case kRdbTypeListQuicklist:
     case kRdbTypeListQuicklist2: {
@@ -464,7 +492,6 @@ absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspa
       } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
         ++stats->keys_expired;
       } else if (hooks.store) {
-        if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
         keyspace.Store(db, key, std::move(value));
         if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
         ++stats->keys_loaded;
@@ -541,7 +568,6 @@ absl::StatusOr<core::Value> DecodeRdbValue(std::string_view data, bool deep) {
       value.ContainerSize() == 0) {
     return Corrupt("empty container");
   }
-  if (value.type() == core::ValueType::kZSet) value.zset().RecheckCompact();
   return value;
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "engine/persistence/compact_encodings.h"
 #include "engine/persistence/crc64.h"
 #include "engine/persistence/lzf.h"
 #include "engine/persistence/rdb_format.h"
@@ -125,10 +126,10 @@ void WriteType(RdbSink& out, const core::Value& v) {
       out.Byte(v.set().is_intset() ? kRdbTypeSetIntset : kRdbTypeSet);
       break;
     case core::ValueType::kZSet:
-      out.Byte(kRdbTypeZSet2);
+      out.Byte(v.zset().compact() ? kRdbTypeZSetListpack : kRdbTypeZSet2);
       break;
     case core::ValueType::kHash:
-      out.Byte(kRdbTypeHash);
+      out.Byte(v.hash().compact() ? kRdbTypeHashListpack : kRdbTypeHash);
       break;
     case core::ValueType::kStream:
       out.Byte(kRdbTypeStreamListpacks2);
@@ -203,6 +204,10 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       v.set().ForEach([&](std::string_view m) { out.String(m, compress); });
       break;
     case core::ValueType::kZSet:
+      if (const core::Listpack* lp = v.zset().listpack()) {
+        out.String(lp->blob(), compress);  // Redis's own bytes
+        break;
+      }
       // Highest first, as Redis writes its skiplists (so a large set dumps to Redis's bytes).
       out.Length(v.zset().size());
       v.zset().Walk(v.zset().size() - 1, true, [&](std::string_view member, double score) {
@@ -214,6 +219,17 @@ void WriteBody(RdbSink& out, const core::Value& v, bool compress) {
       });
       break;
     case core::ValueType::kHash:
+      if (v.hash().compact()) {
+        // The packed pairs are in Redis's listpack order (insertion order), so encoding them
+        // gives the bytes Redis writes for the same hash.
+        ListpackWriter lp;
+        v.hash().ForEach([&](std::string_view field, std::string_view value) {
+          lp.String(field);
+          lp.String(value);
+        });
+        out.String(lp.Finish(), compress);
+        break;
+      }
       out.Length(v.hash().size());
       v.hash().ForEach([&](std::string_view field, std::string_view value) {
         out.String(field, compress);

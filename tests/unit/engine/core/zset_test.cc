@@ -95,7 +95,7 @@ TEST(ZSetTest, EraseRanksRemovesMiddleAndFreesMembers) {
   EXPECT_EQ(z.EraseRanks(10, 20), 20u);
   EXPECT_EQ(z.size(), 80u);
   EXPECT_FALSE(z.Score("m15").has_value());
-  EXPECT_EQ(z.At(10).key, "m30");
+  EXPECT_EQ(z.At(10).member, "m30");
   EXPECT_EQ(z.EraseRanks(70, 100), 10u);
   EXPECT_EQ(z.size(), 70u);
   EXPECT_TRUE(z.Verify());
@@ -158,7 +158,7 @@ TEST(ZSetTest, RandomOperationsMatchReferenceModel) {
         if (order.empty()) break;
         size_t k = rng() % order.size();
         auto it = std::next(order.begin(), k);
-        ASSERT_EQ(z.At(k).key, it->second);
+        ASSERT_EQ(z.At(k).member, it->second);
         // A short walk in each direction.
         Pairs fwd = WalkAll(z, k, false);
         ASSERT_EQ(fwd.size(), order.size() - k);
@@ -214,7 +214,7 @@ TEST(ZSetTest, LargeSetStaysShallowEnoughForRecursion) {
   EXPECT_TRUE(z.Verify());
   EXPECT_EQ(z.Rank("k199999"), 199999u);
   EXPECT_EQ(z.EraseRanks(0, 100000), 100000u);
-  EXPECT_EQ(z.At(0).key, "k100000");
+  EXPECT_EQ(z.At(0).member, "k100000");
 }
 
 }  // namespace
