@@ -35,6 +35,7 @@ MarketListing FromProto(const v1::Listing& l) { return {l.item_id(), l.seller_id
 void FillInfo(const v1::CallInfo& from, OpInfo* info) {
   info->attempts = from.attempts();
   info->replayed = from.replayed();
+  info->event_id = from.event_id();
 }
 
 }  // namespace

@@ -74,6 +74,7 @@ struct OpInfo {
   bool replayed = false; // the outcome came from the request_id record
   int rpcs = 0;          // RPCs the client sent (1 + client retries)
   std::string request_id;
+  std::string event_id;  // the event the call wrote (the original one for a replay)
 };
 
 struct UserOutcome {

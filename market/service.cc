@@ -24,6 +24,7 @@ void FillListing(const Listing& l, v1::Listing* out) {
 void FillInfo(const CallInfo& info, v1::CallInfo* out) {
   out->set_attempts(info.attempts);
   out->set_replayed(info.replayed);
+  out->set_event_id(info.event_id);
 }
 
 // One RPC in progress: admission, deadline and request id in, stats and status out. Lives until

@@ -13,12 +13,14 @@ void InfoJson(const OpInfo& info, JsonWriter* w) {
   w->Key("info").BeginObject();
   w->Key("attempts").Int(info.attempts).Key("replayed").Bool(info.replayed);
   w->Key("rpcs").Int(info.rpcs).Key("request_id").String(info.request_id);
+  w->Key("event_id").String(info.event_id);
   w->EndObject();
 }
 
 std::string InfoLine(const OpInfo& info) {
   return absl::StrCat("attempts ", info.attempts, info.replayed ? " (replayed)" : "",
-                      ", request_id ", info.request_id, "\n");
+                      ", request_id ", info.request_id,
+                      info.event_id.empty() ? "" : ", event " + info.event_id, "\n");
 }
 
 void ListingJson(const MarketListing& l, JsonWriter* w) {
