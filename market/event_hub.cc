@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "market/errors.h"
 #include "market/events.h"
@@ -13,6 +14,16 @@ namespace {
 
 // Entries read per XRANGE/XREAD round.
 constexpr size_t kBatch = 500;
+
+// Stream id order ("<ms>-<seq>"; the ids come from the store or were checked by the service).
+std::pair<uint64_t, uint64_t> IdKey(const std::string& id) {
+  const size_t dash = id.find('-');
+  uint64_t ms = 0, seq = 0;
+  absl::SimpleAtoi(id.substr(0, dash), &ms);
+  if (dash != std::string::npos) absl::SimpleAtoi(id.substr(dash + 1), &seq);
+  return {ms, seq};
+}
+bool IdLess(const std::string& a, const std::string& b) { return IdKey(a) < IdKey(b); }
 
 }  // namespace
 
@@ -181,7 +192,9 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
       }
     }
     if (r->elements.size() < want) {
-      s->cursor_ = tail_;
+      // Caught up. A cursor beyond our tail (an id this hub has not read yet, e.g. from another
+      // market process or a response) stays: live delivery skips what is not after it.
+      if (IdLess(s->cursor_, tail_)) s->cursor_ = tail_;
       s->live_ = true;
     } else {
       catching_up = true;
@@ -203,7 +216,9 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
     if (!e.ok()) return e.status();
     tail_ = e->id;
     for (auto& s : subs) {
-      if (!s->live_ || !s->filter_.Matches(*e)) continue;
+      if (!s->live_ || !IdLess(s->cursor_, e->id)) continue;
+      s->cursor_ = e->id;
+      if (!s->filter_.Matches(*e)) continue;
       if (s->PushLive(*e)) woken.push_back(s.get());
     }
   }

@@ -16,6 +16,7 @@
 #ifndef BAZAAR_MARKET_EVENT_HUB_H_
 #define BAZAAR_MARKET_EVENT_HUB_H_
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -63,7 +64,7 @@ class Subscription {
   absl::Mutex mu_;
   std::deque<MarketEvent> queue_;
   std::optional<absl::Status> end_;
-  std::string cursor_;  // hub thread only: the last entry scanned for this watcher
+  std::string cursor_;  // hub thread only: the last entry scanned for (or skipped by) it
   std::string start_;   // resolved start, under mu_
   bool live_ = false;   // hub thread only: caught up with the tail
   const WatchFilter filter_;
