@@ -346,6 +346,20 @@ TEST_P(WatchEventsTest, FiltersByTypeAndUser) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_P(WatchEventsTest, AResumeIdAheadOfTheHubSkipsEverythingUpToIt) {
+  // An id the hub has not read (as from another market process): nothing at or before it comes.
+  const std::string ahead = "99999999999999-3";
+  Watcher w(stub_.get(), ahead);
+  v1::CreateUserResponse c;
+  ASSERT_TRUE(Create("a", 1, &c).ok());
+  for (const char* id : {"99999999999999-2", "99999999999999-3", "99999999999999-4"}) {
+    auto r = Store()->Command({"XADD", "events:", id, "type", "test", "request_id", ""});
+    ASSERT_TRUE(r.ok() && !r->is_error()) << (r.ok() ? r->str : r.status().ToString());
+  }
+  ASSERT_TRUE(w.WaitFor("99999999999999-4"));
+  EXPECT_EQ(w.ids(), std::vector<std::string>{"99999999999999-4"});
+}
+
 TEST_P(WatchEventsTest, ShutdownEndsWatchersWithUnavailableAndTheirResumeId) {
   v1::CreateUserResponse c;
   ASSERT_TRUE(Create("a", 1, &c).ok());
