@@ -165,10 +165,9 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
       absl::MutexLock lock(&s->mu_);
       space = s->limit_ - std::min(s->limit_, s->queue_.size());
     }
-    if (space == 0) {
-      catching_up = true;
-      continue;
-    }
+    // A full queue waits for its watcher: the XREAD below blocks as usual (no busy loop), and the
+    // replay goes on in a later round.
+    if (space == 0) continue;
     const size_t want = std::min(space, kBatch);
     // Entries in (cursor, tail]: the tail is where live delivery takes over.
     auto r = conn->Command({"XRANGE", key_, "(" + s->cursor_, tail_, "COUNT", std::to_string(want)});
