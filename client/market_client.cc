@@ -35,6 +35,7 @@ MarketListing FromProto(const v1::Listing& l) { return {l.item_id(), l.seller_id
 void FillInfo(const v1::CallInfo& from, OpInfo* info) {
   info->attempts = from.attempts();
   info->replayed = from.replayed();
+  info->event_id = from.event_id();
 }
 
 }  // namespace
@@ -80,6 +81,10 @@ class MarketClient::Impl {
     }
     return absl::OkStatus();
   }
+
+  // WatchEvents (a streaming call of the blocking stub) needs a stub and counts its resumes.
+  v1::Market::Stub* WatchStub() { return NextStub(); }
+  std::atomic<int64_t> watch_resumes{0};
 
   // Sends one RPC of the callback stub.
   template <typename Req, typename Resp>
@@ -525,5 +530,57 @@ void MarketClient::StatsAsync(const CallSettings& call, Callback<MarketStats> do
 absl::StatusOr<MarketStats> MarketClient::Stats(const CallSettings& call) {
   return Await<MarketStats>([&](Callback<MarketStats> cb) { StatsAsync(call, std::move(cb)); });
 }
+
+}  // namespace bazaar::client
+
+namespace bazaar::client {
+
+absl::StatusOr<std::string> MarketClient::WatchEvents(const std::string& from_id,
+                                                      const WatchFilters& filters,
+                                                      const EventHandler& on_event) {
+  std::string last = from_id;
+  int failures = 0;
+  absl::Duration pause = options_.backoff_base;
+  while (true) {
+    v1::WatchEventsRequest req;
+    req.set_from_id(last);
+    for (const auto& t : filters.types) req.add_types(t);
+    req.set_user_id(filters.user_id);
+    grpc::ClientContext ctx;
+    auto reader = impl_->WatchStub()->WatchEvents(&ctx, req);
+    v1::Event e;
+    bool delivered = false;
+    while (reader->Read(&e)) {
+      delivered = true;
+      MarketEventView view{e.id(), e.type(), e.request_id(), {e.fields().begin(), e.fields().end()}};
+      last = e.id();
+      if (!on_event(view)) {
+        ctx.TryCancel();
+        reader->Finish();
+        return last;
+      }
+    }
+    grpc::Status s = reader->Finish();
+    absl::Status status = FromGrpc(s);
+    // The server's own resume point, when we had not delivered anything yet ("$" resolved).
+    auto trailer = ctx.GetServerTrailingMetadata().find("bazaar-last-event-id");
+    if (!delivered && last == "$" && trailer != ctx.GetServerTrailingMetadata().end()) {
+      last = std::string(trailer->second.data(), trailer->second.size());
+    }
+    const bool resumable = status.code() == absl::StatusCode::kUnavailable ||
+                           status.code() == absl::StatusCode::kResourceExhausted;
+    if (status.ok() || !resumable) return status.ok() ? absl::StatusOr<std::string>(last) : status;
+    if (delivered) {
+      failures = 0;
+      pause = options_.backoff_base;
+    }
+    if (++failures > options_.max_retries) return status;
+    impl_->watch_resumes.fetch_add(1);
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, options_.backoff_max);
+  }
+}
+
+int64_t MarketClient::watch_resumes() const { return impl_->watch_resumes.load(); }
 
 }  // namespace bazaar::client

@@ -74,6 +74,7 @@ struct OpInfo {
   bool replayed = false; // the outcome came from the request_id record
   int rpcs = 0;          // RPCs the client sent (1 + client retries)
   std::string request_id;
+  std::string event_id;  // the event the call wrote (the original one for a replay)
 };
 
 struct UserOutcome {
@@ -130,6 +131,13 @@ struct MarketStats {
   std::vector<MethodStatsView> methods;
 };
 
+struct WatchFilters {
+  std::vector<std::string> types;  // empty: every type
+  std::string user_id;             // empty: every user
+};
+// Gets each event of WatchEvents; returning false ends the watch.
+using EventHandler = std::function<bool(const MarketEventView&)>;
+
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
 
@@ -164,6 +172,17 @@ class MarketClient {
   absl::StatusOr<HistoryResult> GetHistory(const HistoryRequest& request,
                                            const CallSettings& call = {});
   absl::StatusOr<MarketStats> Stats(const CallSettings& call = {});
+  // Blocking, on the caller's thread: the event log after `from_id` ("" the whole log, "$" new
+  // events only), then new events as they commit, each handed to `on_event` once and in commit
+  // order. When the stream breaks (UNAVAILABLE: the market stopped or the connection dropped;
+  // RESOURCE_EXHAUSTED: this watcher fell behind) it reconnects after a backoff and resumes after
+  // the last event it delivered, so nothing is repeated or skipped; max_retries bounds the
+  // reconnects in a row that deliver nothing. Returns the last event id delivered once
+  // `on_event` returns false, or the final error.
+  absl::StatusOr<std::string> WatchEvents(const std::string& from_id, const WatchFilters& filters,
+                                          const EventHandler& on_event);
+  // How many times WatchEvents reconnected (all watches of this client).
+  int64_t watch_resumes() const;
 
 
   void CreateUserAsync(const std::string& user_id, const std::string& name, int64_t funds,

@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
 ABSL_FLAG(absl::Duration, health_interval, absl::Milliseconds(500), "Store health probe period");
+ABSL_FLAG(int64_t, watch_queue_limit, 1000,
+          "events queued per WatchEvents watcher; a watcher that falls further behind ends "
+          "with RESOURCE_EXHAUSTED (and resumes from bazaar-last-event-id)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -153,9 +156,11 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.stats_interval = absl::GetFlag(FLAGS_stats_interval);
   c.health_interval = absl::GetFlag(FLAGS_health_interval);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  c.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);
   if (c.threads < 1 || c.threads > 4096) return Invalid("--threads must be 1..4096");
   if (c.max_rpc_threads < 2) return Invalid("--max_rpc_threads must be >= 2");
   if (c.market.retry.max_attempts < 1) return Invalid("--max_attempts must be >= 1");
+  if (c.watch_queue_limit < 1) return Invalid("--watch_queue_limit must be 1 or more");
   if (c.market.events_max_len < 0) return Invalid("--events_maxlen must be 0 or more");
   if (c.market.idempotency_ttl < absl::Milliseconds(1)) {
     return Invalid("--idempotency_ttl must be at least 1ms");

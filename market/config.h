@@ -31,6 +31,7 @@ struct ServerConfig {
   absl::Duration stats_interval = absl::Seconds(10);
   absl::Duration health_interval = absl::Milliseconds(500);
   absl::Duration shutdown_grace = absl::Seconds(10);
+  int64_t watch_queue_limit = 1000;  // per WatchEvents watcher (market/event_hub.h)
 };
 
 // Parses argv (and the --config file). Errors are INVALID_ARGUMENT with a readable message.

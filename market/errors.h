@@ -33,6 +33,7 @@ inline constexpr char kContention[] = "CONTENTION";
 inline constexpr char kStoreUnavailable[] = "STORE_UNAVAILABLE";
 inline constexpr char kOutcomeUnknown[] = "OUTCOME_UNKNOWN";
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
+inline constexpr char kWatcherTooSlow[] = "WATCHER_TOO_SLOW";  // WatchEvents queue overflowed
 // DEADLINE_EXCEEDED
 inline constexpr char kDeadline[] = "DEADLINE";
 // INTERNAL

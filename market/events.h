@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "market/types.h"
 #include "market/key_schema.h"
 #include "market/store.h"
 
@@ -52,6 +54,11 @@ struct ReplayState {
 // Applies one entry's field/value list in log order. An event that contradicts the state so far
 // (an unknown user, an item not where it should be, recorded funds that disagree) is an error
 // naming the event; the state is left as far as it got.
+// "<ms>-<seq>", both decimal: the only event ids and cursors this service issues.
+bool IsStreamId(const std::string& s);
+// One XRANGE/XREAD entry [id, [field, value, ...]] as a MarketEvent (CORRUPT_DATA otherwise).
+absl::StatusOr<MarketEvent> EventFromEntry(const RespReply& entry);
+
 absl::Status ApplyEvent(const std::vector<std::string>& fields_and_values, ReplayState* state);
 
 }  // namespace bazaar::market

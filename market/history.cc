@@ -9,9 +9,7 @@
 #include "market/validation.h"
 
 namespace bazaar::market {
-namespace {
 
-// "<ms>-<seq>", both decimal: the only cursors this service issues.
 bool IsStreamId(const std::string& s) {
   const size_t dash = s.find('-');
   if (dash == std::string::npos || dash == 0 || dash + 1 == s.size() || s.size() > 41) return false;
@@ -35,8 +33,6 @@ absl::StatusOr<MarketEvent> EventFromEntry(const RespReply& entry) {
   }
   return e;
 }
-
-}  // namespace
 
 void MarketOps::GetHistory(const std::string& user_id, int page_size, const std::string& cursor,
                            const CallOptions& call, CallTrace* trace, Done<HistoryPage> done) {

@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "market/chaos_store.h"
 #include "market/config.h"
+#include "market/event_hub.h"
 #include "market/health.h"
 #include "market/log.h"
 #include "market/market_ops.h"
@@ -71,6 +72,11 @@ int Run(int argc, char** argv) {
     return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
   });
 
+  // WatchEvents: one store connection for every watcher of this process.
+  EventHub hub(pool_options.connection, ops.keys().Events());
+  hub.Start();
+  service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -126,6 +132,9 @@ int Run(int argc, char** argv) {
   BAZAAR_LOG(INFO) << "signal " << sig << ": shutting down, in-flight calls have "
                    << absl::FormatDuration(config->shutdown_grace);
   if (health_service != nullptr) health_service->Shutdown();
+  // Watchers never end by themselves: they are ended first (UNAVAILABLE with the id to resume
+  // from), so that they do not hold the shutdown back.
+  hub.Stop();
   // New calls are refused while the ones in progress finish; then the server stops at once
   // (a Shutdown with time left would also wait for idle client connections to go away).
   if (!service.Drain(config->shutdown_grace)) {

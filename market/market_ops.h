@@ -148,6 +148,7 @@ class MarketOps {
   void ScanStep(std::shared_ptr<BrowseScan> scan);
   // Queues `event`'s XADDs after the plan's writes, in the same MULTI/EXEC.
   void AddEvent(TxnPlan* plan, Event event) const {
+    plan->event_write = static_cast<int>(plan->writes.size());  // events: comes first
     for (Argv& w : EventWrites(keys_, options_.events_max_len, event)) {
       plan->writes.push_back(std::move(w));
     }

@@ -32,7 +32,11 @@ std::optional<std::vector<std::string>> DecodeFields(const std::string& text) {
 }
 
 std::string EncodeRecord(const IdempotencyRecord& record) {
-  std::vector<std::string> fields = {"r1", record.fingerprint,
+  return EncodeRecordPrefix(record) + EncodeFields({record.event_id});
+}
+
+std::string EncodeRecordPrefix(const IdempotencyRecord& record) {
+  std::vector<std::string> fields = {"r2", record.fingerprint,
                                      std::to_string(static_cast<int>(record.status.code())),
                                      std::string(record.status.message()),
                                      std::to_string(record.attempts)};
@@ -42,8 +46,15 @@ std::string EncodeRecord(const IdempotencyRecord& record) {
 
 std::optional<IdempotencyRecord> DecodeRecord(const std::string& text) {
   auto fields = DecodeFields(text);
-  if (!fields || fields->size() < 5 || (*fields)[0] != "r1") return std::nullopt;
+  if (!fields || fields->size() < 5) return std::nullopt;
   IdempotencyRecord r;
+  if ((*fields)[0] == "r2") {
+    if (fields->size() < 6) return std::nullopt;
+    r.event_id = std::move(fields->back());
+    fields->pop_back();
+  } else if ((*fields)[0] != "r1") {
+    return std::nullopt;
+  }
   r.fingerprint = (*fields)[1];
   int code;
   if (!absl::SimpleAtoi((*fields)[2], &code) || !absl::SimpleAtoi((*fields)[4], &r.attempts)) {

@@ -23,8 +23,13 @@ struct IdempotencyRecord {
   absl::Status status;      // OK or the definite failure
   std::vector<std::string> values;
   int attempts = 0;
+  std::string event_id;  // the event the change wrote; empty for a failure
 };
+// "r2": the fields, the values, then event_id last, so that a script inside EXEC can append the
+// id once XADD made it (transaction.h); "r1" records (no id) still decode.
 std::string EncodeRecord(const IdempotencyRecord& record);
+// EncodeRecord without the trailing event id.
+std::string EncodeRecordPrefix(const IdempotencyRecord& record);
 std::optional<IdempotencyRecord> DecodeRecord(const std::string& text);
 
 // Browse cursor: the position (price, member) of the last listing scanned plus the filters it was

@@ -24,7 +24,19 @@ void FillListing(const Listing& l, v1::Listing* out) {
 void FillInfo(const CallInfo& info, v1::CallInfo* out) {
   out->set_attempts(info.attempts);
   out->set_replayed(info.replayed);
+  out->set_event_id(info.event_id);
 }
+
+}  // namespace
+
+void FillEvent(const MarketEvent& e, v1::Event* out) {
+  out->set_id(e.id);
+  out->set_type(e.type);
+  out->set_request_id(e.request_id);
+  for (const auto& [k, v] : e.fields) (*out->mutable_fields())[k] = v;
+}
+
+namespace {
 
 // One RPC in progress: admission, deadline and request id in, stats and status out. Lives until
 // the call is finished (it holds the trace the operation fills); Finish may run on any thread.
@@ -265,13 +277,7 @@ Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest
   ops_->GetHistory(req->user_id(), req->page_size(), req->cursor(), call->options(),
                    call->trace(), [call, resp](absl::StatusOr<HistoryPage> r) {
                      if (r.ok()) {
-                       for (const MarketEvent& e : r->events) {
-                         v1::Event* out = resp->add_events();
-                         out->set_id(e.id);
-                         out->set_type(e.type);
-                         out->set_request_id(e.request_id);
-                         for (const auto& [k, v] : e.fields) (*out->mutable_fields())[k] = v;
-                       }
+                       for (const MarketEvent& e : r->events) FillEvent(e, resp->add_events());
                        resp->set_next_cursor(r->next_cursor);
                      }
                      call->Finish(r.status());

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "market/event_hub.h"
 #include "market/market_ops.h"
 #include "market/stats.h"
 #include "market/v1/market.grpc.pb.h"
@@ -66,6 +67,16 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   Reactor* GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                       v1::GetHistoryResponse* resp) override;
   Reactor* Stats(Context* ctx, const v1::StatsRequest* req, v1::StatsResponse* resp) override;
+  // market/watch.cc: served by the EventHub (nullptr: refused with UNAVAILABLE).
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(Context* ctx,
+                                                   const v1::WatchEventsRequest* req) override;
+
+  // Before the server starts. `hub` must outlive the service; `queue_limit` bounds each
+  // watcher's queue.
+  void SetEventHub(EventHub* hub, size_t queue_limit) {
+    hub_ = hub;
+    watch_queue_limit_ = queue_limit;
+  }
 
   // SIGTERM: refuse new calls (UNAVAILABLE/SHUTTING_DOWN) and wait up to `grace` for the ones
   // in progress; true when none is left.
@@ -76,8 +87,12 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   MarketOps* ops_;
   market::Stats* stats_;
   std::function<StoreStatus()> store_status_;
+  EventHub* hub_ = nullptr;
+  size_t watch_queue_limit_ = 1000;
   absl::Time started_ = absl::Now();
 };
+
+void FillEvent(const MarketEvent& e, v1::Event* out);
 
 // absl::Status -> grpc::Status (the codes are the same numbers).
 grpc::Status ToGrpcStatus(const absl::Status& status);

@@ -23,6 +23,13 @@ Argv TxnRunner::RecordWrite(const std::string& request_id, const IdempotencyReco
           std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))};
 }
 
+Argv TxnRunner::RecordWithEventIdWrite(const std::string& request_id,
+                                       const IdempotencyRecord& record) const {
+  return {"EVAL", kRecordWithEventIdScript, "2", keys_->Events(), keys_->Request(request_id),
+          EncodeRecordPrefix(record),
+          std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))};
+}
+
 absl::Status TxnRunner::CheckExecReplies(const std::vector<Argv>& writes,
                                          const Replies& replies) {
   std::string failed, applied;
@@ -136,6 +143,7 @@ void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> r
       out.values = std::move(record->values);
       out.info.attempts = record->attempts;
       out.info.replayed = true;
+      out.info.event_id = std::move(record->event_id);
       return a->Finish(R::Done(std::move(out)));
     } else if (!rec.is_nil()) {
       return a->Finish(R::Done(Unexpected("GET request record", rec)));
@@ -157,7 +165,9 @@ void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> r
     record.status = a->plan.failure;
     record.values = a->plan.values;
     record.attempts = a->n;
-    a->writes.push_back(RecordWrite(options.request_id, record));
+    const bool with_event = a->has_changes && a->plan.event_write >= 0;
+    a->writes.push_back(with_event ? RecordWithEventIdWrite(options.request_id, record)
+                                   : RecordWrite(options.request_id, record));
   }
   StoreSession* session = a->session.get();
   session->Exec(a->writes, [this, a](absl::StatusOr<ExecReplies> exec) {
@@ -205,6 +215,10 @@ void TxnRunner::AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies
   TxnOutcome out;
   out.values = std::move(a->plan.values);
   out.info.attempts = a->n;
+  // XADD answers the id it made, inside EXEC's replies.
+  if (a->plan.event_write >= 0 && a->plan.event_write < static_cast<int>((*exec)->size())) {
+    out.info.event_id = (**exec)[a->plan.event_write].str;
+  }
   a->Finish(R::Done(std::move(out)));
 }
 

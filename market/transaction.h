@@ -31,7 +31,20 @@ struct TxnPlan {
   absl::Status failure;              // not OK: a definite failure, nothing is written
   std::vector<Argv> writes;          // queued between MULTI and EXEC
   std::vector<std::string> values;   // the result, as fields (stored for replays)
+  int event_write = -1;              // index in writes of the XADD to <prefix>events:, if any
 };
+
+// How a replay learns the original event id. The record SET goes in the same MULTI/EXEC as the
+// XADD, before its id is known, and nothing may WATCH the stream (it would add aborts), so an id
+// fixed in advance could lose a race with another process and make XADD fail mid-EXEC. Instead
+// the record is written by this script, queued right after the XADD: inside the EXEC nothing runs
+// in between, so the top entry of <prefix>events: is this call's event, and the script appends
+// its id as the record's last field. KEYS: events stream, req:<id>; ARGV: the record encoded
+// without the id (EncodeRecordPrefix), the TTL in ms. Returns the id.
+inline constexpr char kRecordWithEventIdScript[] =
+    "local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]\n"
+    "redis.call('SET', KEYS[2], ARGV[1] .. #top .. ':' .. top, 'PX', ARGV[2])\n"
+    "return top\n";
 
 struct TxnSpec {
   std::string fingerprint;             // method and parameters
@@ -84,6 +97,9 @@ class TxnRunner {
   absl::Status CheckExecReplies(const std::vector<Argv>& writes, const Replies& replies);
   // SET req:<id> <record> PX <ttl>.
   Argv RecordWrite(const std::string& request_id, const IdempotencyRecord& record) const;
+  // The same record plus the id of the event just queued (kRecordWithEventIdScript).
+  Argv RecordWithEventIdWrite(const std::string& request_id,
+                              const IdempotencyRecord& record) const;
 
   Store* store_;
   const KeySchema* keys_;

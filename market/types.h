@@ -36,6 +36,9 @@ struct Listing {
 struct CallInfo {
   int attempts = 0;
   bool replayed = false;
+  // The id of the event the call wrote to <prefix>events: (market/events.h); a replay returns
+  // the original one. Empty for a definite failure, which writes no event.
+  std::string event_id;
 };
 
 // Per-call inputs shared by every operation.

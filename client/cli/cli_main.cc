@@ -20,7 +20,11 @@ ABSL_FLAG(int, page_size, 0, "browse: listings per page (0: the service default,
 ABSL_FLAG(std::string, cursor, "", "browse: the next_cursor of the previous page");
 ABSL_FLAG(std::string, seller, "", "browse: only this seller's listings");
 ABSL_FLAG(std::string, item, "", "browse: only listings of this item id");
-ABSL_FLAG(bool, all, false, "browse: follow the cursor to the end of the market");
+ABSL_FLAG(bool, all, false, "browse/history: follow the cursor to the last page");
+ABSL_FLAG(std::string, from, "", "watch: events after this id (\"\" all, \"$\" new only)");
+ABSL_FLAG(std::vector<std::string>, types, {}, "watch: only these event types (comma-separated)");
+ABSL_FLAG(std::string, user, "", "watch: only events naming this user");
+ABSL_FLAG(int64_t, count, 0, "watch: stop after this many events (0: never)");
 
 int main(int argc, char** argv) {
   namespace cli = bazaar::client::cli;
@@ -40,6 +44,14 @@ int main(int argc, char** argv) {
   options.seller = absl::GetFlag(FLAGS_seller);
   options.item = absl::GetFlag(FLAGS_item);
   options.all = absl::GetFlag(FLAGS_all);
+  options.from = absl::GetFlag(FLAGS_from);
+  options.types = absl::GetFlag(FLAGS_types);
+  options.user = absl::GetFlag(FLAGS_user);
+  options.count = absl::GetFlag(FLAGS_count);
+  options.emit = [](const std::string& line) {
+    fputs(line.c_str(), stdout);
+    fflush(stdout);
+  };
 
   bazaar::client::MarketClientOptions client_options;
   client_options.address = absl::GetFlag(FLAGS_market);

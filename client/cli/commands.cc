@@ -106,6 +106,35 @@ absl::Status Stats(const Args& a, const CliOptions& o, MarketClient* c, std::str
   return absl::OkStatus();
 }
 
+absl::Status History(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 2, 2, "history <user>"); !s.ok()) return s;
+  HistoryRequest req{a[1], o.page_size, o.cursor};
+  HistoryResult all;
+  do {
+    auto r = c->GetHistory(req, o.call);
+    if (!r.ok()) return r.status();
+    all.events.insert(all.events.end(), r->events.begin(), r->events.end());
+    all.next_cursor = r->next_cursor;
+    req.cursor = r->next_cursor;
+  } while (o.all && !req.cursor.empty());
+  *out = RenderHistory(all, o.json);
+  return absl::OkStatus();
+}
+
+absl::Status Watch(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 1, 1, "watch [--from=ID] [--types=T,..] [--user=U] [--count=N]");
+      !s.ok()) {
+    return s;
+  }
+  int64_t seen = 0;
+  auto r = c->WatchEvents(o.from, WatchFilters{o.types, o.user}, [&](const MarketEventView& e) {
+    const std::string line = RenderEvent(e, o.json);
+    if (o.emit) o.emit(line); else *out += line;
+    return o.count == 0 || ++seen < o.count;
+  });
+  return r.status();
+}
+
 }  // namespace
 
 absl::Status RunCommand(const Args& args, const CliOptions& options, MarketClient* client,
@@ -119,6 +148,8 @@ absl::Status RunCommand(const Args& args, const CliOptions& options, MarketClien
   if (cmd == "buy") return Buy(args, options, client, out);
   if (cmd == "browse") return Browse(args, options, client, out);
   if (cmd == "stats") return Stats(args, options, client, out);
+  if (cmd == "history") return History(args, options, client, out);
+  if (cmd == "watch") return Watch(args, options, client, out);
   return Usage("unknown command: " + cmd);
 }
 
@@ -152,6 +183,11 @@ Commands:
   browse [--page_size=N] [--cursor=C] [--seller=S] [--item=I] [--all]
                                       listings by price (--all follows every page)
   stats                               the market's counters and latencies
+  history <user> [--page_size=N] [--cursor=C] [--all]
+                                      a user's events, newest first
+  watch [--from=ID] [--types=T,...] [--user=U] [--count=N]
+                                      the event log after ID ("" all, "$" new only), then
+                                      live; resumes by id across disconnects; one line each
 
 Output is a readable table; --json prints one JSON object on stdout instead (errors too:
 {"ok":false,"code":...,"reason":...,"message":...}). Mutating commands send a request id

@@ -3,6 +3,7 @@
 #ifndef BAZAAR_CLIENT_CLI_COMMANDS_H_
 #define BAZAAR_CLIENT_CLI_COMMANDS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,14 @@ struct CliOptions {
   int page_size = 0;
   std::string cursor, seller, item;
   bool all = false;  // browse: follow next_cursor to the end
+  // history: page_size and cursor above; --all follows every page.
+  // watch
+  std::string from;                  // --from: "" the whole log, "$" new events, or an id
+  std::vector<std::string> types;    // --types
+  std::string user;                  // --user
+  int64_t count = 0;                 // --count: stop after this many events (0: never)
+  // watch prints each event as it arrives through this (stdout, flushed), not through `out`.
+  std::function<void(const std::string&)> emit;
 };
 
 // Runs args[0] (with its operands args[1..]) against `client`. On success `out` holds what to

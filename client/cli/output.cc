@@ -13,12 +13,14 @@ void InfoJson(const OpInfo& info, JsonWriter* w) {
   w->Key("info").BeginObject();
   w->Key("attempts").Int(info.attempts).Key("replayed").Bool(info.replayed);
   w->Key("rpcs").Int(info.rpcs).Key("request_id").String(info.request_id);
+  w->Key("event_id").String(info.event_id);
   w->EndObject();
 }
 
 std::string InfoLine(const OpInfo& info) {
   return absl::StrCat("attempts ", info.attempts, info.replayed ? " (replayed)" : "",
-                      ", request_id ", info.request_id, "\n");
+                      ", request_id ", info.request_id,
+                      info.event_id.empty() ? "" : ", event " + info.event_id, "\n");
 }
 
 void ListingJson(const MarketListing& l, JsonWriter* w) {
@@ -91,6 +93,41 @@ std::string RenderGrant(const std::string& user, const std::string& item, const 
     return w.str() + "\n";
   }
   return absl::StrCat("granted ", item, " to ", user, "\n", InfoLine(info));
+}
+
+namespace {
+void EventJson(const MarketEventView& e, JsonWriter* w) {
+  w->BeginObject().Key("id").String(e.id).Key("type").String(e.type);
+  w->Key("request_id").String(e.request_id).Key("fields").BeginObject();
+  for (const auto& [k, v] : e.fields) w->Key(k).String(v);
+  w->EndObject().EndObject();
+}
+}  // namespace
+
+std::string RenderEvent(const MarketEventView& e, bool json) {
+  if (json) {
+    JsonWriter w;
+    EventJson(e, &w);
+    return w.str() + "\n";
+  }
+  std::string line = absl::StrCat(e.id, " ", e.type);
+  for (const auto& [k, v] : e.fields) absl::StrAppend(&line, " ", k, "=", v);
+  if (!e.request_id.empty()) absl::StrAppend(&line, " (request ", e.request_id, ")");
+  return line + "\n";
+}
+
+std::string RenderHistory(const HistoryResult& page, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("events").BeginArray();
+    for (const auto& e : page.events) EventJson(e, &w);
+    w.EndArray().Key("next_cursor").String(page.next_cursor).EndObject();
+    return w.str() + "\n";
+  }
+  std::string out;
+  for (const auto& e : page.events) out += RenderEvent(e, false);
+  if (!page.next_cursor.empty()) absl::StrAppend(&out, "next cursor: ", page.next_cursor, "\n");
+  return out;
 }
 
 std::string RenderListings(const std::vector<MarketListing>& listings,

@@ -19,6 +19,10 @@ std::string RenderGrant(const std::string& user, const std::string& item, const 
 std::string RenderListings(const std::vector<MarketListing>& listings,
                            const std::string& next_cursor, bool json);
 std::string RenderStats(const MarketStats& stats, bool json);
+// One event as one line: "<id> <type> k=v ... (request <id>)", or a JSON object on one line.
+std::string RenderEvent(const MarketEventView& e, bool json);
+// A history page: its events newest first, then the next cursor.
+std::string RenderHistory(const HistoryResult& page, bool json);
 // An error: one line for people (for stderr), or a JSON object (for stdout).
 std::string RenderError(const absl::Status& status, bool json);
 

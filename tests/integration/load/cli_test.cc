@@ -117,6 +117,39 @@ TEST_P(CliTest, RequestIdReplaysTheFirstOutcome) {
   EXPECT_THAT(r.output, HasSubstr(R"("replayed":true)"));
 }
 
+TEST_P(CliTest, HistoryAndWatchPrintTheEventLog) {
+  ASSERT_EQ(Cli({"user", "create", "ida", "100"}).exit_code, 0);
+  ASSERT_EQ(Cli({"user", "create", "jon", "0"}).exit_code, 0);
+  auto g = Cli({"--json", "grant", "jon", "gem"});
+  ASSERT_EQ(g.exit_code, 0) << g.output;
+  ASSERT_EQ(Cli({"list", "jon", "gem", "7"}).exit_code, 0);
+  ASSERT_EQ(Cli({"--request_id=b1", "buy", "ida", "jon", "gem", "7"}).exit_code, 0);
+  auto r = Cli({"history", "jon"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Newest first: the sale, then listed, granted, created.
+  const size_t sold = r.output.find(" sold "), listed = r.output.find(" listed "),
+               created = r.output.find(" user_created ");
+  ASSERT_NE(sold, std::string::npos) << r.output;
+  EXPECT_LT(sold, listed);
+  EXPECT_LT(listed, created);
+  EXPECT_THAT(r.output, AllOf(HasSubstr("buyer=ida"), HasSubstr("(request b1)")));
+  // watch from the start, stopping after the five events, in commit order.
+  r = Cli({"watch", "--count=5"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t first = r.output.find("user_created funds=100 name=ida user=ida"), last = r.output.find(" sold ");
+  ASSERT_NE(first, std::string::npos) << r.output;
+  EXPECT_LT(first, last);
+  // The grant's event id (printed by the mutating command) is where a later watch resumes.
+  const std::string key = R"("event_id":")";
+  const size_t at = g.output.find(key);
+  ASSERT_NE(at, std::string::npos) << g.output;
+  const std::string grant_id = g.output.substr(at + key.size(),
+                                               g.output.find('"', at + key.size()) - at - key.size());
+  r = Cli({"watch", "--from=" + grant_id, "--count=1", "--types=sold"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr(R"("type":"sold")"), HasSubstr(R"("request_id":"b1")")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, CliTest, ::testing::ValuesIn(StoreKinds()));
 
 }  // namespace

@@ -63,6 +63,8 @@ void StoreProcess::Start() {
 
 void StoreProcess::Stop() { process_.Stop(SIGTERM, std::chrono::seconds(10)); }
 
+void StoreProcess::Kill() { process_.Stop(SIGKILL, std::chrono::seconds(10)); }
+
 int WaitForMarketPort(bazaar::testing::ChildProcess& market) {
   // "bazaar-market listening on 127.0.0.1:0 (port N), ..."
   const std::string marker = "listening on 127.0.0.1:0 (port ";

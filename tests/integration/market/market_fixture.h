@@ -28,6 +28,7 @@ class StoreProcess {
  public:
   StoreProcess(StoreKind kind, bool persistent);
   void Stop();   // SIGTERM and wait
+  void Kill();   // SIGKILL (kill -9) and wait: no shutdown work, only what was fsynced stays
   void Start();  // same port, same dir
   int port() const { return port_; }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "market/transaction.h"
 
 namespace bazaar::market::testing {
 namespace {
@@ -241,6 +242,16 @@ RespReply FakeStore::RunLocked(const Argv& a) {
     v.stream.emplace_back(a.begin() + i + 1, a.end());
     Touch(a[1]);
     return RespReply::String(std::to_string(v.stream.size()) + "-0");
+  }
+  if (cmd == "EVAL" && a.size() == 7 && a[1] == kRecordWithEventIdScript) {
+    // The one script the market sends (transaction.h): the top id of KEYS[1] appended to the
+    // record stored under KEYS[2].
+    Value* v = find(a[3]);
+    if (!v || v->stream.empty()) return RespReply::Error("ERR fake store: empty stream");
+    const std::string top = std::to_string(v->stream.size()) + "-0";
+    make(a[4], 's').str = a[5] + std::to_string(top.size()) + ":" + top;
+    Touch(a[4]);
+    return RespReply::String(top);
   }
   if (cmd == "XRANGE") {  // XRANGE key - + (the whole stream)
     Value* v = find(a[1]);

@@ -150,6 +150,8 @@ TEST_P(MarketOpsTest, IdempotentReplayReturnsTheFirstOutcomeAndChangesNothing) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->info.replayed);
   EXPECT_EQ(again->info.attempts, 2);  // the first call's figure
+  EXPECT_FALSE(first->info.event_id.empty());
+  EXPECT_EQ(again->info.event_id, first->info.event_id);  // the original event, not a new one
   EXPECT_EQ(again->buyer_funds, 70);
   EXPECT_EQ(Funds("buyer"), 70);
   EXPECT_EQ(Funds("seller"), 30);

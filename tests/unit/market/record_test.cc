@@ -81,5 +81,23 @@ TEST(LatencyHistogramTest, PercentilesAreWithinABucketAndMergeAddsUp) {
   EXPECT_EQ(LatencyHistogram().PercentileMs(0.5), 0.0);
 }
 
+TEST(RecordTest, EventIdIsTheLastFieldAndOldRecordsStillDecode) {
+  IdempotencyRecord r;
+  r.fingerprint = "fp";
+  r.values = {"a", "b"};
+  r.attempts = 3;
+  r.event_id = "12-3";
+  auto back = DecodeRecord(EncodeRecord(r));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->event_id, "12-3");
+  EXPECT_EQ(back->values, r.values);
+  // What the script appends to the prefix is exactly EncodeRecord's encoding.
+  EXPECT_EQ(EncodeRecordPrefix(r) + "4:12-3", EncodeRecord(r));
+  auto old = DecodeRecord(EncodeFields({"r1", "fp", "0", "", "1", "v"}));
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->event_id, "");
+  EXPECT_EQ(old->values, std::vector<std::string>{"v"});
+}
+
 }  // namespace
 }  // namespace bazaar::market
