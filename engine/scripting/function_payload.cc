@@ -128,12 +128,11 @@ void FunctionRestoreCommand(CommandContext& ctx, Args args) {
   std::vector<std::string> codes;
   for (size_t pos = 0; pos < body.size();) {
     const uint8_t type = static_cast<uint8_t>(body[pos++]);
-    if (type == 0xF6) return ctx.reply.Error("ERR Pre-GA function format not supported");
     if (type != persistence::kRdbOpFunction2) {
       return ctx.reply.Error("ERR given type is not a function");
     }
     auto code = ReadRdbString(body, &pos);
-    if (!code) return ctx.reply.Error("ERR failed loading the given functions payload");
+    if (!code) return ctx.reply.Error("ERR Failed loading library payload");
     codes.push_back(std::move(*code));
   }
   ScriptEngine& engine = EngineOf(ctx);
