@@ -118,7 +118,7 @@ absl::StatusOr<std::unique_ptr<MarketBackend>> NewDirectBackend(const DirectOpti
   pool.size = direct.pool_size;
   market::MarketOptions market;
   if (!market::ParseContentionMode(direct.mode, &market.mode)) {
-    return absl::InvalidArgumentError("--mode must be fine or book, not " + direct.mode);
+    return absl::InvalidArgumentError("--mode must be fine, book or script, not " + direct.mode);
   }
   market.key_prefix = direct.key_prefix;
   market.retry.max_attempts = direct.max_attempts;

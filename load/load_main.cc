@@ -24,7 +24,7 @@ ABSL_FLAG(std::string, store, "",
           "Store host:port: read for the invariant check (empty: skip it); --direct runs on it");
 ABSL_FLAG(std::string, key_prefix, "", "The market's key prefix");
 ABSL_FLAG(bool, direct, false, "Run the market logic in-process over RESP (no gRPC service)");
-ABSL_FLAG(std::string, mode, "fine", "--direct only: contention mode, fine or book");
+ABSL_FLAG(std::string, mode, "fine", "--direct only: contention mode, fine, book or script");
 ABSL_FLAG(int, pool, 0, "--direct only: RESP connections (0: one per player)");
 ABSL_FLAG(int, max_attempts, 100, "--direct only: transaction attempts per call");
 ABSL_FLAG(std::string, scenario, "",

@@ -27,7 +27,7 @@ ABSL_FLAG(absl::Duration, store_command_timeout, absl::Seconds(2),
           "Timeout of one store round trip; the connection is closed when it passes");
 ABSL_FLAG(absl::Duration, reconnect_backoff_max, absl::Seconds(2),
           "Longest wait between reconnect attempts while the store is down");
-ABSL_FLAG(std::string, mode, "fine", "Contention mode: fine (default) or book");
+ABSL_FLAG(std::string, mode, "fine", "Contention mode: fine (default), book or script");
 ABSL_FLAG(std::string, key_prefix, "", "Prefix of every key, e.g. {realm1}: for Redis Cluster");
 ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24), "Lifetime of request_id records");
 ABSL_FLAG(int64_t, events_maxlen, 0,
@@ -136,7 +136,7 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.store_command_timeout = absl::GetFlag(FLAGS_store_command_timeout);
   c.reconnect_backoff_max = absl::GetFlag(FLAGS_reconnect_backoff_max);
   if (!ParseContentionMode(absl::GetFlag(FLAGS_mode), &c.market.mode)) {
-    return Invalid("--mode must be fine or book");
+    return Invalid("--mode must be fine, book or script");
   }
   c.market.key_prefix = absl::GetFlag(FLAGS_key_prefix);
   c.market.idempotency_ttl = absl::GetFlag(FLAGS_idempotency_ttl);

@@ -13,12 +13,18 @@ bool KeySchema::ParseMember(const std::string& member, std::string* item, std::s
 }
 
 const char* ContentionModeName(ContentionMode mode) {
-  return mode == ContentionMode::kBook ? "book" : "fine";
+  switch (mode) {
+    case ContentionMode::kBook: return "book";
+    case ContentionMode::kScript: return "script";
+    case ContentionMode::kFine: break;
+  }
+  return "fine";
 }
 
 bool ParseContentionMode(const std::string& text, ContentionMode* mode) {
   if (text == "fine") *mode = ContentionMode::kFine;
   else if (text == "book") *mode = ContentionMode::kBook;
+  else if (text == "script") *mode = ContentionMode::kScript;
   else return false;
   return true;
 }

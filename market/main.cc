@@ -103,6 +103,19 @@ int Run(int argc, char** argv) {
         health_service->SetServingStatus("bazaar.market.v1.Market", up);
       });
   health->Start();
+  if (config->market.mode == ContentionMode::kScript) {
+    // Front-loads the library; a store that is down now gets it on the first call instead.
+    CallOptions load;
+    load.deadline = absl::Now() + absl::Seconds(2);
+    CallTrace trace;
+    auto loaded = ops.LoadScripts(load, &trace);
+    if (loaded.ok()) {
+      BAZAAR_LOG(INFO) << "script mode: library bazaar_market loaded";
+    } else {
+      BAZAAR_LOG(WARNING) << "script mode: FUNCTION LOAD failed (" << loaded.status()
+                          << "); calls will load it when the store answers";
+    }
+  }
 
   BAZAAR_LOG(INFO) << "bazaar-market listening on " << config->listen << " (port " << bound_port
                    << "), store " << config->store << ", mode "

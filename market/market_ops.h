@@ -12,6 +12,8 @@
 //   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>, users:<seller>
 //                  book: market:, users:<buyer>, users:<seller>   (the book's purchase_item, plus
 //                  the seller, whose funds bound the sale)
+//   script mode: ListItem, CancelListing and PurchaseItem watch nothing; each is one FCALL of
+//                  market/market.lua doing the same checks and writes atomically (ScriptRunner)
 // plus req:<request_id> when a request id is given. Each also appends its event to the event
 // streams (market/events.h), unwatched.
 //
@@ -32,6 +34,7 @@
 #include "market/events.h"
 #include "market/key_schema.h"
 #include "market/retry.h"
+#include "market/script_runner.h"
 #include "market/store.h"
 #include "market/transaction.h"
 #include "market/types.h"
@@ -140,6 +143,15 @@ class MarketOps {
         [&](auto done) { GetHistory(user_id, page_size, cursor, call, trace, done); });
   }
 
+  // Script mode: loads market/market.lua into the store (FUNCTION LOAD REPLACE). Calls reload it
+  // by themselves when the store lost it; this just front-loads the first time.
+  void LoadScripts(const CallOptions& call, CallTrace* trace, Done<bool> done) {
+    scripts_.Load(call, trace, std::move(done));
+  }
+  absl::StatusOr<bool> LoadScripts(const CallOptions& call, CallTrace* trace) {
+    return Await<bool>([&](auto done) { LoadScripts(call, trace, done); });
+  }
+
   const MarketOptions& options() const { return options_; }
   const KeySchema& keys() const { return keys_; }
 
@@ -170,6 +182,7 @@ class MarketOps {
   MarketOptions options_;
   KeySchema keys_;
   TxnRunner runner_;
+  ScriptRunner scripts_;
 };
 
 }  // namespace bazaar::market

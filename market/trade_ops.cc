@@ -55,6 +55,13 @@ void MarketOps::ListItem(const std::string& seller_id, const std::string& item_i
   const std::string inv_key = keys_.Inventory(seller_id);
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string p = std::to_string(price);
+  if (options_.mode == ContentionMode::kScript) {
+    ScriptCall sc{"bazaar_list_item", EncodeFields({"ListItem", seller_id, item_id, p}),
+                  {keys_.User(seller_id), inv_key, keys_.Market(),
+                   keys_.Listing(item_id, seller_id), keys_.History(seller_id)},
+                  {seller_id, item_id, p}};
+    return scripts_.Run(std::move(sc), call, trace, ListingOutcome(std::move(done)));
+  }
   TxnSpec spec;
   spec.fingerprint = EncodeFields({"ListItem", seller_id, item_id, p});
   // The book's list_item: WATCH the seller's inventory, check the item is there.
@@ -97,6 +104,13 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string listing_key = keys_.Listing(item_id, seller_id);
   const bool book = options_.mode == ContentionMode::kBook;
+  if (options_.mode == ContentionMode::kScript) {
+    ScriptCall sc{"bazaar_cancel_listing", EncodeFields({"CancelListing", seller_id, item_id}),
+                  {keys_.Market(), listing_key, keys_.Inventory(seller_id),
+                   keys_.History(seller_id)},
+                  {seller_id, item_id}};
+    return scripts_.Run(std::move(sc), call, trace, ListingOutcome(std::move(done)));
+  }
   TxnSpec spec;
   spec.fingerprint = EncodeFields({"CancelListing", seller_id, item_id});
   spec.watch = {book ? keys_.Market() : listing_key};
@@ -229,8 +243,7 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
     }
     return plan;
   };
-  runner_.Run(std::move(spec), call, trace,
-              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+  Done<TxnOutcome> finish = [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
                 if (!out.ok()) return done(out.status());
                 auto listing = ListingFromValues(out->values);
                 if (!listing.ok()) return done(listing.status());
@@ -242,7 +255,16 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                 }
                 result.info = out->info;
                 done(std::move(result));
-              });
+              };
+  if (options_.mode == ContentionMode::kScript) {
+    ScriptCall sc{"bazaar_purchase_item", spec.fingerprint,
+                  {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
+                   keys_.Listing(item_id, buyer_id), keys_.History(buyer_id),
+                   keys_.History(seller_id)},
+                  {buyer_id, seller_id, item_id, std::to_string(expected_price)}};
+    return scripts_.Run(std::move(sc), call, trace, std::move(finish));
+  }
+  runner_.Run(std::move(spec), call, trace, std::move(finish));
 }
 
 void MarketOps::GetListing(const std::string& seller_id, const std::string& item_id,

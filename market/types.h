@@ -15,6 +15,7 @@ namespace bazaar::market {
 enum class ContentionMode {
   kFine,  // default: per-listing and per-user keys; unrelated trades never abort each other
   kBook,  // "Redis in Action": purchase watches the whole market: sorted set and the buyer
+  kScript,  // no WATCH: list, purchase and cancel are one FCALL each (market/market.lua)
 };
 const char* ContentionModeName(ContentionMode mode);
 bool ParseContentionMode(const std::string& text, ContentionMode* mode);

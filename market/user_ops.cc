@@ -16,7 +16,9 @@ using internal::IsOne;
 MarketOps::MarketOps(Store* store, RetryEnv* env, MarketOptions options)
     : options_(std::move(options)),
       keys_(options_.key_prefix),
-      runner_(store, &keys_, &options_.retry, env, options_.idempotency_ttl) {}
+      runner_(store, &keys_, &options_.retry, env, options_.idempotency_ttl),
+      scripts_(store, &keys_, &options_.retry, env, options_.idempotency_ttl,
+               options_.events_max_len) {}
 
 void MarketOps::CreateUser(const std::string& user_id, const std::string& name, int64_t funds,
                            const CallOptions& call, CallTrace* trace, Done<UserResult> done) {

@@ -466,7 +466,9 @@ absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspa
       stats->aux[key] = std::move(value);
     } else if (type == kRdbOpFunction2) {
       stats->doing = "read-functions";
-      in.String();  // a function library: we have no scripting, so it is skipped
+      std::string code = in.String();  // a function library, loaded by the caller
+      if (in.failed()) return ShortRead();
+      stats->functions.push_back(std::move(code));
     } else if (type == kRdbOpModuleAux || type == kRdbOpFunction) {
       return absl::DataLossError("Module and function data in RDB files are not supported");
     } else if (type == kRdbOpEof) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -22,6 +23,7 @@ struct RdbLoadStats {
   uint64_t keys_expired = 0;  // dropped because their time had passed
   size_t bytes = 0;           // length of the RDB image read (an AOF tail may follow)
   std::map<std::string, std::string> aux;
+  std::vector<std::string> functions;  // RDB_OPCODE_FUNCTION2 libraries' code, in file order
   uint64_t keys_read = 0;  // keys whose name was read, expired and empty ones included
   uint64_t keys_with_expiry = 0;  // keys that carry an expire time
   bool checksum_disabled = false;  // the stored checksum is 0: the writer did not compute it

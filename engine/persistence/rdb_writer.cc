@@ -270,6 +270,10 @@ absl::Status WriteRdb(const core::Keyspace& keyspace, const RdbOptions& options,
     AuxField(out, "repl-offset", std::to_string(options.repl_offset));
   }
   AuxField(out, "aof-base", options.aof_base ? "1" : "0");
+  for (const std::string& code : options.functions) {
+    out.Byte(kRdbOpFunction2);
+    out.String(code, options.compression);
+  }
   for (int db = 0; db < keyspace.num_dbs(); ++db) {
     if (keyspace.DbSize(db) == 0) continue;
     out.Byte(kRdbOpSelectDb);

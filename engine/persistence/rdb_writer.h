@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/core/keyspace.h"
@@ -21,6 +22,8 @@ struct RdbOptions {
   std::string repl_id;
   int64_t repl_offset = 0;
   int repl_stream_db = 0;
+  // Function libraries' code, written as RDB_OPCODE_FUNCTION2 (0xF5) after the aux fields.
+  std::vector<std::string> functions;
 };
 
 // One value as an RDB file holds it after its key: the type byte, then the body (the start of a

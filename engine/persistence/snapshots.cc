@@ -37,8 +37,10 @@ absl::Status Snapshots::LoadAtStartup() {
   const int64_t start = core::MonotonicUs();
   keyspace_->set_now_ms(core::UnixTimeMs());
   RdbLoadStats stats;
+  loaded_functions_.clear();
   absl::Status status =
       LoadRdbFile(DumpPath(), *keyspace_, options_->rdbchecksum, &stats);
+  loaded_functions_ = std::move(stats.functions);
   if (absl::IsNotFound(status)) return absl::OkStatus();
   if (!status.ok()) return status;
   loaded_keys_ = stats.keys_loaded;

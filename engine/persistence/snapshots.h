@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/config/options.h"
@@ -46,6 +47,8 @@ class Snapshots {
   void set_on_background_done(std::function<void(bool ok)> done) { on_done_ = std::move(done); }
   // The aux fields of the dump loaded at startup (repl-id, repl-offset, ...).
   const std::map<std::string, std::string>& loaded_aux() const { return loaded_aux_; }
+  // The function libraries the last LoadAtStartup read (the server loads them into its engine).
+  const std::vector<std::string>& loaded_functions() const { return loaded_functions_; }
   std::string DumpPath() const;
   bool WritesDenied() const;
   SnapshotInfo info() const;
@@ -69,6 +72,7 @@ class Snapshots {
   uint64_t loaded_keys_ = 0;
   uint64_t loaded_expired_ = 0;
   std::map<std::string, std::string> loaded_aux_;
+  std::vector<std::string> loaded_functions_;
   std::function<void(RdbOptions*)> fill_replication_;
   std::function<void(bool)> on_done_;
 };

@@ -1,4 +1,5 @@
-// Functions: FCALL FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/KILL/STATS/HELP. Argument
+// Functions: FCALL FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/KILL/STATS/HELP (DUMP and RESTORE
+// in function_payload.cc). Argument
 // parsing and replies only; libraries live in ScriptEngine. LOAD, DELETE and FLUSH count as
 // writes, so they reach the AOF and the replicas as typed.
 #include "engine/commands/arg_util.h"
@@ -198,6 +199,7 @@ void RegisterFunctionFamily(commands::CommandTable& table) {
                       {"kill", 2, kNoScript | commands::kAllowBusy, 0, 0, 0, FunctionKillCommand});
   table.AddSubcommand(
       function, {"stats", 2, kNoScript | commands::kAllowBusy, 0, 0, 0, FunctionStatsCommand});
+  RegisterFunctionPayloadCommands(table, function);
   table.AddSubcommand(function, {"help", 2, commands::kLoading | commands::kStale, 0, 0, 0,
                                  FunctionHelpCommand});
 }

@@ -12,6 +12,9 @@ namespace bazaar::engine::scripting {
 
 void RegisterScriptingFamily(commands::CommandTable& table);
 void RegisterFunctionFamily(commands::CommandTable& table);
+// FUNCTION DUMP and RESTORE (function_payload.cc), under the FUNCTION container.
+void RegisterFunctionPayloadCommands(commands::CommandTable& table,
+                                     commands::CommandSpec* function);
 
 // The handlers' ScriptEngine: the server's ScriptingControl is one.
 inline ScriptEngine& EngineOf(commands::CommandContext& ctx) {

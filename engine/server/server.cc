@@ -205,7 +205,10 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   scripts_.set_serve_while_busy([this] { ServeWhileScriptBusy(); });
   dispatcher_.set_after_command([this] { ServeBlockedClients(); });
   persistence_.snapshots().set_replication_source(
-      [this](persistence::RdbOptions* rdb) { replication_.FillSnapshotFields(rdb); });
+      [this](persistence::RdbOptions* rdb) {
+        replication_.FillSnapshotFields(rdb);
+        for (const auto& [name, library] : scripts_.libraries()) rdb->functions.push_back(library.code);
+      });
   persistence_.snapshots().set_on_background_done(
       [this](bool ok) { replication_.SnapshotDone(ok); });
   stats_.start_time_ms = core::UnixTimeMs();
@@ -362,6 +365,8 @@ absl::Status Server::ReloadDataset(bool save) {
   if (!persistence_.snapshots().LoadAtStartup().ok()) {
     return absl::InternalError("ERR Error trying to load the RDB dump, check server logs.");
   }
+  scripts_.FlushLibraries();
+  LoadSnapshotFunctions();
   core::Log(core::LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
   return absl::OkStatus();
 }
@@ -494,10 +499,22 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
   return killed;
 }
 
+void Server::LoadSnapshotFunctions() {
+  // The RDB's function libraries (opcode 0xF5), as Redis loads them with the data.
+  for (const std::string& code : persistence_.snapshots().loaded_functions()) {
+    absl::StatusOr<std::string> loaded = scripts_.LoadLibrary(code, /*replace=*/true);
+    if (!loaded.ok()) {
+      core::Log(core::LogLevel::kWarning, "Failed loading a function library from the RDB: %s",
+                std::string(loaded.status().message()).c_str());
+    }
+  }
+}
+
 absl::Status Server::LoadData() {
   core::MarkStartupMemory();
   absl::Status status = persistence_.LoadAtStartup();
   if (!status.ok()) return status;
+  LoadSnapshotFunctions();
   dispatcher_.set_propagator(this);
   replication_.Start(persistence_.snapshots().loaded_aux());
   return absl::OkStatus();

@@ -149,6 +149,8 @@ class Server : public commands::ServerControl,
   PubSubHub pubsub_;
   Tracking tracking_;
   scripting::ScriptEngine scripts_;
+  // Loads the function libraries the snapshot just read into scripts_.
+  void LoadSnapshotFunctions();
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

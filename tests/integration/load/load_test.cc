@@ -1,4 +1,4 @@
-// bazaar-load against real processes: short runs in both contention modes over gRPC and
+// bazaar-load against real processes: short runs in the three contention modes over gRPC and
 // --direct keep the invariants; the invariant check fails a market whose purchases skip WATCH;
 // the reports (table, JSON, HTML) are written.
 #include <gmock/gmock.h>
@@ -41,8 +41,8 @@ class LoadTest : public ::testing::TestWithParam<StoreKind> {
   std::unique_ptr<StoreProcess> store_;
 };
 
-TEST_P(LoadTest, GrpcRunKeepsInvariantsInBothModes) {
-  for (const char* mode : {"fine", "book"}) {
+TEST_P(LoadTest, GrpcRunKeepsInvariantsInEveryMode) {
+  for (const char* mode : {"fine", "book", "script"}) {
     SCOPED_TRACE(mode);
     MarketProcess market(store_->port(), {std::string("--mode=") + mode});
     auto r = Load({"--market=" + market.address(), "--scenario=5x5", "--duration=2s"});
@@ -78,8 +78,8 @@ TEST_P(LoadTest, EventLogReplayMatchesTheStoreAfterAKill9OfTheStore) {
   EXPECT_EQ(CheckInvariants(store_->port()), "");
 }
 
-TEST_P(LoadTest, DirectRunKeepsInvariantsInBothModes) {
-  for (const char* mode : {"fine", "book"}) {
+TEST_P(LoadTest, DirectRunKeepsInvariantsInEveryMode) {
+  for (const char* mode : {"fine", "book", "script"}) {
     SCOPED_TRACE(mode);
     auto r = Load({"--direct", std::string("--mode=") + mode, "--scenario=5x1,1x1",
                    "--duration=1s"});

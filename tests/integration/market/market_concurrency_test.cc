@@ -1,4 +1,4 @@
-// bazaar-market under concurrency, in both contention modes: one listing and many buyers, money
+// bazaar-market under concurrency, in the three contention modes: one listing and many buyers, money
 // and item conservation after a mixed run, a store restart in the middle of a run, and health
 // following the store.
 #include <gtest/gtest.h>
@@ -29,7 +29,7 @@ void PrintTo(const Param& p, std::ostream* os) {
 std::vector<Param> Params() {
   std::vector<Param> out;
   for (StoreKind k : StoreKinds()) {
-    for (const char* mode : {"fine", "book"}) out.push_back({k, mode});
+    for (const char* mode : {"fine", "book", "script"}) out.push_back({k, mode});
   }
   return out;
 }
