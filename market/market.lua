@@ -8,7 +8,8 @@
 --   ARGV[1] fingerprint        ARGV[2] request_id ("" for none)   ARGV[3] events MAXLEN (0: none)
 --   ARGV[4] record TTL in ms   ARGV[5] attempt number (stored in the record)
 -- and answers one of
---   {"ok", value...}           applied; the values are the result (as the WATCH mode stores them)
+--   {"ok", event_id, value...} applied; the id of the event it wrote, then the result (as the
+--                              WATCH mode stores them)
 --   {"fail", code, message}    a definite failure (gRPC code number, "REASON: text")
 --   {"record", record}         req:<id> exists; nothing done (the caller replays or refuses it)
 --   {"corrupt", message}       the data broke an assumption; nothing done
@@ -36,35 +37,39 @@ local function amount(value, what)
   return n
 end
 
-local function record(keys, args, code, message, values)
+-- An "r2" record: the event id goes last ("" for a failure).
+local function record(keys, args, code, message, values, event_id)
   if args[2] == '' then return end
-  local list = {'r1', args[1], int(code), message, args[5]}
+  local list = {'r2', args[1], int(code), message, args[5]}
   for i = 1, #values do list[#list + 1] = values[i] end
+  list[#list + 1] = event_id
   redis.call('SET', keys[2], fields(list), 'PX', args[4])
 end
 
 local function fail(keys, args, code, reason, text)
   local message = reason .. ': ' .. text
-  record(keys, args, code, message, {})
+  record(keys, args, code, message, {}, '')
   return {'fail', int(code), message}
 end
 
-local function ok(keys, args, values)
-  record(keys, args, 0, '', values)
-  local reply = {'ok'}
+local function ok(keys, args, values, event_id)
+  record(keys, args, 0, '', values, event_id)
+  local reply = {'ok', event_id}
   for i = 1, #values do reply[#reply + 1] = values[i] end
   return reply
 end
 
--- XADD to events: and each history key; `fv` follows type and request_id.
+-- XADD to events: and each history key; `fv` follows type and request_id. Returns the id of
+-- the events: entry.
 local function event(keys, args, history_keys, type, fv)
   local argv = {}
   if tonumber(args[3]) > 0 then argv = {'MAXLEN', '~', args[3]} end
   argv[#argv + 1] = '*'
   for _, v in ipairs({'type', type, 'request_id', args[2]}) do argv[#argv + 1] = v end
   for i = 1, #fv do argv[#argv + 1] = fv[i] end
-  redis.call('XADD', keys[1], unpack(argv))
+  local id = redis.call('XADD', keys[1], unpack(argv))
   for i = 1, #history_keys do redis.call('XADD', history_keys[i], unpack(argv)) end
+  return id
 end
 
 local function existing_record(keys, args)
@@ -90,8 +95,8 @@ local function list_item(keys, args)
   redis.call('ZADD', keys[5], price, item .. '.' .. seller)
   redis.call('SET', keys[6], price)
   redis.call('SREM', keys[4], item)
-  event(keys, args, {keys[7]}, 'listed', {'seller', seller, 'item', item, 'price', price})
-  return ok(keys, args, {item, seller, price})
+  local id = event(keys, args, {keys[7]}, 'listed', {'seller', seller, 'item', item, 'price', price})
+  return ok(keys, args, {item, seller, price}, id)
 end
 
 -- PurchaseItem. KEYS[3..10]: users:<buyer> users:<seller> inventory:<buyer> market:
@@ -147,10 +152,10 @@ local function purchase_item(keys, args)
   redis.call('SADD', buyer_inv, item)
   redis.call('ZREM', market, member)
   redis.call('DEL', listing_key)
-  event(keys, args, {keys[9], keys[10]}, 'sold',
+  local id = event(keys, args, {keys[9], keys[10]}, 'sold',
         {'buyer', buyer, 'seller', seller, 'item', item, 'price', p,
          'buyer_funds', int(funds - price), 'seller_funds', int(seller_funds + price)})
-  return ok(keys, args, {item, seller, p, int(funds - price)})
+  return ok(keys, args, {item, seller, p, int(funds - price)}, id)
 end
 
 -- CancelListing. KEYS[3..6]: market: listing:<item>.<seller> inventory:<seller>
@@ -170,8 +175,8 @@ local function cancel_listing(keys, args)
   redis.call('ZREM', keys[3], item .. '.' .. seller)
   redis.call('DEL', keys[4])
   redis.call('SADD', keys[5], item)
-  event(keys, args, {keys[6]}, 'cancelled', {'seller', seller, 'item', item, 'price', p})
-  return ok(keys, args, {item, seller, p})
+  local id = event(keys, args, {keys[6]}, 'cancelled', {'seller', seller, 'item', item, 'price', p})
+  return ok(keys, args, {item, seller, p}, id)
 end
 
 redis.register_function('bazaar_list_item', list_item)

@@ -37,7 +37,8 @@ R Interpret(const ScriptCall& call, const CallOptions& options, int attempt,
   };
   if (kind == "ok") {
     TxnOutcome out;
-    for (size_t i = 1; i < r.elements.size(); ++i) out.values.push_back(str(i));
+    out.info.event_id = str(1);
+    for (size_t i = 2; i < r.elements.size(); ++i) out.values.push_back(str(i));
     out.info.attempts = attempt;
     return R::Done(std::move(out));
   }
@@ -65,6 +66,7 @@ R Interpret(const ScriptCall& call, const CallOptions& options, int attempt,
     out.values = std::move(record->values);
     out.info.attempts = record->attempts;
     out.info.replayed = true;
+    out.info.event_id = std::move(record->event_id);
     return R::Done(std::move(out));
   }
   return R::Done(Unexpected("FCALL " + call.function + " answered", r));
