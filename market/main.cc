@@ -123,7 +123,12 @@ int Run(int argc, char** argv) {
   health->Start();
 
   BAZAAR_LOG(INFO) << "bazaar-market listening on " << config->listen << " (port " << bound_port
-                   << "), store " << config->store << ", mode "
+                   << "), store "
+                   << (resolver ? "via sentinels " + config->sentinels + " (" +
+                                      pool_options.connection.host + ":" +
+                                      std::to_string(pool_options.connection.port) + ")"
+                                : config->store)
+                   << ", mode "
                    << ContentionModeName(config->market.mode) << ", pool " << config->threads
                    << ", key prefix '" << config->market.key_prefix << "', store "
                    << (health->up() ? "up" : "DOWN");

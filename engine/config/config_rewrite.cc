@@ -76,11 +76,12 @@ std::string RewriteConfigText(const std::string& old_text, const Options& curren
   const Options defaults;
   std::vector<std::string> out;
   absl::flat_hash_set<std::string> written;  // canonical names already placed
+  bool has_marker = false;  // a file we rewrote before keeps its marker where it is
   std::vector<std::string> lines = absl::StrSplit(old_text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   for (const std::string& raw : lines) {
     std::string line(absl::StripAsciiWhitespace(raw));
-    if (line == kMarker) continue;  // placed again at the end if anything follows it
+    if (line == kMarker) has_marker = true;
     std::vector<std::string> words;
     const OptionSpec* spec = nullptr;
     if (!line.empty() && line[0] != '#' && protocol::SplitArgs(line, &words) && !words.empty()) {
@@ -100,10 +101,12 @@ std::string RewriteConfigText(const std::string& old_text, const Options& curren
     if (spec.get(current) == spec.get(defaults)) continue;
     for (auto& l : OptionLines(spec, current)) appended.push_back(std::move(l));
   }
-  // Trailing blank lines go before the marker, as Redis trims them.
-  while (!out.empty() && absl::StripAsciiWhitespace(out.back()).empty()) out.pop_back();
-  if (!appended.empty()) {
+  if (!appended.empty() && !has_marker) {
+    // Trailing blank lines go, as Redis trims them before its marker.
+    while (!out.empty() && absl::StripAsciiWhitespace(out.back()).empty()) out.pop_back();
     out.push_back(kMarker);
+  }
+  if (!appended.empty()) {
     for (auto& l : appended) out.push_back(std::move(l));
   }
   std::string text;
