@@ -16,6 +16,9 @@
 ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags override it)");
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port");
 ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) host:port");
+ABSL_FLAG(std::string, sentinels, "",
+          "Sentinels host:port,... to ask for the primary (replaces --store; needs --sentinel_master)");
+ABSL_FLAG(std::string, sentinel_master, "", "Master name the sentinels monitor");
 ABSL_FLAG(std::string, store_password, "", "AUTH password for the store (empty: none)");
 ABSL_FLAG(int, threads, 8,
           "Store connections: transactions in flight at once (no thread per call)");
@@ -130,6 +133,11 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.listen = absl::GetFlag(FLAGS_listen);
   c.store = absl::GetFlag(FLAGS_store);
   c.store_password = absl::GetFlag(FLAGS_store_password);
+  c.sentinels = absl::GetFlag(FLAGS_sentinels);
+  c.sentinel_master = absl::GetFlag(FLAGS_sentinel_master);
+  if (!c.sentinels.empty() && c.sentinel_master.empty()) {
+    return Invalid("--sentinels needs --sentinel_master");
+  }
   c.threads = absl::GetFlag(FLAGS_threads);
   c.max_rpc_threads = absl::GetFlag(FLAGS_max_rpc_threads);
   c.store_connect_timeout = absl::GetFlag(FLAGS_store_connect_timeout);

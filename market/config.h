@@ -20,6 +20,9 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string store = "127.0.0.1:6379";
   std::string store_password;
+  // Sentinel mode: the primary is whatever these sentinels name for sentinel_master.
+  std::string sentinels;
+  std::string sentinel_master;
   int threads = 8;            // store connections (the pool): transactions in flight at once
   int max_rpc_threads = 256;  // cap on gRPC's sync-API threads (only the health service)
   absl::Duration store_connect_timeout = absl::Milliseconds(500);

@@ -27,6 +27,9 @@ void StoreHealthMonitor::Start() {
 bool StoreHealthMonitor::Probe() {
   if (conn_ == nullptr || conn_->broken()) {
     conn_.reset();
+    if (address_source_) {
+      if (auto a = address_source_(); a.ok()) options_ = *a;
+    }
     auto c = client::RespConnection::Connect(options_);
     if (!c.ok()) return false;
     conn_ = std::move(*c);

@@ -22,6 +22,10 @@ class StoreHealthMonitor {
   StoreHealthMonitor(client::ConnectionOptions options, client::AsyncPool* pool,
                      absl::Duration interval, std::function<void(bool)> on_change);
   ~StoreHealthMonitor();  // stops the thread
+  // Sentinel mode: where to probe, asked before each reconnect (call before Start).
+  void SetAddressSource(std::function<absl::StatusOr<client::ConnectionOptions>()> source) {
+    address_source_ = std::move(source);
+  }
   void Start();
   bool up() const { return up_.load(); }
 
@@ -30,6 +34,7 @@ class StoreHealthMonitor {
   bool Probe();
 
   client::ConnectionOptions options_;
+  std::function<absl::StatusOr<client::ConnectionOptions>()> address_source_;
   client::AsyncPool* pool_;
   absl::Duration interval_;
   std::function<void(bool)> on_change_;

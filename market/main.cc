@@ -23,6 +23,7 @@
 #include "market/stats.h"
 #include "resp/async_loop.h"
 #include "resp/async_pool.h"
+#include "resp/sentinel_resolver.h"
 
 namespace bazaar::market {
 namespace {
@@ -57,6 +58,28 @@ int Run(int argc, char** argv) {
   pool_options.connection.password = config->store_password;
   pool_options.size = config->threads;
   pool_options.reconnect_backoff_max = ToMs(config->reconnect_backoff_max);
+  // Sentinel mode: every new store connection goes where the sentinels say the primary is; a
+  // failed or refused (READONLY) connection makes the pool ask again.
+  std::unique_ptr<client::SentinelResolver> resolver;
+  if (!config->sentinels.empty()) {
+    auto sentinels =
+        client::SentinelResolver::ParseList(config->sentinels, ToMs(config->store_connect_timeout));
+    if (!sentinels.ok()) {
+      fprintf(stderr, "bazaar-market: %s\n", std::string(sentinels.status().message()).c_str());
+      return 2;
+    }
+    resolver = std::make_unique<client::SentinelResolver>(*sentinels, config->sentinel_master);
+    auto first = resolver->Resolve(pool_options.connection);
+    if (first.ok()) {
+      pool_options.connection = *first;
+    } else {
+      BAZAAR_LOG(WARNING) << "sentinels: " << first.status().message();
+    }
+    pool_options.address = [r = resolver.get(), base = pool_options.connection] {
+      return r->Resolve(base);
+    };
+    pool_options.address_in_doubt = [r = resolver.get()] { r->Invalidate(); };
+  }
   // Every store round trip, retry wait and call completion runs on this one loop thread.
   client::AsyncLoop loop;
   auto pool = std::make_unique<client::AsyncPool>(&loop, pool_options);
@@ -102,6 +125,7 @@ int Run(int argc, char** argv) {
         health_service->SetServingStatus(up);
         health_service->SetServingStatus("bazaar.market.v1.Market", up);
       });
+  if (resolver != nullptr) health->SetAddressSource(pool_options.address);
   health->Start();
   if (config->market.mode == ContentionMode::kScript) {
     // Front-loads the library; a store that is down now gets it on the first call instead.
@@ -118,7 +142,12 @@ int Run(int argc, char** argv) {
   }
 
   BAZAAR_LOG(INFO) << "bazaar-market listening on " << config->listen << " (port " << bound_port
-                   << "), store " << config->store << ", mode "
+                   << "), store "
+                   << (resolver ? "via sentinels " + config->sentinels + " (" +
+                                      pool_options.connection.host + ":" +
+                                      std::to_string(pool_options.connection.port) + ")"
+                                : config->store)
+                   << ", mode "
                    << ContentionModeName(config->market.mode) << ", pool " << config->threads
                    << ", key prefix '" << config->market.key_prefix << "', store "
                    << (health->up() ? "up" : "DOWN");

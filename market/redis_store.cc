@@ -62,6 +62,15 @@ class RedisSession : public StoreSession {
 
 absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies) {
   if (replies.size() < 2) return absl::InternalError("short MULTI/EXEC reply");
+  // A replica (the old primary after a failover) refuses the queued writes and aborts EXEC:
+  // nothing was applied, and the connection points at the wrong server.
+  for (size_t i = 0; i + 1 < replies.size(); ++i) {
+    if (replies[i].is_error() && replies[i].str.rfind("READONLY", 0) == 0) {
+      return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                       absl::StrCat("store is a read-only replica, nothing applied: ",
+                                    replies[i].str));
+    }
+  }
   for (size_t i = 0; i + 1 < replies.size(); ++i) {
     if (replies[i].is_error()) {
       return MakeError(absl::StatusCode::kInternal, reason::kStoreError,

@@ -182,7 +182,10 @@ void TxnRunner::AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies
     if (exec.status().code() != absl::StatusCode::kUnavailable) {
       return a->Finish(R::Done(exec.status()));
     }
-    if (!a->has_changes) return a->Finish(R::StoreError(exec.status()));
+    // STORE_UNAVAILABLE from the EXEC reply itself (READONLY) means nothing was applied.
+    if (!a->has_changes || ReasonOf(exec.status()) == reason::kStoreUnavailable) {
+      return a->Finish(R::StoreError(exec.status()));
+    }
     return a->Finish(R::Done(MakeError(
         absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
         absl::StrCat("the store connection failed during EXEC; the change may or may not have "

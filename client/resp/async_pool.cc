@@ -14,7 +14,7 @@ AsyncLease::~AsyncLease() {
 }
 
 AsyncPool::AsyncPool(AsyncLoop* loop, PoolOptions options)
-    : loop_(loop), options_(std::move(options)) {}
+    : loop_(loop), options_(std::move(options)), last_address_(options_.connection) {}
 
 AsyncPool::~AsyncPool() {
   *alive_ = false;
@@ -89,8 +89,12 @@ void AsyncPool::StartConnection() {
   ++connecting_;
   // The callback never runs inside Connect, so the slot is filled before it is read.
   auto slot = std::make_shared<AsyncConnection*>(nullptr);
+  if (options_.address) {
+    auto address = options_.address();
+    if (address.ok()) last_address_ = *address;
+  }
   *slot = AsyncConnection::Connect(
-      loop_, options_.connection, [this, alive = alive_, slot](absl::Status status) {
+      loop_, options_.address ? last_address_ : options_.connection, [this, alive = alive_, slot](absl::Status status) {
         if (!*alive) return;
         AsyncConnection* conn = *slot;
         connecting_list_.erase(conn);
@@ -112,6 +116,7 @@ void AsyncPool::StartConnection() {
 }
 
 void AsyncPool::ConnectFailed(const absl::Status& status) {
+  if (options_.address_in_doubt) options_.address_in_doubt();
   store_up_ = false;
   had_failure_ = true;
   backoff_ = backoff_ == absl::ZeroDuration()
@@ -124,6 +129,7 @@ void AsyncPool::ConnectFailed(const absl::Status& status) {
 
 void AsyncPool::Release(AsyncConnection* conn, bool discard) {
   if (discard || conn->broken() || conn->pending() > 0) {
+    if (options_.address_in_doubt) options_.address_in_doubt();
     --open_;
     const bool broken = conn->broken();
     conn->Close();

@@ -5,6 +5,8 @@
 //   are lent.
 // - A lease whose connection broke is closed on release, never reused; a broken lease also
 //   closes the idle connections, which are likely dead too after a store restart.
+// - With an address provider (Sentinel), each new connection asks it where the primary is, and
+//   a failed connect or a broken or discarded lease tells it the answer is in doubt.
 // - Reconnects back off exponentially after a failed connect; while backing off, an Acquire that
 //   would need a new connection fails at once with UNAVAILABLE.
 // Acquire, leases and callbacks: loop thread only. NoteStoreUp, reconnects, store_up: any thread.
@@ -33,6 +35,11 @@ struct PoolOptions {
   int size = 8;
   std::chrono::milliseconds reconnect_backoff_base{50};
   std::chrono::milliseconds reconnect_backoff_max{2000};
+  // Where to connect, asked before each new connection (e.g. SentinelResolver::Resolve); unset:
+  // `connection` always. On an error the last address it gave is used (and fails, backing off).
+  std::function<absl::StatusOr<ConnectionOptions>()> address;
+  // Told when the address is in doubt: a connect failed, or a lease broke or was discarded.
+  std::function<void()> address_in_doubt;
 };
 
 class AsyncPool;
@@ -95,6 +102,7 @@ class AsyncPool {
 
   AsyncLoop* loop_;
   const PoolOptions options_;
+  ConnectionOptions last_address_;  // what options_.address last gave
   std::vector<AsyncConnection*> idle_;
   std::set<AsyncConnection*> connecting_list_;
   AsyncLoop::TimerId retry_timer_ = 0;  // the next Dispatch once a backoff ends

@@ -1,4 +1,4 @@
-// CONFIG GET / SET / RESETSTAT / HELP over the option table in engine/config.
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the option table in engine/config.
 #include "absl/container/flat_hash_set.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
@@ -6,6 +6,7 @@
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/status_reply.h"
+#include "engine/config/config_rewrite.h"
 #include "engine/core/glob.h"
 #include "engine/core/log.h"
 
@@ -106,6 +107,21 @@ void ConfigResetStatCommand(CommandContext& ctx, Args) {
   ctx.reply.Ok();
 }
 
+// Sentinel sends CONFIG REWRITE after every REPLICAOF it orders, so the file must carry the
+// replication state the REPLICAOF command changed, not only what CONFIG SET changed.
+void ConfigRewriteCommand(CommandContext& ctx, Args) {
+  config::Options current = ctx.server.options;
+  const ReplicationInfo r = ctx.server.replication->replication_info();
+  current.replicaof = r.is_replica ? r.master_host + " " + std::to_string(r.master_port) : "";
+  const std::string error = config::RewriteConfigFile(current);
+  if (!error.empty()) {
+    core::Log(core::LogLevel::kWarning, "CONFIG REWRITE failed: %s", error.c_str());
+    return ctx.reply.Error("ERR " + error);
+  }
+  core::Log(core::LogLevel::kNotice, "CONFIG REWRITE executed with success.");
+  ctx.reply.Ok();
+}
+
 void ConfigHelpCommand(CommandContext& ctx, Args) {
   ReplyHelp(ctx.reply,
             {
@@ -116,6 +132,8 @@ void ConfigHelpCommand(CommandContext& ctx, Args) {
                 "    Set the configuration <directive> to <value>.",
                 "RESETSTAT",
                 "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
             });
 }
 
@@ -127,6 +145,7 @@ void RegisterConfigFamily(CommandTable& table) {
   table.AddSubcommand(config, {"get", -3, kConfigFlags, 0, 0, 0, ConfigGetCommand});
   table.AddSubcommand(config, {"set", -4, kConfigFlags, 0, 0, 0, ConfigSetCommand});
   table.AddSubcommand(config, {"resetstat", 2, kConfigFlags, 0, 0, 0, ConfigResetStatCommand});
+  table.AddSubcommand(config, {"rewrite", 2, kConfigFlags, 0, 0, 0, ConfigRewriteCommand});
   table.AddSubcommand(config, {"help", 2, kLoading | kStale, 0, 0, 0, ConfigHelpCommand});
 }
 

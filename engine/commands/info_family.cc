@@ -253,9 +253,9 @@ void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
               r.sync_total_bytes < 0 ? -1 : r.sync_total_bytes - r.sync_read_bytes);
     }
     if (!r.link_up) w.Field("master_link_down_since_seconds", r.link_down_since_seconds);
-    w.Field("slave_priority", 100);
+    w.Field("slave_priority", ctx.server.options.replica_priority);
     w.Field("slave_read_only", ctx.server.options.replica_read_only ? 1 : 0);
-    w.Field("replica_announced", 1);
+    w.Field("replica_announced", ctx.server.options.replica_announced ? 1 : 0);
   }
   w.Field("connected_slaves", r.replicas.size());
   for (size_t i = 0; i < r.replicas.size(); ++i) {

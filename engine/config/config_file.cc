@@ -1,5 +1,7 @@
 #include "engine/config/config_file.h"
 
+#include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -61,6 +63,8 @@ bool LoadConfig(const std::vector<std::string>& args, Options* options, std::str
     std::stringstream ss;
     ss << in.rdbuf();
     text = ss.str();
+    char resolved[PATH_MAX];
+    options->config_file = realpath(args[0].c_str(), resolved) ? resolved : args[0];
     if (!text.empty() && text.back() != '\n') text.push_back('\n');
     i = 1;
   }

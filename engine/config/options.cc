@@ -206,15 +206,18 @@ std::vector<OptionSpec> BuildTable() {
                          }};
   t.push_back(replicaof);
   replicaof.name = "slaveof";
+  replicaof.alias_of = "replicaof";
   t.push_back(replicaof);
   t.push_back(StringOption("masterauth", &Options::masterauth));
   t.push_back(StringOption("masteruser", &Options::masteruser));
   // Redis keeps the old "slave-" names as aliases of the "replica-" ones.
   for (const char* name : {"replica-read-only", "slave-read-only"}) {
     t.push_back(BoolOption(name, &Options::replica_read_only));
+    if (std::string(name) != "replica-read-only") t.back().alias_of = "replica-read-only";
   }
   for (const char* name : {"replica-serve-stale-data", "slave-serve-stale-data"}) {
     t.push_back(BoolOption(name, &Options::replica_serve_stale_data));
+    if (std::string(name) != "replica-serve-stale-data") t.back().alias_of = "replica-serve-stale-data";
   }
   t.push_back(IntOption("repl-backlog-size", &Options::repl_backlog_size, 1, LLONG_MAX, true,
                         true));
@@ -225,20 +228,46 @@ std::vector<OptionSpec> BuildTable() {
                          {"disabled", "on-empty-db", "swapdb"}));
   for (const char* name : {"repl-ping-replica-period", "repl-ping-slave-period"}) {
     t.push_back(IntOption(name, &Options::repl_ping_replica_period, 1, INT_MAX));
+    if (std::string(name) != "repl-ping-replica-period") t.back().alias_of = "repl-ping-replica-period";
   }
   t.push_back(IntOption("repl-timeout", &Options::repl_timeout, 1, INT_MAX));
+  for (const char* name : {"replica-priority", "slave-priority"}) {
+    t.push_back(IntOption(name, &Options::replica_priority, 0, INT_MAX));
+    if (std::string(name) != "replica-priority") t.back().alias_of = "replica-priority";
+  }
+  t.push_back(BoolOption("replica-announced", &Options::replica_announced));
+  for (const char* name : {"replica-announce-ip", "slave-announce-ip"}) {
+    t.push_back(StringOption(name, &Options::replica_announce_ip));
+    if (std::string(name) != "replica-announce-ip") t.back().alias_of = "replica-announce-ip";
+  }
+  for (const char* name : {"replica-announce-port", "slave-announce-port"}) {
+    t.push_back(IntOption(name, &Options::replica_announce_port, 0, 65535));
+    if (std::string(name) != "replica-announce-port") t.back().alias_of = "replica-announce-port";
+  }
+  for (const char* name : {"min-replicas-to-write", "min-slaves-to-write"}) {
+    t.push_back(IntOption(name, &Options::min_replicas_to_write, 0, INT_MAX));
+    if (std::string(name) != "min-replicas-to-write") t.back().alias_of = "min-replicas-to-write";
+  }
+  for (const char* name : {"min-replicas-max-lag", "min-slaves-max-lag"}) {
+    t.push_back(IntOption(name, &Options::min_replicas_max_lag, 0, INT_MAX));
+    if (std::string(name) != "min-replicas-max-lag") t.back().alias_of = "min-replicas-max-lag";
+  }
   // Encodings: Redis 7.0 names first, then the *-ziplist-* aliases it still accepts.
   for (const char* name : {"hash-max-listpack-entries", "hash-max-ziplist-entries"}) {
     t.push_back(IntOption(name, &Options::hash_max_listpack_entries, 0, LLONG_MAX));
+    if (std::string(name) != "hash-max-listpack-entries") t.back().alias_of = "hash-max-listpack-entries";
   }
   for (const char* name : {"hash-max-listpack-value", "hash-max-ziplist-value"}) {
     t.push_back(IntOption(name, &Options::hash_max_listpack_value, 0, LLONG_MAX, true, true));
+    if (std::string(name) != "hash-max-listpack-value") t.back().alias_of = "hash-max-listpack-value";
   }
   for (const char* name : {"zset-max-listpack-entries", "zset-max-ziplist-entries"}) {
     t.push_back(IntOption(name, &Options::zset_max_listpack_entries, 0, LLONG_MAX));
+    if (std::string(name) != "zset-max-listpack-entries") t.back().alias_of = "zset-max-listpack-entries";
   }
   for (const char* name : {"zset-max-listpack-value", "zset-max-ziplist-value"}) {
     t.push_back(IntOption(name, &Options::zset_max_listpack_value, 0, LLONG_MAX, true, true));
+    if (std::string(name) != "zset-max-listpack-value") t.back().alias_of = "zset-max-listpack-value";
   }
   t.push_back(IntOption("set-max-intset-entries", &Options::set_max_intset_entries, 0, LLONG_MAX));
   t.push_back(IntOption("stream-node-max-bytes", &Options::stream_node_max_bytes, 0, LLONG_MAX,
@@ -247,6 +276,7 @@ std::vector<OptionSpec> BuildTable() {
       IntOption("stream-node-max-entries", &Options::stream_node_max_entries, 0, LLONG_MAX));
   for (const char* name : {"list-max-listpack-size", "list-max-ziplist-size"}) {
     t.push_back(IntOption(name, &Options::list_max_listpack_size, INT_MIN, INT_MAX));
+    if (std::string(name) != "list-max-listpack-size") t.back().alias_of = "list-max-listpack-size";
   }
   t.push_back(IntOption("list-compress-depth", &Options::list_compress_depth, 0, INT_MAX));
   t.push_back(IntOption("maxmemory", &Options::maxmemory, 0, LLONG_MAX, true, true));
@@ -257,6 +287,7 @@ std::vector<OptionSpec> BuildTable() {
   // How long (ms) a script runs before other clients get -BUSY; lua-time-limit is the old name.
   for (const char* name : {"busy-reply-threshold", "lua-time-limit"}) {
     t.push_back(IntOption(name, &Options::busy_reply_threshold, 0, LLONG_MAX));
+    if (std::string(name) != "busy-reply-threshold") t.back().alias_of = "busy-reply-threshold";
   }
   t.push_back(OptionSpec{"maxmemory-clients", true, false,
                          [](const Options& o) { return o.maxmemory_clients; },
@@ -281,6 +312,7 @@ std::vector<OptionSpec> BuildTable() {
                         100));
   for (const char* name : {"replica-ignore-maxmemory", "slave-ignore-maxmemory"}) {
     t.push_back(BoolOption(name, &Options::replica_ignore_maxmemory));
+    if (std::string(name) != "replica-ignore-maxmemory") t.back().alias_of = "replica-ignore-maxmemory";
   }
   t.push_back(IntOption("lfu-log-factor", &Options::lfu_log_factor, 0, INT_MAX));
   t.push_back(IntOption("lfu-decay-time", &Options::lfu_decay_time, 0, INT_MAX));

@@ -19,6 +19,9 @@ struct OutputBufferLimit {
 };
 
 struct Options {
+  // The config file the server was started with, made absolute ("" when none): CONFIG REWRITE
+  // writes there.
+  std::string config_file;
   int64_t port = 6379;
   std::vector<std::string> bind = {"127.0.0.1"};
   bool protected_mode = true;
@@ -69,6 +72,16 @@ struct Options {
   std::string repl_diskless_load = "disabled";  // accepted; we always load from memory
   int64_t repl_ping_replica_period = 10;
   int64_t repl_timeout = 60;
+  // What Sentinel reads of a replica: its priority (0 = never promote), whether it is announced,
+  // and the address it gives its primary instead of its own ("" / 0 = the real one).
+  int64_t replica_priority = 100;
+  bool replica_announced = true;
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
+  // min-replicas-to-write / -max-lag: accepted and shown by CONFIG GET; not enforced yet (a
+  // primary short of replicas does not answer -NOREPLICAS).
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
   // client-output-buffer-limit classes normal, replica, pubsub (server/output_limits enforces
   // normal and pubsub, replication/replica_set the replica class).
   OutputBufferLimit normal_output_limit;
@@ -122,6 +135,9 @@ struct OptionSpec {
   std::function<std::string(Options&, const std::vector<std::string>&)> set;
   // CONFIG SET needs enable-protected-configs (options that choose where files are written).
   bool protected_config = false;
+  // The canonical name when this entry is an old alias ("slave-read-only"); CONFIG REWRITE
+  // writes the canonical entry only.
+  std::string alias_of;
 };
 
 // Every option we have, in a stable order.

@@ -208,12 +208,26 @@ bool PrimaryLink::HandshakeLine(const std::string& line) {
         return false;
       }
       step_ = Step::kPort;
-      Send({"REPLCONF", "listening-port", std::to_string(options_->port)});
+      // replica-announce-port/-ip: the address the primary (and so Sentinel) shows for us.
+      Send({"REPLCONF", "listening-port",
+            std::to_string(options_->replica_announce_port ? options_->replica_announce_port
+                                                           : options_->port)});
       return fd_ >= 0;
     case Step::kPort:
       if (error) {
         core::Log(core::LogLevel::kNotice,
                   "(Non critical) Master does not understand REPLCONF listening-port: %s", line);
+      }
+      if (!options_->replica_announce_ip.empty()) {
+        step_ = Step::kIp;
+        Send({"REPLCONF", "ip-address", options_->replica_announce_ip});
+        return fd_ >= 0;
+      }
+      [[fallthrough]];
+    case Step::kIp:
+      if (step_ == Step::kIp && error) {
+        core::Log(core::LogLevel::kNotice,
+                  "(Non critical) Master does not understand REPLCONF ip-address: %s", line);
       }
       step_ = Step::kCapa;
       Send({"REPLCONF", "capa", "eof", "capa", "psync2"});

@@ -58,7 +58,7 @@ class PrimaryLink {
 
  private:
   enum class State { kConnect, kConnecting, kHandshake, kTransfer, kConnected };
-  enum class Step { kPong, kAuth, kPort, kCapa, kPsync };
+  enum class Step { kPong, kAuth, kPort, kIp, kCapa, kPsync };
 
   void Connect();
   void Fail(const std::string& why);
