@@ -246,7 +246,19 @@ ListpackElement Listpack::Get(size_t pos) const {
 }
 
 size_t Listpack::InsertRaw(size_t pos, std::string_view encoded, size_t elements) {
-  blob_.insert(pos, encoded);
+  const size_t need = blob_.size() + encoded.size();
+  if (need > blob_.capacity()) {
+    // Grown by an eighth, not doubled (std::string's own growth): Redis reallocates a listpack
+    // to its exact size, and small sorted sets are most of a game's keys.
+    std::string grown;
+    grown.reserve(need + need / 8);
+    grown.append(blob_, 0, pos);
+    grown.append(encoded);
+    grown.append(blob_, pos, std::string::npos);
+    blob_ = std::move(grown);
+  } else {
+    blob_.insert(pos, encoded);
+  }
   count_ += elements;
   SetHeader();
   return pos;

@@ -109,7 +109,7 @@ void ZSet::Link(Entry* e, double score) {
   e->value.score = score;
   e->value.left = e->value.right = nullptr;
   e->value.size = 1;
-  root_ = Insert(root_, e);
+  tree_->root = Insert(tree_->root, e);
 }
 
 void ZSet::AppendScore(Listpack* lp, double score) {
@@ -146,7 +146,7 @@ std::optional<double> ZSet::Score(std::string_view member) const {
     if (lp_.AtEnd(p)) return std::nullopt;
     return ReadScore(lp_.Get(lp_.Next(p)));
   }
-  const Entry* e = table_.Find(member);
+  const Entry* e = tree_->table.Find(member);
   if (!e) return std::nullopt;
   return e->value.score;
 }
@@ -187,20 +187,20 @@ bool ZSet::Set(std::string_view member, double score) {
     lp_.InsertRaw(p, enc, 2);
     return is_new;
   }
-  const bool inserted = table_.Find(member) == nullptr;
+  const bool inserted = tree_->table.Find(member) == nullptr;
   TreeSet(member, score);
   return inserted;
 }
 
 void ZSet::TreeSet(std::string_view member, double score) {
-  auto [e, inserted] = table_.FindOrInsert(member);
+  auto [e, inserted] = tree_->table.FindOrInsert(member);
   if (inserted) {
     e->value.priority = PriorityFor(e);
     Link(e, score);
     return;
   }
   if (e->value.score == score) return;
-  root_ = Remove(root_, e->value.score, e->key);
+  tree_->root = Remove(tree_->root, e->value.score, e->key);
   Link(e, score);
 }
 
@@ -211,10 +211,10 @@ bool ZSet::Erase(std::string_view member) {
     lp_.Erase(p, 2);
     return true;
   }
-  const Entry* e = table_.Find(member);
+  const Entry* e = tree_->table.Find(member);
   if (!e) return false;
-  root_ = Remove(root_, e->value.score, e->key);
-  table_.Erase(member);
+  tree_->root = Remove(tree_->root, e->value.score, e->key);
+  tree_->table.Erase(member);
   return true;
 }
 
@@ -226,11 +226,11 @@ std::optional<size_t> ZSet::Rank(std::string_view member) const {
     }
     return std::nullopt;
   }
-  const Entry* e = table_.Find(member);
+  const Entry* e = tree_->table.Find(member);
   if (!e) return std::nullopt;
   double score = e->value.score;
   size_t rank = 0;
-  for (const Entry* t = root_; t;) {
+  for (const Entry* t = tree_->root; t;) {
     int c = Compare(score, member, *t);
     if (c == 0) return rank + SizeOf(t->value.left);
     if (c < 0) {
@@ -307,9 +307,9 @@ size_t ZSet::EraseRanks(size_t start, size_t count) {
     return before - size();
   }
   Entry *left, *rest, *mid, *right;
-  SplitRank(root_, start, &left, &rest);
+  SplitRank(tree_->root, start, &left, &rest);
   SplitRank(rest, count, &mid, &right);
-  root_ = Merge(left, right);
+  tree_->root = Merge(left, right);
   size_t removed = SizeOf(mid);
   // Collect the detached members first: erasing from the table frees the nodes.
   std::vector<Entry*> stack;
@@ -323,7 +323,7 @@ size_t ZSet::EraseRanks(size_t start, size_t count) {
     if (n->value.right) stack.push_back(n->value.right);
     doomed.push_back(n->key);
   }
-  for (const std::string& m : doomed) table_.Erase(m);
+  for (const std::string& m : doomed) tree_->table.Erase(m);
   return removed;
 }
 
@@ -344,10 +344,16 @@ void ZSet::DropCompact() {
   if (compact_) ConvertToTree();
 }
 
+const zset_internal::Table& ZSet::EmptyTable() {
+  static const zset_internal::Table* empty = new zset_internal::Table();
+  return *empty;
+}
+
 void ZSet::ConvertToTree() {
   Listpack lp = std::move(lp_);
   lp_ = Listpack();
   compact_ = false;
+  tree_ = std::make_unique<Tree>();
   char buf[24];
   for (size_t p = lp.First(); !lp.AtEnd(p);) {
     const ListpackElement m = lp.Get(p);
@@ -365,8 +371,7 @@ void ZSet::ConvertToListpack() {
     return true;
   });
   lp.ShrinkToFit();
-  table_.Clear();
-  root_ = nullptr;
+  tree_.reset();
   lp_ = std::move(lp);
   compact_ = true;
 }
@@ -380,8 +385,7 @@ void ZSet::AdoptListpack(Listpack lp) {
 
 void ZSet::CopyInto(ZSet* out) const {
   if (compact_) {
-    out->table_.Clear();
-    out->root_ = nullptr;
+    out->tree_.reset();
     out->lp_ = lp_;
     out->compact_ = true;
     return;
@@ -412,8 +416,8 @@ bool ZSet::Verify() const {
     }
   };
   size_t n;
-  if (compact_ ? (root_ != nullptr || !table_.empty() || lp_.size() % 2 != 0)
-               : (!Checker::Node(root_, &n) || n != size())) {
+  if (compact_ ? (tree_ != nullptr || lp_.size() % 2 != 0)
+               : (!Checker::Node(tree_->root, &n) || n != size())) {
     return false;
   }
   bool ok = true;

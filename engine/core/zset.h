@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,7 +70,7 @@ class ZSet {
   ZSet(const ZSet&) = delete;
   ZSet& operator=(const ZSet&) = delete;
 
-  size_t size() const { return compact_ ? lp_.size() / 2 : table_.size(); }
+  size_t size() const { return compact_ ? lp_.size() / 2 : tree_->table.size(); }
   std::optional<double> Score(std::string_view member) const;
   // Adds the member or moves it to a new score (score must not be NaN). Returns true if new.
   // While compact(), -0 is stored as 0, as Redis's listpack encoding does.
@@ -116,7 +117,7 @@ class ZSet {
   // The listpack while compact() (RDB and DUMP write it as is), nullptr otherwise.
   const Listpack* listpack() const { return compact_ ? &lp_ : nullptr; }
   // Member -> score table, for cursor scans and random picks; empty while compact().
-  const zset_internal::Table& table() const { return table_; }
+  const zset_internal::Table& table() const { return tree_ ? tree_->table : EmptyTable(); }
   // Heap bytes of the listpack, for MEMORY USAGE.
   size_t listpack_capacity() const { return lp_.heap_capacity(); }
 
@@ -153,6 +154,7 @@ class ZSet {
   void Link(Entry* e, double score);
   void TreeSet(std::string_view member, double score);
   void ConvertToTree();
+  static const zset_internal::Table& EmptyTable();
   void ConvertToListpack();
   // The listpack position of member's element, or the end.
   size_t FindInListpack(std::string_view member) const;
@@ -163,8 +165,12 @@ class ZSet {
   size_t CountBeforeInListpack(P&& before) const;
 
   Listpack lp_;  // the pairs while compact_; empty otherwise
-  zset_internal::Table table_;
-  Entry* root_ = nullptr;
+  // The table and tree, only once converted: a listpack set carries no empty table.
+  struct Tree {
+    zset_internal::Table table;
+    Entry* root = nullptr;
+  };
+  std::unique_ptr<Tree> tree_;
   bool compact_ = true;
 };
 
@@ -185,7 +191,7 @@ size_t ZSet::CountBeforeInListpack(P&& before) const {
 template <typename P>
 size_t ZSet::CountBefore(P&& before) const {
   size_t n = 0;
-  for (const Entry* t = root_; t;) {
+  for (const Entry* t = tree_->root; t;) {
     if (before(*t)) {
       n += SizeOf(t->value.left) + 1;
       t = t->value.right;
@@ -212,7 +218,7 @@ void ZSet::Walk(size_t rank, bool reverse, F&& fn) const {
   }
   std::vector<const Entry*> stack;
   stack.reserve(64);
-  const Entry* t = root_;
+  const Entry* t = tree_->root;
   size_t k = rank;
   // Stack: the start node, then the ancestors still to visit after it.
   while (t) {
