@@ -36,15 +36,31 @@ bool WatchFilter::Matches(const MarketEvent& e) const {
   return false;
 }
 
-Subscription::Next Subscription::Take(MarketEvent* event, absl::Status* end) {
+void SpaceSignal::Notify() {
   absl::MutexLock lock(&mu_);
-  if (end_) {
-    *end = *end_;
-    return Next::kEnd;
+  freed_ = true;
+}
+
+void SpaceSignal::Wait(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&freed_), timeout);
+  freed_ = false;
+}
+
+Subscription::Next Subscription::Take(MarketEvent* event, absl::Status* end) {
+  std::shared_ptr<SpaceSignal> space;
+  {
+    absl::MutexLock lock(&mu_);
+    if (end_) {
+      *end = *end_;
+      return Next::kEnd;
+    }
+    if (queue_.empty()) return Next::kNone;
+    if (queue_.size() == limit_) space = space_;  // it was full: a held-up replay may go on
+    *event = std::move(queue_.front());
+    queue_.pop_front();
   }
-  if (queue_.empty()) return Next::kNone;
-  *event = std::move(queue_.front());
-  queue_.pop_front();
+  if (space) space->Notify();  // outside mu_: the hub never waits on it holding the signal
   return Next::kEvent;
 }
 
@@ -91,6 +107,10 @@ void Subscription::Detach() {
 void EventHub::Start() { thread_ = std::thread([this] { Run(); }); }
 
 bool EventHub::Add(std::shared_ptr<Subscription> sub) {
+  {
+    absl::MutexLock lock(&sub->mu_);
+    sub->space_ = space_;
+  }
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
   subs_.push_back(std::move(sub));
@@ -151,7 +171,7 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
     absl::MutexLock lock(&mu_);
     subs = subs_;
   }
-  bool catching_up = false;
+  bool catching_up = false, held_up = false;
   for (auto& s : subs) {
     if (s->live_) continue;
     if (s->cursor_ == "$") s->cursor_ = tail_;
@@ -165,9 +185,12 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
       absl::MutexLock lock(&s->mu_);
       space = s->limit_ - std::min(s->limit_, s->queue_.size());
     }
-    // A full queue waits for its watcher: the XREAD below blocks as usual (no busy loop), and the
-    // replay goes on in a later round.
-    if (space == 0) continue;
+    // A full queue waits for its watcher (below, without spinning on the store); the replay goes
+    // on in the next round.
+    if (space == 0) {
+      held_up = true;
+      continue;
+    }
     const size_t want = std::min(space, kBatch);
     // Entries in (cursor, tail]: the tail is where live delivery takes over.
     auto r = conn->Command({"XRANGE", key_, "(" + s->cursor_, tail_, "COUNT", std::to_string(want)});
@@ -200,9 +223,12 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
     }
     if (pushed) s->Wake();
   }
-  // Without watchers to catch up it blocks; otherwise it only looks, so replays go on at once.
+  // Without watchers to catch up it blocks; otherwise it only looks, so replays go on at once. A
+  // replay held up by a full queue waits for that watcher to take an event (or a round's time),
+  // then looks.
+  if (held_up && !catching_up) space_->Wait(absl::Milliseconds(kBlockMs));
   std::vector<std::string> xread = {"XREAD", "COUNT", std::to_string(kBatch)};
-  if (!catching_up) xread.insert(xread.end(), {"BLOCK", std::to_string(kBlockMs)});
+  if (!catching_up && !held_up) xread.insert(xread.end(), {"BLOCK", std::to_string(kBlockMs)});
   xread.insert(xread.end(), {"STREAMS", key_, tail_});
   auto r = conn->Command(xread);
   if (!r.ok()) return r.status();

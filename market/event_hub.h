@@ -39,6 +39,20 @@ struct WatchFilter {
   bool Matches(const MarketEvent& e) const;
 };
 
+// Tells the hub thread that a watcher took an event out of a full queue, so a replay held up by
+// it can go on at once. Shared by the hub and its subscriptions (a subscription may outlive the
+// hub). Any thread.
+class SpaceSignal {
+ public:
+  void Notify();
+  // Waits until Notify was called since the last wait, or `timeout` passed.
+  void Wait(absl::Duration timeout);
+
+ private:
+  absl::Mutex mu_;
+  bool freed_ = false;
+};
+
 // One watcher's queue, shared by the hub and the watcher's RPC.
 class Subscription {
  public:
@@ -69,6 +83,7 @@ class Subscription {
   bool live_ = false;   // hub thread only: caught up with the tail
   const WatchFilter filter_;
   const size_t limit_;
+  std::shared_ptr<SpaceSignal> space_;  // set by EventHub::Add, under mu_
   absl::Mutex wake_mu_;  // held while wake runs, so Detach waits for a running wake
   std::function<void()> wake_;
 
@@ -104,6 +119,7 @@ class EventHub {
   std::vector<std::shared_ptr<Subscription>> subs_;
   bool stopping_ = false;
   std::string tail_;  // hub thread: the last entry id read from the stream
+  const std::shared_ptr<SpaceSignal> space_ = std::make_shared<SpaceSignal>();
 };
 
 }  // namespace bazaar::market
