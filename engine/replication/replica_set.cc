@@ -253,7 +253,12 @@ void ReplicaSet::Ack(Peer* conn, int64_t offset) {
   Replica& r = it->second;
   r.ack_offset = std::max(r.ack_offset, offset);
   r.last_ack_ms = keyspace_->now_ms();
-  if (r.await_first_ack) {
+  if (r.state == State::kWaitBgsaveEnd && r.diskless) {
+    // A replica acknowledges only once it has loaded the whole snapshot, so the child's transfer
+    // is over even if Cron has not reaped the child yet. Stream now: waiting for Cron would hold
+    // the stream until the replica's next ACK, a second later.
+    Online(r, "");
+  } else if (r.await_first_ack) {
     r.await_first_ack = false;
     Online(r, "");
   }

@@ -187,6 +187,7 @@ TEST(ReplicationTest, ReplicaRestartedUnderWriteLoadContinuesPartiallyWithNothin
   });
   std::this_thread::sleep_for(300ms);
   replica->process().Stop(SIGTERM);
+  const std::string first_log = replica->process().ReadLog();
   std::this_thread::sleep_for(300ms);  // writes the replica misses
   replica = std::make_unique<ServerUnderTest>(Kind::kBazaarEngine, replica_args);
   ASSERT_TRUE(LinkUp(replica->port()));
@@ -195,7 +196,8 @@ TEST(ReplicationTest, ReplicaRestartedUnderWriteLoadContinuesPartiallyWithNothin
   writer.join();
   ASSERT_GT(written.load(), 100);
   ExpectSameData(primary.port(), replica->port());
-  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1) << replica->process().ReadLog();
+  EXPECT_EQ(InfoInt(primary.port(), "sync_partial_ok"), 1)
+      << "first run:\n" << first_log << "\nsecond run:\n" << replica->process().ReadLog();
   EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
 }
 
