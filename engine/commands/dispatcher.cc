@@ -6,6 +6,7 @@
 #include "engine/commands/command_keys.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/logged_args.h"
+#include "engine/commands/replica_quorum.h"
 #include "engine/commands/status_reply.h"
 #include "engine/core/clock.h"
 #include "engine/core/eviction.h"
@@ -205,6 +206,11 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
         Reject(client, reply, disk_error, spec);
         return;
       }
+    }
+    if (WritesData(*spec, client) && !EnoughGoodReplicas(server_)) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, kNoReplicasError, spec);
+      return;
     }
     if (server_.replication && server_.replication->ReadOnlyReplica() &&
         WritesData(*spec, client)) {

@@ -12,6 +12,7 @@
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/families.h"
 #include "engine/commands/memory_overview.h"
+#include "engine/commands/replica_quorum.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -258,6 +259,9 @@ void ReplicationSection(CommandContext& ctx, InfoWriter& w) {
     w.Field("replica_announced", ctx.server.options.replica_announced ? 1 : 0);
   }
   w.Field("connected_slaves", r.replicas.size());
+  if (ReplicaQuorumOn(ctx.server.options)) {
+    w.Field("min_slaves_good_slaves", GoodReplicaCount(r, ctx.server.options));
+  }
   for (size_t i = 0; i < r.replicas.size(); ++i) {
     const ReplicaInfo& s = r.replicas[i];
     w.Field("slave" + std::to_string(i),

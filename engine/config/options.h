@@ -78,8 +78,8 @@ struct Options {
   bool replica_announced = true;
   std::string replica_announce_ip;
   int64_t replica_announce_port = 0;
-  // min-replicas-to-write / -max-lag: accepted and shown by CONFIG GET; not enforced yet (a
-  // primary short of replicas does not answer -NOREPLICAS).
+  // min-replicas-to-write / -max-lag: a primary with fewer good replicas refuses writes
+  // (commands/replica_quorum.h); 0 = off.
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
   // client-output-buffer-limit classes normal, replica, pubsub (server/output_limits enforces

@@ -11,6 +11,7 @@ extern "C" {
 #include "engine/commands/arg_util.h"
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
+#include "engine/commands/replica_quorum.h"
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
 #include "engine/scripting/lua_conversions.h"
@@ -185,6 +186,7 @@ std::string ScriptEngine::RefusalBeforeRun(commands::CommandContext& ctx, unsign
     if (!disk_error.empty()) return disk_error;
   }
   if (read_only) return "ERR Can not execute a script with write flag using *_ro command.";
+  if (!commands::EnoughGoodReplicas(ctx.server)) return std::string(commands::kNoReplicasError);
   if (!(flags & kScriptAllowOom) && oom && !is_master) {
     return "OOM allow-oom flag is not set on the script, can not run it when used memory > "
            "'maxmemory'";
@@ -488,6 +490,7 @@ std::string ScriptEngine::RefusalOfCommand(const Run& run, commands::CommandCont
       std::string disk_error = ctx.server.persistence->DiskErrorRefusingWrites();
       if (!disk_error.empty()) return disk_error;
     }
+    if (!commands::EnoughGoodReplicas(ctx.server)) return std::string(commands::kNoReplicasError);
   }
   // Until the script's first write, a deny-oom command is refused when memory was over the
   // limit as the script started (Redis's scriptVerifyOOM).
