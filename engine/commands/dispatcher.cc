@@ -49,6 +49,17 @@ bool Dispatcher::WritesData(const CommandSpec& spec, const ClientState& client) 
   return false;
 }
 
+// Refused by a stale replica (replica-serve-stale-data no): commands without the stale flag, and
+// an EXEC with one queued (the link may have broken after they were queued).
+bool Dispatcher::DeniedWhenStale(const CommandSpec& spec, const ClientState& client) const {
+  if (!(spec.flags & kStale)) return true;
+  if (spec.name != "exec") return false;
+  for (const auto& queued : client.tx.queued) {
+    if (!(queued.spec->flags & kStale)) return true;
+  }
+  return false;
+}
+
 // Held by CLIENT PAUSE WRITE: whatever may reach the replicas (writes, PUBLISH, PFCOUNT, an
 // EXEC with one queued).
 bool Dispatcher::MayReplicate(const CommandSpec& spec, const ClientState& client) const {
@@ -233,7 +244,8 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
              spec);
       return;
     }
-    if (!(spec->flags & kStale) && server_.replication && server_.replication->StaleDataRefused()) {
+    if (DeniedWhenStale(*spec, client) && server_.replication &&
+        server_.replication->StaleDataRefused()) {
       ++spec->stats.rejected_calls;
       Reject(client, reply, kMasterDownError, spec);
       return;

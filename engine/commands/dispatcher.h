@@ -63,6 +63,8 @@ class Dispatcher : public core::KeyspaceObserver {
   bool EvictToMaxmemory();
   // Whether the MISCONF rule applies to this command (writes, PING, EXEC with queued writes).
   bool IsWrite(const CommandSpec& spec, const ClientState& client) const;
+  // Whether a stale replica refuses the command (no stale flag, or EXEC with such a command).
+  bool DeniedWhenStale(const CommandSpec& spec, const ClientState& client) const;
   // Whether CLIENT PAUSE WRITE holds the command.
   bool MayReplicate(const CommandSpec& spec, const ClientState& client) const;
   // Whether the command may change data (a write command, or EXEC with queued writes).

@@ -11,14 +11,16 @@ bool OutputLimits::MustClose(const commands::ClientState& client, size_t pending
   const auto bytes = static_cast<int64_t>(pending_bytes);
   bool over = limit.hard > 0 && bytes > limit.hard;
   if (!over && limit.soft > 0 && bytes > limit.soft) {
-    const int64_t now = now_ms_();
-    auto [it, first] = over_soft_since_ms_.try_emplace(client.id, now);
-    over = !first && now - it->second > limit.soft_seconds * 1000;
+    // Whole seconds, as Redis counts them (its clock's seconds): over for longer than the soft
+    // seconds means more than that many second boundaries apart.
+    const int64_t now_s = now_ms_() / 1000;
+    auto [it, first] = over_soft_since_s_.try_emplace(client.id, now_s);
+    over = !first && now_s - it->second > limit.soft_seconds;
   } else if (!over) {
-    over_soft_since_ms_.erase(client.id);
+    over_soft_since_s_.erase(client.id);
   }
   if (!over) return false;
-  over_soft_since_ms_.erase(client.id);
+  over_soft_since_s_.erase(client.id);
   core::Log(core::LogLevel::kWarning,
             "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer "
             "limits.",

@@ -24,12 +24,12 @@ class OutputLimits {
   // Whether `client`, with `pending_bytes` of replies not yet written, must be closed now (the
   // warning is logged then). Replicas and our primary's link are never judged here.
   bool MustClose(const commands::ClientState& client, size_t pending_bytes);
-  void Forget(uint64_t client_id) { over_soft_since_ms_.erase(client_id); }
+  void Forget(uint64_t client_id) { over_soft_since_s_.erase(client_id); }
 
  private:
   const config::Options* options_;
   std::function<int64_t()> now_ms_;
-  absl::flat_hash_map<uint64_t, int64_t> over_soft_since_ms_;
+  absl::flat_hash_map<uint64_t, int64_t> over_soft_since_s_;  // unix second it first went over
 };
 
 }  // namespace bazaar::engine::server
