@@ -56,6 +56,10 @@ TEST_P(OutputLimitsTest, ASlowReaderPastTheSoftLimitForTooLongIsClosed) {
   // seconds later at most): closed.
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   slow.SendRaw(Gets(1));
+  // Give the server time to run that GET while the output is still full: WaitClosed reads (and
+  // so drains) the output, and a server that ran the GET only after the drain would rightly keep
+  // a client that is no longer over the limit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_TRUE(slow.WaitClosed()) << server.name();
 }
 
