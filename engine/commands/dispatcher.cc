@@ -60,13 +60,31 @@ bool Dispatcher::DeniedWhenStale(const CommandSpec& spec, const ClientState& cli
   return false;
 }
 
-// Held by CLIENT PAUSE WRITE: whatever may reach the replicas (writes, PUBLISH, PFCOUNT, an
-// EXEC with one queued).
-bool Dispatcher::MayReplicate(const CommandSpec& spec, const ClientState& client) const {
-  if (spec.flags & (kWrite | kMayReplicate)) return true;
+namespace {
+bool IsScriptCall(const CommandSpec& spec) {
+  return spec.name == "eval" || spec.name == "evalsha" || spec.name == "eval_ro" ||
+         spec.name == "evalsha_ro" || spec.name == "fcall" || spec.name == "fcall_ro";
+}
+}  // namespace
+
+// One command without EXEC's queue: its flags, or a script's or function's declared ones (a
+// no-writes script never replicates; Redis judges a call by what it declares).
+bool Dispatcher::CallMayReplicate(const CommandSpec& spec, Args argv) const {
+  if (IsScriptCall(spec) && server_.scripting) {
+    if (auto writes = server_.scripting->DeclaresWrites(argv)) return *writes;
+  }
+  return (spec.flags & (kWrite | kMayReplicate)) != 0;
+}
+
+// Held by CLIENT PAUSE WRITE: whatever may reach the replicas (writes, PUBLISH, PFCOUNT, a
+// script that may write, an EXEC with one queued).
+bool Dispatcher::MayReplicate(const CommandSpec& spec, const ClientState& client, Args argv) const {
+  if (CallMayReplicate(spec, argv)) return true;
   if (spec.name != "exec") return false;
+  std::vector<std::string_view> queued_argv;
   for (const auto& queued : client.tx.queued) {
-    if (queued.spec->flags & (kWrite | kMayReplicate)) return true;
+    queued_argv.assign(queued.argv.begin(), queued.argv.end());
+    if (CallMayReplicate(*queued.spec, queued_argv)) return true;
   }
   return false;
 }
@@ -251,7 +269,7 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       return;
     }
     // CLIENT PAUSE holds the command, unanswered, before it is queued or run (as Redis).
-    if (server_.control && server_.control->PausedFor(MayReplicate(*spec, client))) {
+    if (server_.control && server_.control->PausedFor(MayReplicate(*spec, client, argv))) {
       client.postponed = true;
       return;
     }
@@ -276,13 +294,6 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
   }
   Call(*spec, client, reply, argv);
 }
-
-namespace {
-bool IsScriptCall(const CommandSpec& spec) {
-  return spec.name == "eval" || spec.name == "evalsha" || spec.name == "eval_ro" ||
-         spec.name == "evalsha_ro" || spec.name == "fcall" || spec.name == "fcall_ro";
-}
-}  // namespace
 
 void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBuilder& reply,
                       Args argv, bool rerun) {

@@ -66,7 +66,8 @@ class Dispatcher : public core::KeyspaceObserver {
   // Whether a stale replica refuses the command (no stale flag, or EXEC with such a command).
   bool DeniedWhenStale(const CommandSpec& spec, const ClientState& client) const;
   // Whether CLIENT PAUSE WRITE holds the command.
-  bool MayReplicate(const CommandSpec& spec, const ClientState& client) const;
+  bool MayReplicate(const CommandSpec& spec, const ClientState& client, Args argv) const;
+  bool CallMayReplicate(const CommandSpec& spec, Args argv) const;
   // Whether the command may change data (a write command, or EXEC with queued writes).
   bool WritesData(const CommandSpec& spec, const ClientState& client) const;
 

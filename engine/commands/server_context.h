@@ -259,6 +259,11 @@ class ScriptingControl {
   // While a script has outlived busy-reply-threshold, the -BUSY error other clients get
   // (naming SCRIPT KILL or FUNCTION KILL); "" otherwise.
   virtual std::string_view busy_error() const = 0;
+  // For an EVAL/EVALSHA/FCALL call (argv): whether the script or function declared it may write
+  // (true) or declared no-writes (false); nullopt when nothing is declared (a script without a
+  // shebang, an unknown sha or function), where the command's own flags decide. Redis judges a
+  // call by these flags, e.g. CLIENT PAUSE WRITE lets a no-writes script run.
+  virtual std::optional<bool> DeclaresWrites(Args argv) const = 0;
 };
 
 // What handlers reach through CommandContext::server. Options and statistics are always there;

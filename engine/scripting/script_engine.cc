@@ -255,6 +255,28 @@ void ScriptEngine::Eval(commands::CommandContext& ctx, commands::Args args, bool
         args.subspan(3 + numkeys));
 }
 
+std::optional<bool> ScriptEngine::DeclaresWrites(commands::Args argv) const {
+  if (argv.size() < 2) return std::nullopt;
+  const std::string command = absl::AsciiStrToLower(std::string(argv[0]));
+  if (command == "fcall" || command == "fcall_ro") {
+    auto it = function_library_.find(absl::AsciiStrToLower(std::string(argv[1])));
+    if (it == function_library_.end()) return std::nullopt;
+    const LibraryInfo& library = libraries_.at(it->second);
+    auto f = library.functions.find(it->first);
+    if (f == library.functions.end()) return std::nullopt;
+    return !(f->second.flags & kScriptNoWrites);
+  }
+  std::string_view body = argv[1];
+  if (command == "evalsha" || command == "evalsha_ro") {
+    auto it = bodies_.find(absl::AsciiStrToLower(std::string(argv[1])));
+    if (it == bodies_.end()) return std::nullopt;
+    body = it->second;
+  }
+  auto header = ParseScriptHeader(body);
+  if (!header.ok() || !header->has_shebang) return std::nullopt;
+  return !(header->flags & kScriptNoWrites);
+}
+
 void ScriptEngine::FCall(commands::CommandContext& ctx, commands::Args args, bool read_only) {
   const std::string name = absl::AsciiStrToLower(std::string(args[1]));
   auto it = function_library_.find(name);

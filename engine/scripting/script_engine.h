@@ -77,6 +77,7 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
 
   // commands::ScriptingControl.
   std::string_view busy_error() const override;
+  std::optional<bool> DeclaresWrites(commands::Args argv) const override;
   commands::ScriptingInfo scripting_info() const override;
   // Called (repeatedly) while a script is busy, to serve other clients meanwhile.
   void set_serve_while_busy(std::function<void()> fn) { serve_while_busy_ = std::move(fn); }
