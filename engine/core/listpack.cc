@@ -3,23 +3,11 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/core/little_endian.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::core {
 namespace {
-
-uint64_t ReadLE(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-// Sign-extends the low `bits` of v.
-int64_t SignExtend(uint64_t v, int bits) {
-  const uint64_t sign = 1ULL << (bits - 1);
-  v &= (bits == 64) ? ~0ULL : ((1ULL << bits) - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
 
 void PutLE(std::string& out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));

@@ -2,27 +2,14 @@
 
 #include <cstdint>
 
+#include "engine/core/little_endian.h"
 #include "engine/core/stream.h"
 #include "engine/protocol/number.h"
 
 namespace bazaar::engine::persistence {
-namespace {
 
-uint64_t ReadLE(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-// Sign-extends the low `bits` of v.
-int64_t SignExtend(uint64_t v, int bits) {
-  uint64_t sign = 1ULL << (bits - 1);
-  v &= (bits == 64) ? ~0ULL : ((1ULL << bits) - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
-
-
-}  // namespace
+using core::ReadLE;
+using core::SignExtend;
 
 std::optional<std::vector<std::string>> DecodeListpack(std::string_view blob, bool deep) {
   const auto* p = reinterpret_cast<const unsigned char*>(blob.data());
