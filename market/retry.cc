@@ -29,17 +29,31 @@ absl::Status RetryLoop::CheckStart() const {
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status GiveUp(AttemptKind kind, const absl::Status& last_error, const std::string& why) {
+  if (kind == AttemptKind::kStoreError) {
+    return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                     absl::StrCat(why, "; last error: ", last_error.message()));
+  }
+  return MakeError(absl::StatusCode::kAborted, reason::kContention,
+                   absl::StrCat(why, " (watched keys kept changing)"));
+}
+
+}  // namespace
+
+absl::Status RetryLoop::BudgetOrDeadline(int attempt, AttemptKind last_kind,
+                                         const absl::Status& error) const {
+  if (client_deadline_ <= budget_deadline_) return error;
+  return GiveUp(last_kind, error,
+                absl::StrCat("gave up after ", attempt, " attempts and ",
+                             absl::FormatDuration(policy_.max_time)));
+}
+
 absl::StatusOr<absl::Duration> RetryLoop::Next(int attempt, AttemptKind kind,
                                                const absl::Status& last_error,
                                                absl::Duration attempt_took) {
-  auto give_up = [&](const std::string& why) -> absl::Status {
-    if (kind == AttemptKind::kStoreError) {
-      return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
-                       absl::StrCat(why, "; last error: ", last_error.message()));
-    }
-    return MakeError(absl::StatusCode::kAborted, reason::kContention,
-                     absl::StrCat(why, " (watched keys kept changing)"));
-  };
+  auto give_up = [&](const std::string& why) { return GiveUp(kind, last_error, why); };
   if (attempt >= policy_.max_attempts) {
     return give_up(absl::StrCat("gave up after ", attempt, " attempts"));
   }

@@ -88,6 +88,11 @@ class RetryLoop {
   absl::StatusOr<absl::Duration> Next(int attempt, AttemptKind kind,
                                       const absl::Status& last_error,
                                       absl::Duration attempt_took = absl::ZeroDuration());
+  // An attempt that failed with DEADLINE_EXCEEDED (say, no store connection came free in time)
+  // while respecting deadline(): when our own time budget, not the client's deadline, was that
+  // limit, the call ran out of budget, and ends as Next would have ended it (ABORTED after
+  // conflicts, UNAVAILABLE otherwise); otherwise the error stands.
+  absl::Status BudgetOrDeadline(int attempt, AttemptKind last_kind, const absl::Status& error) const;
 
  private:
   const RetryPolicy& policy_;
@@ -116,13 +121,20 @@ void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_
     std::function<void(absl::StatusOr<T>)> done;
     int n = 0;
     absl::Time started;
+    AttemptKind last_failure = AttemptKind::kStoreError;
 
     static void Start(std::shared_ptr<Run> run) {
       run->trace->attempts = ++run->n;
       run->started = run->env->Now();
       Run* raw = run.get();
       raw->attempt(raw->n, raw->loop.deadline(), [run = std::move(run)](AttemptResult<T> r) {
-        if (r.kind == AttemptKind::kDone) return run->done(std::move(r.value));
+        if (r.kind == AttemptKind::kDone) {
+          if (!r.value.ok() && r.value.status().code() == absl::StatusCode::kDeadlineExceeded) {
+            return run->done(run->loop.BudgetOrDeadline(run->n, run->last_failure, r.value.status()));
+          }
+          return run->done(std::move(r.value));
+        }
+        run->last_failure = r.kind;
         if (r.kind == AttemptKind::kConflict) ++run->trace->watch_conflicts;
         if (r.kind == AttemptKind::kStoreError) ++run->trace->store_errors;
         auto wait =

@@ -107,6 +107,41 @@ TEST(RetryPolicyTest, NoAttemptIsStartedThatWouldEndAfterTheDeadline) {
   EXPECT_GT(attempt_ends.back(), deadline - absl::Milliseconds(3));
 }
 
+// An attempt that runs into the deadline it was given (no store connection came free in
+// time) ends the call as running out of that deadline does: our budget gives the retry loop's
+// own answer, the client's deadline gives DEADLINE_EXCEEDED.
+absl::StatusOr<int> ConflictsThenDeadline(absl::Time client_deadline, FakeRetryEnv* env) {
+  CallTrace trace;
+  return RunNow(Policy(), env, client_deadline, &trace, [&](int n) {
+    if (n < 3) return AttemptResult<int>::Conflict();
+    return AttemptResult<int>::Done(absl::DeadlineExceededError("no store connection free"));
+  });
+}
+
+TEST(RetryPolicyTest, AnAttemptOutOfOurBudgetEndsAsTheBudgetDoes) {
+  FakeRetryEnv env;
+  auto r = ConflictsThenDeadline(env.Now() + absl::Seconds(30), &env);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(r.status()), "CONTENTION");
+}
+
+TEST(RetryPolicyTest, AnAttemptOutOfTheClientsDeadlineEndsWithDeadlineExceeded) {
+  FakeRetryEnv env;
+  auto r = ConflictsThenDeadline(env.Now() + absl::Milliseconds(500), &env);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(RetryPolicyTest, AFirstAttemptOutOfOurBudgetIsStoreUnavailable) {
+  FakeRetryEnv env;
+  CallTrace trace;
+  auto r = RunNow(Policy(), &env, env.Now() + absl::Seconds(30), &trace, [&](int) {
+    return AttemptResult<int>::Done(absl::DeadlineExceededError("no store connection free"));
+  });
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(r.status()), "STORE_UNAVAILABLE");
+  EXPECT_NE(r.status().message().find("no store connection free"), absl::string_view::npos);
+}
+
 TEST(RetryPolicyTest, TimeBudgetEndsRetriesWithAbortedWhenClientWaitsLonger) {
   FakeRetryEnv env;
   env.uniform = 1.0;
