@@ -42,20 +42,25 @@ absl::Status GiveUp(AttemptKind kind, const absl::Status& last_error, const std:
 
 }  // namespace
 
-absl::Status RetryLoop::BudgetOrDeadline(int attempt, AttemptKind last_kind,
-                                         const absl::Status& error) const {
-  if (client_deadline_ <= budget_deadline_) return error;
-  return GiveUp(last_kind, error,
+bool RetryLoop::ClientDeadlineIsTheLimit() const { return client_deadline_ <= budget_deadline_; }
+
+absl::Status RetryLoop::BudgetSpent(int attempt, AttemptKind kind,
+                                    const absl::Status& last_error) const {
+  return GiveUp(kind, last_error,
                 absl::StrCat("gave up after ", attempt, " attempts and ",
                              absl::FormatDuration(policy_.max_time)));
+}
+
+absl::Status RetryLoop::BudgetOrDeadline(int attempt, AttemptKind last_kind,
+                                         const absl::Status& error) const {
+  return ClientDeadlineIsTheLimit() ? error : BudgetSpent(attempt, last_kind, error);
 }
 
 absl::StatusOr<absl::Duration> RetryLoop::Next(int attempt, AttemptKind kind,
                                                const absl::Status& last_error,
                                                absl::Duration attempt_took) {
-  auto give_up = [&](const std::string& why) { return GiveUp(kind, last_error, why); };
   if (attempt >= policy_.max_attempts) {
-    return give_up(absl::StrCat("gave up after ", attempt, " attempts"));
+    return GiveUp(kind, last_error, absl::StrCat("gave up after ", attempt, " attempts"));
   }
   absl::Duration wait = BackoffFor(policy_, attempt + 1, env_->Uniform01());
   // The next attempt must end before the deadline: the sleep is cut to the time left after it
@@ -63,13 +68,12 @@ absl::StatusOr<absl::Duration> RetryLoop::Next(int attempt, AttemptKind kind,
   const absl::Duration room = effective_deadline_ - env_->Now() - attempt_took;
   wait = std::min(wait, room);
   if (room <= absl::ZeroDuration()) {
-    if (client_deadline_ <= budget_deadline_) {
-      return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
-                       absl::StrCat("the client's deadline ended the retries after ", attempt,
-                                    " attempts"));
+    if (ClientDeadlineIsTheLimit()) {
+      return MakeError(
+          absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
+          absl::StrCat("the client's deadline ended the retries after ", attempt, " attempts"));
     }
-    return give_up(absl::StrCat("gave up after ", attempt, " attempts and ",
-                                absl::FormatDuration(policy_.max_time)));
+    return BudgetSpent(attempt, kind, last_error);
   }
   return std::max(wait, absl::ZeroDuration());
 }

@@ -14,8 +14,8 @@
 #define BAZAAR_MARKET_RETRY_H_
 
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -85,14 +85,14 @@ class RetryLoop {
   // The next attempt (assumed to take as long as this one) must end before the deadline: the
   // wait is cut short to leave it room, and without room the loop ends, so the caller gets our
   // DEADLINE_EXCEEDED, with its reason, before its own.
-  absl::StatusOr<absl::Duration> Next(int attempt, AttemptKind kind,
-                                      const absl::Status& last_error,
+  absl::StatusOr<absl::Duration> Next(int attempt, AttemptKind kind, const absl::Status& last_error,
                                       absl::Duration attempt_took = absl::ZeroDuration());
   // An attempt that failed with DEADLINE_EXCEEDED (say, no store connection came free in time)
   // while respecting deadline(): when our own time budget, not the client's deadline, was that
   // limit, the call ran out of budget, and ends as Next would have ended it (ABORTED after
   // conflicts, UNAVAILABLE otherwise); otherwise the error stands.
-  absl::Status BudgetOrDeadline(int attempt, AttemptKind last_kind, const absl::Status& error) const;
+  absl::Status BudgetOrDeadline(int attempt, AttemptKind last_kind,
+                                const absl::Status& error) const;
 
  private:
   const RetryPolicy& policy_;
@@ -100,6 +100,11 @@ class RetryLoop {
   absl::Time client_deadline_;
   absl::Time budget_deadline_;
   absl::Time effective_deadline_;
+
+  // Whether the client's deadline, not our time budget, is the one attempts respect.
+  bool ClientDeadlineIsTheLimit() const;
+  // The final error when the time budget ran out after `attempt` attempts, the last of `kind`.
+  absl::Status BudgetSpent(int attempt, AttemptKind kind, const absl::Status& last_error) const;
 };
 
 // One attempt: n (1-based) and the deadline it must respect; it reports through `done`.
@@ -121,6 +126,8 @@ void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_
     std::function<void(absl::StatusOr<T>)> done;
     int n = 0;
     absl::Time started;
+    // The kind of the last failed attempt; before any, a timeout is the store's (no connection
+    // came free in time).
     AttemptKind last_failure = AttemptKind::kStoreError;
 
     static void Start(std::shared_ptr<Run> run) {
@@ -130,23 +137,23 @@ void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_
       raw->attempt(raw->n, raw->loop.deadline(), [run = std::move(run)](AttemptResult<T> r) {
         if (r.kind == AttemptKind::kDone) {
           if (!r.value.ok() && r.value.status().code() == absl::StatusCode::kDeadlineExceeded) {
-            return run->done(run->loop.BudgetOrDeadline(run->n, run->last_failure, r.value.status()));
+            return run->done(
+                run->loop.BudgetOrDeadline(run->n, run->last_failure, r.value.status()));
           }
           return run->done(std::move(r.value));
         }
         run->last_failure = r.kind;
         if (r.kind == AttemptKind::kConflict) ++run->trace->watch_conflicts;
         if (r.kind == AttemptKind::kStoreError) ++run->trace->store_errors;
-        auto wait =
-            run->loop.Next(run->n, r.kind, r.store_error, run->env->Now() - run->started);
+        auto wait = run->loop.Next(run->n, r.kind, r.store_error, run->env->Now() - run->started);
         if (!wait.ok()) return run->done(wait.status());
         RetryEnv* env = run->env;
         env->After(*wait, [run] { Start(run); });
       });
     }
   };
-  auto run = std::make_shared<Run>(
-      Run{RetryLoop(policy, env, client_deadline), env, trace, std::move(attempt), std::move(done)});
+  auto run = std::make_shared<Run>(Run{RetryLoop(policy, env, client_deadline), env, trace,
+                                       std::move(attempt), std::move(done)});
   if (absl::Status s = run->loop.CheckStart(); !s.ok()) return run->done(s);
   Run::Start(std::move(run));
 }

@@ -157,8 +157,8 @@ TEST(RetryPolicyTest, TimeBudgetEndsRetriesWithAbortedWhenClientWaitsLonger) {
 TEST(RetryPolicyTest, PassedDeadlineFailsBeforeTheFirstAttempt) {
   FakeRetryEnv env;
   CallTrace trace;
-  auto r = RunAlways(Policy(), &env, env.Now() - absl::Seconds(1), AttemptKind::kConflict, &trace,
-                     1);
+  auto r =
+      RunAlways(Policy(), &env, env.Now() - absl::Seconds(1), AttemptKind::kConflict, &trace, 1);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(trace.attempts, 0);
 }
