@@ -30,6 +30,8 @@ class ChaosSession : public StoreSession {
     inner_->Exec(std::move(commands), std::move(done));
   }
 
+  void ExpectWrites() override { inner_->ExpectWrites(); }
+
  private:
   std::unique_ptr<StoreSession> inner_;
   RetryEnv* env_;

@@ -28,6 +28,11 @@ ABSL_FLAG(absl::Duration, store_connect_timeout, absl::Milliseconds(500),
           "Timeout to connect to the store");
 ABSL_FLAG(absl::Duration, store_command_timeout, absl::Seconds(2),
           "Timeout of one store round trip; the connection is closed when it passes");
+ABSL_FLAG(int, replica_acks, 0,
+          "Replicas that must acknowledge a change (WAIT) before a call succeeds; a change too few "
+          "acknowledge in time fails UNAVAILABLE/OUTCOME_UNKNOWN (0: the primary's answer is enough)");
+ABSL_FLAG(absl::Duration, replica_ack_timeout, absl::Milliseconds(500),
+          "How long a change waits for --replica_acks replicas (less than --store_command_timeout)");
 ABSL_FLAG(absl::Duration, reconnect_backoff_max, absl::Seconds(2),
           "Longest wait between reconnect attempts while the store is down");
 ABSL_FLAG(std::string, mode, "fine", "Contention mode: fine (default), book or script");
@@ -143,6 +148,14 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.store_connect_timeout = absl::GetFlag(FLAGS_store_connect_timeout);
   c.store_command_timeout = absl::GetFlag(FLAGS_store_command_timeout);
   c.reconnect_backoff_max = absl::GetFlag(FLAGS_reconnect_backoff_max);
+  c.replica_acks.replicas = absl::GetFlag(FLAGS_replica_acks);
+  c.replica_acks.timeout = absl::GetFlag(FLAGS_replica_ack_timeout);
+  if (c.replica_acks.replicas < 0) return Invalid("--replica_acks must be 0 or more");
+  // WAIT blocks its connection; the round trip's own timeout must not fire first.
+  if (c.replica_acks.replicas > 0 && (c.replica_acks.timeout < absl::Milliseconds(1) ||
+                                      c.replica_acks.timeout >= c.store_command_timeout)) {
+    return Invalid("--replica_ack_timeout must be at least 1ms and less than --store_command_timeout");
+  }
   if (!ParseContentionMode(absl::GetFlag(FLAGS_mode), &c.market.mode)) {
     return Invalid("--mode must be fine, book or script");
   }

@@ -13,6 +13,7 @@
 #include "market/chaos_store.h"
 #include "market/log.h"
 #include "market/market_ops.h"
+#include "market/redis_store.h"
 
 namespace bazaar::market {
 
@@ -28,6 +29,7 @@ struct ServerConfig {
   absl::Duration store_connect_timeout = absl::Milliseconds(500);
   absl::Duration store_command_timeout = absl::Seconds(2);
   absl::Duration reconnect_backoff_max = absl::Seconds(2);
+  ReplicaAcks replica_acks;  // WAIT after every change (market/redis_store.h)
   MarketOptions market;
   ChaosOptions chaos;  // fault injection (ChaosStore), off by default
   LogLevel log_level = LogLevel::kInfo;

@@ -83,7 +83,7 @@ int Run(int argc, char** argv) {
   // Every store round trip, retry wait and call completion runs on this one loop thread.
   client::AsyncLoop loop;
   auto pool = std::make_unique<client::AsyncPool>(&loop, pool_options);
-  RedisStore store(pool.get());
+  RedisStore store(pool.get(), config->replica_acks);
   // Fault injection wraps the store only when asked for (tests and drills).
   ChaosStore chaos(&store, &store, config->chaos);
   MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &store,

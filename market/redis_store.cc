@@ -17,8 +17,8 @@ bool IsUnwatch(const Argv& argv) {
 
 class RedisSession : public StoreSession {
  public:
-  explicit RedisSession(client::AsyncLease lease)
-      : lease_(std::make_shared<client::AsyncLease>(std::move(lease))) {}
+  RedisSession(client::AsyncLease lease, ReplicaAcks acks)
+      : lease_(std::make_shared<client::AsyncLease>(std::move(lease))), acks_(acks) {}
   ~RedisSession() override {
     if (!watching_ || (*lease_)->broken()) return;
     // The connection goes back once UNWATCH is answered, so the next user starts clean.
@@ -33,29 +33,61 @@ class RedisSession : public StoreSession {
       if (IsWatch(c)) watching_ = true;
       if (IsUnwatch(c)) watching_ = false;
     }
-    (*lease_)->Send(std::move(commands), std::move(done));
+    if (!WaitsForReplicas()) return (*lease_)->Send(std::move(commands), std::move(done));
+    commands.push_back(WaitCommand());
+    (*lease_)->Send(std::move(commands), [acks = acks_, done = std::move(done)](
+                                             absl::StatusOr<Replies> replies) {
+      if (!replies.ok()) return done(replies.status());
+      RespReply wait = std::move(replies->back());
+      replies->pop_back();
+      if (absl::Status acked = CheckReplicaAcks(wait, acks); !acked.ok()) return done(acked);
+      done(std::move(replies));
+    });
   }
 
   void Exec(std::vector<Argv> commands,
             std::function<void(absl::StatusOr<ExecReplies>)> done) override {
+    const bool wait = WaitsForReplicas();
     std::vector<Argv> all;
-    all.reserve(commands.size() + 2);
+    all.reserve(commands.size() + 3);
     all.push_back({"MULTI"});
     for (auto& c : commands) all.push_back(std::move(c));
     all.push_back({"EXEC"});
+    if (wait) all.push_back(WaitCommand());
     watching_ = false;  // EXEC (even a failed one) unwatches everything
-    (*lease_)->Send(std::move(all), [lease = lease_, done = std::move(done)](
+    (*lease_)->Send(std::move(all), [lease = lease_, wait, acks = acks_, done = std::move(done)](
                                         absl::StatusOr<Replies> replies) {
       if (!replies.ok()) return done(replies.status());
+      std::optional<RespReply> wait_reply;
+      if (wait) {
+        wait_reply = std::move(replies->back());
+        replies->pop_back();
+      }
       auto result = UnpackExecReplies(std::move(*replies));
       if (!result.ok()) lease->Discard();  // leave no doubt about the connection's state
+      // A watch conflict applied nothing, so there is nothing for replicas to hold.
+      if (wait_reply && result.ok() && result->has_value()) {
+        if (absl::Status acked = CheckReplicaAcks(*wait_reply, acks); !acked.ok()) {
+          return done(acked);
+        }
+      }
       done(std::move(result));
     });
   }
 
+  void ExpectWrites() override { writes_ = true; }
+
  private:
+  bool WaitsForReplicas() const { return writes_ && acks_.replicas > 0; }
+  Argv WaitCommand() const {
+    return {"WAIT", std::to_string(acks_.replicas),
+            std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(acks_.timeout)))};
+  }
+
   std::shared_ptr<client::AsyncLease> lease_;
+  ReplicaAcks acks_;
   bool watching_ = false;
+  bool writes_ = false;
 };
 
 }  // namespace
@@ -95,10 +127,23 @@ absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies) {
   return ExecReplies(std::move(exec.elements));
 }
 
+absl::Status CheckReplicaAcks(const RespReply& wait, const ReplicaAcks& acks) {
+  if (wait.is_integer() && wait.integer >= acks.replicas) return absl::OkStatus();
+  const std::string got =
+      wait.is_integer() ? absl::StrCat("only ", wait.integer, " of ", acks.replicas,
+                                       " replicas acknowledged it within ",
+                                       absl::FormatDuration(acks.timeout))
+                        : absl::StrCat("WAIT for ", acks.replicas, " replicas failed: ", wait.str);
+  return MakeError(absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
+                   absl::StrCat("the change is applied on the store's primary, but ", got,
+                                "; a failover may lose it"));
+}
+
 void RedisStore::Open(absl::Time deadline, OpenDone done) {
   client::AsyncLoop* loop = pool_->loop();
   auto acquire = [this, deadline, done = std::move(done)]() mutable {
-    pool_->Acquire(deadline, [done = std::move(done)](absl::StatusOr<client::AsyncLease> lease) {
+    pool_->Acquire(deadline, [acks = acks_, done = std::move(done)](
+                                 absl::StatusOr<client::AsyncLease> lease) {
       if (!lease.ok()) {
         if (lease.status().code() == absl::StatusCode::kDeadlineExceeded) {
           return done(lease.status());
@@ -106,7 +151,7 @@ void RedisStore::Open(absl::Time deadline, OpenDone done) {
         return done(MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
                               std::string(lease.status().message())));
       }
-      done(std::unique_ptr<StoreSession>(new RedisSession(std::move(*lease))));
+      done(std::unique_ptr<StoreSession>(new RedisSession(std::move(*lease), acks)));
     });
   };
   if (loop->in_loop()) {

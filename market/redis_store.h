@@ -1,8 +1,10 @@
 // RedisStore: the Store over a client::AsyncPool, on the pool's AsyncLoop thread: every session
 // callback runs there, so no thread is handed a call per round trip. A session that WATCHed keys
 // and ends without EXEC sends UNWATCH, and its connection goes back to the pool once that is
-// answered; a session whose connection failed closes it. Also the RetryEnv of calls on this
-// store: their backoff waits are the loop's timers.
+// answered; a session whose connection failed closes it. With ReplicaAcks, every round trip
+// that changes data ends with WAIT in the same write, so a change counts only once enough
+// replicas hold it. Also the RetryEnv of calls on this store: their backoff waits are the loop's
+// timers.
 #ifndef BAZAAR_MARKET_REDIS_STORE_H_
 #define BAZAAR_MARKET_REDIS_STORE_H_
 
@@ -14,10 +16,18 @@
 
 namespace bazaar::market {
 
+// How many replicas must acknowledge a change (Redis's WAIT numreplicas timeout) before the
+// market answers that it is done; 0: the primary's answer is enough (Redis's default).
+struct ReplicaAcks {
+  int replicas = 0;
+  absl::Duration timeout = absl::Seconds(1);
+};
+
 class RedisStore : public Store, public RetryEnv {
  public:
   // `pool` (and its loop) must outlive the store.
-  explicit RedisStore(client::AsyncPool* pool) : pool_(pool) {}
+  explicit RedisStore(client::AsyncPool* pool, ReplicaAcks acks = {})
+      : pool_(pool), acks_(acks) {}
   // Store. Any thread; the answer comes on the loop.
   void Open(absl::Time deadline, OpenDone done) override;
   // RetryEnv. After and Uniform01: the loop's thread.
@@ -27,11 +37,15 @@ class RedisStore : public Store, public RetryEnv {
 
  private:
   client::AsyncPool* pool_;
+  ReplicaAcks acks_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
 // Exec's reply handling, shared with tests: checks MULTI/QUEUED replies and unpacks EXEC.
 absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies);
+// WAIT's reply after a change, shared with tests: OK when at least acks.replicas replicas
+// acknowledged it, else UNAVAILABLE / OUTCOME_UNKNOWN saying how many did.
+absl::Status CheckReplicaAcks(const RespReply& wait, const ReplicaAcks& acks);
 
 }  // namespace bazaar::market
 

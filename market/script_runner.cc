@@ -73,6 +73,8 @@ R Interpret(const ScriptCall& call, const CallOptions& options, int attempt,
 }
 
 R OutcomeUnknown(const CallOptions& options, const absl::Status& io) {
+  // Applied, but on too few replicas: the session said so in its own words.
+  if (ReasonOf(io) == reason::kOutcomeUnknown) return R::Done(io);
   return R::Done(MakeError(
       absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
       absl::StrCat("the store connection failed during FCALL; the change may or may not have "
@@ -119,6 +121,7 @@ void ScriptRunner::Run(ScriptCall call, CallOptions options, CallTrace* trace,
         s.reset();
         done(std::move(result));
       };
+      session->ExpectWrites();
       session->Pipeline(
           {fcall}, [this, session, shared_call, shared_options, n, fcall,
                     finish](absl::StatusOr<Replies> replies) mutable {
@@ -151,6 +154,7 @@ void ScriptRunner::Load(CallOptions options, CallTrace* trace, Done<bool> done) 
                                absl::StatusOr<std::unique_ptr<StoreSession>> opened) mutable {
       if (!opened.ok()) return done(L::Done(opened.status()));
       std::shared_ptr<StoreSession> session = std::move(*opened);
+      session->ExpectWrites();
       session->Pipeline({{"FUNCTION", "LOAD", "REPLACE", MarketLuaLibrary()}},
                         [session, done = std::move(done)](absl::StatusOr<Replies> r) mutable {
                           session.reset();

@@ -37,6 +37,11 @@ class StoreSession {
   // unknown; INTERNAL when the store refused the transaction (EXECABORT).
   virtual void Exec(std::vector<Argv> commands,
                     std::function<void(absl::StatusOr<ExecReplies>)> done) = 0;
+  // The round trips from here on change data (a transaction's EXEC, a script's FCALL). A store
+  // that must see changes on its replicas before they count (RedisStore's ReplicaAcks) then
+  // fails a change too few replicas acknowledged with UNAVAILABLE / OUTCOME_UNKNOWN: it is on
+  // the primary, and a failover may lose it. Read-only round trips never wait for replicas.
+  virtual void ExpectWrites() {}
 };
 
 class Store {

@@ -170,6 +170,7 @@ void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> r
                                    : RecordWrite(options.request_id, record));
   }
   StoreSession* session = a->session.get();
+  if (!a->writes.empty()) session->ExpectWrites();
   session->Exec(a->writes, [this, a](absl::StatusOr<ExecReplies> exec) {
     AfterExec(a, std::move(exec));
   });
@@ -185,6 +186,10 @@ void TxnRunner::AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies
     // STORE_UNAVAILABLE from the EXEC reply itself (READONLY) means nothing was applied.
     if (!a->has_changes || ReasonOf(exec.status()) == reason::kStoreUnavailable) {
       return a->Finish(R::StoreError(exec.status()));
+    }
+    // Applied, but on too few replicas: the session said so in its own words.
+    if (ReasonOf(exec.status()) == reason::kOutcomeUnknown) {
+      return a->Finish(R::Done(exec.status()));
     }
     return a->Finish(R::Done(MakeError(
         absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,

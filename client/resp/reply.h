@@ -50,6 +50,7 @@ struct RespReply {
   bool is_nil() const { return type == Type::kNil; }
   bool is_error() const { return type == Type::kError; }
   bool is_array() const { return type == Type::kArray; }
+  bool is_integer() const { return type == Type::kInteger; }
   bool is_string() const { return type == Type::kString || type == Type::kStatus; }
   // A short human rendering for logs and test failures.
   std::string DebugString() const;

@@ -575,6 +575,45 @@ TEST_P(MarketRpcTest, HistoryPagesNewestFirstOverEveryEventOnce) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// --replica_acks: a change no replica holds is reported as OUTCOME_UNKNOWN (it is on the primary
+// only), in the WATCH path and the scripted one; once a replica follows, changes succeed.
+TEST_P(MarketRpcTest, ReplicaAcksReportAChangeNoReplicaHoldsAsOutcomeUnknown) {
+  for (const std::string mode : {"fine", "script"}) {
+    SCOPED_TRACE(mode);
+    Start({"--replica_acks=1", "--replica_ack_timeout=50ms", "--mode=" + mode});
+    std::string reason;
+    grpc::Status alone = CreateUser("alone_" + mode, 5, &reason);
+    EXPECT_EQ(alone.error_code(), grpc::StatusCode::UNAVAILABLE) << alone.error_message();
+    EXPECT_EQ(reason, "OUTCOME_UNKNOWN");
+    EXPECT_THAT(alone.error_message(), ::testing::HasSubstr("only 0 of 1 replicas"));
+    EXPECT_EQ(GetUser("alone_" + mode).funds(), 5);  // applied on the primary all the same
+  }
+  // Both stores wait 5 s for more replicas before a diskless full sync by default.
+  ASSERT_EQ(bazaar::testing::RespClient(store_->port())
+                .Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"}),
+            "+OK\r\n");
+  StoreProcess replica(GetParam(), /*persistent=*/false);
+  bazaar::testing::RespClient follow(replica.port());
+  ASSERT_EQ(follow.Command({"REPLICAOF", "127.0.0.1", std::to_string(store_->port())}), "+OK\r\n");
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = follow.Command({"INFO", "replication"}).find("master_link_status:up") !=
+         std::string::npos;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(up) << "the replica never synced";
+  for (const std::string mode : {"fine", "script"}) {
+    SCOPED_TRACE(mode);
+    Start({"--replica_acks=1", "--replica_ack_timeout=1s", "--mode=" + mode});
+    grpc::Status acked = CreateUser("acked_" + mode, 7);
+    EXPECT_TRUE(acked.ok()) << acked.error_message();
+    // A failed precondition still answers as itself, not as a replica problem.
+    std::string reason;
+    EXPECT_EQ(CreateUser("acked_" + mode, 7, &reason).error_code(),
+              grpc::StatusCode::ALREADY_EXISTS);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, MarketRpcTest, ::testing::ValuesIn(StoreKinds()),
                          [](const auto& info) { return StoreKindName(info.param); });
 

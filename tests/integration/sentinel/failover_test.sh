@@ -4,8 +4,12 @@
 # --sentinels, bazaar-load through it. The primary is killed with SIGKILL mid-run; the test
 # passes when Sentinel promotes the preferred replica (replica-priority 10), the market follows
 # by itself (a second load run after the failover has no failed call), and bazaar-load's
-# invariant check holds (money conserved, no item in two places). Prints the seconds the
-# market's store probe was down and the failed calls by reason.
+# invariant check holds (money conserved, no item in two places, every success the clients saw
+# in the data). The market runs with --replica_acks=2: a change counts only once both replicas
+# hold it, so the promoted one has every acknowledged write (without it, Redis's asynchronous
+# replication loses the last ones at a failover). The killed node comes back as a replica of the
+# new primary, as an operator would bring it back, so two replicas can acknowledge again.
+# Prints the seconds the market's store probe was down and the failed calls by reason.
 # Usage: failover_test.sh BIN_DIR
 set -u
 BIN=$1
@@ -16,7 +20,10 @@ SENTINEL=$(command -v redis-sentinel || true)
 [ -n "$SENTINEL" ] || { echo "redis-sentinel not installed"; exit 1; }
 T=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"; }
+cleanup() {
+  for p in "${PIDS[@]}" $(cat "$T/rejoined.pid" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$T"/*/log "$T"/load*.out; do echo "== $f"; tail -20 "$f"; done; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -26,7 +33,7 @@ wait_for() { for _ in $(seq 1 100); do eval "$1" && return 0; sleep 0.1; done; r
 P=(); for i in 0 1 2; do P[$i]=$(free_port); done
 for i in 0 1 2; do
   mkdir "$T/n$i"
-  printf 'port %s\ndir %s\nsave ""\n' "${P[$i]}" "$T/n$i" > "$T/n$i/e.conf"
+  printf 'port %s\ndir %s\nsave ""\nrepl-diskless-sync-delay 0\n' "${P[$i]}" "$T/n$i" > "$T/n$i/e.conf"
   [ "$i" -gt 0 ] && echo "replicaof 127.0.0.1 ${P[0]}" >> "$T/n$i/e.conf"
   [ "$i" = 1 ] && echo "replica-priority 10" >> "$T/n$i/e.conf"
   srv=$ENGINE; [ "$i" = 0 ] && srv=$PRIMARY_SRV
@@ -49,16 +56,24 @@ for i in 0 1 2; do
 done
 M=$(free_port); mkdir "$T/mk"
 "$BIN/bazaar-market" --listen=127.0.0.1:$M --sentinels=$SLIST --sentinel_master=m \
-  --store_command_timeout=1s --health_interval=100ms --stats_interval=0s > "$T/mk/log" 2>&1 & PIDS+=($!)
+  --store_command_timeout=1s --replica_acks=2 --replica_ack_timeout=500ms \
+  --health_interval=100ms --stats_interval=0s > "$T/mk/log" 2>&1 & PIDS+=($!)
 wait_for "grep -q 'listening on' $T/mk/log" || fail "market did not start"
 
-( sleep 4; kill -9 "$PRIMARY_PID" ) &
+rejoin() {
+  sleep 4; kill -9 "$PRIMARY_PID"
+  wait_for "[ \"\$(redis-cli -p ${P[1]} role 2>/dev/null | head -1)\" = master ]" || return
+  echo "replicaof 127.0.0.1 ${P[1]}" >> "$T/n0/e.conf"
+  "$PRIMARY_SRV" "$T/n0/e.conf" >> "$T/n0/log" 2>&1 & echo $! > "$T/rejoined.pid"
+}
+rejoin &
 "$BIN/bazaar-load" --market=127.0.0.1:$M --store=127.0.0.1:${P[1]} --duration=14s --progress=false \
   --html= --timeout=10s --seed=7 > "$T/load1.out" 2>&1
 rc=$?
 cat "$T/load1.out"
 [ "$(redis-cli -p ${P[1]} role | head -1)" = master ] || fail "replica 1 (priority 10) was not promoted"
 wait_for "redis-cli -p ${P[2]} info replication | grep -q 'master_port:${P[1]}'" || fail "replica 2 was not repointed"
+wait_for "redis-cli -p ${P[0]} info replication | grep -q master_link_status:up" || fail "the old primary did not rejoin as a replica"
 grep -q '^  invariants: OK' "$T/load1.out" || fail "invariant check did not pass (rc $rc)"
 down=$(grep -m1 'NOT_SERVING' "$T/mk/log" | sed 's/^. \([^ ]*\) .*/\1/')
 up=$(grep 'answers again: SERVING' "$T/mk/log" | tail -1 | sed 's/^. \([^ ]*\) .*/\1/')
