@@ -62,7 +62,14 @@ wait_for "grep -q 'listening on' $T/mk/log" || fail "market did not start"
 
 rejoin() {
   sleep 4; kill -9 "$PRIMARY_PID"
-  wait_for "[ \"\$(redis-cli -p ${P[1]} role 2>/dev/null | head -1)\" = master ]" || return
+  # Only once the failover is over (every sentinel switched, replica 2 repointed): a node that
+  # reappears mid-failover can make the sentinels start a second one.
+  for s in "${S[@]}"; do
+    wait_for "redis-cli -p $s sentinel get-master-addr-by-name m 2>/dev/null | grep -qx ${P[1]}" ||
+      return
+  done
+  wait_for "redis-cli -p ${P[2]} info replication | grep -q 'master_port:${P[1]}'" || return
+  sleep 1
   echo "replicaof 127.0.0.1 ${P[1]}" >> "$T/n0/e.conf"
   "$PRIMARY_SRV" "$T/n0/e.conf" >> "$T/n0/log" 2>&1 & echo $! > "$T/rejoined.pid"
 }
