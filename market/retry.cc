@@ -56,6 +56,13 @@ absl::Status RetryLoop::BudgetOrDeadline(int attempt, AttemptKind last_kind,
   return ClientDeadlineIsTheLimit() ? error : BudgetSpent(attempt, last_kind, error);
 }
 
+absl::Status RetryLoop::DeadlineWhileWaiting(int attempt) const {
+  return MakeError(absl::StatusCode::kDeadlineExceeded, reason::kDeadline,
+                   absl::StrCat("the client's deadline came while attempt ", attempt,
+                                " waited for the store; a change it was committing may or may "
+                                "not be applied"));
+}
+
 absl::StatusOr<absl::Duration> RetryLoop::Next(int attempt, AttemptKind kind,
                                                const absl::Status& last_error,
                                                absl::Duration attempt_took) {

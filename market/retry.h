@@ -39,6 +39,9 @@ class RetryEnv {
   // Runs `fn` once `d` has passed, on the thread the store runs its callbacks on (the real
   // env: the store's loop; the fake: at once, after advancing its clock).
   virtual void After(absl::Duration d, std::function<void()> fn) = 0;
+  // Like After, for a watchdog: `fn` runs at `when` on the same thread, unless time never gets
+  // there (the fake runs it once its clock passes `when`).
+  virtual void At(absl::Time when, std::function<void()> fn) { After(when - Now(), std::move(fn)); }
   // Uniform in [0, 1).
   virtual double Uniform01() = 0;
 };
@@ -93,6 +96,11 @@ class RetryLoop {
   // conflicts, UNAVAILABLE otherwise); otherwise the error stands.
   absl::Status BudgetOrDeadline(int attempt, AttemptKind last_kind,
                                 const absl::Status& error) const;
+  // Whether the client's deadline, not our time budget, is the one attempts respect.
+  bool ClientDeadlineIsTheLimit() const;
+  // The call's answer when the client's deadline comes with attempt `attempt` still waiting for
+  // the store (a slow store, a starved machine): the caller gets it in time, with its reason.
+  absl::Status DeadlineWhileWaiting(int attempt) const;
 
  private:
   const RetryPolicy& policy_;
@@ -101,8 +109,6 @@ class RetryLoop {
   absl::Time budget_deadline_;
   absl::Time effective_deadline_;
 
-  // Whether the client's deadline, not our time budget, is the one attempts respect.
-  bool ClientDeadlineIsTheLimit() const;
   // The final error when the time budget ran out after `attempt` attempts, the last of `kind`.
   absl::Status BudgetSpent(int attempt, AttemptKind kind, const absl::Status& last_error) const;
 };
@@ -113,7 +119,9 @@ using AttemptFn =
     std::function<void(int n, absl::Time deadline, std::function<void(AttemptResult<T>)> done)>;
 
 // Runs `attempt` for n = 1, 2, ... under `policy`, waiting between attempts with env->After,
-// filling `trace` (which, like `policy` and `env`, must outlive the run) and ending with `done`.
+// filling `trace` and ending with `done` exactly once. When the client's deadline is the limit,
+// a watchdog ends the call at that deadline even while an attempt is still out; that attempt's
+// late result is dropped. `policy` and `env` must outlive the run, `trace` until `done`.
 template <typename T>
 void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_deadline,
                     CallTrace* trace, AttemptFn<T> attempt,
@@ -129,33 +137,52 @@ void RunWithRetries(const RetryPolicy& policy, RetryEnv* env, absl::Time client_
     // The kind of the last failed attempt; before any, a timeout is the store's (no connection
     // came free in time).
     AttemptKind last_failure = AttemptKind::kStoreError;
+    bool finished = false;  // done has run (the watchdog and attempts run on one thread)
+
+    void Finish(absl::StatusOr<T> result) {
+      if (finished) return;
+      finished = true;
+      done(std::move(result));
+    }
 
     static void Start(std::shared_ptr<Run> run) {
+      if (run->finished) return;
       run->trace->attempts = ++run->n;
       run->started = run->env->Now();
       Run* raw = run.get();
       raw->attempt(raw->n, raw->loop.deadline(), [run = std::move(run)](AttemptResult<T> r) {
+        if (run->finished) return;  // the watchdog answered; the trace may be gone
         if (r.kind == AttemptKind::kDone) {
           if (!r.value.ok() && r.value.status().code() == absl::StatusCode::kDeadlineExceeded) {
-            return run->done(
+            return run->Finish(
                 run->loop.BudgetOrDeadline(run->n, run->last_failure, r.value.status()));
           }
-          return run->done(std::move(r.value));
+          return run->Finish(std::move(r.value));
         }
         run->last_failure = r.kind;
         if (r.kind == AttemptKind::kConflict) ++run->trace->watch_conflicts;
         if (r.kind == AttemptKind::kStoreError) ++run->trace->store_errors;
         auto wait = run->loop.Next(run->n, r.kind, r.store_error, run->env->Now() - run->started);
-        if (!wait.ok()) return run->done(wait.status());
+        if (!wait.ok()) return run->Finish(wait.status());
         RetryEnv* env = run->env;
         env->After(*wait, [run] { Start(run); });
       });
     }
   };
-  auto run = std::make_shared<Run>(Run{RetryLoop(policy, env, client_deadline), env, trace,
-                                       std::move(attempt), std::move(done)});
+  // Not make_shared: a pending watchdog's weak_ptr then keeps only the control block alive.
+  std::shared_ptr<Run> run(new Run{RetryLoop(policy, env, client_deadline), env, trace,
+                                   std::move(attempt), std::move(done)});
   if (absl::Status s = run->loop.CheckStart(); !s.ok()) return run->done(s);
+  const bool watch = run->loop.ClientDeadlineIsTheLimit();
+  const absl::Time deadline = run->loop.deadline();
+  std::weak_ptr<Run> weak = run;
   Run::Start(std::move(run));
+  // Armed once the first attempt is out, so that it never fires beside this thread's Start.
+  if (watch) {
+    env->At(deadline, [weak = std::move(weak)] {
+      if (auto r = weak.lock()) r->Finish(r->loop.DeadlineWhileWaiting(r->n));
+    });
+  }
 }
 
 }  // namespace bazaar::market

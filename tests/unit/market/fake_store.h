@@ -64,18 +64,32 @@ class FakeRetryEnv : public RetryEnv {
  public:
   absl::Time Now() override { return now_; }
   void After(absl::Duration d, std::function<void()> fn) override {
-    now_ += d;
+    Advance(d);
     if (d > absl::ZeroDuration()) sleeps.push_back(d);
     fn();
   }
+  // Kept until the clock gets to `when` (through After or Advance).
+  void At(absl::Time when, std::function<void()> fn) override {
+    watchdogs_.emplace(when, std::move(fn));
+    Advance(absl::ZeroDuration());
+  }
   double Uniform01() override { return uniform; }
-  void Advance(absl::Duration d) { now_ += d; }
+  // Moves the clock on, then runs the watchdogs it passed, earliest first.
+  void Advance(absl::Duration d) {
+    now_ += d;
+    while (!watchdogs_.empty() && watchdogs_.begin()->first <= now_) {
+      auto fn = std::move(watchdogs_.begin()->second);
+      watchdogs_.erase(watchdogs_.begin());
+      fn();
+    }
+  }
 
   double uniform = 0.5;
   std::vector<absl::Duration> sleeps;
 
  private:
   absl::Time now_ = absl::FromUnixSeconds(1'000'000);
+  std::multimap<absl::Time, std::function<void()>> watchdogs_;
 };
 
 }  // namespace bazaar::market::testing

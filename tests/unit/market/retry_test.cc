@@ -171,5 +171,63 @@ TEST(RetryPolicyTest, StoreErrorsThatPersistGiveUnavailable) {
   EXPECT_EQ(trace.store_errors, 10);
 }
 
+// An attempt the store never answers in time (a starved machine, a stalled connection): the
+// client's deadline still ends the call, with the market's own reason, and the attempt's late
+// answer is dropped.
+struct StalledAttempt {
+  FakeRetryEnv env;
+  CallTrace trace;
+  std::function<void(AttemptResult<int>)> pending;
+  std::vector<absl::StatusOr<int>> results;
+
+  void Run(absl::Time deadline) {
+    RunWithRetries<int>(
+        Policy(), &env, deadline, &trace,
+        [&](int, absl::Time, std::function<void(AttemptResult<int>)> done) {
+          pending = std::move(done);
+        },
+        [&](absl::StatusOr<int> r) { results.push_back(std::move(r)); });
+  }
+};
+
+TEST(RetryPolicyTest, TheClientsDeadlineEndsACallWhoseAttemptNeverAnswers) {
+  StalledAttempt s;
+  const absl::Time deadline = s.env.Now() + absl::Milliseconds(300);
+  s.Run(deadline);
+  ASSERT_TRUE(s.pending);
+  s.env.Advance(absl::Milliseconds(299));
+  EXPECT_TRUE(s.results.empty());
+  s.env.Advance(absl::Milliseconds(1));
+  ASSERT_EQ(s.results.size(), 1u);
+  EXPECT_EQ(s.results[0].status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(ReasonOf(s.results[0].status()), "DEADLINE");
+  EXPECT_NE(s.results[0].status().message().find("attempt 1 waited for the store"),
+            absl::string_view::npos)
+      << s.results[0].status();
+  s.pending(AttemptResult<int>::Done(7));  // the late answer
+  EXPECT_EQ(s.results.size(), 1u);
+}
+
+TEST(RetryPolicyTest, AnAnswerBeforeTheDeadlineDisarmsTheWatchdog) {
+  StalledAttempt s;
+  s.Run(s.env.Now() + absl::Milliseconds(300));
+  s.pending(AttemptResult<int>::Done(7));
+  s.env.Advance(absl::Seconds(1));
+  ASSERT_EQ(s.results.size(), 1u);
+  EXPECT_EQ(*s.results[0], 7);
+}
+
+TEST(RetryPolicyTest, OurBudgetArmsNoWatchdog) {
+  // The budget (1 s) comes before the client's deadline: the attempt's own deadline is the
+  // budget's, and the attempt (a store round trip bounded by it) answers by itself.
+  StalledAttempt s;
+  s.Run(s.env.Now() + absl::Seconds(30));
+  s.env.Advance(absl::Seconds(31));
+  EXPECT_TRUE(s.results.empty());
+  s.pending(AttemptResult<int>::Conflict());
+  ASSERT_EQ(s.results.size(), 1u);
+  EXPECT_EQ(s.results[0].status().code(), absl::StatusCode::kAborted);
+}
+
 }  // namespace
 }  // namespace bazaar::market
