@@ -143,7 +143,10 @@ void EventHub::Run() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    if (conn == nullptr || conn->broken()) {
+    if (conn == nullptr || conn->broken() || moved_.exchange(false)) {
+      if (address_source_) {
+        if (auto a = address_source_(); a.ok()) store_ = *a;
+      }
       auto c = client::RespConnection::Connect(store_);
       if (!c.ok()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

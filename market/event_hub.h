@@ -16,6 +16,7 @@
 #ifndef BAZAAR_MARKET_EVENT_HUB_H_
 #define BAZAAR_MARKET_EVENT_HUB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "market/types.h"
 #include "resp/connection.h"
@@ -97,6 +99,12 @@ class EventHub {
   EventHub(client::ConnectionOptions store, std::string events_key)
       : store_(std::move(store)), key_(std::move(events_key)) {}
   ~EventHub() { Stop(); }
+  // Sentinel mode: where the store is, asked before each reconnect (call before Start).
+  void SetAddressSource(std::function<absl::StatusOr<client::ConnectionOptions>()> source) {
+    address_source_ = std::move(source);
+  }
+  // Any thread: the primary moved; the hub reconnects after its current round.
+  void AddressChanged() { moved_.store(true); }
   void Start();
   // False after Stop: the watcher must be refused.
   bool Add(std::shared_ptr<Subscription> sub);
@@ -112,7 +120,9 @@ class EventHub {
   // One round: replays for watchers not caught up, then one XREAD from the tail.
   absl::Status Round(client::RespConnection* conn);
 
-  const client::ConnectionOptions store_;
+  client::ConnectionOptions store_;  // hub thread, once started
+  std::function<absl::StatusOr<client::ConnectionOptions>()> address_source_;
+  std::atomic<bool> moved_{false};
   const std::string key_;
   std::thread thread_;
   absl::Mutex mu_;

@@ -25,7 +25,7 @@ void StoreHealthMonitor::Start() {
 }
 
 bool StoreHealthMonitor::Probe() {
-  if (conn_ == nullptr || conn_->broken()) {
+  if (conn_ == nullptr || conn_->broken() || moved_.exchange(false)) {
     conn_.reset();
     if (address_source_) {
       if (auto a = address_source_(); a.ok()) options_ = *a;

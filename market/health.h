@@ -28,6 +28,8 @@ class StoreHealthMonitor {
   }
   void Start();
   bool up() const { return up_.load(); }
+  // Any thread: the primary moved; the next probe reconnects to the address source's answer.
+  void AddressChanged() { moved_.store(true); }
 
  private:
   void Loop();
@@ -40,6 +42,7 @@ class StoreHealthMonitor {
   std::function<void(bool)> on_change_;
   std::unique_ptr<client::RespConnection> conn_;
   std::atomic<bool> up_{false};
+  std::atomic<bool> moved_{false};
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -97,6 +97,7 @@ int Run(int argc, char** argv) {
 
   // WatchEvents: one store connection for every watcher of this process.
   EventHub hub(pool_options.connection, ops.keys().Events());
+  if (resolver != nullptr) hub.SetAddressSource(pool_options.address);
   hub.Start();
   service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
 
@@ -127,6 +128,17 @@ int Run(int argc, char** argv) {
       });
   if (resolver != nullptr) health->SetAddressSource(pool_options.address);
   health->Start();
+  if (resolver != nullptr) {
+    // A failover is followed when the sentinels announce it, not when the old primary (which
+    // may come back as a replica at the same address) fails a call.
+    resolver->Follow([&](const std::string& host, int port) {
+      BAZAAR_LOG(WARNING) << "sentinels: the primary of " << config->sentinel_master << " is now "
+                          << host << ":" << port;
+      pool->AddressChanged();
+      hub.AddressChanged();
+      health->AddressChanged();
+    });
+  }
   if (config->market.mode == ContentionMode::kScript) {
     // Front-loads the library; a store that is down now gets it on the first call instead.
     CallOptions load;
@@ -174,6 +186,7 @@ int Run(int argc, char** argv) {
   BAZAAR_LOG(INFO) << "signal " << sig << ": shutting down, in-flight calls have "
                    << absl::FormatDuration(config->shutdown_grace);
   if (health_service != nullptr) health_service->Shutdown();
+  if (resolver != nullptr) resolver->StopFollowing();  // it tells the pool, hub and probe
   // Watchers never end by themselves: they are ended first (UNAVAILABLE with the id to resume
   // from), so that they do not hold the shutdown back.
   hub.Stop();

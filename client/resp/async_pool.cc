@@ -100,9 +100,10 @@ void AsyncPool::StartConnection() {
         connecting_list_.erase(conn);
         --connecting_;
         if (!status.ok()) {
-          --open_;
-          conn->Close();
+          Close(conn);
           ConnectFailed(status);
+        } else if (generation_of_[conn] != generation_) {
+          Close(conn);  // reached the old primary; Dispatch opens one to the new
         } else {
           if (had_failure_) ++reconnects_;
           store_up_ = true;
@@ -113,6 +114,18 @@ void AsyncPool::StartConnection() {
         Dispatch();
       });
   connecting_list_.insert(*slot);
+  generation_of_[*slot] = generation_;
+}
+
+void AsyncPool::Close(AsyncConnection* conn) {
+  --open_;
+  generation_of_.erase(conn);
+  conn->Close();
+}
+
+void AsyncPool::CloseIdle() {
+  for (AsyncConnection* c : idle_) Close(c);
+  idle_.clear();
 }
 
 void AsyncPool::ConnectFailed(const absl::Status& status) {
@@ -128,16 +141,15 @@ void AsyncPool::ConnectFailed(const absl::Status& status) {
 }
 
 void AsyncPool::Release(AsyncConnection* conn, bool discard) {
-  if (discard || conn->broken() || conn->pending() > 0) {
+  if (generation_of_[conn] != generation_) {
+    Close(conn);  // opened to the old primary
+  } else if (discard || conn->broken() || conn->pending() > 0) {
     if (options_.address_in_doubt) options_.address_in_doubt();
-    --open_;
     const bool broken = conn->broken();
-    conn->Close();
+    Close(conn);
     if (broken) {
       // The store probably went away: idle connections are likely dead as well.
-      open_ -= static_cast<int>(idle_.size());
-      for (AsyncConnection* c : idle_) c->Close();
-      idle_.clear();
+      CloseIdle();
       had_failure_ = true;
     }
   } else {
@@ -149,6 +161,18 @@ void AsyncPool::Release(AsyncConnection* conn, bool discard) {
 void AsyncPool::NoteStoreUp() {
   loop_->Post([this, alive = alive_] {
     if (!*alive) return;
+    backoff_ = absl::ZeroDuration();
+    next_connect_ = absl::InfinitePast();
+    Dispatch();
+  });
+}
+
+void AsyncPool::AddressChanged() {
+  loop_->Post([this, alive = alive_] {
+    if (!*alive) return;
+    ++generation_;
+    CloseIdle();
+    // The new primary is up (it was just promoted): no reason to wait out a backoff.
     backoff_ = absl::ZeroDuration();
     next_connect_ = absl::InfinitePast();
     Dispatch();

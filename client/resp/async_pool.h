@@ -6,10 +6,12 @@
 // - A lease whose connection broke is closed on release, never reused; a broken lease also
 //   closes the idle connections, which are likely dead too after a store restart.
 // - With an address provider (Sentinel), each new connection asks it where the primary is, and
-//   a failed connect or a broken or discarded lease tells it the answer is in doubt.
+//   a failed connect or a broken or discarded lease tells it the answer is in doubt. When the
+//   primary is known to have moved (AddressChanged), connections opened before are not reused.
 // - Reconnects back off exponentially after a failed connect; while backing off, an Acquire that
 //   would need a new connection fails at once with UNAVAILABLE.
-// Acquire, leases and callbacks: loop thread only. NoteStoreUp, reconnects, store_up: any thread.
+// Acquire, leases and callbacks: loop thread only. NoteStoreUp, AddressChanged, reconnects,
+// store_up: any thread.
 #ifndef BAZAAR_CLIENT_RESP_ASYNC_POOL_H_
 #define BAZAAR_CLIENT_RESP_ASYNC_POOL_H_
 
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
@@ -80,6 +83,9 @@ class AsyncPool {
   void Acquire(absl::Time deadline, AcquireDone done);
   // Any thread: the store answered (a health probe), so any reconnect backoff ends.
   void NoteStoreUp();
+  // Any thread: the primary moved (a sentinel announced it). Idle connections close now, lent
+  // and connecting ones when they come back; new ones ask the address provider again.
+  void AddressChanged();
 
   AsyncLoop* loop() const { return loop_; }
   int64_t reconnects() const { return reconnects_.load(); }
@@ -93,6 +99,9 @@ class AsyncPool {
     AsyncLoop::TimerId timer;
   };
   void Release(AsyncConnection* conn, bool discard);
+  // Closes an open connection for good (it leaves open_ and the generation map).
+  void Close(AsyncConnection* conn);
+  void CloseIdle();
   // Lends idle connections to waiters, opens new ones for the rest while there is room.
   void Dispatch();
   void StartConnection();
@@ -105,6 +114,9 @@ class AsyncPool {
   ConnectionOptions last_address_;  // what options_.address last gave
   std::vector<AsyncConnection*> idle_;
   std::set<AsyncConnection*> connecting_list_;
+  // Which AddressChanged each open connection was opened after: older ones are not reused.
+  std::map<AsyncConnection*, uint64_t> generation_of_;
+  uint64_t generation_ = 0;
   AsyncLoop::TimerId retry_timer_ = 0;  // the next Dispatch once a backoff ends
   std::deque<Waiter> waiters_;
   uint64_t next_waiter_ = 1;

@@ -1,8 +1,10 @@
 #include "resp/connection.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
@@ -91,6 +93,27 @@ absl::StatusOr<std::vector<RespReply>> RespConnection::Pipeline(
     out.push_back(FromHiredis(reply));
     freeReplyObject(reply);
   }
+  return out;
+}
+
+void RespConnection::EnableKeepAlive() { redisEnableKeepAlive(ctx_); }
+
+absl::StatusOr<std::optional<RespReply>> RespConnection::ReadPush(std::chrono::milliseconds wait) {
+  if (broken_) return absl::UnavailableError("store connection is broken");
+  void* raw = nullptr;
+  // A message already read with an earlier one is in hiredis's buffer, not on the socket.
+  if (redisReaderGetReply(ctx_->reader, &raw) != REDIS_OK) return IoError("read failed");
+  if (raw == nullptr) {
+    pollfd p{ctx_->fd, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(wait.count()));
+    if (ready < 0 && errno != EINTR) return IoError("poll failed");
+    if (ready <= 0) return std::nullopt;
+    // Readable: the rest of the message comes within the command timeout.
+    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) return IoError("read failed");
+  }
+  auto* reply = static_cast<redisReply*>(raw);
+  RespReply out = FromHiredis(reply);
+  freeReplyObject(reply);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ class RespConnection {
   // Sends every command in one write and reads all replies (one round trip).
   absl::StatusOr<std::vector<RespReply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
+
+  // For a subscribed connection: the next message the server pushed, or nullopt when none came
+  // within `wait` (the connection stays usable). A message begun is read to its end.
+  absl::StatusOr<std::optional<RespReply>> ReadPush(std::chrono::milliseconds wait);
+
+  // Turns on TCP keepalive (hiredis's interval), for a connection that mostly waits.
+  void EnableKeepAlive();
 
   bool broken() const { return broken_; }
 

@@ -10,6 +10,13 @@ SentinelResolver::SentinelResolver(std::vector<ConnectionOptions> sentinels,
                                    std::string master_name)
     : sentinels_(std::move(sentinels)), master_name_(std::move(master_name)) {}
 
+SentinelResolver::~SentinelResolver() { StopFollowing(); }
+
+void SentinelResolver::StopFollowing() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (follower_.joinable()) follower_.join();
+}
+
 absl::StatusOr<std::vector<ConnectionOptions>> SentinelResolver::ParseList(
     const std::string& list, std::chrono::milliseconds timeout) {
   std::vector<ConnectionOptions> out;
@@ -70,6 +77,47 @@ void SentinelResolver::Invalidate() {
 int64_t SentinelResolver::lookups() const {
   absl::MutexLock lock(&mu_);
   return lookups_;
+}
+
+void SentinelResolver::Follow(std::function<void(const std::string& host, int port)> on_switch) {
+  follower_ = std::thread([this, on_switch = std::move(on_switch)] {
+    for (size_t next = 0; !stop_.HasBeenNotified(); ++next) {
+      if (FollowOne(sentinels_[next % sentinels_.size()], on_switch)) Invalidate();
+      stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200));
+    }
+  });
+}
+
+bool SentinelResolver::FollowOne(const ConnectionOptions& sentinel,
+                                 const std::function<void(const std::string&, int)>& on_switch) {
+  auto conn = RespConnection::Connect(sentinel);
+  if (!conn.ok()) return false;
+  // A peer that vanishes without closing the connection is found by TCP keepalive.
+  (*conn)->EnableKeepAlive();
+  auto ack = (*conn)->Command({"SUBSCRIBE", "+switch-master"});
+  if (!ack.ok() || !ack->is_array()) return false;
+  while (!stop_.HasBeenNotified()) {
+    // Short waits, so that the destructor is not kept waiting.
+    auto msg = (*conn)->ReadPush(std::chrono::milliseconds(100));
+    if (!msg.ok()) break;
+    if (!msg->has_value()) continue;
+    // ["message", "+switch-master", "<name> <old-ip> <old-port> <new-ip> <new-port>"]
+    const RespReply& m = **msg;
+    if (!m.is_array() || m.elements.size() != 3 || m.elements[0].str != "message") continue;
+    std::vector<std::string> words = absl::StrSplit(m.elements[2].str, ' ');
+    int port = 0;
+    if (words.size() != 5 || words[0] != master_name_ || !absl::SimpleAtoi(words[4], &port)) {
+      continue;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      host_ = words[3];
+      port_ = port;
+      valid_ = true;
+    }
+    on_switch(words[3], port);
+  }
+  return true;
 }
 
 }  // namespace bazaar::client

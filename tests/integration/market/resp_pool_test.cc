@@ -2,6 +2,7 @@
 // thread drives the pool on its loop and waits for each answer (PoolDriver).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -216,6 +217,45 @@ TEST_P(RespPoolTest, AStoreThatNeverAnswersTimesTheBatchOut) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
   EXPECT_TRUE(driver.Broken(*c));
   driver.Release(*c);
+}
+
+// The port of the store a lease is connected to.
+std::string PortOf(PoolDriver& driver, const Lease& lease) {
+  auto r = driver.Send(lease, {{"CONFIG", "GET", "port"}});
+  if (!r.ok() || (*r)[0].elements.size() != 2) return "?";
+  return (*r)[0].elements[1].str;
+}
+
+TEST_P(RespPoolTest, AfterAnAddressChangeNoConnectionToTheOldPrimaryIsReused) {
+  StoreProcess old_primary(GetParam(), false), new_primary(GetParam(), false);
+  std::atomic<int> target{old_primary.port()};
+  PoolOptions options = Options(old_primary.port(), 2);
+  options.address = [&, base = options.connection]() -> absl::StatusOr<client::ConnectionOptions> {
+    client::ConnectionOptions o = base;
+    o.port = target.load();
+    return o;
+  };
+  PoolDriver driver(options);
+  auto lent = driver.Acquire(Soon());
+  auto idle = driver.Acquire(Soon());
+  ASSERT_TRUE(lent.ok() && idle.ok());
+  EXPECT_EQ(PortOf(driver, *lent), std::to_string(old_primary.port()));
+  driver.Release(*idle);
+
+  target = new_primary.port();
+  driver.pool().AddressChanged();
+  // Both the idle connection and the one lent during the change are gone, although neither
+  // failed: every lease from now on is on the new primary.
+  driver.Release(*lent);
+  for (int i = 0; i < 2; ++i) {
+    auto a = driver.Acquire(Soon());
+    auto b = driver.Acquire(Soon());
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(PortOf(driver, *a), std::to_string(new_primary.port()));
+    EXPECT_EQ(PortOf(driver, *b), std::to_string(new_primary.port()));
+    driver.Release(*a);
+    driver.Release(*b);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, RespPoolTest, ::testing::ValuesIn(StoreKinds()),
