@@ -48,6 +48,12 @@ AppendOnly::AppendOnly(core::Keyspace* keyspace, config::Options* options,
                        Replay replay)
     : keyspace_(keyspace), options_(options), replay_(std::move(replay)) {}
 
+RdbOptions AppendOnly::BaseRdbOptions() const {
+  RdbOptions o{options_->rdbcompression, options_->rdbchecksum, /*aof_base=*/true};
+  if (functions_source_) o.functions = functions_source_();
+  return o;
+}
+
 void AppendOnly::ApplyPolicy() {
   // no-appendfsync-on-rewrite: while a child writes, leave syncing to the kernel.
   bool relax = options_->no_appendfsync_on_rewrite && rewrite_in_progress();
@@ -64,6 +70,7 @@ absl::Status AppendOnly::ReplayFile(const std::string& name, bool last_file) {
     absl::Status status = LoadRdb(data, *keyspace_, options_->rdbchecksum, &stats);
     if (!status.ok()) return status;
     offset = stats.bytes;
+    if (functions_sink_ && !stats.functions.empty()) functions_sink_(stats.functions);
   }
   auto scan = ScanAofCommands(std::string_view(data).substr(offset), replay_);
   if (!scan.ok()) {
@@ -144,8 +151,7 @@ absl::Status AppendOnly::CreateFreshSet(int64_t base_seq, int64_t incr_seq) {
   // but not written.
   std::string base = BaseName(options_->appendfilename, base_seq, true);
   keyspace_->set_now_ms(core::UnixTimeMs());
-  absl::Status written = SaveRdbFile(
-      *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, PathOf(base));
+  absl::Status written = SaveRdbFile(*keyspace_, BaseRdbOptions(), PathOf(base));
   if (!written.ok()) return written;
   base_size_ = FileSize(PathOf(base));
   AofManifest fresh;
@@ -265,8 +271,7 @@ absl::Status AppendOnly::ForkRewriteChild() {
   if (pid < 0) return absl::InternalError("ERR Can't rewrite append only file in background: fork");
   if (pid == 0) {
     BecomeForkedChild();
-    absl::Status s = SaveRdbFile(
-        *keyspace_, {options_->rdbcompression, options_->rdbchecksum, true}, temp);
+    absl::Status s = SaveRdbFile(*keyspace_, BaseRdbOptions(), temp);
     _exit(s.ok() ? 0 : 1);
   }
   child_ = pid;

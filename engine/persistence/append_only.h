@@ -22,6 +22,7 @@
 #include "engine/persistence/aof_manifest.h"
 #include "engine/persistence/aof_writer.h"
 #include "engine/persistence/persistence_info.h"
+#include "engine/persistence/rdb_writer.h"
 
 namespace bazaar::engine::persistence {
 
@@ -66,8 +67,21 @@ class AppendOnly {
   void KillChild();
   void ApplyPolicy();
   AofInfo info() const;
+  // The function libraries' code every base written from now on holds (as Redis's preamble).
+  void set_functions_source(std::function<std::vector<std::string>()> source) {
+    functions_source_ = std::move(source);
+  }
+  // Runs with the function libraries' code of each base replayed, before the commands after it
+  // (which may call them).
+  void set_functions_sink(std::function<void(const std::vector<std::string>&)> sink) {
+    functions_sink_ = std::move(sink);
+  }
 
  private:
+  // The options of a base: an RDB with the function libraries, without replication fields.
+  RdbOptions BaseRdbOptions() const;
+  std::function<std::vector<std::string>()> functions_source_;
+  std::function<void(const std::vector<std::string>&)> functions_sink_;
   std::string dir() const { return options_->appenddirname; }
   std::string PathOf(const std::string& name) const { return dir() + "/" + name; }
   absl::Status ReplayFile(const std::string& name, bool last_file);

@@ -7,6 +7,7 @@
 #define BAZAAR_ENGINE_PERSISTENCE_PERSISTENCE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,14 @@ class Persistence {
   void RestartAofAfterSync();
 
   Snapshots& snapshots() { return snapshots_; }
+  // The AOF's function libraries: `source` gives the code for each base written, `sink` takes
+  // each base's as it is replayed (see AppendOnly). Snapshots get theirs with the replication
+  // fields (Snapshots::set_replication_source) and keep what they load (loaded_functions).
+  void set_aof_functions(std::function<std::vector<std::string>()> source,
+                         std::function<void(const std::vector<std::string>&)> sink) {
+    aof_.set_functions_source(std::move(source));
+    aof_.set_functions_sink(std::move(sink));
+  }
 
  private:
   config::Options* options_;

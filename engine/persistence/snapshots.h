@@ -50,11 +50,13 @@ class Snapshots {
   // The function libraries the last LoadAtStartup read (the server loads them into its engine).
   const std::vector<std::string>& loaded_functions() const { return loaded_functions_; }
   std::string DumpPath() const;
+  // What an RDB written now holds besides the data: the replication fields and the function
+  // libraries (set_replication_source), and rdbcompression / rdbchecksum.
+  RdbOptions CurrentRdbOptions() const;
   bool WritesDenied() const;
   SnapshotInfo info() const;
 
  private:
-  RdbOptions CurrentRdbOptions() const;
   void Finished(bool ok, int64_t now_s);
 
   core::Keyspace* keyspace_;

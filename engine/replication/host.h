@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "engine/commands/client_state.h"
 #include "engine/protocol/reply_builder.h"
@@ -47,8 +49,9 @@ class Host {
   // Watch starts or changes what is waited for; Unwatch stops before the socket closes.
   virtual void WatchLinkSocket(int fd, uint32_t epoll_events) = 0;
   virtual void UnwatchLinkSocket(int fd) = 0;
-  // A full sync from our primary replaced the dataset (the AOF starts over from it).
-  virtual void DatasetReplaced() = 0;
+  // A full sync from our primary replaced the dataset, and the function libraries with
+  // `functions` (the code of each, as the primary's RDB held them); the AOF starts over.
+  virtual void DatasetReplaced(const std::vector<std::string>& functions) = 0;
 };
 
 }  // namespace bazaar::engine::replication

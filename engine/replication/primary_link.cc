@@ -299,7 +299,7 @@ bool PrimaryLink::LoadSnapshot() {
   replicas_->DisconnectAll();
   master_.db = 0;
   resumable_ = true;
-  owner_->DatasetReplaced();
+  owner_->DatasetReplaced(stats.functions);
   core::Log(core::LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
   Connected();
   SendAck();

@@ -173,7 +173,8 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
     fds.push_back(r->conn->fd());
   }
   const std::string mark = RandomReplId();
-  persistence::RdbOptions rdb{options_->rdbcompression, options_->rdbchecksum};
+  // As a snapshot, with the function libraries; the history is the one this sync starts.
+  persistence::RdbOptions rdb = snapshots_->CurrentRdbOptions();
   rdb.repl_id = history_->replid();
   rdb.repl_offset = history_->master_repl_offset();
   pid_t pid = fork();

@@ -207,8 +207,11 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   persistence_.snapshots().set_replication_source(
       [this](persistence::RdbOptions* rdb) {
         replication_.FillSnapshotFields(rdb);
-        for (const auto& [name, library] : scripts_.libraries()) rdb->functions.push_back(library.code);
+        rdb->functions = FunctionCodes();
       });
+  persistence_.set_aof_functions(
+      [this] { return FunctionCodes(); },
+      [this](const std::vector<std::string>& codes) { LoadFunctions(codes); });
   persistence_.snapshots().set_on_background_done(
       [this](bool ok) { replication_.SnapshotDone(ok); });
   stats_.start_time_ms = core::UnixTimeMs();
@@ -365,14 +368,14 @@ absl::Status Server::ReloadDataset(bool save) {
   if (!persistence_.snapshots().LoadAtStartup().ok()) {
     return absl::InternalError("ERR Error trying to load the RDB dump, check server logs.");
   }
-  scripts_.FlushLibraries();
-  LoadSnapshotFunctions();
+  ReplaceFunctions(persistence_.snapshots().loaded_functions());
   core::Log(core::LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
   return absl::OkStatus();
 }
 
 absl::Status Server::ReloadAppendOnly() {
   keyspace_.FlushAll();
+  scripts_.FlushLibraries();
   dispatcher_.set_propagator(nullptr);  // replayed commands are in the AOF already
   absl::Status status = persistence_.ReloadAppendOnly(core::UnixTimeMs());
   dispatcher_.set_propagator(this);
@@ -499,9 +502,25 @@ int Server::KillClients(const std::function<bool(const commands::ClientState&)>&
   return killed;
 }
 
-void Server::LoadSnapshotFunctions() {
+std::vector<std::string> Server::FunctionCodes() const {
+  std::vector<std::string> codes;
+  for (const auto& [name, library] : scripts_.libraries()) codes.push_back(library.code);
+  return codes;
+}
+
+void Server::DatasetReplaced(const std::vector<std::string>& functions) {
+  ReplaceFunctions(functions);
+  persistence_.RestartAofAfterSync();
+}
+
+void Server::ReplaceFunctions(const std::vector<std::string>& codes) {
+  scripts_.FlushLibraries();
+  LoadFunctions(codes);
+}
+
+void Server::LoadFunctions(const std::vector<std::string>& codes) {
   // The RDB's function libraries (opcode 0xF5), as Redis loads them with the data.
-  for (const std::string& code : persistence_.snapshots().loaded_functions()) {
+  for (const std::string& code : codes) {
     absl::StatusOr<std::string> loaded = scripts_.LoadLibrary(code, /*replace=*/true);
     if (!loaded.ok()) {
       core::Log(core::LogLevel::kWarning, "Failed loading a function library from the RDB: %s",
@@ -514,7 +533,8 @@ absl::Status Server::LoadData() {
   core::MarkStartupMemory();
   absl::Status status = persistence_.LoadAtStartup();
   if (!status.ok()) return status;
-  LoadSnapshotFunctions();
+  // With appendonly the AOF's bases loaded theirs as they were replayed.
+  if (!options_.appendonly) LoadFunctions(persistence_.snapshots().loaded_functions());
   dispatcher_.set_propagator(this);
   replication_.Start(persistence_.snapshots().loaded_aux());
   return absl::OkStatus();

@@ -105,7 +105,7 @@ class Server : public commands::ServerControl,
   uint64_t NewClientId() override { return next_client_id_++; }
   void WatchLinkSocket(int fd, uint32_t epoll_events) override;
   void UnwatchLinkSocket(int fd) override { loop_.Remove(fd); }
-  void DatasetReplaced() override { persistence_.RestartAofAfterSync(); }
+  void DatasetReplaced(const std::vector<std::string>& functions) override;
 
   // For connections.
   commands::Dispatcher& dispatcher() { return dispatcher_; }
@@ -149,8 +149,12 @@ class Server : public commands::ServerControl,
   PubSubHub pubsub_;
   Tracking tracking_;
   scripting::ScriptEngine scripts_;
-  // Loads the function libraries the snapshot just read into scripts_.
-  void LoadSnapshotFunctions();
+  // Loads the function libraries `codes` (what a load read) into scripts_, replacing any of the
+  // same name; ReplaceFunctions drops the others first.
+  void LoadFunctions(const std::vector<std::string>& codes);
+  void ReplaceFunctions(const std::vector<std::string>& codes);
+  // The code of every function library, for the RDBs and AOF bases we write.
+  std::vector<std::string> FunctionCodes() const;
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

@@ -117,6 +117,71 @@ TEST(AofTest, OurAofPassesRedisCheckAofAndLoadsIntoRealRedis) {
   EXPECT_EQ(Dataset(redis.port()), expected);
 }
 
+constexpr const char* kLibrary =
+    "#!lua name=kept\n"
+    "redis.register_function('bump', function(keys) return redis.call('incr', keys[1]) end)";
+
+// Redis writes the function libraries into the AOF's base (its RDB preamble): after a rewrite
+// they are nowhere else, and a restart must bring them back, in ours and in real Redis.
+TEST(AofTest, FunctionLibrariesLiveInTheBaseAcrossARewriteAndARestart) {
+  TempDir dir;
+  std::string listed;
+  {
+    ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path(), "everysec"));
+    RespClient c(engine.port());
+    ASSERT_EQ(c.Command({"FUNCTION", "LOAD", kLibrary}), "$4\r\nkept\r\n");
+    c.Command({"BGREWRITEAOF"});
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
+                 std::string::npos;
+        },
+        std::chrono::seconds(10)));
+    EXPECT_EQ(c.Command({"FCALL", "bump", "1", "n"}), ":1\r\n");
+    listed = c.Command({"FUNCTION", "LIST"});
+    c.Command({"SHUTDOWN"});
+    engine.process().Wait(std::chrono::seconds(10));
+  }
+  auto check =
+      RunCommand("redis-check-aof " + dir.path() + "/appendonlydir/appendonly.aof.manifest");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  TempDir copy;
+  fs::copy(dir.path(), copy.path(), fs::copy_options::recursive);
+  {
+    ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path()));
+    RespClient c(engine.port());
+    EXPECT_EQ(c.Command({"FUNCTION", "LIST"}), listed);
+    EXPECT_EQ(c.Command({"FCALL", "bump", "1", "n"}), ":2\r\n");
+  }
+  ServerUnderTest redis(Kind::kRealRedis, {"--dir", copy.path(), "--appendonly", "yes"});
+  EXPECT_EQ(RespClient(redis.port()).Command({"FUNCTION", "LIST"}), listed);
+  EXPECT_EQ(RespClient(redis.port()).Command({"FCALL", "bump", "1", "n"}), ":2\r\n");
+}
+
+TEST(AofTest, FunctionLibrariesInARealRedisBaseLoadIntoOurs) {
+  TempDir dir;
+  std::string listed;
+  {
+    ServerUnderTest redis(Kind::kRealRedis, {"--dir", dir.path(), "--appendonly", "yes"});
+    RespClient c(redis.port());
+    c.Command({"FUNCTION", "LOAD", kLibrary});
+    c.Command({"BGREWRITEAOF"});
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
+                 std::string::npos;
+        },
+        std::chrono::seconds(10)));
+    listed = c.Command({"FUNCTION", "LIST"});
+    c.Command({"SHUTDOWN", "NOSAVE"});
+    redis.process().Wait(std::chrono::seconds(10));
+  }
+  ServerUnderTest engine(Kind::kBazaarEngine, AofArgs(dir.path()));
+  RespClient c(engine.port());
+  EXPECT_EQ(c.Command({"FUNCTION", "LIST"}), listed);
+  EXPECT_EQ(c.Command({"FCALL", "bump", "1", "n"}), ":1\r\n");
+}
+
 TEST(AofTest, AofWrittenByRealRedisLoadsIntoOurs) {
   TempDir dir;
   std::map<std::string, std::string> expected;

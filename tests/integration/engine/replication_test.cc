@@ -79,6 +79,12 @@ void WriteSome(int port, const std::string& tag, int n = 50) {
   c.Command({"EXEC"});
 }
 
+// A function library the full sync must carry: the replica serves FCALL_RO with it.
+constexpr const char* kLibrary =
+    "#!lua name=synced\n"
+    "redis.register_function{function_name='peek', flags={'no-writes'}, "
+    "callback=function(keys) return redis.call('get', keys[1]) end}";
+
 // One pairing of real Redis with ours: who is the primary, and how the snapshot travels.
 struct Pairing {
   const char* name;
@@ -95,11 +101,18 @@ TEST_P(InteropTest, FullSyncThenPartialAfterTheLinkDrops) {
       GetParam().primary == Kind::kBazaarEngine ? Kind::kRealRedis : Kind::kBazaarEngine;
   ServerUnderTest primary(GetParam().primary, GetParam().primary_args);
   Populate(primary.port());
+  RespClient(primary.port()).Command({"FUNCTION", "LOAD", kLibrary});
+  RespClient(primary.port()).Command({"SET", "peeked", "v1"});
   ServerUnderTest replica(replica_kind, ReplicaArgs(primary.port()));
   ASSERT_TRUE(LinkUp(replica.port())) << replica.process().ReadLog();
   WriteSome(primary.port(), "after-sync");
   ExpectSameData(primary.port(), replica.port());
   EXPECT_EQ(InfoInt(primary.port(), "sync_full"), 1);
+  // The snapshot held the library: the replica lists it as the primary does, and runs it.
+  EXPECT_EQ(RespClient(replica.port()).Command({"FUNCTION", "LIST"}),
+            RespClient(primary.port()).Command({"FUNCTION", "LIST"}));
+  EXPECT_EQ(RespClient(replica.port()).Command({"FCALL_RO", "peek", "1", "peeked"}),
+            "$2\r\nv1\r\n");
 
   if (replica_kind == Kind::kRealRedis) {
     RespClient(replica.port()).Command({"CLIENT", "KILL", "TYPE", "master"});
