@@ -31,6 +31,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterStreamFamily(table);
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
+  RegisterClusterFamily(table);
   RegisterStreamGroupFamily(table);
 }
 

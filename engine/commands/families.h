@@ -36,6 +36,7 @@ void RegisterDumpFamily(CommandTable& table);
 void RegisterStreamFamily(CommandTable& table);
 void RegisterSlowlogFamily(CommandTable& table);
 void RegisterLatencyFamily(CommandTable& table);
+void RegisterClusterFamily(CommandTable& table);
 void RegisterStreamGroupFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands
