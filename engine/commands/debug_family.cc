@@ -68,15 +68,19 @@ void DebugSleep(CommandContext& ctx, Args args) {
 }
 
 void DebugReload(CommandContext& ctx, Args args) {
-  bool save = true;
+  ServerControl::ReloadOptions options;
   for (size_t i = 2; i < args.size(); ++i) {
-    if (!IsOption(args[i], "nosave")) {
-      // MERGE and NOFLUSH (loading over the current data) are not supported here.
+    if (IsOption(args[i], "merge")) {
+      options.merge = true;
+    } else if (IsOption(args[i], "noflush")) {
+      options.flush = false;
+    } else if (IsOption(args[i], "nosave")) {
+      options.save = false;
+    } else {
       return ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
     }
-    save = false;
   }
-  absl::Status status = ctx.server.control->ReloadDataset(save);
+  absl::Status status = ctx.server.control->ReloadDataset(options);
   status.ok() ? ctx.reply.Ok() : ReplyError(ctx.reply, status);
 }
 
@@ -104,7 +108,8 @@ void DebugDigestValue(CommandContext& ctx, Args args) {
 // lru_seconds_idle:<s>", Redis's line. The LRU clock is Redis's: unix seconds in 24 bits. The
 // quicklist details Redis appends for lists (ql_nodes ...) are not given.
 void DebugObject(CommandContext& ctx, Args args) {
-  const core::Value* v = ctx.keyspace.Peek(ctx.db(), args[2]);
+  // Redis looks in the dictionary itself: a key past its expiry is still there to describe.
+  const core::Value* v = ctx.keyspace.PeekRaw(ctx.db(), args[2]);
   if (v == nullptr) return ctx.reply.Error(kNoSuchKey);
   // A DUMP payload is the RDB value plus its type byte, a 2-byte version and an 8-byte CRC.
   const size_t serialized =
@@ -202,6 +207,10 @@ void DebugCommand(CommandContext& ctx, Args args) {
   if (IsOption(sub, "loadaof")) return DebugLoadAof(ctx);
   if (IsOption(sub, "set-active-expire") && n == 3) {
     ctx.server.control->set_active_expire(std::atoi(std::string(args[2]).c_str()) != 0);
+    return ctx.reply.Ok();
+  }
+  if (IsOption(sub, "set-disable-deny-scripts") && n == 3 && ctx.server.scripting) {
+    ctx.server.scripting->set_deny_script_commands(std::atoi(std::string(args[2]).c_str()) == 0);
     return ctx.reply.Ok();
   }
   if (IsOption(sub, "digest") && n == 2) return DebugDigest(ctx);

@@ -98,9 +98,16 @@ class ServerControl {
   virtual double instantaneous_ops_per_sec() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;
-  // DEBUG RELOAD [NOSAVE]: saves the dump (unless !save), empties the dataset and loads the
-  // dump again. The status message is the reply text on failure.
-  virtual absl::Status ReloadDataset(bool save) = 0;
+  // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dump (unless NOSAVE), empties the dataset
+  // and the function libraries (unless NOFLUSH) and loads the dump again; over what is still
+  // there a key or library of the same name is an error, or with MERGE replaces it. The status
+  // message is the reply text on failure.
+  struct ReloadOptions {
+    bool save = true;
+    bool flush = true;
+    bool merge = false;
+  };
+  virtual absl::Status ReloadDataset(const ReloadOptions& options) = 0;
   // DEBUG LOADAOF: writes out the AOF buffer, empties the dataset and replays the AOF files
   // (nothing replayed is logged again). The status message is the reply text on failure.
   virtual absl::Status ReloadAppendOnly() = 0;
@@ -264,6 +271,9 @@ class ScriptingControl {
   // shebang, an unknown sha or function), where the command's own flags decide. Redis judges a
   // call by these flags, e.g. CLIENT PAUSE WRITE lets a no-writes script run.
   virtual std::optional<bool> DeclaresWrites(Args argv) const = 0;
+  // DEBUG SET-DISABLE-DENY-SCRIPTS: while disabled, scripts may call no-script commands (DEBUG,
+  // CLIENT LIST, ...), a hook Redis's own tests use.
+  virtual void set_deny_script_commands(bool deny) = 0;
 };
 
 // What handlers reach through CommandContext::server. Options and statistics are always there;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
@@ -452,6 +453,12 @@ bool ParseReadArgs(CommandContext& ctx, Args args, bool xreadgroup, ReadArgs* ou
   for (size_t i = 1; i < args.size(); ++i) {
     const size_t more = args.size() - i - 1;
     if (more && IsOption(args[i], "block")) {
+      if (ctx.client.is_script) {
+        // A script cannot wait: Redis refuses the option rather than ignore it.
+        ctx.reply.Error(absl::StrCat("ERR ", std::string(args[0]),
+                                     " command is not allowed with BLOCK option from scripts"));
+        return false;
+      }
       if (!BlockDeadlineOrReply(ctx, args[++i], &out->deadline)) return false;
     } else if (more && IsOption(args[i], "count")) {
       if (!IntArgOrReply(ctx.reply, args[++i], &out->count)) return false;
@@ -707,7 +714,7 @@ void RegisterStreamFamily(CommandTable& table) {
   table.Add({"xdel", -3, kWrite | kFast, 1, 1, 1, XDelCommand});
   table.Add({"xsetid", -3, kWriteOom, 1, 1, 1, XSetIdCommand});
   // Redis marks XREAD movablekeys (after STREAMS); the table has no such flag, so no key range.
-  table.Add({"xread", -4, kReadOnly | kNoScript | kMovableKeys, 0, 0, 0, XReadCommand});
+  table.Add({"xread", -4, kReadOnly | kMovableKeys, 0, 0, 0, XReadCommand});
   table.Add({"xreadgroup", -7, kWrite | kMovableKeys, 0, 0, 0, XReadGroupCommand});
   CommandSpec* xinfo = table.Add({"xinfo", -2, 0, 0, 0, 0, nullptr});
   table.AddSubcommand(xinfo, {"stream", -3, kReadOnly, 2, 2, 1, XInfoStreamCommand});

@@ -71,6 +71,10 @@ void Keyspace::Evict(int db, std::string_view key) {
 
 const Value* Keyspace::Peek(int db, std::string_view key) const {
   if (!obeying_primary_ && IsExpiredIn(dbs_[db], key)) return nullptr;
+  return PeekRaw(db, key);
+}
+
+const Value* Keyspace::PeekRaw(int db, std::string_view key) const {
   auto* e = dbs_[db].keys.Find(key);
   return e ? &e->value : nullptr;
 }

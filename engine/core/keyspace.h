@@ -90,6 +90,8 @@ class Keyspace {
   Value* FindForWrite(int db, std::string_view key);
   // A lookup that neither expires nor counts nor touches the access time (OBJECT).
   const Value* Peek(int db, std::string_view key) const;
+  // The stored value, expired or not, with no side effects (DEBUG OBJECT, as Redis's).
+  const Value* PeekRaw(int db, std::string_view key) const;
   // Whether the key is stored at all, expired or not (no side effects).
   bool ContainsRaw(int db, std::string_view key) const;
   // Whether the key is stored but past its expiry time (no side effects).

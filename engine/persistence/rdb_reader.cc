@@ -494,6 +494,10 @@ absl::Status LoadBody(Reader& in, std::string_view image, core::Keyspace& keyspa
       } else if (expire_ms != -1 && expire_ms <= keyspace.now_ms()) {
         ++stats->keys_expired;
       } else if (hooks.store) {
+        if (hooks.refuse_existing_keys && keyspace.ContainsRaw(db, key)) {
+          return absl::DataLossError("RDB has duplicated key '" + key + "' in DB " +
+                                     std::to_string(db));
+        }
         keyspace.Store(db, key, std::move(value));
         if (expire_ms != -1) keyspace.SetExpire(db, key, expire_ms);
         ++stats->keys_loaded;
@@ -573,8 +577,8 @@ absl::StatusOr<core::Value> DecodeRdbValue(std::string_view data, bool deep) {
   return value;
 }
 
-absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
-                         bool verify_checksum, RdbLoadStats* stats) {
+absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace, bool verify_checksum,
+                         RdbLoadStats* stats, const RdbLoadHooks* hooks) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     if (errno == ENOENT) return absl::NotFoundError(path + " does not exist");
@@ -583,7 +587,7 @@ absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
   std::stringstream buffer;
   buffer << file.rdbuf();
   std::string image = buffer.str();
-  return LoadRdb(image, keyspace, verify_checksum, stats);
+  return LoadRdb(image, keyspace, verify_checksum, stats, hooks);
 }
 
 }  // namespace bazaar::engine::persistence

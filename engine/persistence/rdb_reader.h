@@ -43,6 +43,9 @@ struct RdbLoadStats {
 struct RdbLoadHooks {
   // False: validate every value but keep none (and accept any database number).
   bool store = true;
+  // A key the keyspace already holds is an error (DEBUG RELOAD NOFLUSH without MERGE; Redis
+  // stops there too) instead of replaced.
+  bool refuse_existing_keys = false;
   std::function<void(size_t offset, const std::string& key, const std::string& value)> on_aux;
   std::function<void(size_t offset, uint64_t db)> on_select_db;
 };
@@ -60,8 +63,8 @@ absl::Status LoadRdb(std::string_view image, core::Keyspace& keyspace, bool veri
 absl::StatusOr<core::Value> DecodeRdbValue(std::string_view data, bool deep);
 
 // Reads and loads a file; NotFoundError if it does not exist.
-absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace,
-                         bool verify_checksum, RdbLoadStats* stats);
+absl::Status LoadRdbFile(const std::string& path, core::Keyspace& keyspace, bool verify_checksum,
+                         RdbLoadStats* stats, const RdbLoadHooks* hooks = nullptr);
 
 }  // namespace bazaar::engine::persistence
 

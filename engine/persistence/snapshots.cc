@@ -33,13 +33,14 @@ RdbOptions Snapshots::CurrentRdbOptions() const {
   return o;
 }
 
-absl::Status Snapshots::LoadAtStartup() {
+absl::Status Snapshots::LoadAtStartup(bool refuse_existing_keys) {
   const int64_t start = core::MonotonicUs();
   keyspace_->set_now_ms(core::UnixTimeMs());
   RdbLoadStats stats;
   loaded_functions_.clear();
-  absl::Status status =
-      LoadRdbFile(DumpPath(), *keyspace_, options_->rdbchecksum, &stats);
+  RdbLoadHooks hooks;
+  hooks.refuse_existing_keys = refuse_existing_keys;
+  absl::Status status = LoadRdbFile(DumpPath(), *keyspace_, options_->rdbchecksum, &stats, &hooks);
   loaded_functions_ = std::move(stats.functions);
   if (absl::IsNotFound(status)) return absl::OkStatus();
   if (!status.ok()) return status;

@@ -27,8 +27,9 @@ class Snapshots {
   // Both must outlive this object.
   Snapshots(core::Keyspace* keyspace, config::Options* options);
 
-  // Loads dir/dbfilename if it exists. A missing file is fine; a bad one is an error.
-  absl::Status LoadAtStartup();
+  // Loads dir/dbfilename if it exists. A missing file is fine; a bad one is an error, and so
+  // is a key the keyspace already holds when `refuse_existing_keys` (else it is replaced).
+  absl::Status LoadAtStartup(bool refuse_existing_keys = false);
   // SAVE: writes the dump now, in this thread.
   absl::Status Save();
   // BGSAVE: forks a child that writes the dump.

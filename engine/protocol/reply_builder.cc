@@ -21,19 +21,30 @@ void ReplyBuilder::SimpleString(std::string_view s) {
   out_->append("\r\n");
 }
 
+void ReplyBuilder::CountByPrefix(std::map<std::string, uint64_t, std::less<>>* counts,
+                                 std::string_view text) {
+  // Redis keeps at most 128 distinct prefixes, so odd errors cannot grow the table unbounded.
+  constexpr size_t kMaxPrefixes = 128;
+  const std::string_view prefix = text.substr(0, text.find(' '));
+  auto it = counts->find(prefix);
+  if (it != counts->end()) {
+    ++it->second;
+  } else if (counts->size() < kMaxPrefixes) {
+    counts->emplace(std::string(prefix), 1);
+  }
+}
+
+void ReplyBuilder::ErrorCountedElsewhere(std::string_view text) {
+  ++counted_elsewhere_;
+  auto* counts = error_counts_;
+  error_counts_ = nullptr;
+  Error(text);
+  error_counts_ = counts;
+}
+
 void ReplyBuilder::Error(std::string_view text) {
   ++errors_;
-  if (error_counts_ != nullptr) {
-    // Redis keeps at most 128 distinct prefixes, so odd errors cannot grow the table unbounded.
-    constexpr size_t kMaxPrefixes = 128;
-    const std::string_view prefix = text.substr(0, text.find(' '));
-    auto it = error_counts_->find(prefix);
-    if (it != error_counts_->end()) {
-      ++it->second;
-    } else if (error_counts_->size() < kMaxPrefixes) {
-      error_counts_->emplace(std::string(prefix), 1);
-    }
-  }
+  if (error_counts_ != nullptr) CountByPrefix(error_counts_, text);
   out_->push_back('-');
   size_t start = out_->size();
   out_->append(text.data(), text.size());

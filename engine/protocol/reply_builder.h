@@ -42,6 +42,13 @@ class ReplyBuilder {
   // `text` is the whole error line without '-', e.g. "ERR syntax error". CR and LF inside it
   // become spaces, as Redis does, so a reply can never be split.
   void Error(std::string_view text);
+  // An error reply already counted in the error statistics where it arose (a script's command
+  // that failed, its error passed on as the script's reply): a failed call, but not counted
+  // again in errorstats or total_error_replies, as Redis does.
+  void ErrorCountedElsewhere(std::string_view text);
+  // Adds one error reply `text` to `counts` by its first word (at most 128 words, as Redis).
+  static void CountByPrefix(std::map<std::string, uint64_t, std::less<>>* counts,
+                            std::string_view text);
   void Integer(int64_t value);
   void Bulk(std::string_view s);
   void NullBulk();
@@ -61,6 +68,8 @@ class ReplyBuilder {
 
   // Number of error replies written so far (the dispatcher counts failed calls with it).
   uint64_t error_count() const { return errors_; }
+  // Those of them the error statistics count (total_error_replies).
+  uint64_t counted_error_count() const { return errors_ - counted_elsewhere_; }
   // Where error replies are also counted by their first word ("ERR", "WRONGTYPE"...), for INFO
   // errorstats; null for none. Not owned.
   void set_error_counts(std::map<std::string, uint64_t, std::less<>>* counts) {
@@ -74,6 +83,7 @@ class ReplyBuilder {
   std::string scratch_;
   int resp_ = 2;
   uint64_t errors_ = 0;
+  uint64_t counted_elsewhere_ = 0;
   std::map<std::string, uint64_t, std::less<>>* error_counts_ = nullptr;
 };
 

@@ -113,6 +113,16 @@ bool PushValue(lua_State* L, RespReader& r) {
       lua_rawset(L, -3);
       return true;
     }
+    case '|': {
+      // Redis does not show attributes to scripts: they are read and dropped, and the reply
+      // they annotate is the value.
+      if (!protocol::ParseInt64(line, &n) || n < 0 || !lua_checkstack(L, 2)) return false;
+      for (int64_t i = 0; i < 2 * n; ++i) {
+        if (!PushValue(L, r)) return false;
+        lua_pop(L, 1);
+      }
+      return PushValue(L, r);
+    }
     case '_':
       lua_pushnil(L);
       return true;
@@ -221,8 +231,9 @@ void WriteTable(lua_State* L, protocol::ReplyBuilder& reply, int lua_resp) {
     return;
   }
   if (RawField(L, "err") == LUA_TSTRING) {
-    reply.Error(TopString(L));
+    const std::string text(TopString(L));
     lua_pop(L, 1);
+    WriteErrorTable(L, reply, text);
     return;
   }
   lua_pop(L, 1);
@@ -307,6 +318,28 @@ void WriteTable(lua_State* L, protocol::ReplyBuilder& reply, int lua_resp) {
 }
 
 }  // namespace
+
+void MarkErrorCounted(lua_State* L) {
+  lua_pushstring(L, kErrorCountedField);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+}
+
+bool ErrorIsCounted(lua_State* L) {
+  lua_pushstring(L, kErrorCountedField);
+  lua_rawget(L, -2);
+  const bool counted = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return counted;
+}
+
+void WriteErrorTable(lua_State* L, protocol::ReplyBuilder& reply, std::string_view text) {
+  if (ErrorIsCounted(L)) {
+    reply.ErrorCountedElsewhere(text);
+  } else {
+    reply.Error(text);
+  }
+}
 
 bool PushReplyAsLua(lua_State* L, std::string_view resp) {
   RespReader reader(resp);

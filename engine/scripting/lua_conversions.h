@@ -26,6 +26,17 @@ bool PushReplyAsLua(lua_State* L, std::string_view resp);
 // RESP3 boolean. Tables are read raw (no metamethods), so this never raises a Lua error.
 void WriteLuaAsReply(lua_State* L, protocol::ReplyBuilder& reply, int lua_resp);
 
+// An error table made from a command's error reply (redis.call / redis.pcall) carries this
+// field: the error statistics counted it when the command failed, so the script's reply, if it
+// passes the same table on, is not counted again (Redis's rule). A new table does not carry it.
+inline constexpr char kErrorCountedField[] = "ignore_error_stats_update";
+// Sets the field on the error table at the top of L.
+void MarkErrorCounted(lua_State* L);
+// Whether the table at the top of L carries the field.
+bool ErrorIsCounted(lua_State* L);
+// The reply for an error table's text: counted in the statistics unless it already was.
+void WriteErrorTable(lua_State* L, protocol::ReplyBuilder& reply, std::string_view text);
+
 }  // namespace bazaar::engine::scripting
 
 #endif  // BAZAAR_ENGINE_SCRIPTING_LUA_CONVERSIONS_H_

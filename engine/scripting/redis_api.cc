@@ -81,13 +81,16 @@ bool PushCommandResult(lua_State* L) {
   const std::string reply = HostOf(L)->RunCommand(argv, &refusal);
   if (!refusal.empty()) {
     PushErrorTable(L, refusal);
+    MarkErrorCounted(L);
     return true;
   }
   if (!PushReplyAsLua(L, reply)) {
     PushErrorTable(L, "ERR reply from the command could not be read");
     return true;
   }
-  return !reply.empty() && reply[0] == '-';
+  const bool failed = !reply.empty() && reply[0] == '-';
+  if (failed) MarkErrorCounted(L);
+  return failed;
 }
 
 int Call(lua_State* L) {

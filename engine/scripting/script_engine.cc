@@ -344,7 +344,7 @@ void ScriptEngine::RunScript(Run& run, commands::Args keys, commands::Args argv)
     if (!source.empty() && !line.empty()) {
       error += " script: " + run.name + ", on " + source + ":" + line + ".";
     }
-    reply.Error(error);
+    WriteErrorTable(L, reply, error);
   } else {
     const char* message = lua_tostring(L, -1);
     reply.Error("ERR Error running script (call to f_" + run.name + "): @user_script: " +
@@ -500,8 +500,10 @@ std::optional<ScriptEngine::RunningFunction> ScriptEngine::running_function() co
 
 // The script rules for one command (Redis's scriptCall checks); "" when it may run.
 std::string ScriptEngine::RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
-                                           const commands::CommandSpec& spec) {
-  if (spec.flags & commands::kNoScript) return "ERR This Redis command is not allowed from script";
+                                           const commands::CommandSpec& spec) const {
+  if ((spec.flags & commands::kNoScript) && deny_script_commands_) {
+    return "ERR This Redis command is not allowed from script";
+  }
   if (spec.flags & commands::kWrite) {
     if (run.read_only) return "ERR Write commands are not allowed from read-only scripts.";
     if (!run.client.is_master && ctx.server.replication &&
@@ -527,27 +529,34 @@ std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
                                      std::string* refusal) {
   Run& run = *run_;
   commands::CommandContext& ctx = *run.caller;
+  commands::ServerStats& stats = ctx.server.stats;
+  // Every error a script's command gets counts in the error statistics now, caught by
+  // redis.pcall or not (Redis's rule); the script's own reply then does not count it again.
+  auto refuse = [&](std::string text) {
+    ++stats.total_error_replies;
+    protocol::ReplyBuilder::CountByPrefix(&stats.errors_by_prefix, text);
+    *refusal = std::move(text);
+    return std::string();
+  };
   std::string error;
   commands::CommandSpec* spec = ctx.dispatcher.Resolve(argv, &error);
-  if (!spec) {
-    *refusal = "ERR Unknown Redis command called from script";
-    return "";
-  }
+  if (!spec) return refuse("ERR Unknown Redis command called from script");
   if (!ArityOk(*spec, argv.size())) {
-    *refusal = "ERR Wrong number of args calling Redis command from script";
-    return "";
-  }
-  *refusal = RefusalOfCommand(run, ctx, *spec);
-  if (!refusal->empty()) {
     ++spec->stats.rejected_calls;
-    return "";
+    return refuse("ERR Wrong number of args calling Redis command from script");
+  }
+  if (std::string why = RefusalOfCommand(run, ctx, *spec); !why.empty()) {
+    ++spec->stats.rejected_calls;
+    return refuse(std::move(why));
   }
   std::string out;
   protocol::ReplyBuilder reply(&out);
   reply.set_resp(run.resp);
+  reply.set_error_counts(&stats.errors_by_prefix);
   run.client.resp = run.resp;
   const uint64_t dirty = ctx.keyspace.dirty();
   ctx.dispatcher.Call(*spec, run.client, reply, argv);
+  stats.total_error_replies += reply.counted_error_count();
   if (ctx.keyspace.dirty() != dirty) run.wrote = true;
   return out;
 }

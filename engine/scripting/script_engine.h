@@ -79,6 +79,7 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
   std::string_view busy_error() const override;
   std::optional<bool> DeclaresWrites(commands::Args argv) const override;
   commands::ScriptingInfo scripting_info() const override;
+  void set_deny_script_commands(bool deny) override { deny_script_commands_ = deny; }
   // Called (repeatedly) while a script is busy, to serve other clients meanwhile.
   void set_serve_while_busy(std::function<void()> fn) { serve_while_busy_ = std::move(fn); }
   // Ends the running script at its next hook (SHUTDOWN NOSAVE during a busy script).
@@ -125,8 +126,8 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
              bool read_only, bool oom, commands::Args keys, commands::Args argv);
   // Runs the compiled function with KEYS and ARGV and writes its result as the reply.
   void RunScript(Run& run, commands::Args keys, commands::Args argv);
-  static std::string RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
-                                      const commands::CommandSpec& spec);
+  std::string RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
+                               const commands::CommandSpec& spec) const;
   static void Hook(lua_State* L, struct lua_Debug* ar);
   static void LoadHook(lua_State* L, struct lua_Debug* ar);
   void OnHook(lua_State* L);
@@ -141,6 +142,7 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
   int64_t load_start_ms_ = 0;
   Run* run_ = nullptr;
   std::function<void()> serve_while_busy_;
+  bool deny_script_commands_ = true;
 };
 
 }  // namespace bazaar::engine::scripting

@@ -158,8 +158,8 @@ void Connection::ProcessInput() {
 }
 
 void Connection::CountErrorReplies() {
-  server_->stats().total_error_replies += reply_.error_count() - errors_counted_;
-  errors_counted_ = reply_.error_count();
+  server_->stats().total_error_replies += reply_.counted_error_count() - errors_counted_;
+  errors_counted_ = reply_.counted_error_count();
 }
 
 bool Connection::Flush() {

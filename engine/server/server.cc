@@ -360,15 +360,28 @@ void Server::Close(Connection* c) {
   connections_.erase(it);
 }
 
-absl::Status Server::ReloadDataset(bool save) {
-  if (save && !persistence_.Save().ok()) {
+absl::Status Server::ReloadDataset(const ReloadOptions& options) {
+  if (options.save && !persistence_.Save().ok()) {
     return absl::InternalError("ERR Error trying to save the DB, check the logs.");
   }
-  keyspace_.FlushAll();
-  if (!persistence_.snapshots().LoadAtStartup().ok()) {
-    return absl::InternalError("ERR Error trying to load the RDB dump, check server logs.");
+  if (options.flush) {
+    keyspace_.FlushAll();
+    scripts_.FlushLibraries();
   }
-  ReplaceFunctions(persistence_.snapshots().loaded_functions());
+  const absl::Status load_failed = absl::InternalError("ERR Error trying to load the RDB dump");
+  absl::Status loaded = persistence_.snapshots().LoadAtStartup(!options.merge);
+  if (!loaded.ok()) {
+    core::Log(core::LogLevel::kWarning, "DEBUG RELOAD: %s", loaded.message());
+    return load_failed;
+  }
+  // Redis reads the libraries before the keys; a clash fails the reload either way.
+  for (const std::string& code : persistence_.snapshots().loaded_functions()) {
+    absl::StatusOr<std::string> library = scripts_.LoadLibrary(code, options.merge);
+    if (!library.ok()) {
+      core::Log(core::LogLevel::kWarning, "DEBUG RELOAD: %s", library.status().message());
+      return load_failed;
+    }
+  }
   core::Log(core::LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
   return absl::OkStatus();
 }

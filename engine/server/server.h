@@ -61,7 +61,7 @@ class Server : public commands::ServerControl,
   absl::Status OptionsChanged() override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
-  absl::Status ReloadDataset(bool save) override;
+  absl::Status ReloadDataset(const ReloadOptions& options) override;
   absl::Status ReloadAppendOnly() override;
   void PauseClients(int64_t end_ms, bool all) override;
   void UnpauseClients() override;
