@@ -15,13 +15,13 @@ namespace {
 using core::Value;
 using core::ValueType;
 
-// Parks the client until a key of `type` is ready; inside MULTI it may not block, and answers
-// with a null right away (a null bulk for the move commands, as Redis does, a null array for the
-// others).
+// Parks the client until a key of `type` is ready; inside MULTI or a script it may not block,
+// and answers with a null right away (a null bulk for the move commands, as Redis does, a null
+// array for the others).
 void BlockOrAnswerNull(CommandContext& ctx, Args args, ValueType type,
                        std::vector<std::string> keys, int64_t deadline,
                        bool null_bulk_in_multi = false) {
-  if (ctx.client.tx.in_multi) {
+  if (ctx.client.tx.in_multi || ctx.client.is_script) {
     null_bulk_in_multi ? ctx.reply.NullBulk() : ctx.reply.NullArray();
     return;
   }
@@ -146,15 +146,16 @@ void BZMPopCommand(CommandContext& ctx, Args args) {
 }  // namespace
 
 void RegisterBlockingFamily(CommandTable& table) {
-  const uint32_t kBlockingWrite = kWrite | kNoScript;
+  // Redis lets scripts call BLMPOP and BZMPOP (they answer at once there), not the others.
+  const uint32_t kBlockingWrite = kWrite | kNoScript | kBlocking;
   table.Add({"blpop", -3, kBlockingWrite, 1, -2, 1, BLPopCommand});
   table.Add({"brpop", -3, kBlockingWrite, 1, -2, 1, BRPopCommand});
   table.Add({"blmove", 6, kBlockingWrite | kDenyOom, 1, 2, 1, BLMoveCommand});
   table.Add({"brpoplpush", 4, kBlockingWrite | kDenyOom, 1, 2, 1, BRPopLPushCommand});
-  table.Add({"blmpop", -5, kBlockingWrite | kMovableKeys, 0, 0, 0, BLMPopCommand});
+  table.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BLMPopCommand});
   table.Add({"bzpopmin", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
   table.Add({"bzpopmax", -3, kBlockingWrite | kFast, 1, -2, 1, BZPopCommand});
-  table.Add({"bzmpop", -5, kBlockingWrite | kMovableKeys, 0, 0, 0, BZMPopCommand});
+  table.Add({"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BZMPopCommand});
 }
 
 }  // namespace bazaar::engine::commands

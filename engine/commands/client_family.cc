@@ -266,7 +266,7 @@ void ClientHelpCommand(CommandContext& ctx, Args) {
 
 void RegisterClientFamily(CommandTable& table) {
   const uint32_t kConn = kNoScript | kLoading | kStale;
-  CommandSpec* client = table.Add({"client", -2, kConn, 0, 0, 0, nullptr});
+  CommandSpec* client = table.Add({"client", -2, 0, 0, 0, 0, nullptr});
   table.AddSubcommand(client, {"id", 2, kConn, 0, 0, 0, ClientIdCommand});
   table.AddSubcommand(client, {"reply", 3, kConn, 0, 0, 0, ClientReplyCommand});
   table.AddSubcommand(client, {"setname", 3, kConn, 0, 0, 0, ClientSetNameCommand});
@@ -274,7 +274,7 @@ void RegisterClientFamily(CommandTable& table) {
   table.AddSubcommand(client, {"info", 2, kConn, 0, 0, 0, ClientInfoCommand});
   table.AddSubcommand(client, {"list", -2, kConn | kAdmin, 0, 0, 0, ClientListCommand});
   table.AddSubcommand(client, {"kill", -3, kConn | kAdmin, 0, 0, 0, ClientKillCommand});
-  table.AddSubcommand(client, {"help", 2, kConn, 0, 0, 0, ClientHelpCommand});
+  table.AddSubcommand(client, {"help", 2, kLoading | kStale, 0, 0, 0, ClientHelpCommand});
   table.AddSubcommand(client, {"unblock", -3, kConn | kAdmin, 0, 0, 0, ClientUnblockCommand});
   table.AddSubcommand(client, {"pause", -3, kConn | kAdmin, 0, 0, 0, ClientPauseCommand});
   table.AddSubcommand(client, {"unpause", 2, kConn | kAdmin, 0, 0, 0, ClientUnpauseCommand});

@@ -16,36 +16,37 @@ void ClusterDisabled(CommandContext& ctx, Args) {
 
 void RegisterClusterFamily(CommandTable& table) {
   const uint32_t kAdminStale = kAdmin | kStale;
+  const uint32_t kAdminStaleSync = kAdminStale | kNoAsyncLoading;
   struct Sub {
     const char* name;
     int arity;
     uint32_t flags;
   };
   static constexpr Sub kSubs[] = {
-      {"addslots", -3, kAdminStale},
-      {"addslotsrange", -4, kAdminStale},
-      {"bumpepoch", 2, kAdminStale},
+      {"addslots", -3, kAdminStaleSync},
+      {"addslotsrange", -4, kAdminStaleSync},
+      {"bumpepoch", 2, kAdminStaleSync},
       {"count-failure-reports", 3, kAdminStale},
       {"countkeysinslot", 3, kStale},
-      {"delslots", -3, kAdminStale},
-      {"delslotsrange", -4, kAdminStale},
-      {"failover", -2, kAdminStale},
-      {"flushslots", 2, kAdminStale},
-      {"forget", 3, kAdminStale},
+      {"delslots", -3, kAdminStaleSync},
+      {"delslotsrange", -4, kAdminStaleSync},
+      {"failover", -2, kAdminStaleSync},
+      {"flushslots", 2, kAdminStaleSync},
+      {"forget", 3, kAdminStaleSync},
       {"getkeysinslot", 4, kStale},
       {"help", 2, kLoading | kStale},
       {"info", 2, kStale},
       {"keyslot", 3, kStale},
       {"links", 2, kStale},
-      {"meet", -4, kAdminStale},
+      {"meet", -4, kAdminStaleSync},
       {"myid", 2, kStale},
       {"nodes", 2, kStale},
       {"replicas", 3, kAdminStale},
-      {"replicate", 3, kAdminStale},
+      {"replicate", 3, kAdminStaleSync},
       {"reset", -2, kAdminStale | kNoScript},
-      {"saveconfig", 2, kAdminStale},
-      {"set-config-epoch", 3, kAdminStale},
-      {"setslot", -4, kAdminStale},
+      {"saveconfig", 2, kAdminStaleSync},
+      {"set-config-epoch", 3, kAdminStaleSync},
+      {"setslot", -4, kAdminStaleSync},
       {"shards", 2, kStale},
       {"slaves", 3, kAdminStale},
       {"slots", 2, kStale},

@@ -14,23 +14,32 @@
 namespace bazaar::engine::commands {
 namespace {
 
+// In Redis's order; like Redis, COMMAND does not show may_replicate or protected.
 std::vector<std::string_view> FlagNames(uint32_t flags) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {kWrite, "write"},
+      {kReadOnly, "readonly"},
+      {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},
+      {kPubSubFlag, "pubsub"},
+      {kNoScript, "noscript"},
+      {kBlocking, "blocking"},
+      {kLoading, "loading"},
+      {kStale, "stale"},
+      {kSkipMonitor, "skip_monitor"},
+      {kSkipSlowlog, "skip_slowlog"},
+      {kFast, "fast"},
+      {kNoAuth, "no_auth"},
+      {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoAsyncLoading, "no_async_loading"},
+      {kNoMulti, "no_multi"},
+      {kMovableKeys, "movablekeys"},
+      {kAllowBusy, "allow_busy"},
+  };
   std::vector<std::string_view> names;
-  if (flags & kWrite) names.push_back("write");
-  if (flags & kReadOnly) names.push_back("readonly");
-  if (flags & kDenyOom) names.push_back("denyoom");
-  if (flags & kAdmin) names.push_back("admin");
-  if (flags & kPubSubFlag) names.push_back("pubsub");
-  if (flags & kNoScript) names.push_back("noscript");
-  if (flags & kLoading) names.push_back("loading");
-  if (flags & kStale) names.push_back("stale");
-  if (flags & kSkipSlowlog) names.push_back("skip_slowlog");
-  if (flags & kFast) names.push_back("fast");
-  if (flags & kNoAuth) names.push_back("no_auth");
-  if (flags & kMayReplicate) names.push_back("may_replicate");
-  if (flags & kNoMulti) names.push_back("no_multi");
-  if (flags & kAllowBusy) names.push_back("allow_busy");
-  if (flags & kMovableKeys) names.push_back("movablekeys");
+  for (const auto& [flag, name] : kNames) {
+    if (flags & flag) names.push_back(name);
+  }
   return names;
 }
 

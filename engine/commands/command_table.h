@@ -34,9 +34,13 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1 << 10,
   kProtected = 1 << 11,  // DEBUG: needs enable-debug-command
   kSkipSlowlog = 1 << 12,
-  kPubSubFlag = 1 << 13,    // Pub/Sub commands
-  kMayReplicate = 1 << 14,  // PUBLISH: reaches the replicas without writing a key
-  kMovableKeys = 1 << 15,   // keys beyond the key range (GEORADIUS ... STORE); COMMAND shows it
+  kPubSubFlag = 1 << 13,       // Pub/Sub commands
+  kMayReplicate = 1 << 14,     // PUBLISH: reaches the replicas without writing a key
+  kMovableKeys = 1 << 15,      // keys beyond the key range (GEORADIUS ... STORE); COMMAND shows it
+  kBlocking = 1 << 16,         // may block the client (never inside MULTI or a script)
+  kSkipMonitor = 1 << 17,      // MONITOR shows it when it starts, not when it ends (scripts)
+  kNoMandatoryKeys = 1 << 18,  // may be given no key at all (EVAL with numkeys 0); shown only
+  kNoAsyncLoading = 1 << 19,   // refused during an async load, which we never do; shown only
 };
 
 struct CommandStats {

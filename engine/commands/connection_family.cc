@@ -153,7 +153,7 @@ void ResetCommand(CommandContext& ctx, Args) {
 void RegisterConnectionFamily(CommandTable& table) {
   const uint32_t kConn = kNoScript | kLoading | kStale | kFast | kAllowBusy;
   table.Add({"ping", -1, kFast, 0, 0, 0, PingCommand});
-  table.Add({"echo", 2, kFast, 0, 0, 0, EchoCommand});
+  table.Add({"echo", 2, kLoading | kStale | kFast, 0, 0, 0, EchoCommand});
   table.Add({"auth", -2, kConn | kNoAuth, 0, 0, 0, AuthCommand});
   table.Add({"hello", -1, kConn | kNoAuth, 0, 0, 0, HelloCommand});
   table.Add({"quit", -1, kConn | kNoAuth, 0, 0, 0, QuitCommand});

@@ -304,6 +304,8 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   CommandContext ctx{client, reply, *keyspace_, *watches_, server_, *this, spec};
   TrackingControl* tracking = server_.tracking;
   if (tracking && depth_ == 0) tracking->CommandStarting(client);
+  // A script is shown as it starts, so that MONITOR lists it before the commands it runs.
+  if (spec.flags & kSkipMonitor && !rerun) FeedMonitors(spec, client, argv);
   ++depth_;
   spec.handler(ctx, argv);
   --depth_;
@@ -342,13 +344,16 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
   ++server_.stats.total_commands_processed;
 }
 
-void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args argv,
-                            int64_t duration_us, bool rerun) {
-  // Admin commands are too dangerous to show (Redis's rule), and only the first run of a
-  // blocked command is shown.
-  if (!rerun && !(spec.flags & kAdmin) && server_.monitors && server_.monitors->has_monitors()) {
+void Dispatcher::FeedMonitors(const CommandSpec& spec, const ClientState& client, Args argv) {
+  // Admin commands are too dangerous to show (Redis's rule); a blocked command is shown once.
+  if (!(spec.flags & kAdmin) && server_.monitors && server_.monitors->has_monitors()) {
     server_.monitors->FeedMonitors(client, client.db, LoggedArgs(spec, argv));
   }
+}
+
+void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args argv,
+                            int64_t duration_us, bool rerun) {
+  if (!rerun && !(spec.flags & kSkipMonitor)) FeedMonitors(spec, client, argv);
   // A command that blocked is timed when a rerun ends (the one that serves it, and any rerun
   // that found nothing yet).
   if (client.blocked && !rerun) return;

@@ -78,6 +78,8 @@ class Dispatcher : public core::KeyspaceObserver {
   void Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
               const CommandSpec* spec = nullptr);
   bool RefusedWhenOutOfMemory(const CommandSpec& spec, const ClientState& client) const;
+  // Shows the call to MONITOR clients (after it ran; a kSkipMonitor command as it starts).
+  void FeedMonitors(const CommandSpec& spec, const ClientState& client, Args argv);
   // After a call: MONITOR, the latency monitor and histogram, the slow log.
   void RecordCall(CommandSpec& spec, const ClientState& client, Args argv, int64_t duration_us,
                   bool rerun);

@@ -114,13 +114,13 @@ void WaitCommand(CommandContext& ctx, Args args) {
 
 void RegisterReplicationFamily(CommandTable& table) {
   for (const char* name : {"replicaof", "slaveof"}) {
-    table.Add({name, 3, kAdmin | kNoScript | kStale, 0, 0, 0, ReplicaofCommand});
+    table.Add({name, 3, kAdmin | kNoScript | kStale | kNoAsyncLoading, 0, 0, 0, ReplicaofCommand});
   }
   table.Add({"role", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, RoleCommand});
   table.Add({"replconf", -1, kAdmin | kNoScript | kLoading | kStale | kAllowBusy, 0, 0, 0,
              ReplconfCommand});
-  table.Add({"psync", -3, kAdmin | kNoScript | kNoMulti, 0, 0, 0, PsyncCommand});
-  table.Add({"sync", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SyncCommand});
+  table.Add({"psync", -3, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, PsyncCommand});
+  table.Add({"sync", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, SyncCommand});
   table.Add({"wait", 3, kNoScript, 0, 0, 0, WaitCommand});
 }
 

@@ -97,9 +97,10 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand});
   table.Add({"shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy, 0, 0,
              0, ShutdownCommand});
-  table.Add({"save", 1, kAdmin | kNoScript | kNoMulti, 0, 0, 0, SaveCommand});
-  table.Add({"bgsave", -1, kAdmin | kNoScript, 0, 0, 0, BgsaveCommand});
-  table.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand});
+  table.Add({"save", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, 0, 0, 0, SaveCommand});
+  table.Add({"bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, BgsaveCommand});
+  table.Add(
+      {"bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, 0, 0, 0, BgrewriteaofCommand});
   table.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastsaveCommand});
   table.Add({"monitor", 1, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, MonitorCommand});
 }

@@ -712,13 +712,13 @@ void RegisterStreamFamily(CommandTable& table) {
   table.Add({"xrange", -4, kReadOnly, 1, 1, 1, XRangeCommand});
   table.Add({"xrevrange", -4, kReadOnly, 1, 1, 1, XRevRangeCommand});
   table.Add({"xdel", -3, kWrite | kFast, 1, 1, 1, XDelCommand});
-  table.Add({"xsetid", -3, kWriteOom, 1, 1, 1, XSetIdCommand});
+  table.Add({"xsetid", -3, kWriteOom | kFast, 1, 1, 1, XSetIdCommand});
   // Redis marks XREAD movablekeys (after STREAMS); the table has no such flag, so no key range.
-  table.Add({"xread", -4, kReadOnly | kMovableKeys, 0, 0, 0, XReadCommand});
-  table.Add({"xreadgroup", -7, kWrite | kMovableKeys, 0, 0, 0, XReadGroupCommand});
+  table.Add({"xread", -4, kReadOnly | kBlocking | kMovableKeys, 0, 0, 0, XReadCommand});
+  table.Add({"xreadgroup", -7, kWrite | kBlocking | kMovableKeys, 0, 0, 0, XReadGroupCommand});
   CommandSpec* xinfo = table.Add({"xinfo", -2, 0, 0, 0, 0, nullptr});
   table.AddSubcommand(xinfo, {"stream", -3, kReadOnly, 2, 2, 1, XInfoStreamCommand});
-  table.AddSubcommand(xinfo, {"help", 2, kReadOnly, 0, 0, 0, XInfoHelpCommand});
+  table.AddSubcommand(xinfo, {"help", 2, kLoading | kStale, 0, 0, 0, XInfoHelpCommand});
 }
 
 }  // namespace bazaar::engine::commands

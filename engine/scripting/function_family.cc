@@ -182,12 +182,10 @@ void FunctionHelpCommand(CommandContext& ctx, Args) {
 void RegisterFunctionFamily(commands::CommandTable& table) {
   using commands::CommandSpec;
   using commands::kNoScript;
-  table.Add({"fcall", -3,
-             kNoScript | commands::kStale | commands::kMayReplicate | commands::kMovableKeys, 0,
-             0, 0, FCallCommand});
-  table.Add({"fcall_ro", -3,
-             kNoScript | commands::kStale | commands::kReadOnly | commands::kMovableKeys, 0, 0,
-             0, FCallRoCommand});
+  const uint32_t kFunctionCall = kNoScript | commands::kStale | commands::kSkipMonitor |
+                                 commands::kNoMandatoryKeys | commands::kMovableKeys;
+  table.Add({"fcall", -3, kFunctionCall | commands::kMayReplicate, 0, 0, 0, FCallCommand});
+  table.Add({"fcall_ro", -3, kFunctionCall | commands::kReadOnly, 0, 0, 0, FCallRoCommand});
   CommandSpec* function = table.Add({"function", -2, 0, 0, 0, 0, nullptr});
   const uint32_t kWrite = kNoScript | commands::kWrite;
   table.AddSubcommand(function,

@@ -299,6 +299,7 @@ void ScriptEngine::Start(commands::CommandContext& ctx, Run& run, unsigned flags
   run.client.db = ctx.client.db;
   run.client.authenticated = true;
   run.client.is_script = true;
+  run.client.addr = "lua";  // as MONITOR names a script's commands
   run.client.is_master = ctx.client.is_master;
   run.read_only = read_only || (flags & kScriptNoWrites);
   run.allow_oom = flags & kScriptAllowOom;

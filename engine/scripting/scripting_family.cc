@@ -68,10 +68,11 @@ void ScriptHelpCommand(CommandContext& ctx, Args) {
 
 void RegisterScriptingFamily(commands::CommandTable& table) {
   using commands::CommandSpec;
-  const uint32_t kEval = commands::kNoScript | commands::kStale | commands::kMayReplicate |
-                         commands::kMovableKeys;
-  const uint32_t kEvalRo =
-      commands::kNoScript | commands::kStale | commands::kReadOnly | commands::kMovableKeys;
+  // Scripts are shown to MONITOR as they start, before the commands they run.
+  const uint32_t kScriptCall = commands::kNoScript | commands::kStale | commands::kSkipMonitor |
+                               commands::kNoMandatoryKeys | commands::kMovableKeys;
+  const uint32_t kEval = kScriptCall | commands::kMayReplicate;
+  const uint32_t kEvalRo = kScriptCall | commands::kReadOnly;
   table.Add({"eval", -3, kEval, 0, 0, 0, EvalCommand});
   table.Add({"evalsha", -3, kEval, 0, 0, 0, EvalShaCommand});
   table.Add({"eval_ro", -3, kEvalRo, 0, 0, 0, EvalRoCommand});

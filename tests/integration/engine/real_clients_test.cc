@@ -199,12 +199,15 @@ TEST(MonitorTest, SecondRedisCliSeesWhatRedisShows) {
   ServerUnderTest redis(ServerUnderTest::Kind::kRealRedis);
   auto run = [](int port) {
     const std::string cli = RedisCliBinary() + " -p " + std::to_string(port);
-    std::string script = "(timeout 3 " + cli + " monitor) & sleep 0.7; " +
-                         cli + " -n 3 set k 'a\"b c' >/dev/null; " +
-                         "printf 'MULTI\\nINCR n\\nEXEC\\n' | " + cli + " >/dev/null; " +
-                         cli + " auth secret >/dev/null 2>&1; " +
-                         cli + " config get maxmemory >/dev/null; " + cli + " get k >/dev/null; wait";
+    std::string script =
+        "(timeout 3 " + cli + " monitor) & sleep 0.7; " + cli +
+        " -n 3 set k 'a\"b c' >/dev/null; " + "printf 'MULTI\\nINCR n\\nEXEC\\n' | " + cli +
+        " >/dev/null; " + cli + " auth secret >/dev/null 2>&1; " + cli +
+        " config get maxmemory >/dev/null; " + cli + " get k >/dev/null; " + cli +
+        " eval \"redis.call('set', KEYS[1], 'x')\" 1 s >/dev/null; " + cli +
+        " evalsha 0000000000000000000000000000000000000000 0 >/dev/null; " + "wait";
     std::string out = RunCommand(script).output;
+    out = std::regex_replace(out, std::regex(R"(\d+\.\d{6} \[(\d+) lua\])"), "<time> [$1 lua]");
     return std::regex_replace(out, std::regex(R"(\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\])"),
                               "<time> [$1 <client>]");
   };
@@ -213,6 +216,11 @@ TEST(MonitorTest, SecondRedisCliSeesWhatRedisShows) {
   EXPECT_THAT(ours, HasSubstr("<time> [3 <client>] \"set\" \"k\" \"a\\\"b c\""));
   EXPECT_THAT(ours, HasSubstr("\"auth\" \"(redacted)\""));
   EXPECT_THAT(ours, Not(HasSubstr("config")));
+  // A script is shown as it starts, then each command it runs, as the client "lua"; a script
+  // that never ran (an unknown sha) is shown too.
+  EXPECT_THAT(ours, HasSubstr("\"eval\" \"redis.call('set', KEYS[1], 'x')\" \"1\" \"s\"\n"
+                              "<time> [0 lua] \"set\" \"s\" \"x\""));
+  EXPECT_THAT(ours, HasSubstr("\"evalsha\" \"0000000000000000000000000000000000000000\" \"0\""));
 }
 
 TEST(RedisBenchmarkTest, PipelinedSuiteReportsEveryTest) {
