@@ -13,12 +13,13 @@ namespace bazaar::market {
 namespace {
 
 constexpr char kLastEventIdKey[] = "bazaar-last-event-id";
+constexpr char kWatchEvents[] = "WatchEvents";
 
 class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
  public:
-  WatchReactor(grpc::CallbackServerContext* ctx, EventHub* hub, std::string from_id,
+  WatchReactor(grpc::CallbackServerContext* ctx, EventHub* hub, Stats* stats, std::string from_id,
                WatchFilter filter, size_t limit)
-      : ctx_(ctx), hub_(hub), last_sent_(from_id) {
+      : ctx_(ctx), hub_(hub), stats_(stats), last_sent_(from_id) {
     sub_ = std::make_shared<Subscription>(std::move(from_id), std::move(filter), limit,
                                           [this] { Pump(); });
     if (!hub_->Add(sub_)) {
@@ -102,11 +103,15 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
     ctx_->AddTrailingMetadata(kLastEventIdKey, resume.empty() ? "0-0" : resume);
     if (!status.ok()) ctx_->AddTrailingMetadata("bazaar-reason", ReasonOf(status));
     BAZAAR_LOG(DEBUG) << "WatchEvents ends at " << resume << ": " << status.message();
+    // Stats counts a watcher when it ends, its latency being how long it watched.
+    stats_->Record(kWatchEvents, status, CallTrace{}, absl::Now() - start_);
     Finish(ToGrpcStatus(status));
   }
 
   grpc::CallbackServerContext* ctx_;
   EventHub* hub_;
+  Stats* stats_;
+  const absl::Time start_ = absl::Now();
   std::shared_ptr<Subscription> sub_;
   absl::Mutex mu_;
   bool busy_ = false;
@@ -120,13 +125,14 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
 
 grpc::ServerWriteReactor<v1::Event>* MarketServiceImpl::WatchEvents(
     Context* ctx, const v1::WatchEventsRequest* req) {
-  auto refuse = [ctx](absl::Status status) {
+  auto refuse = [ctx, stats = stats_](absl::Status status) {
     class Refused : public grpc::ServerWriteReactor<v1::Event> {
      public:
       explicit Refused(grpc::Status s) { Finish(s); }
       void OnDone() override { delete this; }
     };
     ctx->AddTrailingMetadata("bazaar-reason", ReasonOf(status));
+    stats->Record(kWatchEvents, status, CallTrace{}, absl::ZeroDuration());
     return new Refused(ToGrpcStatus(status));
   };
   const std::string& from = req->from_id();
@@ -144,7 +150,7 @@ grpc::ServerWriteReactor<v1::Event>* MarketServiceImpl::WatchEvents(
   WatchFilter filter;
   filter.types.insert(req->types().begin(), req->types().end());
   filter.user_id = req->user_id();
-  return new WatchReactor(ctx, hub_, from, std::move(filter), watch_queue_limit_);
+  return new WatchReactor(ctx, hub_, stats_, from, std::move(filter), watch_queue_limit_);
 }
 
 }  // namespace bazaar::market

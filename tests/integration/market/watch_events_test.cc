@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -379,6 +380,38 @@ TEST_P(WatchEventsTest, ShutdownEndsWatchersWithUnavailableAndTheirResumeId) {
   EXPECT_EQ(fresh.status().error_code(), grpc::StatusCode::UNAVAILABLE);
   // Nothing was sent from "$": the resume id is where it started, the log's end.
   EXPECT_EQ(Trailer(fresh.ctx(), "bazaar-last-event-id"), c.info().event_id());
+}
+
+TEST_P(WatchEventsTest, StatsCountsEachWatcherWhenItEnds) {
+  v1::CreateUserResponse c;
+  ASSERT_TRUE(Create("a", 1, &c).ok());
+  {
+    Watcher cancelled(stub_.get(), "", /*stop_after=*/1);
+    cancelled.Join();
+    Watcher refused(stub_.get(), "not-an-id");
+    refused.Join();
+  }
+  // The server records a watcher as its stream finishes, which may come just after the client
+  // saw the end.
+  v1::StatsResponse resp;
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  const v1::MethodStats* watch = nullptr;
+  while (Clock::now() < deadline) {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->Stats(&ctx, v1::StatsRequest(), &resp).ok());
+    watch = nullptr;
+    for (const auto& m : resp.methods()) {
+      if (m.method() == "WatchEvents") watch = &m;
+    }
+    if (watch != nullptr && watch->calls() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(watch, nullptr);
+  EXPECT_EQ(watch->calls(), 2);
+  EXPECT_EQ(watch->ok(), 0);
+  std::map<std::string, int64_t> errors;
+  for (const auto& e : watch->errors()) errors[e.name()] = e.count();
+  EXPECT_EQ(errors, (std::map<std::string, int64_t>{{"CANCELLED", 1}, {"INVALID_ARGUMENT", 1}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, WatchEventsTest, ::testing::ValuesIn(StoreKinds()),
