@@ -53,6 +53,23 @@ Positions KeyPositions(const CommandSpec& spec, Args argv) {
       // no_mandatory_keys), so a count that is 0 or does not fit gives none, not an error.
       return CountedKeys(argv, 2, {}).value_or(std::vector<size_t>{});
     }
+    if (n == "migrate") {
+      // The key at 3, or with KEYS (and an empty key there) every argument after it; AUTH and
+      // AUTH2 take their arguments along.
+      for (size_t i = 6; i < argv.size(); ++i) {
+        if (IsOption(argv[i], "auth")) {
+          ++i;
+        } else if (IsOption(argv[i], "auth2")) {
+          i += 2;
+        } else if (IsOption(argv[i], "keys")) {
+          if (!argv[3].empty()) break;
+          std::vector<size_t> keys;
+          for (size_t k = i + 1; k < argv.size(); ++k) keys.push_back(k);
+          return keys;
+        }
+      }
+      return std::vector<size_t>{3};
+    }
     if (n == "sort") return KeyThenStore(argv, {"store"});
     if (n == "sort_ro") return std::vector<size_t>{1};
     if (n == "georadius" || n == "georadiusbymember") {

@@ -32,6 +32,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
   RegisterClusterFamily(table);
+  RegisterMigrateFamily(table);
   RegisterStreamGroupFamily(table);
 }
 

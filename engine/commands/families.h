@@ -37,6 +37,7 @@ void RegisterStreamFamily(CommandTable& table);
 void RegisterSlowlogFamily(CommandTable& table);
 void RegisterLatencyFamily(CommandTable& table);
 void RegisterClusterFamily(CommandTable& table);
+void RegisterMigrateFamily(CommandTable& table);
 void RegisterStreamGroupFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands

@@ -31,6 +31,19 @@ std::vector<std::string> LoggedArgs(const CommandSpec& spec, Args argv) {
         break;
       }
     }
+  } else if (spec.name == "migrate") {
+    // The password (and AUTH2's user) among the options, read as MIGRATE reads them.
+    for (size_t i = 6; i < args.size(); ++i) {
+      const size_t more = args.size() - 1 - i;
+      if (IsOption(args[i], "auth") && more >= 1) {
+        args[++i] = kRedacted;
+      } else if (IsOption(args[i], "auth2") && more >= 2) {
+        args[i + 1] = args[i + 2] = kRedacted;
+        i += 2;
+      } else if (!IsOption(args[i], "copy") && !IsOption(args[i], "replace")) {
+        break;
+      }
+    }
   } else if (spec.name == "config|set") {
     for (size_t i = 2; i + 1 < args.size(); i += 2) {
       if (SensitiveConfig(args[i])) args[i + 1] = kRedacted;

@@ -199,13 +199,14 @@ TEST(MonitorTest, SecondRedisCliSeesWhatRedisShows) {
   ServerUnderTest redis(ServerUnderTest::Kind::kRealRedis);
   auto run = [](int port) {
     const std::string cli = RedisCliBinary() + " -p " + std::to_string(port);
-    std::string script =
-        "(timeout 3 " + cli + " monitor) & sleep 0.7; " + cli +
-        " -n 3 set k 'a\"b c' >/dev/null; " + "printf 'MULTI\\nINCR n\\nEXEC\\n' | " + cli +
-        " >/dev/null; " + cli + " auth secret >/dev/null 2>&1; " + cli +
-        " config get maxmemory >/dev/null; " + cli + " get k >/dev/null; " + cli +
-        " eval \"redis.call('set', KEYS[1], 'x')\" 1 s >/dev/null; " + cli +
-        " evalsha 0000000000000000000000000000000000000000 0 >/dev/null; " + "wait";
+    std::string script = "(timeout 3 " + cli + " monitor) & sleep 0.7; " + cli +
+                         " -n 3 set k 'a\"b c' >/dev/null; " +
+                         "printf 'MULTI\\nINCR n\\nEXEC\\n' | " + cli + " >/dev/null; " + cli +
+                         " auth secret >/dev/null 2>&1; " + cli +
+                         " config get maxmemory >/dev/null; " + cli + " get k >/dev/null; " + cli +
+                         " eval \"redis.call('set', KEYS[1], 'x')\" 1 s >/dev/null; " + cli +
+                         " evalsha 0000000000000000000000000000000000000000 0 >/dev/null; " + cli +
+                         " migrate 127.0.0.1 1 nokey 0 100 AUTH2 user secret >/dev/null; " + "wait";
     std::string out = RunCommand(script).output;
     out = std::regex_replace(out, std::regex(R"(\d+\.\d{6} \[(\d+) lua\])"), "<time> [$1 lua]");
     return std::regex_replace(out, std::regex(R"(\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\])"),
@@ -221,6 +222,8 @@ TEST(MonitorTest, SecondRedisCliSeesWhatRedisShows) {
   EXPECT_THAT(ours, HasSubstr("\"eval\" \"redis.call('set', KEYS[1], 'x')\" \"1\" \"s\"\n"
                               "<time> [0 lua] \"set\" \"s\" \"x\""));
   EXPECT_THAT(ours, HasSubstr("\"evalsha\" \"0000000000000000000000000000000000000000\" \"0\""));
+  EXPECT_THAT(ours, HasSubstr("\"migrate\" \"127.0.0.1\" \"1\" \"nokey\" \"0\" \"100\" "
+                              "\"AUTH2\" \"(redacted)\" \"(redacted)\""));
 }
 
 TEST(RedisBenchmarkTest, PipelinedSuiteReportsEveryTest) {
