@@ -34,6 +34,9 @@ struct CommandContext {
   // Set by a read-only command that still changed a value (PFCOUNT writing back its cached
   // count): it is propagated as a write command would be, as in Redis.
   bool propagate_read_only = false;
+  // Set by FLUSHALL, FLUSHDB and SWAPDB: logged even when they changed nothing (an empty
+  // database), as Redis forces them into the AOF and the replication stream.
+  bool force_propagation = false;
 
   int db() const { return client.db; }
   void PropagateAs(std::vector<std::string> argv) { propagate_as.push_back(std::move(argv)); }

@@ -41,6 +41,7 @@ enum CommandFlag : uint32_t {
   kSkipMonitor = 1 << 17,      // MONITOR shows it when it starts, not when it ends (scripts)
   kNoMandatoryKeys = 1 << 18,  // may be given no key at all (EVAL with numkeys 0); shown only
   kNoAsyncLoading = 1 << 19,   // refused during an async load, which we never do; shown only
+  kTouchesArbitraryKeys = 1 << 20,  // SCAN, RANDOMKEY: their lazy expiries are not one batch
 };
 
 struct CommandStats {

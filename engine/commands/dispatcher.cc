@@ -326,7 +326,7 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
     pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end()),
                                          /*replicas_only=*/true});
   } else if (propagator_ && ((spec.flags & kWrite) || ctx.propagate_read_only) &&
-             keyspace_->dirty() != dirty_before) {
+             (keyspace_->dirty() != dirty_before || ctx.force_propagation)) {
     if (ctx.propagate_as.empty() && !ctx.propagate_only_as) {
       pending_.push_back(PropagatedCommand{db, std::vector<std::string>(argv.begin(), argv.end())});
     } else {
@@ -335,7 +335,8 @@ void Dispatcher::Call(CommandSpec& spec, ClientState& client, protocol::ReplyBui
       }
     }
   }
-  if (depth_ == 0) FlushPropagation();
+  // The DELs of keys SCAN or RANDOMKEY found expired are no transaction (Redis's rule).
+  if (depth_ == 0) FlushPropagation(/*atomic=*/!(spec.flags & kTouchesArbitraryKeys));
   // The client's own invalidations follow its reply.
   if (tracking && depth_ == 0) tracking->CommandDone();
   ++spec.stats.calls;
@@ -370,9 +371,13 @@ void Dispatcher::RecordCall(CommandSpec& spec, const ClientState& client, Args a
   }
 }
 
-void Dispatcher::FlushPropagation() {
+void Dispatcher::FlushPropagation(bool atomic) {
   if (pending_.empty()) return;
-  if (propagator_) propagator_->Propagate(pending_);
+  if (propagator_ && atomic) {
+    propagator_->Propagate(pending_);
+  } else if (propagator_) {
+    for (const PropagatedCommand& c : pending_) propagator_->Propagate({c});
+  }
   pending_.clear();
 }
 

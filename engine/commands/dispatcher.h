@@ -50,8 +50,9 @@ class Dispatcher : public core::KeyspaceObserver {
   core::LatencyMonitor& latency() { return latency_; }
   // Where write effects go; null for none. Not owned.
   void set_propagator(Propagator* propagator) { propagator_ = propagator; }
-  // Hands pending writes (e.g. active expiry's deletions) to the propagator now.
-  void FlushPropagation();
+  // Hands pending writes (e.g. active expiry's deletions) to the propagator now: as one batch
+  // (atomic: applied as a transaction), or command by command.
+  void FlushPropagation(bool atomic = true);
 
   // Keyspace observer: expired keys are propagated as DEL.
   void KeyModified(int, std::string_view) override {}

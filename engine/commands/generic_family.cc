@@ -101,13 +101,27 @@ void ScanCommand(CommandContext& ctx, Args args) {
     }
   }
   std::vector<std::string> keys;
+  auto wanted = [&](const std::string& key, const core::Value& v) {
+    return (!use_pattern || core::GlobMatch(pattern, key)) &&
+           (!use_type || IsOption(type, core::TypeName(v.type())));
+  };
+  std::vector<std::pair<std::string, const core::Value*>> expired;
   int64_t budget = count * 10;
   do {
-    cursor = ctx.keyspace.Scan(ctx.db(), cursor, [&](const std::string& key, const core::Value& v) {
-      if (use_pattern && !core::GlobMatch(pattern, key)) return;
-      if (use_type && !IsOption(type, core::TypeName(v.type()))) return;
-      keys.push_back(key);
-    });
+    cursor = ctx.keyspace.Scan(
+        ctx.db(), cursor,
+        [&](const std::string& key, const core::Value& v) {
+          if (wanted(key, v)) keys.push_back(key);
+        },
+        &expired);
+    // An expired key SCAN would have returned is deleted now (and logged as its own DEL);
+    // chosen first, since deleting may move the other entries.
+    std::vector<std::string> due;
+    for (const auto& [key, value] : expired) {
+      if (wanted(key, *value)) due.push_back(key);
+    }
+    expired.clear();
+    for (const std::string& key : due) ctx.keyspace.ExpireIfNeeded(ctx.db(), key);
   } while (cursor != 0 && budget-- > 0 && static_cast<int64_t>(keys.size()) < count);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(cursor));
@@ -137,12 +151,14 @@ bool FlushArgsOk(CommandContext& ctx, Args args) {
 void FlushDbCommand(CommandContext& ctx, Args args) {
   if (!FlushArgsOk(ctx, args)) return;
   ctx.keyspace.FlushDb(ctx.db());
+  ctx.force_propagation = true;
   ctx.reply.Ok();
 }
 
 void FlushAllCommand(CommandContext& ctx, Args args) {
   if (!FlushArgsOk(ctx, args)) return;
   ctx.keyspace.FlushAll();
+  ctx.force_propagation = true;
   ctx.reply.Ok();
 }
 
@@ -156,6 +172,7 @@ void SwapDbCommand(CommandContext& ctx, Args args) {
   if (!Int32ArgOrReply(ctx.reply, args[2], &b, "ERR invalid second DB index")) return;
   if (!DbIndexOk(ctx, a) || !DbIndexOk(ctx, b)) return ctx.reply.Error(kDbIndexError);
   if (a != b) ctx.keyspace.SwapDb(a, b);
+  ctx.force_propagation = true;
   ctx.reply.Ok();
 }
 
@@ -392,8 +409,8 @@ void RegisterGenericFamily(CommandTable& table) {
   table.Add({"rename", 3, kWrite, 1, 2, 1, RenameCommand});
   table.Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, RenameNxCommand});
   table.Add({"keys", 2, kReadOnly, 0, 0, 0, KeysCommand});
-  table.Add({"scan", -2, kReadOnly, 0, 0, 0, ScanCommand});
-  table.Add({"randomkey", 1, kReadOnly, 0, 0, 0, RandomKeyCommand});
+  table.Add({"scan", -2, kReadOnly | kTouchesArbitraryKeys, 0, 0, 0, ScanCommand});
+  table.Add({"randomkey", 1, kReadOnly | kTouchesArbitraryKeys, 0, 0, 0, RandomKeyCommand});
   table.Add({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, DbSizeCommand});
   table.Add({"flushdb", -1, kWrite, 0, 0, 0, FlushDbCommand});
   table.Add({"flushall", -1, kWrite, 0, 0, 0, FlushAllCommand});

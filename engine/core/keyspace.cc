@@ -30,7 +30,10 @@ void Keyspace::DeleteExpired(int db, std::string_view key) {
   dbs_[db].keys.Erase(owned);
   ++stats_.expired_keys;
   Notify(db, events::kExpired, "expired", owned);
-  Touch(db, owned);
+  // Watchers see the change, but it is not one of dirty()'s: as in Redis, an expiry is no write
+  // of the command that ran into it (which is then not logged for it) and counts for no save
+  // point; the deletion is logged on its own (KeyExpired).
+  for (KeyspaceObserver* o : observers_) o->KeyModified(db, owned);
   for (KeyspaceObserver* o : observers_) o->KeyExpired(db, owned);
 }
 

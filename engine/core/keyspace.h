@@ -1,8 +1,8 @@
 // The keyspace: numbered databases of key -> Value with millisecond expiry. Single-threaded: only
 // the event-loop thread touches it. Every mutation goes through this API, which counts it in
-// dirty() and tells each observer which key changed (the watch table flags watchers, the
-// blocking manager wakes blocked clients, the dispatcher logs expired keys as DEL), so command
-// handlers never deal with WATCH.
+// dirty() (expiries excepted, as in Redis) and tells each observer which key changed (the watch
+// table flags watchers, the blocking manager wakes blocked clients, the dispatcher logs expired
+// keys as DEL), so command handlers never deal with WATCH.
 //
 // Time is what set_now_ms() last said: the dispatcher sets it once per top-level command, so a
 // transaction sees one instant and a key cannot expire half-way through EXEC (Redis's rule).
@@ -96,6 +96,8 @@ class Keyspace {
   bool ContainsRaw(int db, std::string_view key) const;
   // Whether the key is stored but past its expiry time (no side effects).
   bool IsExpired(int db, std::string_view key) const;
+  // Whether the key counts as expired here; a primary deletes it too, as a lookup would.
+  bool ExpireIfNeeded(int db, std::string_view key);
 
   // Stores `value` under key, replacing any old value. The TTL is dropped unless keep_ttl.
   Value& Store(int db, std::string_view key, Value value, bool keep_ttl = false);
@@ -151,12 +153,18 @@ class Keyspace {
   // Deletes a stored key to free memory (expired or not); observers hear KeyModified, then
   // KeyEvicted.
   void Evict(int db, std::string_view key);
-  // One step of a SCAN over db's keys (expired keys are skipped, not deleted).
+  // One step of a SCAN over db's keys. Expired keys are skipped, not deleted, and go to
+  // `expired` when given (SCAN deletes those it would have returned, as Redis does).
   template <typename F>
-  uint64_t Scan(int db, uint64_t cursor, F&& fn) const {
+  uint64_t Scan(int db, uint64_t cursor, F&& fn,
+                std::vector<std::pair<std::string, const Value*>>* expired = nullptr) const {
     const Database& d = dbs_[db];
     return d.keys.Scan(cursor, [&](const Dict<Value>::Entry& e) {
-      if (!IsExpiredIn(d, e.key)) fn(e.key, e.value);
+      if (!IsExpiredIn(d, e.key)) {
+        fn(e.key, e.value);
+      } else if (expired != nullptr) {
+        expired->emplace_back(e.key, &e.value);
+      }
     });
   }
   // Every live key of db, for KEYS.
@@ -195,8 +203,6 @@ class Keyspace {
   bool IsExpiredIn(const Database& d, std::string_view key) const;
   // Empties db, telling the observers DbReplaced (FlushDb and FlushAll then say Flushed).
   void Empty(int db);
-  // Whether the key counts as expired here; a primary deletes it too.
-  bool ExpireIfNeeded(int db, std::string_view key);
   void DeleteExpired(int db, std::string_view key);
   // Records a lookup on the value (access time; LFU counter when tracked).
   void Accessed(Value& value);

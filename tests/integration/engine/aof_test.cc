@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -370,6 +371,61 @@ TEST(AofTest, GeoCommandsLogWhatRealRedisLogs) {
                                  LoggedBy(Kind::kBazaarEngine, commands)};
   EXPECT_THAT(logged[0],
               HasSubstr("$4\r\nzadd\r\n$1\r\ng\r\n$2\r\nCH\r\n$16\r\n3479099956230698"));
+  EXPECT_EQ(logged[1], logged[0]);
+}
+
+// FLUSHALL, FLUSHDB and SWAPDB are logged even when they change nothing (Redis forces them).
+TEST(AofTest, FlushesAndSwapsOfEmptyDatabasesAreLoggedAsRedisLogsThem) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"FLUSHALL"},    {"FLUSHDB"},          {"SWAPDB", "0", "0"}, {"SWAPDB", "0", "1"},
+      {"SELECT", "3"}, {"FLUSHDB", "ASYNC"}, {"FLUSHALL", "SYNC"}, {"FLUSHALL", "BOGUS"},
+  };
+  const std::string logged[2] = {LoggedBy(Kind::kRealRedis, commands),
+                                 LoggedBy(Kind::kBazaarEngine, commands)};
+  EXPECT_THAT(logged[0], HasSubstr("FLUSHALL"));
+  EXPECT_EQ(logged[1], logged[0]);
+}
+
+// A key that expires as a command runs into it is logged as its own DEL, and the command only
+// for what it changed itself: an LPOP or a BRPOP (served after a SWAPDB) that found only an
+// expired key logs nothing more, a SCAN's lazy expiries are not wrapped in MULTI/EXEC.
+TEST(AofTest, LazyExpiriesAreLoggedAsTheirOwnDels) {
+  std::string logged[2];
+  const Kind kinds[2] = {Kind::kRealRedis, Kind::kBazaarEngine};
+  for (int i = 0; i < 2; ++i) {
+    TempDir dir;
+    ServerUnderTest server(kinds[i], AofArgs(dir.path()));
+    RespClient c(server.port());
+    RespClient blocked(server.port());
+    c.Command({"DEBUG", "SET-ACTIVE-EXPIRE", "0"});
+    const std::string at = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count() +
+                                          100);
+    for (const char* key : {"a", "b", "s1"}) {
+      c.Command({"RPUSH", key, "x"});
+      c.Command({"PEXPIREAT", key, at});
+    }
+    c.Command({"RPUSH", "c", "y"});
+    c.Command({"SELECT", "1"});
+    c.Command({"RPUSH", "k", "x"});
+    c.Command({"PEXPIREAT", "k", at});
+    blocked.Command({"SELECT", "9"});
+    blocked.SendRaw(EncodeCommand({"BRPOP", "k", "2"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    c.Command({"SELECT", "0"});
+    c.Command({"LPOP", "a"});
+    c.Command({"RPOPLPUSH", "b", "c"});
+    c.Command({"SCAN", "0", "COUNT", "100"});
+    c.Command({"SWAPDB", "1", "9"});
+    blocked.ReadReply(std::chrono::seconds(5));
+    std::ifstream in(IncrFile(dir.path()), std::ios::binary);
+    logged[i] = std::string(std::istreambuf_iterator<char>(in), {});
+    size_t p = 0;
+    while ((p = logged[i].find(at, p)) != std::string::npos)
+      logged[i].replace(p, at.size(), "<at>");
+  }
+  EXPECT_THAT(logged[0], HasSubstr("$3\r\nDEL\r\n$2\r\ns1\r\n"));
   EXPECT_EQ(logged[1], logged[0]);
 }
 
