@@ -257,7 +257,11 @@ void LMPopCommand(CommandContext& ctx, Args args) {
   auto popped = OpMPop(ctx.keyspace, ctx.db(), mpop.keys, end, mpop.count);
   if (!popped.ok()) return ReplyError(ctx.reply, popped.status());
   if (!popped->has_value()) return ctx.reply.NullArray();
-  ReplyMPop(ctx.reply, **popped);
+  // Logged as the pop it was (Redis: LPOP/RPOP key count), so a replica needs no key order.
+  const MPopResult& r = **popped;
+  ctx.PropagateAs(
+      {end == ListEnd::kLeft ? "LPOP" : "RPOP", r.key, std::to_string(r.elements.size())});
+  ReplyMPop(ctx.reply, r);
 }
 
 }  // namespace

@@ -149,6 +149,10 @@ void ZMPopCommand(CommandContext& ctx, Args args) {
   auto r = OpZPop(ctx.keyspace, ctx.db(), mpop.keys, max, mpop.count);
   if (!r.ok()) return ReplyStatusError(ctx, r.status());
   if (!r->found) return ctx.reply.NullArray();
+  // Logged as the pop it was (Redis: ZPOPMIN/ZPOPMAX key count).
+  if (!r->elements.empty()) {
+    ctx.PropagateAs({max ? "ZPOPMAX" : "ZPOPMIN", r->key, std::to_string(r->elements.size())});
+  }
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(r->key);
   ReplyPopped(ctx, *r, true);

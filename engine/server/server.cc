@@ -602,6 +602,10 @@ void Server::ServeWhileScriptBusy() {
 
 void Server::ServeBlockedClients() {
   if (!blocking_.has_ready()) return;
+  // The command that made a key ready ran at its own instant (a transaction's is frozen from
+  // its start); the blocked clients are served now, as in Redis, so a key that expired in the
+  // meantime (MULTI ... DEBUG SLEEP ... EXEC) serves nobody.
+  keyspace_.set_now_ms(core::UnixTimeMs());
   std::vector<Connection*> served;
   blocking_.ServeReady(&served);
   Unblocked(served);

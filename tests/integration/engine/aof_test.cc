@@ -374,6 +374,24 @@ TEST(AofTest, GeoCommandsLogWhatRealRedisLogs) {
   EXPECT_EQ(logged[1], logged[0]);
 }
 
+// LMPOP and ZMPOP are logged as the pops they were, with the count actually popped.
+TEST(AofTest, MultiKeyPopsLogAsSingleKeyPops) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"RPUSH", "l1", "a", "b", "c"},
+      {"LMPOP", "2", "l0", "l1", "LEFT", "COUNT", "2"},
+      {"LMPOP", "1", "l1", "RIGHT", "COUNT", "10"},
+      {"LMPOP", "1", "l1", "RIGHT"},
+      {"ZADD", "z", "1", "a", "2", "b", "3", "c"},
+      {"ZMPOP", "2", "z0", "z", "MAX", "COUNT", "2"},
+      {"ZMPOP", "1", "z", "MIN", "COUNT", "10"},
+      {"ZMPOP", "1", "z", "MIN"},
+  };
+  const std::string logged[2] = {LoggedBy(Kind::kRealRedis, commands),
+                                 LoggedBy(Kind::kBazaarEngine, commands)};
+  EXPECT_THAT(logged[0], HasSubstr("ZPOPMAX"));
+  EXPECT_EQ(logged[1], logged[0]);
+}
+
 // FLUSHALL, FLUSHDB and SWAPDB are logged even when they change nothing (Redis forces them).
 TEST(AofTest, FlushesAndSwapsOfEmptyDatabasesAreLoggedAsRedisLogsThem) {
   const std::vector<std::vector<std::string>> commands = {
