@@ -88,7 +88,20 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
       return refuse(spec->name, reason);
     }
   }
+  const config::Options previous = ctx.server.options;
   ctx.server.options = updated;
+  // A new port or bind list is applied first: when nothing can listen there, every option
+  // named goes back to what it was (Redis's rollback), in Redis's words.
+  if (updated.port != previous.port || updated.bind != previous.bind) {
+    if (!ctx.server.control->Relisten().ok()) {
+      ctx.server.options = previous;
+      ctx.server.control->Relisten();
+      const bool port = updated.port != previous.port;
+      return refuse(port ? "port" : "bind",
+                    port ? "Unable to listen on this port. Check server logs."
+                         : "Failed to bind to specified addresses.");
+    }
+  }
   core::LogLevel level;
   if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
   absl::Status applied = ctx.server.control->OptionsChanged();

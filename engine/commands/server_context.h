@@ -95,6 +95,9 @@ class ServerControl {
   virtual bool Shutdown(ShutdownSave save, bool force) = 0;
   // After CONFIG SET: applies options that need action (appendonly, appendfsync).
   virtual absl::Status OptionsChanged() = 0;
+  // CONFIG SET port / bind: closes the listening sockets and listens where the options now say;
+  // on failure nothing listens (the caller puts the old options back and calls it again).
+  virtual absl::Status Relisten() = 0;
   virtual double instantaneous_ops_per_sec() const = 0;
   // DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off.
   virtual void set_active_expire(bool enabled) = 0;

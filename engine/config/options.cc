@@ -101,11 +101,13 @@ OptionSpec EnumOption(std::string name, std::string Options::*field,
 
 std::vector<OptionSpec> BuildTable() {
   std::vector<OptionSpec> t;
-  t.push_back(IntOption("port", &Options::port, 0, 65535, false));
-  t.push_back(OptionSpec{"bind", false, true,
+  // Both take effect at once (the server listens anew), as in Redis.
+  t.push_back(IntOption("port", &Options::port, 0, 65535));
+  t.push_back(OptionSpec{"bind", true, true,
                          [](const Options& o) { return absl::StrJoin(o.bind, " "); },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {
-                           if (args.empty() || args.size() > 16) return "Too many bind addresses specified.";
+                           if (args.empty() || args.size() > 16)
+                             return "Too many bind addresses specified.";
                            o.bind = args;
                            return "";
                          }});

@@ -228,6 +228,25 @@ Server::Server(config::Options options, std::string config_file, std::string exe
 Server::~Server() = default;
 
 bool Server::Listen(std::string* error) {
+  if (!OpenListeners(&listeners_, error)) return false;
+  for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
+  return true;
+}
+
+absl::Status Server::Relisten() {
+  // The old sockets close first: the new list may bind the same address and port again.
+  for (auto& l : listeners_) loop_.Remove(l->fd());
+  listeners_.clear();
+  std::string error;
+  if (!Listen(&error)) {
+    core::Log(core::LogLevel::kWarning, "%s", error.c_str());
+    return absl::UnavailableError(error);
+  }
+  return absl::OkStatus();
+}
+
+bool Server::OpenListeners(std::vector<std::unique_ptr<Listener>>* out, std::string* error) {
+  std::vector<std::unique_ptr<Listener>> opened;
   for (std::string addr : options_.bind) {
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr = addr.substr(1);
@@ -259,13 +278,13 @@ bool Server::Listen(std::string* error) {
       return false;
     }
     freeaddrinfo(res);
-    listeners_.push_back(std::make_unique<Listener>(this, fd));
-    loop_.Add(fd, EPOLLIN, listeners_.back().get());
+    opened.push_back(std::make_unique<Listener>(this, fd));
   }
-  if (listeners_.empty()) {
+  if (opened.empty()) {
     *error = "Failed listening on any configured address";
     return false;
   }
+  *out = std::move(opened);
   return true;
 }
 

@@ -47,6 +47,7 @@ class Server : public commands::ServerControl,
 
   // Binds every configured address. On failure returns false and sets *error.
   bool Listen(std::string* error);
+  absl::Status Relisten() override;
   // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes and
   // replication (restoring its history, following a configured replicaof).
   absl::Status LoadData();
@@ -124,6 +125,8 @@ class Server : public commands::ServerControl,
   class SignalHandler;
   class LinkSocket;
   void Accept(int listen_fd);
+  // The listening sockets for options_.bind and options_.port, none on failure (`error`).
+  bool OpenListeners(std::vector<std::unique_ptr<Listener>>* out, std::string* error);
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);

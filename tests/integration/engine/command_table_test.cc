@@ -1,9 +1,13 @@
 // COMMAND as clients read it (redis-py's cluster client and others take key positions and flags
 // from it): every command and subcommand we have must show Redis 7.0's arity, flags and key
 // range, compared with real redis-server in the same run. Only the commands we do not have yet
-// may be missing, and they are listed by name so that adding one is noticed.
+// may be missing, and they are listed by name so that adding one is noticed. And CONFIG SET
+// port, which clients see as the server moving.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -11,6 +15,7 @@
 #include <vector>
 
 #include "harness/process.h"
+#include "harness/resp_client.h"
 #include "resp/connection.h"
 
 namespace bazaar::testing {
@@ -87,6 +92,29 @@ TEST(CommandTableTest, EveryCommandShowsRedissArityFlagsAndKeys) {
       "failover",    "lolwut",        "module",        "module|help",    "module|list",
       "module|load", "module|loadex", "module|unload", "restore-asking", "script|debug"};
   EXPECT_EQ(missing, not_yet);
+}
+
+// CONFIG SET port moves the server: the new port answers, the old one no longer does, and the
+// connection that asked stays open. Both servers, so the test holds Redis to it too.
+TEST(ConfigSetPortTest, TheServerMovesToTheNewPortAndKeepsItsConnections) {
+  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
+    ServerUnderTest server(kind);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    const int moved = ntohs(a.sin_port);
+    RespClient c(server.port());
+    ASSERT_EQ(c.Command({"CONFIG", "SET", "port", std::to_string(moved)}), "+OK\r\n");
+    EXPECT_EQ(c.Command({"PING"}), "+PONG\r\n");
+    EXPECT_EQ(RespClient(moved).Command({"PING"}), "+PONG\r\n");
+    EXPECT_THROW(RespClient{server.port()}, std::runtime_error);
+    c.Command({"CONFIG", "SET", "port", std::to_string(server.port())});
+  }
 }
 
 }  // namespace
