@@ -227,12 +227,6 @@ Server::Server(config::Options options, std::string config_file, std::string exe
 
 Server::~Server() = default;
 
-bool Server::Listen(std::string* error) {
-  if (!OpenListeners(&listeners_, error)) return false;
-  for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
-  return true;
-}
-
 absl::Status Server::Relisten() {
   // The old sockets close first: the new list may bind the same address and port again.
   for (auto& l : listeners_) loop_.Remove(l->fd());
@@ -245,7 +239,8 @@ absl::Status Server::Relisten() {
   return absl::OkStatus();
 }
 
-bool Server::OpenListeners(std::vector<std::unique_ptr<Listener>>* out, std::string* error) {
+bool Server::Listen(std::string* error) {
+  // Into a local list first, so that a failure half-way leaves nothing listening.
   std::vector<std::unique_ptr<Listener>> opened;
   for (std::string addr : options_.bind) {
     bool optional = !addr.empty() && addr[0] == '-';
@@ -284,7 +279,8 @@ bool Server::OpenListeners(std::vector<std::unique_ptr<Listener>>* out, std::str
     *error = "Failed listening on any configured address";
     return false;
   }
-  *out = std::move(opened);
+  listeners_ = std::move(opened);
+  for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
   return true;
 }
 

@@ -125,8 +125,6 @@ class Server : public commands::ServerControl,
   class SignalHandler;
   class LinkSocket;
   void Accept(int listen_fd);
-  // The listening sockets for options_.bind and options_.port, none on failure (`error`).
-  bool OpenListeners(std::vector<std::unique_ptr<Listener>>* out, std::string* error);
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);

@@ -47,6 +47,16 @@ int64_t IntReply(const std::string& raw) {
   return 0;
 }
 
+// Waits (up to 10 s) until no AOF rewrite is in progress on the server behind `c`.
+bool RewriteEnded(RespClient& c) {
+  return WaitFor(
+      [&] {
+        return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(10));
+}
+
 TEST(AofTest, KillNineWithFsyncAlwaysKeepsEveryAcknowledgedWrite) {
   TempDir dir;
   for (int round = 0; round < 3; ++round) {
@@ -98,10 +108,7 @@ TEST(AofTest, OurAofPassesRedisCheckAofAndLoadsIntoRealRedis) {
     Populate(engine.port());
     RespClient c(engine.port());
     EXPECT_EQ(c.Command({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
-    ASSERT_TRUE(WaitFor([&] {
-      return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
-             std::string::npos;
-    }, std::chrono::seconds(10)));
+    ASSERT_TRUE(RewriteEnded(c));
     c.Command({"SET", "after-rewrite", "yes"});
     c.Command({"INCRBYFLOAT", "float", "0.1"});
     c.Command({"SET", "relative", "v", "EX", "5000"});
@@ -132,12 +139,7 @@ TEST(AofTest, FunctionLibrariesLiveInTheBaseAcrossARewriteAndARestart) {
     RespClient c(engine.port());
     ASSERT_EQ(c.Command({"FUNCTION", "LOAD", kLibrary}), "$4\r\nkept\r\n");
     c.Command({"BGREWRITEAOF"});
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
-                 std::string::npos;
-        },
-        std::chrono::seconds(10)));
+    ASSERT_TRUE(RewriteEnded(c));
     EXPECT_EQ(c.Command({"FCALL", "bump", "1", "n"}), ":1\r\n");
     listed = c.Command({"FUNCTION", "LIST"});
     c.Command({"SHUTDOWN"});
@@ -167,12 +169,7 @@ TEST(AofTest, FunctionLibrariesInARealRedisBaseLoadIntoOurs) {
     RespClient c(redis.port());
     c.Command({"FUNCTION", "LOAD", kLibrary});
     c.Command({"BGREWRITEAOF"});
-    ASSERT_TRUE(WaitFor(
-        [&] {
-          return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
-                 std::string::npos;
-        },
-        std::chrono::seconds(10)));
+    ASSERT_TRUE(RewriteEnded(c));
     listed = c.Command({"FUNCTION", "LIST"});
     c.Command({"SHUTDOWN", "NOSAVE"});
     redis.process().Wait(std::chrono::seconds(10));
@@ -267,10 +264,7 @@ TEST(AofTest, KilledRewriteChildLeavesTheOldFilesServing) {
   ASSERT_THAT(c.Command({"BGREWRITEAOF"}), HasSubstr("rewriting started"));
   auto children = RunCommand("pgrep -P " + std::to_string(engine.process().pid()));
   if (!children.output.empty()) kill(std::stoi(children.output), SIGKILL);
-  ASSERT_TRUE(WaitFor([&] {
-    return c.Command({"INFO", "persistence"}).find("aof_rewrite_in_progress:0") !=
-           std::string::npos;
-  }, std::chrono::seconds(10)));
+  ASSERT_TRUE(RewriteEnded(c));
   c.Command({"SET", "still", "serving"});
   c.Command({"SHUTDOWN"});
   engine.process().Wait(std::chrono::seconds(10));

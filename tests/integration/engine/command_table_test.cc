@@ -5,9 +5,6 @@
 // port, which clients see as the server moving.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -99,15 +96,7 @@ TEST(CommandTableTest, EveryCommandShowsRedissArityFlagsAndKeys) {
 TEST(ConfigSetPortTest, TheServerMovesToTheNewPortAndKeepsItsConnections) {
   for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
     ServerUnderTest server(kind);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    const int moved = ntohs(a.sin_port);
+    const int moved = FreeLoopbackPort();
     RespClient c(server.port());
     ASSERT_EQ(c.Command({"CONFIG", "SET", "port", std::to_string(moved)}), "+OK\r\n");
     EXPECT_EQ(c.Command({"PING"}), "+PONG\r\n");

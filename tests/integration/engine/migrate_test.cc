@@ -5,9 +5,6 @@
 // is one DEL of the keys that left, as Redis logs it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -25,19 +22,6 @@ namespace {
 using Kind = ServerUnderTest::Kind;
 using ::testing::HasSubstr;
 using Argv = std::vector<std::string>;
-
-// A loopback port nobody listens on: bound, then closed again.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 TEST(MigrateTest, EveryTypeMovesIntoRealRedisWithItsTtl) {
   ServerUnderTest engine(Kind::kBazaarEngine);
@@ -70,7 +54,8 @@ std::vector<std::string> RunOn(Kind kind, const std::vector<Argv>& steps) {
   ServerUnderTest auth(Kind::kRealRedis, {"--requirepass", "pw"});
   RespClient s(source.port());
   RespClient t(target.port());
-  const std::string closed = std::to_string(ClosedPort());
+  // Free when asked, so nobody listens there.
+  const std::string closed = std::to_string(FreeLoopbackPort());
   std::vector<std::string> replies;
   for (Argv argv : steps) {
     RespClient* on = &s;
