@@ -374,6 +374,12 @@ void TransactionsSection(CommandContext& ctx, InfoWriter& w) {
         absl::StrCat("top_aborting_key_", i),
         absl::StrFormat("db=%d,key=%s,aborts=%d", top[i].db, QuoteKey(top[i].key), top[i].aborts));
   }
+  auto classes = ctx.watches.AbortsByKeyClass();
+  for (size_t i = 0; i < classes.size(); ++i) {
+    w.Field(
+        absl::StrCat("aborting_key_class_", i),
+        absl::StrFormat("class=%s,aborts=%d", QuoteKey(classes[i].key_class), classes[i].aborts));
+  }
 }
 
 struct Section {

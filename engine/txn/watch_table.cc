@@ -16,6 +16,11 @@ WatchedKey* FindWatched(TransactionState* tx, int db, std::string_view key) {
 
 }  // namespace
 
+std::string KeyClassOf(std::string_view key) {
+  size_t colon = key.rfind(':');
+  return colon == std::string_view::npos ? std::string() : std::string(key.substr(0, colon + 1));
+}
+
 WatchTable::WatchTable(const core::Keyspace* keyspace)
     : keyspace_(keyspace), watchers_(keyspace->num_dbs()) {}
 
@@ -106,6 +111,11 @@ void WatchTable::RecordAbort(const TransactionState& tx) {
   id.push_back('\0');
   id += tx.abort_key;
   ++abort_counts_[id];
+  std::string key_class = KeyClassOf(tx.abort_key);
+  if (class_counts_.size() >= kMaxKeyClasses && !class_counts_.contains(key_class)) {
+    key_class = "other";
+  }
+  ++class_counts_[key_class];
   if (abort_counts_.size() > kMaxTrackedAbortKeys) {
     std::vector<uint64_t> counts;
     counts.reserve(abort_counts_.size());
@@ -114,6 +124,16 @@ void WatchTable::RecordAbort(const TransactionState& tx) {
     uint64_t median = counts[counts.size() / 2];
     absl::erase_if(abort_counts_, [&](const auto& kv) { return kv.second <= median; });
   }
+}
+
+std::vector<AbortingKeyClass> WatchTable::AbortsByKeyClass() const {
+  std::vector<AbortingKeyClass> out;
+  out.reserve(class_counts_.size());
+  for (const auto& [key_class, aborts] : class_counts_) out.push_back({key_class, aborts});
+  std::sort(out.begin(), out.end(), [](const AbortingKeyClass& a, const AbortingKeyClass& b) {
+    return a.aborts != b.aborts ? a.aborts > b.aborts : a.key_class < b.key_class;
+  });
+  return out;
 }
 
 std::vector<AbortingKey> WatchTable::TopAbortingKeys(size_t n) const {

@@ -29,6 +29,17 @@ struct AbortingKey {
   uint64_t aborts;
 };
 
+// Aborts charged to a class of keys: the key up to and including its last ':' ("users:" for
+// "users:42", "" for a key without one), so that a workload's abort causes (listing, user,
+// market...) can be told apart without tracking every key. At most kMaxKeyClasses classes are
+// kept; aborts by keys of further classes count under "other" (a name no real class has).
+struct AbortingKeyClass {
+  std::string key_class;
+  uint64_t aborts;
+};
+inline constexpr size_t kMaxKeyClasses = 64;
+std::string KeyClassOf(std::string_view key);
+
 class WatchTable : public core::KeyspaceObserver {
  public:
   // `keyspace` must outlive the table; the caller registers the table as its observer.
@@ -46,8 +57,13 @@ class WatchTable : public core::KeyspaceObserver {
   void RecordAbort(const TransactionState& tx);
   // The keys whose changes aborted the most transactions, most first.
   std::vector<AbortingKey> TopAbortingKeys(size_t n) const;
+  // Every class's aborts since the last reset, most first (complete, unlike TopAbortingKeys).
+  std::vector<AbortingKeyClass> AbortsByKeyClass() const;
   size_t watched_key_count() const;
-  void ResetStats() { abort_counts_.clear(); }
+  void ResetStats() {
+    abort_counts_.clear();
+    class_counts_.clear();
+  }
 
  private:
   struct StringHash {
@@ -67,6 +83,7 @@ class WatchTable : public core::KeyspaceObserver {
   size_t total_watches_ = 0;
   // Abort counts per "db\0key"; bounded by trimming the least-hit half when it grows too big.
   absl::flat_hash_map<std::string, uint64_t> abort_counts_;
+  absl::flat_hash_map<std::string, uint64_t> class_counts_;  // at most kMaxKeyClasses + 1
 };
 
 }  // namespace bazaar::engine::txn

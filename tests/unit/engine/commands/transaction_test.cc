@@ -1,4 +1,5 @@
 // Transaction rules through the in-process fixture: no sockets, a fake clock.
+#include "engine/txn/watch_table.h"
 #include "gtest/gtest.h"
 #include "harness/engine_fixture.h"
 
@@ -131,6 +132,31 @@ TEST_F(TransactionTest, InfoTransactionsNamesTheKeysThatAborted) {
   EXPECT_NE(info.find("exec_aborted_watch:2\r\n"), std::string::npos) << info;
   EXPECT_NE(info.find("top_aborting_key_0:db=0,key=\"market:\",aborts=2\r\n"), std::string::npos)
       << info;
+}
+
+TEST_F(TransactionTest, InfoTransactionsCountsAbortsByKeyClass) {
+  const char* changed[] = {"users:1", "users:2", "listing:a.s1", "users:1", "plain"};
+  for (const char* key : changed) {
+    f_.Run({"WATCH", key, "other:watched"});
+    f_.Run({"SET", key, "v"}, 1);
+    f_.Run({"MULTI"});
+    f_.Run({"EXEC"});
+  }
+  std::string info = f_.Run({"INFO", "transactions"});
+  EXPECT_NE(info.find("aborting_key_class_0:class=\"users:\",aborts=3\r\n"
+                      "aborting_key_class_1:class=\"\",aborts=1\r\n"
+                      "aborting_key_class_2:class=\"listing:\",aborts=1\r\n"),
+            std::string::npos)
+      << info;
+  f_.Run({"CONFIG", "RESETSTAT"});
+  EXPECT_EQ(f_.Run({"INFO", "transactions"}).find("aborting_key_class_"), std::string::npos);
+}
+
+TEST(KeyClassTest, IsTheKeyUpToItsLastColon) {
+  EXPECT_EQ(txn::KeyClassOf("users:42"), "users:");
+  EXPECT_EQ(txn::KeyClassOf("{realm1}:listing:sword.s1"), "{realm1}:listing:");
+  EXPECT_EQ(txn::KeyClassOf("market:"), "market:");
+  EXPECT_EQ(txn::KeyClassOf("plain"), "");
 }
 
 TEST_F(TransactionTest, CommandsRefusedInsideMultiAbortTheTransaction) {
