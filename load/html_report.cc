@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -76,38 +78,80 @@ std::string Chart(const std::string& title, const std::string& unit,
   return svg + "</svg>";
 }
 
+const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+
 std::string Section(const ScenarioRun& sr) {
-  const auto& tl = sr.run->totals->timeline();
+  const std::vector<SecondView> secs = PerSecond(*sr.run);
   const int list = static_cast<int>(Op::kList), buy = static_cast<int>(Op::kPurchase);
-  Series listed{"listed/s", "#1f77b4", {}}, bought{"bought/s", "#2ca02c", {}},
-      failed{"failed buys/s", "#d62728", {}};
+  Series listed{"listed/s", "#1f77b4", {}}, bought{"bought/s", "#2ca02c", {}};
   Series buy50{"purchase p50", "#2ca02c", {}}, buy99{"purchase p99", "#98df8a", {}},
       list50{"list p50", "#1f77b4", {}}, list99{"list p99", "#aec7e8", {}};
-  // The last second is partial: leave it out unless it is the only one.
-  size_t n = tl.size() > 1 ? tl.size() - 1 : tl.size();
-  for (size_t i = 0; i < n; ++i) {
-    listed.values.push_back(tl[i].ok[list]);
-    bought.values.push_back(tl[i].ok[buy]);
-    failed.values.push_back(tl[i].failed[buy]);
-    buy50.values.push_back(tl[i].latency[buy].PercentileMs(0.5));
-    buy99.values.push_back(tl[i].latency[buy].PercentileMs(0.99));
-    list50.values.push_back(tl[i].latency[list].PercentileMs(0.5));
-    list99.values.push_back(tl[i].latency[list].PercentileMs(0.99));
+  Series offered{"offered/s", "#7f7f7f", {}}, achieved{"achieved/s", "#2ca02c", {}};
+  Series open{"listings open", "#1f77b4", {}}, median{"median price", "#ff7f0e", {}};
+  std::map<std::string, Series> classes, methods;
+  bool open_loop = false, market_known = false;
+  for (const SecondView& v : secs) {
+    listed.values.push_back(v.ok[list]);
+    bought.values.push_back(v.ok[buy]);
+    buy50.values.push_back(v.purchase_p50);
+    buy99.values.push_back(v.purchase_p99);
+    list50.values.push_back(v.list_p50);
+    list99.values.push_back(v.list_p99);
+    open_loop = open_loop || v.offered >= 0;
+    offered.values.push_back(std::max(0.0, v.offered));
+    achieved.values.push_back(std::max(0.0, v.achieved));
+    market_known = market_known || v.listings_open >= 0;
+    open.values.push_back(std::max<int64_t>(0, v.listings_open));
+    median.values.push_back(std::max<int64_t>(0, v.median_price));
+    for (const auto& [k, n] : v.key_class_aborts) classes[k].name = k.empty() ? "\"\"" : k;
+    for (const auto& [k, n] : v.method_conflicts) methods[k].name = k;
   }
+  // Every series one value per second, zero where a class had no aborts that second.
+  auto fill = [&](std::map<std::string, Series>& all, auto get) {
+    std::vector<Series> out;
+    size_t c = 0;
+    for (auto& [k, series] : all) {
+      series.color = kPalette[c++ % std::size(kPalette)];
+      for (const SecondView& v : secs) {
+        const auto& m = get(v);
+        auto it = m.find(k);
+        series.values.push_back(it == m.end() ? 0 : it->second);
+      }
+      out.push_back(series);
+    }
+    return out;
+  };
+  std::vector<Series> class_series = fill(
+      classes, [](const SecondView& v) -> const auto& { return v.key_class_aborts; });
+  std::vector<Series> method_series = fill(
+      methods, [](const SecondView& v) -> const auto& { return v.method_conflicts; });
   std::string ok = !sr.invariants ? "not checked"
                    : sr.invariants->ok ? "<span class='ok'>invariants OK</span>"
                                        : "<span class='bad'>invariants VIOLATED</span>";
-  return absl::StrCat(
-      "<section><h2>", Escape(sr.scenario.name), " &middot; ", Escape(sr.backend), " &middot; mode ",
-      Escape(sr.mode), "</h2><p>", Escape(sr.target), ", ",
-      absl::StrFormat("%.1f s", sr.run->seconds), ", ", ok, "</p>",
-      Chart("Throughput (successful calls per second)", "calls/s", {listed, bought, failed}),
-      Chart("Latency per second", "ms", {buy50, buy99, list50, list99}), "</section>");
+  std::string charts =
+      Chart("Throughput (successful calls per second)", "calls/s", {listed, bought}) +
+      Chart("Latency per second", "ms", {buy50, buy99, list50, list99});
+  if (open_loop)
+    charts += Chart("Open loop: sessions per second", "sessions/s", {offered, achieved});
+  if (!class_series.empty()) {
+    charts += Chart("Watch aborts by key class (the store's INFO)", "aborts/s", class_series);
+  }
+  if (!method_series.empty()) {
+    charts += Chart("Watch conflicts by method (the market's Stats)", "aborts/s", method_series);
+  }
+  if (market_known) {
+    charts += Chart("Market: open listings (every run's)", "listings", {open}) +
+              Chart("Market: median listing price", "price", {median});
+  }
+  return absl::StrCat("<section><h2>", Escape(sr.scenario.name), " &middot; ", Escape(sr.backend),
+                      " &middot; mode ", Escape(sr.mode), "</h2><p>", Escape(sr.target), ", ",
+                      absl::StrFormat("%.1f s", sr.run->seconds), ", ", ok, "<br>",
+                      Escape(sr.run->description), "</p>", charts, "</section>");
 }
 
 }  // namespace
 
-std::string HtmlReport(const std::vector<ScenarioRun>& runs) {
+std::string HtmlReport(const std::vector<ScenarioRun>& runs, const RunContext& context) {
   std::string html =
       "<!DOCTYPE html><html><head><meta charset='utf-8'><title>bazaar-load report</title><style>"
       "body{font-family:sans-serif;margin:24px;color:#222}h2{margin-bottom:4px}"
@@ -116,6 +160,11 @@ std::string HtmlReport(const std::vector<ScenarioRun>& runs) {
       ".ok{color:#2a2}.bad{color:#c00;font-weight:bold}"
       "pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}"
       "</style></head><body><h1>bazaar-load report</h1>";
+  std::string flags;
+  for (const auto& [k, v] : context.flags) absl::StrAppend(&flags, " --", k, "=", v);
+  html += absl::StrFormat("<p>commit %s, %s, %d cores</p><pre>bazaar-load%s</pre>",
+                          Escape(context.commit), Escape(context.machine), context.cores,
+                          Escape(flags));
   for (const auto& sr : runs) html += Section(sr);
   html += "<h2>Summary</h2><pre>" + Escape(TextReport(runs)) + "</pre></body></html>\n";
   return html;

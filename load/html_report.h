@@ -11,7 +11,7 @@
 
 namespace bazaar::load {
 
-std::string HtmlReport(const std::vector<ScenarioRun>& runs);
+std::string HtmlReport(const std::vector<ScenarioRun>& runs, const RunContext& context = {});
 
 }  // namespace bazaar::load
 

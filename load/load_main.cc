@@ -4,15 +4,21 @@
 //
 // Exit codes: 0 run done and invariants hold (or were not checked: no --store), 1 an invariant
 // failed or could not be checked, 2 bad flags or setup failed (market/store unreachable).
+#include <sys/utsname.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "build_info.h"
 #include "load/backend.h"
 #include "load/html_report.h"
 #include "load/invariants.h"
@@ -28,8 +34,9 @@ ABSL_FLAG(std::string, mode, "fine", "--direct only: contention mode, fine, book
 ABSL_FLAG(int, pool, 0, "--direct only: RESP connections (0: one per player)");
 ABSL_FLAG(int, max_attempts, 100, "--direct only: transaction attempts per call");
 ABSL_FLAG(std::string, scenario, "",
-          "SELLERSxBUYERS runs, comma-separated: 1x1, 5x1, 5x5 (the book's), all; "
-          "empty: --sellers x --buyers");
+          "Runs, comma-separated: SELLERSxBUYERS (1x1, 5x1, 5x5 are the book's; all: those "
+          "three), drop, pricewar, steady, whales (live: those four; each optionally "
+          "@SELLERSxBUYERS); empty: --sellers x --buyers");
 ABSL_FLAG(int, sellers, 5, "Seller players (without --scenario)");
 ABSL_FLAG(int, buyers, 5, "Buyer players (without --scenario)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(60), "Length of each run");
@@ -44,6 +51,19 @@ ABSL_FLAG(absl::Duration, think_time, absl::ZeroDuration(), "Mean pause between 
 ABSL_FLAG(int, page_size, 10, "Listings a buyer browses before buying");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
 ABSL_FLAG(int, channels, 2, "gRPC channels (connections) shared by the players");
+ABSL_FLAG(int, drop_units, 20, "drop: units each seller lists");
+ABSL_FLAG(absl::Duration, drop_window, absl::Milliseconds(200),
+          "drop: buyers arrive over about this long (Poisson), unless --rate is given");
+ABSL_FLAG(int64_t, undercut_step, 1, "pricewar: how far a seller undercuts the cheapest listing");
+ABSL_FLAG(double, rate, 0,
+          "Open loop: steady's offered sessions per second (0: measure the sustained rate, then "
+          "run at 50/80/100% of it); drop's buyer arrivals per second (0: --drop_window)");
+ABSL_FLAG(int, item_types, 4, "steady: item types, each with its own sellers and price band");
+ABSL_FLAG(int, max_in_flight, 512,
+          "steady: sessions in flight at most; later arrivals wait, and their wait counts");
+ABSL_FLAG(int, accounts, 100, "whales: buyer accounts the buyer agents buy for");
+ABSL_FLAG(int, whales, 3, "whales: accounts that are whales");
+ABSL_FLAG(double, whale_share, 0.8, "whales: share of the money and of the purchases of whales");
 ABSL_FLAG(std::string, run_id, "", "Prefix of the run's user ids (default: time-based)");
 ABSL_FLAG(bool, json, false, "Print the JSON report on stdout instead of the table");
 ABSL_FLAG(std::string, json_out, "", "Also write the JSON report to this file");
@@ -52,6 +72,20 @@ ABSL_FLAG(bool, progress, true, "Live progress line on stderr");
 
 namespace bazaar::load {
 namespace {
+
+// The commit, the machine and every flag of this tool, for the report.
+RunContext CollectContext() {
+  RunContext c;
+  c.commit = BAZAAR_GIT_COMMIT;
+  c.cores = static_cast<int>(std::thread::hardware_concurrency());
+  struct utsname u;
+  if (uname(&u) == 0) c.machine = absl::StrCat(u.sysname, " ", u.release, " ", u.machine);
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::StrContains(flag->Filename(), "load_main"))
+      c.flags[std::string(name)] = flag->CurrentValue();
+  }
+  return c;
+}
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -67,9 +101,9 @@ int Run(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   std::vector<Scenario> scenarios;
   if (absl::GetFlag(FLAGS_scenario).empty()) {
-    scenarios.push_back({absl::StrCat(absl::GetFlag(FLAGS_sellers), "x",
-                                      absl::GetFlag(FLAGS_buyers)),
-                         absl::GetFlag(FLAGS_sellers), absl::GetFlag(FLAGS_buyers)});
+    scenarios.push_back(
+        {absl::StrCat(absl::GetFlag(FLAGS_sellers), "x", absl::GetFlag(FLAGS_buyers)),
+         ScenarioKind::kBook, absl::GetFlag(FLAGS_sellers), absl::GetFlag(FLAGS_buyers)});
   } else {
     auto parsed = ParseScenarios(absl::GetFlag(FLAGS_scenario));
     if (!parsed.ok()) {
@@ -88,10 +122,25 @@ int Run(int argc, char** argv) {
   base.hot_skew = absl::GetFlag(FLAGS_hot_skew);
   base.think_time = absl::GetFlag(FLAGS_think_time);
   base.page_size = absl::GetFlag(FLAGS_page_size);
+  base.drop_units = absl::GetFlag(FLAGS_drop_units);
+  base.drop_window = absl::GetFlag(FLAGS_drop_window);
+  base.undercut_step = absl::GetFlag(FLAGS_undercut_step);
+  base.rate = absl::GetFlag(FLAGS_rate);
+  base.item_types = absl::GetFlag(FLAGS_item_types);
+  base.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  base.accounts = absl::GetFlag(FLAGS_accounts);
+  base.whales = absl::GetFlag(FLAGS_whales);
+  base.whale_share = absl::GetFlag(FLAGS_whale_share);
   if (base.price_min < 0 || base.price_max < base.price_min || base.page_size < 1 ||
-      base.items_per_seller < 0 || base.hot_skew < 0) {
-    fprintf(stderr, "bazaar-load: need 0 <= price_min <= price_max, page_size >= 1, "
-                    "items_per_seller >= 0, hot_skew >= 0\n");
+      base.items_per_seller < 0 || base.hot_skew < 0 || base.drop_units < 1 ||
+      base.drop_units > 100000 || base.undercut_step < 0 || base.rate < 0 || base.item_types < 1 ||
+      base.max_in_flight < 1 || base.accounts < 1 || base.accounts > 100000 || base.whales < 0 ||
+      base.whales > base.accounts || base.whale_share < 0 || base.whale_share > 1) {
+    fprintf(stderr,
+            "bazaar-load: need 0 <= price_min <= price_max, page_size >= 1, "
+            "items_per_seller >= 0, hot_skew >= 0, 1 <= drop_units <= 100000, "
+            "undercut_step >= 0, rate >= 0, item_types >= 1, max_in_flight >= 1, "
+            "1 <= accounts <= 100000, 0 <= whales <= accounts, 0 <= whale_share <= 1\n");
     return 2;
   }
   std::string run_id = absl::GetFlag(FLAGS_run_id);
@@ -140,15 +189,21 @@ int Run(int argc, char** argv) {
   FILE* progress = absl::GetFlag(FLAGS_progress) ? stderr : nullptr;
   for (size_t i = 0; i < scenarios.size(); ++i) {
     Workload w = base;
+    w.kind = scenarios[i].kind;
     w.sellers = scenarios[i].sellers;
     w.buyers = scenarios[i].buyers;
     w.run_id = scenarios.size() == 1 ? run_id : absl::StrCat(run_id, "-", scenarios[i].name);
     if (progress != nullptr) {
-      fprintf(progress, "bazaar-load: %s, %s (mode %s), %s, run %s\n", scenarios[i].name.c_str(),
-              backend->kind().c_str(), mode.c_str(), target.c_str(), w.run_id.c_str());
+      fprintf(progress, "bazaar-load: %s, %s (mode %s), %s, run %s\n  %s\n",
+              scenarios[i].name.c_str(), backend->kind().c_str(), mode.c_str(), target.c_str(),
+              w.run_id.c_str(), DescribeWorkload(w).c_str());
     }
     const int64_t aborted_before = store.empty() ? -1 : ReadExecAbortedWatch(store);
-    auto result = RunWorkload(w, backend.get(), progress, absl::Seconds(1));
+    RunOptions run_options;
+    run_options.progress = progress;
+    run_options.store = store;
+    run_options.key_prefix = absl::GetFlag(FLAGS_key_prefix);
+    auto result = RunWorkload(w, backend.get(), run_options);
     if (!result.ok()) {
       fprintf(stderr, "bazaar-load: %s\n", std::string(result.status().message()).c_str());
       return 2;
@@ -172,14 +227,15 @@ int Run(int argc, char** argv) {
     runs.push_back(std::move(sr));
   }
 
-  const std::string json = JsonReport(runs);
+  const RunContext context = CollectContext();
+  const std::string json = JsonReport(runs, context);
   fputs(absl::GetFlag(FLAGS_json) ? json.c_str() : TextReport(runs).c_str(), stdout);
   fflush(stdout);
   if (!absl::GetFlag(FLAGS_json_out).empty() && !WriteFile(absl::GetFlag(FLAGS_json_out), json)) {
     fprintf(stderr, "bazaar-load: cannot write %s\n", absl::GetFlag(FLAGS_json_out).c_str());
   }
   if (!absl::GetFlag(FLAGS_html).empty()) {
-    if (WriteFile(absl::GetFlag(FLAGS_html), HtmlReport(runs))) {
+    if (WriteFile(absl::GetFlag(FLAGS_html), HtmlReport(runs, context))) {
       fprintf(stderr, "bazaar-load: report written to %s\n", absl::GetFlag(FLAGS_html).c_str());
     } else {
       fprintf(stderr, "bazaar-load: cannot write %s\n", absl::GetFlag(FLAGS_html).c_str());

@@ -59,7 +59,112 @@ std::string Invariants(const ScenarioRun& sr) {
   return out;
 }
 
+std::map<std::string, int64_t> Delta(const std::map<std::string, int64_t>& after,
+                                     const std::map<std::string, int64_t>& before) {
+  std::map<std::string, int64_t> out;
+  for (const auto& [k, v] : after) {
+    auto it = before.find(k);
+    const int64_t d = v - (it == before.end() ? 0 : it->second);
+    if (d != 0) out[k] = d;
+  }
+  return out;
+}
+
+std::string Us(int64_t us) { return us < 0 ? "never" : absl::StrFormat("%.0f ms", us / 1e3); }
+
+// The scenario's own figures (drop, steady phases, whales), and the aborts by key class.
+std::string ScenarioFigures(const ScenarioRun& sr) {
+  const RunResult& r = *sr.run;
+  std::string out = "  workload: " + r.description + "\n";
+  if (r.drop) {
+    const DropFigures& d = *r.drop;
+    out += absl::StrFormat(
+        "  drop: %d of %d buyers won one of %d units; it opened (all listed) after %s, sold out %s "
+        "after; "
+        "%d wasted purchase attempts (calls that won nothing), %d buyers saw it sold out\n"
+        "  fairness: %.0f%% of the winners were among the first %d to arrive; rank correlation "
+        "of arrival and winning order %.2f (1: first come, first served)\n",
+        d.winners, d.buyers, d.units, Us(d.listed_us), Us(d.sold_out_us), d.wasted_attempts,
+        d.gave_up, d.first_come_share * 100, d.winners, d.rank_correlation);
+  }
+  if (!r.phases.empty()) {
+    TextTable t({"phase", "target/s", "offered/s", "achieved/s", "p50 ms", "p90 ms", "p99 ms",
+                 "max ms", "dropped", "max waiting"});
+    for (const SteadyPhase& p : r.phases) {
+      const double secs = std::max(1e-9, p.seconds);
+      t.AddRow({p.name, p.target_rate > 0 ? absl::StrFormat("%.0f", p.target_rate) : "closed",
+                absl::StrFormat("%.0f", p.offered / std::max(1e-9, p.nominal_seconds)),
+                absl::StrFormat("%.0f", p.completed / secs), Ms(p.latency.PercentileMs(0.5)),
+                Ms(p.latency.PercentileMs(0.9)), Ms(p.latency.PercentileMs(0.99)),
+                Ms(p.latency.MaxMs()), std::to_string(p.dropped), std::to_string(p.max_waiting)});
+    }
+    out +=
+        "  steady: sessions per phase; latency of every call, a session's first counted from "
+        "its intended start\n";
+    out += t.Render("  ");
+  }
+  if (r.whales) {
+    const WhaleFigures& w = *r.whales;
+    const int64_t all = std::max<int64_t>(1, w.whale_purchases + w.other_purchases);
+    out += absl::StrFormat(
+        "  whales: whale accounts bought %d (%.0f%%), the others %d; purchase calls that bought "
+        "nothing: whales %d, others %d\n",
+        w.whale_purchases, 100.0 * w.whale_purchases / all, w.other_purchases, w.whale_failed,
+        w.other_failed);
+  }
+  auto classes = KeyClassAbortsOverRun(r);
+  std::vector<std::string> parts;
+  for (const auto& [cls, n] : classes)
+    parts.push_back(absl::StrCat(cls.empty() ? "\"\"" : cls, "=", n));
+  if (!r.samples.empty() && !r.samples.back().key_class_aborts.empty()) {
+    out += "  watch aborts by key class (the store's INFO transactions): " +
+           (parts.empty() ? std::string("none") : absl::StrJoin(parts, " ")) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
+
+std::map<std::string, int64_t> KeyClassAbortsOverRun(const RunResult& run) {
+  if (run.samples.size() < 2) return {};
+  return Delta(run.samples.back().key_class_aborts, run.samples.front().key_class_aborts);
+}
+
+std::vector<SecondView> PerSecond(const RunResult& run) {
+  const auto& tl = run.totals->timeline();
+  const auto& sm = run.samples;
+  // Whole seconds only: the last bucket is partial unless it is the only one.
+  const size_t n = tl.size() > 1 ? tl.size() - 1 : tl.size();
+  std::vector<SecondView> out;
+  const int list = static_cast<int>(Op::kList), buy = static_cast<int>(Op::kPurchase);
+  for (size_t i = 0; i < n; ++i) {
+    SecondView v;
+    v.second = static_cast<int>(i);
+    for (int op = 0; op < kOpCount; ++op) {
+      v.ok[op] = tl[i].ok[op];
+      v.calls += tl[i].ok[op] + tl[i].failed[op];
+    }
+    v.purchase_p50 = tl[i].latency[buy].PercentileMs(0.5);
+    v.purchase_p99 = tl[i].latency[buy].PercentileMs(0.99);
+    v.list_p50 = tl[i].latency[list].PercentileMs(0.5);
+    v.list_p99 = tl[i].latency[list].PercentileMs(0.99);
+    if (i + 1 < sm.size()) {
+      const Sample& a = sm[i];
+      const Sample& b = sm[i + 1];
+      const double dt = std::max(1e-3, b.t - a.t);
+      if (a.offered >= 0 && b.offered >= 0) {
+        v.offered = (b.offered - a.offered) / dt;
+        v.achieved = (b.completed - a.completed) / dt;
+      }
+      v.key_class_aborts = Delta(b.key_class_aborts, a.key_class_aborts);
+      v.method_conflicts = Delta(b.method_conflicts, a.method_conflicts);
+      v.listings_open = b.listings_open;
+      v.median_price = b.median_price;
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
 
 bool BookFiguresFor(const std::string& scenario, BookFigures* out) {
   // "Redis in Action", Table 6.3, the WATCH rows (60 s runs).
@@ -121,15 +226,92 @@ std::string TextReport(const std::vector<ScenarioRun>& runs) {
       }
       out += cmp.Render("  ");
     }
+    out += ScenarioFigures(sr);
     out += "  " + Invariants(sr);
   }
   return out;
 }
 
-std::string JsonReport(const std::vector<ScenarioRun>& runs) {
+namespace {
+
+void WriteCounts(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
+  w.BeginObject();
+  for (const auto& [k, v] : counts) w.Key(k).Int(v);
+  w.EndObject();
+}
+
+void WriteHistogram(JsonWriter& w, const market::LatencyHistogram& h) {
+  w.BeginObject().Key("avg").Double(h.MeanMs()).Key("p50").Double(h.PercentileMs(0.5));
+  w.Key("p90").Double(h.PercentileMs(0.9)).Key("p99").Double(h.PercentileMs(0.99));
+  w.Key("max").Double(h.MaxMs()).EndObject();
+}
+
+// The scenario's figures and the per-second view.
+void WriteScenarioFigures(JsonWriter& w, const RunResult& r) {
+  w.Key("description").String(r.description);
+  if (r.drop) {
+    const DropFigures& d = *r.drop;
+    w.Key("drop").BeginObject().Key("units").Int(d.units).Key("buyers").Int(d.buyers);
+    w.Key("winners").Int(d.winners).Key("listed_ms").Double(d.listed_us / 1e3);
+    w.Key("sold_out_ms").Double(d.sold_out_us / 1e3);
+    w.Key("wasted_attempts").Int(d.wasted_attempts).Key("gave_up").Int(d.gave_up);
+    w.Key("first_come_share").Double(d.first_come_share);
+    w.Key("rank_correlation").Double(d.rank_correlation).EndObject();
+  }
+  if (!r.phases.empty()) {
+    w.Key("phases").BeginArray();
+    for (const SteadyPhase& p : r.phases) {
+      const double secs = std::max(1e-9, p.seconds);
+      w.BeginObject().Key("name").String(p.name).Key("target_rate").Double(p.target_rate);
+      w.Key("seconds").Double(p.seconds).Key("offered").Int(p.offered);
+      w.Key("started").Int(p.started).Key("completed").Int(p.completed);
+      w.Key("nominal_seconds").Double(p.nominal_seconds);
+      w.Key("offered_per_second").Double(p.offered / std::max(1e-9, p.nominal_seconds));
+      w.Key("achieved_per_second").Double(p.completed / secs);
+      w.Key("dropped").Int(p.dropped).Key("max_waiting").Int(static_cast<int64_t>(p.max_waiting));
+      w.Key("latency_ms");
+      WriteHistogram(w, p.latency);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (r.whales) {
+    const WhaleFigures& f = *r.whales;
+    w.Key("whales").BeginObject().Key("whale_purchases").Int(f.whale_purchases);
+    w.Key("other_purchases").Int(f.other_purchases).Key("whale_failed").Int(f.whale_failed);
+    w.Key("other_failed").Int(f.other_failed).EndObject();
+  }
+  w.Key("aborts_by_key_class");
+  WriteCounts(w, KeyClassAbortsOverRun(r));
+  w.Key("timeline").BeginArray();
+  for (const SecondView& v : PerSecond(r)) {
+    w.BeginObject().Key("second").Int(v.second).Key("calls").Int(v.calls);
+    if (v.offered >= 0) w.Key("offered").Double(v.offered).Key("achieved").Double(v.achieved);
+    w.Key("listed").Int(v.ok[static_cast<int>(Op::kList)]);
+    w.Key("bought").Int(v.ok[static_cast<int>(Op::kPurchase)]);
+    w.Key("purchase_p50_ms").Double(v.purchase_p50).Key("purchase_p99_ms").Double(v.purchase_p99);
+    w.Key("list_p50_ms").Double(v.list_p50).Key("list_p99_ms").Double(v.list_p99);
+    w.Key("aborts_by_key_class");
+    WriteCounts(w, v.key_class_aborts);
+    w.Key("market_watch_conflicts");
+    WriteCounts(w, v.method_conflicts);
+    w.Key("listings_open").Int(v.listings_open).Key("median_price").Int(v.median_price);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string JsonReport(const std::vector<ScenarioRun>& runs, const RunContext& context) {
   JsonWriter w;
   bool all_ok = true;
-  w.BeginObject().Key("runs").BeginArray();
+  w.BeginObject().Key("context").BeginObject().Key("commit").String(context.commit);
+  w.Key("machine").String(context.machine).Key("cores").Int(context.cores);
+  w.Key("flags").BeginObject();
+  for (const auto& [k, v] : context.flags) w.Key(k).String(v);
+  w.EndObject().EndObject();
+  w.Key("runs").BeginArray();
   for (const ScenarioRun& sr : runs) {
     const Recorder& t = *sr.run->totals;
     const double secs = std::max(1e-9, sr.run->seconds);
@@ -162,6 +344,7 @@ std::string JsonReport(const std::vector<ScenarioRun>& runs) {
       w.EndObject().EndObject();
     }
     w.EndObject();
+    WriteScenarioFigures(w, *sr.run);
     BookFigures book;
     if (BookFiguresFor(sr.scenario.name, &book)) {
       w.Key("book").BeginObject().Key("listed").String(book.listed);

@@ -10,88 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "load/live_players.h"
+#include "load/player.h"
+#include "load/sampler.h"
 #include "resp/async_loop.h"
 
 namespace bazaar::load {
 namespace {
-
-struct Shared {
-  const Workload* w;
-  MarketBackend* backend;
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> trades{0};  // list + purchase calls started
-  std::vector<std::string> sellers;
-  std::string seller_prefix;
-  int64_t start_us = 0;
-  int64_t end_us = 0;
-  client::AsyncLoop* timers = nullptr;       // think times and waits
-  absl::BlockingCounter* players_left = nullptr;
-
-  // False when the run is over; counts one trade call otherwise.
-  bool NextTrade() {
-    if (stop.load(std::memory_order_relaxed) || NowMicros() >= end_us) return false;
-    if (w->max_ops > 0 && trades.fetch_add(1) >= w->max_ops) {
-      stop = true;
-      return false;
-    }
-    return true;
-  }
-};
-
-// A simulated player: a state machine advanced by the completion of its one call (or timer) in
-// flight, on whatever thread that completion runs. Continue() is the only way in: it runs Step()
-// once per completion, looping on the first thread rather than recursing when a call completes
-// before Step() has returned (a call refused at once, or a fast reply on another thread).
-class Player {
- public:
-  Player(Shared* sh, Recorder* rec, uint64_t seed) : sh_(sh), rec_(rec), rng_(seed) {}
-  virtual ~Player() = default;
-
-  void Continue() {
-    if (pending_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
-    do {
-      Step();
-    } while (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1);
-    // Last, since the run may destroy the player as soon as the count reaches zero.
-    if (finished_) sh_->players_left->DecrementCount();
-  }
-
- protected:
-  // Starts the next call or timer (whose completion calls Continue), or calls Finished().
-  virtual void Step() = 0;
-
-  void Finished() { finished_ = true; }
-  // Continues after `delay`.
-  void Sleep(absl::Duration delay) {
-    client::AsyncLoop* timers = sh_->timers;
-    timers->Post([this, timers, delay] { timers->After(delay, [this] { Continue(); }); });
-  }
-  // The think time before the next operation: true when a timer was started.
-  bool Think() {
-    const Workload& w = *sh_->w;
-    if (w.think_time <= absl::ZeroDuration()) return false;
-    std::exponential_distribution<double> d(1.0 / absl::ToDoubleMicroseconds(w.think_time));
-    Sleep(absl::Microseconds(d(rng_)));
-    return true;
-  }
-  // A completion that stores the call's status before continuing.
-  StatusDone Then() {
-    return [this](absl::Status s) {
-      status_ = std::move(s);
-      Continue();
-    };
-  }
-
-  Shared* const sh_;
-  Recorder* const rec_;
-  std::mt19937_64 rng_;
-  absl::Status status_;  // of the last call
-  int64_t t0_ = 0;       // when the last call started
-
- private:
-  std::atomic<int> pending_{0};
-  bool finished_ = false;
-};
 
 // Lists one item per turn, granting itself a fresh one first when its inventory is empty.
 class Seller : public Player {
@@ -119,7 +44,7 @@ class Seller : public Player {
           }
           return List();
         case Phase::kGranted:
-          rec_->Record(Op::kGrant, status_, t0_, NowMicros());
+          Record(Op::kGrant, status_, t0_);
           if (!status_.ok()) {
             phase_ = Phase::kTurn;
             continue;
@@ -127,7 +52,7 @@ class Seller : public Player {
           inventory_.push_back(granting_);
           return List();
         case Phase::kListed:
-          rec_->Record(Op::kList, status_, t0_, NowMicros(), listed_price_);
+          Record(Op::kList, status_, t0_, listed_price_);
           // Not listed for sure (e.g. ABORTED): keep it for a later turn. Uncertain: let it go.
           if (!status_.ok() && !IsUncertain(status_)) inventory_.push_back(listing_);
           phase_ = Phase::kTurn;
@@ -169,15 +94,13 @@ class Buyer : public Player {
     for (;;) {
       switch (phase_) {
         case Phase::kTurn:
-          if (sh_->stop.load(std::memory_order_relaxed) || NowMicros() >= sh_->end_us) {
-            return Finished();
-          }
+          if (sh_->Over()) return Finished();
           mine_.clear();
           pass_ = 0;
           if (sh_->sellers.empty()) return Choose();
           return Browse("");
         case Phase::kBrowsed: {
-          rec_->Record(Op::kBrowse, page_.status(), t0_, NowMicros());
+          Record(Op::kBrowse, page_.status(), t0_);
           if (!page_.ok()) return Choose();
           const bool short_page = page_->size() < static_cast<size_t>(sh_->w->page_size);
           for (auto& l : *page_) {
@@ -188,7 +111,7 @@ class Buyer : public Player {
           return Browse(sh_->sellers[rng_() % sh_->sellers.size()]);
         }
         case Phase::kBought:
-          rec_->Record(Op::kPurchase, status_, t0_, NowMicros(), buying_.price);
+          Record(Op::kPurchase, status_, t0_, buying_.price);
           phase_ = Phase::kTurn;
           if (Think()) return;
           continue;
@@ -259,17 +182,61 @@ int64_t RunResult::Retries(Op op) const {
   return it == watch_conflicts.end() ? 0 : it->second;
 }
 
-absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend, FILE* progress,
-                                      absl::Duration progress_interval) {
+namespace {
+
+// Funds of buyer account `j`: whales split whale_share of the money, the others the rest.
+int64_t BuyerFunds(const Workload& w, int j) {
+  if (w.kind != ScenarioKind::kWhales) return w.buyer_funds;
+  const int whales = std::clamp(w.whales, 0, w.accounts);
+  const double total = static_cast<double>(w.buyer_funds) * w.accounts;
+  if (whales == w.accounts) return static_cast<int64_t>(total / w.accounts);
+  const double share = whales == 0 ? 0 : w.whale_share;
+  return static_cast<int64_t>(j < whales ? total * share / whales
+                                         : total * (1 - share) / (w.accounts - whales));
+}
+
+// The book's players, one Seller and one Buyer per player, each with its own recorder.
+void RunBookPlayers(Shared* sh, std::vector<std::deque<std::string>> inventories,
+                    const RunResult& result, LiveCounters* live, Recorder* totals) {
+  const Workload& w = *sh->w;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < w.sellers + w.buyers; ++i) {
+    recorders.push_back(std::make_unique<Recorder>(sh->start_us, live));
+  }
+  absl::BlockingCounter players_left(w.sellers + w.buyers);
+  sh->players_left = &players_left;
+  std::vector<std::unique_ptr<Player>> players;
+  for (int i = 0; i < w.sellers; ++i) {
+    players.push_back(
+        std::make_unique<Seller>(sh, i, std::move(inventories[i]), recorders[i].get()));
+  }
+  for (int j = 0; j < w.buyers; ++j) {
+    players.push_back(
+        std::make_unique<Buyer>(sh, j, result.buyers[j], recorders[w.sellers + j].get()));
+  }
+  for (auto& p : players) p->Continue();
+  players_left.Wait();
+  for (const auto& r : recorders) totals->Merge(*r);
+}
+
+}  // namespace
+
+absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
+                                      const RunOptions& options) {
   RunResult result;
   result.run_id = w.run_id;
+  result.description = DescribeWorkload(w);
   Shared sh;
   sh.w = &w;
   sh.backend = backend;
   sh.seller_prefix = w.run_id + "-s";
+  const int buyer_accounts = w.kind == ScenarioKind::kWhales ? w.accounts : w.buyers;
   for (int i = 0; i < w.sellers; ++i) result.sellers.push_back(absl::StrCat(w.run_id, "-s", i));
-  for (int i = 0; i < w.buyers; ++i) result.buyers.push_back(absl::StrCat(w.run_id, "-b", i));
+  for (int i = 0; i < buyer_accounts; ++i) {
+    result.buyers.push_back(absl::StrCat(w.run_id, "-b", i));
+  }
   sh.sellers = result.sellers;
+  sh.buyers = result.buyers;
 
   // Setup (not timed): users and the sellers' first items.
   std::vector<std::deque<std::string>> inventories(w.sellers);
@@ -281,14 +248,17 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
     if (!s.ok()) return setup_error("create " + id, s);
     result.initial_funds.push_back(0);
   }
-  for (const auto& id : result.buyers) {
+  for (int j = 0; j < buyer_accounts; ++j) {
+    const std::string& id = result.buyers[j];
+    const int64_t funds = BuyerFunds(w, j);
     absl::Status s =
-        Await([&](StatusDone done) { backend->CreateUser(id, w.buyer_funds, std::move(done)); });
+        Await([&](StatusDone done) { backend->CreateUser(id, funds, std::move(done)); });
     if (!s.ok()) return setup_error("create " + id, s);
-    result.initial_funds.push_back(w.buyer_funds);
+    result.initial_funds.push_back(funds);
   }
+  const int items = w.kind == ScenarioKind::kDrop ? w.drop_units : w.items_per_seller;
   for (int i = 0; i < w.sellers; ++i) {
-    for (int k = 0; k < w.items_per_seller; ++k) {
+    for (int k = 0; k < items; ++k) {
       std::string item = absl::StrCat(result.sellers[i], "-i", k);
       absl::Status s = Await(
           [&](StatusDone done) { backend->GrantItem(result.sellers[i], item, std::move(done)); });
@@ -303,35 +273,34 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
   LiveCounters live;
   sh.start_us = NowMicros();
   sh.end_us = sh.start_us + absl::ToInt64Microseconds(w.duration);
-  std::vector<std::unique_ptr<Recorder>> recorders;
-  for (int i = 0; i < w.sellers + w.buyers; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(sh.start_us, &live));
-  }
   absl::Notification done;
   std::thread progress_thread;
-  if (progress != nullptr) {
-    progress_thread = std::thread(ProgressLoop, &live, &sh, progress, progress_interval, &done);
+  if (options.progress != nullptr) {
+    progress_thread =
+        std::thread(ProgressLoop, &live, &sh, options.progress, options.progress_interval, &done);
   }
-  client::AsyncLoop timers;
-  absl::BlockingCounter players_left(w.sellers + w.buyers);
-  sh.timers = &timers;
-  sh.players_left = &players_left;
-  std::vector<std::unique_ptr<Player>> players;
-  for (int i = 0; i < w.sellers; ++i) {
-    players.push_back(
-        std::make_unique<Seller>(&sh, i, std::move(inventories[i]), recorders[i].get()));
+  SessionCounters sessions;
+  Sampler sampler(backend, options.store, options.key_prefix,
+                  w.kind == ScenarioKind::kSteady ? &sessions : nullptr);
+  sampler.Start(sh.start_us);
+  result.totals = std::make_unique<Recorder>(sh.start_us, &live);
+  {
+    client::AsyncLoop timers;
+    sh.timers = &timers;
+    if (w.kind == ScenarioKind::kBook) {
+      RunBookPlayers(&sh, std::move(inventories), result, &live, result.totals.get());
+    } else {
+      for (int i = 0; i < w.sellers; ++i) {
+        sh.stocks.push_back(
+            std::make_unique<SellerStock>(result.sellers[i], std::move(inventories[i])));
+      }
+      RunLiveScenario(&sh, result.totals.get(), &sessions, &result);
+    }
   }
-  for (int j = 0; j < w.buyers; ++j) {
-    players.push_back(
-        std::make_unique<Buyer>(&sh, j, result.buyers[j], recorders[w.sellers + j].get()));
-  }
-  for (auto& p : players) p->Continue();
-  players_left.Wait();
   result.seconds = (NowMicros() - sh.start_us) / 1e6;
+  result.samples = sampler.Stop();
   done.Notify();
   if (progress_thread.joinable()) progress_thread.join();
-  result.totals = std::make_unique<Recorder>(sh.start_us, &live);
-  for (const auto& r : recorders) result.totals->Merge(*r);
   auto conflicts_after = backend->WatchConflicts();
   if (conflicts_before.ok() && conflicts_after.ok()) {
     result.watch_conflicts_known = true;

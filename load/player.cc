@@ -1,0 +1,66 @@
+#include "load/player.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace bazaar::load {
+
+std::string SellerStock::Take(bool* grant) {
+  absl::MutexLock lock(&mu_);
+  *grant = items_.empty();
+  if (*grant) return absl::StrCat(seller_, "-i", next_++);
+  std::string item = std::move(items_.front());
+  items_.pop_front();
+  return item;
+}
+
+void SellerStock::PutBack(std::string item) {
+  absl::MutexLock lock(&mu_);
+  items_.push_back(std::move(item));
+}
+
+bool Shared::NextTrade() {
+  if (Over()) return false;
+  if (w->max_ops > 0 && trades.fetch_add(1) >= w->max_ops) {
+    stop = true;
+    return false;
+  }
+  return true;
+}
+
+void Player::Continue() {
+  if (pending_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
+  do {
+    Step();
+  } while (pending_.fetch_sub(1, std::memory_order_acq_rel) != 1);
+  // Last, since Done may destroy the player (or let the run do so).
+  if (finished_) Done();
+}
+
+void Player::Sleep(absl::Duration delay) {
+  client::AsyncLoop* timers = sh_->timers;
+  timers->Post([this, timers, delay] { timers->After(delay, [this] { Continue(); }); });
+}
+
+bool Player::Think() {
+  const Workload& w = *sh_->w;
+  if (w.think_time <= absl::ZeroDuration()) return false;
+  std::exponential_distribution<double> d(1.0 / absl::ToDoubleMicroseconds(w.think_time));
+  Sleep(absl::Microseconds(d(rng_)));
+  return true;
+}
+
+StatusDone Player::Then() {
+  return [this](absl::Status s) {
+    status_ = std::move(s);
+    Continue();
+  };
+}
+
+void Player::Record(Op op, const absl::Status& status, int64_t begin_us, int64_t value) {
+  const int64_t end_us = NowMicros();
+  if (rec_mu_ == nullptr) return rec_->Record(op, status, begin_us, end_us, value);
+  absl::MutexLock lock(rec_mu_);
+  rec_->Record(op, status, begin_us, end_us, value);
+}
+
+}  // namespace bazaar::load
