@@ -4,10 +4,14 @@
 // page always resumes right after that position even when listings before or after it come and
 // go. Redis orders equal scores by member bytes, which makes (score, member) a total order. Each
 // scan step asks for ZRANGEBYSCORE market: <price> +inf WITHSCORES LIMIT <off> <chunk> and skips
-// entries at or before the position; `off` only grows while a whole chunk was skipped (a long run
-// of equal prices), and returns to 0 whenever the position moves. Filters are applied while
-// scanning; the scan of one page is bounded, so a filtered page may come back short with a
-// cursor to continue from.
+// entries at or before the position. After a chunk moved the position, `off` is the position's
+// own index among the entries at its price, so the next read starts at the position itself (a
+// long run of equal prices costs one read per chunk, not one more read per chunk each step). That
+// read is checked: its first entry must be at or before the position; if it is after it (entries
+// before the position went away meanwhile, shifting the rest down), entries might have been
+// skipped, so the step reads again from `off` 0. From 0, `off` grows only by whole chunks that
+// lay at or before the position. Filters are applied while scanning; the scan of one page is
+// bounded, so a filtered page may come back short with a cursor to continue from.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +34,7 @@ struct MarketOps::BrowseScan {
   int scan_budget = 0;
   int scanned = 0;
   int64_t offset = 0;
+  bool offset_at_pos = false;  // the next read starts at `pos` itself, if nothing moved
   BrowsePage page;
 };
 
@@ -88,19 +93,33 @@ void MarketOps::ScanStep(std::shared_ptr<BrowseScan> scan) {
     const auto& elems = (*r)[0].elements;
     if (elems.size() % 2 != 0) return sc.done(internal::Corrupt("ZRANGEBYSCORE reply"));
     const size_t n = elems.size() / 2;
-    bool moved = false;
-    bool stopped = false;
+    std::vector<int64_t> prices(n);
     for (size_t i = 0; i < n; ++i) {
-      const std::string& member = elems[2 * i].str;
-      int64_t price;
-      if (absl::Status s = internal::ParseAmountReply(elems[2 * i + 1], "listing price", &price);
+      if (absl::Status s =
+              internal::ParseAmountReply(elems[2 * i + 1], "listing price", &prices[i]);
           !s.ok()) {
         return sc.done(s);
       }
-      if (sc.anchored &&
-          (price < sc.pos.price || (price == sc.pos.price && member <= sc.pos.member))) {
-        continue;
-      }
+    }
+    auto at_or_before_pos = [&](size_t i) {
+      return prices[i] < sc.pos.price ||
+             (prices[i] == sc.pos.price && elems[2 * i].str <= sc.pos.member);
+    };
+    if (sc.offset_at_pos && n > 0 && !at_or_before_pos(0)) {
+      sc.offset = 0;  // the position is not where it was: read again from the price's start
+      sc.offset_at_pos = false;
+      return ScanStep(scan);
+    }
+    const int64_t read_price = sc.pos.price;
+    const int64_t read_offset = sc.offset;
+    bool moved = false;
+    bool stopped = false;
+    size_t last = 0;  // the chunk's index of the entry the position now names
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& member = elems[2 * i].str;
+      const int64_t price = prices[i];
+      if (sc.anchored && at_or_before_pos(i)) continue;
+      last = i;
       sc.anchored = true;
       moved = true;
       sc.pos.price = price;
@@ -122,7 +141,18 @@ void MarketOps::ScanStep(std::shared_ptr<BrowseScan> scan) {
     if (n < static_cast<size_t>(sc.chunk) && !stopped) {
       return sc.done(std::move(sc.page));  // the end of the market: no cursor
     }
-    sc.offset = moved ? 0 : sc.offset + static_cast<int64_t>(n);
+    if (moved) {
+      // The position's index among the entries at its price: count them back in this chunk,
+      // and past its start when the read began at that same price.
+      size_t first = last;
+      while (first > 0 && prices[first - 1] == sc.pos.price) --first;
+      sc.offset = static_cast<int64_t>(last - first) +
+                  (first == 0 && sc.pos.price == read_price ? read_offset : 0);
+      sc.offset_at_pos = true;
+    } else {
+      sc.offset += static_cast<int64_t>(n);
+      sc.offset_at_pos = false;
+    }
     ScanStep(scan);
   });
 }

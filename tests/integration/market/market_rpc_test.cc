@@ -1,6 +1,6 @@
 // Every RPC and every error code of bazaar-market, against a real store process.
-#include <grpcpp/generic/generic_stub.h>
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,9 +9,10 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_format.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "market_fixture.h"
 #include "harness/resp_client.h"
+#include "market_fixture.h"
 #include "resp/connection.h"
 
 namespace bazaar::market::testing {
@@ -391,6 +392,50 @@ TEST_P(MarketRpcTest, BrowsePagesInPriceOrderWhileTheMarketChanges) {
   EXPECT_EQ(page("garbage!", 5, "", &bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(page(p.next_cursor(), 5, "s2", &bad).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A long run of equal prices (a price war at its floor) costs a filtered browse one read per
+// chunk, since each read resumes at the position the last one reached; and a position that
+// moved because entries before it went away is read again from the price's start, skipping
+// nothing.
+TEST_P(MarketRpcTest, FilteredBrowseOverALongRunOfEqualPricesReadsEachChunkOnce) {
+  std::vector<std::string> zadd = {"ZADD", "market:"};
+  for (int i = 0; i < 400; ++i) {
+    zadd.push_back("1");
+    zadd.push_back(absl::StrFormat("it%03d.%s", i, i % 100 == 99 ? "last" : "crowd"));
+  }
+  StoreCommand(zadd);
+  auto reads = [&] {
+    std::string info = StoreCommand({"INFO", "commandstats"}).str;
+    size_t at = info.find("cmdstat_zrangebyscore:calls=");
+    return at == std::string::npos ? 0 : std::stoll(info.substr(at + 28));
+  };
+  auto browse = [&](const std::string& seller, int size) {
+    v1::BrowseMarketRequest req;
+    req.set_page_size(size);
+    req.set_seller_id(seller);
+    v1::BrowseMarketResponse resp;
+    auto ctx = Ctx();
+    EXPECT_TRUE(stub_->BrowseMarket(ctx.get(), req, &resp).ok());
+    std::vector<std::string> items;
+    for (const auto& l : resp.listings()) items.push_back(l.item_id());
+    return items;
+  };
+  const int64_t before = reads();
+  EXPECT_THAT(browse("last", 10), ::testing::ElementsAre("it099", "it199", "it299", "it399"));
+  // 400 entries in chunks of 16: 25 reads, one more for the end (was about 330).
+  EXPECT_LE(reads() - before, 27);
+  // Entries before the position vanish between two reads of one browse: run it while another
+  // client deletes the crowd from the front; every "last" listing still shows.
+  std::thread deleter([&] {
+    for (int i = 0; i < 200; ++i) {
+      StoreCommand({"ZREM", "market:", absl::StrFormat("it%03d.crowd", i)});
+    }
+  });
+  for (int k = 0; k < 20; ++k) {
+    EXPECT_THAT(browse("last", 10), ::testing::ElementsAre("it099", "it199", "it299", "it399"));
+  }
+  deleter.join();
 }
 
 TEST_P(MarketRpcTest, StatsReportCallsAttemptsAndLatency) {
