@@ -334,6 +334,7 @@ std::string JsonReport(const std::vector<ScenarioRun>& runs, const RunContext& c
       w.Key(OpName(op)).BeginObject();
       w.Key("calls").Int(s.calls()).Key("ok").Int(s.ok).Key("retries").Int(sr.run->Retries(op));
       w.Key("aborted").Int(s.aborted).Key("uncertain").Int(s.uncertain);
+      w.Key("value").Int(s.value);  // sum of the prices of successful list/purchase calls
       w.Key("ok_per_second").Double(s.ok / secs);
       w.Key("failures").BeginObject();
       for (const auto& [reason, n] : s.failures) w.Key(reason).Int(n);

@@ -36,6 +36,7 @@ Sampler::Sampler(MarketBackend* backend, std::string store, std::string key_pref
 Sampler::~Sampler() { Stop(); }
 
 void Sampler::Start(int64_t start_us) {
+  start_us_ = start_us;
   samples_.push_back(Take(start_us));
   thread_ = std::thread([this, start_us] {
     for (int64_t k = 1;; ++k) {
@@ -52,6 +53,7 @@ std::vector<Sample> Sampler::Stop() {
   if (!thread_.joinable()) return samples_;
   stop_.Notify();
   thread_.join();
+  samples_.push_back(Take(start_us_));  // the end, so even a run under a second has a delta
   return samples_;
 }
 

@@ -26,7 +26,7 @@ class Sampler {
   Sampler(MarketBackend* backend, std::string store, std::string key_prefix,
           const SessionCounters* sessions);
   ~Sampler();
-  // Samples at start_us + 1 s, + 2 s... until Stop(); Start also takes one sample at once.
+  // Samples at start_us, + 1 s, + 2 s... until Stop(), which takes a last one.
   void Start(int64_t start_us);
   std::vector<Sample> Stop();
 
@@ -37,6 +37,7 @@ class Sampler {
   const SessionCounters* sessions_;
   absl::Notification stop_;
   std::thread thread_;
+  int64_t start_us_ = 0;
   std::unique_ptr<client::RespConnection> conn_;  // the thread's: the store, when reachable
   std::vector<Sample> samples_;                   // the thread's until Stop() joins it
 };
