@@ -8,6 +8,7 @@
 #include "market/events.h"
 #include "market/key_schema.h"
 #include "market/types.h"
+#include "resp/cluster.h"
 #include "resp/connection.h"
 
 namespace bazaar::load {
@@ -135,7 +136,7 @@ absl::Status ReplayEventLog(StoreReader& db, const market::KeySchema& keys,
 absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
                                                 const std::string& key_prefix,
                                                 const RunResult& run) {
-  auto options = client::ParseAddress(store);
+  auto options = client::ResolveStoreAddress(store, key_prefix);
   if (!options.ok()) return options.status();
   options->command_timeout = std::chrono::seconds(30);
   auto conn = client::RespConnection::Connect(*options);
@@ -254,8 +255,8 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
   return rep;
 }
 
-int64_t ReadExecAbortedWatch(const std::string& store) {
-  auto options = client::ParseAddress(store);
+int64_t ReadExecAbortedWatch(const std::string& store, const std::string& key_prefix) {
+  auto options = client::ResolveStoreAddress(store, key_prefix);
   if (!options.ok()) return -1;
   auto conn = client::RespConnection::Connect(*options);
   if (!conn.ok()) return -1;

@@ -198,7 +198,8 @@ int Run(int argc, char** argv) {
               scenarios[i].name.c_str(), backend->kind().c_str(), mode.c_str(), target.c_str(),
               w.run_id.c_str(), DescribeWorkload(w).c_str());
     }
-    const int64_t aborted_before = store.empty() ? -1 : ReadExecAbortedWatch(store);
+    const int64_t aborted_before =
+        store.empty() ? -1 : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix));
     RunOptions run_options;
     run_options.progress = progress;
     run_options.store = store;
@@ -208,7 +209,8 @@ int Run(int argc, char** argv) {
       fprintf(stderr, "bazaar-load: %s\n", std::string(result.status().message()).c_str());
       return 2;
     }
-    const int64_t aborted_after = store.empty() ? -1 : ReadExecAbortedWatch(store);
+    const int64_t aborted_after =
+        store.empty() ? -1 : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix));
     if (aborted_before >= 0 && aborted_after >= 0) {
       result->store_exec_aborted_watch = aborted_after - aborted_before;
     }

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "resp/cluster.h"
 #include "resp/connection.h"
 
 namespace bazaar::load {
@@ -67,7 +68,7 @@ Sample Sampler::Take(int64_t start_us) {
   if (auto conflicts = backend_->WatchConflicts(); conflicts.ok()) s.method_conflicts = *conflicts;
   if (store_.empty()) return s;
   if (conn_ == nullptr) {
-    auto options = client::ParseAddress(store_);
+    auto options = client::ResolveStoreAddress(store_, key_prefix_);
     if (!options.ok()) return s;
     options->command_timeout = std::chrono::milliseconds(500);
     auto conn = client::RespConnection::Connect(*options);
@@ -83,7 +84,10 @@ Sample Sampler::Take(int64_t start_us) {
   auto* conn = &conn_;
   const std::string market = key_prefix_ + "market:";
   auto n = (*conn)->Command({"ZCARD", market});
-  if (!n.ok() || n->type != client::RespReply::Type::kInteger) return s;
+  if (!n.ok() || n->type != client::RespReply::Type::kInteger) {
+    conn_.reset();  // e.g. a cluster's MOVED: find the slot's primary again next time
+    return s;
+  }
   s.listings_open = n->integer;
   if (n->integer == 0) return s;
   const std::string mid = std::to_string(n->integer / 2);

@@ -5,11 +5,13 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "market/chaos_store.h"
@@ -23,6 +25,7 @@
 #include "market/stats.h"
 #include "resp/async_loop.h"
 #include "resp/async_pool.h"
+#include "resp/cluster.h"
 #include "resp/sentinel_resolver.h"
 
 namespace bazaar::market {
@@ -46,7 +49,32 @@ int Run(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(config->log_level);
-  auto store_address = client::ParseAddress(config->store);
+  // A cluster store: the market's keys share one hash tag, so one slot, whose primary the
+  // resolver finds and follows (MOVED).
+  std::unique_ptr<client::ClusterResolver> cluster;
+  if (absl::StartsWith(config->store, "cluster://")) {
+    auto seeds =
+        client::ClusterResolver::ParseSeeds(config->store, ToMs(config->store_connect_timeout));
+    std::string problem = seeds.ok() ? "" : std::string(seeds.status().message());
+    if (seeds.ok() && !client::HasHashTag(config->market.key_prefix)) {
+      problem =
+          "a cluster store needs --key_prefix with a hash tag, e.g. {realm1}:, so that "
+          "every key of the market is in one slot";
+    }
+    if (seeds.ok() && !config->sentinels.empty()) {
+      problem = "--sentinels and a cluster:// store exclude each other";
+    }
+    if (!problem.empty()) {
+      fprintf(stderr, "bazaar-market: %s\n", problem.c_str());
+      return 2;
+    }
+    for (auto& seed : *seeds) seed.password = config->store_password;
+    cluster = std::make_unique<client::ClusterResolver>(*seeds,
+                                                        client::KeySlot(config->market.key_prefix));
+  }
+  auto store_address = cluster
+                           ? absl::StatusOr<client::ConnectionOptions>(client::ConnectionOptions())
+                           : client::ParseAddress(config->store);
   if (!store_address.ok()) {
     fprintf(stderr, "bazaar-market: %s\n", std::string(store_address.status().message()).c_str());
     return 2;
@@ -80,24 +108,56 @@ int Run(int argc, char** argv) {
     };
     pool_options.address_in_doubt = [r = resolver.get()] { r->Invalidate(); };
   }
+  if (cluster != nullptr) {
+    auto first = cluster->Resolve(pool_options.connection);
+    if (first.ok()) {
+      pool_options.connection = *first;
+    } else {
+      BAZAAR_LOG(WARNING) << "cluster: " << first.status().message();
+    }
+    pool_options.address = [c = cluster.get(), base = pool_options.connection] {
+      return c->Resolve(base);
+    };
+    pool_options.address_in_doubt = [c = cluster.get()] { c->Invalidate(); };
+  }
+  const bool follows_primary = resolver != nullptr || cluster != nullptr;
   // Every store round trip, retry wait and call completion runs on this one loop thread.
   client::AsyncLoop loop;
   auto pool = std::make_unique<client::AsyncPool>(&loop, pool_options);
-  RedisStore store(pool.get(), config->replica_acks);
+  // Set once each exists; the resolver's change callback may run on their threads.
+  std::atomic<EventHub*> hub_ptr{nullptr};
+  std::atomic<StoreHealthMonitor*> health_ptr{nullptr};
+  std::unique_ptr<StoreHealthMonitor> health;
+  // The market's slot moved (a MOVED named its new primary, or a lookup found it there after a
+  // reshard or a cluster failover): every part that talks to the store goes there.
+  MovedHook moved;
+  if (cluster != nullptr) {
+    moved = [&](const client::Redirect& r) {
+      if (r.slot == cluster->slot()) cluster->Moved(r.host, r.port);
+    };
+    cluster->OnChange([&](const std::string& host, int port) {
+      BAZAAR_LOG(WARNING) << "cluster: slot " << cluster->slot() << " is now served by " << host
+                          << ":" << port;
+      pool->AddressChanged();
+      if (EventHub* h = hub_ptr.load()) h->AddressChanged();
+      if (StoreHealthMonitor* m = health_ptr.load()) m->AddressChanged();
+    });
+  }
+  RedisStore store(pool.get(), config->replica_acks, moved);
   // Fault injection wraps the store only when asked for (tests and drills).
   ChaosStore chaos(&store, &store, config->chaos);
   MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &store,
                 config->market);
   Stats stats;
 
-  std::unique_ptr<StoreHealthMonitor> health;
   MarketServiceImpl service(&ops, &stats, [&] {
     return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
   });
 
   // WatchEvents: one store connection for every watcher of this process.
   EventHub hub(pool_options.connection, ops.keys().Events());
-  if (resolver != nullptr) hub.SetAddressSource(pool_options.address);
+  hub_ptr = &hub;  // before Start: the hub's thread may be the one to see a move
+  if (follows_primary) hub.SetAddressSource(pool_options.address);
   hub.Start();
   service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
 
@@ -126,7 +186,8 @@ int Run(int argc, char** argv) {
         health_service->SetServingStatus(up);
         health_service->SetServingStatus("bazaar.market.v1.Market", up);
       });
-  if (resolver != nullptr) health->SetAddressSource(pool_options.address);
+  if (follows_primary) health->SetAddressSource(pool_options.address);
+  health_ptr = health.get();
   health->Start();
   if (resolver != nullptr) {
     // A failover is followed when the sentinels announce it, not when the old primary (which
@@ -158,11 +219,13 @@ int Run(int argc, char** argv) {
                    << (resolver ? "via sentinels " + config->sentinels + " (" +
                                       pool_options.connection.host + ":" +
                                       std::to_string(pool_options.connection.port) + ")"
-                                : config->store)
-                   << ", mode "
-                   << ContentionModeName(config->market.mode) << ", pool " << config->threads
-                   << ", key prefix '" << config->market.key_prefix << "', store "
-                   << (health->up() ? "up" : "DOWN");
+                       : cluster ? config->store + " (slot " + std::to_string(cluster->slot()) +
+                                       " at " + pool_options.connection.host + ":" +
+                                       std::to_string(pool_options.connection.port) + ")"
+                                 : config->store)
+                   << ", mode " << ContentionModeName(config->market.mode) << ", pool "
+                   << config->threads << ", key prefix '" << config->market.key_prefix
+                   << "', store " << (health->up() ? "up" : "DOWN");
   if (config->chaos.skip_watch) {
     BAZAAR_LOG(WARNING) << "FAULT INJECTION (tests only): transactions skip WATCH; double sales "
                            "will break the invariants";

@@ -17,8 +17,10 @@ bool IsUnwatch(const Argv& argv) {
 
 class RedisSession : public StoreSession {
  public:
-  RedisSession(client::AsyncLease lease, ReplicaAcks acks)
-      : lease_(std::make_shared<client::AsyncLease>(std::move(lease))), acks_(acks) {}
+  RedisSession(client::AsyncLease lease, ReplicaAcks acks, const MovedHook* moved)
+      : lease_(std::make_shared<client::AsyncLease>(std::move(lease))),
+        acks_(acks),
+        moved_(moved) {}
   ~RedisSession() override {
     if (!watching_ || (*lease_)->broken()) return;
     // The connection goes back once UNWATCH is answered, so the next user starts clean.
@@ -33,11 +35,16 @@ class RedisSession : public StoreSession {
       if (IsWatch(c)) watching_ = true;
       if (IsUnwatch(c)) watching_ = false;
     }
-    if (!WaitsForReplicas()) return (*lease_)->Send(std::move(commands), std::move(done));
-    commands.push_back(WaitCommand());
-    (*lease_)->Send(std::move(commands), [acks = acks_, done = std::move(done)](
-                                             absl::StatusOr<Replies> replies) {
+    const bool wait = WaitsForReplicas();
+    if (wait) commands.push_back(WaitCommand());
+    (*lease_)->Send(std::move(commands), [lease = lease_, moved = moved_, wait, acks = acks_,
+                                          done = std::move(done)](absl::StatusOr<Replies> replies) {
       if (!replies.ok()) return done(replies.status());
+      if (auto refused = ClusterRefusal(*replies, *moved)) {
+        lease->Discard();
+        return done(*refused);
+      }
+      if (!wait) return done(std::move(replies));
       RespReply wait = std::move(replies->back());
       replies->pop_back();
       if (absl::Status acked = CheckReplicaAcks(wait, acks); !acked.ok()) return done(acked);
@@ -55,9 +62,13 @@ class RedisSession : public StoreSession {
     all.push_back({"EXEC"});
     if (wait) all.push_back(WaitCommand());
     watching_ = false;  // EXEC (even a failed one) unwatches everything
-    (*lease_)->Send(std::move(all), [lease = lease_, wait, acks = acks_, done = std::move(done)](
-                                        absl::StatusOr<Replies> replies) {
+    (*lease_)->Send(std::move(all), [lease = lease_, moved = moved_, wait, acks = acks_,
+                                     done = std::move(done)](absl::StatusOr<Replies> replies) {
       if (!replies.ok()) return done(replies.status());
+      if (auto refused = ClusterRefusal(*replies, *moved)) {
+        lease->Discard();
+        return done(*refused);
+      }
       std::optional<RespReply> wait_reply;
       if (wait) {
         wait_reply = std::move(replies->back());
@@ -86,11 +97,24 @@ class RedisSession : public StoreSession {
 
   std::shared_ptr<client::AsyncLease> lease_;
   ReplicaAcks acks_;
+  const MovedHook* moved_;  // the store's: it outlives its sessions
   bool watching_ = false;
   bool writes_ = false;
 };
 
 }  // namespace
+
+std::optional<absl::Status> ClusterRefusal(const Replies& replies, const MovedHook& moved) {
+  for (const RespReply& r : replies) {
+    if (!r.is_error()) continue;
+    auto redirect = client::ParseRedirect(r.str);
+    if (!redirect && !client::IsClusterRetry(r.str)) continue;
+    if (redirect && !redirect->ask && moved) moved(*redirect);
+    return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                     absl::StrCat("the cluster refused the round trip, nothing applied: ", r.str));
+  }
+  return std::nullopt;
+}
 
 absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies) {
   if (replies.size() < 2) return absl::InternalError("short MULTI/EXEC reply");
@@ -142,8 +166,8 @@ absl::Status CheckReplicaAcks(const RespReply& wait, const ReplicaAcks& acks) {
 void RedisStore::Open(absl::Time deadline, OpenDone done) {
   client::AsyncLoop* loop = pool_->loop();
   auto acquire = [this, deadline, done = std::move(done)]() mutable {
-    pool_->Acquire(deadline, [acks = acks_, done = std::move(done)](
-                                 absl::StatusOr<client::AsyncLease> lease) {
+    pool_->Acquire(deadline, [acks = acks_, moved = &moved_,
+                              done = std::move(done)](absl::StatusOr<client::AsyncLease> lease) {
       if (!lease.ok()) {
         if (lease.status().code() == absl::StatusCode::kDeadlineExceeded) {
           return done(lease.status());
@@ -151,7 +175,7 @@ void RedisStore::Open(absl::Time deadline, OpenDone done) {
         return done(MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
                               std::string(lease.status().message())));
       }
-      done(std::unique_ptr<StoreSession>(new RedisSession(std::move(*lease), acks)));
+      done(std::unique_ptr<StoreSession>(new RedisSession(std::move(*lease), acks, moved)));
     });
   };
   if (loop->in_loop()) {

@@ -13,6 +13,7 @@
 #include "market/retry.h"
 #include "market/store.h"
 #include "resp/async_pool.h"
+#include "resp/cluster.h"
 
 namespace bazaar::market {
 
@@ -23,11 +24,17 @@ struct ReplicaAcks {
   absl::Duration timeout = absl::Seconds(1);
 };
 
+// Told of every -MOVED a session met (on the loop's thread), so the pool can follow the slot.
+using MovedHook = std::function<void(const client::Redirect&)>;
+
 class RedisStore : public Store, public RetryEnv {
  public:
-  // `pool` (and its loop) must outlive the store.
-  explicit RedisStore(client::AsyncPool* pool, ReplicaAcks acks = {})
-      : pool_(pool), acks_(acks) {}
+  // `pool` (and its loop) must outlive the store. On a cluster, a round trip the cluster
+  // refused (-MOVED, -ASK, -TRYAGAIN, -CLUSTERDOWN: nothing of it was applied) fails with
+  // UNAVAILABLE / STORE_UNAVAILABLE, which the retry loop retries after its backoff, and a MOVED
+  // goes to `moved` first.
+  explicit RedisStore(client::AsyncPool* pool, ReplicaAcks acks = {}, MovedHook moved = {})
+      : pool_(pool), acks_(acks), moved_(std::move(moved)) {}
   // Store. Any thread; the answer comes on the loop.
   void Open(absl::Time deadline, OpenDone done) override;
   // RetryEnv. After and Uniform01: the loop's thread.
@@ -38,9 +45,13 @@ class RedisStore : public Store, public RetryEnv {
  private:
   client::AsyncPool* pool_;
   ReplicaAcks acks_;
+  MovedHook moved_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
+// The cluster's refusal of a round trip among `replies` (a -MOVED, -ASK, -TRYAGAIN or
+// -CLUSTERDOWN error), as UNAVAILABLE / STORE_UNAVAILABLE; `moved` hears of a MOVED first.
+std::optional<absl::Status> ClusterRefusal(const Replies& replies, const MovedHook& moved);
 // Exec's reply handling, shared with tests: checks MULTI/QUEUED replies and unpacks EXEC.
 absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies);
 // WAIT's reply after a change, shared with tests: OK when at least acks.replicas replicas

@@ -75,6 +75,8 @@ R Interpret(const ScriptCall& call, const CallOptions& options, int attempt,
 R OutcomeUnknown(const CallOptions& options, const absl::Status& io) {
   // Applied, but on too few replicas: the session said so in its own words.
   if (ReasonOf(io) == reason::kOutcomeUnknown) return R::Done(io);
+  // Refused before it ran (a cluster redirect): nothing was applied, so it is retried.
+  if (ReasonOf(io) == reason::kStoreUnavailable) return R::StoreError(io);
   return R::Done(MakeError(
       absl::StatusCode::kUnavailable, reason::kOutcomeUnknown,
       absl::StrCat("the store connection failed during FCALL; the change may or may not have "

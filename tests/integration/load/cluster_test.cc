@@ -1,0 +1,67 @@
+// bazaar-market on a real Redis Cluster (3 primaries): a realm's keys share a hash tag, so the
+// market's transactions run on the primary of that one slot; moving the slot to another primary
+// while bazaar-load runs makes the cluster answer ASK/TRYAGAIN (retried) and then MOVED
+// (followed), and the invariants hold afterwards, read from wherever the slot now is.
+#include "resp/cluster.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "cluster_fixture.h"
+#include "market_fixture.h"
+#include "tool_runner.h"
+
+namespace bazaar::load::testing {
+namespace {
+
+using bazaar::market::testing::CheckInvariants;
+using bazaar::market::testing::MarketProcess;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+TEST(ClusterTest, AMarketFollowsItsRealmsSlotWhenTheClusterMovesIt) {
+  RedisCluster cluster(3, 0);
+  const std::string prefix = "{realm1}:";
+  const int slot = client::KeySlot(prefix);
+  const int first_owner = cluster.PortOfSlot(slot);
+  int target = -1;
+  for (int port : cluster.PrimaryPorts()) {
+    if (port != first_owner) target = port;
+  }
+  ASSERT_GT(target, 0);
+  MarketProcess market(first_owner, {"--store=" + cluster.Seeds(), "--key_prefix=" + prefix});
+  EXPECT_THAT(market.Log(), HasSubstr("slot " + std::to_string(slot) +
+                                      " at 127.0.0.1:" + std::to_string(first_owner)));
+  auto load = std::async(std::launch::async, [&] {
+    return RunTool("bazaar-load", {"--market=" + market.address(), "--store=" + cluster.Seeds(),
+                                   "--key_prefix=" + prefix, "--scenario=5x5", "--duration=6s",
+                                   "--progress=false", "--html="});
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  cluster.MigrateSlot(slot, target);
+  auto r = load.get();
+  ASSERT_EQ(r.exit_code, 0) << r.output << market.Log();
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr("event log: ")));
+  EXPECT_EQ(cluster.PortOfSlot(slot), target);
+  EXPECT_THAT(market.Log(), HasSubstr("cluster: slot " + std::to_string(slot) +
+                                      " is now served by 127.0.0.1:" + std::to_string(target)));
+  EXPECT_EQ(CheckInvariants(target, prefix), "");
+  // The keys all moved: the old primary has none of the realm's.
+  EXPECT_EQ(
+      cluster.Command(first_owner, {"CLUSTER", "COUNTKEYSINSLOT", std::to_string(slot)}).integer,
+      0);
+}
+
+TEST(ClusterTest, AClusterStoreNeedsAHashTaggedKeyPrefix) {
+  auto r = bazaar::testing::RunCommand(bazaar::testing::BinaryDir() +
+                                       "/bazaar-market --listen=127.0.0.1:0 "
+                                       "--store=cluster://127.0.0.1:1 --key_prefix=realm1: 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("a cluster store needs --key_prefix with a hash tag"));
+}
+
+}  // namespace
+}  // namespace bazaar::load::testing
