@@ -1,5 +1,7 @@
 #include "cluster_fixture.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -33,16 +35,34 @@ RedisCluster::RedisCluster(int primaries, int replicas) {
   if (created.exit_code != 0) {
     throw std::runtime_error("redis-cli --cluster create failed: " + created.output);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  if (!WaitUntilOk(std::chrono::seconds(30))) {
+    throw std::runtime_error("the cluster did not become ok");
+  }
+}
+
+bool RedisCluster::WaitUntilOk(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& node : nodes_) {
+    if (!node->process().running()) continue;
     for (;;) {
+      // The cluster serves every slot, and a replica has its primary's data (so WAIT works).
       auto info = Command(node->port(), {"CLUSTER", "INFO"});
-      if (info.str.find("cluster_state:ok") != std::string::npos) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error("the cluster did not become ok: " + info.str);
+      auto replication = Command(node->port(), {"INFO", "replication"});
+      const bool replica = replication.str.find("role:slave") != std::string::npos;
+      if (info.str.find("cluster_state:ok") != std::string::npos &&
+          (!replica || replication.str.find("master_link_status:up") != std::string::npos)) {
+        break;
       }
+      if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+  }
+  return true;
+}
+
+void RedisCluster::Kill(int port) {
+  for (const auto& node : nodes_) {
+    if (node->port() == port) node->process().Stop(SIGKILL);
   }
 }
 
@@ -64,7 +84,7 @@ std::string RedisCluster::Seeds() const {
 }
 
 int RedisCluster::PortOfSlot(int slot) {
-  auto ranges = client::ParseClusterSlots(Command(nodes_[0]->port(), {"CLUSTER", "SLOTS"}));
+  auto ranges = client::ParseClusterSlots(Command(LivePort(), {"CLUSTER", "SLOTS"}));
   if (!ranges.ok()) throw std::runtime_error(std::string(ranges.status().message()));
   for (const auto& r : *ranges) {
     if (r.first <= slot && slot <= r.last) return r.port;
@@ -72,8 +92,15 @@ int RedisCluster::PortOfSlot(int slot) {
   return -1;
 }
 
+int RedisCluster::LivePort() {
+  for (const auto& node : nodes_) {
+    if (node->process().running()) return node->port();
+  }
+  throw std::runtime_error("no cluster node is running");
+}
+
 std::vector<int> RedisCluster::PrimaryPorts() {
-  auto ranges = client::ParseClusterSlots(Command(nodes_[0]->port(), {"CLUSTER", "SLOTS"}));
+  auto ranges = client::ParseClusterSlots(Command(LivePort(), {"CLUSTER", "SLOTS"}));
   std::vector<int> out;
   for (const auto& r : *ranges) {
     if (std::find(out.begin(), out.end(), r.port) == out.end()) out.push_back(r.port);

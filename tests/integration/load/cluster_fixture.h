@@ -5,6 +5,7 @@
 #ifndef BAZAAR_TESTS_INTEGRATION_LOAD_CLUSTER_FIXTURE_H_
 #define BAZAAR_TESTS_INTEGRATION_LOAD_CLUSTER_FIXTURE_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,9 +28,16 @@ class RedisCluster {
   // Clients meanwhile get -ASK and -TRYAGAIN, then -MOVED.
   void MigrateSlot(int slot, int to_port);
   client::RespReply Command(int port, const std::vector<std::string>& argv);
+  // kill -9 of the node on `port`; the cluster promotes one of its replicas after the node
+  // timeout (2 s here).
+  void Kill(int port);
+  // Waits until every live node says cluster_state:ok and every live replica's link to its
+  // primary is up (false after `timeout`).
+  bool WaitUntilOk(std::chrono::milliseconds timeout);
 
  private:
   std::string IdOf(int port);
+  int LivePort();  // a node that runs, to ask
   std::vector<std::unique_ptr<bazaar::testing::ServerUnderTest>> nodes_;
 };
 
