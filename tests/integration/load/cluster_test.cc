@@ -77,6 +77,10 @@ TEST(ClusterTest, AMarketSurvivesTheClusterFailingOverItsRealmsPrimary) {
   ASSERT_EQ(r.exit_code, 0) << r.output << market.Log();
   EXPECT_THAT(r.output, HasSubstr(R"("invariants_ok":true)"));
   // For the record (the issue asks which calls failed during the failover, and how).
+  for (const char* key : {R"("seconds":)", R"("calls_per_second":)"}) {
+    const size_t at = r.output.find(key);
+    if (at != std::string::npos) std::cout << r.output.substr(at, 30) << "\n";
+  }
   for (size_t at = r.output.find(R"("failures":{)"); at != std::string::npos;
        at = r.output.find(R"("failures":{)", at + 1)) {
     std::cout << "failures by reason: " << r.output.substr(at, r.output.find('}', at) - at + 1)
