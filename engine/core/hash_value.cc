@@ -16,12 +16,29 @@ std::optional<std::string_view> HashValue::Get(std::string_view field) const {
   const size_t pos = FindPacked(field);
   if (pos == kNotFound) return std::nullopt;
   const char* record = packed_.data() + pos;
-  return std::string_view(record + kHeader + field.size(), static_cast<unsigned char>(record[1]));
+  const Record r = Parse(record);
+  return std::string_view(record + r.header + r.field_len, r.value_len);
+}
+
+size_t HashValue::EncodeHeader(char* out, std::string_view field, std::string_view value) {
+  size_t at = 0;
+  out[at++] = Tag(field);
+  for (size_t n : {field.size(), value.size()}) {
+    if (n < 255) {
+      out[at++] = static_cast<char>(n);
+      continue;
+    }
+    out[at++] = static_cast<char>(0xFF);
+    for (int i = 0; i < 4; ++i) out[at++] = static_cast<char>((n >> (8 * i)) & 0xFF);
+  }
+  return at;
 }
 
 bool HashValue::Set(std::string_view field, std::string_view value) {
   const EncodingLimits& limits = CurrentEncodingLimits();
-  const size_t max_string = std::min(limits.hash_max_value, kPackedMaxString);
+  // Four-byte lengths: a string past 4 GiB could not be packed (Redis's proto-max-bulk-len
+  // stops it long before).
+  const size_t max_string = std::min<size_t>(limits.hash_max_value, UINT32_MAX);
   if (table_ == nullptr && (field.size() > max_string || value.size() > max_string)) {
     ConvertToTable();
   }
@@ -31,16 +48,18 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
     return inserted;
   }
   const size_t pos = FindPacked(field);
+  char header[kMaxHeader];
+  const size_t header_len = EncodeHeader(header, field, value);
   if (pos != kNotFound) {
-    const size_t old_len = static_cast<unsigned char>(packed_[pos + 1]);
-    Splice(pos + kHeader + field.size(), old_len, value);
-    packed_[pos + 1] = static_cast<char>(value.size());
+    // The record keeps its place (insertion order): the value is replaced, and the header too,
+    // whose value length may take another size.
+    const Record old = Parse(packed_.data() + pos);
+    Splice(pos + old.header + old.field_len, old.value_len, value);
+    Splice(pos, old.header, std::string_view(header, header_len));
     return false;
   }
-  Reserve(packed_.size() + kHeader + field.size() + value.size());
-  const char header[kHeader] = {static_cast<char>(field.size()), static_cast<char>(value.size()),
-                                Tag(field)};
-  packed_.insert(packed_.end(), header, header + kHeader);
+  Reserve(packed_.size() + header_len + field.size() + value.size());
+  packed_.insert(packed_.end(), header, header + header_len);
   packed_.insert(packed_.end(), field.begin(), field.end());
   packed_.insert(packed_.end(), value.begin(), value.end());
   ++count_;
@@ -52,8 +71,7 @@ bool HashValue::Erase(std::string_view field) {
   if (table_) return table_->Erase(field);
   const size_t pos = FindPacked(field);
   if (pos == kNotFound) return false;
-  const size_t value_len = static_cast<unsigned char>(packed_[pos + 1]);
-  Splice(pos, kHeader + field.size() + value_len, {});
+  Splice(pos, Parse(packed_.data() + pos).size(), {});
   --count_;
   // Give memory back once most of the buffer is unused, as a listpack shrinks on deletion.
   if (packed_.capacity() / 2 > packed_.size()) packed_.shrink_to_fit();
@@ -80,12 +98,12 @@ size_t HashValue::FindPacked(std::string_view field) const {
   const char* end = begin + packed_.size();
   const char tag = Tag(field);
   while (p < end) {
-    const size_t field_len = static_cast<unsigned char>(p[0]);
-    if (p[2] == tag && field_len == field.size() &&
-        std::memcmp(p + kHeader, field.data(), field_len) == 0) {
+    const Record r = Parse(p);
+    if (p[0] == tag && r.field_len == field.size() &&
+        std::memcmp(p + r.header, field.data(), r.field_len) == 0) {
       return p - begin;
     }
-    p += kHeader + field_len + static_cast<unsigned char>(p[1]);
+    p += r.size();
   }
   return kNotFound;
 }

@@ -4,16 +4,16 @@
 // heap entry per field, which is what keeps memory at or below Redis's.
 //
 // Design note: the packed buffer holds, in insertion order as Redis's listpack, one record per
-// pair: [field length][value length][tag][field][value], with one-byte lengths (the limits keep
-// every string at 64 bytes or less) and a one-byte tag from the field's hash. A lookup walks the
-// records, as Redis walks its listpack, but compares bytes only where the tag and length match:
-// with up to 512 fields that often share a prefix, comparing every field would double HSET's cost.
+// pair: [tag][field length][value length][field][value], a one-byte tag from the field's hash and
+// lengths of one byte (under 255; the default limits keep every string at 64 bytes) or 0xFF and
+// four bytes. A lookup walks the records, as Redis walks its listpack, but compares bytes only
+// where the tag and length match: with up to 512 fields that often share a prefix, comparing
+// every field would double HSET's cost.
 // The buffer grows by about an eighth, not by doubling, so little memory sits unused. A hash
 // converts to the table when it would exceed hash-max-listpack-entries pairs or a field or value
 // would exceed hash-max-listpack-value bytes (core/encoding_limits.h), and never converts back:
 // Redis does the same, and OBJECT ENCODING and HSCAN (a compact hash is returned whole) show the
-// difference. One-byte lengths also convert a hash holding a string over 255 bytes, where Redis,
-// configured for values that long, would keep its listpack.
+// difference.
 //
 // Thread affinity: none; the keyspace's single thread owns every hash. Views returned or handed to
 // callbacks are valid only until the next mutation.
@@ -35,8 +35,6 @@ namespace bazaar::engine::core {
 class HashValue {
  public:
   using Table = Dict<std::string>;  // field -> value
-  // The longest field or value a packed record holds (its lengths take one byte).
-  static constexpr size_t kPackedMaxString = 255;
 
   HashValue() = default;
   HashValue(const HashValue&) = delete;
@@ -67,8 +65,34 @@ class HashValue {
   size_t packed_capacity() const { return packed_.capacity(); }
 
  private:
-  // A record's header: field length, value length, tag.
-  static constexpr size_t kHeader = 3;
+  // A packed record's lengths and where its field starts (tag, then the two lengths).
+  struct Record {
+    size_t field_len, value_len, header;
+    size_t size() const { return header + field_len + value_len; }
+  };
+  static Record Parse(const char* p) {
+    Record r;
+    size_t at = 1;
+    at += ReadLength(p + at, &r.field_len);
+    at += ReadLength(p + at, &r.value_len);
+    r.header = at;
+    return r;
+  }
+  // A length: one byte under 255, else 0xFF and four little-endian bytes. Returns its size.
+  static size_t ReadLength(const char* p, size_t* n) {
+    const unsigned char b = static_cast<unsigned char>(p[0]);
+    if (b < 255) {
+      *n = b;
+      return 1;
+    }
+    uint32_t v = 0;
+    for (int i = 4; i >= 1; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+    *n = v;
+    return 5;
+  }
+  // Writes the header of a record for (field, value) to `out` (kMaxHeader bytes); its size.
+  static constexpr size_t kMaxHeader = 11;
+  static size_t EncodeHeader(char* out, std::string_view field, std::string_view value);
   static constexpr size_t kNotFound = ~size_t{0};
   static char Tag(std::string_view field) { return static_cast<char>(HashKey(field) >> 56); }
   // Byte offset of the record holding `field` in packed_, or kNotFound.
@@ -94,11 +118,10 @@ void HashValue::ForEach(F&& fn) const {
   const char* p = packed_.data();
   const char* end = p + packed_.size();
   while (p < end) {
-    const size_t field_len = static_cast<unsigned char>(p[0]);
-    const size_t value_len = static_cast<unsigned char>(p[1]);
-    p += kHeader;
-    fn(std::string_view(p, field_len), std::string_view(p + field_len, value_len));
-    p += field_len + value_len;
+    const Record r = Parse(p);
+    fn(std::string_view(p + r.header, r.field_len),
+       std::string_view(p + r.header + r.field_len, r.value_len));
+    p += r.size();
   }
 }
 

@@ -173,16 +173,38 @@ TEST(HashValueTest, TheConfiguredLimitsDecideWhenAHashConverts) {
   EXPECT_TRUE(wide.compact());
   wide.Set("b", std::string(9, 'x'));
   EXPECT_FALSE(wide.compact());
-  // Packed records hold strings of at most 255 bytes, whatever the limit allows.
+  SetEncodingLimits(saved);
+}
+
+// Strings of 255 bytes and more take five-byte lengths; a limit that allows them keeps the
+// hash compact, in insertion order, across updates that change a length's size either way.
+TEST(HashValueTest, LongStringsStayPackedWhenTheLimitAllowsThem) {
+  const EncodingLimits saved = CurrentEncodingLimits();
   EncodingLimits large = saved;
-  large.hash_max_value = 1000;
+  large.hash_max_value = 100000;
   SetEncodingLimits(large);
-  HashValue long_value;
-  long_value.Set("a", std::string(255, 'x'));
-  EXPECT_TRUE(long_value.compact());
-  long_value.Set("b", std::string(256, 'x'));
-  EXPECT_FALSE(long_value.compact());
-  EXPECT_EQ(long_value.Get("a"), std::string(255, 'x'));
+  HashValue h;
+  h.Set("short", "1");
+  h.Set("long", std::string(65535, 'x'));
+  h.Set(std::string(300, 'f'), "field over 255");
+  h.Set("tail", std::string(254, 'y'));
+  EXPECT_TRUE(h.compact());
+  EXPECT_EQ(h.Get("long"), std::string(65535, 'x'));
+  EXPECT_EQ(h.Get(std::string(300, 'f')), "field over 255");
+  h.Set("short", std::string(1000, 'z'));  // one-byte length to five
+  h.Set("long", "now short");              // five to one
+  h.Set("tail", std::string(255, 'y'));    // 254 -> 255: the first five-byte length
+  std::vector<std::string> order;
+  h.ForEach([&](std::string_view f, std::string_view v) {
+    order.push_back(std::string(f.substr(0, 5)) + "=" + std::to_string(v.size()));
+  });
+  EXPECT_EQ(order, (std::vector<std::string>{"short=1000", "long=9", "fffff=14", "tail=255"}));
+  EXPECT_TRUE(h.Erase("long"));
+  EXPECT_EQ(h.Get("tail"), std::string(255, 'y'));
+  EXPECT_EQ(h.size(), 3u);
+  h.Set("big", std::string(100001, 'b'));  // past the limit: the table
+  EXPECT_FALSE(h.compact());
+  EXPECT_EQ(h.Get("short"), std::string(1000, 'z'));
   SetEncodingLimits(saved);
 }
 
