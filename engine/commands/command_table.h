@@ -42,6 +42,7 @@ enum CommandFlag : uint32_t {
   kNoMandatoryKeys = 1 << 18,  // may be given no key at all (EVAL with numkeys 0); shown only
   kNoAsyncLoading = 1 << 19,   // refused during an async load, which we never do; shown only
   kTouchesArbitraryKeys = 1 << 20,  // SCAN, RANDOMKEY: their lazy expiries are not one batch
+  kAsking = 1 << 21,                // RESTORE-ASKING: served for an importing slot; shown only
 };
 
 struct CommandStats {

@@ -102,6 +102,8 @@ void RestoreCommand(CommandContext& ctx, Args args) {
 void RegisterDumpFamily(CommandTable& table) {
   table.Add({"dump", 2, kReadOnly, 1, 1, 1, DumpCommand});
   table.Add({"restore", -4, kWrite | kDenyOom, 1, 1, 1, RestoreCommand});
+  // What a cluster's MIGRATE sends to a node importing the slot; without cluster mode, RESTORE.
+  table.Add({"restore-asking", -4, kWrite | kDenyOom | kAsking, 1, 1, 1, RestoreCommand});
 }
 
 }  // namespace bazaar::engine::commands

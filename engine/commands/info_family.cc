@@ -4,7 +4,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "engine/commands/arg_util.h"
@@ -12,6 +11,7 @@
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/families.h"
 #include "engine/commands/memory_overview.h"
+#include "engine/commands/migrate_sockets.h"
 #include "engine/commands/replica_quorum.h"
 
 namespace bazaar::engine::commands {
@@ -213,7 +213,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("pubsub_patterns", pubsub ? pubsub->PatternCount() : 0);
   w.Field("pubsubshard_channels", pubsub ? pubsub->ChannelCount(true) : 0);
   w.Field("latest_fork_usec", ctx.server.persistence->persistence_info().rdb.latest_fork_usec);
-  w.Field("migrate_cached_sockets", 0);
+  w.Field("migrate_cached_sockets", ctx.server.migrate ? ctx.server.migrate->size() : 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);
   w.Field("active_defrag_misses", 0);

@@ -3,17 +3,12 @@
 // their DUMP payloads and remaining TTLs, in one write after AUTH and SELECT; each key the
 // target accepted is deleted here (unless COPY) and the call is propagated as one DEL of those.
 // Like Redis, the event loop waits for the target (each connect, write or read up to `timeout`
-// ms). Unlike Redis, every call opens its own connection instead of keeping one per target for
-// ten seconds (a round trip more per call, no idle sockets), so each call authenticates and
-// selects anew; and the keys are sent only once AUTH and SELECT succeeded, where Redis would
-// send them anyway into whatever database its cached connection had selected.
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// ms), and the connection stays open for the next call to that target (migrate_sockets.h), which
+// selects the database again only when it differs. Unlike Redis, the keys are sent only once
+// AUTH and SELECT succeeded (a round trip more when either is sent), where Redis would send them
+// anyway into whatever database the connection had selected.
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,87 +18,11 @@
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/migrate_sockets.h"
 #include "engine/persistence/dump_payload.h"
 
 namespace bazaar::engine::commands {
 namespace {
-
-// A blocking connection to the target with a deadline per operation, as MIGRATE needs.
-class TargetLink {
- public:
-  ~TargetLink() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool Connect(const std::string& host, const std::string& port, int timeout_ms) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
-    for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
-      int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) continue;
-      // As Redis: a connection the target refused shows when writing to it, not here.
-      if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
-          (errno == EINPROGRESS && Wait(fd, POLLOUT, timeout_ms))) {
-        fd_ = fd;
-      } else {
-        close(fd);
-      }
-    }
-    freeaddrinfo(found);
-    return fd_ >= 0;
-  }
-  bool WriteAll(std::string_view data, int timeout_ms) {
-    while (!data.empty()) {
-      ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && errno == EAGAIN) {
-        if (!Wait(fd_, POLLOUT, timeout_ms)) return false;
-      } else {
-        return false;
-      }
-    }
-    return true;
-  }
-  // One reply line without its CRLF; nullopt on a timeout or a closed connection.
-  std::optional<std::string> ReadLine(int timeout_ms) {
-    while (true) {
-      size_t end = in_.find("\r\n");
-      if (end != std::string::npos) {
-        std::string line = in_.substr(0, end);
-        in_.erase(0, end + 2);
-        return line;
-      }
-      char buf[4096];
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) {
-        in_.append(buf, static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && errno == EAGAIN) {
-        if (!Wait(fd_, POLLIN, timeout_ms)) return std::nullopt;
-      } else {
-        return std::nullopt;
-      }
-    }
-  }
-
- private:
-  static bool Wait(int fd, short events, int timeout_ms) {
-    pollfd p{fd, events, 0};
-    int r;
-    do {
-      r = poll(&p, 1, timeout_ms);
-    } while (r < 0 && errno == EINTR);
-    return r > 0;
-  }
-  int fd_ = -1;
-  std::string in_;
-};
 
 void AppendCommand(std::string* out, const std::vector<std::string_view>& argv) {
   *out += "*" + std::to_string(argv.size()) + "\r\n";
@@ -179,49 +98,77 @@ void MigrateCommand(CommandContext& ctx, Args args) {
   if (keys.empty()) return ctx.reply.SimpleString("NOKEY");
 
   const int timeout = static_cast<int>(std::min<int64_t>(m.timeout_ms, INT32_MAX));
-  TargetLink link;
-  if (!link.Connect(std::string(args[1]), std::string(args[2]), timeout)) {
-    return ctx.reply.Error("IOERR error or timeout connecting to the client");
-  }
-  const auto writing_failed = [&] {
-    ctx.reply.Error("IOERR error or timeout writing to target instance");
-  };
-  const auto reading_failed = [&] {
-    ctx.reply.Error("IOERR error or timeout reading to target instance");
-  };
-  std::string request;
-  if (m.password) {
-    if (m.user) {
-      AppendCommand(&request, {"AUTH", *m.user, *m.password});
-    } else {
-      AppendCommand(&request, {"AUTH", *m.password});
-    }
-  }
-  const std::string db = std::to_string(m.db);
-  AppendCommand(&request, {"SELECT", db});
-  if (!link.WriteAll(request, timeout)) return writing_failed();
-  for (int replies = m.password ? 2 : 1; replies > 0; --replies) {
-    std::optional<std::string> reply = link.ReadLine(timeout);
-    if (!reply) return reading_failed();
-    if (reply->rfind('-', 0) == 0) {
-      // The first refusal is the answer; the rest is not read (the connection closes).
-      return ctx.reply.Error("ERR Target instance replied with error: " + reply->substr(1));
-    }
-  }
-  request.clear();
+  const std::string host(args[1]), port(args[2]);
+  MigrateSockets uncached;  // where the server keeps no connections (the in-process fixture)
+  MigrateSockets* sockets = ctx.server.migrate != nullptr ? ctx.server.migrate : &uncached;
   std::vector<std::string> ttl_text;
   for (int64_t ttl : ttls) ttl_text.push_back(std::to_string(ttl));
+  std::string restores;
   for (size_t i = 0; i < keys.size(); ++i) {
     std::vector<std::string_view> restore = {"RESTORE", keys[i], ttl_text[i], payloads[i]};
     if (m.replace) restore.push_back("REPLACE");
-    AppendCommand(&request, restore);
+    AppendCommand(&restores, restore);
   }
-  if (!link.WriteAll(request, timeout)) return writing_failed();
+  // A cached connection the target closed meanwhile fails on first use: like Redis, a socket
+  // error (not a timeout) before the first RESTORE was answered is retried once on a new
+  // connection; nothing was applied on the target yet.
+  MigrateSockets::Socket* socket = nullptr;
+  std::optional<std::string> first_reply;
+  for (bool may_retry = true;; may_retry = false) {
+    socket = sockets->Get(host, port, timeout, ctx.keyspace.now_ms());
+    if (socket == nullptr)
+      return ctx.reply.Error("IOERR error or timeout connecting to the client");
+    TargetLink& link = *socket->link;
+    std::string request;
+    if (m.password) {
+      if (m.user) {
+        AppendCommand(&request, {"AUTH", *m.user, *m.password});
+      } else {
+        AppendCommand(&request, {"AUTH", *m.password});
+      }
+    }
+    const bool select = socket->last_db != m.db;
+    const std::string db = std::to_string(m.db);
+    if (select) AppendCommand(&request, {"SELECT", db});
+    const char* failed = nullptr;
+    std::string refusal;
+    if (!request.empty() && !link.WriteAll(request, timeout)) failed = "writing";
+    for (int replies = (m.password ? 1 : 0) + (select ? 1 : 0); failed == nullptr && replies > 0;
+         --replies) {
+      std::optional<std::string> reply = link.ReadLine(timeout);
+      if (!reply) {
+        failed = "reading";
+      } else if (reply->rfind('-', 0) == 0) {
+        refusal = reply->substr(1);  // the first refusal is the answer; the rest is not read
+        break;
+      }
+    }
+    if (!refusal.empty()) {
+      sockets->Close(host, port);
+      return ctx.reply.Error("ERR Target instance replied with error: " + refusal);
+    }
+    if (failed == nullptr) {
+      socket->last_db = m.db;
+      if (!link.WriteAll(restores, timeout)) {
+        failed = "writing";
+      } else if (!(first_reply = link.ReadLine(timeout))) {
+        failed = "reading";
+      }
+    }
+    if (failed == nullptr) break;
+    const bool timed_out = link.timed_out();
+    sockets->Close(host, port);
+    if (timed_out || !may_retry) {
+      return ctx.reply.Error(std::string("IOERR error or timeout ") + failed +
+                             " to target instance");
+    }
+  }
+  TargetLink& link = *socket->link;
   std::vector<std::string> deleted = {"DEL"};
   std::string first_error;
   bool socket_failed = false;
-  for (std::string_view key : keys) {
-    std::optional<std::string> reply = link.ReadLine(timeout);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::optional<std::string> reply = i == 0 ? std::move(first_reply) : link.ReadLine(timeout);
     if (!reply) {
       socket_failed = true;
       break;
@@ -231,15 +178,16 @@ void MigrateCommand(CommandContext& ctx, Args args) {
       continue;
     }
     if (m.copy) continue;
-    ctx.keyspace.Delete(ctx.db(), key);
-    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", key);
-    deleted.emplace_back(key);
+    ctx.keyspace.Delete(ctx.db(), keys[i]);
+    ctx.keyspace.Notify(ctx.db(), core::events::kGeneric, "del", keys[i]);
+    deleted.emplace_back(keys[i]);
   }
+  if (socket_failed) sockets->Close(host, port);
   if (deleted.size() > 1) ctx.PropagateAs(std::move(deleted));
   if (!first_error.empty()) {
     return ctx.reply.Error("ERR Target instance replied with error: " + first_error);
   }
-  if (socket_failed) return reading_failed();
+  if (socket_failed) return ctx.reply.Error("IOERR error or timeout reading to target instance");
   ctx.reply.Ok();
 }
 

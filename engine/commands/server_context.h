@@ -24,6 +24,8 @@
 
 namespace bazaar::engine::commands {
 
+class MigrateSockets;
+
 struct ServerStats {
   int64_t start_time_ms = 0;
   uint64_t total_connections_received = 0;
@@ -295,6 +297,7 @@ struct ServerContext {
   TrackingControl* tracking = nullptr;
   CommandMonitors* monitors = nullptr;
   ScriptingControl* scripting = nullptr;
+  MigrateSockets* migrate = nullptr;  // MIGRATE's cached connections (migrate_sockets.h)
 };
 
 }  // namespace bazaar::engine::commands

@@ -174,11 +174,13 @@ Server::Server(config::Options options, std::string config_file, std::string exe
       keyspace_(static_cast<int>(options_.databases)),
       watches_(&keyspace_),
       output_limits_(&options_, [this] { return keyspace_.now_ms(); }),
-      pubsub_(&options_, [this](uint64_t id) { return FindConnection(id); }, &output_limits_),
+      pubsub_(
+          &options_, [this](uint64_t id) { return FindConnection(id); }, &output_limits_),
       tracking_(&options_, [this](uint64_t id) { return FindConnection(id); }),
-      dispatcher_(&table_, &keyspace_, &watches_,
-                  commands::ServerContext{options_, stats_, this, this, this, this, &replication_,
-                                          &pubsub_, &tracking_, this, &scripts_}),
+      dispatcher_(
+          &table_, &keyspace_, &watches_,
+          commands::ServerContext{options_, stats_, this, this, this, this, &replication_, &pubsub_,
+                                  &tracking_, this, &scripts_, &migrate_sockets_}),
       blocking_(&dispatcher_, &keyspace_),
       persistence_(&keyspace_, &options_,
                    // AOF commands run through the dispatcher as an authenticated client.
@@ -469,6 +471,7 @@ void Server::Cron() {
   persistence_.Cron(replication_.child_running());
   replication_.Cron();
   tracking_.EnforceMaxKeys();
+  migrate_sockets_.CloseIdle(now_ms());
   // A replica leaves expiry to its primary, whose DELs arrive in the stream.
   if (paused_ && now_ms() >= pause_end_ms_) UnpauseClients();
   if (active_expire_ && !replication_.following() && !paused_) {

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "engine/commands/command_table.h"
 #include "engine/commands/dispatcher.h"
+#include "engine/commands/migrate_sockets.h"
 #include "engine/commands/server_context.h"
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
@@ -156,6 +157,7 @@ class Server : public commands::ServerControl,
   void ReplaceFunctions(const std::vector<std::string>& codes);
   // The code of every function library, for the RDBs and AOF bases we write.
   std::vector<std::string> FunctionCodes() const;
+  commands::MigrateSockets migrate_sockets_;  // before dispatcher_, which points at it
   commands::Dispatcher dispatcher_;
   BlockingManager blocking_;
   persistence::Persistence persistence_;

@@ -133,5 +133,46 @@ TEST(MigrateTest, EveryCaseAnswersAndLogsWhatRealRedisDoes) {
   EXPECT_THAT(theirs.back(), HasSubstr("$3\r\nDEL\r\n"));
 }
 
+// The source keeps its connection to a target, as Redis does: a second MIGRATE there opens no
+// new one (and selects no database again), INFO counts it, and when the target drops it the next
+// MIGRATE reconnects by itself. Engine and real Redis as the source behave alike.
+TEST(MigrateTest, TheConnectionToATargetIsKeptAndReopenedWhenTheTargetDropsIt) {
+  for (Kind kind : {Kind::kBazaarEngine, Kind::kRealRedis}) {
+    ServerUnderTest source(kind);
+    ServerUnderTest target(Kind::kRealRedis);
+    RespClient s(source.port());
+    RespClient t(target.port());
+    const std::string name = source.name();
+    auto received = [&] {
+      std::string info = t.Command({"INFO", "stats"});
+      size_t at = info.find("total_connections_received:");
+      return std::stoll(info.substr(at + 27));
+    };
+    auto cached = [&] {
+      std::string info = s.Command({"INFO", "stats"});
+      size_t at = info.find("migrate_cached_sockets:");
+      return std::stoll(info.substr(at + 23));
+    };
+    for (const char* k : {"k1", "k2", "k3"}) s.Command({"SET", k, "v"});
+    const Argv migrate = {"MIGRATE", "127.0.0.1", std::to_string(target.port()), "", "3", "5000"};
+    auto move = [&](const std::string& key) {
+      Argv a = migrate;
+      a[3] = key;
+      return s.Command(a);
+    };
+    EXPECT_EQ(cached(), 0) << name;
+    EXPECT_EQ(move("k1"), "+OK\r\n") << name;
+    EXPECT_EQ(cached(), 1) << name;
+    const int64_t after_first = received();
+    EXPECT_EQ(move("k2"), "+OK\r\n") << name;
+    EXPECT_EQ(received(), after_first) << name << ": the second MIGRATE reused the connection";
+    EXPECT_EQ(t.Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}), ":1\r\n") << name;
+    EXPECT_EQ(move("k3"), "+OK\r\n") << name << ": a dropped connection is opened again";
+    EXPECT_EQ(received(), after_first + 1) << name;
+    t.Command({"SELECT", "3"});
+    EXPECT_EQ(t.Command({"DBSIZE"}), ":3\r\n") << name;
+  }
+}
+
 }  // namespace
 }  // namespace bazaar::testing
