@@ -41,32 +41,6 @@ source "$here/load/side_by_side.sh"
 out="${OUT:-$work/reports}"
 mkdir -p "$out"
 
-start_store() {  # kind -> sets store_pid, store_port
-  store_port=$(free_port)
-  local dir="$work/store-$store_port"
-  mkdir -p "$dir"
-  if [[ "$1" == engine ]]; then
-    "$bin/bazaar-engine" --port "$store_port" --dir "$dir" --save '' --appendonly no >"$dir/log" 2>&1 &
-  else
-    redis-server --port "$store_port" --dir "$dir" --save '' --appendonly no >"$dir/log" 2>&1 &
-  fi
-  store_pid=$!
-  pids+=("$store_pid")
-  for _ in $(seq 100); do redis-cli -p "$store_port" PING >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "bench_scenarios: $1 did not start" >&2; exit 1
-}
-
-start_market() {  # mode -> sets market_pid, market_port
-  local log="$work/market-$store_port.log"
-  "$bin/bazaar-market" --listen=127.0.0.1:0 --store="127.0.0.1:$store_port" --mode="$1" \
-    --stats_interval=0 >"$log" 2>&1 &
-  market_pid=$!
-  pids+=("$market_pid")
-  for _ in $(seq 200); do grep -q "listening on" "$log" && break; sleep 0.05; done
-  market_port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -1)
-  [[ -n "$market_port" ]] || { echo "bench_scenarios: market did not start" >&2; cat "$log" >&2; exit 1; }
-}
-
 IFS=, read -r -a scenarios <<<"$SCENARIOS"
 IFS=, read -r -a modes <<<"$MODES"
 IFS=, read -r -a stores <<<"$STORES"

@@ -91,35 +91,27 @@ int Run(int argc, char** argv) {
   std::unique_ptr<client::SentinelResolver> resolver;
   if (!config->sentinels.empty()) {
     auto sentinels =
-        client::SentinelResolver::ParseList(config->sentinels, ToMs(config->store_connect_timeout));
+        client::ParseAddressList(config->sentinels, ToMs(config->store_connect_timeout));
     if (!sentinels.ok()) {
       fprintf(stderr, "bazaar-market: %s\n", std::string(sentinels.status().message()).c_str());
       return 2;
     }
     resolver = std::make_unique<client::SentinelResolver>(*sentinels, config->sentinel_master);
-    auto first = resolver->Resolve(pool_options.connection);
+  }
+  // With either resolver, the pool asks it before each new connection and puts it in doubt
+  // when one fails.
+  auto follow = [&pool_options](auto* r, const char* what) {
+    auto first = r->Resolve(pool_options.connection);
     if (first.ok()) {
       pool_options.connection = *first;
     } else {
-      BAZAAR_LOG(WARNING) << "sentinels: " << first.status().message();
+      BAZAAR_LOG(WARNING) << what << ": " << first.status().message();
     }
-    pool_options.address = [r = resolver.get(), base = pool_options.connection] {
-      return r->Resolve(base);
-    };
-    pool_options.address_in_doubt = [r = resolver.get()] { r->Invalidate(); };
-  }
-  if (cluster != nullptr) {
-    auto first = cluster->Resolve(pool_options.connection);
-    if (first.ok()) {
-      pool_options.connection = *first;
-    } else {
-      BAZAAR_LOG(WARNING) << "cluster: " << first.status().message();
-    }
-    pool_options.address = [c = cluster.get(), base = pool_options.connection] {
-      return c->Resolve(base);
-    };
-    pool_options.address_in_doubt = [c = cluster.get()] { c->Invalidate(); };
-  }
+    pool_options.address = [r, base = pool_options.connection] { return r->Resolve(base); };
+    pool_options.address_in_doubt = [r] { r->Invalidate(); };
+  };
+  if (resolver != nullptr) follow(resolver.get(), "sentinels");
+  if (cluster != nullptr) follow(cluster.get(), "cluster");
   const bool follows_primary = resolver != nullptr || cluster != nullptr;
   // Every store round trip, retry wait and call completion runs on this one loop thread.
   client::AsyncLoop loop;

@@ -93,15 +93,10 @@ absl::StatusOr<std::vector<ConnectionOptions>> ClusterResolver::ParseSeeds(
   if (!absl::ConsumePrefix(&list, "cluster://")) {
     return absl::InvalidArgumentError("a cluster store is cluster://host:port[,host:port...]");
   }
-  std::vector<ConnectionOptions> out;
-  for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-    auto address = ParseAddress(std::string(part));
-    if (!address.ok()) return address.status();
-    address->connect_timeout = timeout;
-    address->command_timeout = timeout;
-    out.push_back(*address);
+  auto out = ParseAddressList(std::string(list), timeout);
+  if (!out.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cluster://: ", out.status().message()));
   }
-  if (out.empty()) return absl::InvalidArgumentError("cluster:// names no node");
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "resp/hiredis_glue.h"
 
 namespace bazaar::client {
@@ -27,6 +28,21 @@ void Append(redisContext* ctx, const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<ConnectionOptions>> ParseAddressList(std::string_view list,
+                                                                std::chrono::milliseconds timeout) {
+  std::vector<ConnectionOptions> out;
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(list.data(), list.size()), ',', absl::SkipEmpty())) {
+    auto address = ParseAddress(std::string(part));
+    if (!address.ok()) return address.status();
+    address->connect_timeout = timeout;
+    address->command_timeout = timeout;
+    out.push_back(*address);
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no address given");
+  return out;
+}
 
 absl::StatusOr<ConnectionOptions> ParseAddress(const std::string& address) {
   ConnectionOptions o;

@@ -29,6 +29,10 @@ struct ConnectionOptions {
 
 // Parses "host:port" (or "port"); the host defaults to 127.0.0.1.
 absl::StatusOr<ConnectionOptions> ParseAddress(const std::string& address);
+// Parses "host:port,host:port,..." (sentinels, cluster seeds), each with `timeout` to connect
+// and per command; INVALID_ARGUMENT for a bad address or none.
+absl::StatusOr<std::vector<ConnectionOptions>> ParseAddressList(std::string_view list,
+                                                                std::chrono::milliseconds timeout);
 
 class RespConnection {
  public:

@@ -17,21 +17,6 @@ void SentinelResolver::StopFollowing() {
   if (follower_.joinable()) follower_.join();
 }
 
-absl::StatusOr<std::vector<ConnectionOptions>> SentinelResolver::ParseList(
-    const std::string& list, std::chrono::milliseconds timeout) {
-  std::vector<ConnectionOptions> out;
-  for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-    auto address = ParseAddress(std::string(part));
-    if (!address.ok()) return address.status();
-    address->connect_timeout = timeout;
-    address->command_timeout = timeout;
-    address->password.clear();
-    out.push_back(*address);
-  }
-  if (out.empty()) return absl::InvalidArgumentError("no sentinel address given");
-  return out;
-}
-
 absl::StatusOr<std::pair<std::string, int>> SentinelResolver::Ask() {
   std::string last = "no sentinel";
   for (const ConnectionOptions& s : sentinels_) {

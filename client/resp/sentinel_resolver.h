@@ -29,10 +29,6 @@ class SentinelResolver {
   SentinelResolver(const SentinelResolver&) = delete;
   SentinelResolver& operator=(const SentinelResolver&) = delete;
 
-  // Parses "host:port,host:port".
-  static absl::StatusOr<std::vector<ConnectionOptions>> ParseList(const std::string& list,
-                                                                  std::chrono::milliseconds timeout);
-
   // `base` with host and port of the primary; UNAVAILABLE when no sentinel knows it.
   absl::StatusOr<ConnectionOptions> Resolve(const ConnectionOptions& base);
   // The cached primary is in doubt: the next Resolve asks the sentinels again.

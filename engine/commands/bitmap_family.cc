@@ -65,6 +65,7 @@ void SetBitCommand(CommandContext& ctx, Args args) {
   bool changed = v == nullptr;
   // Reported once below, so a new key counts as one change (Redis's dirty).
   if (!v) v = &ctx.keyspace.StoreUnreported(ctx.db(), args[1], Value(std::string()));
+  v->set_raw_string(true);  // Redis unshares the string into a plain buffer, bit set or not
   std::string& s = v->str();
   const uint64_t byte = offset >> 3;
   if (s.size() <= byte) {
@@ -378,6 +379,7 @@ void BitfieldGeneric(CommandContext& ctx, Args args, bool read_only_variant) {
       v = &ctx.keyspace.StoreUnreported(ctx.db(), args[1], Value(std::string()));
       reshaped = true;
     }
+    v->set_raw_string(true);
     const uint64_t bytes = (end_bit + 7) / 8;
     if (v->str().size() < bytes) {
       v->str().resize(bytes, '\0');

@@ -389,6 +389,7 @@ std::string_view EncodingName(const core::Value& v) {
   switch (v.type()) {
     case core::ValueType::kString: {
       int64_t n;
+      if (v.raw_string()) return "raw";
       if (v.str().size() <= 20 && protocol::ParseInt64(v.str(), &n)) return "int";
       return v.str().size() <= 44 ? "embstr" : "raw";
     }

@@ -84,6 +84,7 @@ absl::StatusOr<int64_t> OpAppend(core::Keyspace& ks, int db, std::string_view ke
   auto status = StringTooLong(v->str().size(), suffix.size(), max_len);
   if (!status.ok()) return status;
   v->str().append(suffix.data(), suffix.size());
+  v->set_raw_string(true);
   ks.MarkModified(db, key);
   ks.Notify(db, events::kString, "append", key);
   return static_cast<int64_t>(v->str().size());
@@ -104,6 +105,7 @@ absl::StatusOr<int64_t> OpIncrBy(core::Keyspace& ks, int db, std::string_view ke
   int64_t result = current + delta;
   if (v) {
     v->str() = std::to_string(result);  // in place: the TTL stays
+    v->set_raw_string(false);           // Redis stores a new integer object
     ks.MarkModified(db, key);
   } else {
     ks.Store(db, key, Value(std::to_string(result)));
@@ -143,7 +145,9 @@ absl::StatusOr<int64_t> OpSetRange(core::Keyspace& ks, int db, std::string_view 
     if (!status.ok()) return status;
     std::string s(offset + data.size(), '\0');
     s.replace(offset, data.size(), data.data(), data.size());
-    ks.Store(db, key, Value(std::move(s)));
+    Value made(std::move(s));
+    made.set_raw_string(true);
+    ks.Store(db, key, std::move(made));
     ks.Notify(db, events::kString, "setrange", key);
     return static_cast<int64_t>(offset + data.size());
   }
@@ -154,6 +158,7 @@ absl::StatusOr<int64_t> OpSetRange(core::Keyspace& ks, int db, std::string_view 
   if (!status.ok()) return status;
   if (s.size() < offset + data.size()) s.resize(offset + data.size(), '\0');
   s.replace(offset, data.size(), data.data(), data.size());
+  v->set_raw_string(true);
   ks.MarkModified(db, key);
   ks.Notify(db, events::kString, "setrange", key);
   return static_cast<int64_t>(s.size());

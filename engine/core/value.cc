@@ -4,8 +4,11 @@ namespace bazaar::engine::core {
 
 Value Value::Clone() const {
   switch (type()) {
-    case ValueType::kString:
-      return Value(str());
+    case ValueType::kString: {
+      Value copy(str());
+      copy.set_raw_string(raw_string());  // COPY keeps the encoding
+      return copy;
+    }
     case ValueType::kList: {
       Value copy = NewList();
       list().ForEach([&](std::string_view e) { copy.list().PushBack(e); });

@@ -78,6 +78,11 @@ class Value {
   // the same padding.
   uint8_t lfu_counter() const { return lfu_counter_; }
   void set_lfu_counter(uint8_t counter) { lfu_counter_ = counter; }
+  // A string made or changed in place by APPEND, SETRANGE, SETBIT or BITFIELD: Redis holds it
+  // as a plain buffer then, so OBJECT ENCODING says raw whatever it holds ("1234" too). A new
+  // value (SET, INCR, a load) starts without it. Also in the padding.
+  bool raw_string() const { return raw_string_; }
+  void set_raw_string(bool raw) { raw_string_ = raw; }
 
  private:
   template <typename T>
@@ -89,6 +94,7 @@ class Value {
       data_;
   uint32_t access_time_ = 0;
   uint8_t lfu_counter_ = 5;  // kLfuInitial
+  bool raw_string_ = false;
 };
 
 inline size_t Value::ContainerSize() const {
