@@ -95,7 +95,11 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   if (updated.port != previous.port || updated.bind != previous.bind) {
     if (!ctx.server.control->Relisten().ok()) {
       ctx.server.options = previous;
-      ctx.server.control->Relisten();
+      // Back where it listened a moment ago; should even that fail, say so.
+      if (absl::Status back = ctx.server.control->Relisten(); !back.ok()) {
+        core::Log(core::LogLevel::kWarning, "CONFIG SET: cannot listen again where it did: %s",
+                  std::string(back.message()).c_str());
+      }
       const bool port = updated.port != previous.port;
       return refuse(port ? "port" : "bind",
                     port ? "Unable to listen on this port. Check server logs."

@@ -125,7 +125,7 @@ TEST_P(RespPoolTest, BrokenConnectionIsClosedNotReused) {
   const int64_t id = (*driver.Send(*c, {{"CLIENT", "ID"}}))[0].integer;
   auto admin = driver.Acquire(Soon());
   ASSERT_TRUE(admin.ok());
-  driver.Send(*admin, {{"CLIENT", "KILL", "ID", std::to_string(id)}});
+  ASSERT_TRUE(driver.Send(*admin, {{"CLIENT", "KILL", "ID", std::to_string(id)}}).ok());
   driver.Release(*admin);
   EXPECT_FALSE(driver.Send(*c, {{"PING"}}).ok());
   EXPECT_TRUE(driver.Broken(*c));

@@ -72,7 +72,9 @@ TEST_F(DumpTest, EveryTypeRoundTripsThroughDumpAndRestore) {
     const std::string payload = Dump(key);
     EXPECT_EQ(f_.Run({"RESTORE", std::string(key) + "2", "0", payload}), "+OK\r\n") << key;
     // A set's order is its table's, which insertion order can change.
-    if (std::string(key) != "set") EXPECT_EQ(Dump(std::string(key) + "2"), payload) << key;
+    if (std::string(key) != "set") {
+      EXPECT_EQ(Dump(std::string(key) + "2"), payload) << key;
+    }
   }
   EXPECT_EQ(f_.Run({"SMISMEMBER", "set2", "x", "2", "y"}), "*3\r\n:1\r\n:1\r\n:1\r\n");
   EXPECT_EQ(f_.Run({"LRANGE", "l2", "0", "-1"}), "*3\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n");
