@@ -161,12 +161,21 @@ void EventHub::Run() {
   }
 }
 
+absl::Status EventHub::Refused(const client::RespReply& reply) {
+  auto redirect = client::ParseRedirect(reply.str);
+  if (redirect || client::IsClusterRetry(reply.str)) {
+    if (redirect && !redirect->ask && moved_hook_) moved_hook_(*redirect);
+    moved_.store(true);  // reconnect, asking the address source again
+  }
+  return absl::InternalError(reply.str);
+}
+
 absl::Status EventHub::Round(client::RespConnection* conn) {
   if (tail_.empty()) {
     // The tail starts at the stream's last entry; watchers get anything older by replay.
     auto top = conn->Command({"XREVRANGE", key_, "+", "-", "COUNT", "1"});
     if (!top.ok()) return top.status();
-    if (top->is_error()) return absl::InternalError(top->str);
+    if (top->is_error()) return Refused(*top);
     tail_ = top->elements.empty() ? "0-0" : top->elements[0].elements[0].str;
   }
   std::vector<std::shared_ptr<Subscription>> subs;
@@ -198,6 +207,9 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
     // Entries in (cursor, tail]: the tail is where live delivery takes over.
     auto r = conn->Command({"XRANGE", key_, "(" + s->cursor_, tail_, "COUNT", std::to_string(want)});
     if (!r.ok()) return r.status();
+    if (r->is_error() && (client::ParseRedirect(r->str) || client::IsClusterRetry(r->str))) {
+      return Refused(*r);
+    }
     if (r->is_error()) {
       // An id the store cannot parse: this watcher's request was bad, not the hub.
       s->End(MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor, r->str));
@@ -235,7 +247,7 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
   xread.insert(xread.end(), {"STREAMS", key_, tail_});
   auto r = conn->Command(xread);
   if (!r.ok()) return r.status();
-  if (r->is_error()) return absl::InternalError(r->str);
+  if (r->is_error()) return Refused(*r);
   if (r->is_nil() || r->elements.empty()) return absl::OkStatus();
   const auto& entries = r->elements[0].elements[1].elements;
   std::vector<Subscription*> woken;

@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "market/types.h"
+#include "resp/cluster.h"
 #include "resp/connection.h"
 
 namespace bazaar::market {
@@ -99,12 +100,18 @@ class EventHub {
   EventHub(client::ConnectionOptions store, std::string events_key)
       : store_(std::move(store)), key_(std::move(events_key)) {}
   ~EventHub() { Stop(); }
-  // Sentinel mode: where the store is, asked before each reconnect (call before Start).
+  // Sentinel or cluster mode: where the store is, asked before each reconnect (call before
+  // Start).
   void SetAddressSource(std::function<absl::StatusOr<client::ConnectionOptions>()> source) {
     address_source_ = std::move(source);
   }
   // Any thread: the primary moved; the hub reconnects after its current round.
   void AddressChanged() { moved_.store(true); }
+  // Cluster mode: told of a -MOVED the hub met (on its thread), like the store's MovedHook, so
+  // the hub need not wait for a transaction to find the slot's new primary (call before Start).
+  void SetMovedHook(std::function<void(const client::Redirect&)> hook) {
+    moved_hook_ = std::move(hook);
+  }
   void Start();
   // False after Stop: the watcher must be refused.
   bool Add(std::shared_ptr<Subscription> sub);
@@ -119,9 +126,13 @@ class EventHub {
   void Run();
   // One round: replays for watchers not caught up, then one XREAD from the tail.
   absl::Status Round(client::RespConnection* conn);
+  // An error reply as the round's failure: a cluster's refusal (MOVED, ASK, TRYAGAIN,
+  // CLUSTERDOWN) also reconnects, after telling the hook of a MOVED.
+  absl::Status Refused(const client::RespReply& reply);
 
   client::ConnectionOptions store_;  // hub thread, once started
   std::function<absl::StatusOr<client::ConnectionOptions>()> address_source_;
+  std::function<void(const client::Redirect&)> moved_hook_;
   std::atomic<bool> moved_{false};
   const std::string key_;
   std::thread thread_;

@@ -150,6 +150,7 @@ int Run(int argc, char** argv) {
   EventHub hub(pool_options.connection, ops.keys().Events());
   hub_ptr = &hub;  // before Start: the hub's thread may be the one to see a move
   if (follows_primary) hub.SetAddressSource(pool_options.address);
+  if (moved) hub.SetMovedHook(moved);
   hub.Start();
   service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
 

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <iostream>
 #include <thread>
@@ -36,6 +37,18 @@ TEST(ClusterTest, AMarketFollowsItsRealmsSlotWhenTheClusterMovesIt) {
   MarketProcess market(first_owner, {"--store=" + cluster.Seeds(), "--key_prefix=" + prefix});
   EXPECT_THAT(market.Log(), HasSubstr("slot " + std::to_string(slot) +
                                       " at 127.0.0.1:" + std::to_string(first_owner)));
+  // A watcher of the event log, open across the move: it keeps receiving events.
+  auto stub = market.NewStub();
+  grpc::ClientContext watch_ctx;
+  bazaar::market::v1::WatchEventsRequest watch_req;
+  watch_req.set_from_id("$");
+  std::atomic<int64_t> watched{0};
+  auto watcher = std::async(std::launch::async, [&] {
+    auto reader = stub->WatchEvents(&watch_ctx, watch_req);
+    bazaar::market::v1::Event e;
+    while (reader->Read(&e)) ++watched;
+    return reader->Finish();
+  });
   auto load = std::async(std::launch::async, [&] {
     return RunTool("bazaar-load", {"--market=" + market.address(), "--store=" + cluster.Seeds(),
                                    "--key_prefix=" + prefix, "--scenario=5x5", "--duration=6s",
@@ -43,8 +56,20 @@ TEST(ClusterTest, AMarketFollowsItsRealmsSlotWhenTheClusterMovesIt) {
   });
   std::this_thread::sleep_for(std::chrono::seconds(2));
   cluster.MigrateSlot(slot, target);
+  const int64_t watched_at_move = watched.load();
   auto r = load.get();
   ASSERT_EQ(r.exit_code, 0) << r.output << market.Log();
+  EXPECT_GT(watched.load(), watched_at_move + 100) << "the watcher follows the slot";
+  watch_ctx.TryCancel();
+  EXPECT_EQ(watcher.get().error_code(), grpc::StatusCode::CANCELLED);
+  // The event hub met the MOVED itself at most a few times before it moved too.
+  const std::string log = market.Log();
+  size_t hub_moved = 0;
+  for (size_t at = log.find("event hub: MOVED"); at != std::string::npos;
+       at = log.find("event hub: MOVED", at + 1)) {
+    ++hub_moved;
+  }
+  EXPECT_LE(hub_moved, 3u) << log;
   EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr("event log: ")));
   EXPECT_EQ(cluster.PortOfSlot(slot), target);
   EXPECT_THAT(market.Log(), HasSubstr("cluster: slot " + std::to_string(slot) +
