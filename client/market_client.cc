@@ -58,6 +58,13 @@ std::string Reason(const absl::Status& status) {
   return absl::StatusCodeToString(status.code());
 }
 
+// The gRPC target of `address`: a list of addresses becomes gRPC's ipv4:/ipv6: list (which
+// needs IP literals); one address stays as it is (a DNS name resolves to all its addresses).
+std::string GrpcTarget(const std::string& address) {
+  if (address.find(',') == std::string::npos) return address;
+  return (address.find('[') != std::string::npos ? "ipv6:" : "ipv4:") + address;
+}
+
 class MarketClient::Impl {
  public:
   explicit Impl(const MarketClientOptions& options) : options_(options) {
@@ -66,8 +73,10 @@ class MarketClient::Impl {
       grpc::ChannelArguments args;
       // Separate subchannels, so that several channels are really several connections.
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      channels_.push_back(
-          grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args));
+      // Every market the target names gets calls (gRPC's default, pick_first, uses one).
+      args.SetLoadBalancingPolicyName("round_robin");
+      channels_.push_back(grpc::CreateCustomChannel(GrpcTarget(options.address),
+                                                    grpc::InsecureChannelCredentials(), args));
       stubs_.push_back(v1::Market::NewStub(channels_.back()));
     }
   }

@@ -39,6 +39,8 @@
 namespace bazaar::client {
 
 struct MarketClientOptions {
+  // One market ("host:port", or a DNS name whose addresses are all markets) or several
+  // ("ip:port,ip:port"): calls spread over them with gRPC's round_robin policy.
   std::string address = "127.0.0.1:50051";
   absl::Duration timeout = absl::Seconds(10);  // default deadline of one call, retries included
   int max_retries = 3;                         // client retries beyond the first RPC

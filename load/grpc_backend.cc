@@ -8,7 +8,9 @@ namespace {
 class GrpcBackend : public MarketBackend {
  public:
   GrpcBackend(client::MarketClientOptions client_options, const BackendOptions& options)
-      : client_(std::move(client_options)), options_(options) {}
+      : several_(client_options.address.find(',') != std::string::npos),
+        client_(std::move(client_options)),
+        options_(options) {}
 
   std::string kind() const override { return "grpc"; }
 
@@ -34,6 +36,8 @@ class GrpcBackend : public MarketBackend {
                               StatusOf<client::PurchaseOutcome>(done));
   }
   absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
+    // Each market counts its own; with several, one Stats call reaches one of them.
+    if (several_) return absl::UnavailableError("several markets: each keeps its own Stats");
     auto stats = client_.Stats();
     if (!stats.ok()) return stats.status();
     std::map<std::string, int64_t> out;
@@ -66,6 +70,7 @@ class GrpcBackend : public MarketBackend {
     return s;
   }
 
+  const bool several_;
   client::MarketClient client_;
   BackendOptions options_;
 };

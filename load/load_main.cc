@@ -25,7 +25,9 @@
 #include "load/report.h"
 #include "load/runner.h"
 
-ABSL_FLAG(std::string, market, "127.0.0.1:50051", "bazaar-market address (gRPC)");
+ABSL_FLAG(std::string, market, "127.0.0.1:50051",
+          "bazaar-market address (gRPC), or several, ip:port,ip:port: calls spread round-robin "
+          "(the report's retries are then unknown: each market keeps its own Stats)");
 ABSL_FLAG(std::string, store, "",
           "Store host:port: read for the invariant check (empty: skip it); --direct runs on it");
 ABSL_FLAG(std::string, key_prefix, "", "The market's key prefix");

@@ -158,6 +158,26 @@ TEST_P(LoadTest, OpCountEndsTheRun) {
   EXPECT_GE(calls("list") + calls("purchase"), 140);
 }
 
+// Several markets on one store: bazaar-load spreads its calls over both (gRPC round_robin), the
+// invariants hold, and each market served a share.
+TEST_P(LoadTest, SeveralMarketAddressesShareTheCalls) {
+  MarketProcess a(store_->port()), b(store_->port());
+  auto r = Load({"--market=" + a.address() + "," + b.address(), "--scenario=5x5", "--duration=2s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr("purchase retries ?")));
+  for (MarketProcess* m : {&a, &b}) {
+    auto stub = m->NewStub();
+    grpc::ClientContext ctx;
+    bazaar::market::v1::StatsRequest req;
+    bazaar::market::v1::StatsResponse stats;
+    ASSERT_TRUE(stub->Stats(&ctx, req, &stats).ok());
+    int64_t calls = 0;
+    for (const auto& method : stats.methods()) calls += method.calls();
+    EXPECT_GT(calls, 500) << m->address() << " got its share";
+  }
+  EXPECT_EQ(CheckInvariants(store_->port()), "");
+}
+
 TEST_P(LoadTest, BadArgumentsExitWithTwo) {
   EXPECT_EQ(RunTool("bazaar-load", {"--scenario=5y5"}).exit_code, 2);
   EXPECT_EQ(RunTool("bazaar-load", {"--direct"}).exit_code, 2);  // --direct needs --store

@@ -115,7 +115,9 @@ class WatchEventsTest : public ::testing::TestWithParam<StoreKind> {
         batch.clear();
       }
     }
-    if (!batch.empty()) ASSERT_TRUE(conn->Pipeline(batch).ok());
+    if (!batch.empty()) {
+      ASSERT_TRUE(conn->Pipeline(batch).ok());
+    }
   }
   grpc::Status Create(const std::string& user, int64_t funds, v1::CreateUserResponse* resp,
                       const std::string& request_id = "") {
