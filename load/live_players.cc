@@ -23,30 +23,60 @@ struct LiveState {
   // whales
   std::atomic<int64_t> whale_ok{0}, other_ok{0}, whale_failed{0}, other_failed{0};
   // steady: the running phase's latency (guarded by rec_mu), null outside a phase
-  market::LatencyHistogram* phase_latency = nullptr;
+  market::LatencyHistogram* phase_latency ABSL_GUARDED_BY(rec_mu) = nullptr;
 
   bool Is(ScenarioKind k) const { return sh->w->kind == k; }
 };
 
-// The players' common pieces: the shared recorder, and the phase latency of steady.
+// The players' common pieces: the shared recorder (and steady's phase latency), a session's
+// intent and intended start, the page of the last browse, and the end of a session.
 class LivePlayer : public Player {
  public:
-  LivePlayer(LiveState* st, uint64_t seed) : Player(st->sh, st->rec, seed, &st->rec_mu), st_(st) {}
+  // `session` (steady): the one turn to play, starting at its intended time; `on_done` then
+  // replaces the run's count of players left and receives the player, which it may delete.
+  LivePlayer(LiveState* st, uint64_t seed, const Intent* session,
+             std::function<void(Player*)> on_done)
+      : Player(st->sh, st->rec, seed), st_(st), on_done_(std::move(on_done)) {
+    if (session != nullptr) {
+      intent_ = *session;
+      session_ = true;
+      intended_us_ = st->sh->start_us + session->at_us;
+    }
+  }
 
  protected:
+  void Done() override {
+    if (!on_done_) return Player::Done();
+    auto done = on_done_;  // a copy: it deletes this
+    done(this);
+  }
   void RecordCall(Op op, const absl::Status& s, int64_t value = 0) {
-    Record(op, s, t0_, value);
-    if (st_->phase_latency == nullptr) return;
+    const int64_t end = NowMicros();
     absl::MutexLock lock(&st_->rec_mu);
-    if (st_->phase_latency != nullptr) st_->phase_latency->Record(NowMicros() - t0_);
+    rec_->Record(op, s, t0_, end, value);
+    if (st_->phase_latency != nullptr) st_->phase_latency->Record(end - t0_);
   }
   // The start of the next call: the intended start for a session's first call, else now.
   void Begin() {
     t0_ = intended_us_ > 0 ? intended_us_ : NowMicros();
     intended_us_ = 0;
   }
+  // Browses the cheapest page (of `seller`, when not empty) into page_, then continues.
+  void FetchPage(const std::string& seller) {
+    Begin();
+    sh_->backend->Browse(sh_->w->page_size, seller, [this](auto page) {
+      page_ = std::move(page);
+      Continue();
+    });
+  }
 
   LiveState* const st_;
+  Intent intent_;
+  bool session_ = false;
+  absl::StatusOr<std::vector<client::MarketListing>> page_;
+
+ private:
+  std::function<void(Player*)> on_done_;
   int64_t intended_us_ = 0;  // absolute steady-clock time, 0: none
 };
 
@@ -55,47 +85,31 @@ class LivePlayer : public Player {
 // `session` (steady): one turn, for the intent given, then done.
 class Vendor : public LivePlayer {
  public:
-  Vendor(LiveState* st, int index, const Intent* session, std::function<void(Player*)> on_done = {})
-      : LivePlayer(st, index),
+  Vendor(LiveState* st, int index, const Intent* session,
+         std::function<void(Player*)> on_done = {})
+      : LivePlayer(st, index, session, std::move(on_done)),
         index_(index),
-        stream_(*st->sh->w, 2 * index),
-        on_done_(std::move(on_done)) {
-    if (session != nullptr) {
-      intent_ = *session;
-      one_turn_ = true;
-      intended_us_ = st->sh->start_us + session->at_us;
-    }
-  }
+        stream_(*st->sh->w, 2 * index) {}
 
  private:
   enum class Phase { kTurn, kPriced, kGranted, kListed };
-
-  void Done() override {
-    if (!on_done_) return Player::Done();
-    auto done = on_done_;  // a copy: it deletes this
-    done(this);
-  }
 
   void Step() override {
     const Workload& w = *sh_->w;
     for (;;) {
       switch (phase_) {
         case Phase::kTurn:
-          if (one_turn_ ? turns_ > 0
-                        : (st_->Is(ScenarioKind::kDrop) ? listed_ >= w.drop_units : false)) {
+          if ((session_ && turns_ > 0) ||
+              (st_->Is(ScenarioKind::kDrop) && listed_ >= w.drop_units)) {
             return Finished();
           }
           if (!sh_->NextTrade()) return Finished();
           ++turns_;
-          if (!one_turn_) intent_ = stream_.NextTurn(Intent::Kind::kSell, index_);
+          if (!session_) intent_ = stream_.NextTurn(Intent::Kind::kSell, index_);
           if (st_->Is(ScenarioKind::kDrop)) intent_.price = w.price_max;
           if (st_->Is(ScenarioKind::kPriceWar)) {
             phase_ = Phase::kPriced;
-            Begin();
-            return sh_->backend->Browse(w.page_size, "", [this](auto page) {
-              page_ = std::move(page);
-              Continue();
-            });
+            return FetchPage("");
           }
           return Take();
         case Phase::kPriced: {
@@ -103,7 +117,7 @@ class Vendor : public LivePlayer {
           intent_.price = w.price_max;
           if (page_.ok()) {
             for (const auto& l : *page_) {
-              if (l.seller_id.rfind(sh_->seller_prefix, 0) != 0) continue;
+              if (!sh_->OfThisRun(l)) continue;
               intent_.price = std::max(w.price_min, l.price - w.undercut_step);
               break;  // the page is cheapest first
             }
@@ -114,7 +128,7 @@ class Vendor : public LivePlayer {
           RecordCall(Op::kGrant, status_);
           if (!status_.ok()) {
             phase_ = Phase::kTurn;
-            if (one_turn_) return Finished();
+            if (session_) return Finished();
             continue;
           }
           return List();
@@ -129,8 +143,9 @@ class Vendor : public LivePlayer {
             sh_->stocks[index_]->PutBack(item_);  // not listed for sure: keep it
           }
           phase_ = Phase::kTurn;
-          if (!one_turn_ && intent_.think_us > 0)
+          if (!session_ && intent_.think_us > 0) {
             return Sleep(absl::Microseconds(intent_.think_us));
+          }
           continue;
       }
     }
@@ -153,33 +168,22 @@ class Vendor : public LivePlayer {
 
   const int index_;
   IntentStream stream_;
-  std::function<void(Player*)> on_done_;
-  bool one_turn_ = false;
   int turns_ = 0, listed_ = 0;
-  Intent intent_;
   Phase phase_ = Phase::kTurn;
   std::string item_;
-  absl::StatusOr<std::vector<client::MarketListing>> page_;
 };
 
 // A buyer: each turn browses, picks one of the run's listings and buys it. pricewar takes the
 // cheapest; whales buys for the account its intent names; drop arrives once and tries until it
-// wins a unit or sees the drop sold out; steady (`session`) browses its intent's shop, thinks,
-// buys, and is done.
+// wins a unit or sees the drop sold out; steady (`session`) browses, thinks, buys its wanted
+// type (Choose), and is done.
 class Shopper : public LivePlayer {
  public:
   Shopper(LiveState* st, int index, const Intent* session,
           std::function<void(Player*)> on_done = {})
-      : LivePlayer(st, 1000003 + index),
+      : LivePlayer(st, 1000003 + index, session, std::move(on_done)),
         index_(index),
-        stream_(*st->sh->w, 2 * index + 1),
-        on_done_(std::move(on_done)) {
-    if (session != nullptr) {
-      intent_ = *session;
-      session_ = true;
-      intended_us_ = st->sh->start_us + session->at_us;
-    }
-  }
+        stream_(*st->sh->w, 2 * index + 1) {}
   // drop: arrives at `at_us` (from the start), `rank`-th.
   void Arrive(int rank, int64_t at_us) {
     rank_ = rank;
@@ -188,12 +192,6 @@ class Shopper : public LivePlayer {
 
  private:
   enum class Phase { kArriving, kTurn, kBrowsed, kThought, kBought };
-
-  void Done() override {
-    if (!on_done_) return Player::Done();
-    auto done = on_done_;  // a copy: it deletes this
-    done(this);
-  }
 
   const std::string& Account() const {
     return sh_->buyers[st_->Is(ScenarioKind::kWhales) ? intent_.player : index_];
@@ -218,7 +216,7 @@ class Shopper : public LivePlayer {
           mine_.clear();
           if (page_.ok()) {
             for (auto& l : *page_) {
-              if (l.seller_id.rfind(sh_->seller_prefix, 0) == 0) mine_.push_back(std::move(l));
+              if (sh_->OfThisRun(l)) mine_.push_back(std::move(l));
             }
           }
           const bool full_page = page_.ok() && page_->size() >= static_cast<size_t>(w.page_size);
@@ -280,11 +278,11 @@ class Shopper : public LivePlayer {
     if (st_->Is(ScenarioKind::kPriceWar)) return 0;
     if (st_->Is(ScenarioKind::kSteady)) {
       const int types = std::max(1, w.item_types);
-      const std::string wanted_prefix = sh_->seller_prefix;
       for (size_t i = 0; i < mine_.size(); ++i) {
-        int seller;
-        if (absl::SimpleAtoi(absl::string_view(mine_[i].seller_id).substr(wanted_prefix.size()),
-                             &seller) &&
+        int seller;  // the seller's index: its id is the run's seller prefix and the index
+        if (absl::SimpleAtoi(
+                absl::string_view(mine_[i].seller_id).substr(sh_->seller_prefix.size()),
+                &seller) &&
             seller % types == intent_.shop % types) {
           return static_cast<int>(i);
         }
@@ -295,21 +293,14 @@ class Shopper : public LivePlayer {
 
   void Browse(const std::string& seller) {
     phase_ = Phase::kBrowsed;
-    Begin();
-    sh_->backend->Browse(sh_->w->page_size, seller, [this](auto page) {
-      page_ = std::move(page);
-      Continue();
-    });
+    FetchPage(seller);
   }
 
   const int index_;
   IntentStream stream_;
-  std::function<void(Player*)> on_done_;
-  bool session_ = false, fallback_ = false;
+  bool fallback_ = false;
   int turns_ = 0, rank_ = 0;
-  Intent intent_;
   Phase phase_ = Phase::kArriving;
-  absl::StatusOr<std::vector<client::MarketListing>> page_;
   std::vector<client::MarketListing> mine_;
   client::MarketListing buying_;
 };

@@ -56,11 +56,4 @@ StatusDone Player::Then() {
   };
 }
 
-void Player::Record(Op op, const absl::Status& status, int64_t begin_us, int64_t value) {
-  const int64_t end_us = NowMicros();
-  if (rec_mu_ == nullptr) return rec_->Record(op, status, begin_us, end_us, value);
-  absl::MutexLock lock(rec_mu_);
-  rec_->Record(op, status, begin_us, end_us, value);
-}
-
 }  // namespace bazaar::load

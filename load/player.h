@@ -54,6 +54,10 @@ struct Shared {
 
   // False when the run is over; counts one trade call otherwise.
   bool NextTrade();
+  // Whether a browsed listing is this run's (other runs may share the market).
+  bool OfThisRun(const client::MarketListing& l) const {
+    return l.seller_id.rfind(seller_prefix, 0) == 0;
+  }
   bool Over() const { return stop.load(std::memory_order_relaxed) || NowMicros() >= end_us; }
 };
 
@@ -61,11 +65,9 @@ struct Shared {
 // flight, on whatever thread that completion runs. Continue() is the only way in: it runs Step()
 // once per completion, looping on the first thread rather than recursing when a call completes
 // before Step() has returned (a call refused at once, or a fast reply on another thread).
-// `rec_mu` (may be null) guards `rec` when several players share it.
 class Player {
  public:
-  Player(Shared* sh, Recorder* rec, uint64_t seed, absl::Mutex* rec_mu = nullptr)
-      : sh_(sh), rec_(rec), rng_(seed), rec_mu_(rec_mu) {}
+  Player(Shared* sh, Recorder* rec, uint64_t seed) : sh_(sh), rec_(rec), rng_(seed) {}
   virtual ~Player() = default;
 
   void Continue();
@@ -83,7 +85,10 @@ class Player {
   bool Think();
   // A completion that stores the call's status before continuing.
   StatusDone Then();
-  void Record(Op op, const absl::Status& status, int64_t begin_us, int64_t value = 0);
+  // Into this player's own recorder (players sharing one lock it themselves).
+  void Record(Op op, const absl::Status& status, int64_t begin_us, int64_t value = 0) {
+    rec_->Record(op, status, begin_us, NowMicros(), value);
+  }
 
   Shared* const sh_;
   Recorder* const rec_;
@@ -92,7 +97,6 @@ class Player {
   int64_t t0_ = 0;       // when the last call started
 
  private:
-  absl::Mutex* const rec_mu_;
   std::atomic<int> pending_{0};
   bool finished_ = false;
 };

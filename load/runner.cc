@@ -104,7 +104,7 @@ class Buyer : public Player {
           if (!page_.ok()) return Choose();
           const bool short_page = page_->size() < static_cast<size_t>(sh_->w->page_size);
           for (auto& l : *page_) {
-            if (l.seller_id.rfind(sh_->seller_prefix, 0) == 0) mine_.push_back(std::move(l));
+            if (sh_->OfThisRun(l)) mine_.push_back(std::move(l));
           }
           if (!mine_.empty() || pass_ == 1 || short_page) return Choose();  // all seen
           pass_ = 1;
