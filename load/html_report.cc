@@ -103,7 +103,7 @@ std::string Section(const ScenarioRun& sr) {
     market_known = market_known || v.listings_open >= 0;
     open.values.push_back(std::max<int64_t>(0, v.listings_open));
     median.values.push_back(std::max<int64_t>(0, v.median_price));
-    for (const auto& [k, n] : v.key_class_aborts) classes[k].name = k.empty() ? "\"\"" : k;
+    for (const auto& [k, n] : v.key_class_aborts) classes[k].name = KeyClassLabel(k);
     for (const auto& [k, n] : v.method_conflicts) methods[k].name = k;
   }
   // Every series one value per second, zero where a class had no aborts that second.

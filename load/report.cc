@@ -112,10 +112,10 @@ std::string ScenarioFigures(const ScenarioRun& sr) {
         w.whale_purchases, 100.0 * w.whale_purchases / all, w.other_purchases, w.whale_failed,
         w.other_failed);
   }
-  auto classes = KeyClassAbortsOverRun(r);
   std::vector<std::string> parts;
-  for (const auto& [cls, n] : classes)
-    parts.push_back(absl::StrCat(cls.empty() ? "\"\"" : cls, "=", n));
+  for (const auto& [cls, n] : KeyClassAbortsOverRun(r)) {
+    parts.push_back(absl::StrCat(KeyClassLabel(cls), "=", n));
+  }
   if (!r.samples.empty() && !r.samples.back().key_class_aborts.empty()) {
     out += "  watch aborts by key class (the store's INFO transactions): " +
            (parts.empty() ? std::string("none") : absl::StrJoin(parts, " ")) + "\n";
@@ -124,6 +124,10 @@ std::string ScenarioFigures(const ScenarioRun& sr) {
 }
 
 }  // namespace
+
+std::string KeyClassLabel(const std::string& key_class) {
+  return key_class.empty() ? "\"\"" : key_class;
+}
 
 std::map<std::string, int64_t> KeyClassAbortsOverRun(const RunResult& run) {
   if (run.samples.size() < 2) return {};

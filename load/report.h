@@ -55,6 +55,9 @@ struct SecondView {
 };
 std::vector<SecondView> PerSecond(const RunResult& run);
 
+// How a key class is shown: as it is, or "" for keys without a ':'.
+std::string KeyClassLabel(const std::string& key_class);
+
 // Watch aborts per key class over the whole run (last sample minus first); empty when unknown.
 std::map<std::string, int64_t> KeyClassAbortsOverRun(const RunResult& run);
 

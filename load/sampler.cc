@@ -38,11 +38,13 @@ Sampler::~Sampler() { Stop(); }
 
 void Sampler::Start(int64_t start_us) {
   start_us_ = start_us;
-  samples_.push_back(Take(start_us));
+  // Every sample on the sampler's thread, the first at once (even if Stop comes first): the
+  // run does not wait for the store or the market's Stats.
   thread_ = std::thread([this, start_us] {
-    for (int64_t k = 1;; ++k) {
+    for (int64_t k = 0;; ++k) {
       const int64_t wait = start_us + k * 1'000'000 - NowMicros();
-      if (stop_.WaitForNotificationWithTimeout(absl::Microseconds(std::max<int64_t>(0, wait)))) {
+      if (k > 0 &&
+          stop_.WaitForNotificationWithTimeout(absl::Microseconds(std::max<int64_t>(0, wait)))) {
         return;
       }
       samples_.push_back(Take(start_us));

@@ -26,7 +26,8 @@ class Sampler {
   Sampler(MarketBackend* backend, std::string store, std::string key_prefix,
           const SessionCounters* sessions);
   ~Sampler();
-  // Samples at start_us, + 1 s, + 2 s... until Stop(), which takes a last one.
+  // Samples at start_us, + 1 s, + 2 s... on its own thread until Stop(), which takes a last
+  // one.
   void Start(int64_t start_us);
   std::vector<Sample> Stop();
 

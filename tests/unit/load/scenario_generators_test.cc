@@ -116,11 +116,17 @@ TEST(TypePriceTest, BandsSplitThePriceRangeInOrder) {
   EXPECT_EQ(TypePriceMax(w, 3), 100);
 }
 
+// The first `n` arrivals of `w`'s open loop at `rate`, as a fresh stream gives them.
+std::vector<Intent> Schedule(const Workload& w, int n, double rate) {
+  IntentStream reference(w, IntentStream::kOpenLoopStream);
+  std::vector<Intent> out;
+  for (int i = 0; i < n; ++i) out.push_back(reference.NextArrival(rate));
+  return out;
+}
+
 TEST(OpenLoopTest, AStalledCallDoesNotDelayTheNextIntendedSendTime) {
   Workload w = Live(ScenarioKind::kSteady, 1);
-  IntentStream reference(w, IntentStream::kOpenLoopStream);
-  std::vector<Intent> expected;
-  for (int i = 0; i < 3000; ++i) expected.push_back(reference.NextArrival(1000));
+  const std::vector<Intent> expected = Schedule(w, 3000, 1000);
 
   IntentStream stream(w, IntentStream::kOpenLoopStream);
   OpenLoop loop(&stream, 1000, /*max_in_flight=*/100000);
@@ -138,9 +144,7 @@ TEST(OpenLoopTest, AStalledCallDoesNotDelayTheNextIntendedSendTime) {
 
 TEST(OpenLoopTest, ArrivalsThatWaitForASlotKeepTheirIntendedTime) {
   Workload w = Live(ScenarioKind::kSteady, 1);
-  IntentStream reference(w, IntentStream::kOpenLoopStream);
-  std::vector<Intent> expected;
-  for (int i = 0; i < 10; ++i) expected.push_back(reference.NextArrival(1000));
+  const std::vector<Intent> expected = Schedule(w, 10, 1000);
 
   IntentStream stream(w, IntentStream::kOpenLoopStream);
   OpenLoop loop(&stream, 1000, /*max_in_flight=*/1);
