@@ -162,9 +162,9 @@ void EventHub::Run() {
 }
 
 absl::Status EventHub::Refused(const client::RespReply& reply) {
-  auto redirect = client::ParseRedirect(reply.str);
-  if (redirect || client::IsClusterRetry(reply.str)) {
-    if (redirect && !redirect->ask && moved_hook_) moved_hook_(*redirect);
+  std::optional<client::Redirect> redirect;
+  if (client::IsClusterRefusal(reply.str, &redirect)) {
+    if (redirect && moved_hook_) moved_hook_(*redirect);
     moved_.store(true);  // reconnect, asking the address source again
   }
   return absl::InternalError(reply.str);
@@ -207,7 +207,7 @@ absl::Status EventHub::Round(client::RespConnection* conn) {
     // Entries in (cursor, tail]: the tail is where live delivery takes over.
     auto r = conn->Command({"XRANGE", key_, "(" + s->cursor_, tail_, "COUNT", std::to_string(want)});
     if (!r.ok()) return r.status();
-    if (r->is_error() && (client::ParseRedirect(r->str) || client::IsClusterRetry(r->str))) {
+    if (r->is_error() && client::IsClusterRefusal(r->str)) {
       return Refused(*r);
     }
     if (r->is_error()) {

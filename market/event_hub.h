@@ -107,7 +107,7 @@ class EventHub {
   }
   // Any thread: the primary moved; the hub reconnects after its current round.
   void AddressChanged() { moved_.store(true); }
-  // Cluster mode: told of a -MOVED the hub met (on its thread), like the store's MovedHook, so
+  // Cluster mode: told of a redirect the hub met (on its thread), like the store's MovedHook, so
   // the hub need not wait for a transaction to find the slot's new primary (call before Start).
   void SetMovedHook(std::function<void(const client::Redirect&)> hook) {
     moved_hook_ = std::move(hook);
@@ -127,7 +127,7 @@ class EventHub {
   // One round: replays for watchers not caught up, then one XREAD from the tail.
   absl::Status Round(client::RespConnection* conn);
   // An error reply as the round's failure: a cluster's refusal (MOVED, ASK, TRYAGAIN,
-  // CLUSTERDOWN) also reconnects, after telling the hook of a MOVED.
+  // CLUSTERDOWN) also reconnects, after telling the hook of a redirect.
   absl::Status Refused(const client::RespReply& reply);
 
   client::ConnectionOptions store_;  // hub thread, once started

@@ -72,15 +72,16 @@ int Run(int argc, char** argv) {
     cluster = std::make_unique<client::ClusterResolver>(*seeds,
                                                         client::KeySlot(config->market.key_prefix));
   }
-  auto store_address = cluster
-                           ? absl::StatusOr<client::ConnectionOptions>(client::ConnectionOptions())
-                           : client::ParseAddress(config->store);
-  if (!store_address.ok()) {
-    fprintf(stderr, "bazaar-market: %s\n", std::string(store_address.status().message()).c_str());
-    return 2;
-  }
   client::PoolOptions pool_options;
-  pool_options.connection = *store_address;
+  if (cluster == nullptr) {  // else the resolver names the node (below)
+    auto store_address = client::ParseAddress(config->store);
+    if (!store_address.ok()) {
+      fprintf(stderr, "bazaar-market: %s\n",
+              std::string(store_address.status().message()).c_str());
+      return 2;
+    }
+    pool_options.connection = *store_address;
+  }
   pool_options.connection.connect_timeout = ToMs(config->store_connect_timeout);
   pool_options.connection.command_timeout = ToMs(config->store_command_timeout);
   pool_options.connection.password = config->store_password;
@@ -124,9 +125,7 @@ int Run(int argc, char** argv) {
   // reshard or a cluster failover): every part that talks to the store goes there.
   MovedHook moved;
   if (cluster != nullptr) {
-    moved = [&](const client::Redirect& r) {
-      if (r.slot == cluster->slot()) cluster->Moved(r.host, r.port);
-    };
+    moved = [c = cluster.get()](const client::Redirect& r) { c->Moved(r); };
     cluster->OnChange([&](const std::string& host, int port) {
       BAZAAR_LOG(WARNING) << "cluster: slot " << cluster->slot() << " is now served by " << host
                           << ":" << port;

@@ -106,10 +106,9 @@ class RedisSession : public StoreSession {
 
 std::optional<absl::Status> ClusterRefusal(const Replies& replies, const MovedHook& moved) {
   for (const RespReply& r : replies) {
-    if (!r.is_error()) continue;
-    auto redirect = client::ParseRedirect(r.str);
-    if (!redirect && !client::IsClusterRetry(r.str)) continue;
-    if (redirect && !redirect->ask && moved) moved(*redirect);
+    std::optional<client::Redirect> redirect;
+    if (!r.is_error() || !client::IsClusterRefusal(r.str, &redirect)) continue;
+    if (redirect && moved) moved(*redirect);
     return MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
                      absl::StrCat("the cluster refused the round trip, nothing applied: ", r.str));
   }

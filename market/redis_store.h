@@ -24,15 +24,16 @@ struct ReplicaAcks {
   absl::Duration timeout = absl::Seconds(1);
 };
 
-// Told of every -MOVED a session met (on the loop's thread), so the pool can follow the slot.
+// Told of every -MOVED or -ASK a session met (on the loop's thread), so the pool can follow the
+// slot (ClusterResolver::Moved keeps the MOVEDs of its slot).
 using MovedHook = std::function<void(const client::Redirect&)>;
 
 class RedisStore : public Store, public RetryEnv {
  public:
   // `pool` (and its loop) must outlive the store. On a cluster, a round trip the cluster
   // refused (-MOVED, -ASK, -TRYAGAIN, -CLUSTERDOWN: nothing of it was applied) fails with
-  // UNAVAILABLE / STORE_UNAVAILABLE, which the retry loop retries after its backoff, and a MOVED
-  // goes to `moved` first.
+  // UNAVAILABLE / STORE_UNAVAILABLE, which the retry loop retries after its backoff, and a
+  // redirect goes to `moved` first.
   explicit RedisStore(client::AsyncPool* pool, ReplicaAcks acks = {}, MovedHook moved = {})
       : pool_(pool), acks_(acks), moved_(std::move(moved)) {}
   // Store. Any thread; the answer comes on the loop.
@@ -50,7 +51,7 @@ class RedisStore : public Store, public RetryEnv {
 };
 
 // The cluster's refusal of a round trip among `replies` (a -MOVED, -ASK, -TRYAGAIN or
-// -CLUSTERDOWN error), as UNAVAILABLE / STORE_UNAVAILABLE; `moved` hears of a MOVED first.
+// -CLUSTERDOWN error), as UNAVAILABLE / STORE_UNAVAILABLE; `moved` hears of a redirect first.
 std::optional<absl::Status> ClusterRefusal(const Replies& replies, const MovedHook& moved);
 // Exec's reply handling, shared with tests: checks MULTI/QUEUED replies and unpacks EXEC.
 absl::StatusOr<ExecReplies> UnpackExecReplies(Replies replies);

@@ -84,6 +84,13 @@ bool IsClusterRetry(absl::string_view error) {
   return absl::StartsWith(error, "TRYAGAIN") || absl::StartsWith(error, "CLUSTERDOWN");
 }
 
+bool IsClusterRefusal(absl::string_view error, std::optional<Redirect>* redirect) {
+  std::optional<Redirect> r = ParseRedirect(error);
+  const bool refused = r.has_value() || IsClusterRetry(error);
+  if (redirect != nullptr) *redirect = std::move(r);
+  return refused;
+}
+
 ClusterResolver::ClusterResolver(std::vector<ConnectionOptions> seeds, int slot)
     : slot_(slot), nodes_(std::move(seeds)) {}
 
@@ -172,13 +179,14 @@ void ClusterResolver::Invalidate() {
   valid_ = false;
 }
 
-void ClusterResolver::Moved(const std::string& host, int port) {
+void ClusterResolver::Moved(const Redirect& redirect) {
+  if (redirect.ask || redirect.slot != slot_) return;
   bool changed;
   {
     absl::MutexLock lock(&mu_);
-    changed = Set(host, port);
+    changed = Set(redirect.host, redirect.port);
   }
-  if (changed && on_change_) on_change_(host, port);
+  if (changed && on_change_) on_change_(redirect.host, redirect.port);
 }
 
 int64_t ClusterResolver::lookups() const {

@@ -46,6 +46,9 @@ struct Redirect {
 };
 std::optional<Redirect> ParseRedirect(absl::string_view error);
 bool IsClusterRetry(absl::string_view error);
+// Whether `error` is the cluster refusing a command (-MOVED, -ASK, -TRYAGAIN, -CLUSTERDOWN:
+// nothing of it was done); `*redirect` (may be null) gets a MOVED or ASK's target.
+bool IsClusterRefusal(absl::string_view error, std::optional<Redirect>* redirect = nullptr);
 
 class ClusterResolver {
  public:
@@ -59,8 +62,9 @@ class ClusterResolver {
   absl::StatusOr<ConnectionOptions> Resolve(const ConnectionOptions& base);
   // The cached primary is in doubt (a connect failed): the next Resolve asks again.
   void Invalidate();
-  // A -MOVED for our slot named its primary: take it at once (no lookup).
-  void Moved(const std::string& host, int port);
+  // A redirect the cluster answered: a -MOVED for our slot names its primary, taken at once (no
+  // lookup); an -ASK or another slot's MOVED changes nothing.
+  void Moved(const Redirect& redirect);
   // Runs `fn(host, port)` whenever the slot's primary changes from one known address to another
   // (a lookup or a MOVED found it elsewhere), on the thread that found it, outside the lock.
   // Set before use.
