@@ -11,7 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "market/validation.h"
 
 ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags override it)");
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port");
@@ -40,6 +42,17 @@ ABSL_FLAG(std::string, key_prefix, "", "Prefix of every key, e.g. {realm1}: for 
 ABSL_FLAG(absl::Duration, idempotency_ttl, absl::Hours(24), "Lifetime of request_id records");
 ABSL_FLAG(int64_t, events_maxlen, 0,
           "Trim the event streams (events:, history:<user>) to about this many entries; 0 keeps all");
+ABSL_FLAG(std::string, currencies, "gold",
+          "Comma-separated currencies of the wallets; the first is the default (a user's funds)");
+ABSL_FLAG(int64_t, fee_bps, 0, "Fee on stack sales in 1/10000 of the total, to the fee sink");
+ABSL_FLAG(int64_t, fee_min, 0, "Smallest fee per stack sale (never above the sale's total)");
+ABSL_FLAG(absl::Duration, listing_duration, absl::Hours(24),
+          "Lifetime of a stack listing whose request gives none");
+ABSL_FLAG(absl::Duration, max_listing_duration, absl::Hours(24 * 30),
+          "Longest lifetime a stack listing may ask for");
+ABSL_FLAG(int, max_listings_per_seller, 100, "Open stack listings per seller, 1..1000");
+ABSL_FLAG(absl::Duration, reap_interval, absl::Seconds(1),
+          "Period of the expiry reaper, which returns expired stack listings (0: no reaper)");
 ABSL_FLAG(int, max_attempts, 100, "Transaction attempts per call before ABORTED");
 ABSL_FLAG(absl::Duration, max_retry_time, absl::Seconds(5),
           "Time budget of one call's retries (the client's deadline wins when sooner)");
@@ -64,6 +77,34 @@ namespace bazaar::market {
 namespace {
 
 absl::Status Invalid(const std::string& text) { return absl::InvalidArgumentError(text); }
+
+absl::Status LoadEconomy(EconomyOptions* e) {
+  e->currencies.clear();
+  for (absl::string_view c : absl::StrSplit(absl::GetFlag(FLAGS_currencies), ',')) {
+    std::string name(c);
+    if (!ValidateCurrencyName(name).ok()) {
+      return Invalid("--currencies: '" + name + "' is not 1..32 of a-z, 0-9, _");
+    }
+    if (e->HasCurrency(name)) return Invalid("--currencies: '" + name + "' given twice");
+    e->currencies.push_back(name);
+  }
+  e->fee_bps = absl::GetFlag(FLAGS_fee_bps);
+  e->fee_min = absl::GetFlag(FLAGS_fee_min);
+  if (e->fee_bps < 0 || e->fee_bps > 10000) return Invalid("--fee_bps must be 0..10000");
+  if (e->fee_min < 0 || e->fee_min > kMaxAmount) return Invalid("--fee_min must be 0..10^15");
+  e->listing_duration = absl::GetFlag(FLAGS_listing_duration);
+  e->max_listing_duration = absl::GetFlag(FLAGS_max_listing_duration);
+  if (e->max_listing_duration < absl::Seconds(1) || e->listing_duration < absl::Seconds(1) ||
+      e->listing_duration > e->max_listing_duration) {
+    return Invalid("--listing_duration must be 1s..--max_listing_duration");
+  }
+  e->max_listings_per_seller = absl::GetFlag(FLAGS_max_listings_per_seller);
+  // The cap also bounds what cancels and expiries can pile onto one stack (market_ops.h).
+  if (e->max_listings_per_seller < 1 || e->max_listings_per_seller > 1000) {
+    return Invalid("--max_listings_per_seller must be 1..1000");
+  }
+  return absl::OkStatus();
+}
 
 std::string ConfigPathFromArgv(int argc, char** argv) {
   std::string path;
@@ -162,6 +203,9 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.market.key_prefix = absl::GetFlag(FLAGS_key_prefix);
   c.market.idempotency_ttl = absl::GetFlag(FLAGS_idempotency_ttl);
   c.market.events_max_len = absl::GetFlag(FLAGS_events_maxlen);
+  if (absl::Status s = LoadEconomy(&c.market.economy); !s.ok()) return s;
+  c.reap_interval = absl::GetFlag(FLAGS_reap_interval);
+  if (c.reap_interval < absl::ZeroDuration()) return Invalid("--reap_interval must be >= 0");
   c.market.retry.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   c.market.retry.max_time = absl::GetFlag(FLAGS_max_retry_time);
   c.market.retry.backoff_base = absl::GetFlag(FLAGS_backoff_base);

@@ -27,6 +27,12 @@ inline constexpr char kInsufficientFunds[] = "INSUFFICIENT_FUNDS";
 inline constexpr char kOwnListing[] = "OWN_LISTING";
 inline constexpr char kBuyerOwnsItem[] = "BUYER_OWNS_ITEM";
 inline constexpr char kFundsLimit[] = "FUNDS_LIMIT";
+inline constexpr char kInsufficientQuantity[] = "INSUFFICIENT_QUANTITY";  // stacks, listings
+inline constexpr char kStackLimit[] = "STACK_LIMIT";  // a stack would pass 10^15
+inline constexpr char kListingExpired[] = "LISTING_EXPIRED";
+inline constexpr char kNotExpired[] = "NOT_EXPIRED";  // the reaper came early
+// RESOURCE_EXHAUSTED
+inline constexpr char kListingLimit[] = "LISTING_LIMIT";  // --max_listings_per_seller
 // ABORTED
 inline constexpr char kContention[] = "CONTENTION";
 // UNAVAILABLE

@@ -4,11 +4,24 @@
 // again). Nothing WATCHes these streams, so they add no aborts. Each event is a stream entry of
 // string fields: `type`, `request_id` (empty without one), then per type:
 //
-//   user_created   user, name, funds
+//   user_created   user, name, funds, currency (the default currency, which funds are in)
 //   item_granted   user, item
 //   listed         seller, item, price
 //   cancelled      seller, item, price
 //   sold           buyer, seller, item, price, buyer_funds, seller_funds (both after the sale)
+//
+// The economy's events (issue 18). Stacks:
+//   item_granted   user, item_type, quantity, held (the user's quantity afterwards)
+//   item_revoked   user, item_type, quantity, held
+// Wallets (the ledger):
+//   credited       user, currency, amount, balance (afterwards), memo
+//   debited        user, currency, amount, balance, memo
+// Stack listings (listing_id present; price is per unit):
+//   listed         listing_id, seller, item_type, quantity, price, currency, expires
+//   cancelled      listing_id, seller, item_type, quantity (what went back), price, currency
+//   expired        the same as cancelled, written by the reaper
+//   sold           listing_id, seller, item_type, quantity (bought), price, currency, buyer,
+//                  left, total, fee, buyer_funds, seller_funds (balances in that currency)
 //
 // ReplayEvents rebuilds funds, inventories and listings from the log alone, which the load tool
 // compares with the store: a second account of the data, independent of its counters.
@@ -45,10 +58,20 @@ std::vector<Argv> EventWrites(const KeySchema& keys, int64_t max_len, const Even
 
 // What the log says the market holds.
 struct ReplayState {
-  std::map<std::string, int64_t> funds;                    // user -> funds
+  std::map<std::string, int64_t> funds;                    // user -> funds (default currency)
   std::map<std::string, std::set<std::string>> inventory;  // user -> items
   std::map<std::string, int64_t> listings;                 // <item>.<seller> -> price
   int64_t events = 0;
+  // The economy. The default currency is learned from user_created events.
+  std::string default_currency;
+  std::map<std::string, std::map<std::string, int64_t>> wallets;  // user -> other currencies
+  std::map<std::string, std::map<std::string, int64_t>> stacks;   // user -> type -> quantity
+  struct Lot {
+    std::string seller, item_type, currency;
+    int64_t quantity = 0, price = 0;
+  };
+  std::map<std::string, Lot> lots;      // listing id -> what is left
+  std::map<std::string, int64_t> sink;  // currency -> fees
 };
 
 // Applies one entry's field/value list in log order. An event that contradicts the state so far

@@ -9,6 +9,21 @@
 //   <prefix>events:               stream every change, in commit order (market/events.h)
 //   <prefix>history:<id>          stream the events that involve one user
 //
+// The economy (issue 18): wallets are fields of users:<id> ("funds" is the default currency,
+// "funds:<cur>" the others, "credited:<cur>" / "debited:<cur>" their running totals), plus
+//
+//   <prefix>stacks:<id>           hash   item type -> quantity held (a field goes at zero)
+//   <prefix>granted:<id>          hash   item type -> quantity granted minus revoked (counters
+//                                        for the invariant check; never watched)
+//   <prefix>lot:<listing_id>      hash   a stack listing: seller, type, quantity (left), price
+//                                        (per unit), currency, created, expires (Unix ms of the
+//                                        store's clock); seller..expires never change
+//   <prefix>lots:<cur>:<type>     zset   listing id -> unit price: one market per currency and
+//                                        item type, cheapest first (currencies hold no ':')
+//   <prefix>lots_of:<seller>      zset   listing id -> created: the seller's open stack listings
+//   <prefix>lot_expiry:           zset   listing id -> expires: the reaper's queue
+//   <prefix>sink:                 hash   currency -> fees collected
+//
 // A prefix such as "{realm1}:" puts every key of one market in one Redis Cluster hash slot, so
 // multi-key transactions work on a cluster (see README.md). User ids cannot contain '.', so a
 // member splits unambiguously at its last '.'.
@@ -32,6 +47,15 @@ class KeySchema {
   std::string Request(const std::string& request_id) const { return prefix_ + "req:" + request_id; }
   std::string Events() const { return prefix_ + "events:"; }
   std::string History(const std::string& id) const { return prefix_ + "history:" + id; }
+  std::string Stacks(const std::string& id) const { return prefix_ + "stacks:" + id; }
+  std::string Granted(const std::string& id) const { return prefix_ + "granted:" + id; }
+  std::string Lot(const std::string& listing_id) const { return prefix_ + "lot:" + listing_id; }
+  std::string Lots(const std::string& currency, const std::string& type) const {
+    return prefix_ + "lots:" + currency + ":" + type;
+  }
+  std::string LotsOf(const std::string& seller) const { return prefix_ + "lots_of:" + seller; }
+  std::string LotExpiry() const { return prefix_ + "lot_expiry:"; }
+  std::string Sink() const { return prefix_ + "sink:"; }
   const std::string& prefix() const { return prefix_; }
 
   static std::string Member(const std::string& item, const std::string& seller) {

@@ -20,6 +20,7 @@
 #include "market/health.h"
 #include "market/log.h"
 #include "market/market_ops.h"
+#include "market/reaper.h"
 #include "market/redis_store.h"
 #include "market/service.h"
 #include "market/stats.h"
@@ -153,6 +154,10 @@ int Run(int argc, char** argv) {
   hub.Start();
   service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
 
+  // Expired stack listings go back to their sellers (safe with any number of processes).
+  Reaper reaper(&ops, config->reap_interval);
+  if (config->reap_interval > absl::ZeroDuration()) reaper.Start();
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -245,6 +250,7 @@ int Run(int argc, char** argv) {
   // Watchers never end by themselves: they are ended first (UNAVAILABLE with the id to resume
   // from), so that they do not hold the shutdown back.
   hub.Stop();
+  reaper.Stop();
   // New calls are refused while the ones in progress finish; then the server stops at once
   // (a Shutdown with time left would also wait for idle client connections to go away).
   if (!service.Drain(config->shutdown_grace)) {

@@ -48,6 +48,7 @@ struct MarketOptions {
   RetryPolicy retry;
   // MAXLEN ~ for the event streams (market/events.h); 0 keeps every event.
   int64_t events_max_len = 0;
+  EconomyOptions economy;
 };
 
 struct UserResult {
@@ -59,9 +60,30 @@ struct ListingResult {
   CallInfo info;
 };
 struct PurchaseResult {
-  Listing listing;
+  Listing listing;  // a stack listing: its quantity is what is left after the purchase
   int64_t buyer_funds = 0;
   CallInfo info;
+  int64_t quantity = 1;
+  int64_t total_price = 0;
+  int64_t fee = 0;
+};
+// A stack grant or revoke: the user's quantity of the type afterwards.
+struct StackResult {
+  int64_t quantity = 0;
+  CallInfo info;
+};
+// A credit or debit: the balance afterwards.
+struct WalletResult {
+  int64_t balance = 0;
+  CallInfo info;
+};
+struct StackListingRequest {
+  std::string seller_id;
+  std::string item_type;
+  int64_t quantity = 0;
+  int64_t unit_price = 0;
+  std::string currency;                            // empty: the default
+  absl::Duration duration = absl::ZeroDuration();  // zero: EconomyOptions::listing_duration
 };
 
 // Each operation comes in two forms. The asynchronous one ends with `done`, which runs on the
@@ -93,6 +115,63 @@ class MarketOps {
   // A user's events, newest first; `cursor` is the previous page's next_cursor (a stream id).
   void GetHistory(const std::string& user_id, int page_size, const std::string& cursor,
                   const CallOptions& call, CallTrace* trace, Done<HistoryPage> done);
+
+  // The economy (issue 18). These run as WATCH transactions in every mode (script mode
+  // scripts only the instance trades above). What each watches:
+  //   GrantStack, RevokeStack  stacks:<id>            (reads users:<id> unwatched, as
+  //                                                    GrantItem; bumps granted:<id>, unwatched)
+  //   Credit, Debit            users:<id>
+  //   ListStack                stacks:<seller>, lots_of:<seller> (the quantity and the cap)
+  //   CancelStackListing       lot:<id>
+  //   ExpireListing            lot:<id>
+  //   PurchaseStack            lot:<id>, users:<buyer>, users:<seller>, stacks:<buyer>
+  //                            book: also lots:<cur>:<type>, the whole market of that type
+  // Stacks only returned by a cancel or an expiry may pass 10^15 (grants and purchases stop at
+  // it); with at most 1000 open listings per seller a stack stays below 1001 * 10^15, far from
+  // the int64 limit, so those HINCRBYs cannot fail.
+  void GrantStack(const std::string& user_id, const std::string& item_type, int64_t quantity,
+                  const CallOptions& call, CallTrace* trace, Done<StackResult> done);
+  void RevokeStack(const std::string& user_id, const std::string& item_type, int64_t quantity,
+                   const CallOptions& call, CallTrace* trace, Done<StackResult> done);
+  // `currency` empty: the default. `memo` goes into the ledger event.
+  void Credit(const std::string& user_id, const std::string& currency, int64_t amount,
+              const std::string& memo, const CallOptions& call, CallTrace* trace,
+              Done<WalletResult> done);
+  void Debit(const std::string& user_id, const std::string& currency, int64_t amount,
+             const std::string& memo, const CallOptions& call, CallTrace* trace,
+             Done<WalletResult> done);
+  void ListStack(const StackListingRequest& request, const CallOptions& call, CallTrace* trace,
+                 Done<ListingResult> done);
+  void CancelStackListing(const std::string& seller_id, const std::string& listing_id,
+                          const CallOptions& call, CallTrace* trace, Done<ListingResult> done);
+  void PurchaseStack(const std::string& buyer_id, const std::string& listing_id, int64_t quantity,
+                     int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
+                     Done<PurchaseResult> done);
+  void GetStackListing(const std::string& listing_id, const CallOptions& call, CallTrace* trace,
+                       Done<Listing> done);
+  // Returns an expired stack listing to its seller (the reaper's transaction): NOT_FOUND when
+  // it is gone (sold, cancelled, or another reaper won), FAILED_PRECONDITION / NOT_EXPIRED when
+  // the store's clock has not reached its expiry.
+  void ExpireListing(const std::string& listing_id, const CallOptions& call, CallTrace* trace,
+                     Done<ListingResult> done);
+  // Up to `limit` ids of stack listings whose expiry the store's clock has passed, earliest
+  // first.
+  void DueListings(int limit, const CallOptions& call, CallTrace* trace,
+                   Done<std::vector<std::string>> done);
+
+  // Starts an asynchronous call and waits for its result: the blocking form of any operation,
+  // e.g. Await<StackResult>([&](auto done) { ops.GrantStack(..., done); }).
+  template <typename T, typename Start>
+  static absl::StatusOr<T> Await(Start start) {
+    absl::Notification finished;
+    absl::StatusOr<T> result = absl::UnknownError("unset");
+    start(Done<T>([&](absl::StatusOr<T> r) {
+      result = std::move(r);
+      finished.Notify();
+    }));
+    finished.WaitForNotification();
+    return result;
+  }
 
   // The blocking forms.
   absl::StatusOr<UserResult> CreateUser(const std::string& user_id, const std::string& name,
@@ -165,19 +244,22 @@ class MarketOps {
       plan->writes.push_back(std::move(w));
     }
   }
-
-  // Starts an asynchronous call and waits for its result.
-  template <typename T, typename Start>
-  static absl::StatusOr<T> Await(Start start) {
-    absl::Notification finished;
-    absl::StatusOr<T> result = absl::UnknownError("unset");
-    start(Done<T>([&](absl::StatusOr<T> r) {
-      result = std::move(r);
-      finished.Notify();
-    }));
-    finished.WaitForNotification();
-    return result;
-  }
+  // The currency a request names (empty: the default); INVALID_ARGUMENT when not configured.
+  absl::Status ResolveCurrency(const std::string& requested, std::string* out) const;
+  // Credit (true) or Debit.
+  void ChangeWallet(bool credit, const std::string& user_id, const std::string& currency,
+                    int64_t amount, const std::string& memo, const CallOptions& call,
+                    CallTrace* trace, Done<WalletResult> done);
+  // GrantStack (+quantity) or RevokeStack (-quantity).
+  void ChangeStack(const std::string& user_id, const std::string& item_type, int64_t delta,
+                   const CallOptions& call, CallTrace* trace, Done<StackResult> done);
+  // The stack listing's transaction after its unchanging fields were read (lot_ops.cc).
+  void PurchaseLot(const std::string& buyer_id, const Listing& lot, int64_t quantity,
+                   int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
+                   Done<PurchaseResult> done);
+  // Takes a lot off the market back to its seller: cancelled, or expired (reaper).
+  void ReturnLot(const std::string& seller_id, const std::string& listing_id, bool expiry,
+                 const CallOptions& call, CallTrace* trace, Done<ListingResult> done);
 
   MarketOptions options_;
   KeySchema keys_;

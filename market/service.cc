@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "market/errors.h"
 #include "market/log.h"
+#include "market/ops_util.h"
 
 namespace bazaar::market {
 namespace {
@@ -15,10 +17,27 @@ absl::Duration ReplyMargin(absl::Duration left) {
   return std::clamp(left / 10, absl::Milliseconds(5), absl::Milliseconds(100));
 }
 
-void FillListing(const Listing& l, v1::Listing* out) {
+// `default_currency` is what instance listings (which store none) are priced in.
+void FillListing(const Listing& l, const std::string& default_currency, v1::Listing* out) {
   out->set_item_id(l.item_id);
   out->set_seller_id(l.seller_id);
   out->set_price(l.price);
+  out->set_listing_id(l.listing_id);
+  out->set_item_type(l.item_type);
+  out->set_quantity(l.quantity);
+  out->set_currency(l.currency.empty() ? default_currency : l.currency);
+  out->set_created_ms(l.created_ms);
+  out->set_expires_ms(l.expires_ms);
+}
+
+// A request names an instance (item_id) or a stack (item_type, or listing_id), not both.
+absl::Status OneOf(const char* a_name, const std::string& a, const char* b_name,
+                   const std::string& b) {
+  if (!a.empty() && !b.empty()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+                     absl::StrCat("give ", a_name, " or ", b_name, ", not both"));
+  }
+  return absl::OkStatus();
 }
 
 void FillInfo(const CallInfo& info, v1::CallInfo* out) {
@@ -104,10 +123,11 @@ class Call {
 
 // Finishes a call whose response holds the listing and the call info (ListItem, CancelListing).
 template <typename Response>
-Done<ListingResult> ListingReply(std::shared_ptr<Call> call, Response* resp) {
-  return [call = std::move(call), resp](absl::StatusOr<ListingResult> r) {
+Done<ListingResult> ListingReply(std::shared_ptr<Call> call, std::string default_currency,
+                                 Response* resp) {
+  return [call = std::move(call), default_currency, resp](absl::StatusOr<ListingResult> r) {
     if (r.ok()) {
-      FillListing(r->listing, resp->mutable_listing());
+      FillListing(r->listing, default_currency, resp->mutable_listing());
       FillInfo(r->info, resp->mutable_info());
     }
     call->Finish(r.status());
@@ -161,11 +181,12 @@ Reactor* MarketServiceImpl::CreateUser(Context* ctx, const v1::CreateUserRequest
   auto call = Call::Start(&gate_, ctx, stats_, "CreateUser", req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->CreateUser(req->user_id(), req->name(), req->funds(), call->options(), call->trace(),
-                   [call, resp](absl::StatusOr<UserResult> r) {
+                   [call, currency = default_currency(), resp](absl::StatusOr<UserResult> r) {
                      if (r.ok()) {
                        resp->mutable_user()->set_user_id(r->user.id);
                        resp->mutable_user()->set_name(r->user.name);
                        resp->mutable_user()->set_funds(r->user.funds);
+                       (*resp->mutable_user()->mutable_wallet())[currency] = r->user.funds;
                        FillInfo(r->info, resp->mutable_info());
                      }
                      call->Finish(r.status());
@@ -185,6 +206,8 @@ Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
                     u->set_name(r->name);
                     u->set_funds(r->funds);
                     for (const auto& item : r->inventory) u->add_inventory(item);
+                    for (const auto& [c, b] : r->wallet) (*u->mutable_wallet())[c] = b;
+                    for (const auto& [t, q] : r->stacks) (*u->mutable_stacks())[t] = q;
                   }
                   call->Finish(r.status());
                 });
@@ -195,6 +218,21 @@ Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* 
                                       v1::GrantItemResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "GrantItem", req->request_id());
   if (!call->admitted()) return call->reactor();
+  if (!req->item_type().empty() || req->quantity() != 0) {
+    if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type()); !s.ok()) {
+      call->Finish(s);
+      return call->reactor();
+    }
+    ops_->GrantStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
+                     call->trace(), [call, resp](absl::StatusOr<StackResult> r) {
+                       if (r.ok()) {
+                         resp->set_quantity(r->quantity);
+                         FillInfo(r->info, resp->mutable_info());
+                       }
+                       call->Finish(r.status());
+                     });
+    return call->reactor();
+  }
   ops_->GrantItem(req->user_id(), req->item_id(), call->options(), call->trace(),
                   [call, resp](absl::StatusOr<CallInfo> r) {
                     if (r.ok()) FillInfo(*r, resp->mutable_info());
@@ -203,12 +241,65 @@ Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* 
   return call->reactor();
 }
 
+Reactor* MarketServiceImpl::RevokeItem(Context* ctx, const v1::RevokeItemRequest* req,
+                                       v1::RevokeItemResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "RevokeItem", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->RevokeStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
+                    call->trace(), [call, resp](absl::StatusOr<StackResult> r) {
+                      if (r.ok()) {
+                        resp->set_quantity(r->quantity);
+                        FillInfo(r->info, resp->mutable_info());
+                      }
+                      call->Finish(r.status());
+                    });
+  return call->reactor();
+}
+
+Reactor* MarketServiceImpl::ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
+                                         v1::WalletResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, credit ? "Credit" : "Debit", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  Done<WalletResult> done = [call, resp](absl::StatusOr<WalletResult> r) {
+    if (r.ok()) {
+      resp->set_balance(r->balance);
+      FillInfo(r->info, resp->mutable_info());
+    }
+    call->Finish(r.status());
+  };
+  if (credit) {
+    ops_->Credit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
+                 call->trace(), std::move(done));
+  } else {
+    ops_->Debit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
+                call->trace(), std::move(done));
+  }
+  return call->reactor();
+}
+
 Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* req,
                                      v1::ListItemResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "ListItem", req->request_id());
   if (!call->admitted()) return call->reactor();
+  if (!req->item_type().empty()) {
+    if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type()); !s.ok()) {
+      call->Finish(s);
+      return call->reactor();
+    }
+    StackListingRequest stack;
+    stack.seller_id = req->seller_id();
+    stack.item_type = req->item_type();
+    stack.quantity = req->quantity();
+    stack.unit_price = req->price();
+    stack.currency = req->currency();
+    stack.duration = absl::Seconds(req->duration_seconds());
+    if (req->duration_seconds() < 0) stack.duration = absl::Seconds(-1);  // refused as invalid
+    ops_->ListStack(stack, call->options(), call->trace(),
+                    ListingReply(call, default_currency(), resp));
+    return call->reactor();
+  }
   ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
-                 ListingReply(call, resp));
+                 ListingReply(call, default_currency(), resp));
   return call->reactor();
 }
 
@@ -216,8 +307,18 @@ Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingR
                                           v1::CancelListingResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "CancelListing", req->request_id());
   if (!call->admitted()) return call->reactor();
+  if (!req->listing_id().empty()) {
+    if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());
+        !s.ok()) {
+      call->Finish(s);
+      return call->reactor();
+    }
+    ops_->CancelStackListing(req->seller_id(), req->listing_id(), call->options(), call->trace(),
+                             ListingReply(call, default_currency(), resp));
+    return call->reactor();
+  }
   ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
-                      ListingReply(call, resp));
+                      ListingReply(call, default_currency(), resp));
   return call->reactor();
 }
 
@@ -225,16 +326,32 @@ Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemReq
                                          v1::PurchaseItemResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "PurchaseItem", req->request_id());
   if (!call->admitted()) return call->reactor();
+  Done<PurchaseResult> done = [call, currency = default_currency(),
+                               resp](absl::StatusOr<PurchaseResult> r) {
+    if (r.ok()) {
+      FillListing(r->listing, currency, resp->mutable_listing());
+      resp->set_buyer_funds(r->buyer_funds);
+      resp->set_quantity(r->quantity);
+      resp->set_total_price(r->total_price);
+      resp->set_fee(r->fee);
+      FillInfo(r->info, resp->mutable_info());
+    }
+    call->Finish(r.status());
+  };
+  if (!req->listing_id().empty()) {
+    if (absl::Status s = internal::FirstError(
+            {OneOf("item_id", req->item_id(), "listing_id", req->listing_id()),
+             OneOf("seller_id", req->seller_id(), "listing_id", req->listing_id())});
+        !s.ok()) {
+      call->Finish(s);
+      return call->reactor();
+    }
+    ops_->PurchaseStack(req->buyer_id(), req->listing_id(), req->quantity(), req->max_unit_price(),
+                        call->options(), call->trace(), std::move(done));
+    return call->reactor();
+  }
   ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(), req->expected_price(),
-                     call->options(), call->trace(),
-                     [call, resp](absl::StatusOr<PurchaseResult> r) {
-                       if (r.ok()) {
-                         FillListing(r->listing, resp->mutable_listing());
-                         resp->set_buyer_funds(r->buyer_funds);
-                         FillInfo(r->info, resp->mutable_info());
-                       }
-                       call->Finish(r.status());
-                     });
+                     call->options(), call->trace(), std::move(done));
   return call->reactor();
 }
 
@@ -242,11 +359,16 @@ Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest
                                        v1::GetListingResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "GetListing");
   if (!call->admitted()) return call->reactor();
+  Done<Listing> done = [call, currency = default_currency(), resp](absl::StatusOr<Listing> r) {
+    if (r.ok()) FillListing(*r, currency, resp->mutable_listing());
+    call->Finish(r.status());
+  };
+  if (!req->listing_id().empty()) {
+    ops_->GetStackListing(req->listing_id(), call->options(), call->trace(), std::move(done));
+    return call->reactor();
+  }
   ops_->GetListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
-                   [call, resp](absl::StatusOr<Listing> r) {
-                     if (r.ok()) FillListing(*r, resp->mutable_listing());
-                     call->Finish(r.status());
-                   });
+                   std::move(done));
   return call->reactor();
 }
 
@@ -260,9 +382,11 @@ Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketReq
   q.seller_id = req->seller_id();
   q.item_id = req->item_id();
   ops_->BrowseMarket(q, call->options(), call->trace(),
-                     [call, resp](absl::StatusOr<BrowsePage> r) {
+                     [call, currency = default_currency(), resp](absl::StatusOr<BrowsePage> r) {
                        if (r.ok()) {
-                         for (const auto& l : r->listings) FillListing(l, resp->add_listings());
+                         for (const auto& l : r->listings) {
+                           FillListing(l, currency, resp->add_listings());
+                         }
                          resp->set_next_cursor(r->next_cursor);
                        }
                        call->Finish(r.status());

@@ -54,6 +54,14 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
                    v1::GetUserResponse* resp) override;
   Reactor* GrantItem(Context* ctx, const v1::GrantItemRequest* req,
                      v1::GrantItemResponse* resp) override;
+  Reactor* RevokeItem(Context* ctx, const v1::RevokeItemRequest* req,
+                      v1::RevokeItemResponse* resp) override;
+  Reactor* Credit(Context* ctx, const v1::WalletRequest* req, v1::WalletResponse* resp) override {
+    return ChangeWallet(/*credit=*/true, ctx, req, resp);
+  }
+  Reactor* Debit(Context* ctx, const v1::WalletRequest* req, v1::WalletResponse* resp) override {
+    return ChangeWallet(/*credit=*/false, ctx, req, resp);
+  }
   Reactor* ListItem(Context* ctx, const v1::ListItemRequest* req,
                     v1::ListItemResponse* resp) override;
   Reactor* CancelListing(Context* ctx, const v1::CancelListingRequest* req,
@@ -83,6 +91,10 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   bool Drain(absl::Duration grace) { return gate_.Drain(grace); }
 
  private:
+  Reactor* ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
+                        v1::WalletResponse* resp);
+  const std::string& default_currency() const { return ops_->options().economy.default_currency(); }
+
   CallGate gate_;
   MarketOps* ops_;
   market::Stats* stats_;

@@ -4,6 +4,7 @@
 #define BAZAAR_MARKET_TYPES_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,14 +24,53 @@ bool ParseContentionMode(const std::string& text, ContentionMode* mode);
 struct User {
   std::string id;
   std::string name;
-  int64_t funds = 0;
-  std::vector<std::string> inventory;  // sorted
+  int64_t funds = 0;                      // the default currency
+  std::vector<std::string> inventory;     // instance ids, sorted
+  std::map<std::string, int64_t> wallet;  // every configured currency (the default included)
+  std::map<std::string, int64_t> stacks;  // item type -> quantity, none at zero
 };
 
+// An instance listing (item_id, keyed by item and seller; quantity 1, the default currency,
+// no expiry) or a stack listing (listing_id, item_type, quantity left, times in Unix ms of the
+// store's clock).
 struct Listing {
   std::string item_id;
   std::string seller_id;
-  int64_t price = 0;
+  int64_t price = 0;  // per unit
+  std::string listing_id;
+  std::string item_type;
+  int64_t quantity = 1;
+  std::string currency;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+};
+
+// The economy's settings (issue 18): currencies, fees, listing durations and caps.
+struct EconomyOptions {
+  std::vector<std::string> currencies = {"gold"};  // the first is the default ("funds")
+  int64_t fee_bps = 0;                             // fee on stack sales, in 1/10000 of the total
+  int64_t fee_min = 0;  // per sale, when fee_bps or this is above 0 (never above the total)
+  absl::Duration listing_duration = absl::Hours(24);  // when a request gives none
+  absl::Duration max_listing_duration = absl::Hours(24 * 30);
+  int max_listings_per_seller = 100;  // open stack listings; at most 1000 (see market_ops.h)
+  const std::string& default_currency() const { return currencies.front(); }
+  bool HasCurrency(const std::string& c) const {
+    for (const auto& known : currencies) {
+      if (known == c) return true;
+    }
+    return false;
+  }
+  // The users:<id> field holding a currency's balance.
+  std::string WalletField(const std::string& c) const {
+    return c == default_currency() ? "funds" : "funds:" + c;
+  }
+  // The fee of a sale of `total` (0 <= fee <= total); 128-bit so total * fee_bps cannot wrap.
+  int64_t FeeOf(int64_t total) const {
+    if (fee_bps <= 0 && fee_min <= 0) return 0;
+    int64_t fee = static_cast<int64_t>(static_cast<__int128>(total) * fee_bps / 10000);
+    if (fee < fee_min) fee = fee_min;
+    return fee < total ? fee : total;
+  }
 };
 
 // How a mutating call went: attempts taken and whether it was replayed from its request_id.

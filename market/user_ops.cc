@@ -1,5 +1,6 @@
 // MarketOps: users and grants.
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -45,8 +46,13 @@ void MarketOps::CreateUser(const std::string& user_id, const std::string& name, 
     std::string f = std::to_string(funds);
     plan.writes = {{"HSET", user_key, "name", name, "funds", f, "initial_funds", f,
                     "items_granted", "0"}};
-    AddEvent(&plan,
-             {"user_created", request_id, {{"user", user_id}, {"name", name}, {"funds", f}}, {user_id}});
+    AddEvent(&plan, {"user_created",
+                     request_id,
+                     {{"user", user_id},
+                      {"name", name},
+                      {"funds", f},
+                      {"currency", options_.economy.default_currency()}},
+                     {user_id}});
     return plan;
   };
   runner_.Run(std::move(spec), call, trace,
@@ -63,24 +69,43 @@ void MarketOps::CreateUser(const std::string& user_id, const std::string& name, 
 
 namespace {
 
-absl::StatusOr<User> UserFromReplies(const std::string& user_id,
+// GetUser's snapshot: HGETALL users:<id>, SMEMBERS inventory:<id>, HGETALL stacks:<id>.
+absl::StatusOr<User> UserFromReplies(const std::string& user_id, const EconomyOptions& economy,
                                      const absl::StatusOr<Replies>& r) {
   if (!r.ok()) return r.status();
-  const RespReply& fields = (*r)[0];
-  if (!fields.is_array() || fields.elements.size() != 2) return Corrupt("HMGET reply");
-  if (fields.elements[1].is_nil()) {
-    return MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
-                     "no user " + user_id);
+  const RespReply& hash = (*r)[0];
+  if (!hash.is_array()) return Corrupt("HGETALL reply");
+  std::map<std::string, const RespReply*> fields;
+  for (size_t i = 0; i + 1 < hash.elements.size(); i += 2) {
+    fields[hash.elements[i].str] = &hash.elements[i + 1];
+  }
+  if (!fields.count("funds")) {
+    return MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + user_id);
   }
   User user;
   user.id = user_id;
-  if (fields.elements[0].is_string()) user.name = fields.elements[0].str;
-  if (absl::Status s = internal::ParseAmountReply(fields.elements[1], "funds", &user.funds);
-      !s.ok()) {
-    return s;
+  if (fields.count("name")) user.name = fields["name"]->str;
+  for (const std::string& currency : economy.currencies) {
+    int64_t balance = 0;
+    auto it = fields.find(economy.WalletField(currency));
+    if (it != fields.end()) {
+      if (absl::Status s = internal::ParseAmountReply(*it->second, currency, &balance); !s.ok()) {
+        return s;
+      }
+    }
+    user.wallet[currency] = balance;
   }
+  user.funds = user.wallet[economy.default_currency()];
   for (const auto& e : (*r)[1].elements) user.inventory.push_back(e.str);
   std::sort(user.inventory.begin(), user.inventory.end());
+  const auto& stacks = (*r)[2].elements;
+  for (size_t i = 0; i + 1 < stacks.size(); i += 2) {
+    int64_t q;
+    if (absl::Status s = internal::ParseAmountReply(stacks[i + 1], "stack", &q); !s.ok()) {
+      return s;
+    }
+    user.stacks[stacks[i].str] = q;
+  }
   return user;
 }
 
@@ -89,11 +114,12 @@ absl::StatusOr<User> UserFromReplies(const std::string& user_id,
 void MarketOps::GetUser(const std::string& user_id, const CallOptions& call, CallTrace* trace,
                         Done<User> done) {
   if (absl::Status s = ValidateUserId("user_id", user_id); !s.ok()) return done(s);
-  runner_.Snapshot(
-      {{"HMGET", keys_.User(user_id), "name", "funds"}, {"SMEMBERS", keys_.Inventory(user_id)}},
-      call, trace, [user_id, done = std::move(done)](absl::StatusOr<Replies> r) {
-        done(UserFromReplies(user_id, r));
-      });
+  runner_.Snapshot({{"HGETALL", keys_.User(user_id)},
+                    {"SMEMBERS", keys_.Inventory(user_id)},
+                    {"HGETALL", keys_.Stacks(user_id)}},
+                   call, trace, [this, user_id, done = std::move(done)](absl::StatusOr<Replies> r) {
+                     done(UserFromReplies(user_id, options_.economy, r));
+                   });
 }
 
 void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id,

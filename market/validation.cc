@@ -33,9 +33,11 @@ absl::Status ValidateItemId(const std::string& field, const std::string& id) {
   return ValidateToken(field, id, /*allow_dot=*/true);
 }
 
-absl::Status ValidateName(const std::string& name) {
-  if (name.size() > kMaxNameBytes) {
-    return Invalid(absl::StrCat("name is longer than ", kMaxNameBytes, " bytes"));
+absl::Status ValidateName(const std::string& name) { return ValidateText("name", name); }
+
+absl::Status ValidateText(const std::string& field, const std::string& text) {
+  if (text.size() > kMaxNameBytes) {
+    return Invalid(absl::StrCat(field, " is longer than ", kMaxNameBytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -43,6 +45,22 @@ absl::Status ValidateName(const std::string& name) {
 absl::Status ValidateAmount(const std::string& field, int64_t amount) {
   if (amount < 0) return Invalid(absl::StrCat(field, " is negative (", amount, ")"));
   if (amount > kMaxAmount) return Invalid(absl::StrCat(field, " exceeds ", kMaxAmount));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateQuantity(const std::string& field, int64_t quantity) {
+  if (quantity < 1 || quantity > kMaxAmount) {
+    return Invalid(absl::StrCat(field, " must be 1..", kMaxAmount, ", got ", quantity));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCurrencyName(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 32;
+  for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (!ok) {
+    return Invalid("a currency name is 1..32 of a-z, 0-9, _: '" + name + "'");
+  }
   return absl::OkStatus();
 }
 

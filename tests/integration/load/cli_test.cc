@@ -136,7 +136,8 @@ TEST_P(CliTest, HistoryAndWatchPrintTheEventLog) {
   // watch from the start, stopping after the five events, in commit order.
   r = Cli({"watch", "--count=5"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const size_t first = r.output.find("user_created funds=100 name=ida user=ida"), last = r.output.find(" sold ");
+  const size_t first = r.output.find("user_created currency=gold funds=100 name=ida user=ida"),
+               last = r.output.find(" sold ");
   ASSERT_NE(first, std::string::npos) << r.output;
   EXPECT_LT(first, last);
   // The grant's event id (printed by the mutating command) is where a later watch resumes.

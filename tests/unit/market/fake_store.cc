@@ -1,5 +1,6 @@
 #include "fake_store.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
@@ -172,6 +173,42 @@ RespReply FakeStore::RunLocked(const Argv& a) {
     std::vector<RespReply> out;
     for (size_t i = 2; i < a.size(); ++i) {
       out.push_back(v && v->hash.count(a[i]) ? RespReply::String(v->hash[a[i]]) : RespReply::Nil());
+    }
+    return RespReply::Array(std::move(out));
+  }
+  if (cmd == "HGETALL") {
+    Value* v = find(a[1]);
+    std::vector<RespReply> out;
+    for (const auto& [f, val] : v ? v->hash : std::map<std::string, std::string>{}) {
+      out.push_back(RespReply::String(f));
+      out.push_back(RespReply::String(val));
+    }
+    return RespReply::Array(std::move(out));
+  }
+  if (cmd == "HDEL") {
+    Value* v = find(a[1]);
+    int n = 0;
+    for (size_t i = 2; v && i < a.size(); ++i) n += static_cast<int>(v->hash.erase(a[i]));
+    if (n) Touch(a[1]);
+    drop_if_empty(a[1]);
+    return RespReply::Integer(n);
+  }
+  if (cmd == "TIME") {
+    return RespReply::Array({RespReply::String(std::to_string(now_ms / 1000)),
+                             RespReply::String(std::to_string(now_ms % 1000 * 1000))});
+  }
+  if (cmd == "ZRANGE") {  // ZRANGE key start stop [WITHSCORES], by rank (start, stop >= 0)
+    Value* v = find(a[1]);
+    std::vector<std::pair<double, std::string>> sorted;
+    for (const auto& [m, score] : v ? v->zset : std::map<std::string, double>{}) {
+      sorted.emplace_back(score, m);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    const bool scores = a.size() > 4;
+    std::vector<RespReply> out;
+    for (size_t i = std::stoul(a[2]); i <= std::stoul(a[3]) && i < sorted.size(); ++i) {
+      out.push_back(RespReply::String(sorted[i].second));
+      if (scores) out.push_back(RespReply::String(FormatScore(sorted[i].first)));
     }
     return RespReply::Array(std::move(out));
   }

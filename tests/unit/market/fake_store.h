@@ -1,5 +1,6 @@
 // FakeStore: an in-memory Store for unit tests of the market logic. It implements the commands the
-// market sends (XADD and XRANGE only as far as the event log uses them: ids 1-0, 2-0, ...),
+// market sends (XADD and XRANGE only as far as the event log uses them: ids 1-0, 2-0, ...;
+// TIME answers now_ms),
 // WATCH/MULTI/EXEC with per-key versions, and fault injection: forced EXEC aborts,
 // I/O failures before or during EXEC, an unreachable store, and a hook that runs "another
 // client's" commands right before an EXEC.
@@ -32,6 +33,7 @@ class FakeStore : public Store {
   int fail_execs_after_apply = 0; // EXECs that apply, then fail with UNAVAILABLE
   bool unreachable = false;       // Open fails with UNAVAILABLE
   std::string fail_in_exec;       // the next EXEC's first command of this name fails at run time
+  int64_t now_ms = 1'000'000'000'000;  // what TIME answers, in Unix ms
   // Called right before each EXEC (outside the store lock) with the EXEC's ordinal (1-based).
   std::function<void(int)> before_exec;
 

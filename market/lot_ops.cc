@@ -1,0 +1,472 @@
+// MarketOps: stack listings ("lots"): a quantity of an item type for sale at a unit price in one
+// currency, with an expiry; bought in part or whole at the buyer's price or better, the
+// market's fee going to the sink.
+#include <cstdio>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "market/market_ops.h"
+#include "market/ops_util.h"
+#include "market/validation.h"
+
+namespace bazaar::market {
+
+using internal::Corrupt;
+using internal::FirstError;
+using internal::IsOne;
+using internal::ParseAmountReply;
+
+namespace {
+
+// Fees pile up in sink:, which nothing watches; a sale is refused while its currency's sink is
+// above this, so the HINCRBY could only overflow after 2^62 / 10^15 (4.6 million) sales that
+// all read the sink below the mark at once.
+constexpr int64_t kSinkFull = int64_t{1} << 62;
+
+std::string NewListingId() {
+  thread_local absl::BitGen gen;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "L%016llx",
+                static_cast<unsigned long long>(absl::Uniform<uint64_t>(gen)));
+  return buf;
+}
+
+// The store's clock from a TIME reply, in Unix ms.
+absl::Status ParseTime(const RespReply& r, int64_t* ms) {
+  int64_t sec, usec;
+  if (!r.is_array() || r.elements.size() != 2 || !ParseAmount(r.elements[0].str, &sec) ||
+      !ParseAmount(r.elements[1].str, &usec)) {
+    return Corrupt("TIME reply " + r.DebugString());
+  }
+  *ms = sec * 1000 + usec / 1000;
+  return absl::OkStatus();
+}
+
+absl::Status NoLot(const std::string& listing_id) {
+  return MakeError(absl::StatusCode::kNotFound, reason::kListingNotFound,
+                   "no listing " + listing_id);
+}
+
+// A lot from HGETALL lot:<id>; NOT_FOUND when the hash is gone.
+absl::StatusOr<Listing> LotFromHash(const std::string& listing_id, const RespReply& r) {
+  if (!r.is_array()) return Corrupt("HGETALL reply " + r.DebugString());
+  if (r.elements.empty()) return NoLot(listing_id);
+  Listing l;
+  l.listing_id = listing_id;
+  int found = 0;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& f = r.elements[i].str;
+    const std::string& v = r.elements[i + 1].str;
+    bool ok = true;
+    if (f == "seller")
+      l.seller_id = v;
+    else if (f == "type")
+      l.item_type = v;
+    else if (f == "currency")
+      l.currency = v;
+    else if (f == "quantity")
+      ok = ParseAmount(v, &l.quantity);
+    else if (f == "price")
+      ok = ParseAmount(v, &l.price);
+    else if (f == "created")
+      ok = ParseAmount(v, &l.created_ms);
+    else if (f == "expires")
+      ok = ParseAmount(v, &l.expires_ms);
+    else
+      continue;
+    if (!ok) return Corrupt("listing " + listing_id + " field " + f + " is not an integer");
+    ++found;
+  }
+  if (found != 7) return Corrupt("listing " + listing_id + " lacks fields");
+  return l;
+}
+
+std::vector<std::string> LotValues(const Listing& l) {
+  return {l.listing_id,
+          l.seller_id,
+          l.item_type,
+          std::to_string(l.quantity),
+          std::to_string(l.price),
+          l.currency,
+          std::to_string(l.created_ms),
+          std::to_string(l.expires_ms)};
+}
+
+absl::StatusOr<Listing> LotFromValues(const std::vector<std::string>& v) {
+  Listing l;
+  if (v.size() < 8 || !ParseAmount(v[3], &l.quantity) || !ParseAmount(v[4], &l.price) ||
+      !ParseAmount(v[6], &l.created_ms) || !ParseAmount(v[7], &l.expires_ms)) {
+    return Corrupt("bad listing in request record");
+  }
+  l.listing_id = v[0];
+  l.seller_id = v[1];
+  l.item_type = v[2];
+  l.currency = v[5];
+  return l;
+}
+
+Done<TxnOutcome> LotOutcome(Done<ListingResult> done) {
+  return [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+    if (!out.ok()) return done(out.status());
+    auto lot = LotFromValues(out->values);
+    if (!lot.ok()) return done(lot.status());
+    done(ListingResult{*lot, out->info});
+  };
+}
+
+// The event fields naming a lot.
+std::vector<std::pair<std::string, std::string>> LotFields(const Listing& l) {
+  return {{"listing_id", l.listing_id},       {"seller", l.seller_id},
+          {"item_type", l.item_type},         {"quantity", std::to_string(l.quantity)},
+          {"price", std::to_string(l.price)}, {"currency", l.currency}};
+}
+
+}  // namespace
+
+void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& call, CallTrace* trace,
+                          Done<ListingResult> done) {
+  const EconomyOptions& e = options_.economy;
+  std::string currency;
+  if (absl::Status s = FirstError(
+          {ValidateUserId("seller_id", req.seller_id), ValidateItemId("item_type", req.item_type),
+           ValidateQuantity("quantity", req.quantity), ValidateAmount("price", req.unit_price),
+           ResolveCurrency(req.currency, &currency), ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return done(s);
+  }
+  const absl::Duration duration =
+      req.duration == absl::ZeroDuration() ? e.listing_duration : req.duration;
+  if (duration < absl::Seconds(1) || duration > e.max_listing_duration) {
+    return done(MakeError(
+        absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+        absl::StrCat("duration must be 1s..", absl::FormatDuration(e.max_listing_duration),
+                     ", got ", absl::FormatDuration(duration))));
+  }
+  const int64_t duration_ms = absl::ToInt64Milliseconds(duration);
+  const std::string seller = req.seller_id, type = req.item_type;
+  const int64_t quantity = req.quantity, price = req.unit_price;
+  const std::string stacks_key = keys_.Stacks(seller);
+  const std::string lots_of = keys_.LotsOf(seller);
+  const std::string listing_id = NewListingId();
+  const int cap = e.max_listings_per_seller;
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"ListStack", seller, type, std::to_string(quantity),
+                                   std::to_string(price), currency, std::to_string(duration_ms)});
+  spec.watch = {stacks_key, lots_of};
+  spec.reads = {{"EXISTS", keys_.User(seller)},
+                {"HGET", stacks_key, type},
+                {"ZCARD", lots_of},
+                {"TIME"},
+                {"EXISTS", keys_.Lot(listing_id)}};
+  spec.decide = [this, seller, type, quantity, price, currency, duration_ms, stacks_key, lots_of,
+                 listing_id, cap, request_id = call.request_id](
+                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    if (!IsOne(r[0])) {
+      plan.failure =
+          MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + seller);
+      return plan;
+    }
+    int64_t held = 0, now_ms;
+    if (!r[1].is_nil()) {
+      if (absl::Status s = ParseAmountReply(r[1], "stack of " + type, &held); !s.ok()) return s;
+    }
+    if (absl::Status s = ParseTime(r[3], &now_ms); !s.ok()) return s;
+    if (IsOne(r[4])) return Corrupt("listing id " + listing_id + " is taken");
+    if (held < quantity) {
+      plan.failure = MakeError(
+          absl::StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
+          absl::StrCat("seller ", seller, " holds ", held, " ", type, ", listing ", quantity));
+      return plan;
+    }
+    if (r[2].integer >= cap) {
+      plan.failure = MakeError(absl::StatusCode::kResourceExhausted, reason::kListingLimit,
+                               absl::StrCat("seller ", seller, " has ", r[2].integer,
+                                            " open listings, the most allowed"));
+      return plan;
+    }
+    Listing lot;
+    lot.listing_id = listing_id;
+    lot.seller_id = seller;
+    lot.item_type = type;
+    lot.quantity = quantity;
+    lot.price = price;
+    lot.currency = currency;
+    lot.created_ms = now_ms;
+    lot.expires_ms = now_ms + duration_ms;
+    const std::string lot_key = keys_.Lot(listing_id);
+    if (held == quantity) {
+      plan.writes = {{"HDEL", stacks_key, type}};
+    } else {
+      plan.writes = {{"HINCRBY", stacks_key, type, std::to_string(-quantity)}};
+    }
+    plan.writes.push_back({"HSET", lot_key, "seller", seller, "type", type, "quantity",
+                           std::to_string(quantity), "price", std::to_string(price), "currency",
+                           currency, "created", std::to_string(lot.created_ms), "expires",
+                           std::to_string(lot.expires_ms)});
+    plan.writes.push_back({"ZADD", keys_.Lots(currency, type), std::to_string(price), listing_id});
+    plan.writes.push_back({"ZADD", lots_of, std::to_string(lot.created_ms), listing_id});
+    plan.writes.push_back({"ZADD", keys_.LotExpiry(), std::to_string(lot.expires_ms), listing_id});
+    auto fields = LotFields(lot);
+    fields.push_back({"expires", std::to_string(lot.expires_ms)});
+    AddEvent(&plan, {"listed", request_id, std::move(fields), {seller}});
+    plan.values = LotValues(lot);
+    return plan;
+  };
+  runner_.Run(std::move(spec), call, trace, LotOutcome(std::move(done)));
+}
+
+void MarketOps::CancelStackListing(const std::string& seller_id, const std::string& listing_id,
+                                   const CallOptions& call, CallTrace* trace,
+                                   Done<ListingResult> done) {
+  if (absl::Status s = FirstError({ValidateUserId("seller_id", seller_id),
+                                   ValidateItemId("listing_id", listing_id),
+                                   ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return done(s);
+  }
+  ReturnLot(seller_id, listing_id, /*expiry=*/false, call, trace, std::move(done));
+}
+
+void MarketOps::ExpireListing(const std::string& listing_id, const CallOptions& call,
+                              CallTrace* trace, Done<ListingResult> done) {
+  if (absl::Status s = ValidateItemId("listing_id", listing_id); !s.ok()) return done(s);
+  ReturnLot("", listing_id, /*expiry=*/true, call, trace, std::move(done));
+}
+
+void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listing_id, bool expiry,
+                          const CallOptions& call, CallTrace* trace, Done<ListingResult> done) {
+  const std::string lot_key = keys_.Lot(listing_id);
+  TxnSpec spec;
+  spec.fingerprint =
+      EncodeFields({expiry ? "ExpireListing" : "CancelStackListing", seller_id, listing_id});
+  // Only the lot is watched: its seller..expires never change, and what goes back to the
+  // seller's stack cannot overflow (see market_ops.h), so the stack need not be read.
+  spec.watch = {lot_key};
+  spec.reads = {{"HGETALL", lot_key}, {"TIME"}};
+  spec.decide = [this, seller_id, listing_id, expiry, lot_key, request_id = call.request_id](
+                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    auto lot = LotFromHash(listing_id, r[0]);
+    if (!lot.ok() && lot.status().code() != absl::StatusCode::kNotFound) return lot.status();
+    if (!lot.ok() || (!expiry && lot->seller_id != seller_id)) {
+      plan.failure = expiry ? NoLot(listing_id)
+                            : MakeError(absl::StatusCode::kNotFound, reason::kListingNotFound,
+                                        "no listing " + listing_id + " by " + seller_id);
+      return plan;
+    }
+    int64_t now_ms;
+    if (absl::Status s = ParseTime(r[1], &now_ms); !s.ok()) return s;
+    if (expiry && now_ms < lot->expires_ms) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotExpired,
+                               absl::StrCat("listing ", listing_id, " expires at ", lot->expires_ms,
+                                            ", the store's clock is at ", now_ms));
+      return plan;
+    }
+    plan.writes = {
+        {"DEL", lot_key},
+        {"ZREM", keys_.Lots(lot->currency, lot->item_type), listing_id},
+        {"ZREM", keys_.LotsOf(lot->seller_id), listing_id},
+        {"ZREM", keys_.LotExpiry(), listing_id},
+        {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)}};
+    AddEvent(&plan,
+             {expiry ? "expired" : "cancelled", request_id, LotFields(*lot), {lot->seller_id}});
+    plan.values = LotValues(*lot);
+    return plan;
+  };
+  runner_.Run(std::move(spec), call, trace, LotOutcome(std::move(done)));
+}
+
+void MarketOps::PurchaseStack(const std::string& buyer_id, const std::string& listing_id,
+                              int64_t quantity, int64_t max_unit_price, const CallOptions& call,
+                              CallTrace* trace, Done<PurchaseResult> done) {
+  if (absl::Status s = FirstError(
+          {ValidateUserId("buyer_id", buyer_id), ValidateItemId("listing_id", listing_id),
+           ValidateQuantity("quantity", quantity), ValidateAmount("max_unit_price", max_unit_price),
+           ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return done(s);
+  }
+  // First the lot's unchanging fields (which keys the transaction touches), unwatched; a lot
+  // gone by the time the transaction reads it is NOT_FOUND there.
+  runner_.Read({{"HGETALL", keys_.Lot(listing_id)}}, call, trace,
+               [this, buyer_id, listing_id, quantity, max_unit_price, call, trace,
+                done = std::move(done)](absl::StatusOr<Replies> r) mutable {
+                 if (!r.ok()) return done(r.status());
+                 auto lot = LotFromHash(listing_id, (*r)[0]);
+                 if (!lot.ok()) return done(lot.status());
+                 if (lot->seller_id == buyer_id) {
+                   return done(MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
+                                         "a user cannot buy their own listing"));
+                 }
+                 PurchaseLot(buyer_id, *lot, quantity, max_unit_price, call, trace,
+                             std::move(done));
+               });
+}
+
+void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int64_t quantity,
+                            int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
+                            Done<PurchaseResult> done) {
+  const std::string lot_key = keys_.Lot(lot.listing_id);
+  const std::string buyer_key = keys_.User(buyer_id);
+  const std::string seller_key = keys_.User(lot.seller_id);
+  const std::string buyer_stacks = keys_.Stacks(buyer_id);
+  const std::string field = options_.economy.WalletField(lot.currency);
+  const std::string market_key = keys_.Lots(lot.currency, lot.item_type);
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"PurchaseStack", buyer_id, lot.listing_id,
+                                   std::to_string(quantity), std::to_string(max_unit_price)});
+  spec.watch = {lot_key, buyer_key, seller_key, buyer_stacks};
+  if (options_.mode == ContentionMode::kBook) spec.watch.push_back(market_key);
+  spec.reads = {{"HGET", lot_key, "quantity"},        {"HMGET", buyer_key, "funds", field},
+                {"HGET", seller_key, field},          {"HGET", buyer_stacks, lot.item_type},
+                {"HGET", keys_.Sink(), lot.currency}, {"TIME"}};
+  spec.decide = [this, buyer_id, lot, quantity, max_unit_price, lot_key, buyer_key, seller_key,
+                 buyer_stacks, field, market_key, request_id = call.request_id](
+                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    const auto& buyer = r[1].elements;
+    if (buyer.size() != 2) return Corrupt("HMGET reply");
+    if (buyer[0].is_nil()) {
+      plan.failure =
+          MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + buyer_id);
+      return plan;
+    }
+    if (r[0].is_nil()) {
+      plan.failure = NoLot(lot.listing_id);
+      return plan;
+    }
+    int64_t left, funds = 0, seller_funds = 0, held = 0, sink = 0, now_ms;
+    auto optional = [](const RespReply& reply, const std::string& what, int64_t* out) {
+      return reply.is_nil() ? absl::OkStatus() : ParseAmountReply(reply, what, out);
+    };
+    if (absl::Status s =
+            FirstError({ParseAmountReply(r[0], "listing quantity", &left),
+                        optional(buyer[1], "buyer " + lot.currency, &funds),
+                        optional(r[2], "seller " + lot.currency, &seller_funds),
+                        optional(r[3], "stack of " + lot.item_type, &held),
+                        optional(r[4], "sink " + lot.currency, &sink), ParseTime(r[5], &now_ms)});
+        !s.ok()) {
+      return s;
+    }
+    const auto fail = [&plan](absl::StatusCode code, const char* why, std::string text) {
+      plan.failure = MakeError(code, why, text);
+      return plan;
+    };
+    using absl::StatusCode;
+    if (now_ms >= lot.expires_ms) {
+      return fail(StatusCode::kFailedPrecondition, reason::kListingExpired,
+                  absl::StrCat("listing ", lot.listing_id, " expired at ", lot.expires_ms));
+    }
+    if (lot.price > max_unit_price) {
+      return fail(
+          StatusCode::kFailedPrecondition, reason::kPriceChanged,
+          absl::StrCat("unit price is ", lot.price, ", at most ", max_unit_price, " was offered"));
+    }
+    if (quantity > left) {
+      return fail(
+          StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
+          absl::StrCat("listing ", lot.listing_id, " has ", left, " left, asked for ", quantity));
+    }
+    if (lot.price > 0 && quantity > kMaxAmount / lot.price) {
+      return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
+                  absl::StrCat("the total would pass the maximum of ", kMaxAmount));
+    }
+    const int64_t total = lot.price * quantity;
+    const int64_t fee = options_.economy.FeeOf(total);
+    if (funds < total) {
+      return fail(StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
+                  absl::StrCat("buyer ", buyer_id, " has ", funds, " ", lot.currency, ", total is ",
+                               total));
+    }
+    if (seller_funds > kMaxAmount - (total - fee) || sink > kSinkFull) {
+      return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
+                  sink > kSinkFull ? absl::StrCat("the fee sink of ", lot.currency, " is full")
+                                   : absl::StrCat("seller ", lot.seller_id, " has ", seller_funds,
+                                                  "; the sale would take them past the maximum of ",
+                                                  kMaxAmount));
+    }
+    if (held > kMaxAmount - quantity) {
+      return fail(StatusCode::kFailedPrecondition, reason::kStackLimit,
+                  absl::StrCat("buyer ", buyer_id, " holds ", held, " ", lot.item_type,
+                               "; the purchase would pass the maximum of ", kMaxAmount));
+    }
+    // Every write below is proven safe by the watched reads: the wallets stay within
+    // 0..kMaxAmount, the buyer's stack too, the lot's quantity stays >= 1 or the lot goes.
+    plan.writes = {{"HINCRBY", buyer_key, field, std::to_string(-total)},
+                   {"HINCRBY", seller_key, field, std::to_string(total - fee)},
+                   {"HINCRBY", buyer_stacks, lot.item_type, std::to_string(quantity)}};
+    if (fee > 0)
+      plan.writes.push_back({"HINCRBY", keys_.Sink(), lot.currency, std::to_string(fee)});
+    if (quantity == left) {
+      plan.writes.push_back({"DEL", lot_key});
+      plan.writes.push_back({"ZREM", market_key, lot.listing_id});
+      plan.writes.push_back({"ZREM", keys_.LotsOf(lot.seller_id), lot.listing_id});
+      plan.writes.push_back({"ZREM", keys_.LotExpiry(), lot.listing_id});
+    } else {
+      plan.writes.push_back({"HINCRBY", lot_key, "quantity", std::to_string(-quantity)});
+    }
+    Listing after = lot;
+    after.quantity = left - quantity;
+    auto fields = LotFields(after);
+    fields[3] = {"quantity", std::to_string(quantity)};
+    fields.insert(fields.end(), {{"buyer", buyer_id},
+                                 {"left", std::to_string(left - quantity)},
+                                 {"total", std::to_string(total)},
+                                 {"fee", std::to_string(fee)},
+                                 {"buyer_funds", std::to_string(funds - total)},
+                                 {"seller_funds", std::to_string(seller_funds + total - fee)}});
+    AddEvent(&plan, {"sold", request_id, std::move(fields), {buyer_id, lot.seller_id}});
+    plan.values = LotValues(after);
+    plan.values.insert(plan.values.end(), {std::to_string(funds - total), std::to_string(quantity),
+                                           std::to_string(total), std::to_string(fee)});
+    return plan;
+  };
+  runner_.Run(std::move(spec), call, trace,
+              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                auto lot = LotFromValues(out->values);
+                if (!lot.ok()) return done(lot.status());
+                PurchaseResult result;
+                result.listing = *lot;
+                const auto& v = out->values;
+                if (v.size() < 12 || !ParseAmount(v[8], &result.buyer_funds) ||
+                    !ParseAmount(v[9], &result.quantity) ||
+                    !ParseAmount(v[10], &result.total_price) || !ParseAmount(v[11], &result.fee)) {
+                  return done(Corrupt("bad purchase in request record"));
+                }
+                result.info = out->info;
+                done(std::move(result));
+              });
+}
+
+void MarketOps::GetStackListing(const std::string& listing_id, const CallOptions& call,
+                                CallTrace* trace, Done<Listing> done) {
+  if (absl::Status s = ValidateItemId("listing_id", listing_id); !s.ok()) return done(s);
+  runner_.Read({{"HGETALL", keys_.Lot(listing_id)}}, call, trace,
+               [listing_id, done = std::move(done)](absl::StatusOr<Replies> r) {
+                 if (!r.ok()) return done(r.status());
+                 done(LotFromHash(listing_id, (*r)[0]));
+               });
+}
+
+void MarketOps::DueListings(int limit, const CallOptions& call, CallTrace* trace,
+                            Done<std::vector<std::string>> done) {
+  runner_.Read(
+      {{"TIME"}, {"ZRANGE", keys_.LotExpiry(), "0", std::to_string(limit - 1), "WITHSCORES"}}, call,
+      trace, [done = std::move(done)](absl::StatusOr<Replies> r) {
+        if (!r.ok()) return done(r.status());
+        int64_t now_ms;
+        if (absl::Status s = ParseTime((*r)[0], &now_ms); !s.ok()) return done(s);
+        std::vector<std::string> due;
+        const auto& v = (*r)[1].elements;
+        for (size_t i = 0; i + 1 < v.size(); i += 2) {
+          int64_t expires;
+          if (!ParseAmount(v[i + 1].str, &expires) || expires > now_ms) break;
+          due.push_back(v[i].str);
+        }
+        done(std::move(due));
+      });
+}
+
+}  // namespace bazaar::market

@@ -1,0 +1,319 @@
+// The economy's operations (wallets, stacks, stack listings, the reaper's expiry) against the
+// FakeStore: each decide step's successes and refusals, fees and the sink, partial fills,
+// expiry races through the fake's before-EXEC hook, what book mode adds to the watch set, and
+// the event log replaying to the store.
+#include <gtest/gtest.h>
+
+#include "fake_store.h"
+#include "market/errors.h"
+#include "market/events.h"
+#include "market/market_ops.h"
+
+namespace bazaar::market {
+namespace {
+
+using testing::FakeRetryEnv;
+using testing::FakeStore;
+
+class EconomyTest : public ::testing::TestWithParam<ContentionMode> {
+ protected:
+  EconomyTest() : ops_(&store_, &env_, Options()) {
+    EXPECT_TRUE(ops_.CreateUser("seller", "S", 0, {}, &trace_).ok());
+    EXPECT_TRUE(ops_.CreateUser("buyer", "B", 1000, {}, &trace_).ok());
+  }
+  MarketOptions Options() {
+    MarketOptions o;
+    o.mode = GetParam();
+    o.retry.max_attempts = 5;
+    o.retry.max_time = absl::Seconds(10);
+    o.economy.currencies = {"gold", "gems"};
+    o.economy.fee_bps = 500;  // 5%
+    o.economy.fee_min = 1;
+    o.economy.max_listings_per_seller = 3;
+    return o;
+  }
+  int64_t Field(const std::string& key, const std::string& field) {
+    RespReply r = store_.Run({"HGET", key, field});
+    return r.is_nil() ? 0 : std::stoll(r.str);
+  }
+  absl::StatusOr<StackResult> Grant(const std::string& user, const std::string& type, int64_t q) {
+    return MarketOps::Await<StackResult>(
+        [&](auto done) { ops_.GrantStack(user, type, q, {}, &trace_, done); });
+  }
+  absl::StatusOr<StackResult> Revoke(const std::string& user, const std::string& type, int64_t q) {
+    return MarketOps::Await<StackResult>(
+        [&](auto done) { ops_.RevokeStack(user, type, q, {}, &trace_, done); });
+  }
+  absl::StatusOr<WalletResult> Credit(const std::string& user, const std::string& cur,
+                                      int64_t amount, const CallOptions& call = {}) {
+    return MarketOps::Await<WalletResult>(
+        [&](auto done) { ops_.Credit(user, cur, amount, "quest", call, &trace_, done); });
+  }
+  absl::StatusOr<WalletResult> Debit(const std::string& user, const std::string& cur,
+                                     int64_t amount) {
+    return MarketOps::Await<WalletResult>(
+        [&](auto done) { ops_.Debit(user, cur, amount, "shop", {}, &trace_, done); });
+  }
+  absl::StatusOr<ListingResult> List(const std::string& seller, const std::string& type, int64_t q,
+                                     int64_t price, const std::string& cur = "",
+                                     absl::Duration d = absl::ZeroDuration()) {
+    StackListingRequest req{seller, type, q, price, cur, d};
+    return MarketOps::Await<ListingResult>(
+        [&](auto done) { ops_.ListStack(req, {}, &trace_, done); });
+  }
+  absl::StatusOr<PurchaseResult> Buy(const std::string& buyer, const std::string& id, int64_t q,
+                                     int64_t max, CallTrace* trace = nullptr) {
+    return MarketOps::Await<PurchaseResult>([&](auto done) {
+      ops_.PurchaseStack(buyer, id, q, max, {}, trace ? trace : &trace_, done);
+    });
+  }
+  absl::StatusOr<ListingResult> Cancel(const std::string& seller, const std::string& id) {
+    return MarketOps::Await<ListingResult>(
+        [&](auto done) { ops_.CancelStackListing(seller, id, {}, &trace_, done); });
+  }
+  absl::StatusOr<ListingResult> Expire(const std::string& id) {
+    return MarketOps::Await<ListingResult>(
+        [&](auto done) { ops_.ExpireListing(id, {}, &trace_, done); });
+  }
+  // Replays events: and checks it against the store's wallets, stacks and lots.
+  void ExpectLogMatchesStore() {
+    ReplayState state;
+    for (const auto& e : store_.Run({"XRANGE", "events:", "-", "+"}).elements) {
+      std::vector<std::string> fv;
+      for (const auto& f : e.elements[1].elements) fv.push_back(f.str);
+      absl::Status s = ApplyEvent(fv, &state);
+      ASSERT_TRUE(s.ok()) << s;
+    }
+    EXPECT_EQ(state.default_currency, "gold");
+    for (const std::string user : {"seller", "buyer"}) {
+      EXPECT_EQ(state.funds[user], Field("users:" + user, "funds")) << user;
+      EXPECT_EQ(state.wallets[user]["gems"], Field("users:" + user, "funds:gems")) << user;
+      for (const auto& [type, q] : state.stacks[user]) {
+        EXPECT_EQ(q, Field("stacks:" + user, type)) << user << " " << type;
+      }
+    }
+    for (const auto& [id, lot] : state.lots)
+      EXPECT_EQ(lot.quantity, Field("lot:" + id, "quantity"));
+    EXPECT_EQ(state.sink["gold"], Field("sink:", "gold"));
+    EXPECT_EQ(state.sink["gems"], Field("sink:", "gems"));
+  }
+
+  FakeStore store_;
+  FakeRetryEnv env_;
+  MarketOps ops_;
+  CallTrace trace_;
+};
+
+TEST_P(EconomyTest, CreditAndDebitKeepALedgerPerCurrency) {
+  auto r = Credit("buyer", "gems", 40);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->balance, 40);
+  EXPECT_FALSE(r->info.event_id.empty());
+  ASSERT_TRUE(Credit("buyer", "", 5).ok());  // the default currency is funds
+  EXPECT_EQ(Field("users:buyer", "funds"), 1005);
+  auto d = Debit("buyer", "gems", 15);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->balance, 25);
+  EXPECT_EQ(Field("users:buyer", "credited:gems"), 40);
+  EXPECT_EQ(Field("users:buyer", "debited:gems"), 15);
+  // Never below zero, never past 10^15, only configured currencies, only known users.
+  EXPECT_EQ(ReasonOf(Debit("buyer", "gems", 26).status()), reason::kInsufficientFunds);
+  EXPECT_EQ(ReasonOf(Credit("buyer", "gems", kMaxAmount).status()), reason::kFundsLimit);
+  EXPECT_EQ(Credit("buyer", "silver", 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Credit("buyer", "gems", 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(Credit("nobody", "gems", 1).status()), reason::kUserNotFound);
+  EXPECT_EQ(Field("users:buyer", "funds:gems"), 25);
+  // A retried credit with its request id is replayed, not applied twice.
+  CallOptions once;
+  once.request_id = "reward-1";
+  ASSERT_TRUE(Credit("buyer", "gems", 10, once).ok());
+  auto again = Credit("buyer", "gems", 10, once);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->info.replayed);
+  EXPECT_EQ(again->balance, 35);
+  EXPECT_EQ(Field("users:buyer", "funds:gems"), 35);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, StacksGrantAndRevokeByQuantity) {
+  auto g = Grant("seller", "potion", 10);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->quantity, 10);
+  EXPECT_EQ(Grant("seller", "potion", 5)->quantity, 15);
+  EXPECT_EQ(ReasonOf(Revoke("seller", "potion", 16).status()), reason::kInsufficientQuantity);
+  EXPECT_EQ(Revoke("seller", "potion", 15)->quantity, 0);
+  // A stack at zero is no field at all, and the granted counter nets out.
+  EXPECT_TRUE(store_.Run({"HGET", "stacks:seller", "potion"}).is_nil());
+  EXPECT_EQ(Field("granted:seller", "potion"), 0);
+  EXPECT_EQ(ReasonOf(Grant("seller", "ore", kMaxAmount).status()), "");
+  EXPECT_EQ(ReasonOf(Grant("seller", "ore", 1).status()), reason::kStackLimit);
+  EXPECT_EQ(ReasonOf(Grant("nobody", "ore", 1).status()), reason::kUserNotFound);
+  EXPECT_EQ(Grant("seller", "ore", -1).status().code(), absl::StatusCode::kInvalidArgument);
+  auto user = MarketOps::Await<User>([&](auto done) { ops_.GetUser("seller", {}, &trace_, done); });
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(user->stacks, (std::map<std::string, int64_t>{{"ore", kMaxAmount}}));
+  EXPECT_EQ(user->wallet, (std::map<std::string, int64_t>{{"gems", 0}, {"gold", 0}}));
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, PartialFillsPayTheSellerMinusTheFee) {
+  ASSERT_TRUE(Grant("seller", "potion", 10).ok());
+  auto l = List("seller", "potion", 10, 7);
+  ASSERT_TRUE(l.ok()) << l.status();
+  const std::string id = l->listing.listing_id;
+  EXPECT_EQ(l->listing.currency, "gold");
+  EXPECT_EQ(l->listing.created_ms, store_.now_ms);
+  EXPECT_EQ(l->listing.expires_ms, store_.now_ms + 24 * 3600 * 1000);
+  EXPECT_TRUE(store_.Run({"HGET", "stacks:seller", "potion"}).is_nil());
+  EXPECT_EQ(store_.Run({"ZSCORE", "lots:gold:potion", id}).str, "7");
+
+  // 4 of 10 at 7: total 28, fee max(1, 28 * 5%) = 1.
+  auto p = Buy("buyer", id, 4, 8);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->quantity, 4);
+  EXPECT_EQ(p->total_price, 28);
+  EXPECT_EQ(p->fee, 1);
+  EXPECT_EQ(p->buyer_funds, 972);
+  EXPECT_EQ(p->listing.quantity, 6);
+  EXPECT_EQ(Field("users:seller", "funds"), 27);
+  EXPECT_EQ(Field("sink:", "gold"), 1);
+  EXPECT_EQ(Field("stacks:buyer", "potion"), 4);
+  EXPECT_EQ(Field("lot:" + id, "quantity"), 6);
+
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 7, 7).status()), reason::kInsufficientQuantity);
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 6).status()), reason::kPriceChanged);
+  EXPECT_EQ(ReasonOf(Buy("seller", id, 1, 7).status()), reason::kOwnListing);
+  EXPECT_EQ(ReasonOf(Buy("buyer", "Lnothing", 1, 7).status()), reason::kListingNotFound);
+  EXPECT_EQ(ReasonOf(Buy("nobody", id, 1, 7).status()), reason::kUserNotFound);
+
+  // The rest: 6 at 7 = 42, fee 2 (5% rounded down); the listing and its indexes go.
+  p = Buy("buyer", id, 6, 7);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->fee, 2);
+  EXPECT_EQ(p->listing.quantity, 0);
+  EXPECT_EQ(store_.Run({"EXISTS", "lot:" + id}).integer, 0);
+  EXPECT_EQ(store_.Run({"ZCARD", "lots:gold:potion"}).integer, 0);
+  EXPECT_EQ(store_.Run({"ZCARD", "lots_of:seller"}).integer, 0);
+  EXPECT_EQ(store_.Run({"ZCARD", "lot_expiry:"}).integer, 0);
+  // Conservation of gold: wallets + sink == what was ever put in.
+  EXPECT_EQ(Field("users:buyer", "funds") + Field("users:seller", "funds") + Field("sink:", "gold"),
+            1000);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, ListingsArePricedInOneCurrencyAndCapped) {
+  ASSERT_TRUE(Grant("seller", "ore", 100).ok());
+  ASSERT_TRUE(Credit("buyer", "gems", 50).ok());
+  auto l = List("seller", "ore", 10, 3, "gems");
+  ASSERT_TRUE(l.ok()) << l.status();
+  auto p = Buy("buyer", l->listing.listing_id, 10, 3);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->buyer_funds, 20);
+  EXPECT_EQ(Field("users:buyer", "funds"), 1000);  // gold untouched
+  EXPECT_EQ(Field("users:seller", "funds:gems"), 29);
+  EXPECT_EQ(Field("sink:", "gems"), 1);
+  EXPECT_EQ(
+      ReasonOf(
+          Buy("buyer", List("seller", "ore", 10, 3, "gems")->listing.listing_id, 10, 3).status()),
+      reason::kInsufficientFunds);
+  ASSERT_TRUE(List("seller", "ore", 1, 3).ok());
+  ASSERT_TRUE(List("seller", "ore", 1, 3).ok());
+  // Three open listings is this test's cap.
+  auto capped = List("seller", "ore", 1, 3);
+  EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(capped.status()), reason::kListingLimit);
+  EXPECT_EQ(ReasonOf(List("seller", "ore", 1000, 3).status()), reason::kInsufficientQuantity);
+  EXPECT_EQ(List("seller", "ore", 1, 3, "silver").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(List("seller", "ore", 1, 3, "", absl::Hours(24 * 31)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, CancelReturnsWhatIsLeft) {
+  ASSERT_TRUE(Grant("seller", "potion", 10).ok());
+  const std::string id = List("seller", "potion", 8, 5)->listing.listing_id;
+  ASSERT_TRUE(Buy("buyer", id, 3, 5).ok());
+  EXPECT_EQ(ReasonOf(Cancel("buyer", id).status()), reason::kListingNotFound);  // not theirs
+  auto c = Cancel("seller", id);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listing.quantity, 5);
+  EXPECT_EQ(Field("stacks:seller", "potion"), 7);
+  EXPECT_EQ(ReasonOf(Cancel("seller", id).status()), reason::kListingNotFound);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, ExpiredListingsCannotBeBoughtAndTheReaperReturnsThem) {
+  ASSERT_TRUE(Grant("seller", "potion", 10).ok());
+  const std::string id = List("seller", "potion", 10, 5, "", absl::Seconds(60))->listing.listing_id;
+  EXPECT_EQ(ReasonOf(Expire(id).status()), reason::kNotExpired);
+  auto due = MarketOps::Await<std::vector<std::string>>(
+      [&](auto done) { ops_.DueListings(10, {}, &trace_, done); });
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
+  store_.now_ms += 60'000;
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 5).status()), reason::kListingExpired);
+  due = MarketOps::Await<std::vector<std::string>>(
+      [&](auto done) { ops_.DueListings(10, {}, &trace_, done); });
+  EXPECT_EQ(*due, std::vector<std::string>{id});
+  auto e = Expire(id);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(Field("stacks:seller", "potion"), 10);
+  // A second reaper finds nothing left.
+  EXPECT_EQ(ReasonOf(Expire(id).status()), reason::kListingNotFound);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, AReaperRacingABuyerNeverLetsBothWin) {
+  ASSERT_TRUE(Grant("seller", "potion", 10).ok());
+  const std::string id = List("seller", "potion", 10, 5, "", absl::Seconds(60))->listing.listing_id;
+  // Right before the purchase's EXEC, the listing expires and another process reaps it.
+  store_.before_exec = [&](int) {
+    store_.before_exec = nullptr;
+    store_.now_ms += 60'000;
+    ASSERT_TRUE(Expire(id).ok());
+  };
+  CallTrace trace;
+  auto p = Buy("buyer", id, 10, 5, &trace);
+  EXPECT_EQ(trace.watch_conflicts, 1);
+  EXPECT_EQ(ReasonOf(p.status()), reason::kListingNotFound);
+  EXPECT_EQ(Field("stacks:seller", "potion"), 10);
+  EXPECT_EQ(Field("stacks:buyer", "potion"), 0);
+  EXPECT_EQ(Field("users:buyer", "funds"), 1000);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, BookModeWatchesTheWholeMarketOfTheType) {
+  ASSERT_TRUE(Grant("seller", "potion", 10).ok());
+  const std::string id = List("seller", "potion", 5, 5)->listing.listing_id;
+  // Another listing of the same type commits during the purchase.
+  store_.before_exec = [&](int) {
+    store_.before_exec = nullptr;
+    ASSERT_TRUE(List("seller", "potion", 5, 9).ok());
+  };
+  CallTrace trace;
+  ASSERT_TRUE(Buy("buyer", id, 5, 5, &trace).ok());
+  EXPECT_EQ(trace.watch_conflicts, GetParam() == ContentionMode::kBook ? 1 : 0);
+  ExpectLogMatchesStore();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, EconomyTest,
+                         ::testing::Values(ContentionMode::kFine, ContentionMode::kBook,
+                                           ContentionMode::kScript),
+                         [](const auto& info) { return ContentionModeName(info.param); });
+
+TEST(FeeTest, FeesRoundDownWithAMinimumAndNeverExceedTheTotal) {
+  EconomyOptions e;
+  EXPECT_EQ(e.FeeOf(1000), 0);
+  e.fee_bps = 250;
+  EXPECT_EQ(e.FeeOf(1000), 25);
+  EXPECT_EQ(e.FeeOf(39), 0);
+  e.fee_min = 3;
+  EXPECT_EQ(e.FeeOf(39), 3);
+  EXPECT_EQ(e.FeeOf(2), 2);
+  e.fee_bps = 10000;
+  EXPECT_EQ(e.FeeOf(kMaxAmount), kMaxAmount);  // 10^15 * 10^4 does not wrap
+}
+
+}  // namespace
+}  // namespace bazaar::market
