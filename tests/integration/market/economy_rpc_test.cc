@@ -1,0 +1,369 @@
+// The economy's RPCs (wallets, stacks, stack listings, the reaper) through bazaar-market, against
+// real redis-server and bazaar-engine: every call and error with its reason, and the races the
+// issue names: many buyers on one listing of 10 sell exactly 10, and reapers in two market
+// processes racing buyers on expiring listings never hand out an item twice.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "market_fixture.h"
+#include "resp/connection.h"
+
+namespace bazaar::market::testing {
+namespace {
+
+namespace v1 = bazaar::market::v1;
+
+const std::vector<std::string> kEconomyFlags = {"--currencies=gold,gems", "--fee_bps=500",
+                                                "--fee_min=1", "--reap_interval=50ms"};
+
+// Reads the store directly over RESP.
+class StoreReader {
+ public:
+  explicit StoreReader(int port) {
+    client::ConnectionOptions o;
+    o.port = port;
+    conn_ = std::move(*client::RespConnection::Connect(o));
+  }
+  client::RespReply Cmd(const std::vector<std::string>& argv) {
+    auto r = conn_->Command(argv);
+    return r.ok() ? *r : client::RespReply::Error("io");
+  }
+  int64_t Int(const std::vector<std::string>& argv) {
+    client::RespReply r = Cmd(argv);
+    if (r.type == client::RespReply::Type::kInteger) return r.integer;
+    int64_t v = 0;
+    if (r.is_string()) absl::SimpleAtoi(r.str, &v);
+    return v;
+  }
+  std::vector<std::string> Keys(const std::string& pattern) {
+    std::vector<std::string> out;
+    for (const auto& e : Cmd({"KEYS", pattern}).elements) out.push_back(e.str);
+    return out;
+  }
+  // Per currency, wallets + sink == initial + credited - debited; per item type, stacks +
+  // listed == granted; no negative balance or stack. "" when all hold.
+  std::string CheckEconomy() {
+    std::string problems;
+    std::map<std::string, int64_t> money, sources, items, granted;
+    for (const std::string& key : Keys("users:*")) {
+      auto h = Cmd({"HGETALL", key});
+      for (size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+        const std::string& f = h.elements[i].str;
+        int64_t v = 0;
+        absl::SimpleAtoi(h.elements[i + 1].str, &v);
+        if (f == "funds" || absl::StartsWith(f, "funds:")) {
+          if (v < 0) absl::StrAppend(&problems, key, " ", f, " < 0; ");
+          money[f == "funds" ? "gold" : f.substr(6)] += v;
+        } else if (f == "initial_funds") {
+          sources["gold"] += v;
+        } else if (absl::StartsWith(f, "credited:")) {
+          sources[f.substr(9)] += v;
+        } else if (absl::StartsWith(f, "debited:")) {
+          sources[f.substr(8)] -= v;
+        }
+      }
+    }
+    auto sink = Cmd({"HGETALL", "sink:"});
+    for (size_t i = 0; i + 1 < sink.elements.size(); i += 2) {
+      money[sink.elements[i].str] += std::stoll(sink.elements[i + 1].str);
+    }
+    for (const char* prefix : {"stacks:*", "granted:*"}) {
+      for (const std::string& key : Keys(prefix)) {
+        auto h = Cmd({"HGETALL", key});
+        for (size_t i = 0; i + 1 < h.elements.size(); i += 2) {
+          int64_t v = std::stoll(h.elements[i + 1].str);
+          if (v < 0) absl::StrAppend(&problems, key, " ", h.elements[i].str, " < 0; ");
+          (prefix[0] == 's' ? items : granted)[h.elements[i].str] += v;
+        }
+      }
+    }
+    for (const std::string& key : Keys("lot:*")) {
+      auto h = Cmd({"HMGET", key, "type", "quantity"});
+      items[h.elements[0].str] += std::stoll(h.elements[1].str);
+    }
+    for (const auto& [c, total] : sources) {
+      if (money[c] != total)
+        absl::StrAppend(&problems, c, ": ", money[c], " held, ", total, " put in; ");
+    }
+    for (const auto& [t, total] : granted) {
+      if (items[t] != total)
+        absl::StrAppend(&problems, t, ": ", items[t], " held, ", total, " granted; ");
+    }
+    return problems;
+  }
+
+ private:
+  std::unique_ptr<client::RespConnection> conn_;
+};
+
+class EconomyRpcTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<StoreProcess>(GetParam(), /*persistent=*/false);
+    market_ = std::make_unique<MarketProcess>(store_->port(), kEconomyFlags);
+    stub_ = market_->NewStub();
+  }
+  // Runs one call; returns "" on success, else the reason the market gave.
+  template <typename Req, typename Resp, typename Method>
+  std::string Call(Method method, const Req& req, Resp* resp) {
+    auto ctx = Ctx();
+    grpc::Status s = ((*stub_).*method)(ctx.get(), req, resp);
+    return s.ok() ? "" : Reason(*ctx);
+  }
+  void NewUser(const std::string& id, int64_t funds) {
+    v1::CreateUserRequest req;
+    req.set_user_id(id);
+    req.set_funds(funds);
+    v1::CreateUserResponse resp;
+    ASSERT_EQ(Call(&v1::Market::Stub::CreateUser, req, &resp), "");
+  }
+  std::string GrantStack(const std::string& user, const std::string& type, int64_t q) {
+    v1::GrantItemRequest req;
+    req.set_user_id(user);
+    req.set_item_type(type);
+    req.set_quantity(q);
+    v1::GrantItemResponse resp;
+    return Call(&v1::Market::Stub::GrantItem, req, &resp);
+  }
+  std::string ListStack(const std::string& seller, const std::string& type, int64_t q,
+                        int64_t price, v1::ListItemResponse* resp, const std::string& currency = "",
+                        int64_t duration_s = 0) {
+    v1::ListItemRequest req;
+    req.set_seller_id(seller);
+    req.set_item_type(type);
+    req.set_quantity(q);
+    req.set_price(price);
+    req.set_currency(currency);
+    req.set_duration_seconds(duration_s);
+    return Call(&v1::Market::Stub::ListItem, req, resp);
+  }
+  std::string Buy(const std::string& buyer, const std::string& id, int64_t q, int64_t max,
+                  v1::PurchaseItemResponse* resp) {
+    v1::PurchaseItemRequest req;
+    req.set_buyer_id(buyer);
+    req.set_listing_id(id);
+    req.set_quantity(q);
+    req.set_max_unit_price(max);
+    return Call(&v1::Market::Stub::PurchaseItem, req, resp);
+  }
+  v1::User GetUser(const std::string& id) {
+    v1::GetUserRequest req;
+    req.set_user_id(id);
+    v1::GetUserResponse resp;
+    EXPECT_EQ(Call(&v1::Market::Stub::GetUser, req, &resp), "");
+    return resp.user();
+  }
+
+  std::unique_ptr<StoreProcess> store_;
+  std::unique_ptr<MarketProcess> market_;
+  std::unique_ptr<v1::Market::Stub> stub_;
+};
+
+TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
+  NewUser("ann", 0);
+  NewUser("bob", 500);
+  // Wallets: a credit and a debit in gems, each with its ledger event id.
+  v1::WalletRequest w;
+  w.set_user_id("bob");
+  w.set_currency("gems");
+  w.set_amount(80);
+  w.set_memo("quest 12");
+  v1::WalletResponse wr;
+  ASSERT_EQ(Call(&v1::Market::Stub::Credit, w, &wr), "");
+  EXPECT_EQ(wr.balance(), 80);
+  EXPECT_FALSE(wr.info().event_id().empty());
+  w.set_amount(30);
+  ASSERT_EQ(Call(&v1::Market::Stub::Debit, w, &wr), "");
+  EXPECT_EQ(wr.balance(), 50);
+  w.set_amount(51);
+  EXPECT_EQ(Call(&v1::Market::Stub::Debit, w, &wr), "INSUFFICIENT_FUNDS");
+  w.set_currency("silver");
+  EXPECT_EQ(Call(&v1::Market::Stub::Credit, w, &wr), "INVALID_ARGUMENT");
+
+  // Stacks: a grant by type, a revoke, and a request naming both an instance and a type.
+  ASSERT_EQ(GrantStack("ann", "potion", 12), "");
+  v1::RevokeItemRequest rv;
+  rv.set_user_id("ann");
+  rv.set_item_type("potion");
+  rv.set_quantity(2);
+  v1::RevokeItemResponse rvr;
+  ASSERT_EQ(Call(&v1::Market::Stub::RevokeItem, rv, &rvr), "");
+  EXPECT_EQ(rvr.quantity(), 10);
+  rv.set_quantity(11);
+  EXPECT_EQ(Call(&v1::Market::Stub::RevokeItem, rv, &rvr), "INSUFFICIENT_QUANTITY");
+  v1::GrantItemRequest both;
+  both.set_user_id("ann");
+  both.set_item_id("sword");
+  both.set_item_type("potion");
+  both.set_quantity(1);
+  v1::GrantItemResponse gr;
+  EXPECT_EQ(Call(&v1::Market::Stub::GrantItem, both, &gr), "INVALID_ARGUMENT");
+
+  // A stack listing in gems, looked up by id, bought in part, then cancelled.
+  v1::ListItemResponse listed;
+  ASSERT_EQ(ListStack("ann", "potion", 10, 4, &listed, "gems"), "");
+  const v1::Listing& l = listed.listing();
+  EXPECT_THAT(l.listing_id(), ::testing::StartsWith("L"));
+  EXPECT_EQ(l.quantity(), 10);
+  EXPECT_EQ(l.currency(), "gems");
+  EXPECT_EQ(l.expires_ms() - l.created_ms(), 24 * 3600 * 1000);
+  EXPECT_EQ(ListStack("ann", "potion", 1, 4, &listed), "INSUFFICIENT_QUANTITY");
+  v1::GetListingRequest gl;
+  gl.set_listing_id(l.listing_id());
+  v1::GetListingResponse glr;
+  ASSERT_EQ(Call(&v1::Market::Stub::GetListing, gl, &glr), "");
+  EXPECT_EQ(glr.listing().seller_id(), "ann");
+  v1::PurchaseItemResponse bought;
+  EXPECT_EQ(Buy("bob", l.listing_id(), 3, 3, &bought), "PRICE_CHANGED");
+  EXPECT_EQ(Buy("bob", l.listing_id(), 13, 4, &bought), "INSUFFICIENT_QUANTITY");
+  EXPECT_EQ(Buy("ann", l.listing_id(), 1, 4, &bought), "OWN_LISTING");
+  EXPECT_EQ(Buy("bob", l.listing_id(), 13, 4, &bought), "INSUFFICIENT_QUANTITY");
+  ASSERT_EQ(Buy("bob", l.listing_id(), 6, 5, &bought), "");
+  EXPECT_EQ(bought.total_price(), 24);
+  EXPECT_EQ(bought.fee(), 1);
+  EXPECT_EQ(bought.buyer_funds(), 26);
+  EXPECT_EQ(bought.listing().quantity(), 4);
+  EXPECT_EQ(Buy("bob", l.listing_id(), 5, 4, &bought), "INSUFFICIENT_QUANTITY");
+  v1::CancelListingRequest cancel;
+  cancel.set_seller_id("ann");
+  cancel.set_listing_id(l.listing_id());
+  v1::CancelListingResponse cr;
+  ASSERT_EQ(Call(&v1::Market::Stub::CancelListing, cancel, &cr), "");
+  EXPECT_EQ(cr.listing().quantity(), 4);
+  EXPECT_EQ(Call(&v1::Market::Stub::CancelListing, cancel, &cr), "LISTING_NOT_FOUND");
+
+  v1::User ann = GetUser("ann"), bob = GetUser("bob");
+  EXPECT_EQ(ann.stacks().at("potion"), 4);
+  EXPECT_EQ(ann.wallet().at("gems"), 23);
+  EXPECT_EQ(ann.wallet().at("gold"), 0);
+  EXPECT_EQ(bob.stacks().at("potion"), 6);
+  EXPECT_EQ(bob.wallet().at("gems"), 26);
+  EXPECT_EQ(bob.funds(), 500);
+
+  // A listing that expires: refused to buyers, then the reaper brings it home.
+  ASSERT_EQ(ListStack("ann", "potion", 4, 1, &listed, "", /*duration_s=*/1), "");
+  EXPECT_EQ(ListStack("ann", "potion", 1, 1, &listed, "", 31 * 24 * 3600), "INVALID_ARGUMENT");
+  StoreReader store(store_->port());
+  for (int i = 0; i < 100 && store.Int({"ZCARD", "lot_expiry:"}) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(store.Int({"ZCARD", "lot_expiry:"}), 0);
+  EXPECT_EQ(GetUser("ann").stacks().at("potion"), 4);
+  EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, ManyBuyersOnOneListingOfTenSellExactlyTen) {
+  NewUser("seller", 0);
+  ASSERT_EQ(GrantStack("seller", "ore", 10), "");
+  v1::ListItemResponse listed;
+  ASSERT_EQ(ListStack("seller", "ore", 10, 20, &listed), "");
+  const std::string id = listed.listing().listing_id();
+  constexpr int kBuyers = 8;
+  for (int b = 0; b < kBuyers; ++b) NewUser("b" + std::to_string(b), 1000);
+  std::atomic<int64_t> bought{0}, fees{0};
+  std::vector<std::thread> threads;
+  for (int b = 0; b < kBuyers; ++b) {
+    threads.emplace_back([&, b] {
+      auto stub = market_->NewStub();
+      for (;;) {
+        v1::PurchaseItemRequest req;
+        req.set_buyer_id("b" + std::to_string(b));
+        req.set_listing_id(id);
+        req.set_quantity(1 + b % 2);  // some buy one, some two
+        req.set_max_unit_price(20);
+        v1::PurchaseItemResponse resp;
+        auto ctx = Ctx();
+        grpc::Status s = stub->PurchaseItem(ctx.get(), req, &resp);
+        if (s.ok()) {
+          bought += resp.quantity();
+          fees += resp.fee();
+          continue;
+        }
+        const std::string why = Reason(*ctx);
+        if (why == "INSUFFICIENT_QUANTITY" && req.quantity() == 2) {
+          continue;  // one may be left for a single buyer
+        }
+        EXPECT_THAT(why, ::testing::AnyOf("INSUFFICIENT_QUANTITY", "LISTING_NOT_FOUND"));
+        return;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  StoreReader store(store_->port());
+  EXPECT_EQ(bought.load(), 10);
+  int64_t held = 0;
+  for (int b = 0; b < kBuyers; ++b) {
+    held += store.Int({"HGET", "stacks:b" + std::to_string(b), "ore"});
+  }
+  EXPECT_EQ(held, 10);
+  EXPECT_EQ(store.Int({"EXISTS", "lot:" + id}), 0);
+  EXPECT_EQ(store.Int({"HGET", "users:seller", "funds"}), 200 - fees.load());
+  EXPECT_EQ(store.Int({"HGET", "sink:", "gold"}), fees.load());
+  EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, TwoReapersAndBuyersOnExpiringListingsNeverHandOutAnItemTwice) {
+  MarketProcess second(store_->port(), kEconomyFlags);
+  NewUser("seller", 0);
+  NewUser("buyer", 1'000'000);
+  ASSERT_EQ(GrantStack("seller", "ore", 400), "");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    v1::ListItemResponse listed;
+    ASSERT_EQ(ListStack("seller", "ore", 10, 1, &listed, "", /*duration_s=*/1), "");
+    ids.push_back(listed.listing().listing_id());
+  }
+  // The buyer keeps buying through the second market while both reapers run.
+  std::atomic<int64_t> bought{0};
+  std::thread buyer([&] {
+    auto stub = second.NewStub();
+    for (int round = 0; round < 400; ++round) {
+      v1::PurchaseItemRequest req;
+      req.set_buyer_id("buyer");
+      req.set_listing_id(ids[round % ids.size()]);
+      req.set_quantity(1);
+      req.set_max_unit_price(1);
+      v1::PurchaseItemResponse resp;
+      auto ctx = Ctx();
+      if (stub->PurchaseItem(ctx.get(), req, &resp).ok()) bought += 1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  buyer.join();
+  StoreReader store(store_->port());
+  for (int i = 0; i < 100 && store.Int({"ZCARD", "lot_expiry:"}) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(store.Int({"ZCARD", "lot_expiry:"}), 0);
+  EXPECT_EQ(store.Keys("lot:*").size(), 0u);
+  EXPECT_GT(bought.load(), 0);
+  EXPECT_EQ(store.Int({"HGET", "stacks:buyer", "ore"}), bought.load());
+  EXPECT_EQ(store.Int({"HGET", "stacks:seller", "ore"}), 400 - bought.load());
+  // Each listing ended once: sold out, or expired with what was left.
+  int64_t expired_events = 0, returned = 0;
+  for (const auto& e : store.Cmd({"XRANGE", "events:", "-", "+"}).elements) {
+    const auto& f = e.elements[1].elements;
+    if (f[1].str != "expired") continue;
+    ++expired_events;
+    for (size_t i = 0; i + 1 < f.size(); i += 2) {
+      if (f[i].str == "quantity") returned += std::stoll(f[i + 1].str);
+    }
+  }
+  EXPECT_EQ(returned, 400 - bought.load());
+  EXPECT_GT(expired_events, 0);  // the race happened: some listings outlived the buying
+  EXPECT_LE(expired_events, 40);
+  EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, EconomyRpcTest, ::testing::ValuesIn(StoreKinds()),
+                         [](const auto& info) { return StoreKindName(info.param); });
+
+}  // namespace
+}  // namespace bazaar::market::testing
