@@ -30,7 +30,10 @@ absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
 }
 
-MarketListing FromProto(const v1::Listing& l) { return {l.item_id(), l.seller_id(), l.price()}; }
+MarketListing FromProto(const v1::Listing& l) {
+  return {l.item_id(),  l.seller_id(), l.price(),      l.listing_id(), l.item_type(),
+          l.quantity(), l.currency(),  l.created_ms(), l.expires_ms()};
+}
 
 void FillInfo(const v1::CallInfo& from, OpInfo* info) {
   info->attempts = from.attempts();
@@ -269,8 +272,12 @@ void MarketClient::GetUserAsync(const std::string& user_id, const CallSettings& 
       [done = std::move(done)](absl::Status s, v1::GetUserResponse* resp, int) {
         if (!s.ok()) return done(std::move(s));
         const v1::User& u = resp->user();
-        done(MarketUser{u.user_id(), u.name(), u.funds(),
-                        {u.inventory().begin(), u.inventory().end()}});
+        done(MarketUser{u.user_id(),
+                        u.name(),
+                        u.funds(),
+                        {u.inventory().begin(), u.inventory().end()},
+                        {u.wallet().begin(), u.wallet().end()},
+                        {u.stacks().begin(), u.stacks().end()}});
       });
 }
 
@@ -400,6 +407,9 @@ void MarketClient::PurchaseItemAsync(const std::string& buyer_id, const std::str
         PurchaseOutcome out;
         out.listing = FromProto(resp->listing());
         out.buyer_funds = resp->buyer_funds();
+        out.quantity = resp->quantity();
+        out.total_price = resp->total_price();
+        out.fee = resp->fee();
         FillInfo(resp->info(), &out.info);
         out.info.rpcs = rpcs;
         out.info.request_id = id;
@@ -591,5 +601,220 @@ absl::StatusOr<std::string> MarketClient::WatchEvents(const std::string& from_id
 }
 
 int64_t MarketClient::watch_resumes() const { return impl_->watch_resumes.load(); }
+
+}  // namespace bazaar::client
+
+namespace bazaar::client {
+
+// The economy's calls. Each asynchronous form fills its request and hands Mutate what to send
+// and how to read the response; the blocking forms await them.
+
+template <typename Out, typename Req, typename Resp, typename Send, typename Fill>
+void MarketClient::Mutate(const CallSettings& call, Req req, Send send, Fill fill,
+                          Callback<Out> done) {
+  req.set_request_id(IdFor(call));
+  std::string id = req.request_id();
+  impl_->Call<Req, Resp>(
+      call, true, std::move(req), send,
+      [done = std::move(done), id = std::move(id), fill](absl::Status s, Resp* resp, int rpcs) {
+        if (!s.ok()) return done(std::move(s));
+        Out out;
+        fill(*resp, &out);
+        FillInfo(resp->info(), &out.info);
+        out.info.rpcs = rpcs;
+        out.info.request_id = id;
+        done(std::move(out));
+      });
+}
+
+void MarketClient::StackAsync(bool grant, const std::string& user_id, const std::string& item_type,
+                              int64_t quantity, const CallSettings& call,
+                              Callback<StackOutcome> done) {
+  if (grant) {
+    v1::GrantItemRequest req;
+    req.set_user_id(user_id);
+    req.set_item_type(item_type);
+    req.set_quantity(quantity);
+    return Mutate<StackOutcome, v1::GrantItemRequest, v1::GrantItemResponse>(
+        call, std::move(req),
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->GrantItem(ctx, rq, rs, std::move(cb));
+        },
+        [](const v1::GrantItemResponse& r, StackOutcome* out) { out->quantity = r.quantity(); },
+        std::move(done));
+  }
+  v1::RevokeItemRequest req;
+  req.set_user_id(user_id);
+  req.set_item_type(item_type);
+  req.set_quantity(quantity);
+  Mutate<StackOutcome, v1::RevokeItemRequest, v1::RevokeItemResponse>(
+      call, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->RevokeItem(ctx, rq, rs, std::move(cb));
+      },
+      [](const v1::RevokeItemResponse& r, StackOutcome* out) { out->quantity = r.quantity(); },
+      std::move(done));
+}
+
+void MarketClient::GrantStackAsync(const std::string& user_id, const std::string& item_type,
+                                   int64_t quantity, const CallSettings& call,
+                                   Callback<StackOutcome> done) {
+  StackAsync(true, user_id, item_type, quantity, call, std::move(done));
+}
+
+absl::StatusOr<StackOutcome> MarketClient::GrantStack(const std::string& user_id,
+                                                      const std::string& item_type,
+                                                      int64_t quantity, const CallSettings& call) {
+  return Await<StackOutcome>(
+      [&](auto cb) { StackAsync(true, user_id, item_type, quantity, call, std::move(cb)); });
+}
+
+absl::StatusOr<StackOutcome> MarketClient::RevokeStack(const std::string& user_id,
+                                                       const std::string& item_type,
+                                                       int64_t quantity, const CallSettings& call) {
+  return Await<StackOutcome>(
+      [&](auto cb) { StackAsync(false, user_id, item_type, quantity, call, std::move(cb)); });
+}
+
+void MarketClient::WalletAsync(bool credit, const std::string& user_id, const std::string& currency,
+                               int64_t amount, const std::string& memo, const CallSettings& call,
+                               Callback<WalletOutcome> done) {
+  v1::WalletRequest req;
+  req.set_user_id(user_id);
+  req.set_currency(currency);
+  req.set_amount(amount);
+  req.set_memo(memo);
+  auto fill = [](const v1::WalletResponse& r, WalletOutcome* out) { out->balance = r.balance(); };
+  if (credit) {
+    return Mutate<WalletOutcome, v1::WalletRequest, v1::WalletResponse>(
+        call, std::move(req),
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->Credit(ctx, rq, rs, std::move(cb));
+        },
+        fill, std::move(done));
+  }
+  Mutate<WalletOutcome, v1::WalletRequest, v1::WalletResponse>(
+      call, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->Debit(ctx, rq, rs, std::move(cb));
+      },
+      fill, std::move(done));
+}
+
+void MarketClient::CreditAsync(const std::string& user_id, const std::string& currency,
+                               int64_t amount, const std::string& memo, const CallSettings& call,
+                               Callback<WalletOutcome> done) {
+  WalletAsync(true, user_id, currency, amount, memo, call, std::move(done));
+}
+
+absl::StatusOr<WalletOutcome> MarketClient::Credit(const std::string& user_id,
+                                                   const std::string& currency, int64_t amount,
+                                                   const std::string& memo,
+                                                   const CallSettings& call) {
+  return Await<WalletOutcome>(
+      [&](auto cb) { WalletAsync(true, user_id, currency, amount, memo, call, std::move(cb)); });
+}
+
+absl::StatusOr<WalletOutcome> MarketClient::Debit(const std::string& user_id,
+                                                  const std::string& currency, int64_t amount,
+                                                  const std::string& memo,
+                                                  const CallSettings& call) {
+  return Await<WalletOutcome>(
+      [&](auto cb) { WalletAsync(false, user_id, currency, amount, memo, call, std::move(cb)); });
+}
+
+void MarketClient::ListStackAsync(const StackListingSpec& spec, const CallSettings& call,
+                                  Callback<ListingOutcome> done) {
+  v1::ListItemRequest req;
+  req.set_seller_id(spec.seller_id);
+  req.set_item_type(spec.item_type);
+  req.set_quantity(spec.quantity);
+  req.set_price(spec.unit_price);
+  req.set_currency(spec.currency);
+  req.set_duration_seconds(spec.duration_seconds);
+  Mutate<ListingOutcome, v1::ListItemRequest, v1::ListItemResponse>(
+      call, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->ListItem(ctx, rq, rs, std::move(cb));
+      },
+      [](const v1::ListItemResponse& r, ListingOutcome* out) {
+        out->listing = FromProto(r.listing());
+      },
+      std::move(done));
+}
+
+absl::StatusOr<ListingOutcome> MarketClient::ListStack(const StackListingSpec& spec,
+                                                       const CallSettings& call) {
+  return Await<ListingOutcome>([&](auto cb) { ListStackAsync(spec, call, std::move(cb)); });
+}
+
+absl::StatusOr<ListingOutcome> MarketClient::CancelStackListing(const std::string& seller_id,
+                                                                const std::string& listing_id,
+                                                                const CallSettings& call) {
+  v1::CancelListingRequest req;
+  req.set_seller_id(seller_id);
+  req.set_listing_id(listing_id);
+  return Await<ListingOutcome>([&](auto cb) {
+    Mutate<ListingOutcome, v1::CancelListingRequest, v1::CancelListingResponse>(
+        call, req,
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->CancelListing(ctx, rq, rs, std::move(cb));
+        },
+        [](const v1::CancelListingResponse& r, ListingOutcome* out) {
+          out->listing = FromProto(r.listing());
+        },
+        std::move(cb));
+  });
+}
+
+void MarketClient::PurchaseStackAsync(const std::string& buyer_id, const std::string& listing_id,
+                                      int64_t quantity, int64_t max_unit_price,
+                                      const CallSettings& call, Callback<PurchaseOutcome> done) {
+  v1::PurchaseItemRequest req;
+  req.set_buyer_id(buyer_id);
+  req.set_listing_id(listing_id);
+  req.set_quantity(quantity);
+  req.set_max_unit_price(max_unit_price);
+  Mutate<PurchaseOutcome, v1::PurchaseItemRequest, v1::PurchaseItemResponse>(
+      call, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->PurchaseItem(ctx, rq, rs, std::move(cb));
+      },
+      [](const v1::PurchaseItemResponse& r, PurchaseOutcome* out) {
+        out->listing = FromProto(r.listing());
+        out->buyer_funds = r.buyer_funds();
+        out->quantity = r.quantity();
+        out->total_price = r.total_price();
+        out->fee = r.fee();
+      },
+      std::move(done));
+}
+
+absl::StatusOr<PurchaseOutcome> MarketClient::PurchaseStack(const std::string& buyer_id,
+                                                            const std::string& listing_id,
+                                                            int64_t quantity,
+                                                            int64_t max_unit_price,
+                                                            const CallSettings& call) {
+  return Await<PurchaseOutcome>([&](auto cb) {
+    PurchaseStackAsync(buyer_id, listing_id, quantity, max_unit_price, call, std::move(cb));
+  });
+}
+
+absl::StatusOr<MarketListing> MarketClient::GetStackListing(const std::string& listing_id,
+                                                            const CallSettings& call) {
+  v1::GetListingRequest req;
+  req.set_listing_id(listing_id);
+  return Await<MarketListing>([&](auto cb) {
+    impl_->Call<v1::GetListingRequest, v1::GetListingResponse>(
+        call, false, req,
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->GetListing(ctx, rq, rs, std::move(cb));
+        },
+        [cb = std::move(cb)](absl::Status s, v1::GetListingResponse* resp, int) {
+          if (!s.ok()) return cb(std::move(s));
+          cb(FromProto(resp->listing()));
+        });
+  });
+}
 
 }  // namespace bazaar::client

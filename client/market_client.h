@@ -62,12 +62,30 @@ struct MarketUser {
   std::string name;
   int64_t funds = 0;
   std::vector<std::string> inventory;  // sorted; filled by GetUser
+  std::map<std::string, int64_t> wallet;  // currency -> balance; filled by GetUser
+  std::map<std::string, int64_t> stacks;  // item type -> quantity; filled by GetUser
 };
 
+// An instance listing (item_id) or a stack listing (listing_id, item_type, ...).
 struct MarketListing {
   std::string item_id;
   std::string seller_id;
-  int64_t price = 0;
+  int64_t price = 0;  // per unit
+  std::string listing_id;
+  std::string item_type;
+  int64_t quantity = 1;
+  std::string currency;
+  int64_t created_ms = 0, expires_ms = 0;
+};
+
+// A stack listing to create (ListStack).
+struct StackListingSpec {
+  std::string seller_id;
+  std::string item_type;
+  int64_t quantity = 0;
+  int64_t unit_price = 0;
+  std::string currency;          // empty: the market's default
+  int64_t duration_seconds = 0;  // 0: the market's default
 };
 
 // How a mutating operation went.
@@ -88,8 +106,19 @@ struct ListingOutcome {
   OpInfo info;
 };
 struct PurchaseOutcome {
-  MarketListing listing;
-  int64_t buyer_funds = 0;
+  MarketListing listing;    // a stack listing: what is left
+  int64_t buyer_funds = 0;  // in the listing's currency
+  OpInfo info;
+  int64_t quantity = 1, total_price = 0, fee = 0;
+};
+// A stack grant or revoke: the quantity held afterwards.
+struct StackOutcome {
+  int64_t quantity = 0;
+  OpInfo info;
+};
+// A credit or debit: the balance afterwards.
+struct WalletOutcome {
+  int64_t balance = 0;
   OpInfo info;
 };
 
@@ -170,6 +199,28 @@ class MarketClient {
   absl::StatusOr<MarketListing> GetListing(const std::string& seller_id,
                                            const std::string& item_id,
                                            const CallSettings& call = {});
+  // The economy: stacks, wallets, stack listings (bazaar-market's README, "The economy").
+  absl::StatusOr<StackOutcome> GrantStack(const std::string& user_id, const std::string& item_type,
+                                          int64_t quantity, const CallSettings& call = {});
+  absl::StatusOr<StackOutcome> RevokeStack(const std::string& user_id, const std::string& item_type,
+                                           int64_t quantity, const CallSettings& call = {});
+  absl::StatusOr<WalletOutcome> Credit(const std::string& user_id, const std::string& currency,
+                                       int64_t amount, const std::string& memo,
+                                       const CallSettings& call = {});
+  absl::StatusOr<WalletOutcome> Debit(const std::string& user_id, const std::string& currency,
+                                      int64_t amount, const std::string& memo,
+                                      const CallSettings& call = {});
+  absl::StatusOr<ListingOutcome> ListStack(const StackListingSpec& spec,
+                                           const CallSettings& call = {});
+  absl::StatusOr<ListingOutcome> CancelStackListing(const std::string& seller_id,
+                                                    const std::string& listing_id,
+                                                    const CallSettings& call = {});
+  absl::StatusOr<PurchaseOutcome> PurchaseStack(const std::string& buyer_id,
+                                                const std::string& listing_id, int64_t quantity,
+                                                int64_t max_unit_price,
+                                                const CallSettings& call = {});
+  absl::StatusOr<MarketListing> GetStackListing(const std::string& listing_id,
+                                                const CallSettings& call = {});
   absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});
   absl::StatusOr<HistoryResult> GetHistory(const HistoryRequest& request,
                                            const CallSettings& call = {});
@@ -207,11 +258,30 @@ class MarketClient {
   void GetHistoryAsync(const HistoryRequest& request, const CallSettings& call,
                        Callback<HistoryResult> done);
   void StatsAsync(const CallSettings& call, Callback<MarketStats> done);
+  void GrantStackAsync(const std::string& user_id, const std::string& item_type, int64_t quantity,
+                       const CallSettings& call, Callback<StackOutcome> done);
+  void CreditAsync(const std::string& user_id, const std::string& currency, int64_t amount,
+                   const std::string& memo, const CallSettings& call, Callback<WalletOutcome> done);
+  void ListStackAsync(const StackListingSpec& spec, const CallSettings& call,
+                      Callback<ListingOutcome> done);
+  void PurchaseStackAsync(const std::string& buyer_id, const std::string& listing_id,
+                          int64_t quantity, int64_t max_unit_price, const CallSettings& call,
+                          Callback<PurchaseOutcome> done);
 
   const MarketClientOptions& options() const { return options_; }
 
  private:
   class Impl;
+  // A mutating call: the request id set, the RPC sent with retries, `fill(resp, &out)` and the
+  // call info put into the outcome (market_client.cc).
+  template <typename Out, typename Req, typename Resp, typename Send, typename Fill>
+  void Mutate(const CallSettings& call, Req req, Send send, Fill fill, Callback<Out> done);
+  // Credit (true) or Debit.
+  void WalletAsync(bool credit, const std::string& user_id, const std::string& currency,
+                   int64_t amount, const std::string& memo, const CallSettings& call,
+                   Callback<WalletOutcome> done);
+  void StackAsync(bool grant, const std::string& user_id, const std::string& item_type,
+                  int64_t quantity, const CallSettings& call, Callback<StackOutcome> done);
   MarketClientOptions options_;
   std::unique_ptr<Impl> impl_;
 };

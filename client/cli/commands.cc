@@ -51,6 +51,82 @@ absl::Status Grant(const Args& a, const CliOptions& o, MarketClient* c, std::str
   return absl::OkStatus();
 }
 
+// stack grant|revoke|list|cancel|buy|show: stackable items and their listings.
+absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  const std::string sub = a.size() > 1 ? a[1] : "";
+  int64_t n, m;
+  if (sub == "grant" || sub == "revoke") {
+    if (auto s = Expect(a, 5, 5, "stack grant|revoke <user> <type> <quantity>"); !s.ok()) return s;
+    if (auto s = ParseInt(a[4], "quantity", &n); !s.ok()) return s;
+    auto r = sub == "grant" ? c->GrantStack(a[2], a[3], n, o.call)
+                            : c->RevokeStack(a[2], a[3], n, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderAmount("held", r->quantity, r->info, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "list") {
+    if (auto s = Expect(a, 6, 8,
+                        "stack list <seller> <type> <quantity> <unit_price> [currency] "
+                        "[duration_seconds]");
+        !s.ok()) {
+      return s;
+    }
+    StackListingSpec spec{a[2], a[3]};
+    if (auto s = ParseInt(a[4], "quantity", &spec.quantity); !s.ok()) return s;
+    if (auto s = ParseInt(a[5], "unit_price", &spec.unit_price); !s.ok()) return s;
+    if (a.size() > 6) spec.currency = a[6];
+    if (a.size() > 7) {
+      if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
+    }
+    auto r = c->ListStack(spec, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderListing("listed", r->listing, &r->info, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "cancel") {
+    if (auto s = Expect(a, 4, 4, "stack cancel <seller> <listing_id>"); !s.ok()) return s;
+    auto r = c->CancelStackListing(a[2], a[3], o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderListing("cancelled", r->listing, &r->info, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "buy") {
+    if (auto s = Expect(a, 6, 6, "stack buy <buyer> <listing_id> <quantity> <max_unit_price>");
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ParseInt(a[4], "quantity", &n); !s.ok()) return s;
+    if (auto s = ParseInt(a[5], "max_unit_price", &m); !s.ok()) return s;
+    auto r = c->PurchaseStack(a[2], a[3], n, m, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderPurchase(*r, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "show") {
+    if (auto s = Expect(a, 3, 3, "stack show <listing_id>"); !s.ok()) return s;
+    auto r = c->GetStackListing(a[2], o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderListing("", *r, nullptr, o.json);
+    return absl::OkStatus();
+  }
+  return Usage("stack grant|revoke|list|cancel|buy|show");
+}
+
+// credit|debit <user> <currency> <amount> [memo]
+absl::Status Wallet(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  if (auto s = Expect(a, 4, 5, "credit|debit <user> <currency> <amount> [memo]"); !s.ok()) {
+    return s;
+  }
+  int64_t amount;
+  if (auto s = ParseInt(a[3], "amount", &amount); !s.ok()) return s;
+  const std::string memo = a.size() > 4 ? a[4] : "";
+  auto r = a[0] == "credit" ? c->Credit(a[1], a[2], amount, memo, o.call)
+                            : c->Debit(a[1], a[2], amount, memo, o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderAmount("balance", r->balance, r->info, o.json);
+  return absl::OkStatus();
+}
+
 absl::Status List(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
   if (auto s = Expect(a, 4, 4, "list <seller> <item> <price>"); !s.ok()) return s;
   int64_t price;
@@ -147,6 +223,8 @@ absl::Status RunCommand(const Args& args, const CliOptions& options, MarketClien
   if (cmd == "cancel") return Cancel(args, options, client, out);
   if (cmd == "buy") return Buy(args, options, client, out);
   if (cmd == "browse") return Browse(args, options, client, out);
+  if (cmd == "stack") return Stack(args, options, client, out);
+  if (cmd == "credit" || cmd == "debit") return Wallet(args, options, client, out);
   if (cmd == "stats") return Stats(args, options, client, out);
   if (cmd == "history") return History(args, options, client, out);
   if (cmd == "watch") return Watch(args, options, client, out);
@@ -180,6 +258,16 @@ Commands:
   list <seller> <item> <price>        move an item from the inventory to the market
   cancel <seller> <item>              move a listed item back to its seller
   buy <buyer> <seller> <item> <price> buy a listing at the price seen
+  stack grant|revoke <user> <type> <quantity>
+                                      add to / take from a user's stack of an item type
+  stack list <seller> <type> <quantity> <unit_price> [currency] [duration_seconds]
+                                      list part of a stack; prints its listing id
+  stack buy <buyer> <listing_id> <quantity> <max_unit_price>
+                                      buy part or all of a stack listing, at that price or less
+  stack cancel <seller> <listing_id>  take what is left of a stack listing back
+  stack show <listing_id>             one stack listing
+  credit|debit <user> <currency> <amount> [memo]
+                                      change a wallet (a ledger event records it)
   browse [--page_size=N] [--cursor=C] [--seller=S] [--item=I] [--all]
                                       listings by price (--all follows every page)
   stats                               the market's counters and latencies

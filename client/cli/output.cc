@@ -25,7 +25,25 @@ std::string InfoLine(const OpInfo& info) {
 
 void ListingJson(const MarketListing& l, JsonWriter* w) {
   w->BeginObject().Key("item_id").String(l.item_id).Key("seller_id").String(l.seller_id);
-  w->Key("price").Int(l.price).EndObject();
+  w->Key("price").Int(l.price);
+  if (!l.listing_id.empty()) {
+    w->Key("listing_id").String(l.listing_id).Key("item_type").String(l.item_type);
+    w->Key("quantity").Int(l.quantity).Key("currency").String(l.currency);
+    w->Key("created_ms").Int(l.created_ms).Key("expires_ms").Int(l.expires_ms);
+  }
+  w->EndObject();
+}
+
+void CountsJson(const char* key, const std::map<std::string, int64_t>& counts, JsonWriter* w) {
+  w->Key(key).BeginObject();
+  for (const auto& [name, n] : counts) w->Key(name).Int(n);
+  w->EndObject();
+}
+
+std::string CountsLine(const char* what, const std::map<std::string, int64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [name, n] : counts) parts.push_back(absl::StrCat(name, "=", n));
+  return parts.empty() ? "" : absl::StrCat(what, ": ", absl::StrJoin(parts, " "), "\n");
 }
 
 }  // namespace
@@ -37,7 +55,10 @@ std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json) {
     w.Key("user_id").String(user.id).Key("name").String(user.name).Key("funds").Int(user.funds);
     w.Key("inventory").BeginArray();
     for (const auto& item : user.inventory) w.String(item);
-    w.EndArray().EndObject();
+    w.EndArray();
+    CountsJson("wallet", user.wallet, &w);
+    CountsJson("stacks", user.stacks, &w);
+    w.EndObject();
     if (info != nullptr) InfoJson(*info, &w);
     w.EndObject();
     return w.str() + "\n";
@@ -46,6 +67,7 @@ std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json) {
   t.AddRow({user.id, user.name, std::to_string(user.funds), std::to_string(user.inventory.size())});
   std::string out = t.Render();
   if (!user.inventory.empty()) out += "inventory: " + absl::StrJoin(user.inventory, " ") + "\n";
+  out += CountsLine("wallet", user.wallet) + CountsLine("stacks", user.stacks);
   if (info != nullptr) out += InfoLine(*info);
   return out;
 }
@@ -61,11 +83,29 @@ std::string RenderListing(const std::string& action, const MarketListing& l, con
     return w.str() + "\n";
   }
   std::string out = action.empty() ? "" : action + "\n";
-  TextTable t({"item", "seller", "price"});
-  t.AddRow({l.item_id, l.seller_id, std::to_string(l.price)});
-  out += t.Render();
+  if (!l.listing_id.empty()) {
+    TextTable t({"listing", "seller", "type", "quantity", "unit price", "expires (ms)"});
+    t.AddRow({l.listing_id, l.seller_id, l.item_type, std::to_string(l.quantity),
+              absl::StrCat(l.price, " ", l.currency), std::to_string(l.expires_ms)});
+    out += t.Render();
+  } else {
+    TextTable t({"item", "seller", "price"});
+    t.AddRow({l.item_id, l.seller_id, std::to_string(l.price)});
+    out += t.Render();
+  }
   if (info != nullptr) out += InfoLine(*info);
   return out;
+}
+
+std::string RenderAmount(const std::string& what, int64_t amount, const OpInfo& info, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key(what).Int(amount);
+    InfoJson(info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  return absl::StrCat(what, " ", amount, "\n", InfoLine(info));
 }
 
 std::string RenderPurchase(const PurchaseOutcome& p, bool json) {
@@ -74,9 +114,16 @@ std::string RenderPurchase(const PurchaseOutcome& p, bool json) {
     w.BeginObject().Key("ok").Bool(true).Key("listing");
     ListingJson(p.listing, &w);
     w.Key("buyer_funds").Int(p.buyer_funds);
+    w.Key("quantity").Int(p.quantity).Key("total_price").Int(p.total_price).Key("fee").Int(p.fee);
     InfoJson(p.info, &w);
     w.EndObject();
     return w.str() + "\n";
+  }
+  if (!p.listing.listing_id.empty()) {
+    return absl::StrCat("bought ", p.quantity, " ", p.listing.item_type, " from ",
+                        p.listing.seller_id, " for ", p.total_price, " ", p.listing.currency,
+                        " (fee ", p.fee, "); ", p.listing.quantity, " left; buyer has ",
+                        p.buyer_funds, " ", p.listing.currency, " now\n", InfoLine(p.info));
   }
   return absl::StrCat("bought ", p.listing.item_id, " from ", p.listing.seller_id, " for ",
                       p.listing.price, "; buyer funds now ", p.buyer_funds, "\n",

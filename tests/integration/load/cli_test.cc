@@ -52,6 +52,34 @@ TEST_P(CliTest, CreateGrantListBuyAndShowPrintTables) {
   EXPECT_THAT(r.output, HasSubstr("130"));
 }
 
+TEST_P(CliTest, StackAndWalletCommands) {
+  ASSERT_EQ(Cli({"user", "create", "dan", "0"}).exit_code, 0);
+  ASSERT_EQ(Cli({"user", "create", "eve", "100"}).exit_code, 0);
+  auto r = Cli({"stack", "grant", "dan", "potion", "12"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("held 12"));
+  r = Cli({"stack", "list", "dan", "potion", "10", "3"}, /*json=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t at = r.output.find(R"("listing_id":")");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string id = r.output.substr(at + 14, 17);
+  r = Cli({"stack", "buy", "eve", id, "4", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("bought 4 potion from dan for 12 gold (fee 0); 6 left"));
+  r = Cli({"stack", "buy", "eve", id, "7", "3"});
+  EXPECT_EQ(r.exit_code, 6) << r.output;  // FAILED_PRECONDITION: INSUFFICIENT_QUANTITY
+  EXPECT_THAT(r.output, HasSubstr("INSUFFICIENT_QUANTITY"));
+  r = Cli({"stack", "show", id});
+  EXPECT_THAT(r.output, AllOf(HasSubstr(id), HasSubstr("3 gold")));
+  ASSERT_EQ(Cli({"stack", "cancel", "dan", id}).exit_code, 0);
+  r = Cli({"credit", "eve", "gold", "5", "daily quest"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("balance 93"));
+  r = Cli({"user", "show", "dan"});
+  EXPECT_THAT(r.output, AllOf(HasSubstr("wallet: gold=12"), HasSubstr("stacks: potion=8")));
+  EXPECT_EQ(Cli({"debit", "eve", "gold", "1000"}).exit_code, 6);
+}
+
 TEST_P(CliTest, JsonOutputCarriesResultsAndErrors) {
   ASSERT_EQ(Cli({"user", "create", "carol", "10"}).exit_code, 0);
   auto r = Cli({"user", "show", "carol"}, true);
