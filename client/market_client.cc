@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "market/v1/market.grpc.pb.h"
 
 namespace bazaar::client {
@@ -25,9 +27,19 @@ std::mt19937_64& Rng() {
   return rng;
 }
 
+constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// The status, with the ErrorInfo from its details (if any) as a payload under its type URL.
 absl::Status FromGrpc(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  google::rpc::Status details;
+  if (!s.error_details().empty() && details.ParseFromString(s.error_details())) {
+    for (const auto& any : details.details()) {
+      if (any.type_url() == kErrorInfoUrl) out.SetPayload(kErrorInfoUrl, absl::Cord(any.value()));
+    }
+  }
+  return out;
 }
 
 MarketListing FromProto(const v1::Listing& l) {
@@ -46,6 +58,13 @@ void FillInfo(const v1::CallInfo& from, OpInfo* info) {
 std::string NewRequestId() {
   auto& rng = Rng();
   return absl::StrFormat("%016x%016x", rng(), rng());
+}
+
+std::map<std::string, std::string> ErrorMetadata(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return {};
+  return {info.metadata().begin(), info.metadata().end()};
 }
 
 std::string Reason(const absl::Status& status) {

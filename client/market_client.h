@@ -289,6 +289,9 @@ class MarketClient {
 // The machine-readable reason of a failed call ("INSUFFICIENT_FUNDS"), or the status code's name
 // ("UNAVAILABLE") when the message carries none; "" for OK.
 std::string Reason(const absl::Status& status);
+// The metadata of the google.rpc.ErrorInfo a failed call carried in its status details (the
+// figures behind the failure: price, available quantity, balance...); empty when none.
+std::map<std::string, std::string> ErrorMetadata(const absl::Status& status);
 
 // A fresh random request id (32 hex digits).
 std::string NewRequestId();

@@ -1,10 +1,14 @@
 // Error reasons: every failure the market returns is an absl::Status whose message starts with a
-// machine-readable reason, then ": " and a human text. The service sends the status code and
-// message as the gRPC status and the reason again as trailing metadata "bazaar-reason".
+// machine-readable reason, then ": " and a human text, and may carry fields (the figures behind
+// it: price, quantity available...) as a status payload. The service sends the status code and
+// message as the gRPC status, the reason again as trailing metadata "bazaar-reason", and reason
+// and fields as a google.rpc.ErrorInfo in the status details.
 #ifndef BAZAAR_MARKET_ERRORS_H_
 #define BAZAAR_MARKET_ERRORS_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -50,8 +54,16 @@ inline constexpr char kCorruptData[] = "CORRUPT_DATA";
 
 namespace bazaar::market {
 
-// absl::Status(code, reason + ": " + text).
-absl::Status MakeError(absl::StatusCode code, const char* reason, const std::string& text);
+// Named values describing a failure (ErrorInfo.metadata), in the order given.
+using ErrorFields = std::vector<std::pair<std::string, std::string>>;
+
+// absl::Status(code, reason + ": " + text), with `fields` as its payload.
+absl::Status MakeError(absl::StatusCode code, const char* reason, const std::string& text,
+                       const ErrorFields& fields = {});
+// The fields of a status made by MakeError (empty when it has none).
+ErrorFields ErrorFieldsOf(const absl::Status& status);
+// `status` with `fields` as its payload (replaces any).
+void SetErrorFields(const ErrorFields& fields, absl::Status* status);
 // The reason at the front of a status message ("" for OK; the code's name when absent).
 std::string ReasonOf(const absl::Status& status);
 

@@ -44,7 +44,7 @@ absl::Status ParseTime(const RespReply& r, int64_t* ms) {
 
 absl::Status NoLot(const std::string& listing_id) {
   return MakeError(absl::StatusCode::kNotFound, reason::kListingNotFound,
-                   "no listing " + listing_id);
+                   "no listing " + listing_id, {{"listing_id", listing_id}});
 }
 
 // A lot from HGETALL lot:<id>; NOT_FOUND when the hash is gone.
@@ -176,13 +176,16 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
     if (held < quantity) {
       plan.failure = MakeError(
           absl::StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
-          absl::StrCat("seller ", seller, " holds ", held, " ", type, ", listing ", quantity));
+          absl::StrCat("seller ", seller, " holds ", held, " ", type, ", listing ", quantity),
+          {{"available", std::to_string(held)}, {"requested", std::to_string(quantity)}});
       return plan;
     }
     if (r[2].integer >= cap) {
-      plan.failure = MakeError(absl::StatusCode::kResourceExhausted, reason::kListingLimit,
-                               absl::StrCat("seller ", seller, " has ", r[2].integer,
-                                            " open listings, the most allowed"));
+      plan.failure = MakeError(
+          absl::StatusCode::kResourceExhausted, reason::kListingLimit,
+          absl::StrCat("seller ", seller, " has ", r[2].integer,
+                       " open listings, the most allowed"),
+          {{"open_listings", std::to_string(r[2].integer)}, {"maximum", std::to_string(cap)}});
       return plan;
     }
     Listing lot;
@@ -349,47 +352,59 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
         !s.ok()) {
       return s;
     }
-    const auto fail = [&plan](absl::StatusCode code, const char* why, std::string text) {
-      plan.failure = MakeError(code, why, text);
+    const auto fail = [&plan](absl::StatusCode code, const char* why, std::string text,
+                              const ErrorFields& fields) {
+      plan.failure = MakeError(code, why, text, fields);
       return plan;
     };
+    const auto n = [](int64_t v) { return std::to_string(v); };
     using absl::StatusCode;
     if (now_ms >= lot.expires_ms) {
       return fail(StatusCode::kFailedPrecondition, reason::kListingExpired,
-                  absl::StrCat("listing ", lot.listing_id, " expired at ", lot.expires_ms));
+                  absl::StrCat("listing ", lot.listing_id, " expired at ", lot.expires_ms),
+                  {{"listing_id", lot.listing_id}, {"expires_ms", n(lot.expires_ms)}});
     }
     if (lot.price > max_unit_price) {
       return fail(
           StatusCode::kFailedPrecondition, reason::kPriceChanged,
-          absl::StrCat("unit price is ", lot.price, ", at most ", max_unit_price, " was offered"));
+          absl::StrCat("unit price is ", lot.price, ", at most ", max_unit_price, " was offered"),
+          {{"unit_price", n(lot.price)}, {"max_unit_price", n(max_unit_price)}});
     }
     if (quantity > left) {
       return fail(
           StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
-          absl::StrCat("listing ", lot.listing_id, " has ", left, " left, asked for ", quantity));
+          absl::StrCat("listing ", lot.listing_id, " has ", left, " left, asked for ", quantity),
+          {{"available", n(left)}, {"requested", n(quantity)}});
     }
     if (lot.price > 0 && quantity > kMaxAmount / lot.price) {
       return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
-                  absl::StrCat("the total would pass the maximum of ", kMaxAmount));
+                  absl::StrCat("the total would pass the maximum of ", kMaxAmount),
+                  {{"maximum", n(kMaxAmount)}});
     }
     const int64_t total = lot.price * quantity;
     const int64_t fee = options_.economy.FeeOf(total);
     if (funds < total) {
-      return fail(StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
-                  absl::StrCat("buyer ", buyer_id, " has ", funds, " ", lot.currency, ", total is ",
-                               total));
+      return fail(
+          StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
+          absl::StrCat("buyer ", buyer_id, " has ", funds, " ", lot.currency, ", total is ", total),
+          {{"balance", n(funds)}, {"needed", n(total)}, {"currency", lot.currency}});
     }
-    if (seller_funds > kMaxAmount - (total - fee) || sink > kSinkFull) {
+    if (sink > kSinkFull) {
       return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
-                  sink > kSinkFull ? absl::StrCat("the fee sink of ", lot.currency, " is full")
-                                   : absl::StrCat("seller ", lot.seller_id, " has ", seller_funds,
-                                                  "; the sale would take them past the maximum of ",
-                                                  kMaxAmount));
+                  absl::StrCat("the fee sink of ", lot.currency, " is full"),
+                  {{"balance", n(sink)}, {"maximum", n(kSinkFull)}});
+    }
+    if (seller_funds > kMaxAmount - (total - fee)) {
+      return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
+                  absl::StrCat("seller ", lot.seller_id, " has ", seller_funds,
+                               "; the sale would take them past the maximum of ", kMaxAmount),
+                  {{"balance", n(seller_funds)}, {"maximum", n(kMaxAmount)}});
     }
     if (held > kMaxAmount - quantity) {
       return fail(StatusCode::kFailedPrecondition, reason::kStackLimit,
                   absl::StrCat("buyer ", buyer_id, " holds ", held, " ", lot.item_type,
-                               "; the purchase would pass the maximum of ", kMaxAmount));
+                               "; the purchase would pass the maximum of ", kMaxAmount),
+                  {{"held", n(held)}, {"maximum", n(kMaxAmount)}});
     }
     // Every write below is proven safe by the watched reads: the wallets stay within
     // 0..kMaxAmount, the buyer's stack too, the lot's quantity stays >= 1 or the lot goes.

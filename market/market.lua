@@ -10,7 +10,9 @@
 -- and answers one of
 --   {"ok", event_id, value...} applied; the id of the event it wrote, then the result (as the
 --                              WATCH mode stores them)
---   {"fail", code, message}    a definite failure (gRPC code number, "REASON: text")
+--   {"fail", code, message, name, value, ...}
+--                              a definite failure (gRPC code number, "REASON: text", then its
+--                              error fields as errors.h ErrorFields)
 --   {"record", record}         req:<id> exists; nothing done (the caller replays or refuses it)
 --   {"corrupt", message}       the data broke an assumption; nothing done
 -- The texts, keys, event fields and the record encoding are those of market/trade_ops.cc,
@@ -46,10 +48,15 @@ local function record(keys, args, code, message, values, event_id)
   redis.call('SET', keys[2], fields(list), 'PX', args[4])
 end
 
-local function fail(keys, args, code, reason, text)
+-- `error_fields`: the failure's ErrorFields as a flat name, value list (or nil); they go into
+-- the record as a failure's values, as record.cc does.
+local function fail(keys, args, code, reason, text, error_fields)
   local message = reason .. ': ' .. text
-  record(keys, args, code, message, {}, '')
-  return {'fail', int(code), message}
+  error_fields = error_fields or {}
+  record(keys, args, code, message, error_fields, '')
+  local reply = {'fail', int(code), message}
+  for i = 1, #error_fields do reply[#reply + 1] = error_fields[i] end
+  return reply
 end
 
 local function ok(keys, args, values, event_id)
@@ -101,7 +108,7 @@ end
 
 -- PurchaseItem. KEYS[3..10]: users:<buyer> users:<seller> inventory:<buyer> market:
 -- listing:<item>.<seller> listing:<item>.<buyer> history:<buyer> history:<seller>;
--- ARGV[6..9]: buyer seller item expected_price.
+-- ARGV[6..10]: buyer seller item expected_price default-currency (named in INSUFFICIENT_FUNDS).
 local function purchase_item(keys, args)
   local rec = existing_record(keys, args)
   if rec then return rec end
@@ -115,7 +122,8 @@ local function purchase_item(keys, args)
   local raw_price = redis.call('GET', listing_key)
   if not raw_price then
     return fail(keys, args, NOT_FOUND, 'LISTING_NOT_FOUND',
-                'no listing of item ' .. item .. ' by ' .. seller)
+                'no listing of item ' .. item .. ' by ' .. seller,
+                {'item_id', item, 'seller_id', seller})
   end
   local member = item .. '.' .. seller
   local raw_seller_funds = redis.call('HGET', seller_key, 'funds')
@@ -131,7 +139,8 @@ local function purchase_item(keys, args)
   if not seller_funds then return {'corrupt', 'CORRUPT_DATA: ' .. err} end
   if price ~= expected then
     return fail(keys, args, FAILED_PRECONDITION, 'PRICE_CHANGED',
-                'price is ' .. int(price) .. ', expected ' .. int(expected))
+                'price is ' .. int(price) .. ', expected ' .. int(expected),
+                {'price', int(price), 'expected_price', int(expected)})
   end
   if redis.call('SISMEMBER', buyer_inv, item) == 1 or redis.call('EXISTS', keys[8]) == 1 then
     return fail(keys, args, FAILED_PRECONDITION, 'BUYER_OWNS_ITEM',
@@ -139,7 +148,8 @@ local function purchase_item(keys, args)
   end
   if funds < price then
     return fail(keys, args, FAILED_PRECONDITION, 'INSUFFICIENT_FUNDS',
-                'buyer ' .. buyer .. ' has ' .. int(funds) .. ', price is ' .. int(price))
+                'buyer ' .. buyer .. ' has ' .. int(funds) .. ', price is ' .. int(price),
+                {'balance', int(funds), 'needed', int(price), 'currency', args[10]})
   end
   if seller_funds > MAX_AMOUNT - price then
     return fail(keys, args, FAILED_PRECONDITION, 'FUNDS_LIMIT',
@@ -167,7 +177,8 @@ local function cancel_listing(keys, args)
   local raw_price = redis.call('GET', keys[4])
   if not raw_price then
     return fail(keys, args, NOT_FOUND, 'LISTING_NOT_FOUND',
-                'no listing of item ' .. item .. ' by ' .. seller)
+                'no listing of item ' .. item .. ' by ' .. seller,
+                {'item_id', item, 'seller_id', seller})
   end
   local price, err = amount(raw_price, 'listing price')
   if not price then return {'corrupt', 'CORRUPT_DATA: ' .. err} end

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "market/errors.h"
 
 namespace bazaar::market {
 
@@ -40,7 +41,15 @@ std::string EncodeRecordPrefix(const IdempotencyRecord& record) {
                                      std::to_string(static_cast<int>(record.status.code())),
                                      std::string(record.status.message()),
                                      std::to_string(record.attempts)};
-  fields.insert(fields.end(), record.values.begin(), record.values.end());
+  if (record.status.ok()) {
+    fields.insert(fields.end(), record.values.begin(), record.values.end());
+  } else {
+    // A failure has no values: its error fields go there, so a replay answers them too.
+    for (const auto& [k, v] : ErrorFieldsOf(record.status)) {
+      fields.push_back(k);
+      fields.push_back(v);
+    }
+  }
   return EncodeFields(fields);
 }
 
@@ -62,6 +71,14 @@ std::optional<IdempotencyRecord> DecodeRecord(const std::string& text) {
   }
   r.status = absl::Status(static_cast<absl::StatusCode>(code), (*fields)[3]);
   r.values.assign(fields->begin() + 5, fields->end());
+  if (!r.status.ok()) {
+    ErrorFields error_fields;
+    for (size_t i = 0; i + 1 < r.values.size(); i += 2) {
+      error_fields.emplace_back(r.values[i], r.values[i + 1]);
+    }
+    SetErrorFields(error_fields, &r.status);
+    r.values.clear();
+  }
   return r;
 }
 

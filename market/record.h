@@ -21,7 +21,7 @@ std::optional<std::vector<std::string>> DecodeFields(const std::string& text);
 struct IdempotencyRecord {
   std::string fingerprint;  // method and parameters; the same id with others is refused
   absl::Status status;      // OK or the definite failure
-  std::vector<std::string> values;
+  std::vector<std::string> values;  // a success's result (a failure stores its ErrorFields)
   int attempts = 0;
   std::string event_id;  // the event the change wrote; empty for a failure
 };

@@ -45,7 +45,11 @@ R Interpret(const ScriptCall& call, const CallOptions& options, int attempt,
   if (kind == "fail") {
     int code;
     if (!absl::SimpleAtoi(str(1), &code)) return R::Done(Unexpected("FCALL failure", r));
-    return R::Done(absl::Status(static_cast<absl::StatusCode>(code), str(2)));
+    absl::Status failure(static_cast<absl::StatusCode>(code), str(2));
+    ErrorFields fields;  // the rest of the reply: name, value, ...
+    for (size_t i = 3; i + 1 < r.elements.size(); i += 2) fields.emplace_back(str(i), str(i + 1));
+    SetErrorFields(fields, &failure);
+    return R::Done(std::move(failure));
   }
   if (kind == "corrupt") {
     return R::Done(absl::Status(absl::StatusCode::kInternal, str(1)));

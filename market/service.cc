@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "market/errors.h"
 #include "market/log.h"
 #include "market/ops_util.h"
@@ -166,8 +168,16 @@ bool CallGate::Drain(absl::Duration grace) {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  google::rpc::ErrorInfo info;
+  info.set_reason(ReasonOf(status));
+  info.set_domain("bazaar.market");
+  for (const auto& [k, v] : ErrorFieldsOf(status)) (*info.mutable_metadata())[k] = v;
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(std::string(status.message()));
+  details.add_details()->PackFrom(info);
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      details.SerializeAsString());
 }
 
 MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,

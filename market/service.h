@@ -106,7 +106,9 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
 
 void FillEvent(const MarketEvent& e, v1::Event* out);
 
-// absl::Status -> grpc::Status (the codes are the same numbers).
+// absl::Status -> grpc::Status (the codes are the same numbers), with a google.rpc.Status in the
+// details holding one google.rpc.ErrorInfo: the reason, domain "bazaar.market", and the
+// status's ErrorFields as metadata.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace bazaar::market

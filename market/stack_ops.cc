@@ -44,15 +44,18 @@ void MarketOps::ChangeStack(const std::string& user_id, const std::string& item_
       }
     }
     if (grant && held > kMaxAmount - quantity) {
-      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kStackLimit,
-                               absl::StrCat("user ", user_id, " holds ", held, " ", item_type,
-                                            "; the grant would pass the maximum of ", kMaxAmount));
+      plan.failure =
+          MakeError(absl::StatusCode::kFailedPrecondition, reason::kStackLimit,
+                    absl::StrCat("user ", user_id, " holds ", held, " ", item_type,
+                                 "; the grant would pass the maximum of ", kMaxAmount),
+                    {{"held", std::to_string(held)}, {"maximum", std::to_string(kMaxAmount)}});
       return plan;
     }
     if (!grant && held < quantity) {
-      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
-                               absl::StrCat("user ", user_id, " holds ", held, " ", item_type,
-                                            ", revoke is ", quantity));
+      plan.failure = MakeError(
+          absl::StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
+          absl::StrCat("user ", user_id, " holds ", held, " ", item_type, ", revoke is ", quantity),
+          {{"available", std::to_string(held)}, {"requested", std::to_string(quantity)}});
       return plan;
     }
     const int64_t after = grant ? held + quantity : held - quantity;

@@ -28,7 +28,8 @@ absl::StatusOr<Listing> ListingFromValues(const std::vector<std::string>& v) {
 
 absl::Status NoListing(const std::string& item_id, const std::string& seller_id) {
   return MakeError(absl::StatusCode::kNotFound, reason::kListingNotFound,
-                   absl::StrCat("no listing of item ", item_id, " by ", seller_id));
+                   absl::StrCat("no listing of item ", item_id, " by ", seller_id),
+                   {{"item_id", item_id}, {"seller_id", seller_id}});
 }
 
 // Maps a Run's outcome holding a listing to a ListingResult.
@@ -203,16 +204,21 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
     }
     bool buyer_listed = book ? !r[3].is_nil() : IsOne(r[3]);
     if (price != expected_price) {
-      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kPriceChanged,
-                               absl::StrCat("price is ", price, ", expected ", expected_price));
+      plan.failure = MakeError(
+          absl::StatusCode::kFailedPrecondition, reason::kPriceChanged,
+          absl::StrCat("price is ", price, ", expected ", expected_price),
+          {{"price", std::to_string(price)}, {"expected_price", std::to_string(expected_price)}});
     } else if (IsOne(r[2]) || buyer_listed) {
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kBuyerOwnsItem,
                                absl::StrCat("buyer ", buyer_id, " already holds an item ",
                                             item_id));
     } else if (funds < price) {
-      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
-                               absl::StrCat("buyer ", buyer_id, " has ", funds, ", price is ",
-                                            price));
+      plan.failure =
+          MakeError(absl::StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
+                    absl::StrCat("buyer ", buyer_id, " has ", funds, ", price is ", price),
+                    {{"balance", std::to_string(funds)},
+                     {"needed", std::to_string(price)},
+                     {"currency", options_.economy.default_currency()}});
     } else if (seller_funds > kMaxAmount - price) {
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kFundsLimit,
                                absl::StrCat("seller ", seller_id, " has ", seller_funds,
@@ -257,11 +263,13 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                 done(std::move(result));
               };
   if (options_.mode == ContentionMode::kScript) {
-    ScriptCall sc{"bazaar_purchase_item", spec.fingerprint,
-                  {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
-                   keys_.Listing(item_id, buyer_id), keys_.History(buyer_id),
-                   keys_.History(seller_id)},
-                  {buyer_id, seller_id, item_id, std::to_string(expected_price)}};
+    ScriptCall sc{
+        "bazaar_purchase_item",
+        spec.fingerprint,
+        {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
+         keys_.Listing(item_id, buyer_id), keys_.History(buyer_id), keys_.History(seller_id)},
+        {buyer_id, seller_id, item_id, std::to_string(expected_price),
+         options_.economy.default_currency()}};
     return scripts_.Run(std::move(sc), call, trace, std::move(finish));
   }
   runner_.Run(std::move(spec), call, trace, std::move(finish));

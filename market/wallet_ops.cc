@@ -70,7 +70,10 @@ void MarketOps::ChangeWallet(bool credit, const std::string& user_id,
     if (!credit && balance < amount) {
       plan.failure = MakeError(
           absl::StatusCode::kFailedPrecondition, reason::kInsufficientFunds,
-          absl::StrCat("user ", user_id, " has ", balance, " ", currency, ", debit is ", amount));
+          absl::StrCat("user ", user_id, " has ", balance, " ", currency, ", debit is ", amount),
+          {{"balance", std::to_string(balance)},
+           {"needed", std::to_string(amount)},
+           {"currency", currency}});
       return plan;
     }
     if ((credit && balance > kMaxAmount - amount) || total > kMaxTotal - amount) {
@@ -78,7 +81,10 @@ void MarketOps::ChangeWallet(bool credit, const std::string& user_id,
           absl::StatusCode::kFailedPrecondition, reason::kFundsLimit,
           absl::StrCat("user ", user_id, " has ", balance, " ", currency,
                        "; the credit would take them past the maximum of ", kMaxAmount,
-                       total > kMaxTotal - amount ? " (or their running total past int64)" : ""));
+                       total > kMaxTotal - amount ? " (or their running total past int64)" : ""),
+          {{"balance", std::to_string(balance)},
+           {"maximum", std::to_string(kMaxAmount)},
+           {"currency", currency}});
       return plan;
     }
     const int64_t after = credit ? balance + amount : balance - amount;

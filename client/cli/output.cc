@@ -240,10 +240,14 @@ std::string RenderError(const absl::Status& status, bool json) {
     JsonWriter w;
     w.BeginObject().Key("ok").Bool(false).Key("code").String(code);
     w.Key("reason").String(Reason(status)).Key("message").String(std::string(status.message()));
-    w.EndObject();
+    w.Key("metadata").BeginObject();
+    for (const auto& [k, v] : ErrorMetadata(status)) w.Key(k).String(v);
+    w.EndObject().EndObject();
     return w.str() + "\n";
   }
-  return absl::StrCat("bazaar-cli: ", code, ": ", status.message(), "\n");
+  std::string out = absl::StrCat("bazaar-cli: ", code, ": ", status.message(), "\n");
+  for (const auto& [k, v] : ErrorMetadata(status)) absl::StrAppend(&out, "  ", k, ": ", v, "\n");
+  return out;
 }
 
 }  // namespace bazaar::client::cli

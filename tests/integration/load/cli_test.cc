@@ -66,9 +66,10 @@ TEST_P(CliTest, StackAndWalletCommands) {
   r = Cli({"stack", "buy", "eve", id, "4", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("bought 4 potion from dan for 12 gold (fee 0); 6 left"));
-  r = Cli({"stack", "buy", "eve", id, "7", "3"});
+  r = Cli({"stack", "buy", "eve", id, "7", "3"}, /*json=*/true);
   EXPECT_EQ(r.exit_code, 6) << r.output;  // FAILED_PRECONDITION: INSUFFICIENT_QUANTITY
-  EXPECT_THAT(r.output, HasSubstr("INSUFFICIENT_QUANTITY"));
+  EXPECT_THAT(r.output, AllOf(HasSubstr(R"("reason":"INSUFFICIENT_QUANTITY")"),
+                              HasSubstr(R"("metadata":{"available":"6","requested":"7"})")));
   r = Cli({"stack", "show", id});
   EXPECT_THAT(r.output, AllOf(HasSubstr(id), HasSubstr("3 gold")));
   ASSERT_EQ(Cli({"stack", "cancel", "dan", id}).exit_code, 0);

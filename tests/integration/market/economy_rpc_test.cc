@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "market_fixture.h"
 #include "resp/connection.h"
 
@@ -114,8 +116,18 @@ class EconomyRpcTest : public ::testing::TestWithParam<StoreKind> {
   template <typename Req, typename Resp, typename Method>
   std::string Call(Method method, const Req& req, Resp* resp) {
     auto ctx = Ctx();
-    grpc::Status s = ((*stub_).*method)(ctx.get(), req, resp);
-    return s.ok() ? "" : Reason(*ctx);
+    last_ = ((*stub_).*method)(ctx.get(), req, resp);
+    return last_.ok() ? "" : Reason(*ctx);
+  }
+  // The ErrorInfo in the last call's status details, as a client in any language reads it.
+  google::rpc::ErrorInfo LastErrorInfo() {
+    google::rpc::Status details;
+    google::rpc::ErrorInfo info;
+    EXPECT_TRUE(details.ParseFromString(last_.error_details()));
+    EXPECT_EQ(details.code(), last_.error_code());
+    EXPECT_EQ(details.details_size(), 1);
+    if (details.details_size() > 0) EXPECT_TRUE(details.details(0).UnpackTo(&info));
+    return info;
   }
   void NewUser(const std::string& id, int64_t funds) {
     v1::CreateUserRequest req;
@@ -164,6 +176,7 @@ class EconomyRpcTest : public ::testing::TestWithParam<StoreKind> {
   std::unique_ptr<StoreProcess> store_;
   std::unique_ptr<MarketProcess> market_;
   std::unique_ptr<v1::Market::Stub> stub_;
+  grpc::Status last_;
 };
 
 TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
@@ -176,6 +189,7 @@ TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
   w.set_amount(80);
   w.set_memo("quest 12");
   v1::WalletResponse wr;
+  google::rpc::ErrorInfo info;
   ASSERT_EQ(Call(&v1::Market::Stub::Credit, w, &wr), "");
   EXPECT_EQ(wr.balance(), 80);
   EXPECT_FALSE(wr.info().event_id().empty());
@@ -183,7 +197,17 @@ TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
   ASSERT_EQ(Call(&v1::Market::Stub::Debit, w, &wr), "");
   EXPECT_EQ(wr.balance(), 50);
   w.set_amount(51);
+  w.set_request_id("debit-51");
   EXPECT_EQ(Call(&v1::Market::Stub::Debit, w, &wr), "INSUFFICIENT_FUNDS");
+  // The same failure replayed from its request id carries the same figures.
+  for (int replay = 0; replay < 2; ++replay) {
+    if (replay == 1) EXPECT_EQ(Call(&v1::Market::Stub::Debit, w, &wr), "INSUFFICIENT_FUNDS");
+    info = LastErrorInfo();
+    EXPECT_EQ(info.metadata().at("balance"), "50");
+    EXPECT_EQ(info.metadata().at("needed"), "51");
+    EXPECT_EQ(info.metadata().at("currency"), "gems");
+  }
+  w.set_request_id("");
   w.set_currency("silver");
   EXPECT_EQ(Call(&v1::Market::Stub::Credit, w, &wr), "INVALID_ARGUMENT");
 
@@ -222,6 +246,11 @@ TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
   EXPECT_EQ(glr.listing().seller_id(), "ann");
   v1::PurchaseItemResponse bought;
   EXPECT_EQ(Buy("bob", l.listing_id(), 3, 3, &bought), "PRICE_CHANGED");
+  info = LastErrorInfo();
+  EXPECT_EQ(info.reason(), "PRICE_CHANGED");
+  EXPECT_EQ(info.domain(), "bazaar.market");
+  EXPECT_EQ(info.metadata().at("unit_price"), "4");
+  EXPECT_EQ(info.metadata().at("max_unit_price"), "3");
   EXPECT_EQ(Buy("bob", l.listing_id(), 13, 4, &bought), "INSUFFICIENT_QUANTITY");
   EXPECT_EQ(Buy("ann", l.listing_id(), 1, 4, &bought), "OWN_LISTING");
   EXPECT_EQ(Buy("bob", l.listing_id(), 13, 4, &bought), "INSUFFICIENT_QUANTITY");
@@ -231,6 +260,9 @@ TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
   EXPECT_EQ(bought.buyer_funds(), 26);
   EXPECT_EQ(bought.listing().quantity(), 4);
   EXPECT_EQ(Buy("bob", l.listing_id(), 5, 4, &bought), "INSUFFICIENT_QUANTITY");
+  info = LastErrorInfo();
+  EXPECT_EQ(info.metadata().at("available"), "4");
+  EXPECT_EQ(info.metadata().at("requested"), "5");
   v1::CancelListingRequest cancel;
   cancel.set_seller_id("ann");
   cancel.set_listing_id(l.listing_id());

@@ -18,17 +18,30 @@ TEST(RecordTest, FieldsRoundTripIncludingSeparators) {
   EXPECT_FALSE(DecodeFields("5:abc").has_value());
 }
 
-TEST(RecordTest, IdempotencyRecordKeepsStatusAndValues) {
+TEST(RecordTest, IdempotencyRecordKeepsValuesOrTheFailureAndItsFields) {
   IdempotencyRecord r;
   r.fingerprint = "fp";
-  r.status = absl::FailedPreconditionError("PRICE_CHANGED: x");
   r.values = {"1", "2"};
   r.attempts = 3;
+  r.event_id = "7-0";
   auto back = DecodeRecord(EncodeRecord(r));
   ASSERT_TRUE(back.has_value());
-  EXPECT_EQ(back->status, r.status);
+  EXPECT_TRUE(back->status.ok());
   EXPECT_EQ(back->values, r.values);
   EXPECT_EQ(back->attempts, 3);
+  EXPECT_EQ(back->event_id, "7-0");
+
+  IdempotencyRecord failed;
+  failed.fingerprint = "fp";
+  failed.status = MakeError(absl::StatusCode::kFailedPrecondition, reason::kPriceChanged, "x",
+                            {{"price", "31"}, {"expected_price", "30"}});
+  back = DecodeRecord(EncodeRecord(failed));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(back->status.message(), "PRICE_CHANGED: x");
+  EXPECT_EQ(ErrorFieldsOf(back->status), ErrorFieldsOf(failed.status));
+  EXPECT_EQ(ErrorFieldsOf(back->status).size(), 2u);
+  EXPECT_TRUE(back->values.empty());
 }
 
 TEST(RecordTest, CursorRoundTripsAndRejectsGarbage) {
