@@ -819,6 +819,44 @@ absl::StatusOr<PurchaseOutcome> MarketClient::PurchaseStack(const std::string& b
   });
 }
 
+void MarketClient::BuyQuantityAsync(const std::string& buyer_id, const std::string& item_type,
+                                    const std::string& currency, int64_t quantity,
+                                    int64_t max_unit_price, const CallSettings& call,
+                                    Callback<BuyOutcome> done) {
+  v1::BuyQuantityRequest req;
+  req.set_buyer_id(buyer_id);
+  req.set_item_type(item_type);
+  req.set_currency(currency);
+  req.set_quantity(quantity);
+  req.set_max_unit_price(max_unit_price);
+  Mutate<BuyOutcome, v1::BuyQuantityRequest, v1::BuyQuantityResponse>(
+      call, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->BuyQuantity(ctx, rq, rs, std::move(cb));
+      },
+      [](const v1::BuyQuantityResponse& r, BuyOutcome* out) {
+        for (const auto& f : r.fills()) {
+          out->fills.push_back(
+              {f.listing_id(), f.seller_id(), f.quantity(), f.unit_price(), f.fee()});
+        }
+        out->quantity = r.quantity();
+        out->total_price = r.total_price();
+        out->fee = r.fee();
+        out->buyer_funds = r.buyer_funds();
+      },
+      std::move(done));
+}
+
+absl::StatusOr<BuyOutcome> MarketClient::BuyQuantity(const std::string& buyer_id,
+                                                     const std::string& item_type,
+                                                     const std::string& currency, int64_t quantity,
+                                                     int64_t max_unit_price,
+                                                     const CallSettings& call) {
+  return Await<BuyOutcome>([&](auto cb) {
+    BuyQuantityAsync(buyer_id, item_type, currency, quantity, max_unit_price, call, std::move(cb));
+  });
+}
+
 absl::StatusOr<MarketListing> MarketClient::GetStackListing(const std::string& listing_id,
                                                             const CallSettings& call) {
   v1::GetListingRequest req;

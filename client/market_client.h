@@ -111,6 +111,16 @@ struct PurchaseOutcome {
   OpInfo info;
   int64_t quantity = 1, total_price = 0, fee = 0;
 };
+// BuyQuantity: what each listing gave, cheapest first.
+struct MarketFill {
+  std::string listing_id, seller_id;
+  int64_t quantity = 0, unit_price = 0, fee = 0;
+};
+struct BuyOutcome {
+  std::vector<MarketFill> fills;
+  int64_t quantity = 0, total_price = 0, fee = 0, buyer_funds = 0;
+  OpInfo info;
+};
 // A stack grant or revoke: the quantity held afterwards.
 struct StackOutcome {
   int64_t quantity = 0;
@@ -219,6 +229,9 @@ class MarketClient {
                                                 const std::string& listing_id, int64_t quantity,
                                                 int64_t max_unit_price,
                                                 const CallSettings& call = {});
+  absl::StatusOr<BuyOutcome> BuyQuantity(const std::string& buyer_id, const std::string& item_type,
+                                         const std::string& currency, int64_t quantity,
+                                         int64_t max_unit_price, const CallSettings& call = {});
   absl::StatusOr<MarketListing> GetStackListing(const std::string& listing_id,
                                                 const CallSettings& call = {});
   absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});
@@ -264,6 +277,9 @@ class MarketClient {
                    const std::string& memo, const CallSettings& call, Callback<WalletOutcome> done);
   void ListStackAsync(const StackListingSpec& spec, const CallSettings& call,
                       Callback<ListingOutcome> done);
+  void BuyQuantityAsync(const std::string& buyer_id, const std::string& item_type,
+                        const std::string& currency, int64_t quantity, int64_t max_unit_price,
+                        const CallSettings& call, Callback<BuyOutcome> done);
   void PurchaseStackAsync(const std::string& buyer_id, const std::string& listing_id,
                           int64_t quantity, int64_t max_unit_price, const CallSettings& call,
                           Callback<PurchaseOutcome> done);

@@ -18,8 +18,10 @@
 //   <prefix>lot:<listing_id>      hash   a stack listing: seller, type, quantity (left), price
 //                                        (per unit), currency, created, expires (Unix ms of the
 //                                        store's clock); seller..expires never change
-//   <prefix>lots:<cur>:<type>     zset   listing id -> unit price: one market per currency and
-//                                        item type, cheapest first (currencies hold no ':')
+//   <prefix>lots:<cur>:<type>     zset   <listing id>.<seller> -> unit price: one market per
+//                                        currency and item type, cheapest first (currencies hold
+//                                        no ':'); the seller is in the member so that a buyer
+//                                        knows whose wallet to watch before reading the lot
 //   <prefix>lots_of:<seller>      zset   listing id -> created: the seller's open stack listings
 //   <prefix>lot_expiry:           zset   listing id -> expires: the reaper's queue
 //   <prefix>sink:                 hash   currency -> fees collected
@@ -60,6 +62,10 @@ class KeySchema {
 
   static std::string Member(const std::string& item, const std::string& seller) {
     return item + "." + seller;
+  }
+  // A lots:<cur>:<type> member; listing ids hold no '.', so it splits at the first one.
+  static std::string LotMember(const std::string& listing_id, const std::string& seller) {
+    return listing_id + "." + seller;
   }
   // Splits "<item>.<seller>" at the last '.'; false when there is none.
   static bool ParseMember(const std::string& member, std::string* item, std::string* seller);

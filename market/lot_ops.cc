@@ -18,28 +18,12 @@ using internal::ParseAmountReply;
 
 namespace {
 
-// Fees pile up in sink:, which nothing watches; a sale is refused while its currency's sink is
-// above this, so the HINCRBY could only overflow after 2^62 / 10^15 (4.6 million) sales that
-// all read the sink below the mark at once.
-constexpr int64_t kSinkFull = int64_t{1} << 62;
-
 std::string NewListingId() {
   thread_local absl::BitGen gen;
   char buf[20];
   std::snprintf(buf, sizeof buf, "L%016llx",
                 static_cast<unsigned long long>(absl::Uniform<uint64_t>(gen)));
   return buf;
-}
-
-// The store's clock from a TIME reply, in Unix ms.
-absl::Status ParseTime(const RespReply& r, int64_t* ms) {
-  int64_t sec, usec;
-  if (!r.is_array() || r.elements.size() != 2 || !ParseAmount(r.elements[0].str, &sec) ||
-      !ParseAmount(r.elements[1].str, &usec)) {
-    return Corrupt("TIME reply " + r.DebugString());
-  }
-  *ms = sec * 1000 + usec / 1000;
-  return absl::OkStatus();
 }
 
 absl::Status NoLot(const std::string& listing_id) {
@@ -171,7 +155,7 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
     if (!r[1].is_nil()) {
       if (absl::Status s = ParseAmountReply(r[1], "stack of " + type, &held); !s.ok()) return s;
     }
-    if (absl::Status s = ParseTime(r[3], &now_ms); !s.ok()) return s;
+    if (absl::Status s = internal::ParseTimeReply(r[3], &now_ms); !s.ok()) return s;
     if (IsOne(r[4])) return Corrupt("listing id " + listing_id + " is taken");
     if (held < quantity) {
       plan.failure = MakeError(
@@ -207,7 +191,8 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
                            std::to_string(quantity), "price", std::to_string(price), "currency",
                            currency, "created", std::to_string(lot.created_ms), "expires",
                            std::to_string(lot.expires_ms)});
-    plan.writes.push_back({"ZADD", keys_.Lots(currency, type), std::to_string(price), listing_id});
+    plan.writes.push_back({"ZADD", keys_.Lots(currency, type), std::to_string(price),
+                           KeySchema::LotMember(listing_id, seller)});
     plan.writes.push_back({"ZADD", lots_of, std::to_string(lot.created_ms), listing_id});
     plan.writes.push_back({"ZADD", keys_.LotExpiry(), std::to_string(lot.expires_ms), listing_id});
     auto fields = LotFields(lot);
@@ -259,7 +244,7 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
       return plan;
     }
     int64_t now_ms;
-    if (absl::Status s = ParseTime(r[1], &now_ms); !s.ok()) return s;
+    if (absl::Status s = internal::ParseTimeReply(r[1], &now_ms); !s.ok()) return s;
     if (expiry && now_ms < lot->expires_ms) {
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotExpired,
                                absl::StrCat("listing ", listing_id, " expires at ", lot->expires_ms,
@@ -268,7 +253,8 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
     }
     plan.writes = {
         {"DEL", lot_key},
-        {"ZREM", keys_.Lots(lot->currency, lot->item_type), listing_id},
+        {"ZREM", keys_.Lots(lot->currency, lot->item_type),
+         KeySchema::LotMember(listing_id, lot->seller_id)},
         {"ZREM", keys_.LotsOf(lot->seller_id), listing_id},
         {"ZREM", keys_.LotExpiry(), listing_id},
         {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)}};
@@ -343,12 +329,12 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
     auto optional = [](const RespReply& reply, const std::string& what, int64_t* out) {
       return reply.is_nil() ? absl::OkStatus() : ParseAmountReply(reply, what, out);
     };
-    if (absl::Status s =
-            FirstError({ParseAmountReply(r[0], "listing quantity", &left),
-                        optional(buyer[1], "buyer " + lot.currency, &funds),
-                        optional(r[2], "seller " + lot.currency, &seller_funds),
-                        optional(r[3], "stack of " + lot.item_type, &held),
-                        optional(r[4], "sink " + lot.currency, &sink), ParseTime(r[5], &now_ms)});
+    if (absl::Status s = FirstError({ParseAmountReply(r[0], "listing quantity", &left),
+                                     optional(buyer[1], "buyer " + lot.currency, &funds),
+                                     optional(r[2], "seller " + lot.currency, &seller_funds),
+                                     optional(r[3], "stack of " + lot.item_type, &held),
+                                     optional(r[4], "sink " + lot.currency, &sink),
+                                     internal::ParseTimeReply(r[5], &now_ms)});
         !s.ok()) {
       return s;
     }
@@ -389,10 +375,10 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
           absl::StrCat("buyer ", buyer_id, " has ", funds, " ", lot.currency, ", total is ", total),
           {{"balance", n(funds)}, {"needed", n(total)}, {"currency", lot.currency}});
     }
-    if (sink > kSinkFull) {
+    if (sink > internal::kSinkFull) {
       return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
                   absl::StrCat("the fee sink of ", lot.currency, " is full"),
-                  {{"balance", n(sink)}, {"maximum", n(kSinkFull)}});
+                  {{"balance", n(sink)}, {"maximum", n(internal::kSinkFull)}});
     }
     if (seller_funds > kMaxAmount - (total - fee)) {
       return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
@@ -415,7 +401,8 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
       plan.writes.push_back({"HINCRBY", keys_.Sink(), lot.currency, std::to_string(fee)});
     if (quantity == left) {
       plan.writes.push_back({"DEL", lot_key});
-      plan.writes.push_back({"ZREM", market_key, lot.listing_id});
+      plan.writes.push_back(
+          {"ZREM", market_key, KeySchema::LotMember(lot.listing_id, lot.seller_id)});
       plan.writes.push_back({"ZREM", keys_.LotsOf(lot.seller_id), lot.listing_id});
       plan.writes.push_back({"ZREM", keys_.LotExpiry(), lot.listing_id});
     } else {
@@ -472,7 +459,7 @@ void MarketOps::DueListings(int limit, const CallOptions& call, CallTrace* trace
       trace, [done = std::move(done)](absl::StatusOr<Replies> r) {
         if (!r.ok()) return done(r.status());
         int64_t now_ms;
-        if (absl::Status s = ParseTime((*r)[0], &now_ms); !s.ok()) return done(s);
+        if (absl::Status s = internal::ParseTimeReply((*r)[0], &now_ms); !s.ok()) return done(s);
         std::vector<std::string> due;
         const auto& v = (*r)[1].elements;
         for (size_t i = 0; i + 1 < v.size(); i += 2) {

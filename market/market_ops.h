@@ -67,6 +67,22 @@ struct PurchaseResult {
   int64_t total_price = 0;
   int64_t fee = 0;
 };
+// BuyQuantity: what came from each listing, cheapest first.
+struct Fill {
+  std::string listing_id, seller_id;
+  int64_t quantity = 0, unit_price = 0, fee = 0;
+};
+struct BuyResult {
+  std::vector<Fill> fills;
+  int64_t quantity = 0, total_price = 0, fee = 0;
+  int64_t buyer_funds = 0;  // in the currency bought with, afterwards
+  CallInfo info;
+};
+// The most listings one BuyQuantity takes from. Each listing adds its key and its seller's to
+// the WATCH set and up to five writes to the transaction, and any sale or cancel of any of them
+// aborts the call: beyond a handful the call mostly retries. A buyer who needs more calls again.
+inline constexpr int kMaxFills = 16;
+
 // A stack grant or revoke: the user's quantity of the type afterwards.
 struct StackResult {
   int64_t quantity = 0;
@@ -147,6 +163,15 @@ class MarketOps {
   void PurchaseStack(const std::string& buyer_id, const std::string& listing_id, int64_t quantity,
                      int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
                      Done<PurchaseResult> done);
+  // `quantity` of `item_type` from the cheapest stack listings in `currency` (empty: the
+  // default) at `max_unit_price` or less, across sellers, skipping the buyer's own and expired
+  // ones; all of it in one transaction, or INSUFFICIENT_QUANTITY when the cheapest kMaxFills
+  // listings do not hold enough. Watches the listings it takes from, their sellers, the buyer
+  // and the buyer's stacks (book: also lots:<cur>:<type>); a shortage is confirmed by a second
+  // attempt that watches lots:<cur>:<type> too.
+  void BuyQuantity(const std::string& buyer_id, const std::string& item_type,
+                   const std::string& currency, int64_t quantity, int64_t max_unit_price,
+                   const CallOptions& call, CallTrace* trace, Done<BuyResult> done);
   void GetStackListing(const std::string& listing_id, const CallOptions& call, CallTrace* trace,
                        Done<Listing> done);
   // Returns an expired stack listing to its seller (the reaper's transaction): NOT_FOUND when

@@ -33,6 +33,22 @@ inline absl::Status ParseAmountReply(const RespReply& r, const std::string& what
   return absl::OkStatus();
 }
 
+// The store's clock from a TIME reply, in Unix ms.
+inline absl::Status ParseTimeReply(const RespReply& r, int64_t* ms) {
+  int64_t sec, usec;
+  if (!r.is_array() || r.elements.size() != 2 || !ParseAmount(r.elements[0].str, &sec) ||
+      !ParseAmount(r.elements[1].str, &usec)) {
+    return Corrupt("TIME reply " + r.DebugString());
+  }
+  *ms = sec * 1000 + usec / 1000;
+  return absl::OkStatus();
+}
+
+// Fees pile up in sink:, which nothing watches; a sale is refused while its currency's sink is
+// above this, so the HINCRBY could only overflow after 2^62 / 10^15 (4.6 million) sales that
+// all read the sink below the mark at once.
+inline constexpr int64_t kSinkFull = int64_t{1} << 62;
+
 }  // namespace bazaar::market::internal
 
 #endif  // BAZAAR_MARKET_OPS_UTIL_H_

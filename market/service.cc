@@ -365,6 +365,33 @@ Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemReq
   return call->reactor();
 }
 
+Reactor* MarketServiceImpl::BuyQuantity(Context* ctx, const v1::BuyQuantityRequest* req,
+                                        v1::BuyQuantityResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "BuyQuantity", req->request_id());
+  if (!call->admitted()) return call->reactor();
+  ops_->BuyQuantity(req->buyer_id(), req->item_type(), req->currency(), req->quantity(),
+                    req->max_unit_price(), call->options(), call->trace(),
+                    [call, resp](absl::StatusOr<BuyResult> r) {
+                      if (r.ok()) {
+                        for (const Fill& f : r->fills) {
+                          auto* out = resp->add_fills();
+                          out->set_listing_id(f.listing_id);
+                          out->set_seller_id(f.seller_id);
+                          out->set_quantity(f.quantity);
+                          out->set_unit_price(f.unit_price);
+                          out->set_fee(f.fee);
+                        }
+                        resp->set_quantity(r->quantity);
+                        resp->set_total_price(r->total_price);
+                        resp->set_fee(r->fee);
+                        resp->set_buyer_funds(r->buyer_funds);
+                        FillInfo(r->info, resp->mutable_info());
+                      }
+                      call->Finish(r.status());
+                    });
+  return call->reactor();
+}
+
 Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest* req,
                                        v1::GetListingResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "GetListing");

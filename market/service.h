@@ -68,6 +68,8 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
                          v1::CancelListingResponse* resp) override;
   Reactor* PurchaseItem(Context* ctx, const v1::PurchaseItemRequest* req,
                         v1::PurchaseItemResponse* resp) override;
+  Reactor* BuyQuantity(Context* ctx, const v1::BuyQuantityRequest* req,
+                       v1::BuyQuantityResponse* resp) override;
   Reactor* GetListing(Context* ctx, const v1::GetListingRequest* req,
                       v1::GetListingResponse* resp) override;
   Reactor* BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,

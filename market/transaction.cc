@@ -57,7 +57,7 @@ absl::Status TxnRunner::CheckExecReplies(const std::vector<Argv>& writes,
 
 // One attempt of a Run, from Open to its result; owned by the callbacks in flight.
 struct TxnRunner::Attempt {
-  std::shared_ptr<const TxnSpec> spec;
+  std::shared_ptr<const TxnSpec> spec;  // this attempt's (prepared, when the spec probes)
   std::shared_ptr<const CallOptions> options;
   int n = 0;
   absl::Time deadline;
@@ -101,18 +101,34 @@ void TxnRunner::StartAttempt(std::shared_ptr<Attempt> a) {
     using R = AttemptResult<TxnOutcome>;
     if (!session.ok()) return a->Finish(R::Done(session.status()));
     a->session = std::move(*session);
-    const TxnSpec& spec = *a->spec;
-    std::vector<Argv> round1;
-    Argv watch = {"WATCH"};
-    watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
-    if (a->idempotent()) watch.push_back(keys_->Request(a->options->request_id));
-    round1.push_back(std::move(watch));
-    if (a->idempotent()) round1.push_back({"GET", keys_->Request(a->options->request_id)});
-    round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
+    if (!a->spec->prepare) return WatchAndRead(std::move(a));
     StoreSession* session_ptr = a->session.get();
-    session_ptr->Pipeline(std::move(round1), [this, a](absl::StatusOr<Replies> replies) {
-      AfterReads(a, std::move(replies));
+    session_ptr->Pipeline(a->spec->probe, [this, a](absl::StatusOr<Replies> replies) mutable {
+      if (!replies.ok()) return a->Finish(R::StoreError(replies.status()));
+      for (const auto& r : *replies) {
+        if (r.is_error()) return a->Finish(R::Done(Unexpected("probe failed", r)));
+      }
+      auto prepared = a->spec->prepare(*replies);
+      if (!prepared.ok()) return a->Finish(R::Done(prepared.status()));
+      prepared->fingerprint = a->spec->fingerprint;
+      a->spec = std::make_shared<const TxnSpec>(std::move(*prepared));
+      WatchAndRead(std::move(a));
     });
+  });
+}
+
+void TxnRunner::WatchAndRead(std::shared_ptr<Attempt> a) {
+  const TxnSpec& spec = *a->spec;
+  std::vector<Argv> round1;
+  Argv watch = {"WATCH"};
+  watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
+  if (a->idempotent()) watch.push_back(keys_->Request(a->options->request_id));
+  round1.push_back(std::move(watch));
+  if (a->idempotent()) round1.push_back({"GET", keys_->Request(a->options->request_id)});
+  round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
+  StoreSession* session_ptr = a->session.get();
+  session_ptr->Pipeline(std::move(round1), [this, a](absl::StatusOr<Replies> replies) {
+    AfterReads(a, std::move(replies));
   });
 }
 
@@ -156,6 +172,7 @@ void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> r
   }
   auto plan = spec.decide(reads);
   if (!plan.ok()) return a->Finish(R::Done(plan.status()));
+  if (plan->stale) return a->Finish(R::Conflict());
   a->plan = std::move(*plan);
   a->writes = a->plan.failure.ok() ? a->plan.writes : std::vector<Argv>{};
   a->has_changes = !a->writes.empty();

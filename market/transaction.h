@@ -1,7 +1,7 @@
 // TxnRunner: one optimistic transaction, retried under the RetryPolicy, with request_id
 // idempotency. Every mutating market operation is a TxnSpec run here.
 //
-// An attempt is two round trips:
+// An attempt is two round trips (three when the spec probes first, see TxnSpec::probe):
 //   1. WATCH <keys> [+ req:<id>], GET req:<id> (when a request_id is given), then the reads;
 //   2. MULTI, the writes decided from the reads [+ SET req:<id> <record> PX <ttl>], EXEC.
 // A record found in step 1 ends the call: the same fingerprint replays the first outcome, another
@@ -29,6 +29,9 @@ namespace bazaar::market {
 // What the reads decided.
 struct TxnPlan {
   absl::Status failure;              // not OK: a definite failure, nothing is written
+  // The reads show that the attempt's probe (TxnSpec::probe) was out of date: the attempt is
+  // retried like a watch conflict, probe included.
+  bool stale = false;
   std::vector<Argv> writes;          // queued between MULTI and EXEC
   std::vector<std::string> values;   // the result, as fields (stored for replays)
   int event_write = -1;              // index in writes of the XADD to <prefix>events:, if any
@@ -52,6 +55,13 @@ struct TxnSpec {
   std::vector<Argv> reads;             // run right after WATCH, in the same round trip
   // Decides from the reads' replies. A non-OK status is an internal error (not recorded).
   std::function<absl::StatusOr<TxnPlan>(const std::vector<RespReply>&)> decide;
+  // Optional, for calls whose keys depend on data (which listings to buy from): each attempt
+  // first runs `probe` (plain reads, unwatched, on the attempt's connection), then `prepare`
+  // turns their replies into the attempt's watch, reads and decide. `prepare` must not decide
+  // failures (the request-id record is only checked after it): a decide that finds the probe
+  // out of date returns a stale plan instead.
+  std::vector<Argv> probe;
+  std::function<absl::StatusOr<TxnSpec>(const Replies&)> prepare;
 };
 
 struct TxnOutcome {
@@ -90,6 +100,8 @@ class TxnRunner {
                 Done<Replies> done);
   struct Attempt;
   void StartAttempt(std::shared_ptr<Attempt> a);
+  // WATCH, the record lookup and the reads, on the attempt's session.
+  void WatchAndRead(std::shared_ptr<Attempt> a);
   void AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> replies);
   void AfterExec(std::shared_ptr<Attempt> a, absl::StatusOr<ExecReplies> exec);
   // Empty when every queued write succeeded inside EXEC. Otherwise INTERNAL/CORRUPT_DATA naming

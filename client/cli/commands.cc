@@ -102,6 +102,19 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderPurchase(*r, o.json);
     return absl::OkStatus();
   }
+  if (sub == "buy-quantity") {
+    if (auto s = Expect(a, 6, 7,
+                        "stack buy-quantity <buyer> <type> <quantity> <max_unit_price> [currency]");
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ParseInt(a[4], "quantity", &n); !s.ok()) return s;
+    if (auto s = ParseInt(a[5], "max_unit_price", &m); !s.ok()) return s;
+    auto r = c->BuyQuantity(a[2], a[3], a.size() > 6 ? a[6] : "", n, m, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderBuy(*r, o.json);
+    return absl::OkStatus();
+  }
   if (sub == "show") {
     if (auto s = Expect(a, 3, 3, "stack show <listing_id>"); !s.ok()) return s;
     auto r = c->GetStackListing(a[2], o.call);
@@ -109,7 +122,7 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderListing("", *r, nullptr, o.json);
     return absl::OkStatus();
   }
-  return Usage("stack grant|revoke|list|cancel|buy|show");
+  return Usage("stack grant|revoke|list|cancel|buy|buy-quantity|show");
 }
 
 // credit|debit <user> <currency> <amount> [memo]
@@ -264,6 +277,8 @@ Commands:
                                       list part of a stack; prints its listing id
   stack buy <buyer> <listing_id> <quantity> <max_unit_price>
                                       buy part or all of a stack listing, at that price or less
+  stack buy-quantity <buyer> <type> <quantity> <max_unit_price> [currency]
+                                      buy from the cheapest listings, all or nothing
   stack cancel <seller> <listing_id>  take what is left of a stack listing back
   stack show <listing_id>             one stack listing
   credit|debit <user> <currency> <amount> [memo]

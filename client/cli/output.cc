@@ -108,6 +108,30 @@ std::string RenderAmount(const std::string& what, int64_t amount, const OpInfo& 
   return absl::StrCat(what, " ", amount, "\n", InfoLine(info));
 }
 
+std::string RenderBuy(const BuyOutcome& b, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("fills").BeginArray();
+    for (const auto& f : b.fills) {
+      w.BeginObject().Key("listing_id").String(f.listing_id).Key("seller_id").String(f.seller_id);
+      w.Key("quantity").Int(f.quantity).Key("unit_price").Int(f.unit_price);
+      w.Key("fee").Int(f.fee).EndObject();
+    }
+    w.EndArray().Key("quantity").Int(b.quantity).Key("total_price").Int(b.total_price);
+    w.Key("fee").Int(b.fee).Key("buyer_funds").Int(b.buyer_funds);
+    InfoJson(b.info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  TextTable t({"listing", "seller", "quantity", "unit price", "fee"});
+  for (const auto& f : b.fills) {
+    t.AddRow({f.listing_id, f.seller_id, std::to_string(f.quantity), std::to_string(f.unit_price),
+              std::to_string(f.fee)});
+  }
+  return t.Render() + absl::StrCat("bought ", b.quantity, " for ", b.total_price, " (fee ", b.fee,
+                                   "); buyer has ", b.buyer_funds, " now\n", InfoLine(b.info));
+}
+
 std::string RenderPurchase(const PurchaseOutcome& p, bool json) {
   if (json) {
     JsonWriter w;

@@ -14,6 +14,7 @@ std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json);
 std::string RenderListing(const std::string& action, const MarketListing& listing,
                           const OpInfo* info, bool json);
 std::string RenderPurchase(const PurchaseOutcome& p, bool json);
+std::string RenderBuy(const BuyOutcome& b, bool json);
 // A stack grant/revoke ("held") or a wallet change ("balance"): one number after the change.
 std::string RenderAmount(const std::string& what, int64_t amount, const OpInfo& info, bool json);
 std::string RenderGrant(const std::string& user, const std::string& item, const OpInfo& info,

@@ -73,11 +73,15 @@ TEST_P(CliTest, StackAndWalletCommands) {
   r = Cli({"stack", "show", id});
   EXPECT_THAT(r.output, AllOf(HasSubstr(id), HasSubstr("3 gold")));
   ASSERT_EQ(Cli({"stack", "cancel", "dan", id}).exit_code, 0);
+  ASSERT_EQ(Cli({"stack", "list", "dan", "potion", "5", "2"}).exit_code, 0);
+  r = Cli({"stack", "buy-quantity", "eve", "potion", "3", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("bought 3 for 6 (fee 0)"));
   r = Cli({"credit", "eve", "gold", "5", "daily quest"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("balance 93"));
+  EXPECT_THAT(r.output, HasSubstr("balance 87"));
   r = Cli({"user", "show", "dan"});
-  EXPECT_THAT(r.output, AllOf(HasSubstr("wallet: gold=12"), HasSubstr("stacks: potion=8")));
+  EXPECT_THAT(r.output, AllOf(HasSubstr("wallet: gold=18"), HasSubstr("stacks: potion=3")));
   EXPECT_EQ(Cli({"debit", "eve", "gold", "1000"}).exit_code, 6);
 }
 

@@ -394,6 +394,64 @@ TEST_P(EconomyRpcTest, TwoReapersAndBuyersOnExpiringListingsNeverHandOutAnItemTw
   EXPECT_EQ(store.CheckEconomy(), "");
 }
 
+TEST_P(EconomyRpcTest, ConcurrentQuantityBuysAcrossSellersSellEachUnitOnce) {
+  // Four sellers list 5 listings of 6 ore each (120 units) at prices 1..5; six buyers each ask
+  // for 7 at a time until the market cannot fill them.
+  for (int s = 0; s < 4; ++s) {
+    const std::string seller = "s" + std::to_string(s);
+    NewUser(seller, 0);
+    ASSERT_EQ(GrantStack(seller, "ore", 30), "");
+    for (int l = 0; l < 5; ++l) {
+      v1::ListItemResponse listed;
+      ASSERT_EQ(ListStack(seller, "ore", 6, 1 + l, &listed), "");
+    }
+  }
+  constexpr int kBuyers = 6;
+  for (int b = 0; b < kBuyers; ++b) NewUser("b" + std::to_string(b), 10'000);
+  std::atomic<int64_t> bought{0}, paid{0};
+  std::vector<std::thread> threads;
+  for (int b = 0; b < kBuyers; ++b) {
+    threads.emplace_back([&, b] {
+      auto stub = market_->NewStub();
+      for (;;) {
+        v1::BuyQuantityRequest req;
+        req.set_buyer_id("b" + std::to_string(b));
+        req.set_item_type("ore");
+        req.set_quantity(7);
+        req.set_max_unit_price(5);
+        v1::BuyQuantityResponse resp;
+        auto ctx = Ctx(20);
+        grpc::Status s = stub->BuyQuantity(ctx.get(), req, &resp);
+        if (!s.ok()) {
+          EXPECT_EQ(Reason(*ctx), "INSUFFICIENT_QUANTITY") << s.error_message();
+          return;
+        }
+        int64_t q = 0, total = 0;
+        for (const auto& f : resp.fills()) {
+          q += f.quantity();
+          total += f.quantity() * f.unit_price();
+        }
+        EXPECT_EQ(q, 7);
+        EXPECT_EQ(resp.total_price(), total);
+        bought += q;
+        paid += total;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  StoreReader store(store_->port());
+  // 120 units, 7 at a time: 17 buys take 119, and 1 is left that nobody can fill.
+  EXPECT_EQ(bought.load(), 119);
+  int64_t held = 0, funds = 0;
+  for (int b = 0; b < kBuyers; ++b) {
+    held += store.Int({"HGET", "stacks:b" + std::to_string(b), "ore"});
+    funds += store.Int({"HGET", "users:b" + std::to_string(b), "funds"});
+  }
+  EXPECT_EQ(held, 119);
+  EXPECT_EQ(funds, kBuyers * 10'000 - paid.load());
+  EXPECT_EQ(store.CheckEconomy(), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, EconomyRpcTest, ::testing::ValuesIn(StoreKinds()),
                          [](const auto& info) { return StoreKindName(info.param); });
 

@@ -85,7 +85,7 @@ class EconomyTest : public ::testing::TestWithParam<ContentionMode> {
       ASSERT_TRUE(s.ok()) << s;
     }
     EXPECT_EQ(state.default_currency, "gold");
-    for (const std::string user : {"seller", "buyer"}) {
+    for (const std::string user : {"seller", "seller2", "buyer", "rival"}) {
       EXPECT_EQ(state.funds[user], Field("users:" + user, "funds")) << user;
       EXPECT_EQ(state.wallets[user]["gems"], Field("users:" + user, "funds:gems")) << user;
       for (const auto& [type, q] : state.stacks[user]) {
@@ -165,7 +165,7 @@ TEST_P(EconomyTest, PartialFillsPayTheSellerMinusTheFee) {
   EXPECT_EQ(l->listing.created_ms, store_.now_ms);
   EXPECT_EQ(l->listing.expires_ms, store_.now_ms + 24 * 3600 * 1000);
   EXPECT_TRUE(store_.Run({"HGET", "stacks:seller", "potion"}).is_nil());
-  EXPECT_EQ(store_.Run({"ZSCORE", "lots:gold:potion", id}).str, "7");
+  EXPECT_EQ(store_.Run({"ZSCORE", "lots:gold:potion", id + ".seller"}).str, "7");
 
   // 4 of 10 at 7: total 28, fee max(1, 28 * 5%) = 1.
   auto p = Buy("buyer", id, 4, 8);
@@ -294,6 +294,101 @@ TEST_P(EconomyTest, BookModeWatchesTheWholeMarketOfTheType) {
   CallTrace trace;
   ASSERT_TRUE(Buy("buyer", id, 5, 5, &trace).ok());
   EXPECT_EQ(trace.watch_conflicts, GetParam() == ContentionMode::kBook ? 1 : 0);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, BuyQuantityFillsFromTheCheapestAcrossSellers) {
+  ASSERT_TRUE(ops_.CreateUser("seller2", "S2", 0, {}, &trace_).ok());
+  ASSERT_TRUE(Grant("seller", "ore", 100).ok());
+  ASSERT_TRUE(Grant("seller2", "ore", 100).ok());
+  ASSERT_TRUE(Grant("buyer", "ore", 5).ok());
+  const std::string a = List("seller", "ore", 3, 10)->listing.listing_id;  // cheapest
+  const std::string b = List("seller2", "ore", 5, 11)->listing.listing_id;
+  ASSERT_TRUE(List("seller", "ore", 50, 12).ok());
+  ASSERT_TRUE(List("buyer", "ore", 5, 1).ok());  // the buyer's own: passed over
+  const std::string expired =
+      List("seller2", "ore", 9, 2, "", absl::Seconds(10))->listing.listing_id;
+  store_.now_ms += 10'000;  // expired, not yet reaped: passed over
+  auto buy = [&](int64_t q, int64_t max, CallTrace* trace) {
+    return MarketOps::Await<BuyResult>(
+        [&](auto done) { ops_.BuyQuantity("buyer", "ore", "", q, max, {}, trace, done); });
+  };
+  CallTrace trace;
+  auto r = buy(6, 11, &trace);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->fills.size(), 2u);
+  EXPECT_EQ(r->fills[0].listing_id, a);
+  EXPECT_EQ(r->fills[0].quantity, 3);
+  EXPECT_EQ(r->fills[1].listing_id, b);
+  EXPECT_EQ(r->fills[1].quantity, 3);
+  EXPECT_EQ(r->total_price, 3 * 10 + 3 * 11);
+  EXPECT_EQ(r->fee, 1 + 1);  // 5% of 30 and of 33, rounded down
+  EXPECT_EQ(r->buyer_funds, 1000 - 63);
+  EXPECT_EQ(trace.attempts, 1);
+  EXPECT_EQ(Field("users:seller", "funds"), 29);
+  EXPECT_EQ(Field("users:seller2", "funds"), 32);
+  EXPECT_EQ(store_.Run({"EXISTS", "lot:" + a}).integer, 0);  // sold out, indexes cleared
+  EXPECT_EQ(Field("lot:" + b, "quantity"), 2);
+  EXPECT_EQ(Field("stacks:buyer", "ore"), 6);
+  EXPECT_EQ(Field("lot:" + expired, "quantity"), 9);
+
+  // Too little at that price: a second attempt, watching the whole market of the type (which
+  // book mode watches from the start), confirms the shortage, and nothing moves.
+  CallTrace short_trace;
+  auto s = buy(3, 11, &short_trace);
+  EXPECT_EQ(ReasonOf(s.status()), reason::kInsufficientQuantity);
+  EXPECT_EQ(short_trace.attempts, GetParam() == ContentionMode::kBook ? 1 : 2);
+  EXPECT_EQ(ErrorFieldsOf(s.status())[0], (std::pair<std::string, std::string>{"available", "2"}));
+  EXPECT_EQ(Field("lot:" + b, "quantity"), 2);
+  EXPECT_EQ(ReasonOf(buy(1, 5, &short_trace).status()), reason::kInsufficientQuantity);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, BuyQuantityTakesFromAtMostSixteenListings) {
+  ASSERT_TRUE(Grant("seller", "ore", 100).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(List("seller", "ore", 1, 1).ok());
+  MarketOptions o = Options();
+  o.economy.max_listings_per_seller = 100;
+  MarketOps ops(&store_, &env_, o);
+  for (int i = 0; i < 20; ++i) {
+    StackListingRequest req{"seller", "ore", 1, 1, "", absl::ZeroDuration()};
+    ASSERT_TRUE(MarketOps::Await<ListingResult>([&](auto done) {
+                  ops.ListStack(req, {}, &trace_, done);
+                }).ok());
+  }
+  auto buy = [&](int64_t q) {
+    return MarketOps::Await<BuyResult>(
+        [&](auto done) { ops.BuyQuantity("buyer", "ore", "gold", q, 1, {}, &trace_, done); });
+  };
+  auto r = buy(17);
+  EXPECT_EQ(ReasonOf(r.status()), reason::kInsufficientQuantity);
+  EXPECT_NE(r.status().message().find("in the cheapest 16 listings"), std::string::npos);
+  auto ok = buy(16);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->fills.size(), 16u);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, BuyQuantityRetriesWhenAListingItChoseSellsMeanwhile) {
+  ASSERT_TRUE(ops_.CreateUser("rival", "R", 1000, {}, &trace_).ok());
+  ASSERT_TRUE(Grant("seller", "ore", 10).ok());
+  const std::string cheap = List("seller", "ore", 2, 5)->listing.listing_id;
+  const std::string dear = List("seller", "ore", 8, 6)->listing.listing_id;
+  // A rival buys the cheap listing out during the first attempt's EXEC.
+  store_.before_exec = [&](int) {
+    store_.before_exec = nullptr;
+    ASSERT_TRUE(Buy("rival", cheap, 2, 5).ok());
+  };
+  CallTrace trace;
+  auto r = MarketOps::Await<BuyResult>(
+      [&](auto done) { ops_.BuyQuantity("buyer", "ore", "", 3, 6, {}, &trace, done); });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(trace.watch_conflicts, 1);
+  ASSERT_EQ(r->fills.size(), 1u);
+  EXPECT_EQ(r->fills[0].listing_id, dear);
+  EXPECT_EQ(r->total_price, 18);
+  EXPECT_EQ(Field("stacks:rival", "ore"), 2);
+  EXPECT_EQ(Field("stacks:buyer", "ore"), 3);
   ExpectLogMatchesStore();
 }
 

@@ -212,6 +212,21 @@ RespReply FakeStore::RunLocked(const Argv& a) {
     }
     return RespReply::Array(std::move(out));
   }
+  if (cmd == "ZRANGEBYSCORE") {  // ZRANGEBYSCORE key -inf max WITHSCORES LIMIT 0 n
+    Value* v = find(a[1]);
+    std::vector<std::pair<double, std::string>> sorted;
+    const double max = strtod(a[3].c_str(), nullptr);
+    for (const auto& [m, score] : v ? v->zset : std::map<std::string, double>{}) {
+      if (score <= max) sorted.emplace_back(score, m);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<RespReply> out;
+    for (size_t i = 0; i < sorted.size() && i < std::stoul(a[7]); ++i) {
+      out.push_back(RespReply::String(sorted[i].second));
+      out.push_back(RespReply::String(FormatScore(sorted[i].first)));
+    }
+    return RespReply::Array(std::move(out));
+  }
   if (cmd == "HINCRBY") {
     Value& v = make(a[1], 'h');
     int64_t cur = 0, by = 0;
