@@ -857,6 +857,40 @@ absl::StatusOr<BuyOutcome> MarketClient::BuyQuantity(const std::string& buyer_id
   });
 }
 
+absl::StatusOr<BrowseResult> MarketClient::BrowseStacks(const StackBrowseRequest& request,
+                                                        const CallSettings& call) {
+  v1::BrowseStackListingsRequest req;
+  req.set_item_type(request.item_type);
+  req.set_currency(request.currency);
+  req.set_seller_id(request.seller_id);
+  if (request.sort == "newest") {
+    req.set_sort(v1::BrowseStackListingsRequest::NEWEST);
+  } else if (request.sort == "ending_soon") {
+    req.set_sort(v1::BrowseStackListingsRequest::ENDING_SOON);
+  } else if (request.sort != "price") {
+    return absl::InvalidArgumentError("sort is price, newest or ending_soon: " + request.sort);
+  }
+  req.set_min_price(request.min_price);
+  req.set_max_price(request.max_price);
+  req.set_page_size(request.page_size);
+  req.set_cursor(request.cursor);
+  return Await<BrowseResult>([&](auto cb) {
+    impl_->Call<v1::BrowseStackListingsRequest, v1::BrowseStackListingsResponse>(
+        call, false, req,
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->BrowseStackListings(ctx, rq, rs, std::move(cb));
+        },
+        [cb = std::move(cb)](absl::Status s, v1::BrowseStackListingsResponse* resp, int) {
+          if (!s.ok()) return cb(std::move(s));
+          BrowseResult out;
+          for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
+          out.next_cursor = resp->next_cursor();
+          out.total = resp->total();
+          cb(std::move(out));
+        });
+  });
+}
+
 absl::StatusOr<MarketListing> MarketClient::GetStackListing(const std::string& listing_id,
                                                             const CallSettings& call) {
   v1::GetListingRequest req;

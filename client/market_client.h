@@ -141,6 +141,16 @@ struct BrowseRequest {
 struct BrowseResult {
   std::vector<MarketListing> listings;
   std::string next_cursor;  // empty at the end
+  int64_t total = 0;        // stack listings: what the query matches in all
+};
+
+// BrowseStackListings: a market (item_type, currency) or a seller's listings.
+struct StackBrowseRequest {
+  std::string item_type, currency, seller_id;
+  std::string sort = "price";  // price, newest or ending_soon
+  int64_t min_price = 0, max_price = 0;
+  int page_size = 0;
+  std::string cursor;
 };
 
 struct HistoryRequest {
@@ -232,6 +242,8 @@ class MarketClient {
   absl::StatusOr<BuyOutcome> BuyQuantity(const std::string& buyer_id, const std::string& item_type,
                                          const std::string& currency, int64_t quantity,
                                          int64_t max_unit_price, const CallSettings& call = {});
+  absl::StatusOr<BrowseResult> BrowseStacks(const StackBrowseRequest& request,
+                                            const CallSettings& call = {});
   absl::StatusOr<MarketListing> GetStackListing(const std::string& listing_id,
                                                 const CallSettings& call = {});
   absl::StatusOr<BrowseResult> Browse(const BrowseRequest& request, const CallSettings& call = {});

@@ -249,11 +249,12 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
             {"HINCRBY", keys_.User(f.seller_id), field, std::to_string(total - f.fee)});
         const std::string lot_key = keys_.Lot(f.listing_id);
         if (f.quantity == left) {
-          plan.writes.push_back({"DEL", lot_key});
-          plan.writes.push_back(
-              {"ZREM", market_key, KeySchema::LotMember(f.listing_id, f.seller_id)});
-          plan.writes.push_back({"ZREM", keys_.LotsOf(f.seller_id), f.listing_id});
-          plan.writes.push_back({"ZREM", keys_.LotExpiry(), f.listing_id});
+          Listing lot;
+          lot.listing_id = f.listing_id;
+          lot.seller_id = f.seller_id;
+          lot.item_type = item_type;
+          lot.currency = currency;
+          for (Argv& w : LotWrites(lot, /*add=*/false)) plan.writes.push_back(std::move(w));
         } else {
           plan.writes.push_back({"HINCRBY", lot_key, "quantity", std::to_string(-f.quantity)});
         }

@@ -22,6 +22,8 @@
 //                                        currency and item type, cheapest first (currencies hold
 //                                        no ':'); the seller is in the member so that a buyer
 //                                        knows whose wallet to watch before reading the lot
+//   <prefix>lots_new:<cur>:<type> zset   <listing id>.<seller> -> created (browse: newest)
+//   <prefix>lots_end:<cur>:<type> zset   <listing id>.<seller> -> expires (browse: ending soon)
 //   <prefix>lots_of:<seller>      zset   listing id -> created: the seller's open stack listings
 //   <prefix>lot_expiry:           zset   listing id -> expires: the reaper's queue
 //   <prefix>sink:                 hash   currency -> fees collected
@@ -54,6 +56,12 @@ class KeySchema {
   std::string Lot(const std::string& listing_id) const { return prefix_ + "lot:" + listing_id; }
   std::string Lots(const std::string& currency, const std::string& type) const {
     return prefix_ + "lots:" + currency + ":" + type;
+  }
+  std::string LotsNewest(const std::string& currency, const std::string& type) const {
+    return prefix_ + "lots_new:" + currency + ":" + type;
+  }
+  std::string LotsEnding(const std::string& currency, const std::string& type) const {
+    return prefix_ + "lots_end:" + currency + ":" + type;
   }
   std::string LotsOf(const std::string& seller) const { return prefix_ + "lots_of:" + seller; }
   std::string LotExpiry() const { return prefix_ + "lot_expiry:"; }

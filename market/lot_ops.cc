@@ -31,40 +31,6 @@ absl::Status NoLot(const std::string& listing_id) {
                    "no listing " + listing_id, {{"listing_id", listing_id}});
 }
 
-// A lot from HGETALL lot:<id>; NOT_FOUND when the hash is gone.
-absl::StatusOr<Listing> LotFromHash(const std::string& listing_id, const RespReply& r) {
-  if (!r.is_array()) return Corrupt("HGETALL reply " + r.DebugString());
-  if (r.elements.empty()) return NoLot(listing_id);
-  Listing l;
-  l.listing_id = listing_id;
-  int found = 0;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    const std::string& f = r.elements[i].str;
-    const std::string& v = r.elements[i + 1].str;
-    bool ok = true;
-    if (f == "seller")
-      l.seller_id = v;
-    else if (f == "type")
-      l.item_type = v;
-    else if (f == "currency")
-      l.currency = v;
-    else if (f == "quantity")
-      ok = ParseAmount(v, &l.quantity);
-    else if (f == "price")
-      ok = ParseAmount(v, &l.price);
-    else if (f == "created")
-      ok = ParseAmount(v, &l.created_ms);
-    else if (f == "expires")
-      ok = ParseAmount(v, &l.expires_ms);
-    else
-      continue;
-    if (!ok) return Corrupt("listing " + listing_id + " field " + f + " is not an integer");
-    ++found;
-  }
-  if (found != 7) return Corrupt("listing " + listing_id + " lacks fields");
-  return l;
-}
-
 std::vector<std::string> LotValues(const Listing& l) {
   return {l.listing_id,
           l.seller_id,
@@ -106,6 +72,63 @@ std::vector<std::pair<std::string, std::string>> LotFields(const Listing& l) {
 }
 
 }  // namespace
+
+// A lot from HGETALL lot:<id>; NOT_FOUND when the hash is gone.
+absl::StatusOr<Listing> internal::LotFromHash(const std::string& listing_id, const RespReply& r) {
+  if (!r.is_array()) return Corrupt("HGETALL reply " + r.DebugString());
+  if (r.elements.empty()) return NoLot(listing_id);
+  Listing l;
+  l.listing_id = listing_id;
+  int found = 0;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& f = r.elements[i].str;
+    const std::string& v = r.elements[i + 1].str;
+    bool ok = true;
+    if (f == "seller")
+      l.seller_id = v;
+    else if (f == "type")
+      l.item_type = v;
+    else if (f == "currency")
+      l.currency = v;
+    else if (f == "quantity")
+      ok = ParseAmount(v, &l.quantity);
+    else if (f == "price")
+      ok = ParseAmount(v, &l.price);
+    else if (f == "created")
+      ok = ParseAmount(v, &l.created_ms);
+    else if (f == "expires")
+      ok = ParseAmount(v, &l.expires_ms);
+    else
+      continue;
+    if (!ok) return Corrupt("listing " + listing_id + " field " + f + " is not an integer");
+    ++found;
+  }
+  if (found != 7) return Corrupt("listing " + listing_id + " lacks fields");
+  return l;
+}
+
+std::vector<Argv> MarketOps::LotWrites(const Listing& lot, bool add) const {
+  const std::string& id = lot.listing_id;
+  const std::string member = KeySchema::LotMember(id, lot.seller_id);
+  if (!add) {
+    return {{"DEL", keys_.Lot(id)},
+            {"ZREM", keys_.Lots(lot.currency, lot.item_type), member},
+            {"ZREM", keys_.LotsNewest(lot.currency, lot.item_type), member},
+            {"ZREM", keys_.LotsEnding(lot.currency, lot.item_type), member},
+            {"ZREM", keys_.LotsOf(lot.seller_id), id},
+            {"ZREM", keys_.LotExpiry(), id}};
+  }
+  const std::string created = std::to_string(lot.created_ms);
+  const std::string expires = std::to_string(lot.expires_ms);
+  return {{"HSET", keys_.Lot(id), "seller", lot.seller_id, "type", lot.item_type, "quantity",
+           std::to_string(lot.quantity), "price", std::to_string(lot.price), "currency",
+           lot.currency, "created", created, "expires", expires},
+          {"ZADD", keys_.Lots(lot.currency, lot.item_type), std::to_string(lot.price), member},
+          {"ZADD", keys_.LotsNewest(lot.currency, lot.item_type), created, member},
+          {"ZADD", keys_.LotsEnding(lot.currency, lot.item_type), expires, member},
+          {"ZADD", keys_.LotsOf(lot.seller_id), created, id},
+          {"ZADD", keys_.LotExpiry(), expires, id}};
+}
 
 void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& call, CallTrace* trace,
                           Done<ListingResult> done) {
@@ -181,20 +204,12 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
     lot.currency = currency;
     lot.created_ms = now_ms;
     lot.expires_ms = now_ms + duration_ms;
-    const std::string lot_key = keys_.Lot(listing_id);
     if (held == quantity) {
       plan.writes = {{"HDEL", stacks_key, type}};
     } else {
       plan.writes = {{"HINCRBY", stacks_key, type, std::to_string(-quantity)}};
     }
-    plan.writes.push_back({"HSET", lot_key, "seller", seller, "type", type, "quantity",
-                           std::to_string(quantity), "price", std::to_string(price), "currency",
-                           currency, "created", std::to_string(lot.created_ms), "expires",
-                           std::to_string(lot.expires_ms)});
-    plan.writes.push_back({"ZADD", keys_.Lots(currency, type), std::to_string(price),
-                           KeySchema::LotMember(listing_id, seller)});
-    plan.writes.push_back({"ZADD", lots_of, std::to_string(lot.created_ms), listing_id});
-    plan.writes.push_back({"ZADD", keys_.LotExpiry(), std::to_string(lot.expires_ms), listing_id});
+    for (Argv& w : LotWrites(lot, /*add=*/true)) plan.writes.push_back(std::move(w));
     auto fields = LotFields(lot);
     fields.push_back({"expires", std::to_string(lot.expires_ms)});
     AddEvent(&plan, {"listed", request_id, std::move(fields), {seller}});
@@ -235,7 +250,7 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
   spec.decide = [this, seller_id, listing_id, expiry, lot_key, request_id = call.request_id](
                     const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
-    auto lot = LotFromHash(listing_id, r[0]);
+    auto lot = internal::LotFromHash(listing_id, r[0]);
     if (!lot.ok() && lot.status().code() != absl::StatusCode::kNotFound) return lot.status();
     if (!lot.ok() || (!expiry && lot->seller_id != seller_id)) {
       plan.failure = expiry ? NoLot(listing_id)
@@ -251,13 +266,9 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
                                             ", the store's clock is at ", now_ms));
       return plan;
     }
-    plan.writes = {
-        {"DEL", lot_key},
-        {"ZREM", keys_.Lots(lot->currency, lot->item_type),
-         KeySchema::LotMember(listing_id, lot->seller_id)},
-        {"ZREM", keys_.LotsOf(lot->seller_id), listing_id},
-        {"ZREM", keys_.LotExpiry(), listing_id},
-        {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)}};
+    plan.writes = LotWrites(*lot, /*add=*/false);
+    plan.writes.push_back(
+        {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)});
     AddEvent(&plan,
              {expiry ? "expired" : "cancelled", request_id, LotFields(*lot), {lot->seller_id}});
     plan.values = LotValues(*lot);
@@ -282,7 +293,7 @@ void MarketOps::PurchaseStack(const std::string& buyer_id, const std::string& li
                [this, buyer_id, listing_id, quantity, max_unit_price, call, trace,
                 done = std::move(done)](absl::StatusOr<Replies> r) mutable {
                  if (!r.ok()) return done(r.status());
-                 auto lot = LotFromHash(listing_id, (*r)[0]);
+                 auto lot = internal::LotFromHash(listing_id, (*r)[0]);
                  if (!lot.ok()) return done(lot.status());
                  if (lot->seller_id == buyer_id) {
                    return done(MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
@@ -400,11 +411,7 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
     if (fee > 0)
       plan.writes.push_back({"HINCRBY", keys_.Sink(), lot.currency, std::to_string(fee)});
     if (quantity == left) {
-      plan.writes.push_back({"DEL", lot_key});
-      plan.writes.push_back(
-          {"ZREM", market_key, KeySchema::LotMember(lot.listing_id, lot.seller_id)});
-      plan.writes.push_back({"ZREM", keys_.LotsOf(lot.seller_id), lot.listing_id});
-      plan.writes.push_back({"ZREM", keys_.LotExpiry(), lot.listing_id});
+      for (Argv& w : LotWrites(lot, /*add=*/false)) plan.writes.push_back(std::move(w));
     } else {
       plan.writes.push_back({"HINCRBY", lot_key, "quantity", std::to_string(-quantity)});
     }
@@ -448,7 +455,7 @@ void MarketOps::GetStackListing(const std::string& listing_id, const CallOptions
   runner_.Read({{"HGETALL", keys_.Lot(listing_id)}}, call, trace,
                [listing_id, done = std::move(done)](absl::StatusOr<Replies> r) {
                  if (!r.ok()) return done(r.status());
-                 done(LotFromHash(listing_id, (*r)[0]));
+                 done(internal::LotFromHash(listing_id, (*r)[0]));
                });
 }
 

@@ -172,6 +172,11 @@ class MarketOps {
   void BuyQuantity(const std::string& buyer_id, const std::string& item_type,
                    const std::string& currency, int64_t quantity, int64_t max_unit_price,
                    const CallOptions& call, CallTrace* trace, Done<BuyResult> done);
+  // A page of stack listings (lot_browse.cc). Each page is a few plain reads (no transaction):
+  // the listings are as the store held them a moment ago. The cursor is the position of the last
+  // one returned, so changes elsewhere never repeat or skip a listing that was there all along.
+  void BrowseLots(const LotQuery& query, const CallOptions& call, CallTrace* trace,
+                  Done<BrowsePage> done);
   void GetStackListing(const std::string& listing_id, const CallOptions& call, CallTrace* trace,
                        Done<Listing> done);
   // Returns an expired stack listing to its seller (the reaper's transaction): NOT_FOUND when
@@ -261,6 +266,7 @@ class MarketOps {
 
  private:
   struct BrowseScan;
+  struct LotScan;
   void ScanStep(std::shared_ptr<BrowseScan> scan);
   // Queues `event`'s XADDs after the plan's writes, in the same MULTI/EXEC.
   void AddEvent(TxnPlan* plan, Event event) const {
@@ -282,6 +288,8 @@ class MarketOps {
   void PurchaseLot(const std::string& buyer_id, const Listing& lot, int64_t quantity,
                    int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
                    Done<PurchaseResult> done);
+  // The lot hash and its five index entries (market/key_schema.h): written, or removed.
+  std::vector<Argv> LotWrites(const Listing& lot, bool add) const;
   // Takes a lot off the market back to its seller: cancelled, or expired (reaper).
   void ReturnLot(const std::string& seller_id, const std::string& listing_id, bool expiry,
                  const CallOptions& call, CallTrace* trace, Done<ListingResult> done);

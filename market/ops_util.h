@@ -5,9 +5,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "market/errors.h"
 #include "market/record.h"
 #include "market/store.h"
+#include "market/types.h"
 
 namespace bazaar::market::internal {
 
@@ -32,6 +34,10 @@ inline absl::Status ParseAmountReply(const RespReply& r, const std::string& what
   }
   return absl::OkStatus();
 }
+
+// A stack listing from HGETALL lot:<id>: NOT_FOUND when the hash is gone, CORRUPT_DATA when a
+// field is missing or not a number (lot_ops.cc).
+absl::StatusOr<Listing> LotFromHash(const std::string& listing_id, const RespReply& r);
 
 // The store's clock from a TIME reply, in Unix ms.
 inline absl::Status ParseTimeReply(const RespReply& r, int64_t* ms) {

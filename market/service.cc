@@ -431,6 +431,36 @@ Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketReq
   return call->reactor();
 }
 
+Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
+                                                const v1::BrowseStackListingsRequest* req,
+                                                v1::BrowseStackListingsResponse* resp) {
+  auto call = Call::Start(&gate_, ctx, stats_, "BrowseStackListings");
+  if (!call->admitted()) return call->reactor();
+  LotQuery q;
+  q.item_type = req->item_type();
+  q.currency = req->currency();
+  q.seller_id = req->seller_id();
+  q.sort = req->sort() == v1::BrowseStackListingsRequest::NEWEST        ? LotSort::kNewest
+           : req->sort() == v1::BrowseStackListingsRequest::ENDING_SOON ? LotSort::kEndingSoon
+                                                                        : LotSort::kPrice;
+  q.min_price = req->min_price();
+  q.max_price = req->max_price();
+  q.page_size = req->page_size();
+  q.cursor = req->cursor();
+  ops_->BrowseLots(q, call->options(), call->trace(),
+                   [call, currency = default_currency(), resp](absl::StatusOr<BrowsePage> r) {
+                     if (r.ok()) {
+                       for (const auto& l : r->listings) {
+                         FillListing(l, currency, resp->add_listings());
+                       }
+                       resp->set_next_cursor(r->next_cursor);
+                       resp->set_total(r->total);
+                     }
+                     call->Finish(r.status());
+                   });
+  return call->reactor();
+}
+
 Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                                        v1::GetHistoryResponse* resp) {
   auto call = Call::Start(&gate_, ctx, stats_, "GetHistory");

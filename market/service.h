@@ -74,6 +74,8 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
                       v1::GetListingResponse* resp) override;
   Reactor* BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,
                         v1::BrowseMarketResponse* resp) override;
+  Reactor* BrowseStackListings(Context* ctx, const v1::BrowseStackListingsRequest* req,
+                               v1::BrowseStackListingsResponse* resp) override;
   Reactor* GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                       v1::GetHistoryResponse* resp) override;
   Reactor* Stats(Context* ctx, const v1::StatsRequest* req, v1::StatsResponse* resp) override;

@@ -105,6 +105,20 @@ struct BrowseQuery {
 struct BrowsePage {
   std::vector<Listing> listings;
   std::string next_cursor;  // empty at the end
+  int64_t total = 0;        // stack listings: how many the query matches in all
+};
+
+// Browsing stack listings: one market (item type and currency) by price, newest or ending
+// soon; or one seller's open listings, newest first.
+enum class LotSort { kPrice, kNewest, kEndingSoon };
+struct LotQuery {
+  std::string item_type;  // with currency: that market
+  std::string currency;   // empty: the default
+  std::string seller_id;  // without item_type: this seller's listings (newest first)
+  LotSort sort = LotSort::kPrice;
+  int64_t min_price = 0, max_price = 0;  // kPrice only; max 0: no upper bound
+  int page_size = 50;
+  std::string cursor;
 };
 
 // One event of the log (market/events.h): its stream id, type, request id and other fields.

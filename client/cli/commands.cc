@@ -51,7 +51,26 @@ absl::Status Grant(const Args& a, const CliOptions& o, MarketClient* c, std::str
   return absl::OkStatus();
 }
 
-// stack grant|revoke|list|cancel|buy|show: stackable items and their listings.
+// Pages of BrowseStackListings (--page_size, --cursor, --all as for browse).
+absl::Status BrowseStackPages(StackBrowseRequest req, const CliOptions& o, MarketClient* c,
+                              std::string* out) {
+  req.page_size = o.page_size;
+  req.cursor = o.cursor;
+  BrowseResult all;
+  do {
+    auto r = c->BrowseStacks(req, o.call);
+    if (!r.ok()) return r.status();
+    all.listings.insert(all.listings.end(), r->listings.begin(), r->listings.end());
+    all.next_cursor = r->next_cursor;
+    all.total = r->total;
+    req.cursor = r->next_cursor;
+  } while (o.all && !req.cursor.empty());
+  *out = RenderStackListings(all, o.json);
+  return absl::OkStatus();
+}
+
+// stack grant|revoke|list|cancel|buy|buy-quantity|browse|mine|show: stackable items and their
+// listings.
 absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
   const std::string sub = a.size() > 1 ? a[1] : "";
   int64_t n, m;
@@ -115,6 +134,23 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderBuy(*r, o.json);
     return absl::OkStatus();
   }
+  if (sub == "browse") {
+    if (auto s = Expect(a, 3, 5, "stack browse <type> [currency] [price|newest|ending_soon]");
+        !s.ok()) {
+      return s;
+    }
+    StackBrowseRequest req;
+    req.item_type = a[2];
+    if (a.size() > 3) req.currency = a[3];
+    if (a.size() > 4) req.sort = a[4];
+    return BrowseStackPages(req, o, c, out);
+  }
+  if (sub == "mine") {
+    if (auto s = Expect(a, 3, 3, "stack mine <seller>"); !s.ok()) return s;
+    StackBrowseRequest req;
+    req.seller_id = a[2];
+    return BrowseStackPages(req, o, c, out);
+  }
   if (sub == "show") {
     if (auto s = Expect(a, 3, 3, "stack show <listing_id>"); !s.ok()) return s;
     auto r = c->GetStackListing(a[2], o.call);
@@ -122,7 +158,7 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderListing("", *r, nullptr, o.json);
     return absl::OkStatus();
   }
-  return Usage("stack grant|revoke|list|cancel|buy|buy-quantity|show");
+  return Usage("stack grant|revoke|list|cancel|buy|buy-quantity|browse|mine|show");
 }
 
 // credit|debit <user> <currency> <amount> [memo]
@@ -279,6 +315,9 @@ Commands:
                                       buy part or all of a stack listing, at that price or less
   stack buy-quantity <buyer> <type> <quantity> <max_unit_price> [currency]
                                       buy from the cheapest listings, all or nothing
+  stack browse <type> [currency] [price|newest|ending_soon] [--page_size=N] [--cursor=C] [--all]
+                                      one market's stack listings, with the total
+  stack mine <seller>                 a seller's open stack listings, newest first
   stack cancel <seller> <listing_id>  take what is left of a stack listing back
   stack show <listing_id>             one stack listing
   credit|debit <user> <currency> <amount> [memo]

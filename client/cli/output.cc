@@ -218,6 +218,26 @@ std::string RenderListings(const std::vector<MarketListing>& listings,
   return out;
 }
 
+std::string RenderStackListings(const BrowseResult& page, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("listings").BeginArray();
+    for (const auto& l : page.listings) ListingJson(l, &w);
+    w.EndArray().Key("next_cursor").String(page.next_cursor).Key("total").Int(page.total);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  TextTable t({"unit price", "quantity", "type", "seller", "listing", "expires (ms)"});
+  for (const auto& l : page.listings) {
+    t.AddRow({absl::StrCat(l.price, " ", l.currency), std::to_string(l.quantity), l.item_type,
+              l.seller_id, l.listing_id, std::to_string(l.expires_ms)});
+  }
+  return t.Render() + absl::StrCat(page.listings.size(), " of ", page.total, " listings",
+                                   page.next_cursor.empty()
+                                       ? " (end)\n"
+                                       : ", next page: --cursor=" + page.next_cursor + "\n");
+}
+
 std::string RenderStats(const MarketStats& s, bool json) {
   auto counts = [](const std::vector<std::pair<std::string, int64_t>>& v) {
     std::vector<std::string> parts;

@@ -15,6 +15,7 @@ std::string RenderListing(const std::string& action, const MarketListing& listin
                           const OpInfo* info, bool json);
 std::string RenderPurchase(const PurchaseOutcome& p, bool json);
 std::string RenderBuy(const BuyOutcome& b, bool json);
+std::string RenderStackListings(const BrowseResult& page, bool json);
 // A stack grant/revoke ("held") or a wallet change ("balance"): one number after the change.
 std::string RenderAmount(const std::string& what, int64_t amount, const OpInfo& info, bool json);
 std::string RenderGrant(const std::string& user, const std::string& item, const OpInfo& info,

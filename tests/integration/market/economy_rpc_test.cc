@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -450,6 +451,103 @@ TEST_P(EconomyRpcTest, ConcurrentQuantityBuysAcrossSellersSellEachUnitOnce) {
   EXPECT_EQ(held, 119);
   EXPECT_EQ(funds, kBuyers * 10'000 - paid.load());
   EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, BrowsingStackListingsByPriceNewestEndingSoonAndSeller) {
+  NewUser("s1", 0);
+  NewUser("s2", 0);
+  NewUser("buyer", 10'000);
+  ASSERT_EQ(GrantStack("s1", "ore", 100), "");
+  ASSERT_EQ(GrantStack("s2", "ore", 100), "");
+  ASSERT_EQ(GrantStack("s2", "gem", 10), "");
+  // Prices 5 5 5 7 9 (three at one price) and durations so that expiry order differs.
+  std::vector<std::string> ids;
+  const std::vector<std::tuple<std::string, int64_t, int64_t>> plan = {
+      {"s1", 5, 500}, {"s2", 5, 100}, {"s1", 9, 300}, {"s2", 7, 200}, {"s1", 5, 400}};
+  for (const auto& [seller, price, duration] : plan) {
+    v1::ListItemResponse listed;
+    ASSERT_EQ(ListStack(seller, "ore", 2, price, &listed, "", duration), "");
+    ids.push_back(listed.listing().listing_id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // distinct created times
+  }
+  v1::ListItemResponse other;
+  ASSERT_EQ(ListStack("s2", "gem", 1, 1, &other), "");  // another market: never seen below
+  auto page = [&](v1::BrowseStackListingsRequest req, std::string* why = nullptr) {
+    v1::BrowseStackListingsResponse resp;
+    std::string r = Call(&v1::Market::Stub::BrowseStackListings, req, &resp);
+    if (why) *why = r;
+    EXPECT_TRUE(why || r.empty()) << r;
+    return resp;
+  };
+  v1::BrowseStackListingsRequest q;
+  q.set_item_type("ore");
+  q.set_page_size(2);
+  auto p1 = page(q);
+  EXPECT_EQ(p1.total(), 5);
+  ASSERT_EQ(p1.listings_size(), 2);
+  EXPECT_EQ(p1.listings(0).price(), 5);
+  EXPECT_FALSE(p1.next_cursor().empty());
+  // Between pages: the last listing shown sells out, and a new one at 5 appears. Every listing
+  // there all along is seen exactly once, in price order.
+  v1::PurchaseItemResponse bought;
+  ASSERT_EQ(Buy("buyer", p1.listings(1).listing_id(), 2, 5, &bought), "");
+  std::vector<std::string> seen = {p1.listings(0).listing_id(), p1.listings(1).listing_id()};
+  std::vector<int64_t> prices = {5, 5};
+  q.set_cursor(p1.next_cursor());
+  for (int guard = 0; guard < 10 && !q.cursor().empty(); ++guard) {
+    auto p = page(q);
+    for (const auto& l : p.listings()) {
+      seen.push_back(l.listing_id());
+      prices.push_back(l.price());
+    }
+    q.set_cursor(p.next_cursor());
+  }
+  EXPECT_TRUE(std::is_sorted(prices.begin(), prices.end()));
+  for (const std::string& id : ids) {
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), id), 1) << id;
+  }
+  // Price bounds, with their count.
+  v1::BrowseStackListingsRequest ranged;
+  ranged.set_item_type("ore");
+  ranged.set_min_price(6);
+  ranged.set_max_price(9);
+  auto r = page(ranged);
+  EXPECT_EQ(r.total(), 2);
+  ASSERT_EQ(r.listings_size(), 2);
+  EXPECT_EQ(r.listings(0).price(), 7);
+  // Newest first; ending soon first.
+  v1::BrowseStackListingsRequest newest;
+  newest.set_item_type("ore");
+  newest.set_sort(v1::BrowseStackListingsRequest::NEWEST);
+  auto n = page(newest);
+  ASSERT_EQ(n.listings_size(), 4);
+  const std::string sold = p1.listings(1).listing_id();
+  EXPECT_EQ(n.listings(0).listing_id(), ids[4] == sold ? ids[3] : ids[4]);
+  for (int i = 1; i < n.listings_size(); ++i) {
+    EXPECT_GE(n.listings(i - 1).created_ms(), n.listings(i).created_ms());
+  }
+  newest.set_sort(v1::BrowseStackListingsRequest::ENDING_SOON);
+  auto e = page(newest);
+  ASSERT_EQ(e.listings_size(), 4);
+  for (int i = 1; i < e.listings_size(); ++i) {
+    EXPECT_LE(e.listings(i - 1).expires_ms(), e.listings(i).expires_ms());
+  }
+  // A seller's own listings, every market, newest first.
+  v1::BrowseStackListingsRequest mine;
+  mine.set_seller_id("s2");
+  auto m = page(mine);
+  EXPECT_EQ(m.total(), 2 + 1 - (p1.listings(1).seller_id() == "s2" ? 1 : 0));
+  EXPECT_EQ(m.listings(0).listing_id(), other.listing().listing_id());
+  // Refusals: a cursor from another query, a range without the price order, nothing named.
+  std::string why;
+  mine.set_cursor(p1.next_cursor());
+  page(mine, &why);
+  EXPECT_EQ(why, "BAD_CURSOR");
+  newest.set_max_price(3);
+  page(newest, &why);
+  EXPECT_EQ(why, "INVALID_ARGUMENT");
+  page(v1::BrowseStackListingsRequest(), &why);
+  EXPECT_EQ(why, "INVALID_ARGUMENT");
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, EconomyRpcTest, ::testing::ValuesIn(StoreKinds()),
