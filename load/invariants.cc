@@ -59,10 +59,104 @@ void ExpectRange(const std::string& what, int64_t got, int64_t want, int64_t sla
   }
 }
 
+// Money per currency as the users' hashes and the sink hold it. Wallet fields are "funds" (the
+// default currency, whose name the store does not hold) and "funds:<c>"; credited:<c> and
+// debited:<c> name every currency. A currency with a credit, a debit or a fee always has some
+// user's funds:<c> field unless it is the default, so the one named only in credited/debited/sink
+// is the default.
+struct Ledger {
+  std::map<std::string, int64_t> held;  // "" = the default currency
+  std::map<std::string, int64_t> credited, debited, sink;
+  std::string default_currency;  // learned in CheckEconomy ("" when no credit names it)
+  void Add(const std::string& field, int64_t v) {
+    if (field.rfind("credited:", 0) == 0) credited[field.substr(9)] += v;
+    if (field.rfind("debited:", 0) == 0) debited[field.substr(8)] += v;
+  }
+};
+
+// The economy's whole-store checks: every non-default currency conserved (held + sink ==
+// credited - debited), every item type conserved (stacks + listed == granted), no negative
+// stack, every stack listing well formed and in its market's index at its price.
+absl::Status CheckEconomy(StoreReader& db, const market::KeySchema& keys, Ledger* ledger,
+                          InvariantReport* rep) {
+  auto& problems = rep->problems;
+  auto sink = db.Cmd({"HGETALL", keys.Sink()});
+  if (!sink.ok()) return sink.status();
+  for (size_t i = 0; i + 1 < sink->elements.size(); i += 2) {
+    ledger->sink[sink->elements[i].str] += Num(sink->elements[i + 1]);
+  }
+  std::set<std::string> named;
+  for (const auto* m : {&ledger->credited, &ledger->debited, &ledger->sink}) {
+    for (const auto& [c, v] : *m) {
+      if (!ledger->held.count(c)) named.insert(c);
+    }
+  }
+  if (named.size() > 1) {
+    problems.push_back(absl::StrCat("currencies with credits or fees but no balance anywhere: ",
+                                    *named.begin(), ", ", *named.rbegin()));
+  }
+  if (!named.empty()) ledger->default_currency = *named.begin();
+  for (const auto& [c, held] : ledger->held) {
+    if (c.empty()) continue;
+    rep->currencies[c] = held;
+    const int64_t sources = ledger->credited[c] - ledger->debited[c];
+    if (held + ledger->sink[c] != sources) {
+      problems.push_back(absl::StrCat(c, " not conserved: ", held, " held + ", ledger->sink[c],
+                                      " in the fee sink != ", sources, " credited - debited"));
+    }
+  }
+  rep->fee_sink = ledger->sink;
+  std::map<std::string, int64_t> items, granted;
+  for (const auto& [pattern, sums] :
+       {std::pair{keys.Stacks("*"), &items}, std::pair{keys.Granted("*"), &granted}}) {
+    auto found = db.Keys(pattern);
+    if (!found.ok()) return found.status();
+    for (const auto& key : *found) {
+      auto h = db.Cmd({"HGETALL", key});
+      if (!h.ok()) return h.status();
+      for (size_t i = 0; i + 1 < h->elements.size(); i += 2) {
+        const int64_t q = Num(h->elements[i + 1]);
+        if (sums == &items && q <= 0) {
+          problems.push_back(absl::StrCat(key, " holds ", q, " ", h->elements[i].str));
+        }
+        (*sums)[h->elements[i].str] += q;
+      }
+    }
+  }
+  auto lots = db.Keys(keys.Lot("*"));
+  if (!lots.ok()) return lots.status();
+  rep->stack_listings = static_cast<int64_t>(lots->size());
+  int bad = 0;
+  for (const auto& key : *lots) {
+    const std::string id = key.substr(keys.Lot("").size());
+    auto h = db.Cmd({"HMGET", key, "seller", "type", "quantity", "price", "currency"});
+    if (!h.ok()) return h.status();
+    const auto& v = h->elements;
+    const int64_t q = Num(v[2]);
+    items[v[1].str] += q;
+    auto score = db.Cmd(
+        {"ZSCORE", keys.Lots(v[4].str, v[1].str), market::KeySchema::LotMember(id, v[0].str)});
+    if (!score.ok()) return score.status();
+    if ((q <= 0 || score->str != v[3].str) && ++bad <= 3) {
+      problems.push_back(absl::StrCat("stack listing ", id, " has quantity ", q, ", price ",
+                                      v[3].str, ", its market index says '", score->str, "'"));
+    }
+  }
+  for (const auto& [type, n] : granted) {
+    rep->item_types[type] = items[type];
+    if (items[type] != n) {
+      problems.push_back(absl::StrCat(type, " not conserved: ", items[type],
+                                      " held or listed != ", n, " granted"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Replays the event log and compares what it rebuilds with the store (see invariants.h).
 absl::Status ReplayEventLog(StoreReader& db, const market::KeySchema& keys,
                             const std::vector<std::string>& user_keys,
                             const std::map<std::string, int64_t>& funds_of,
+                            const std::map<std::string, std::map<std::string, int64_t>>& wallets,
                             const RespReply& market, InvariantReport* rep) {
   auto info = db.Cmd({"XINFO", "STREAM", keys.Events()});
   if (!info.ok()) return absl::OkStatus();  // no log (ERR no such key)
@@ -114,6 +208,40 @@ absl::Status ReplayEventLog(StoreReader& db, const market::KeySchema& keys,
       mismatch(absl::StrCat(user, " holds ", held.size(), " items, the log says ",
                             state.inventory[user].size()));
     }
+    // The economy: other currencies and stacks (zero entries are no fields in the store).
+    std::map<std::string, int64_t> logged_wallet, logged_stacks, stacks;
+    for (const auto& [c, v] : state.wallets[user]) {
+      if (v != 0) logged_wallet[c] = v;
+    }
+    for (const auto& [t, q] : state.stacks[user]) {
+      if (q != 0) logged_stacks[t] = q;
+    }
+    std::map<std::string, int64_t> wallet;
+    auto w = wallets.find(user);
+    for (const auto& [c, v] : w == wallets.end() ? std::map<std::string, int64_t>{} : w->second) {
+      if (v != 0) wallet[c] = v;
+    }
+    if (wallet != logged_wallet) {
+      mismatch(absl::StrCat(user, "'s wallet differs from the log's (", wallet.size(), " vs ",
+                            logged_wallet.size(), " currencies)"));
+    }
+    auto st = db.Cmd({"HGETALL", keys.Stacks(user)});
+    if (!st.ok()) return st.status();
+    for (size_t i = 0; i + 1 < st->elements.size(); i += 2) {
+      stacks[st->elements[i].str] = Num(st->elements[i + 1]);
+    }
+    if (stacks != logged_stacks) {
+      mismatch(absl::StrCat(user, "'s stacks differ from the log's (", stacks.size(), " vs ",
+                            logged_stacks.size(), " types)"));
+    }
+  }
+  for (const auto& [id, lot] : state.lots) {
+    auto q = db.Cmd({"HGET", keys.Lot(id), "quantity"});
+    if (!q.ok()) return q.status();
+    if (Num(*q) != lot.quantity) {
+      mismatch(absl::StrCat("stack listing ", id, " has ", q->str, " left, the log says ",
+                            lot.quantity));
+    }
   }
   std::map<std::string, int64_t> listed;
   for (size_t i = 0; i + 1 < market.elements.size(); i += 2) {
@@ -150,35 +278,57 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
   auto users = db.Keys(key_prefix + "users:*");
   if (!users.ok()) return users.status();
   std::map<std::string, int64_t> funds_of;
+  std::map<std::string, std::map<std::string, int64_t>> wallets;  // user -> other currencies
+  Ledger ledger;
   for (const auto& key : *users) {
-    auto f = db.Cmd({"HMGET", key, "funds", "initial_funds", "items_granted"});
-    if (!f.ok()) return f.status();
-    if (f->elements.size() != 3) return absl::InternalError("bad HMGET reply");
+    auto h = db.Cmd({"HGETALL", key});
+    if (!h.ok()) return h.status();
     std::string user = key.substr(key_prefix.size() + 6);
-    int64_t funds = Num(f->elements[0]);
-    funds_of[user] = funds;
-    rep.store_funds += funds;
-    rep.store_initial_funds += Num(f->elements[1]);
-    rep.store_granted += Num(f->elements[2]);
-    if (funds < 0) {
-      ++rep.negative_balances;
-      problems.push_back(absl::StrCat("negative balance: ", user, " has ", funds));
+    std::map<std::string, int64_t> f;
+    for (size_t i = 0; i + 1 < h->elements.size(); i += 2) {
+      f[h->elements[i].str] = Num(h->elements[i + 1]);
     }
-    if (funds > market::kMaxAmount) {
-      ++rep.balances_over_maximum;
-      problems.push_back(absl::StrCat("balance over the maximum of ", market::kMaxAmount, ": ",
-                                      user, " has ", funds));
+    const int64_t funds = f["funds"];
+    funds_of[user] = funds;
+    rep.store_initial_funds += f["initial_funds"];
+    rep.store_granted += f["items_granted"];
+    for (const auto& [field, v] : f) {
+      if (field != "funds" && field.rfind("funds:", 0) != 0) {
+        ledger.Add(field, v);  // credited:<c>, debited:<c>
+        continue;
+      }
+      const std::string currency = field == "funds" ? "" : field.substr(6);
+      ledger.held[currency] += v;
+      if (!currency.empty()) wallets[user][currency] = v;
+      if (v < 0) {
+        ++rep.negative_balances;
+        problems.push_back(absl::StrCat("negative balance: ", user, " has ", v, " ",
+                                        currency.empty() ? "funds" : currency));
+      }
+      if (v > market::kMaxAmount) {
+        ++rep.balances_over_maximum;
+        problems.push_back(absl::StrCat("balance over the maximum of ", market::kMaxAmount, ": ",
+                                        user, " has ", v, " ",
+                                        currency.empty() ? "funds" : currency));
+      }
     }
     auto n = db.Cmd({"SCARD", keys.Inventory(user)});
     if (!n.ok()) return n.status();
     rep.store_items += n->integer;
   }
+  rep.store_funds = ledger.held[""];
+  if (absl::Status s = CheckEconomy(db, keys, &ledger, &rep); !s.ok()) return s;
   auto market = db.Cmd({"ZRANGE", keys.Market(), "0", "-1", "WITHSCORES"});
   if (!market.ok()) return market.status();
   rep.store_listings = static_cast<int64_t>(market->elements.size() / 2);
-  if (rep.store_funds != rep.store_initial_funds) {
-    problems.push_back(absl::StrCat("funds not conserved: ", rep.store_funds, " in the store, ",
-                                    rep.store_initial_funds, " given initially"));
+  // The default currency (funds): what users hold plus the fee sink is what they were given,
+  // credited and not debited.
+  const int64_t sources = rep.store_initial_funds + ledger.credited[ledger.default_currency] -
+                          ledger.debited[ledger.default_currency];
+  if (rep.store_funds + ledger.sink[ledger.default_currency] != sources) {
+    problems.push_back(absl::StrCat(
+        "funds not conserved: ", rep.store_funds, " held + ", ledger.sink[ledger.default_currency],
+        " in the fee sink != ", sources, " given, credited and not debited"));
   }
   if (rep.store_items + rep.store_listings != rep.store_granted) {
     problems.push_back(absl::StrCat("items not conserved: ", rep.store_items, " in inventories + ",
@@ -186,7 +336,9 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
                                     " granted"));
   }
 
-  if (auto st = ReplayEventLog(db, keys, *users, funds_of, *market, &rep); !st.ok()) return st;
+  if (auto st = ReplayEventLog(db, keys, *users, funds_of, wallets, *market, &rep); !st.ok()) {
+    return st;
+  }
 
   // This run: where each of its items is.
   const std::string seller_prefix = run.run_id + "-s";

@@ -2,7 +2,10 @@
 // from what the service says). Two parts:
 //
 // Whole store (every user under the key prefix):
-//   - funds are conserved: sum(funds) == sum(initial_funds); no balance is negative;
+//   - money is conserved per currency: sum(balances) + fee sink == initial funds + credited -
+//     debited; no balance is negative or above 10^15;
+//   - items are conserved per item type: stacks + stack listings == granted - revoked; every
+//     stack listing is in its market's index at its price;
 //   - items are conserved: sum(|inventory|) + |market:| == sum(items_granted);
 //   - every market: member has its listing:<item>.<seller> key with the same price.
 // This run (its users and items):
@@ -19,6 +22,7 @@
 #define BAZAAR_LOAD_INVARIANTS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,10 @@ struct InvariantReport {
           store_granted = 0, negative_balances = 0, balances_over_maximum = 0;
   int64_t run_buyer_items = 0, run_listings = 0, run_seller_items = 0, run_seller_funds = 0,
           run_items_seen = 0;
+  // The economy: balances per non-default currency, fees per currency, units held or listed
+  // per item type, open stack listings.
+  std::map<std::string, int64_t> currencies, fee_sink, item_types;
+  int64_t stack_listings = 0;
   bool events_replayed = false;  // false: no log, or a trimmed one
   int64_t events = 0, event_users_checked = 0, users_before_log = 0;
 };
