@@ -857,8 +857,8 @@ absl::StatusOr<BuyOutcome> MarketClient::BuyQuantity(const std::string& buyer_id
   });
 }
 
-absl::StatusOr<BrowseResult> MarketClient::BrowseStacks(const StackBrowseRequest& request,
-                                                        const CallSettings& call) {
+void MarketClient::BrowseStacksAsync(const StackBrowseRequest& request, const CallSettings& call,
+                                     Callback<BrowseResult> done) {
   v1::BrowseStackListingsRequest req;
   req.set_item_type(request.item_type);
   req.set_currency(request.currency);
@@ -868,27 +868,31 @@ absl::StatusOr<BrowseResult> MarketClient::BrowseStacks(const StackBrowseRequest
   } else if (request.sort == "ending_soon") {
     req.set_sort(v1::BrowseStackListingsRequest::ENDING_SOON);
   } else if (request.sort != "price") {
-    return absl::InvalidArgumentError("sort is price, newest or ending_soon: " + request.sort);
+    return done(
+        absl::InvalidArgumentError("sort is price, newest or ending_soon: " + request.sort));
   }
   req.set_min_price(request.min_price);
   req.set_max_price(request.max_price);
   req.set_page_size(request.page_size);
   req.set_cursor(request.cursor);
-  return Await<BrowseResult>([&](auto cb) {
-    impl_->Call<v1::BrowseStackListingsRequest, v1::BrowseStackListingsResponse>(
-        call, false, req,
-        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
-          stub->async()->BrowseStackListings(ctx, rq, rs, std::move(cb));
-        },
-        [cb = std::move(cb)](absl::Status s, v1::BrowseStackListingsResponse* resp, int) {
-          if (!s.ok()) return cb(std::move(s));
-          BrowseResult out;
-          for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
-          out.next_cursor = resp->next_cursor();
-          out.total = resp->total();
-          cb(std::move(out));
-        });
-  });
+  impl_->Call<v1::BrowseStackListingsRequest, v1::BrowseStackListingsResponse>(
+      call, false, std::move(req),
+      [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+        stub->async()->BrowseStackListings(ctx, rq, rs, std::move(cb));
+      },
+      [done = std::move(done)](absl::Status s, v1::BrowseStackListingsResponse* resp, int) {
+        if (!s.ok()) return done(std::move(s));
+        BrowseResult out;
+        for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
+        out.next_cursor = resp->next_cursor();
+        out.total = resp->total();
+        done(std::move(out));
+      });
+}
+
+absl::StatusOr<BrowseResult> MarketClient::BrowseStacks(const StackBrowseRequest& request,
+                                                        const CallSettings& call) {
+  return Await<BrowseResult>([&](auto cb) { BrowseStacksAsync(request, call, std::move(cb)); });
 }
 
 absl::StatusOr<MarketListing> MarketClient::GetStackListing(const std::string& listing_id,

@@ -292,6 +292,8 @@ class MarketClient {
   void BuyQuantityAsync(const std::string& buyer_id, const std::string& item_type,
                         const std::string& currency, int64_t quantity, int64_t max_unit_price,
                         const CallSettings& call, Callback<BuyOutcome> done);
+  void BrowseStacksAsync(const StackBrowseRequest& request, const CallSettings& call,
+                         Callback<BrowseResult> done);
   void PurchaseStackAsync(const std::string& buyer_id, const std::string& listing_id,
                           int64_t quantity, int64_t max_unit_price, const CallSettings& call,
                           Callback<PurchaseOutcome> done);

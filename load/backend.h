@@ -18,11 +18,14 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "client/market_client.h"
+#include "market/types.h"
 
 namespace bazaar::load {
 
 using StatusDone = std::function<void(absl::Status)>;
 using BrowseDone = std::function<void(absl::StatusOr<std::vector<client::MarketListing>>)>;
+// A purchase of stack units: its fee when it succeeded.
+using FeeDone = std::function<void(absl::StatusOr<int64_t>)>;
 
 class MarketBackend {
  public:
@@ -42,6 +45,20 @@ class MarketBackend {
                         const std::string& item, int64_t price, StatusDone done) = 0;
   // The cheapest `page_size` listings (of `seller` only, when not empty).
   virtual void Browse(int page_size, const std::string& seller, BrowseDone done) = 0;
+  // The economy (the economy scenario): stacks, a credit, stack listings, purchases by listing
+  // or by quantity, a market's cheapest listings. `currency` empty: the market's default.
+  virtual void GrantStack(const std::string& user, const std::string& type, int64_t quantity,
+                          StatusDone done) = 0;
+  virtual void Credit(const std::string& user, const std::string& currency, int64_t amount,
+                      StatusDone done) = 0;
+  virtual void ListStack(const client::StackListingSpec& spec, StatusDone done) = 0;
+  virtual void PurchaseStack(const std::string& buyer, const std::string& listing_id,
+                             int64_t quantity, int64_t max_unit_price, FeeDone done) = 0;
+  virtual void BuyQuantity(const std::string& buyer, const std::string& type,
+                           const std::string& currency, int64_t quantity, int64_t max_unit_price,
+                           FeeDone done) = 0;
+  virtual void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
+                            BrowseDone done) = 0;
   // Transaction attempts the market aborted on a watch conflict so far, by method name
   // ("PurchaseItem", "ListItem", "GrantItem", "CreateUser"): every aborted EXEC, whether the
   // call then succeeded or failed. Over gRPC these are the market's own Stats (all its callers).
@@ -73,6 +90,8 @@ std::unique_ptr<MarketBackend> NewGrpcBackend(const std::string& address,
 struct DirectOptions {
   std::string store = "127.0.0.1:6379";
   std::string mode = "fine";
+  market::EconomyOptions economy;  // as bazaar-market's --currencies, --fee_bps, --fee_min
+  absl::Duration reap_interval = absl::Seconds(1);  // the expiry reaper, as bazaar-market's
   std::string key_prefix;
   int pool_size = 16;
   int max_attempts = 100;

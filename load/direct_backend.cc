@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "load/backend.h"
 #include "market/market_ops.h"
+#include "market/reaper.h"
 #include "market/redis_store.h"
 #include "resp/async_loop.h"
 #include "resp/async_pool.h"
@@ -17,12 +18,17 @@ namespace {
 class DirectBackend : public MarketBackend {
  public:
   DirectBackend(client::PoolOptions pool_options, market::MarketOptions market,
-                const BackendOptions& options)
+                const BackendOptions& options, absl::Duration reap_interval)
       : pool_(std::make_unique<client::AsyncPool>(&loop_, std::move(pool_options))),
         store_(pool_.get()),
         ops_(&store_, &store_, std::move(market)),
-        options_(options) {}
+        options_(options),
+        reaper_(&ops_, reap_interval) {
+    // Expired stack listings go back to their sellers, as bazaar-market's reaper does.
+    if (reap_interval > absl::ZeroDuration()) reaper_.Start();
+  }
   ~DirectBackend() override {
+    reaper_.Stop();
     // The pool belongs to the loop's thread.
     absl::Notification closed;
     loop_.Post([&] {
@@ -54,6 +60,57 @@ class DirectBackend : public MarketBackend {
     auto trace = std::make_shared<market::CallTrace>();
     ops_.PurchaseItem(buyer, seller, item, price, Call(), trace.get(),
                       Finish<market::PurchaseResult>("PurchaseItem", trace, done));
+  }
+  void GrantStack(const std::string& user, const std::string& type, int64_t quantity,
+                  StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.GrantStack(user, type, quantity, Call(), trace.get(),
+                    Finish<market::StackResult>("GrantItem", trace, done));
+  }
+  void Credit(const std::string& user, const std::string& currency, int64_t amount,
+              StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.Credit(user, currency, amount, "bazaar-load", Call(), trace.get(),
+                Finish<market::WalletResult>("Credit", trace, done));
+  }
+  void ListStack(const client::StackListingSpec& spec, StatusDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    market::StackListingRequest req{spec.seller_id, spec.item_type,
+                                    spec.quantity,  spec.unit_price,
+                                    spec.currency,  absl::Seconds(spec.duration_seconds)};
+    ops_.ListStack(req, Call(), trace.get(),
+                   Finish<market::ListingResult>("ListItem", trace, done));
+  }
+  void PurchaseStack(const std::string& buyer, const std::string& listing_id, int64_t quantity,
+                     int64_t max_unit_price, FeeDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.PurchaseStack(
+        buyer, listing_id, quantity, max_unit_price, Call(), trace.get(),
+        FinishWithFee<market::PurchaseResult>("PurchaseItem", trace, std::move(done)));
+  }
+  void BuyQuantity(const std::string& buyer, const std::string& type, const std::string& currency,
+                   int64_t quantity, int64_t max_unit_price, FeeDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    ops_.BuyQuantity(buyer, type, currency, quantity, max_unit_price, Call(), trace.get(),
+                     FinishWithFee<market::BuyResult>("BuyQuantity", trace, std::move(done)));
+  }
+  void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
+                    BrowseDone done) override {
+    auto trace = std::make_shared<market::CallTrace>();
+    market::LotQuery q;
+    q.item_type = type;
+    q.currency = currency;
+    q.page_size = page_size;
+    ops_.BrowseLots(q, Call(), trace.get(),
+                    [trace, done = std::move(done)](absl::StatusOr<market::BrowsePage> r) {
+                      if (!r.ok()) return done(r.status());
+                      std::vector<client::MarketListing> out;
+                      for (const auto& l : r->listings) {
+                        out.push_back({l.item_id, l.seller_id, l.price, l.listing_id, l.item_type,
+                                       l.quantity, l.currency, l.created_ms, l.expires_ms});
+                      }
+                      done(std::move(out));
+                    });
   }
   absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
     absl::MutexLock lock(&mu_);
@@ -91,6 +148,19 @@ class DirectBackend : public MarketBackend {
       done(r.status());
     };
   }
+  // As Finish, for a purchase of stack units: hands on its fee.
+  template <typename T>
+  market::Done<T> FinishWithFee(const char* method, std::shared_ptr<market::CallTrace> trace,
+                                FeeDone done) {
+    return [this, method, trace, done = std::move(done)](absl::StatusOr<T> r) {
+      {
+        absl::MutexLock lock(&mu_);
+        conflicts_[method] += trace->watch_conflicts;
+      }
+      if (!r.ok()) return done(r.status());
+      done(r->fee);
+    };
+  }
   market::CallOptions Call() const {
     market::CallOptions c;
     c.deadline = absl::Now() + options_.timeout;
@@ -105,6 +175,7 @@ class DirectBackend : public MarketBackend {
   BackendOptions options_;
   absl::Mutex mu_;
   std::map<std::string, int64_t> conflicts_;  // by method, as the market's Stats counts them
+  market::Reaper reaper_;                     // last: stopped first, while ops_ is alive
 };
 
 }  // namespace
@@ -123,8 +194,9 @@ absl::StatusOr<std::unique_ptr<MarketBackend>> NewDirectBackend(const DirectOpti
   market.key_prefix = direct.key_prefix;
   market.retry.max_attempts = direct.max_attempts;
   market.retry.max_time = direct.max_retry_time;
+  market.economy = direct.economy;
   return std::unique_ptr<MarketBackend>(
-      new DirectBackend(std::move(pool), std::move(market), options));
+      new DirectBackend(std::move(pool), std::move(market), options, direct.reap_interval));
 }
 
 }  // namespace bazaar::load

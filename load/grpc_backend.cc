@@ -35,6 +35,46 @@ class GrpcBackend : public MarketBackend {
     client_.PurchaseItemAsync(buyer, seller, item, price, Settings(),
                               StatusOf<client::PurchaseOutcome>(done));
   }
+  void GrantStack(const std::string& user, const std::string& type, int64_t quantity,
+                  StatusDone done) override {
+    client_.GrantStackAsync(user, type, quantity, Settings(), StatusOf<client::StackOutcome>(done));
+  }
+  void Credit(const std::string& user, const std::string& currency, int64_t amount,
+              StatusDone done) override {
+    client_.CreditAsync(user, currency, amount, "bazaar-load", Settings(),
+                        StatusOf<client::WalletOutcome>(done));
+  }
+  void ListStack(const client::StackListingSpec& spec, StatusDone done) override {
+    client_.ListStackAsync(spec, Settings(), StatusOf<client::ListingOutcome>(done));
+  }
+  void PurchaseStack(const std::string& buyer, const std::string& listing_id, int64_t quantity,
+                     int64_t max_unit_price, FeeDone done) override {
+    client_.PurchaseStackAsync(buyer, listing_id, quantity, max_unit_price, Settings(),
+                               [done = std::move(done)](absl::StatusOr<client::PurchaseOutcome> r) {
+                                 if (!r.ok()) return done(r.status());
+                                 done(r->fee);
+                               });
+  }
+  void BuyQuantity(const std::string& buyer, const std::string& type, const std::string& currency,
+                   int64_t quantity, int64_t max_unit_price, FeeDone done) override {
+    client_.BuyQuantityAsync(buyer, type, currency, quantity, max_unit_price, Settings(),
+                             [done = std::move(done)](absl::StatusOr<client::BuyOutcome> r) {
+                               if (!r.ok()) return done(r.status());
+                               done(r->fee);
+                             });
+  }
+  void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
+                    BrowseDone done) override {
+    client::StackBrowseRequest req;
+    req.item_type = type;
+    req.currency = currency;
+    req.page_size = page_size;
+    client_.BrowseStacksAsync(req, Settings(),
+                              [done = std::move(done)](absl::StatusOr<client::BrowseResult> r) {
+                                if (!r.ok()) return done(r.status());
+                                done(std::move(r->listings));
+                              });
+  }
   absl::StatusOr<std::map<std::string, int64_t>> WatchConflicts() override {
     // Each market counts its own; with several, one Stats call reaches one of them.
     if (several_) return absl::UnavailableError("several markets: each keeps its own Stats");

@@ -35,6 +35,7 @@ struct InvariantReport {
   bool ok = true;
   std::vector<std::string> problems;  // empty when ok
   // What was found, for the report.
+  int64_t store_fees = 0, store_net_credits = 0;  // the default currency's sink, credits - debits
   int64_t store_funds = 0, store_initial_funds = 0, store_items = 0, store_listings = 0,
           store_granted = 0, negative_balances = 0, balances_over_maximum = 0;
   int64_t run_buyer_items = 0, run_listings = 0, run_seller_items = 0, run_seller_funds = 0,

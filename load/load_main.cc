@@ -17,6 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "build_info.h"
 #include "load/backend.h"
@@ -66,6 +67,17 @@ ABSL_FLAG(int, max_in_flight, 512,
 ABSL_FLAG(int, accounts, 100, "whales: buyer accounts the buyer agents buy for");
 ABSL_FLAG(int, whales, 3, "whales: accounts that are whales");
 ABSL_FLAG(double, whale_share, 0.8, "whales: share of the money and of the purchases of whales");
+ABSL_FLAG(std::string, second_currency, "gems",
+          "economy: the currency of the odd item types (must be in the market's --currencies; "
+          "empty: every type in the default currency)");
+ABSL_FLAG(double, expiring_share, 0.3, "economy: share of stack listings that expire soon");
+ABSL_FLAG(absl::Duration, short_listing, absl::Seconds(2),
+          "economy: how long the expiring listings live");
+ABSL_FLAG(int64_t, stack_stock, 1000, "economy: units of each type a seller is granted");
+ABSL_FLAG(std::string, currencies, "gold,gems",
+          "--direct only: the market's currencies, the first the default (bazaar-market's flag)");
+ABSL_FLAG(int64_t, fee_bps, 0, "--direct only: fee on stack sales, 1/10000 of the total");
+ABSL_FLAG(int64_t, fee_min, 0, "--direct only: smallest fee per stack sale");
 ABSL_FLAG(std::string, run_id, "", "Prefix of the run's user ids (default: time-based)");
 ABSL_FLAG(bool, json, false, "Print the JSON report on stdout instead of the table");
 ABSL_FLAG(std::string, json_out, "", "Also write the JSON report to this file");
@@ -133,6 +145,10 @@ int Run(int argc, char** argv) {
   base.accounts = absl::GetFlag(FLAGS_accounts);
   base.whales = absl::GetFlag(FLAGS_whales);
   base.whale_share = absl::GetFlag(FLAGS_whale_share);
+  base.second_currency = absl::GetFlag(FLAGS_second_currency);
+  base.expiring_share = absl::GetFlag(FLAGS_expiring_share);
+  base.short_listing = absl::GetFlag(FLAGS_short_listing);
+  base.stack_stock = absl::GetFlag(FLAGS_stack_stock);
   if (base.price_min < 0 || base.price_max < base.price_min || base.page_size < 1 ||
       base.items_per_seller < 0 || base.hot_skew < 0 || base.drop_units < 1 ||
       base.drop_units > 100000 || base.undercut_step < 0 || base.rate < 0 || base.item_types < 1 ||
@@ -167,6 +183,10 @@ int Run(int argc, char** argv) {
     d.key_prefix = absl::GetFlag(FLAGS_key_prefix);
     d.pool_size = absl::GetFlag(FLAGS_pool) > 0 ? absl::GetFlag(FLAGS_pool) : max_players;
     d.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+    d.economy.currencies = absl::StrSplit(absl::GetFlag(FLAGS_currencies), ',', absl::SkipEmpty());
+    if (d.economy.currencies.empty()) d.economy.currencies = {"gold"};
+    d.economy.fee_bps = absl::GetFlag(FLAGS_fee_bps);
+    d.economy.fee_min = absl::GetFlag(FLAGS_fee_min);
     auto b = NewDirectBackend(d, options);
     if (!b.ok()) {
       fprintf(stderr, "bazaar-load: %s\n", std::string(b.status().message()).c_str());

@@ -40,13 +40,23 @@ std::string Invariants(const ScenarioRun& sr) {
   if (!sr.invariants) return "invariants: not checked (no --store given)\n";
   const InvariantReport& i = *sr.invariants;
   std::string out = absl::StrFormat(
-      "invariants: %s  (store: funds %d of %d initial, %d negative, %d over the maximum; items %d "
-      "+ listings %d of %d granted; run: buyers hold %d, %d listed, sellers hold %d, sellers "
-      "earned %d)\n",
-      i.ok ? "OK" : "VIOLATED", i.store_funds, i.store_initial_funds, i.negative_balances,
-      i.balances_over_maximum,
-      i.store_items, i.store_listings, i.store_granted, i.run_buyer_items, i.run_listings,
-      i.run_seller_items, i.run_seller_funds);
+      "invariants: %s  (store: funds %d + fees %d of %d initial + %d credited, %d negative, %d "
+      "over the maximum; items %d + listings %d of %d granted; run: buyers hold %d, %d listed, "
+      "sellers hold %d, sellers earned %d)\n",
+      i.ok ? "OK" : "VIOLATED", i.store_funds, i.store_fees, i.store_initial_funds,
+      i.store_net_credits, i.negative_balances, i.balances_over_maximum, i.store_items,
+      i.store_listings, i.store_granted, i.run_buyer_items, i.run_listings, i.run_seller_items,
+      i.run_seller_funds);
+  if (!i.currencies.empty() || !i.item_types.empty() || !i.fee_sink.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [c, v] : i.currencies) parts.push_back(absl::StrCat(c, " ", v));
+    for (const auto& [c, v] : i.fee_sink) {
+      parts.push_back(absl::StrCat("fees ", c.empty() ? "(default)" : c, " ", v));
+    }
+    out += absl::StrFormat("  economy: held %s; %d item types conserved, %d stack listings open\n",
+                           parts.empty() ? "nothing" : absl::StrJoin(parts, ", "),
+                           i.item_types.size(), i.stack_listings);
+  }
   if (i.events_replayed) {
     out += absl::StrFormat(
         "  event log: %d events replayed and compared with the store: funds and inventories of %d "
@@ -102,6 +112,14 @@ std::string ScenarioFigures(const ScenarioRun& sr) {
         "  steady: sessions per phase; latency of every call, a session's first counted from "
         "its intended start\n";
     out += t.Render("  ");
+  }
+  if (r.economy) {
+    const EconomyFigures& e = *r.economy;
+    out += absl::StrFormat(
+        "  economy: %d units listed (%d listings short-lived), %d units bought, %d fees paid; "
+        "BuyQuantity %d calls, %d found too little; %d listings refused for the seller cap\n",
+        e.units_listed, e.expiring_listed, e.units_bought, e.fees, e.quantity_buys, e.shortages,
+        e.listing_limits);
   }
   if (r.whales) {
     const WhaleFigures& w = *r.whales;
@@ -278,6 +296,13 @@ void WriteScenarioFigures(JsonWriter& w, const RunResult& r) {
       w.EndObject();
     }
     w.EndArray();
+  }
+  if (r.economy) {
+    const EconomyFigures& e = *r.economy;
+    w.Key("economy").BeginObject().Key("units_listed").Int(e.units_listed);
+    w.Key("expiring_listed").Int(e.expiring_listed).Key("units_bought").Int(e.units_bought);
+    w.Key("fees").Int(e.fees).Key("quantity_buys").Int(e.quantity_buys);
+    w.Key("shortages").Int(e.shortages).Key("listing_limits").Int(e.listing_limits).EndObject();
   }
   if (r.whales) {
     const WhaleFigures& f = *r.whales;

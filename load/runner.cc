@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "load/economy_players.h"
 #include "load/live_players.h"
 #include "load/player.h"
 #include "load/sampler.h"
@@ -256,7 +257,9 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
     if (!s.ok()) return setup_error("create " + id, s);
     result.initial_funds.push_back(funds);
   }
-  const int items = w.kind == ScenarioKind::kDrop ? w.drop_units : w.items_per_seller;
+  const int items = w.kind == ScenarioKind::kDrop      ? w.drop_units
+                    : w.kind == ScenarioKind::kEconomy ? 0  // stacks instead (SetUpEconomy)
+                                                       : w.items_per_seller;
   for (int i = 0; i < w.sellers; ++i) {
     for (int k = 0; k < items; ++k) {
       std::string item = absl::StrCat(result.sellers[i], "-i", k);
@@ -266,6 +269,10 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
       inventories[i].push_back(item);
       ++result.setup_grants;
     }
+  }
+
+  if (w.kind == ScenarioKind::kEconomy) {
+    if (absl::Status s = SetUpEconomy(&sh, &result); !s.ok()) return s;
   }
 
   // Every aborted attempt of the timed run, as the market counts them (before/after).
@@ -289,6 +296,8 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
     sh.timers = &timers;
     if (w.kind == ScenarioKind::kBook) {
       RunBookPlayers(&sh, std::move(inventories), result, &live, result.totals.get());
+    } else if (w.kind == ScenarioKind::kEconomy) {
+      RunEconomyPlayers(&sh, &live, result.totals.get(), &result);
     } else {
       for (int i = 0; i < w.sellers; ++i) {
         sh.stocks.push_back(

@@ -53,6 +53,14 @@ struct WhaleFigures {
   int64_t whale_failed = 0, other_failed = 0;  // purchase calls that did not buy
 };
 
+// The economy scenario's figures (units are item quantities).
+struct EconomyFigures {
+  int64_t units_listed = 0, expiring_listed = 0, units_bought = 0;
+  int64_t quantity_buys = 0, shortages = 0;  // BuyQuantity calls, and those that found too little
+  int64_t fees = 0;                          // paid on the purchases clients saw succeed
+  int64_t listing_limits = 0;                // listings refused for the per-seller cap
+};
+
 // The open loop's arrivals intended and sessions completed so far (steady), read by the sampler.
 struct SessionCounters {
   std::atomic<int64_t> offered{0}, completed{0};
@@ -74,7 +82,7 @@ struct RunResult {
   std::string description;                   // DescribeWorkload
   std::vector<std::string> sellers, buyers;  // user ids
   std::vector<int64_t> initial_funds;        // parallel to sellers then buyers
-  int64_t setup_grants = 0;                  // items granted before the timed run
+  int64_t setup_grants = 0;  // items granted before the timed run (economy: stack units)
   double seconds = 0;                        // timed run
   std::unique_ptr<Recorder> totals;          // merged over the players
   // Attempts the market aborted on a watch conflict during the timed run, by method name
@@ -87,6 +95,7 @@ struct RunResult {
   std::optional<DropFigures> drop;
   std::vector<SteadyPhase> phases;  // steady
   std::optional<WhaleFigures> whales;
+  std::optional<EconomyFigures> economy;
   std::vector<Sample> samples;
   // Retries of `op` as the book counts them: every aborted EXEC (-1 when unknown).
   int64_t Retries(Op op) const;

@@ -16,10 +16,9 @@ struct NamedKind {
   int sellers, buyers;  // default shape
 };
 constexpr NamedKind kLiveScenarios[] = {
-    {"drop", ScenarioKind::kDrop, 5, 500},
-    {"pricewar", ScenarioKind::kPriceWar, 5, 5},
-    {"steady", ScenarioKind::kSteady, 20, 200},
-    {"whales", ScenarioKind::kWhales, 5, 10},
+    {"drop", ScenarioKind::kDrop, 5, 500},      {"pricewar", ScenarioKind::kPriceWar, 5, 5},
+    {"steady", ScenarioKind::kSteady, 20, 200}, {"whales", ScenarioKind::kWhales, 5, 10},
+    {"economy", ScenarioKind::kEconomy, 5, 5},
 };
 constexpr int kMaxPlayers = 10000;
 
@@ -63,10 +62,11 @@ absl::StatusOr<std::vector<Scenario>> ParseScenarios(const std::string& text) {
            s.buyers <= 1000;
     }
     if (!ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "bad scenario '", part,
-          "': expected SELLERSxBUYERS (e.g. 5x5), all, live, or drop, pricewar, steady, whales "
-          "(each optionally @SELLERSxBUYERS, both at least 1)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad scenario '", part,
+                       "': expected SELLERSxBUYERS (e.g. 5x5), all, live, or drop, pricewar, "
+                       "steady, whales, economy "
+                       "(each optionally @SELLERSxBUYERS, both at least 1)"));
     }
     out.push_back(s);
   }
@@ -104,6 +104,15 @@ std::string DescribeWorkload(const Workload& w) {
                             w.rate > 0 ? absl::StrFormat("%g sessions/s offered (Poisson)", w.rate)
                                        : "calibrated rate, then 50/80/100%",
                             w.item_types, w.price_min, w.price_max, w.max_in_flight, think);
+      break;
+    case ScenarioKind::kEconomy:
+      absl::StrAppendFormat(&out,
+                            "%d item types (odd ones in %s), prices %d..%d, %d units each to "
+                            "start, %.0f%% of listings live %s, page %d, skew %g, %s",
+                            w.item_types,
+                            w.second_currency.empty() ? "the default currency" : w.second_currency,
+                            w.price_min, w.price_max, w.stack_stock, w.expiring_share * 100,
+                            absl::FormatDuration(w.short_listing), w.page_size, w.hot_skew, think);
       break;
     case ScenarioKind::kWhales:
       absl::StrAppendFormat(&out,

@@ -31,6 +31,12 @@
 //   whales    `buyers` agents buy for `accounts` buyer accounts, `whales` of which hold
 //             `whale_share` of the money and make that share of the purchases: contention moves
 //             from the listings to users:<whale>.
+//   economy   the market's economy (issue 18): `item_types` stackable types, the odd ones priced
+//             in `second_currency`; sellers start with `stack_stock` units of each and list 1..10
+//             units at a time in the type's price band, `expiring_share` of them for only
+//             `short_listing` (the market's reaper returns what is left); buyers half the time
+//             BuyQuantity 1..5 units at the band's top price, else browse the type's cheapest page
+//             and buy 1..3 units of one listing at its price. Fees go to the market's sink.
 #ifndef BAZAAR_LOAD_WORKLOAD_H_
 #define BAZAAR_LOAD_WORKLOAD_H_
 
@@ -44,7 +50,7 @@
 
 namespace bazaar::load {
 
-enum class ScenarioKind { kBook, kDrop, kPriceWar, kSteady, kWhales };
+enum class ScenarioKind { kBook, kDrop, kPriceWar, kSteady, kWhales, kEconomy };
 
 struct Workload {
   ScenarioKind kind = ScenarioKind::kBook;
@@ -70,6 +76,11 @@ struct Workload {
   double rate = 0;
   int item_types = 4;
   int max_in_flight = 512;  // sessions started and not finished; more wait (and count the wait)
+  // economy (item_types types, odd ones priced in second_currency; "" = all in the default)
+  std::string second_currency = "gems";
+  double expiring_share = 0.3;  // of stack listings, listed for short_listing only
+  absl::Duration short_listing = absl::Seconds(2);
+  int64_t stack_stock = 1000;  // units per type granted to a seller (again when it runs out)
   // whales
   int accounts = 100;
   int whales = 3;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "harness/resp_client.h"
 #include "market_fixture.h"
 #include "tool_runner.h"
 
@@ -128,6 +129,41 @@ TEST_P(LoadTest, InvariantCheckCatchesPurchasesThatSkipWatch) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: VIOLATED"), HasSubstr("places")));
   EXPECT_THAT(ReadFile(json()), HasSubstr(R"("invariants_ok":false)"));
+}
+
+// The economy scenario: two currencies, fees, quantity buys and listings that expire during the
+// run; the check covers every currency and item type, and the event log replays them.
+TEST_P(LoadTest, EconomyRunKeepsEveryCurrencyAndItemTypeConserved) {
+  MarketProcess market(store_->port(), {"--currencies=gold,gems", "--fee_bps=300", "--fee_min=1",
+                                        "--reap_interval=200ms"});
+  auto r = Load({"--market=" + market.address(), "--scenario=economy", "--duration=3s",
+                 "--short_listing=1s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr("4 item types conserved"),
+                              HasSubstr("held gems"), HasSubstr("event log:")));
+  const std::string report = ReadFile(json());
+  EXPECT_THAT(report, AllOf(HasSubstr(R"("invariants_ok":true)"), HasSubstr(R"("economy":{)"),
+                            Not(HasSubstr(R"("units_bought":0,)")),
+                            Not(HasSubstr(R"("expiring_listed":0,)"))));
+  // The reaper returned short-lived listings during the run.
+  bazaar::testing::RespClient c(store_->port());
+  EXPECT_THAT(c.Command({"XRANGE", "events:", "-", "+"}), HasSubstr("expired"));
+}
+
+TEST_P(LoadTest, DirectEconomyRunKeepsInvariants) {
+  auto r = Load({"--direct", "--currencies=gold,gems", "--fee_bps=300", "--scenario=economy",
+                 "--duration=2s", "--short_listing=1s"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: OK"), HasSubstr("direct")));
+}
+
+TEST_P(LoadTest, InvariantCheckCatchesStackPurchasesThatSkipWatch) {
+  MarketProcess market(store_->port(), {"--test_fault_skip_watch", "--currencies=gold,gems"});
+  // One item type, many buyers on the cheapest listings: listings oversell at once.
+  auto r = Load({"--market=" + market.address(), "--scenario=economy@2x16", "--item_types=1",
+                 "--hot_skew=8", "--duration=3s"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("invariants: VIOLATED"), HasSubstr("not conserved")));
 }
 
 TEST_P(LoadTest, WritesASelfContainedHtmlReport) {
