@@ -2,8 +2,8 @@
 # The main job: installs what is missing, builds, starts bazaar-engine on a free loopback port
 # (AOF on) with a replica beside it, drives it with a short redis-benchmark run and a redis-cli
 # WATCH/MULTI/EXEC transaction, then starts bazaar-market on it and runs bazaar-load's 5x5
-# buyers-and-sellers scenario, printing its report (and checking the invariants), and shows that
-# the replica holds the same data. Stops everything by PID on exit.
+# buyers-and-sellers scenario and its economy scenario, printing their reports (and checking the
+# invariants), and shows that the replica holds the same data. Stops everything by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh release >/dev/null
@@ -47,7 +47,7 @@ redis-cli -p "$port" INFO transactions
 # The market on top of the engine, and a short buyers-and-sellers run (the book's 5x5).
 # Port 0: the market binds a free port itself and logs which.
 "$bin/bazaar-market" --listen="127.0.0.1:0" --store="127.0.0.1:$port" --stats_interval=0 \
-  >"$work/market.log" 2>&1 &
+  --currencies=gold,gems --fee_bps=250 --fee_min=1 >"$work/market.log" 2>&1 &
 market_pid=$!
 trap 'kill "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; wait "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 200); do grep -q "listening on" "$work/market.log" && break; sleep 0.05; done
@@ -58,9 +58,14 @@ echo "== bazaar-load: 5 sellers x 5 buyers for 10 s (mode fine), via bazaar-mark
 "$bin/bazaar-load" --market="127.0.0.1:$mport" --store="127.0.0.1:$port" --scenario=5x5 \
   --duration=10s --html=build/release/bazaar-load-report.html
 echo
-echo "== INFO transactions after the run"
+echo "== bazaar-load: the economy for 5 s (stackable items in gold and gems, quantity buys, listings"
+echo "   expiring during the run, 2.5% fees to the sink), same market"
+"$bin/bazaar-load" --market="127.0.0.1:$mport" --store="127.0.0.1:$port" --scenario=economy \
+  --duration=5s --html=build/release/bazaar-load-economy.html
+echo
+echo "== INFO transactions after the runs"
 redis-cli -p "$port" INFO transactions
-echo "(HTML report: build/release/bazaar-load-report.html)"
+echo "(HTML reports: build/release/bazaar-load-report.html, build/release/bazaar-load-economy.html)"
 echo
 echo "== the replica after the run"
 echo "WAIT 1 5000 on the primary: replicas that acknowledged every write: $(redis-cli -p "$port" WAIT 1 5000)"
