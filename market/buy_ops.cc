@@ -234,7 +234,7 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
                           : absl::StrCat("the fee sink of ", currency, " is full"));
         return plan;
       }
-      // The watched reads prove every write safe, as in PurchaseLot.
+      // The watched reads prove every write safe, as in LotPurchase.
       plan.writes = {{"HINCRBY", buyer_key, field, std::to_string(-result.total_price)},
                      {"HINCRBY", buyer_stacks, item_type, std::to_string(quantity)}};
       if (result.fee > 0) {

@@ -287,26 +287,55 @@ void MarketOps::PurchaseStack(const std::string& buyer_id, const std::string& li
       !s.ok()) {
     return done(s);
   }
-  // First the lot's unchanging fields (which keys the transaction touches), unwatched; a lot
-  // gone by the time the transaction reads it is NOT_FOUND there.
-  runner_.Read({{"HGETALL", keys_.Lot(listing_id)}}, call, trace,
-               [this, buyer_id, listing_id, quantity, max_unit_price, call, trace,
-                done = std::move(done)](absl::StatusOr<Replies> r) mutable {
-                 if (!r.ok()) return done(r.status());
-                 auto lot = internal::LotFromHash(listing_id, (*r)[0]);
-                 if (!lot.ok()) return done(lot.status());
-                 if (lot->seller_id == buyer_id) {
-                   return done(MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
-                                         "a user cannot buy their own listing"));
-                 }
-                 PurchaseLot(buyer_id, *lot, quantity, max_unit_price, call, trace,
-                             std::move(done));
-               });
+  const std::string lot_key = keys_.Lot(listing_id);
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"PurchaseStack", buyer_id, listing_id, std::to_string(quantity),
+                                   std::to_string(max_unit_price)});
+  // Each attempt first reads the lot's unchanging fields (which keys the transaction touches),
+  // unwatched; a lot gone by the time the transaction reads it is NOT_FOUND there. Refusals found
+  // by the probe are decided after the request-id record was looked up, so a retry of a call
+  // that bought the last units replays its success.
+  spec.probe = {{"HGETALL", lot_key}};
+  spec.prepare = [=, this](const Replies& probe) -> absl::StatusOr<TxnSpec> {
+    auto lot = internal::LotFromHash(listing_id, probe[0]);
+    absl::Status refusal;
+    if (!lot.ok()) {
+      if (lot.status().code() != absl::StatusCode::kNotFound) return lot.status();
+      refusal = lot.status();
+    } else if (lot->seller_id == buyer_id) {
+      refusal = MakeError(absl::StatusCode::kFailedPrecondition, reason::kOwnListing,
+                          "a user cannot buy their own listing");
+    }
+    if (refusal.ok()) return LotPurchase(buyer_id, *lot, quantity, max_unit_price, call.request_id);
+    TxnSpec refuse;
+    refuse.watch = {lot_key};
+    refuse.decide = [refusal](const std::vector<RespReply>&) -> absl::StatusOr<TxnPlan> {
+      TxnPlan plan;
+      plan.failure = refusal;
+      return plan;
+    };
+    return refuse;
+  };
+  runner_.Run(std::move(spec), call, trace,
+              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                auto lot = LotFromValues(out->values);
+                if (!lot.ok()) return done(lot.status());
+                PurchaseResult result;
+                result.listing = *lot;
+                const auto& v = out->values;
+                if (v.size() < 12 || !ParseAmount(v[8], &result.buyer_funds) ||
+                    !ParseAmount(v[9], &result.quantity) ||
+                    !ParseAmount(v[10], &result.total_price) || !ParseAmount(v[11], &result.fee)) {
+                  return done(Corrupt("bad purchase in request record"));
+                }
+                result.info = out->info;
+                done(std::move(result));
+              });
 }
 
-void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int64_t quantity,
-                            int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
-                            Done<PurchaseResult> done) {
+TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, int64_t quantity,
+                               int64_t max_unit_price, const std::string& request_id) const {
   const std::string lot_key = keys_.Lot(lot.listing_id);
   const std::string buyer_key = keys_.User(buyer_id);
   const std::string seller_key = keys_.User(lot.seller_id);
@@ -314,16 +343,14 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
   const std::string field = options_.economy.WalletField(lot.currency);
   const std::string market_key = keys_.Lots(lot.currency, lot.item_type);
   TxnSpec spec;
-  spec.fingerprint = EncodeFields({"PurchaseStack", buyer_id, lot.listing_id,
-                                   std::to_string(quantity), std::to_string(max_unit_price)});
   spec.watch = {lot_key, buyer_key, seller_key, buyer_stacks};
   if (options_.mode == ContentionMode::kBook) spec.watch.push_back(market_key);
   spec.reads = {{"HGET", lot_key, "quantity"},        {"HMGET", buyer_key, "funds", field},
                 {"HGET", seller_key, field},          {"HGET", buyer_stacks, lot.item_type},
                 {"HGET", keys_.Sink(), lot.currency}, {"TIME"}};
   spec.decide = [this, buyer_id, lot, quantity, max_unit_price, lot_key, buyer_key, seller_key,
-                 buyer_stacks, field, market_key, request_id = call.request_id](
-                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+                 buyer_stacks, field, market_key,
+                 request_id](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     const auto& buyer = r[1].elements;
     if (buyer.size() != 2) return Corrupt("HMGET reply");
@@ -431,22 +458,7 @@ void MarketOps::PurchaseLot(const std::string& buyer_id, const Listing& lot, int
                                            std::to_string(total), std::to_string(fee)});
     return plan;
   };
-  runner_.Run(std::move(spec), call, trace,
-              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
-                if (!out.ok()) return done(out.status());
-                auto lot = LotFromValues(out->values);
-                if (!lot.ok()) return done(lot.status());
-                PurchaseResult result;
-                result.listing = *lot;
-                const auto& v = out->values;
-                if (v.size() < 12 || !ParseAmount(v[8], &result.buyer_funds) ||
-                    !ParseAmount(v[9], &result.quantity) ||
-                    !ParseAmount(v[10], &result.total_price) || !ParseAmount(v[11], &result.fee)) {
-                  return done(Corrupt("bad purchase in request record"));
-                }
-                result.info = out->info;
-                done(std::move(result));
-              });
+  return spec;
 }
 
 void MarketOps::GetStackListing(const std::string& listing_id, const CallOptions& call,

@@ -284,10 +284,9 @@ class MarketOps {
   // GrantStack (+quantity) or RevokeStack (-quantity).
   void ChangeStack(const std::string& user_id, const std::string& item_type, int64_t delta,
                    const CallOptions& call, CallTrace* trace, Done<StackResult> done);
-  // The stack listing's transaction after its unchanging fields were read (lot_ops.cc).
-  void PurchaseLot(const std::string& buyer_id, const Listing& lot, int64_t quantity,
-                   int64_t max_unit_price, const CallOptions& call, CallTrace* trace,
-                   Done<PurchaseResult> done);
+  // A stack purchase's transaction once its lot's unchanging fields are known (lot_ops.cc).
+  TxnSpec LotPurchase(const std::string& buyer_id, const Listing& lot, int64_t quantity,
+                      int64_t max_unit_price, const std::string& request_id) const;
   // The lot hash and its five index entries (market/key_schema.h): written, or removed.
   std::vector<Argv> LotWrites(const Listing& lot, bool add) const;
   // Takes a lot off the market back to its seller: cancelled, or expired (reaper).

@@ -201,6 +201,26 @@ TEST_P(EconomyTest, PartialFillsPayTheSellerMinusTheFee) {
   ExpectLogMatchesStore();
 }
 
+TEST_P(EconomyTest, ARetriedPurchaseOfTheLastUnitsReplaysItsSuccess) {
+  ASSERT_TRUE(Grant("seller", "potion", 3).ok());
+  const std::string id = List("seller", "potion", 3, 5)->listing.listing_id;
+  CallOptions once;
+  once.request_id = "buy-all";
+  auto buy = [&] {
+    return MarketOps::Await<PurchaseResult>(
+        [&](auto done) { ops_.PurchaseStack("buyer", id, 3, 5, once, &trace_, done); });
+  };
+  auto first = buy();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(store_.Run({"EXISTS", "lot:" + id}).integer, 0);  // sold out: the listing is gone
+  auto again = buy();
+  ASSERT_TRUE(again.ok()) << again.status();  // not LISTING_NOT_FOUND
+  EXPECT_TRUE(again->info.replayed);
+  EXPECT_EQ(again->total_price, 15);
+  EXPECT_EQ(Field("stacks:buyer", "potion"), 3);
+  ExpectLogMatchesStore();
+}
+
 TEST_P(EconomyTest, ListingsArePricedInOneCurrencyAndCapped) {
   ASSERT_TRUE(Grant("seller", "ore", 100).ok());
   ASSERT_TRUE(Credit("buyer", "gems", 50).ok());
