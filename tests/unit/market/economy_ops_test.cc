@@ -221,6 +221,40 @@ TEST_P(EconomyTest, ARetriedPurchaseOfTheLastUnitsReplaysItsSuccess) {
   ExpectLogMatchesStore();
 }
 
+TEST_P(EconomyTest, StoreFaultsAreRetriedOrResolvedByRequestId) {
+  ASSERT_TRUE(Grant("seller", "ore", 20).ok());
+  const std::string id = List("seller", "ore", 10, 4)->listing.listing_id;
+  // An I/O error before EXEC (the probe's pipeline here) is retried on a fresh session.
+  store_.fail_pipelines = 1;
+  CallTrace trace;
+  auto p = Buy("buyer", id, 2, 4, &trace);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(trace.store_errors, 1);
+  // Forced watch conflicts are retried; the purchase applies once.
+  store_.force_conflicts = 2;
+  CallTrace conflicts;
+  auto q = MarketOps::Await<BuyResult>(
+      [&](auto done) { ops_.BuyQuantity("buyer", "ore", "", 3, 4, {}, &conflicts, done); });
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(conflicts.watch_conflicts, 2);
+  EXPECT_EQ(Field("lot:" + id, "quantity"), 5);
+  // A connection lost during EXEC: OUTCOME_UNKNOWN, and the same request id tells what happened.
+  CallOptions once;
+  once.request_id = "credit-9";
+  store_.fail_execs_after_apply = 1;
+  auto c = Credit("buyer", "gems", 9, once);
+  EXPECT_EQ(ReasonOf(c.status()), reason::kOutcomeUnknown);
+  auto again = Credit("buyer", "gems", 9, once);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->info.replayed);
+  EXPECT_EQ(Field("users:buyer", "funds:gems"), 9);
+  // Unreachable: nothing is tried.
+  store_.unreachable = true;
+  EXPECT_EQ(Grant("seller", "ore", 1).status().code(), absl::StatusCode::kUnavailable);
+  store_.unreachable = false;
+  ExpectLogMatchesStore();
+}
+
 TEST_P(EconomyTest, ListingsArePricedInOneCurrencyAndCapped) {
   ASSERT_TRUE(Grant("seller", "ore", 100).ok());
   ASSERT_TRUE(Credit("buyer", "gems", 50).ok());
