@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <type_traits>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
@@ -45,6 +46,17 @@ absl::Status FromGrpc(const grpc::Status& s) {
 MarketListing FromProto(const v1::Listing& l) {
   return {l.item_id(),  l.seller_id(), l.price(),      l.listing_id(), l.item_type(),
           l.quantity(), l.currency(),  l.created_ms(), l.expires_ms()};
+}
+
+// A page of BrowseMarket or BrowseStackListings.
+template <typename Response>
+BrowseResult PageOf(const Response& resp) {
+  BrowseResult out;
+  out.listings.reserve(resp.listings_size());
+  for (const auto& l : resp.listings()) out.listings.push_back(FromProto(l));
+  out.next_cursor = resp.next_cursor();
+  if constexpr (std::is_same_v<Response, v1::BrowseStackListingsResponse>) out.total = resp.total();
+  return out;
 }
 
 void FillInfo(const v1::CallInfo& from, OpInfo* info) {
@@ -484,11 +496,7 @@ void MarketClient::BrowseAsync(const BrowseRequest& request, const CallSettings&
       },
       [done = std::move(done)](absl::Status s, v1::BrowseMarketResponse* resp, int) {
         if (!s.ok()) return done(std::move(s));
-        BrowseResult out;
-        out.listings.reserve(resp->listings_size());
-        for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
-        out.next_cursor = resp->next_cursor();
-        done(std::move(out));
+        done(PageOf(*resp));
       });
 }
 
@@ -882,11 +890,7 @@ void MarketClient::BrowseStacksAsync(const StackBrowseRequest& request, const Ca
       },
       [done = std::move(done)](absl::Status s, v1::BrowseStackListingsResponse* resp, int) {
         if (!s.ok()) return done(std::move(s));
-        BrowseResult out;
-        for (const auto& l : resp->listings()) out.listings.push_back(FromProto(l));
-        out.next_cursor = resp->next_cursor();
-        out.total = resp->total();
-        done(std::move(out));
+        done(PageOf(*resp));
       });
 }
 

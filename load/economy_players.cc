@@ -214,23 +214,10 @@ absl::Status SetUpEconomy(Shared* sh, RunResult* result) {
 void RunEconomyPlayers(Shared* sh, LiveCounters* live, Recorder* totals, RunResult* result) {
   const Workload& w = *sh->w;
   EconomyCounters counters;
-  std::vector<std::unique_ptr<Recorder>> recorders;
-  for (int i = 0; i < w.sellers + w.buyers; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(sh->start_us, live));
-  }
-  absl::BlockingCounter players_left(w.sellers + w.buyers);
-  sh->players_left = &players_left;
-  std::vector<std::unique_ptr<Player>> players;
-  for (int i = 0; i < w.sellers; ++i) {
-    players.push_back(std::make_unique<EconomySeller>(sh, i, recorders[i].get(), &counters));
-  }
-  for (int j = 0; j < w.buyers; ++j) {
-    players.push_back(
-        std::make_unique<EconomyBuyer>(sh, j, recorders[w.sellers + j].get(), &counters));
-  }
-  for (auto& p : players) p->Continue();
-  players_left.Wait();
-  for (const auto& r : recorders) totals->Merge(*r);
+  RunPlayers(sh, live, totals, [&](int i, Recorder* rec) -> std::unique_ptr<Player> {
+    if (i < w.sellers) return std::make_unique<EconomySeller>(sh, i, rec, &counters);
+    return std::make_unique<EconomyBuyer>(sh, i - w.sellers, rec, &counters);
+  });
   EconomyFigures f;
   f.units_listed = counters.units_listed;
   f.expiring_listed = counters.expiring_listed;

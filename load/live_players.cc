@@ -552,7 +552,8 @@ void RunLiveScenario(Shared* sh, Recorder* rec, SessionCounters* sessions, RunRe
     case ScenarioKind::kSteady:
       return RunSteady(&st, sessions, result);
     case ScenarioKind::kBook:
-      return;
+    case ScenarioKind::kEconomy:
+      return;  // their own players (runner.cc, economy_players.cc)
   }
 }
 

@@ -49,6 +49,20 @@ bool Player::Think() {
   return true;
 }
 
+void RunPlayers(Shared* sh, LiveCounters* live, Recorder* totals,
+                const std::function<std::unique_ptr<Player>(int, Recorder*)>& make) {
+  const int n = sh->w->sellers + sh->w->buyers;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < n; ++i) recorders.push_back(std::make_unique<Recorder>(sh->start_us, live));
+  absl::BlockingCounter players_left(n);
+  sh->players_left = &players_left;
+  std::vector<std::unique_ptr<Player>> players;
+  for (int i = 0; i < n; ++i) players.push_back(make(i, recorders[i].get()));
+  for (auto& p : players) p->Continue();
+  players_left.Wait();
+  for (const auto& r : recorders) totals->Merge(*r);
+}
+
 StatusDone Player::Then() {
   return [this](absl::Status s) {
     status_ = std::move(s);

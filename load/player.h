@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -100,6 +101,11 @@ class Player {
   std::atomic<int> pending_{0};
   bool finished_ = false;
 };
+
+// Runs sh->w->sellers + buyers players, player `i` made by `make(i, its own recorder)`, until
+// each has finished, then merges their recorders into `totals`.
+void RunPlayers(Shared* sh, LiveCounters* live, Recorder* totals,
+                const std::function<std::unique_ptr<Player>(int, Recorder*)>& make);
 
 }  // namespace bazaar::load
 

@@ -199,25 +199,11 @@ int64_t BuyerFunds(const Workload& w, int j) {
 // The book's players, one Seller and one Buyer per player, each with its own recorder.
 void RunBookPlayers(Shared* sh, std::vector<std::deque<std::string>> inventories,
                     const RunResult& result, LiveCounters* live, Recorder* totals) {
-  const Workload& w = *sh->w;
-  std::vector<std::unique_ptr<Recorder>> recorders;
-  for (int i = 0; i < w.sellers + w.buyers; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(sh->start_us, live));
-  }
-  absl::BlockingCounter players_left(w.sellers + w.buyers);
-  sh->players_left = &players_left;
-  std::vector<std::unique_ptr<Player>> players;
-  for (int i = 0; i < w.sellers; ++i) {
-    players.push_back(
-        std::make_unique<Seller>(sh, i, std::move(inventories[i]), recorders[i].get()));
-  }
-  for (int j = 0; j < w.buyers; ++j) {
-    players.push_back(
-        std::make_unique<Buyer>(sh, j, result.buyers[j], recorders[w.sellers + j].get()));
-  }
-  for (auto& p : players) p->Continue();
-  players_left.Wait();
-  for (const auto& r : recorders) totals->Merge(*r);
+  const int sellers = sh->w->sellers;
+  RunPlayers(sh, live, totals, [&](int i, Recorder* rec) -> std::unique_ptr<Player> {
+    if (i < sellers) return std::make_unique<Seller>(sh, i, std::move(inventories[i]), rec);
+    return std::make_unique<Buyer>(sh, i - sellers, result.buyers[i - sellers], rec);
+  });
 }
 
 }  // namespace

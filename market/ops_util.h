@@ -9,6 +9,7 @@
 #include "market/errors.h"
 #include "market/record.h"
 #include "market/store.h"
+#include "market/transaction.h"
 #include "market/types.h"
 
 namespace bazaar::market::internal {
@@ -33,6 +34,20 @@ inline absl::Status ParseAmountReply(const RespReply& r, const std::string& what
     return Corrupt(what + " is not an integer: " + r.DebugString());
   }
   return absl::OkStatus();
+}
+
+// A Run's outcome whose one value is a number (a stack's quantity, a balance), into `R`.
+template <typename R>
+Done<TxnOutcome> NumberOutcome(Done<R> done, int64_t R::*number) {
+  return [done = std::move(done), number](absl::StatusOr<TxnOutcome> out) {
+    if (!out.ok()) return done(out.status());
+    R result;
+    if (out->values.empty() || !ParseAmount(out->values[0], &(result.*number))) {
+      return done(Corrupt("bad result in request record"));
+    }
+    result.info = out->info;
+    done(std::move(result));
+  };
 }
 
 // A stack listing from HGETALL lot:<id>: NOT_FOUND when the hash is gone, CORRUPT_DATA when a

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
@@ -131,6 +132,22 @@ Done<ListingResult> ListingReply(std::shared_ptr<Call> call, std::string default
     if (r.ok()) {
       FillListing(r->listing, default_currency, resp->mutable_listing());
       FillInfo(r->info, resp->mutable_info());
+    }
+    call->Finish(r.status());
+  };
+}
+
+// Finishes a call whose response is a page of listings (BrowseMarket, BrowseStackListings).
+template <typename Response>
+Done<BrowsePage> PageReply(std::shared_ptr<Call> call, std::string default_currency,
+                           Response* resp) {
+  return [call = std::move(call), default_currency, resp](absl::StatusOr<BrowsePage> r) {
+    if (r.ok()) {
+      for (const auto& l : r->listings) FillListing(l, default_currency, resp->add_listings());
+      resp->set_next_cursor(r->next_cursor);
+      if constexpr (std::is_same_v<Response, v1::BrowseStackListingsResponse>) {
+        resp->set_total(r->total);
+      }
     }
     call->Finish(r.status());
   };
@@ -418,16 +435,7 @@ Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketReq
   q.cursor = req->cursor();
   q.seller_id = req->seller_id();
   q.item_id = req->item_id();
-  ops_->BrowseMarket(q, call->options(), call->trace(),
-                     [call, currency = default_currency(), resp](absl::StatusOr<BrowsePage> r) {
-                       if (r.ok()) {
-                         for (const auto& l : r->listings) {
-                           FillListing(l, currency, resp->add_listings());
-                         }
-                         resp->set_next_cursor(r->next_cursor);
-                       }
-                       call->Finish(r.status());
-                     });
+  ops_->BrowseMarket(q, call->options(), call->trace(), PageReply(call, default_currency(), resp));
   return call->reactor();
 }
 
@@ -447,17 +455,7 @@ Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
   q.max_price = req->max_price();
   q.page_size = req->page_size();
   q.cursor = req->cursor();
-  ops_->BrowseLots(q, call->options(), call->trace(),
-                   [call, currency = default_currency(), resp](absl::StatusOr<BrowsePage> r) {
-                     if (r.ok()) {
-                       for (const auto& l : r->listings) {
-                         FillListing(l, currency, resp->add_listings());
-                       }
-                       resp->set_next_cursor(r->next_cursor);
-                       resp->set_total(r->total);
-                     }
-                     call->Finish(r.status());
-                   });
+  ops_->BrowseLots(q, call->options(), call->trace(), PageReply(call, default_currency(), resp));
   return call->reactor();
 }
 

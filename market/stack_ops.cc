@@ -79,15 +79,7 @@ void MarketOps::ChangeStack(const std::string& user_id, const std::string& item_
     return plan;
   };
   runner_.Run(std::move(spec), call, trace,
-              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
-                if (!out.ok()) return done(out.status());
-                StackResult result;
-                if (out->values.empty() || !ParseAmount(out->values[0], &result.quantity)) {
-                  return done(internal::Corrupt("bad stack change in request record"));
-                }
-                result.info = out->info;
-                done(std::move(result));
-              });
+              internal::NumberOutcome(std::move(done), &StackResult::quantity));
 }
 
 void MarketOps::GrantStack(const std::string& user_id, const std::string& item_type,

@@ -102,15 +102,7 @@ void MarketOps::ChangeWallet(bool credit, const std::string& user_id,
     return plan;
   };
   runner_.Run(std::move(spec), call, trace,
-              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
-                if (!out.ok()) return done(out.status());
-                WalletResult result;
-                if (out->values.empty() || !ParseAmount(out->values[0], &result.balance)) {
-                  return done(internal::Corrupt("bad wallet change in request record"));
-                }
-                result.info = out->info;
-                done(std::move(result));
-              });
+              internal::NumberOutcome(std::move(done), &WalletResult::balance));
 }
 
 void MarketOps::Credit(const std::string& user_id, const std::string& currency, int64_t amount,

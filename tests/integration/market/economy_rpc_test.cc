@@ -323,6 +323,7 @@ TEST_P(EconomyRpcTest, ManyBuyersOnOneListingOfTenSellExactlyTen) {
         if (why == "INSUFFICIENT_QUANTITY" && req.quantity() == 2) {
           continue;  // one may be left for a single buyer
         }
+        if (why == "CONTENTION") continue;  // the market's retries ran out: nothing applied
         EXPECT_THAT(why, ::testing::AnyOf("INSUFFICIENT_QUANTITY", "LISTING_NOT_FOUND"));
         return;
       }
@@ -424,6 +425,7 @@ TEST_P(EconomyRpcTest, ConcurrentQuantityBuysAcrossSellersSellEachUnitOnce) {
         auto ctx = Ctx(20);
         grpc::Status s = stub->BuyQuantity(ctx.get(), req, &resp);
         if (!s.ok()) {
+          if (Reason(*ctx) == "CONTENTION") continue;  // nothing applied: try again
           EXPECT_EQ(Reason(*ctx), "INSUFFICIENT_QUANTITY") << s.error_message();
           return;
         }
