@@ -175,12 +175,28 @@ void ProgressLoop(const LiveCounters* live, const Shared* sh, FILE* out, absl::D
 
 int64_t RunResult::Retries(Op op) const {
   if (!watch_conflicts_known) return -1;
-  const char* method = op == Op::kGrant      ? "GrantItem"
-                       : op == Op::kList     ? "ListItem"
-                       : op == Op::kPurchase ? "PurchaseItem"
-                                             : "BrowseMarket";
-  auto it = watch_conflicts.find(method);
-  return it == watch_conflicts.end() ? 0 : it->second;
+  // The market's methods behind each kind of call (the economy buys by listing or quantity).
+  std::vector<const char*> methods;
+  switch (op) {
+    case Op::kGrant:
+      methods = {"GrantItem"};
+      break;
+    case Op::kList:
+      methods = {"ListItem"};
+      break;
+    case Op::kPurchase:
+      methods = {"PurchaseItem", "BuyQuantity"};
+      break;
+    case Op::kBrowse:
+      methods = {"BrowseMarket", "BrowseStackListings"};
+      break;
+  }
+  int64_t n = 0;
+  for (const char* method : methods) {
+    auto it = watch_conflicts.find(method);
+    if (it != watch_conflicts.end()) n += it->second;
+  }
+  return n;
 }
 
 namespace {
