@@ -137,6 +137,18 @@ Done<ListingResult> ListingReply(std::shared_ptr<Call> call, std::string default
   };
 }
 
+// Finishes a stack grant or revoke: the quantity held afterwards and the call info.
+template <typename Response>
+Done<StackResult> StackReply(std::shared_ptr<Call> call, Response* resp) {
+  return [call = std::move(call), resp](absl::StatusOr<StackResult> r) {
+    if (r.ok()) {
+      resp->set_quantity(r->quantity);
+      FillInfo(r->info, resp->mutable_info());
+    }
+    call->Finish(r.status());
+  };
+}
+
 // Finishes a call whose response is a page of listings (BrowseMarket, BrowseStackListings).
 template <typename Response>
 Done<BrowsePage> PageReply(std::shared_ptr<Call> call, std::string default_currency,
@@ -251,13 +263,7 @@ Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* 
       return call->reactor();
     }
     ops_->GrantStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
-                     call->trace(), [call, resp](absl::StatusOr<StackResult> r) {
-                       if (r.ok()) {
-                         resp->set_quantity(r->quantity);
-                         FillInfo(r->info, resp->mutable_info());
-                       }
-                       call->Finish(r.status());
-                     });
+                     call->trace(), StackReply(call, resp));
     return call->reactor();
   }
   ops_->GrantItem(req->user_id(), req->item_id(), call->options(), call->trace(),
@@ -273,13 +279,7 @@ Reactor* MarketServiceImpl::RevokeItem(Context* ctx, const v1::RevokeItemRequest
   auto call = Call::Start(&gate_, ctx, stats_, "RevokeItem", req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->RevokeStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
-                    call->trace(), [call, resp](absl::StatusOr<StackResult> r) {
-                      if (r.ok()) {
-                        resp->set_quantity(r->quantity);
-                        FillInfo(r->info, resp->mutable_info());
-                      }
-                      call->Finish(r.status());
-                    });
+                    call->trace(), StackReply(call, resp));
   return call->reactor();
 }
 
