@@ -7,7 +7,7 @@
 # row, `floor`, is gRPC alone (bazaar-grpc-floor: a callback server answering at once, one call
 # in flight per player): its "market us" is what any gRPC service pays per call here.
 #
-# Usage: load/bench_market.sh [--seconds S] [--scenario 5x5] [--modes fine,book]
+# Usage: load/bench_market.sh [--seconds S] [--scenario 5x5|economy] [--modes fine,book]
 #                             [--paths grpc,direct] [--stores engine,redis]
 # Not part of ctest: numbers depend on the machine; compare rows of one run.
 set -euo pipefail
@@ -50,6 +50,8 @@ for store in "${stores[@]}"; do
       start_store "$store"
       args=(--store="127.0.0.1:$store_port" --scenario="$SCENARIO" --duration="${SECONDS_PER_RUN}s"
             --html= --progress=false --json_out="$work/run.json")
+      # The economy in the market's one default currency (the market here has no --currencies).
+      [[ "$SCENARIO" == economy* ]] && args+=(--second_currency= --currencies=gold)
       market_pid=""
       if [[ "$path" == grpc ]]; then
         start_market "$mode"
@@ -86,7 +88,9 @@ done
 # gRPC's own floor: the same callback server and stub with no market logic and no store, one
 # call in flight per simulated player of the scenario.
 if [[ -x "$bin/bazaar-grpc-floor" ]]; then
-  players=$(( ${SCENARIO%x*} + ${SCENARIO#*x} ))
+  shape=${SCENARIO#*@}
+  [[ "$shape" == *x* ]] || shape=5x5  # a named scenario without @SxB: its default 5x5
+  players=$(( ${shape%x*} + ${shape#*x} ))
   floor=$("$bin/bazaar-grpc-floor" --in_flight="$players" --seconds="$SECONDS_PER_RUN")
   read -r _ cps _ p50 _ p99 _ server_us _ client_us _ <<<"$floor"
   printf '%-7s %-5s %-7s %9s %11s %8s %8s %11s %11s %11s\n' - - floor "$cps" - "$p50" "$p99" - \
