@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "market/metrics.h"
 #include "market/validation.h"
 
 ABSL_FLAG(std::string, config, "", "Config file of 'name value' lines (flags override it)");
@@ -64,6 +65,8 @@ ABSL_FLAG(bool, test_fault_skip_watch, false,
           "FAULT INJECTION FOR TESTS ONLY: transactions WATCH nothing (double sales; breaks "
           "invariants)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus /metrics endpoint (port 0: a free one; empty: none)");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
 ABSL_FLAG(absl::Duration, health_interval, absl::Milliseconds(500), "Store health probe period");
@@ -219,6 +222,12 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
     return Invalid("--chaos_conflict_rate must be in [0, 1]");
   }
   c.stats_interval = absl::GetFlag(FLAGS_stats_interval);
+  c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (!c.metrics_listen.empty()) {
+    if (absl::Status s = MetricsServer::CheckListen(c.metrics_listen); !s.ok()) {
+      return Invalid(std::string(s.message()));
+    }
+  }
   c.health_interval = absl::GetFlag(FLAGS_health_interval);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   c.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);

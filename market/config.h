@@ -37,6 +37,7 @@ struct ServerConfig {
   absl::Duration health_interval = absl::Milliseconds(500);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int64_t watch_queue_limit = 1000;  // per WatchEvents watcher (market/event_hub.h)
+  std::string metrics_listen;        // Prometheus /metrics (market/metrics.h); empty: none
   absl::Duration reap_interval = absl::Seconds(1);  // expiry reaper (market/reaper.h); 0: off
 };
 

@@ -17,6 +17,12 @@ double LatencyHistogram::UpperBoundUs(int bucket) {
   return std::ldexp(1.0 + (bucket % kSub + 1) / static_cast<double>(kSub), bucket / kSub);
 }
 
+int64_t LatencyHistogram::CountAtMostUs(double us) const {
+  int64_t n = 0;
+  for (int b = 0; b < kBuckets && UpperBoundUs(b) <= us; ++b) n += buckets_[b];
+  return n;
+}
+
 void LatencyHistogram::Record(int64_t us) {
   ++buckets_[BucketOf(us)];
   ++count_;

@@ -19,6 +19,10 @@ class LatencyHistogram {
   double MaxMs() const { return max_us_ / 1000.0; }
   // q in [0, 1]: the upper bound of the bucket holding the q-th sample (capped at the max), ms.
   double PercentileMs(double q) const;
+  double SumUs() const { return sum_us_; }
+  // Samples at or below `us` (whole buckets: to the histogram's ~6% resolution), for
+  // cumulative exports such as Prometheus buckets.
+  int64_t CountAtMostUs(double us) const;
 
  private:
   static constexpr int kSub = 16;

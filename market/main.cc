@@ -20,6 +20,7 @@
 #include "market/health.h"
 #include "market/log.h"
 #include "market/market_ops.h"
+#include "market/metrics.h"
 #include "market/reaper.h"
 #include "market/redis_store.h"
 #include "market/service.h"
@@ -154,6 +155,24 @@ int Run(int argc, char** argv) {
   hub.Start();
   service.SetEventHub(&hub, static_cast<size_t>(config->watch_queue_limit));
 
+  // Prometheus /metrics on its own address: the Stats counters, for operators.
+  const absl::Time started = absl::Now();
+  std::unique_ptr<MetricsServer> metrics;
+  if (!config->metrics_listen.empty()) {
+    auto server = MetricsServer::Start(config->metrics_listen, [&] {
+      return PrometheusText(stats.Snapshot(),
+                            StoreStatus{health != nullptr && health->up(), pool->reconnects()},
+                            absl::ToDoubleSeconds(absl::Now() - started));
+    });
+    if (!server.ok()) {
+      BAZAAR_LOG(ERROR) << server.status().message();
+      return 2;
+    }
+    metrics = std::move(*server);
+    BAZAAR_LOG(INFO) << "metrics on " << config->metrics_listen << " (port " << metrics->port()
+                     << "), GET /metrics";
+  }
+
   // Expired stack listings go back to their sellers (safe with any number of processes).
   Reaper reaper(&ops, config->reap_interval);
   if (config->reap_interval > absl::ZeroDuration()) reaper.Start();
@@ -260,6 +279,7 @@ int Run(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now());
   stop_logging.Notify();
   stats_thread.join();
+  metrics.reset();  // its source reads health and the pool
   health.reset();
   // Shutdown waited for every call, so no store work is left; the pool belongs to the loop's
   // thread and is closed there, before the loop stops.

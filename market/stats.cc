@@ -39,6 +39,7 @@ std::vector<MethodSnapshot> Stats::Snapshot() const {
     s.p90_ms = m.latency.PercentileMs(0.90);
     s.p99_ms = m.latency.PercentileMs(0.99);
     s.max_ms = m.latency.MaxMs();
+    s.latency = m.latency;
     out.push_back(std::move(s));
   }
   return out;

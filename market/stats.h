@@ -25,6 +25,7 @@ struct MethodSnapshot {
   int64_t attempts = 0;
   std::map<std::string, int64_t> aborts;  // "watch_conflict", "store_error"
   double avg_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+  LatencyHistogram latency;  // every call since start
 };
 
 class Stats {

@@ -8,7 +8,8 @@ preset="${1:-release}"
 packages=(build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto libabsl-dev
   libhiredis-dev libgtest-dev libgmock-dev libbenchmark-dev redis-server redis-sentinel redis-tools
-  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev python3-redis docker-compose)
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev libmicrohttpd-dev python3-redis
+  docker-compose)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

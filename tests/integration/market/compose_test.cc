@@ -50,6 +50,7 @@ std::vector<std::string> Localize(std::vector<std::string> args, int port, int p
     }
     if (a == "/data") a = data_dir;
     if (a.rfind("--listen=", 0) == 0) a = "--listen=127.0.0.1:" + std::to_string(port);
+    if (a.rfind("--metrics_listen=", 0) == 0) a = "--metrics_listen=127.0.0.1:0";
     if (a.rfind("--store=engine-primary:", 0) == 0) {
       a = "--store=127.0.0.1:" + std::to_string(primary_port);
     }

@@ -556,8 +556,11 @@ TEST_P(MarketRpcTest, ConfigFileSetsFlagsAndCommandLineWins) {
 }
 
 TEST_P(MarketRpcTest, BadConfigurationExitsWithUsageError) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--mode=fast"}, {"--config=/nonexistent/market.conf"}, {"--threads=0"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--mode=fast"},
+                                             {"--config=/nonexistent/market.conf"},
+                                             {"--threads=0"},
+                                             {"--metrics_listen=nowhere"}}) {
     bazaar::testing::TempDir dir;
     bazaar::testing::ChildProcess p(bazaar::testing::BinaryDir() + "/bazaar-market", args,
                                     dir.path() + "/log");
