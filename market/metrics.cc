@@ -52,6 +52,14 @@ std::string PrometheusText(const std::vector<MethodSnapshot>& methods, const Sto
                       "\"} ", n, "\n");
     }
   }
+  Header(&out, "bazaar_market_errors_total", "counter",
+         "Failed RPCs by method and reason (the bazaar-reason trailer).");
+  for (const auto& m : methods) {
+    for (const auto& [why, n] : m.reasons) {
+      absl::StrAppend(&out, "bazaar_market_errors_total{", Labels(m.method), ",reason=\"", why,
+                      "\"} ", n, "\n");
+    }
+  }
   Header(&out, "bazaar_market_transaction_attempts_total", "counter",
          "Transaction attempts over all calls, by method.");
   for (const auto& m : methods) {

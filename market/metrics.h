@@ -4,6 +4,7 @@
 // speaking gRPC.
 //
 //   bazaar_market_requests_total{method,code}                counter  finished RPCs
+//   bazaar_market_errors_total{method,reason}                counter  failed RPCs by reason
 //   bazaar_market_transaction_attempts_total{method}          counter
 //   bazaar_market_aborted_attempts_total{method,cause}        counter  watch_conflict, store_error
 //   bazaar_market_request_duration_seconds{method} histogram          _bucket{le}, _sum, _count

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "market/errors.h"
 
 namespace bazaar::market {
 
@@ -15,6 +16,7 @@ void Stats::Record(const std::string& method, const absl::Status& status, const 
       ++m.ok;
     } else {
       ++m.errors[absl::StatusCodeToString(status.code())];
+      ++m.reasons[ReasonOf(status)];
     }
     m.attempts += trace.attempts;
     if (trace.watch_conflicts) m.aborts["watch_conflict"] += trace.watch_conflicts;
@@ -32,6 +34,7 @@ std::vector<MethodSnapshot> Stats::Snapshot() const {
     s.calls = m.calls;
     s.ok = m.ok;
     s.errors = m.errors;
+    s.reasons = m.reasons;
     s.attempts = m.attempts;
     s.aborts = m.aborts;
     s.avg_ms = m.latency.MeanMs();

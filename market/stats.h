@@ -21,7 +21,8 @@ struct MethodSnapshot {
   std::string method;
   int64_t calls = 0;
   int64_t ok = 0;
-  std::map<std::string, int64_t> errors;  // by status code name
+  std::map<std::string, int64_t> errors;   // by status code name
+  std::map<std::string, int64_t> reasons;  // the same failures by reason (errors.h)
   int64_t attempts = 0;
   std::map<std::string, int64_t> aborts;  // "watch_conflict", "store_error"
   double avg_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
@@ -39,7 +40,7 @@ class Stats {
  private:
   struct Method {
     int64_t calls = 0, ok = 0, attempts = 0;
-    std::map<std::string, int64_t> errors, aborts;
+    std::map<std::string, int64_t> errors, reasons, aborts;
     LatencyHistogram latency;
   };
   mutable absl::Mutex mu_;

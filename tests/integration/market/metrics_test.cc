@@ -79,6 +79,7 @@ TEST_P(MetricsTest, ServesTheStatsCountersInPrometheusTextFormat) {
           HasSubstr("# TYPE bazaar_market_requests_total counter"),
           HasSubstr(R"(bazaar_market_requests_total{method="CreateUser",code="OK"} 1)"),
           HasSubstr(R"(bazaar_market_requests_total{method="CreateUser",code="ALREADY_EXISTS"} 1)"),
+          HasSubstr(R"(bazaar_market_errors_total{method="CreateUser",reason="USER_EXISTS"} 1)"),
           HasSubstr(R"(bazaar_market_transaction_attempts_total{method="CreateUser"} 2)"),
           HasSubstr(
               R"(bazaar_market_request_duration_seconds_bucket{method="CreateUser",le="+Inf"} 2)"),
