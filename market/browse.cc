@@ -9,8 +9,9 @@
 // long run of equal prices costs one read per chunk, not one more read per chunk each step). That
 // read is checked: its first entry must be at or before the position; if it is after it (entries
 // before the position went away meanwhile, shifting the rest down), entries might have been
-// skipped, so the step reads again from `off` 0. From 0, `off` grows only by whole chunks that
-// lay at or before the position. Filters are applied while scanning; the scan of one page is
+// skipped, so the step reads again from `off` 0. From 0, `off` grows by whole chunks that lay at
+// or before the position less one, so that each read again starts at an entry at or before the
+// position and the same check holds. Filters are applied while scanning; the scan of one page is
 // bounded, so a filtered page may come back short with a cursor to continue from.
 #include <algorithm>
 
@@ -34,7 +35,7 @@ struct MarketOps::BrowseScan {
   int scan_budget = 0;
   int scanned = 0;
   int64_t offset = 0;
-  bool offset_at_pos = false;  // the next read starts at `pos` itself, if nothing moved
+  bool offset_at_pos = false;  // the next read starts at or before `pos`, if nothing moved
   BrowsePage page;
 };
 
@@ -105,7 +106,9 @@ void MarketOps::ScanStep(std::shared_ptr<BrowseScan> scan) {
       return prices[i] < sc.pos.price ||
              (prices[i] == sc.pos.price && elems[2 * i].str <= sc.pos.member);
     };
-    if (sc.offset_at_pos && n > 0 && !at_or_before_pos(0)) {
+    // Nothing at all past `off` is no proof of the end either: the entries may have shifted
+    // below it.
+    if (sc.offset_at_pos && sc.offset > 0 && (n == 0 || !at_or_before_pos(0))) {
       sc.offset = 0;  // the position is not where it was: read again from the price's start
       sc.offset_at_pos = false;
       return ScanStep(scan);
@@ -150,8 +153,11 @@ void MarketOps::ScanStep(std::shared_ptr<BrowseScan> scan) {
                   (first == 0 && sc.pos.price == read_price ? read_offset : 0);
       sc.offset_at_pos = true;
     } else {
-      sc.offset += static_cast<int64_t>(n);
-      sc.offset_at_pos = false;
+      // The whole chunk lay at or before the position: the next read overlaps its last entry,
+      // so that entries removed before the position meanwhile (shifting the rest down) show as
+      // a first entry after the position and send the scan back to the price's start.
+      sc.offset += static_cast<int64_t>(n) - 1;
+      sc.offset_at_pos = true;
     }
     ScanStep(scan);
   });

@@ -160,9 +160,10 @@ int Run(int argc, char** argv) {
   std::unique_ptr<MetricsServer> metrics;
   if (!config->metrics_listen.empty()) {
     auto server = MetricsServer::Start(config->metrics_listen, [&] {
-      return PrometheusText(stats.Snapshot(),
-                            StoreStatus{health != nullptr && health->up(), pool->reconnects()},
-                            absl::ToDoubleSeconds(absl::Now() - started));
+      return PrometheusText(
+          stats.Snapshot(),
+          StoreStatus{health != nullptr && health->up(), pool->reconnects(), pool->gauges()},
+          absl::ToDoubleSeconds(absl::Now() - started));
     });
     if (!server.ok()) {
       BAZAAR_LOG(ERROR) << server.status().message();

@@ -93,6 +93,19 @@ std::string PrometheusText(const std::vector<MethodSnapshot>& methods, const Sto
   Header(&out, "bazaar_market_store_reconnects_total", "counter",
          "Store connections reopened after a failure.");
   absl::StrAppend(&out, "bazaar_market_store_reconnects_total ", store.reconnects, "\n");
+  Header(&out, "bazaar_market_store_connections", "gauge",
+         "Store connections by state (idle, lent to a call, being opened).");
+  for (const auto& [state, n] :
+       {std::pair{"idle", store.pool.idle}, std::pair{"lent", store.pool.lent()},
+        std::pair{"connecting", store.pool.connecting}}) {
+    absl::StrAppend(&out, "bazaar_market_store_connections{state=\"", state, "\"} ", n, "\n");
+  }
+  Header(&out, "bazaar_market_store_connections_max", "gauge",
+         "The most store connections this process opens (--threads).");
+  absl::StrAppend(&out, "bazaar_market_store_connections_max ", store.pool.size, "\n");
+  Header(&out, "bazaar_market_store_waiting_calls", "gauge",
+         "Calls waiting for a free store connection.");
+  absl::StrAppend(&out, "bazaar_market_store_waiting_calls ", store.pool.waiting, "\n");
   Header(&out, "bazaar_market_uptime_seconds", "gauge", "Seconds since the process started.");
   absl::StrAppend(&out, "bazaar_market_uptime_seconds ", absl::StrFormat("%.3f", uptime_seconds),
                   "\n");

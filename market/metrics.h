@@ -10,6 +10,9 @@
 //   bazaar_market_request_duration_seconds{method} histogram          _bucket{le}, _sum, _count
 //   bazaar_market_store_up                                    gauge    1 while the store answers
 //   bazaar_market_store_reconnects_total                      counter
+//   bazaar_market_store_connections{state}                    gauge    idle, lent, connecting
+//   bazaar_market_store_connections_max                       gauge    --threads
+//   bazaar_market_store_waiting_calls                         gauge    waiting for a connection
 //   bazaar_market_uptime_seconds                              gauge
 //
 // Thread: MetricsServer answers on libmicrohttpd's own thread; `source` must be thread-safe.

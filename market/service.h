@@ -14,6 +14,7 @@
 #include "market/market_ops.h"
 #include "market/stats.h"
 #include "market/v1/market.grpc.pb.h"
+#include "resp/async_pool.h"
 
 namespace bazaar::market {
 
@@ -38,6 +39,7 @@ class CallGate {
 struct StoreStatus {
   bool up = false;
   int64_t reconnects = 0;
+  client::PoolGauges pool;  // the store connections (metrics only)
 };
 
 class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackService {

@@ -33,6 +33,7 @@ void AsyncPool::Acquire(absl::Time deadline, AcquireDone done) {
         if (it == waiters_.end()) return;
         Waiter w = std::move(*it);
         waiters_.erase(it);
+        PublishGauges();
         w.done(absl::DeadlineExceededError("no store connection free before the deadline"));
       });
   waiters_.push_back(Waiter{id, std::move(done), timer});
@@ -51,7 +52,24 @@ void AsyncPool::FailUnserved(const absl::Status& status) {
   }
 }
 
+PoolGauges AsyncPool::gauges() const {
+  return {options_.size, gauge_open_.load(), gauge_idle_.load(), gauge_connecting_.load(),
+          gauge_waiting_.load()};
+}
+
+void AsyncPool::PublishGauges() {
+  gauge_open_ = open_;
+  gauge_idle_ = static_cast<int>(idle_.size());
+  gauge_connecting_ = connecting_;
+  gauge_waiting_ = static_cast<int>(waiters_.size());
+}
+
 void AsyncPool::Dispatch() {
+  DispatchWaiters();
+  PublishGauges();
+}
+
+void AsyncPool::DispatchWaiters() {
   while (!waiters_.empty()) {
     if (!idle_.empty()) {
       AsyncConnection* conn = idle_.back();

@@ -68,6 +68,16 @@ class AsyncLease {
   bool discard_ = false;
 };
 
+// The pool's connections and waiting calls, as of its last change (for metrics).
+struct PoolGauges {
+  int size = 0;  // the most connections it opens
+  int open = 0;  // idle + lent + connecting
+  int idle = 0;
+  int connecting = 0;  // being opened
+  int waiting = 0;     // calls waiting for a connection
+  int lent() const { return open - idle - connecting; }
+};
+
 class AsyncPool {
  public:
   using AcquireDone = std::function<void(absl::StatusOr<AsyncLease>)>;
@@ -90,6 +100,8 @@ class AsyncPool {
   AsyncLoop* loop() const { return loop_; }
   int64_t reconnects() const { return reconnects_.load(); }
   bool store_up() const { return store_up_.load(); }
+  // Any thread.
+  PoolGauges gauges() const;
 
  private:
   friend class AsyncLease;
@@ -104,6 +116,9 @@ class AsyncPool {
   void CloseIdle();
   // Lends idle connections to waiters, opens new ones for the rest while there is room.
   void Dispatch();
+  // Dispatch's work; Dispatch then publishes the gauges.
+  void DispatchWaiters();
+  void PublishGauges();
   void StartConnection();
   void ConnectFailed(const absl::Status& status);
   // Fails the waiters that no connection being opened will serve (the newest first).
@@ -127,6 +142,7 @@ class AsyncPool {
   bool had_failure_ = false;
   std::atomic<bool> store_up_{true};
   std::atomic<int64_t> reconnects_{0};
+  std::atomic<int> gauge_open_{0}, gauge_idle_{0}, gauge_connecting_{0}, gauge_waiting_{0};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -85,6 +85,11 @@ TEST_P(MetricsTest, ServesTheStatsCountersInPrometheusTextFormat) {
               R"(bazaar_market_request_duration_seconds_bucket{method="CreateUser",le="+Inf"} 2)"),
           HasSubstr(R"(bazaar_market_request_duration_seconds_count{method="CreateUser"} 2)"),
           HasSubstr("bazaar_market_store_reconnects_total "),
+          HasSubstr("bazaar_market_store_connections_max 8\n"),
+          HasSubstr("bazaar_market_store_waiting_calls 0\n"),
+          // A connection goes back just after its call answered: it may still be lent.
+          ContainsRegex(R"(bazaar_market_store_connections\{state="idle"\} [0-8])"),
+          ContainsRegex(R"(bazaar_market_store_connections\{state="lent"\} [0-8])"),
           ContainsRegex("bazaar_market_uptime_seconds [0-9.]+")));
   // Buckets are cumulative: each is at most the next, and the last finite one at most +Inf.
   std::regex bucket(R"(_bucket\{method="CreateUser",le="[^"]+"\} (\d+))");
