@@ -141,10 +141,7 @@ class DirectBackend : public MarketBackend {
   market::Done<T> Finish(const char* method, std::shared_ptr<market::CallTrace> trace,
                          StatusDone& done) {
     return [this, method, trace, done = std::move(done)](absl::StatusOr<T> r) {
-      {
-        absl::MutexLock lock(&mu_);
-        conflicts_[method] += trace->watch_conflicts;
-      }
+      CountConflicts(method, *trace);
       done(r.status());
     };
   }
@@ -153,13 +150,14 @@ class DirectBackend : public MarketBackend {
   market::Done<T> FinishWithFee(const char* method, std::shared_ptr<market::CallTrace> trace,
                                 FeeDone done) {
     return [this, method, trace, done = std::move(done)](absl::StatusOr<T> r) {
-      {
-        absl::MutexLock lock(&mu_);
-        conflicts_[method] += trace->watch_conflicts;
-      }
+      CountConflicts(method, *trace);
       if (!r.ok()) return done(r.status());
       done(r->fee);
     };
+  }
+  void CountConflicts(const char* method, const market::CallTrace& trace) {
+    absl::MutexLock lock(&mu_);
+    conflicts_[method] += trace.watch_conflicts;
   }
   market::CallOptions Call() const {
     market::CallOptions c;

@@ -130,10 +130,8 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
             MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + buyer_id);
         return plan;
       }
-      auto optional = [](const RespReply& reply, const std::string& what, int64_t* out) {
-        return reply.is_nil() ? absl::OkStatus() : ParseAmountReply(reply, what, out);
-      };
-      int64_t funds = 0, held = 0, sink = 0, now_ms = 0;
+      const auto optional = internal::ParseAmountOrZero;
+      int64_t funds, held, sink, now_ms = 0;
       if (absl::Status s = FirstError({optional(buyer[1], "buyer " + currency, &funds),
                                        optional(r[1], "stack of " + item_type, &held),
                                        optional(r[2], "sink " + currency, &sink),
@@ -209,7 +207,7 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
       }
       std::map<std::string, int64_t> seller_funds;
       for (size_t i = 0; i < sellers.size(); ++i) {
-        int64_t b = 0;
+        int64_t b;
         if (absl::Status s = optional(r[4 + candidates.size() + i], "seller " + currency, &b);
             !s.ok()) {
           return s;
@@ -243,38 +241,18 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
       int64_t buyer_after = funds;
       for (size_t i = 0; i < result.fills.size(); ++i) {
         const Fill& f = result.fills[i];
-        const int64_t left = lefts[i];
+        Listing lot;  // what AddSale needs of it
+        lot.listing_id = f.listing_id;
+        lot.seller_id = f.seller_id;
+        lot.item_type = item_type;
+        lot.currency = currency;
+        lot.price = f.unit_price;
         const int64_t total = f.unit_price * f.quantity;
-        plan.writes.push_back(
-            {"HINCRBY", keys_.User(f.seller_id), field, std::to_string(total - f.fee)});
-        const std::string lot_key = keys_.Lot(f.listing_id);
-        if (f.quantity == left) {
-          Listing lot;
-          lot.listing_id = f.listing_id;
-          lot.seller_id = f.seller_id;
-          lot.item_type = item_type;
-          lot.currency = currency;
-          for (Argv& w : LotWrites(lot, /*add=*/false)) plan.writes.push_back(std::move(w));
-        } else {
-          plan.writes.push_back({"HINCRBY", lot_key, "quantity", std::to_string(-f.quantity)});
-        }
         buyer_after -= total;
         seller_funds[f.seller_id] += total - f.fee;
-        AddEvent(&plan, {"sold",
-                         call.request_id,
-                         {{"listing_id", f.listing_id},
-                          {"seller", f.seller_id},
-                          {"item_type", item_type},
-                          {"quantity", std::to_string(f.quantity)},
-                          {"price", std::to_string(f.unit_price)},
-                          {"currency", currency},
-                          {"buyer", buyer_id},
-                          {"left", std::to_string(left - f.quantity)},
-                          {"total", std::to_string(total)},
-                          {"fee", std::to_string(f.fee)},
-                          {"buyer_funds", std::to_string(buyer_after)},
-                          {"seller_funds", std::to_string(seller_funds[f.seller_id])}},
-                         {buyer_id, f.seller_id}});
+        AddSale(lot,
+                {buyer_id, f.quantity, lefts[i], f.fee, buyer_after, seller_funds[f.seller_id]},
+                call.request_id, &plan);
       }
       result.buyer_funds = buyer_after;
       plan.values = BuyValues(result);

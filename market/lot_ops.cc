@@ -107,6 +107,29 @@ absl::StatusOr<Listing> internal::LotFromHash(const std::string& listing_id, con
   return l;
 }
 
+void MarketOps::AddSale(const Listing& lot, const LotSale& sale, const std::string& request_id,
+                        TxnPlan* plan) const {
+  const int64_t total = lot.price * sale.quantity;
+  plan->writes.push_back({"HINCRBY", keys_.User(lot.seller_id),
+                          options_.economy.WalletField(lot.currency),
+                          std::to_string(total - sale.fee)});
+  if (sale.quantity == sale.left) {
+    for (Argv& w : LotWrites(lot, /*add=*/false)) plan->writes.push_back(std::move(w));
+  } else {
+    plan->writes.push_back(
+        {"HINCRBY", keys_.Lot(lot.listing_id), "quantity", std::to_string(-sale.quantity)});
+  }
+  auto fields = LotFields(lot);
+  fields[3] = {"quantity", std::to_string(sale.quantity)};
+  fields.insert(fields.end(), {{"buyer", sale.buyer_id},
+                               {"left", std::to_string(sale.left - sale.quantity)},
+                               {"total", std::to_string(total)},
+                               {"fee", std::to_string(sale.fee)},
+                               {"buyer_funds", std::to_string(sale.buyer_funds)},
+                               {"seller_funds", std::to_string(sale.seller_funds)}});
+  AddEvent(plan, {"sold", request_id, std::move(fields), {sale.buyer_id, lot.seller_id}});
+}
+
 std::vector<Argv> MarketOps::LotWrites(const Listing& lot, bool add) const {
   const std::string& id = lot.listing_id;
   const std::string member = KeySchema::LotMember(id, lot.seller_id);
@@ -174,11 +197,12 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
           MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + seller);
       return plan;
     }
-    int64_t held = 0, now_ms;
-    if (!r[1].is_nil()) {
-      if (absl::Status s = ParseAmountReply(r[1], "stack of " + type, &held); !s.ok()) return s;
+    int64_t held, now_ms;
+    if (absl::Status s = FirstError({internal::ParseAmountOrZero(r[1], "stack of " + type, &held),
+                                     internal::ParseTimeReply(r[3], &now_ms)});
+        !s.ok()) {
+      return s;
     }
-    if (absl::Status s = internal::ParseTimeReply(r[3], &now_ms); !s.ok()) return s;
     if (IsOne(r[4])) return Corrupt("listing id " + listing_id + " is taken");
     if (held < quantity) {
       plan.failure = MakeError(
@@ -363,10 +387,8 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
       plan.failure = NoLot(lot.listing_id);
       return plan;
     }
-    int64_t left, funds = 0, seller_funds = 0, held = 0, sink = 0, now_ms;
-    auto optional = [](const RespReply& reply, const std::string& what, int64_t* out) {
-      return reply.is_nil() ? absl::OkStatus() : ParseAmountReply(reply, what, out);
-    };
+    int64_t left, funds, seller_funds, held, sink, now_ms;
+    const auto optional = internal::ParseAmountOrZero;
     if (absl::Status s = FirstError({ParseAmountReply(r[0], "listing quantity", &left),
                                      optional(buyer[1], "buyer " + lot.currency, &funds),
                                      optional(r[2], "seller " + lot.currency, &seller_funds),
@@ -433,26 +455,13 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
     // Every write below is proven safe by the watched reads: the wallets stay within
     // 0..kMaxAmount, the buyer's stack too, the lot's quantity stays >= 1 or the lot goes.
     plan.writes = {{"HINCRBY", buyer_key, field, std::to_string(-total)},
-                   {"HINCRBY", seller_key, field, std::to_string(total - fee)},
                    {"HINCRBY", buyer_stacks, lot.item_type, std::to_string(quantity)}};
     if (fee > 0)
       plan.writes.push_back({"HINCRBY", keys_.Sink(), lot.currency, std::to_string(fee)});
-    if (quantity == left) {
-      for (Argv& w : LotWrites(lot, /*add=*/false)) plan.writes.push_back(std::move(w));
-    } else {
-      plan.writes.push_back({"HINCRBY", lot_key, "quantity", std::to_string(-quantity)});
-    }
+    AddSale(lot, {buyer_id, quantity, left, fee, funds - total, seller_funds + total - fee},
+            request_id, &plan);
     Listing after = lot;
     after.quantity = left - quantity;
-    auto fields = LotFields(after);
-    fields[3] = {"quantity", std::to_string(quantity)};
-    fields.insert(fields.end(), {{"buyer", buyer_id},
-                                 {"left", std::to_string(left - quantity)},
-                                 {"total", std::to_string(total)},
-                                 {"fee", std::to_string(fee)},
-                                 {"buyer_funds", std::to_string(funds - total)},
-                                 {"seller_funds", std::to_string(seller_funds + total - fee)}});
-    AddEvent(&plan, {"sold", request_id, std::move(fields), {buyer_id, lot.seller_id}});
     plan.values = LotValues(after);
     plan.values.insert(plan.values.end(), {std::to_string(funds - total), std::to_string(quantity),
                                            std::to_string(total), std::to_string(fee)});

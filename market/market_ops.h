@@ -287,6 +287,14 @@ class MarketOps {
   // A stack purchase's transaction once its lot's unchanging fields are known (lot_ops.cc).
   TxnSpec LotPurchase(const std::string& buyer_id, const Listing& lot, int64_t quantity,
                       int64_t max_unit_price, const std::string& request_id) const;
+  // One listing's part of a sale: its seller paid, the lot reduced or removed, the "sold" event.
+  struct LotSale {
+    std::string buyer_id;
+    int64_t quantity = 0, left = 0, fee = 0;    // left: the lot's quantity before the sale
+    int64_t buyer_funds = 0, seller_funds = 0;  // afterwards, for the event
+  };
+  void AddSale(const Listing& lot, const LotSale& sale, const std::string& request_id,
+               TxnPlan* plan) const;
   // The lot hash and its five index entries (market/key_schema.h): written, or removed.
   std::vector<Argv> LotWrites(const Listing& lot, bool add) const;
   // Takes a lot off the market back to its seller: cancelled, or expired (reaper).

@@ -36,6 +36,12 @@ inline absl::Status ParseAmountReply(const RespReply& r, const std::string& what
   return absl::OkStatus();
 }
 
+// As ParseAmountReply, with nil (a field or key not there yet) read as 0.
+inline absl::Status ParseAmountOrZero(const RespReply& r, const std::string& what, int64_t* out) {
+  *out = 0;
+  return r.is_nil() ? absl::OkStatus() : ParseAmountReply(r, what, out);
+}
+
 // A Run's outcome whose one value is a number (a stack's quantity, a balance), into `R`.
 template <typename R>
 Done<TxnOutcome> NumberOutcome(Done<R> done, int64_t R::*number) {

@@ -36,12 +36,10 @@ void MarketOps::ChangeStack(const std::string& user_id, const std::string& item_
           MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + user_id);
       return plan;
     }
-    int64_t held = 0;
-    if (!r[1].is_nil()) {
-      if (absl::Status s = internal::ParseAmountReply(r[1], "stack of " + item_type, &held);
-          !s.ok()) {
-        return s;
-      }
+    int64_t held;
+    if (absl::Status s = internal::ParseAmountOrZero(r[1], "stack of " + item_type, &held);
+        !s.ok()) {
+      return s;
     }
     if (grant && held > kMaxAmount - quantity) {
       plan.failure =

@@ -58,14 +58,12 @@ void MarketOps::ChangeWallet(bool credit, const std::string& user_id,
           MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + user_id);
       return plan;
     }
-    int64_t balance = 0, total = 0;
-    if (!v[1].is_nil()) {
-      if (absl::Status s = ParseAmountReply(v[1], currency + " balance", &balance); !s.ok()) {
-        return s;
-      }
-    }
-    if (!v[2].is_nil()) {
-      if (absl::Status s = ParseAmountReply(v[2], total_field, &total); !s.ok()) return s;
+    int64_t balance, total;
+    if (absl::Status s =
+            FirstError({internal::ParseAmountOrZero(v[1], currency + " balance", &balance),
+                        internal::ParseAmountOrZero(v[2], total_field, &total)});
+        !s.ok()) {
+      return s;
     }
     if (!credit && balance < amount) {
       plan.failure = MakeError(
