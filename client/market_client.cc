@@ -755,6 +755,7 @@ void MarketClient::ListStackAsync(const StackListingSpec& spec, const CallSettin
   v1::ListItemRequest req;
   req.set_seller_id(spec.seller_id);
   req.set_item_type(spec.item_type);
+  req.set_item_id(spec.item_id);
   req.set_quantity(spec.quantity);
   req.set_price(spec.unit_price);
   req.set_currency(spec.currency);
@@ -869,6 +870,7 @@ void MarketClient::BrowseStacksAsync(const StackBrowseRequest& request, const Ca
                                      Callback<BrowseResult> done) {
   v1::BrowseStackListingsRequest req;
   req.set_item_type(request.item_type);
+  req.set_instances(request.instances);
   req.set_currency(request.currency);
   req.set_seller_id(request.seller_id);
   if (request.sort == "newest") {

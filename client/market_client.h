@@ -86,6 +86,8 @@ struct StackListingSpec {
   int64_t unit_price = 0;
   std::string currency;          // empty: the market's default
   int64_t duration_seconds = 0;  // 0: the market's default
+  // Set: this instance is listed instead (quantity 0 or 1), under the kind item_type.
+  std::string item_id;
 };
 
 // How a mutating operation went.
@@ -147,6 +149,7 @@ struct BrowseResult {
 // BrowseStackListings: a market (item_type, currency) or a seller's listings.
 struct StackBrowseRequest {
   std::string item_type, currency, seller_id;
+  bool instances = false;      // with item_type: that kind's instance listings, not its stacks
   std::string sort = "price";  // price, newest or ending_soon
   int64_t min_price = 0, max_price = 0;
   int page_size = 0;

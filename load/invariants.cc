@@ -76,7 +76,8 @@ struct Ledger {
 
 // The economy's whole-store checks: every non-default currency conserved (held + sink ==
 // credited - debited), every item type conserved (stacks + listed == granted), no negative
-// stack, every stack listing well formed and in its market's index at its price.
+// stack, every listing well formed and in its market's index at its price. Instance listings
+// are counted in rep->instance_listings (the caller's item count), not by type.
 absl::Status CheckEconomy(StoreReader& db, const market::KeySchema& keys, Ledger* ledger,
                           InvariantReport* rep) {
   auto& problems = rep->problems;
@@ -125,17 +126,25 @@ absl::Status CheckEconomy(StoreReader& db, const market::KeySchema& keys, Ledger
   }
   auto lots = db.Keys(keys.Lot("*"));
   if (!lots.ok()) return lots.status();
-  rep->stack_listings = static_cast<int64_t>(lots->size());
   int bad = 0;
   for (const auto& key : *lots) {
     const std::string id = key.substr(keys.Lot("").size());
-    auto h = db.Cmd({"HMGET", key, "seller", "type", "quantity", "price", "currency"});
+    auto h = db.Cmd({"HMGET", key, "seller", "type", "quantity", "price", "currency", "item"});
     if (!h.ok()) return h.status();
     const auto& v = h->elements;
     const int64_t q = Num(v[2]);
-    items[v[1].str] += q;
-    auto score = db.Cmd(
-        {"ZSCORE", keys.Lots(v[4].str, v[1].str), market::KeySchema::LotMember(id, v[0].str)});
+    const bool instance = !v[5].is_nil();
+    if (instance) {
+      ++rep->instance_listings;
+      if (q != 1 && ++bad <= 3) {
+        problems.push_back(absl::StrCat("instance listing ", id, " has quantity ", q));
+      }
+    } else {
+      ++rep->stack_listings;
+      items[v[1].str] += q;
+    }
+    auto score = db.Cmd({"ZSCORE", keys.Lots(v[4].str, v[1].str, instance),
+                         market::KeySchema::LotMember(id, v[0].str)});
     if (!score.ok()) return score.status();
     if ((q <= 0 || score->str != v[3].str) && ++bad <= 3) {
       problems.push_back(absl::StrCat("stack listing ", id, " has quantity ", q, ", price ",
@@ -356,10 +365,10 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
         "funds not conserved: ", rep.store_funds, " held + ", ledger.sink[ledger.default_currency],
         " in the fee sink != ", sources, " given, credited and not debited"));
   }
-  if (rep.store_items + rep.store_listings != rep.store_granted) {
+  if (rep.store_items + rep.store_listings + rep.instance_listings != rep.store_granted) {
     problems.push_back(absl::StrCat("items not conserved: ", rep.store_items, " in inventories + ",
-                                    rep.store_listings, " listed != ", rep.store_granted,
-                                    " granted"));
+                                    rep.store_listings, " listed + ", rep.instance_listings,
+                                    " in economy listings != ", rep.store_granted, " granted"));
   }
 
   if (auto st = ReplayEventLog(db, keys, *users, funds_of, wallets, *market, &rep); !st.ok()) {

@@ -44,6 +44,7 @@ struct InvariantReport {
   // per item type, open stack listings.
   std::map<std::string, int64_t> currencies, fee_sink, item_types;
   int64_t stack_listings = 0;
+  int64_t instance_listings = 0;  // of the economy (lots with an item); counted with the items
   bool events_replayed = false;  // false: no log, or a trimmed one
   int64_t events = 0, event_users_checked = 0, users_before_log = 0;
 };

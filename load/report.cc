@@ -53,9 +53,10 @@ std::string Invariants(const ScenarioRun& sr) {
     for (const auto& [c, v] : i.fee_sink) {
       parts.push_back(absl::StrCat("fees ", c.empty() ? "(default)" : c, " ", v));
     }
-    out += absl::StrFormat("  economy: held %s; %d item types conserved, %d stack listings open\n",
-                           parts.empty() ? "nothing" : absl::StrJoin(parts, ", "),
-                           i.item_types.size(), i.stack_listings);
+    out += absl::StrFormat(
+        "  economy: held %s; %d item types conserved, %d stack and %d instance listings open\n",
+        parts.empty() ? "nothing" : absl::StrJoin(parts, ", "), i.item_types.size(),
+        i.stack_listings, i.instance_listings);
   }
   if (i.events_replayed) {
     out += absl::StrFormat(

@@ -104,6 +104,14 @@ absl::Status Applier::LotListed() {
   if (absl::Status s = Amount("price", &lot.price); !s.ok()) return s;
   if (!Known(lot.seller)) return Bad("unknown seller " + lot.seller);
   if (state->lots.count(f["listing_id"])) return Bad("listing " + f["listing_id"] + " twice");
+  if (f.count("item")) {
+    lot.item = f["item"];
+    if (lot.quantity != 1 || state->inventory[lot.seller].erase(lot.item) == 0) {
+      return Bad("item " + lot.item + " listed but not in " + lot.seller + "'s inventory");
+    }
+    state->lots[f["listing_id"]] = lot;
+    return absl::OkStatus();
+  }
   int64_t& held = state->stacks[lot.seller][lot.item_type];
   if (held < lot.quantity) return Bad("listed more " + lot.item_type + " than the seller held");
   held -= lot.quantity;
@@ -115,7 +123,11 @@ absl::Status Applier::LotReturned() {
   auto it = state->lots.find(f["listing_id"]);
   if (it == state->lots.end()) return Bad("no listing " + f["listing_id"]);
   if (absl::Status s = Agrees("quantity", it->second.quantity); !s.ok()) return s;
-  state->stacks[it->second.seller][it->second.item_type] += it->second.quantity;
+  if (!it->second.item.empty()) {
+    state->inventory[it->second.seller].insert(it->second.item);
+  } else {
+    state->stacks[it->second.seller][it->second.item_type] += it->second.quantity;
+  }
   state->lots.erase(it);
   return absl::OkStatus();
 }
@@ -137,7 +149,13 @@ absl::Status Applier::LotSold() {
   Balance(buyer, lot.currency) -= total;
   Balance(lot.seller, lot.currency) += total - fee;
   state->sink[lot.currency] += fee;
-  state->stacks[buyer][lot.item_type] += q;
+  if (!lot.item.empty()) {
+    if (!state->inventory[buyer].insert(lot.item).second) {
+      return Bad("buyer " + buyer + " already held item " + lot.item);
+    }
+  } else {
+    state->stacks[buyer][lot.item_type] += q;
+  }
   if (absl::Status s = internal::FirstError(
           {Agrees("left", lot.quantity), Agrees("buyer_funds", Balance(buyer, lot.currency)),
            Agrees("seller_funds", Balance(lot.seller, lot.currency))});

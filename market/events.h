@@ -22,6 +22,8 @@
 //   expired        the same as cancelled, written by the reaper
 //   sold           listing_id, seller, item_type, quantity (bought), price, currency, buyer,
 //                  left, total, fee, buyer_funds, seller_funds (balances in that currency)
+//   An instance listing of the economy is a stack listing of quantity 1 whose events also carry
+//   `item` (the instance's id; item_type is its kind).
 //
 // ReplayEvents rebuilds funds, inventories and listings from the log alone, which the load tool
 // compares with the store: a second account of the data, independent of its counters.
@@ -69,6 +71,7 @@ struct ReplayState {
   struct Lot {
     std::string seller, item_type, currency;
     int64_t quantity = 0, price = 0;
+    std::string item;  // an instance listing's item; empty for a stack
   };
   std::map<std::string, Lot> lots;      // listing id -> what is left
   std::map<std::string, int64_t> sink;  // currency -> fees

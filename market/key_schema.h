@@ -17,13 +17,22 @@
 //                                        for the invariant check; never watched)
 //   <prefix>lot:<listing_id>      hash   a stack listing: seller, type, quantity (left), price
 //                                        (per unit), currency, created, expires (Unix ms of the
-//                                        store's clock); seller..expires never change
+//                                        store's clock); seller..expires never change. An
+//                                        instance listing is a lot with an `item` field (the
+//                                        instance's id) and quantity 1; its type is the kind the
+//                                        seller gave, for browsing
 //   <prefix>lots:<cur>:<type>     zset   <listing id>.<seller> -> unit price: one market per
 //                                        currency and item type, cheapest first (currencies hold
 //                                        no ':'); the seller is in the member so that a buyer
 //                                        knows whose wallet to watch before reading the lot
 //   <prefix>lots_new:<cur>:<type> zset   <listing id>.<seller> -> created (browse: newest)
 //   <prefix>lots_end:<cur>:<type> zset   <listing id>.<seller> -> expires (browse: ending soon)
+//   <prefix>ilots:<cur>:<type>, ilots_new:..., ilots_end:...
+//                                 zset   the same three for instance listings, kept apart so
+//                                        that BuyQuantity's cheapest-first scan sees stacks only
+//   <prefix>instance_lots:<id>    hash   item id -> listing id: the user's listed instances
+//                                        (an instance listed there is still the user's: grants
+//                                        and purchases of the same id are refused)
 //   <prefix>lots_of:<seller>      zset   listing id -> created: the seller's open stack listings
 //   <prefix>lot_expiry:           zset   listing id -> expires: the reaper's queue
 //   <prefix>sink:                 hash   currency -> fees collected
@@ -54,15 +63,20 @@ class KeySchema {
   std::string Stacks(const std::string& id) const { return prefix_ + "stacks:" + id; }
   std::string Granted(const std::string& id) const { return prefix_ + "granted:" + id; }
   std::string Lot(const std::string& listing_id) const { return prefix_ + "lot:" + listing_id; }
-  std::string Lots(const std::string& currency, const std::string& type) const {
-    return prefix_ + "lots:" + currency + ":" + type;
+  // `instances`: the index of instance listings of that kind, else of stack listings.
+  std::string Lots(const std::string& currency, const std::string& type,
+                   bool instances = false) const {
+    return prefix_ + (instances ? "ilots:" : "lots:") + currency + ":" + type;
   }
-  std::string LotsNewest(const std::string& currency, const std::string& type) const {
-    return prefix_ + "lots_new:" + currency + ":" + type;
+  std::string LotsNewest(const std::string& currency, const std::string& type,
+                         bool instances = false) const {
+    return prefix_ + (instances ? "ilots_new:" : "lots_new:") + currency + ":" + type;
   }
-  std::string LotsEnding(const std::string& currency, const std::string& type) const {
-    return prefix_ + "lots_end:" + currency + ":" + type;
+  std::string LotsEnding(const std::string& currency, const std::string& type,
+                         bool instances = false) const {
+    return prefix_ + (instances ? "ilots_end:" : "lots_end:") + currency + ":" + type;
   }
+  std::string InstanceLots(const std::string& id) const { return prefix_ + "instance_lots:" + id; }
   std::string LotsOf(const std::string& seller) const { return prefix_ + "lots_of:" + seller; }
   std::string LotExpiry() const { return prefix_ + "lot_expiry:"; }
   std::string Sink() const { return prefix_ + "sink:"; }

@@ -107,17 +107,20 @@ void MarketOps::BrowseLots(const LotQuery& q, const CallOptions& call, CallTrace
       return scan->done(Invalid("a price range needs the price order"));
     }
     if (query.sort == LotSort::kPrice) {
-      index.key = keys_.Lots(currency, query.item_type);
+      index.key = keys_.Lots(currency, query.item_type, query.instances);
       index.min = std::to_string(query.min_price);
       if (query.max_price > 0) index.max = std::to_string(query.max_price);
     } else if (query.sort == LotSort::kNewest) {
-      index.key = keys_.LotsNewest(currency, query.item_type);
+      index.key = keys_.LotsNewest(currency, query.item_type, query.instances);
       index.descending = true;
     } else {
-      index.key = keys_.LotsEnding(currency, query.item_type);
+      index.key = keys_.LotsEnding(currency, query.item_type, query.instances);
     }
-    scan->tag = EncodeFields({query.item_type, currency,
-                              std::to_string(static_cast<int>(query.sort)), index.min, index.max});
+    std::vector<std::string> tag = {query.item_type, currency,
+                                    std::to_string(static_cast<int>(query.sort)), index.min,
+                                    index.max};
+    if (query.instances) tag.push_back("instances");
+    scan->tag = EncodeFields(tag);
   } else if (!query.seller_id.empty()) {
     if (absl::Status s = ValidateUserId("seller_id", query.seller_id); !s.ok()) {
       return scan->done(s);

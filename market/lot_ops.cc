@@ -42,8 +42,11 @@ std::vector<std::string> LotValues(const Listing& l) {
           std::to_string(l.expires_ms)};
 }
 
-absl::StatusOr<Listing> LotFromValues(const std::vector<std::string>& v) {
+// A record holds LotValues, then what the call adds, then the instance's id for an instance
+// listing (at `item_at`; records written before instances were listable end earlier).
+absl::StatusOr<Listing> LotFromValues(const std::vector<std::string>& v, size_t item_at = 8) {
   Listing l;
+  if (v.size() > item_at) l.item_id = v[item_at];
   if (v.size() < 8 || !ParseAmount(v[3], &l.quantity) || !ParseAmount(v[4], &l.price) ||
       !ParseAmount(v[6], &l.created_ms) || !ParseAmount(v[7], &l.expires_ms)) {
     return Corrupt("bad listing in request record");
@@ -64,11 +67,14 @@ Done<TxnOutcome> LotOutcome(Done<ListingResult> done) {
   };
 }
 
-// The event fields naming a lot.
+// The event fields naming a lot (an instance listing's last: its item).
 std::vector<std::pair<std::string, std::string>> LotFields(const Listing& l) {
-  return {{"listing_id", l.listing_id},       {"seller", l.seller_id},
-          {"item_type", l.item_type},         {"quantity", std::to_string(l.quantity)},
-          {"price", std::to_string(l.price)}, {"currency", l.currency}};
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"listing_id", l.listing_id},       {"seller", l.seller_id},
+      {"item_type", l.item_type},         {"quantity", std::to_string(l.quantity)},
+      {"price", std::to_string(l.price)}, {"currency", l.currency}};
+  if (!l.item_id.empty()) fields.push_back({"item", l.item_id});
+  return fields;
 }
 
 }  // namespace
@@ -90,7 +96,10 @@ absl::StatusOr<Listing> internal::LotFromHash(const std::string& listing_id, con
       l.item_type = v;
     else if (f == "currency")
       l.currency = v;
-    else if (f == "quantity")
+    else if (f == "item") {
+      l.item_id = v;
+      continue;  // instance listings only
+    } else if (f == "quantity")
       ok = ParseAmount(v, &l.quantity);
     else if (f == "price")
       ok = ParseAmount(v, &l.price);
@@ -133,36 +142,61 @@ void MarketOps::AddSale(const Listing& lot, const LotSale& sale, const std::stri
 std::vector<Argv> MarketOps::LotWrites(const Listing& lot, bool add) const {
   const std::string& id = lot.listing_id;
   const std::string member = KeySchema::LotMember(id, lot.seller_id);
+  const bool instance = !lot.item_id.empty();
+  const std::string by_price = keys_.Lots(lot.currency, lot.item_type, instance);
+  const std::string newest = keys_.LotsNewest(lot.currency, lot.item_type, instance);
+  const std::string ending = keys_.LotsEnding(lot.currency, lot.item_type, instance);
+  std::vector<Argv> writes;
   if (!add) {
-    return {{"DEL", keys_.Lot(id)},
-            {"ZREM", keys_.Lots(lot.currency, lot.item_type), member},
-            {"ZREM", keys_.LotsNewest(lot.currency, lot.item_type), member},
-            {"ZREM", keys_.LotsEnding(lot.currency, lot.item_type), member},
-            {"ZREM", keys_.LotsOf(lot.seller_id), id},
-            {"ZREM", keys_.LotExpiry(), id}};
+    writes = {{"DEL", keys_.Lot(id)},
+              {"ZREM", by_price, member},
+              {"ZREM", newest, member},
+              {"ZREM", ending, member},
+              {"ZREM", keys_.LotsOf(lot.seller_id), id},
+              {"ZREM", keys_.LotExpiry(), id}};
+    if (instance) writes.push_back({"HDEL", keys_.InstanceLots(lot.seller_id), lot.item_id});
+    return writes;
   }
   const std::string created = std::to_string(lot.created_ms);
   const std::string expires = std::to_string(lot.expires_ms);
-  return {{"HSET", keys_.Lot(id), "seller", lot.seller_id, "type", lot.item_type, "quantity",
-           std::to_string(lot.quantity), "price", std::to_string(lot.price), "currency",
-           lot.currency, "created", created, "expires", expires},
-          {"ZADD", keys_.Lots(lot.currency, lot.item_type), std::to_string(lot.price), member},
-          {"ZADD", keys_.LotsNewest(lot.currency, lot.item_type), created, member},
-          {"ZADD", keys_.LotsEnding(lot.currency, lot.item_type), expires, member},
-          {"ZADD", keys_.LotsOf(lot.seller_id), created, id},
-          {"ZADD", keys_.LotExpiry(), expires, id}};
+  Argv hash = {"HSET",     keys_.Lot(id),
+               "seller",   lot.seller_id,
+               "type",     lot.item_type,
+               "quantity", std::to_string(lot.quantity),
+               "price",    std::to_string(lot.price),
+               "currency", lot.currency,
+               "created",  created,
+               "expires",  expires};
+  if (instance) hash.insert(hash.end(), {"item", lot.item_id});
+  writes = {std::move(hash),
+            {"ZADD", by_price, std::to_string(lot.price), member},
+            {"ZADD", newest, created, member},
+            {"ZADD", ending, expires, member},
+            {"ZADD", keys_.LotsOf(lot.seller_id), created, id},
+            {"ZADD", keys_.LotExpiry(), expires, id}};
+  if (instance) writes.push_back({"HSET", keys_.InstanceLots(lot.seller_id), lot.item_id, id});
+  return writes;
 }
 
 void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& call, CallTrace* trace,
                           Done<ListingResult> done) {
   const EconomyOptions& e = options_.economy;
   std::string currency;
+  const bool instance = !req.item_id.empty();
   if (absl::Status s = FirstError(
           {ValidateUserId("seller_id", req.seller_id), ValidateItemId("item_type", req.item_type),
-           ValidateQuantity("quantity", req.quantity), ValidateAmount("price", req.unit_price),
-           ResolveCurrency(req.currency, &currency), ValidateRequestId(call.request_id)});
+           instance ? ValidateItemId("item_id", req.item_id)
+                    : ValidateQuantity("quantity", req.quantity),
+           ValidateAmount("price", req.unit_price), ResolveCurrency(req.currency, &currency),
+           ValidateRequestId(call.request_id)});
       !s.ok()) {
     return done(s);
+  }
+  if (instance && req.quantity != 0 && req.quantity != 1) {
+    return done(
+        MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+                  absl::StrCat("an instance is listed whole: quantity must be 1 (or 0), got ",
+                               req.quantity)));
   }
   const absl::Duration duration =
       req.duration == absl::ZeroDuration() ? e.listing_duration : req.duration;
@@ -173,23 +207,25 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
                      ", got ", absl::FormatDuration(duration))));
   }
   const int64_t duration_ms = absl::ToInt64Milliseconds(duration);
-  const std::string seller = req.seller_id, type = req.item_type;
-  const int64_t quantity = req.quantity, price = req.unit_price;
-  const std::string stacks_key = keys_.Stacks(seller);
+  const std::string seller = req.seller_id, type = req.item_type, item = req.item_id;
+  const int64_t quantity = instance ? 1 : req.quantity, price = req.unit_price;
+  // What the listing takes from: the seller's stacks, or the inventory holding the instance.
+  const std::string source = instance ? keys_.Inventory(seller) : keys_.Stacks(seller);
   const std::string lots_of = keys_.LotsOf(seller);
   const std::string listing_id = NewListingId();
   const int cap = e.max_listings_per_seller;
   TxnSpec spec;
-  spec.fingerprint = EncodeFields({"ListStack", seller, type, std::to_string(quantity),
-                                   std::to_string(price), currency, std::to_string(duration_ms)});
-  spec.watch = {stacks_key, lots_of};
+  spec.fingerprint =
+      EncodeFields({"ListStack", seller, type, std::to_string(quantity), std::to_string(price),
+                    currency, std::to_string(duration_ms), item});
+  spec.watch = {source, lots_of};
   spec.reads = {{"EXISTS", keys_.User(seller)},
-                {"HGET", stacks_key, type},
+                instance ? Argv{"SISMEMBER", source, item} : Argv{"HGET", source, type},
                 {"ZCARD", lots_of},
                 {"TIME"},
                 {"EXISTS", keys_.Lot(listing_id)}};
-  spec.decide = [this, seller, type, quantity, price, currency, duration_ms, stacks_key, lots_of,
-                 listing_id, cap, request_id = call.request_id](
+  spec.decide = [this, seller, type, item, instance, quantity, price, currency, duration_ms, source,
+                 lots_of, listing_id, cap, request_id = call.request_id](
                     const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (!IsOne(r[0])) {
@@ -197,13 +233,21 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
           MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + seller);
       return plan;
     }
-    int64_t held, now_ms;
-    if (absl::Status s = FirstError({internal::ParseAmountOrZero(r[1], "stack of " + type, &held),
-                                     internal::ParseTimeReply(r[3], &now_ms)});
+    int64_t held = instance && IsOne(r[1]) ? 1 : 0, now_ms;
+    if (absl::Status s =
+            FirstError({instance ? absl::OkStatus()
+                                 : internal::ParseAmountOrZero(r[1], "stack of " + type, &held),
+                        internal::ParseTimeReply(r[3], &now_ms)});
         !s.ok()) {
       return s;
     }
     if (IsOne(r[4])) return Corrupt("listing id " + listing_id + " is taken");
+    if (instance && held == 0) {
+      plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kItemNotInInventory,
+                               absl::StrCat("item ", item, " is not in ", seller, "'s inventory"),
+                               {{"item_id", item}});
+      return plan;
+    }
     if (held < quantity) {
       plan.failure = MakeError(
           absl::StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
@@ -221,6 +265,7 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
     }
     Listing lot;
     lot.listing_id = listing_id;
+    lot.item_id = item;
     lot.seller_id = seller;
     lot.item_type = type;
     lot.quantity = quantity;
@@ -228,16 +273,19 @@ void MarketOps::ListStack(const StackListingRequest& req, const CallOptions& cal
     lot.currency = currency;
     lot.created_ms = now_ms;
     lot.expires_ms = now_ms + duration_ms;
-    if (held == quantity) {
-      plan.writes = {{"HDEL", stacks_key, type}};
+    if (instance) {
+      plan.writes = {{"SREM", source, item}};
+    } else if (held == quantity) {
+      plan.writes = {{"HDEL", source, type}};
     } else {
-      plan.writes = {{"HINCRBY", stacks_key, type, std::to_string(-quantity)}};
+      plan.writes = {{"HINCRBY", source, type, std::to_string(-quantity)}};
     }
     for (Argv& w : LotWrites(lot, /*add=*/true)) plan.writes.push_back(std::move(w));
     auto fields = LotFields(lot);
     fields.push_back({"expires", std::to_string(lot.expires_ms)});
     AddEvent(&plan, {"listed", request_id, std::move(fields), {seller}});
     plan.values = LotValues(lot);
+    if (instance) plan.values.push_back(item);
     return plan;
   };
   runner_.Run(std::move(spec), call, trace, LotOutcome(std::move(done)));
@@ -291,11 +339,18 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
       return plan;
     }
     plan.writes = LotWrites(*lot, /*add=*/false);
-    plan.writes.push_back(
-        {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)});
+    // An instance goes back to the inventory: nothing gave the seller that id meanwhile, since
+    // grants and purchases refuse an id the user has listed (instance_lots:<seller>).
+    if (lot->item_id.empty()) {
+      plan.writes.push_back(
+          {"HINCRBY", keys_.Stacks(lot->seller_id), lot->item_type, std::to_string(lot->quantity)});
+    } else {
+      plan.writes.push_back({"SADD", keys_.Inventory(lot->seller_id), lot->item_id});
+    }
     AddEvent(&plan,
              {expiry ? "expired" : "cancelled", request_id, LotFields(*lot), {lot->seller_id}});
     plan.values = LotValues(*lot);
+    if (!lot->item_id.empty()) plan.values.push_back(lot->item_id);
     return plan;
   };
   runner_.Run(std::move(spec), call, trace, LotOutcome(std::move(done)));
@@ -343,7 +398,7 @@ void MarketOps::PurchaseStack(const std::string& buyer_id, const std::string& li
   runner_.Run(std::move(spec), call, trace,
               [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
                 if (!out.ok()) return done(out.status());
-                auto lot = LotFromValues(out->values);
+                auto lot = LotFromValues(out->values, /*item_at=*/12);
                 if (!lot.ok()) return done(lot.status());
                 PurchaseResult result;
                 result.listing = *lot;
@@ -363,17 +418,29 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
   const std::string lot_key = keys_.Lot(lot.listing_id);
   const std::string buyer_key = keys_.User(buyer_id);
   const std::string seller_key = keys_.User(lot.seller_id);
-  const std::string buyer_stacks = keys_.Stacks(buyer_id);
+  const bool instance = !lot.item_id.empty();
+  // Where the purchase goes: the buyer's stacks, or the inventory for an instance. That key is
+  // watched: every way an instance moves between a user's inventory and their listings writes
+  // the inventory, so the buyer-owns check below reads a consistent pair.
+  const std::string buyer_holds = instance ? keys_.Inventory(buyer_id) : keys_.Stacks(buyer_id);
   const std::string field = options_.economy.WalletField(lot.currency);
-  const std::string market_key = keys_.Lots(lot.currency, lot.item_type);
+  const std::string market_key = keys_.Lots(lot.currency, lot.item_type, instance);
   TxnSpec spec;
-  spec.watch = {lot_key, buyer_key, seller_key, buyer_stacks};
+  spec.watch = {lot_key, buyer_key, seller_key, buyer_holds};
   if (options_.mode == ContentionMode::kBook) spec.watch.push_back(market_key);
-  spec.reads = {{"HGET", lot_key, "quantity"},        {"HMGET", buyer_key, "funds", field},
-                {"HGET", seller_key, field},          {"HGET", buyer_stacks, lot.item_type},
-                {"HGET", keys_.Sink(), lot.currency}, {"TIME"}};
-  spec.decide = [this, buyer_id, lot, quantity, max_unit_price, lot_key, buyer_key, seller_key,
-                 buyer_stacks, field, market_key,
+  spec.reads = {{"HGET", lot_key, "quantity"},
+                {"HMGET", buyer_key, "funds", field},
+                {"HGET", seller_key, field},
+                instance ? Argv{"SISMEMBER", buyer_holds, lot.item_id}
+                         : Argv{"HGET", buyer_holds, lot.item_type},
+                {"HGET", keys_.Sink(), lot.currency},
+                {"TIME"}};
+  if (instance) {
+    spec.reads.push_back({"EXISTS", keys_.Listing(lot.item_id, buyer_id)});
+    spec.reads.push_back({"HEXISTS", keys_.InstanceLots(buyer_id), lot.item_id});
+  }
+  spec.decide = [this, buyer_id, lot, instance, quantity, max_unit_price, lot_key, buyer_key,
+                 seller_key, buyer_holds, field, market_key,
                  request_id](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     const auto& buyer = r[1].elements;
@@ -387,14 +454,15 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
       plan.failure = NoLot(lot.listing_id);
       return plan;
     }
-    int64_t left, funds, seller_funds, held, sink, now_ms;
+    int64_t left, funds, seller_funds, held = 0, sink, now_ms;
     const auto optional = internal::ParseAmountOrZero;
-    if (absl::Status s = FirstError({ParseAmountReply(r[0], "listing quantity", &left),
-                                     optional(buyer[1], "buyer " + lot.currency, &funds),
-                                     optional(r[2], "seller " + lot.currency, &seller_funds),
-                                     optional(r[3], "stack of " + lot.item_type, &held),
-                                     optional(r[4], "sink " + lot.currency, &sink),
-                                     internal::ParseTimeReply(r[5], &now_ms)});
+    if (absl::Status s = FirstError(
+            {ParseAmountReply(r[0], "listing quantity", &left),
+             optional(buyer[1], "buyer " + lot.currency, &funds),
+             optional(r[2], "seller " + lot.currency, &seller_funds),
+             instance ? absl::OkStatus() : optional(r[3], "stack of " + lot.item_type, &held),
+             optional(r[4], "sink " + lot.currency, &sink),
+             internal::ParseTimeReply(r[5], &now_ms)});
         !s.ok()) {
       return s;
     }
@@ -421,6 +489,11 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
           StatusCode::kFailedPrecondition, reason::kInsufficientQuantity,
           absl::StrCat("listing ", lot.listing_id, " has ", left, " left, asked for ", quantity),
           {{"available", n(left)}, {"requested", n(quantity)}});
+    }
+    if (instance && (IsOne(r[3]) || IsOne(r[6]) || IsOne(r[7]))) {
+      return fail(StatusCode::kFailedPrecondition, reason::kBuyerOwnsItem,
+                  absl::StrCat("buyer ", buyer_id, " already holds an item ", lot.item_id),
+                  {{"item_id", lot.item_id}});
     }
     if (lot.price > 0 && quantity > kMaxAmount / lot.price) {
       return fail(StatusCode::kFailedPrecondition, reason::kFundsLimit,
@@ -455,7 +528,9 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
     // Every write below is proven safe by the watched reads: the wallets stay within
     // 0..kMaxAmount, the buyer's stack too, the lot's quantity stays >= 1 or the lot goes.
     plan.writes = {{"HINCRBY", buyer_key, field, std::to_string(-total)},
-                   {"HINCRBY", buyer_stacks, lot.item_type, std::to_string(quantity)}};
+                   instance
+                       ? Argv{"SADD", buyer_holds, lot.item_id}
+                       : Argv{"HINCRBY", buyer_holds, lot.item_type, std::to_string(quantity)}};
     if (fee > 0)
       plan.writes.push_back({"HINCRBY", keys_.Sink(), lot.currency, std::to_string(fee)});
     AddSale(lot, {buyer_id, quantity, left, fee, funds - total, seller_funds + total - fee},
@@ -465,6 +540,7 @@ TxnSpec MarketOps::LotPurchase(const std::string& buyer_id, const Listing& lot, 
     plan.values = LotValues(after);
     plan.values.insert(plan.values.end(), {std::to_string(funds - total), std::to_string(quantity),
                                            std::to_string(total), std::to_string(fee)});
+    if (instance) plan.values.push_back(lot.item_id);
     return plan;
   };
   return spec;

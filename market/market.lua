@@ -106,8 +106,9 @@ local function list_item(keys, args)
   return ok(keys, args, {item, seller, price}, id)
 end
 
--- PurchaseItem. KEYS[3..10]: users:<buyer> users:<seller> inventory:<buyer> market:
--- listing:<item>.<seller> listing:<item>.<buyer> history:<buyer> history:<seller>;
+-- PurchaseItem. KEYS[3..11]: users:<buyer> users:<seller> inventory:<buyer> market:
+-- listing:<item>.<seller> listing:<item>.<buyer> history:<buyer> history:<seller>
+-- instance_lots:<buyer>;
 -- ARGV[6..10]: buyer seller item expected_price default-currency (named in INSUFFICIENT_FUNDS).
 local function purchase_item(keys, args)
   local rec = existing_record(keys, args)
@@ -142,7 +143,8 @@ local function purchase_item(keys, args)
                 'price is ' .. int(price) .. ', expected ' .. int(expected),
                 {'price', int(price), 'expected_price', int(expected)})
   end
-  if redis.call('SISMEMBER', buyer_inv, item) == 1 or redis.call('EXISTS', keys[8]) == 1 then
+  if redis.call('SISMEMBER', buyer_inv, item) == 1 or redis.call('EXISTS', keys[8]) == 1 or
+      redis.call('HEXISTS', keys[11], item) == 1 then
     return fail(keys, args, FAILED_PRECONDITION, 'BUYER_OWNS_ITEM',
                 'buyer ' .. buyer .. ' already holds an item ' .. item)
   end

@@ -9,9 +9,10 @@
 //                                                     the HINCRBY commutes)
 //   ListItem       inventory:<seller>                (the book's list_item, both modes)
 //   CancelListing  fine: listing:<item>.<seller>     book: market:
-//   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>, users:<seller>
-//                  book: market:, users:<buyer>, users:<seller>   (the book's purchase_item, plus
-//                  the seller, whose funds bound the sale)
+//   PurchaseItem   fine: listing:<item>.<seller>, users:<buyer>, users:<seller>, inventory:<buyer>
+//                  book: market:, users:<buyer>, users:<seller>, inventory:<buyer>   (the book's
+//                  purchase_item, plus the seller, whose funds bound the sale, and the buyer's
+//                  inventory, for the buyer-owns-item check)
 //   script mode: ListItem, CancelListing and PurchaseItem watch nothing; each is one FCALL of
 //                  market/market.lua doing the same checks and writes atomically (ScriptRunner)
 // plus req:<request_id> when a request id is given. Each also appends its event to the event
@@ -19,10 +20,12 @@
 //
 // Invariants kept by every interleaving: funds only move (sum of funds == sum of initial_funds),
 // no balance goes negative, an item id is held at most once per user across the user's inventory
-// and listings, each grant adds exactly one item (sum of inventory sizes + market size == sum of
-// items_granted), and a listing is sold at most once. Anything that adds an item to a user's
-// inventory (grant, purchase) touches users:<id>, which every purchase by that user watches, so
-// the buyer-owns-item check stays valid in both modes.
+// and listings, each grant adds exactly one item (sum of inventory sizes + market size + instance
+// listings of the economy == sum of items_granted), and a listing is sold at most once. An item
+// moves between a user's inventory and the user's listings only by writes to the inventory,
+// which every purchase by that user watches, and anything else giving the user an item (grant,
+// purchase) touches users:<id>, watched too: the buyer-owns-item check stays valid in both
+// modes.
 #ifndef BAZAAR_MARKET_MARKET_OPS_H_
 #define BAZAAR_MARKET_MARKET_OPS_H_
 
@@ -93,6 +96,8 @@ struct WalletResult {
   int64_t balance = 0;
   CallInfo info;
 };
+// A listing of the economy: `quantity` of the stack `item_type`; or, with `item_id`, that
+// instance (quantity 1) listed under the kind `item_type`.
 struct StackListingRequest {
   std::string seller_id;
   std::string item_type;
@@ -100,6 +105,7 @@ struct StackListingRequest {
   int64_t unit_price = 0;
   std::string currency;                            // empty: the default
   absl::Duration duration = absl::ZeroDuration();  // zero: EconomyOptions::listing_duration
+  std::string item_id;
 };
 
 // Each operation comes in two forms. The asynchronous one ends with `done`, which runs on the
@@ -142,6 +148,9 @@ class MarketOps {
   //   ExpireListing            lot:<id>
   //   PurchaseStack            lot:<id>, users:<buyer>, users:<seller>, stacks:<buyer>
   //                            book: also lots:<cur>:<type>, the whole market of that type
+  // An instance listing (a lot with an item id) takes the instance from inventory:<seller>
+  // (ListStack watches it instead of stacks:), returns it there, and PurchaseStack watches
+  // inventory:<buyer> instead of stacks:<buyer> (book: ilots:<cur>:<type>).
   // Stacks only returned by a cancel or an expiry may pass 10^15 (grants and purchases stop at
   // it); with at most 1000 open listings per seller a stack stays below 1001 * 10^15, far from
   // the int64 limit, so those HINCRBYs cannot fail.

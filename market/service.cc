@@ -309,13 +309,11 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
   auto call = Call::Start(&gate_, ctx, stats_, "ListItem", req->request_id());
   if (!call->admitted()) return call->reactor();
   if (!req->item_type().empty()) {
-    if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type()); !s.ok()) {
-      call->Finish(s);
-      return call->reactor();
-    }
+    // With item_id too: that instance, listed as the economy lists (see market.proto).
     StackListingRequest stack;
     stack.seller_id = req->seller_id();
     stack.item_type = req->item_type();
+    stack.item_id = req->item_id();
     stack.quantity = req->quantity();
     stack.unit_price = req->price();
     stack.currency = req->currency();
@@ -323,6 +321,12 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
     if (req->duration_seconds() < 0) stack.duration = absl::Seconds(-1);  // refused as invalid
     ops_->ListStack(stack, call->options(), call->trace(),
                     ListingReply(call, default_currency(), resp));
+    return call->reactor();
+  }
+  if (!req->currency().empty() || req->duration_seconds() != 0 || req->quantity() != 0) {
+    call->Finish(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+                           "currency, duration_seconds and quantity need item_type (an economy "
+                           "listing); an instance alone is listed as in v1"));
     return call->reactor();
   }
   ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
@@ -446,6 +450,7 @@ Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
   if (!call->admitted()) return call->reactor();
   LotQuery q;
   q.item_type = req->item_type();
+  q.instances = req->instances();
   q.currency = req->currency();
   q.seller_id = req->seller_id();
   q.sort = req->sort() == v1::BrowseStackListingsRequest::NEWEST        ? LotSort::kNewest

@@ -165,22 +165,27 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
       {"PurchaseItem", buyer_id, seller_id, item_id, std::to_string(expected_price)});
   // The seller's funds are watched too (the book does not): the sale may only add what keeps
   // them within kMaxAmount, so the HINCRBY inside EXEC can never overflow and half-apply.
+  // The buyer's inventory is watched too: the buyer may hold the same item id in the inventory
+  // or in a listing of their own (v1 or economy), and every move between those writes the
+  // inventory, so the three reads of that check agree with each other.
   if (book) {
     // The book's purchase_item: WATCH market: and the buyer.
-    spec.watch = {keys_.Market(), buyer_key, seller_key};
+    spec.watch = {keys_.Market(), buyer_key, seller_key, buyer_inv};
     spec.reads = {{"ZSCORE", keys_.Market(), member},
                   {"HGET", buyer_key, "funds"},
                   {"SISMEMBER", buyer_inv, item_id},
                   {"ZSCORE", keys_.Market(), KeySchema::Member(item_id, buyer_id)},
-                  {"HGET", seller_key, "funds"}};
+                  {"HGET", seller_key, "funds"},
+                  {"HEXISTS", keys_.InstanceLots(buyer_id), item_id}};
   } else {
     // Fine: WATCH only this listing and the two users; other listings never abort this purchase.
-    spec.watch = {listing_key, buyer_key, seller_key};
+    spec.watch = {listing_key, buyer_key, seller_key, buyer_inv};
     spec.reads = {{"GET", listing_key},
                   {"HGET", buyer_key, "funds"},
                   {"SISMEMBER", buyer_inv, item_id},
                   {"EXISTS", keys_.Listing(item_id, buyer_id)},
-                  {"HGET", seller_key, "funds"}};
+                  {"HGET", seller_key, "funds"},
+                  {"HEXISTS", keys_.InstanceLots(buyer_id), item_id}};
   }
   spec.decide = [this, buyer_id, seller_id, item_id, expected_price, member, listing_key,
                  buyer_key, buyer_inv, book, request_id = call.request_id](
@@ -208,7 +213,7 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
           absl::StatusCode::kFailedPrecondition, reason::kPriceChanged,
           absl::StrCat("price is ", price, ", expected ", expected_price),
           {{"price", std::to_string(price)}, {"expected_price", std::to_string(expected_price)}});
-    } else if (IsOne(r[2]) || buyer_listed) {
+    } else if (IsOne(r[2]) || buyer_listed || IsOne(r[5])) {
       plan.failure = MakeError(absl::StatusCode::kFailedPrecondition, reason::kBuyerOwnsItem,
                                absl::StrCat("buyer ", buyer_id, " already holds an item ",
                                             item_id));
@@ -263,13 +268,13 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                 done(std::move(result));
               };
   if (options_.mode == ContentionMode::kScript) {
-    ScriptCall sc{
-        "bazaar_purchase_item",
-        spec.fingerprint,
-        {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
-         keys_.Listing(item_id, buyer_id), keys_.History(buyer_id), keys_.History(seller_id)},
-        {buyer_id, seller_id, item_id, std::to_string(expected_price),
-         options_.economy.default_currency()}};
+    ScriptCall sc{"bazaar_purchase_item",
+                  spec.fingerprint,
+                  {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
+                   keys_.Listing(item_id, buyer_id), keys_.History(buyer_id),
+                   keys_.History(seller_id), keys_.InstanceLots(buyer_id)},
+                  {buyer_id, seller_id, item_id, std::to_string(expected_price),
+                   options_.economy.default_currency()}};
     return scripts_.Run(std::move(sc), call, trace, std::move(finish));
   }
   runner_.Run(std::move(spec), call, trace, std::move(finish));

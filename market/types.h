@@ -30,9 +30,10 @@ struct User {
   std::map<std::string, int64_t> stacks;  // item type -> quantity, none at zero
 };
 
-// An instance listing (item_id, keyed by item and seller; quantity 1, the default currency,
-// no expiry) or a stack listing (listing_id, item_type, quantity left, times in Unix ms of the
-// store's clock).
+// An instance listing of v1 (item_id, keyed by item and seller; quantity 1, the default
+// currency, no expiry) or a listing of the economy, a "lot" (listing_id; item_type, quantity
+// left, currency, times in Unix ms of the store's clock): a stack listing, or with item_id an
+// instance listing (quantity 1, item_type the kind it is browsed under).
 struct Listing {
   std::string item_id;
   std::string seller_id;
@@ -113,6 +114,7 @@ struct BrowsePage {
 enum class LotSort { kPrice, kNewest, kEndingSoon };
 struct LotQuery {
   std::string item_type;  // with currency: that market
+  bool instances = false;  // with item_type: its instance listings instead of its stacks
   std::string currency;   // empty: the default
   std::string seller_id;  // without item_type: this seller's listings (newest first)
   LotSort sort = LotSort::kPrice;

@@ -136,10 +136,13 @@ void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id
   spec.fingerprint = EncodeFields({"GrantItem", user_id, item_id});
   // The user hash is read but not watched: users are never deleted, and the write to it
   // (HINCRBY items_granted) commutes, so sales changing the user's funds need not abort a grant.
+  // The listings are read unwatched: an item moves between the inventory and a listing only by
+  // writes to the inventory, and a sale of the listing only makes a refusal here stale.
   spec.watch = {inv_key};
   spec.reads = {{"EXISTS", user_key},
                 {"SISMEMBER", inv_key, item_id},
-                {"EXISTS", keys_.Listing(item_id, user_id)}};
+                {"EXISTS", keys_.Listing(item_id, user_id)},
+                {"HEXISTS", keys_.InstanceLots(user_id), item_id}};
   spec.decide = [this, user_id, item_id, user_key, inv_key,
                  request_id = call.request_id](const std::vector<RespReply>& r)
       -> absl::StatusOr<TxnPlan> {
@@ -147,10 +150,10 @@ void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id
     if (!IsOne(r[0])) {
       plan.failure = MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound,
                                "no user " + user_id);
-    } else if (IsOne(r[1]) || IsOne(r[2])) {
+    } else if (IsOne(r[1]) || IsOne(r[2]) || IsOne(r[3])) {
       plan.failure = MakeError(absl::StatusCode::kAlreadyExists, reason::kItemAlreadyOwned,
                                absl::StrCat("user ", user_id, " already holds item ", item_id,
-                                            IsOne(r[2]) ? " (listed)" : ""));
+                                            IsOne(r[2]) || IsOne(r[3]) ? " (listed)" : ""));
     } else {
       plan.writes = {{"SADD", inv_key, item_id}, {"HINCRBY", user_key, "items_granted", "1"}};
       AddEvent(&plan, {"item_granted", request_id, {{"user", user_id}, {"item", item_id}}, {user_id}});

@@ -69,8 +69,8 @@ absl::Status BrowseStackPages(StackBrowseRequest req, const CliOptions& o, Marke
   return absl::OkStatus();
 }
 
-// stack grant|revoke|list|cancel|buy|buy-quantity|browse|mine|show: stackable items and their
-// listings.
+// stack grant|revoke|list|list-item|cancel|buy|buy-quantity|browse|browse-items|mine|show:
+// stackable items and the economy's listings (of stacks, and of instances by listing id).
 absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
   const std::string sub = a.size() > 1 ? a[1] : "";
   int64_t n, m;
@@ -93,6 +93,25 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     StackListingSpec spec{a[2], a[3]};
     if (auto s = ParseInt(a[4], "quantity", &spec.quantity); !s.ok()) return s;
     if (auto s = ParseInt(a[5], "unit_price", &spec.unit_price); !s.ok()) return s;
+    if (a.size() > 6) spec.currency = a[6];
+    if (a.size() > 7) {
+      if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
+    }
+    auto r = c->ListStack(spec, o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderListing("listed", r->listing, &r->info, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "list-item") {
+    if (auto s = Expect(a, 6, 8,
+                        "stack list-item <seller> <item_id> <kind> <price> [currency] "
+                        "[duration_seconds]");
+        !s.ok()) {
+      return s;
+    }
+    StackListingSpec spec{a[2], a[4]};
+    spec.item_id = a[3];
+    if (auto s = ParseInt(a[5], "price", &spec.unit_price); !s.ok()) return s;
     if (a.size() > 6) spec.currency = a[6];
     if (a.size() > 7) {
       if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
@@ -134,13 +153,14 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderBuy(*r, o.json);
     return absl::OkStatus();
   }
-  if (sub == "browse") {
-    if (auto s = Expect(a, 3, 5, "stack browse <type> [currency] [price|newest|ending_soon]");
-        !s.ok()) {
+  if (sub == "browse" || sub == "browse-items") {
+    const std::string synopsis = "stack " + sub + " <type> [currency] [price|newest|ending_soon]";
+    if (auto s = Expect(a, 3, 5, synopsis.c_str()); !s.ok()) {
       return s;
     }
     StackBrowseRequest req;
     req.item_type = a[2];
+    req.instances = sub == "browse-items";
     if (a.size() > 3) req.currency = a[3];
     if (a.size() > 4) req.sort = a[4];
     return BrowseStackPages(req, o, c, out);
@@ -158,7 +178,8 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     *out = RenderListing("", *r, nullptr, o.json);
     return absl::OkStatus();
   }
-  return Usage("stack grant|revoke|list|cancel|buy|buy-quantity|browse|mine|show");
+  return Usage(
+      "stack grant|revoke|list|list-item|cancel|buy|buy-quantity|browse|browse-items|mine|show");
 }
 
 // credit|debit <user> <currency> <amount> [memo]
@@ -311,15 +332,20 @@ Commands:
                                       add to / take from a user's stack of an item type
   stack list <seller> <type> <quantity> <unit_price> [currency] [duration_seconds]
                                       list part of a stack; prints its listing id
+  stack list-item <seller> <item_id> <kind> <price> [currency] [duration_seconds]
+                                      list an instance as the economy does (listing id,
+                                      currency, expiry, fee); buy and cancel it by that id
   stack buy <buyer> <listing_id> <quantity> <max_unit_price>
                                       buy part or all of a stack listing, at that price or less
   stack buy-quantity <buyer> <type> <quantity> <max_unit_price> [currency]
                                       buy from the cheapest listings, all or nothing
   stack browse <type> [currency] [price|newest|ending_soon] [--page_size=N] [--cursor=C] [--all]
                                       one market's stack listings, with the total
-  stack mine <seller>                 a seller's open stack listings, newest first
-  stack cancel <seller> <listing_id>  take what is left of a stack listing back
-  stack show <listing_id>             one stack listing
+  stack browse-items <kind> [currency] [price|newest|ending_soon] [...as browse]
+                                      one kind's instance listings of the economy
+  stack mine <seller>                 a seller's open economy listings, newest first
+  stack cancel <seller> <listing_id>  take what is left of an economy listing back
+  stack show <listing_id>             one economy listing
   credit|debit <user> <currency> <amount> [memo]
                                       change a wallet (a ledger event records it)
   browse [--page_size=N] [--cursor=C] [--seller=S] [--item=I] [--all]

@@ -23,6 +23,12 @@ std::string InfoLine(const OpInfo& info) {
                       info.event_id.empty() ? "" : ", event " + info.event_id, "\n");
 }
 
+// The type column of an economy listing: the stack's type, or "<kind> <item id>" for an
+// instance.
+std::string LotWhat(const MarketListing& l) {
+  return l.item_id.empty() ? l.item_type : l.item_type + " " + l.item_id;
+}
+
 void ListingJson(const MarketListing& l, JsonWriter* w) {
   w->BeginObject().Key("item_id").String(l.item_id).Key("seller_id").String(l.seller_id);
   w->Key("price").Int(l.price);
@@ -85,7 +91,7 @@ std::string RenderListing(const std::string& action, const MarketListing& l, con
   std::string out = action.empty() ? "" : action + "\n";
   if (!l.listing_id.empty()) {
     TextTable t({"listing", "seller", "type", "quantity", "unit price", "expires (ms)"});
-    t.AddRow({l.listing_id, l.seller_id, l.item_type, std::to_string(l.quantity),
+    t.AddRow({l.listing_id, l.seller_id, LotWhat(l), std::to_string(l.quantity),
               absl::StrCat(l.price, " ", l.currency), std::to_string(l.expires_ms)});
     out += t.Render();
   } else {
@@ -229,7 +235,7 @@ std::string RenderStackListings(const BrowseResult& page, bool json) {
   }
   TextTable t({"unit price", "quantity", "type", "seller", "listing", "expires (ms)"});
   for (const auto& l : page.listings) {
-    t.AddRow({absl::StrCat(l.price, " ", l.currency), std::to_string(l.quantity), l.item_type,
+    t.AddRow({absl::StrCat(l.price, " ", l.currency), std::to_string(l.quantity), LotWhat(l),
               l.seller_id, l.listing_id, std::to_string(l.expires_ms)});
   }
   return t.Render() + absl::StrCat(page.listings.size(), " of ", page.total, " listings",

@@ -51,7 +51,8 @@ class StoreReader {
     return out;
   }
   // Per currency, wallets + sink == initial + credited - debited; per item type, stacks +
-  // listed == granted; no negative balance or stack. "" when all hold.
+  // listed == granted; instances held or listed == granted; no negative balance or stack. ""
+  // when all hold.
   std::string CheckEconomy() {
     std::string problems;
     std::map<std::string, int64_t> money, sources, items, granted;
@@ -87,9 +88,24 @@ class StoreReader {
         }
       }
     }
+    // Instances: in inventories, v1 listings or the economy's instance listings, as granted.
+    int64_t instances = Int({"ZCARD", "market:"}), instances_granted = 0;
     for (const std::string& key : Keys("lot:*")) {
-      auto h = Cmd({"HMGET", key, "type", "quantity"});
+      auto h = Cmd({"HMGET", key, "type", "quantity", "item"});
+      if (!h.elements[2].is_nil()) {
+        ++instances;
+        if (h.elements[1].str != "1") absl::StrAppend(&problems, key, " quantity != 1; ");
+        continue;
+      }
       items[h.elements[0].str] += std::stoll(h.elements[1].str);
+    }
+    for (const std::string& key : Keys("users:*")) {
+      instances_granted += Int({"HGET", key, "items_granted"});
+      instances += Int({"SCARD", "inventory:" + key.substr(6)});
+    }
+    if (instances != instances_granted) {
+      absl::StrAppend(&problems, instances, " instances held or listed, ", instances_granted,
+                      " granted; ");
     }
     for (const auto& [c, total] : sources) {
       if (money[c] != total)
@@ -165,6 +181,26 @@ class EconomyRpcTest : public ::testing::TestWithParam<StoreKind> {
     req.set_quantity(q);
     req.set_max_unit_price(max);
     return Call(&v1::Market::Stub::PurchaseItem, req, resp);
+  }
+  std::string GrantInstance(const std::string& user, const std::string& item) {
+    v1::GrantItemRequest req;
+    req.set_user_id(user);
+    req.set_item_id(item);
+    v1::GrantItemResponse resp;
+    return Call(&v1::Market::Stub::GrantItem, req, &resp);
+  }
+  // The economy's instance listing: item_id with its kind in item_type.
+  std::string ListInstance(const std::string& seller, const std::string& item,
+                           const std::string& kind, int64_t price, v1::ListItemResponse* resp,
+                           const std::string& currency = "", int64_t duration_s = 0) {
+    v1::ListItemRequest req;
+    req.set_seller_id(seller);
+    req.set_item_id(item);
+    req.set_item_type(kind);
+    req.set_price(price);
+    req.set_currency(currency);
+    req.set_duration_seconds(duration_s);
+    return Call(&v1::Market::Stub::ListItem, req, resp);
   }
   v1::User GetUser(const std::string& id) {
     v1::GetUserRequest req;
@@ -290,6 +326,176 @@ TEST_P(EconomyRpcTest, EveryEconomyCallAndItsErrors) {
   EXPECT_EQ(store.Int({"ZCARD", "lot_expiry:"}), 0);
   EXPECT_EQ(GetUser("ann").stacks().at("potion"), 4);
   EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, InstanceListingsOfTheEconomy) {
+  NewUser("ann", 0);
+  NewUser("bob", 500);
+  ASSERT_EQ(GrantInstance("ann", "sword-7"), "");
+  ASSERT_EQ(GrantInstance("ann", "sword-8"), "");
+  ASSERT_EQ(GrantInstance("bob", "sword-8"), "");
+  v1::WalletRequest w;
+  w.set_user_id("bob");
+  w.set_currency("gems");
+  w.set_amount(300);
+  v1::WalletResponse wr;
+  ASSERT_EQ(Call(&v1::Market::Stub::Credit, w, &wr), "");
+
+  // Refusals before anything is listed.
+  v1::ListItemResponse listed;
+  EXPECT_EQ(ListInstance("ann", "sword-9", "sword", 100, &listed, "gems"), "ITEM_NOT_IN_INVENTORY");
+  EXPECT_EQ(LastErrorInfo().metadata().at("item_id"), "sword-9");
+  v1::ListItemRequest v1_with_currency;
+  v1_with_currency.set_seller_id("ann");
+  v1_with_currency.set_item_id("sword-7");
+  v1_with_currency.set_price(1);
+  v1_with_currency.set_currency("gems");
+  EXPECT_EQ(Call(&v1::Market::Stub::ListItem, v1_with_currency, &listed), "INVALID_ARGUMENT");
+
+  // Listed in gems: an id, an expiry, the kind; out of ann's inventory, still hers.
+  ASSERT_EQ(ListInstance("ann", "sword-7", "sword", 100, &listed, "gems"), "");
+  const v1::Listing l = listed.listing();
+  EXPECT_EQ(l.item_id(), "sword-7");
+  EXPECT_EQ(l.item_type(), "sword");
+  EXPECT_EQ(l.quantity(), 1);
+  EXPECT_EQ(l.currency(), "gems");
+  EXPECT_GT(l.expires_ms(), l.created_ms());
+  EXPECT_THAT(GetUser("ann").inventory(), ::testing::ElementsAre("sword-8"));
+  EXPECT_EQ(GrantInstance("ann", "sword-7"), "ITEM_ALREADY_OWNED");
+
+  // Browsing: under the kind's instances, not its stacks; in the seller's listings.
+  v1::BrowseStackListingsRequest browse;
+  browse.set_item_type("sword");
+  browse.set_currency("gems");
+  v1::BrowseStackListingsResponse page;
+  ASSERT_EQ(Call(&v1::Market::Stub::BrowseStackListings, browse, &page), "");
+  EXPECT_EQ(page.total(), 0);
+  browse.set_instances(true);
+  ASSERT_EQ(Call(&v1::Market::Stub::BrowseStackListings, browse, &page), "");
+  ASSERT_EQ(page.listings_size(), 1);
+  EXPECT_EQ(page.listings(0).item_id(), "sword-7");
+  v1::BrowseStackListingsRequest mine;
+  mine.set_seller_id("ann");
+  ASSERT_EQ(Call(&v1::Market::Stub::BrowseStackListings, mine, &page), "");
+  ASSERT_EQ(page.listings_size(), 1);
+  EXPECT_EQ(page.listings(0).listing_id(), l.listing_id());
+  v1::BuyQuantityRequest bq;
+  bq.set_buyer_id("bob");
+  bq.set_item_type("sword");
+  bq.set_currency("gems");
+  bq.set_quantity(1);
+  bq.set_max_unit_price(1000);
+  v1::BuyQuantityResponse bqr;
+  EXPECT_EQ(Call(&v1::Market::Stub::BuyQuantity, bq, &bqr), "INSUFFICIENT_QUANTITY");
+
+  // Bought by listing id: the fee to the sink, the sword to bob.
+  v1::PurchaseItemResponse bought;
+  EXPECT_EQ(Buy("bob", l.listing_id(), 1, 99, &bought), "PRICE_CHANGED");
+  EXPECT_EQ(Buy("ann", l.listing_id(), 1, 100, &bought), "OWN_LISTING");
+  ASSERT_EQ(Buy("bob", l.listing_id(), 1, 100, &bought), "");
+  EXPECT_EQ(bought.listing().item_id(), "sword-7");
+  EXPECT_EQ(bought.total_price(), 100);
+  EXPECT_EQ(bought.fee(), 5);
+  EXPECT_EQ(bought.buyer_funds(), 200);
+  EXPECT_EQ(Buy("bob", l.listing_id(), 1, 100, &bought), "LISTING_NOT_FOUND");
+  EXPECT_THAT(GetUser("bob").inventory(), ::testing::ElementsAre("sword-7", "sword-8"));
+  EXPECT_EQ(GetUser("ann").wallet().at("gems"), 95);
+
+  // A buyer holding the same id, in the inventory or listed, is refused.
+  ASSERT_EQ(ListInstance("ann", "sword-8", "sword", 10, &listed), "");
+  const std::string eight = listed.listing().listing_id();
+  EXPECT_EQ(Buy("bob", eight, 1, 10, &bought), "BUYER_OWNS_ITEM");
+  EXPECT_EQ(LastErrorInfo().metadata().at("item_id"), "sword-8");
+  v1::ListItemResponse bobs;
+  ASSERT_EQ(ListInstance("bob", "sword-8", "sword", 12, &bobs), "");
+  EXPECT_EQ(Buy("bob", eight, 1, 10, &bought), "BUYER_OWNS_ITEM");
+
+  // Cancelled by id: back to the inventory.
+  v1::CancelListingRequest cancel;
+  cancel.set_seller_id("bob");
+  cancel.set_listing_id(bobs.listing().listing_id());
+  v1::CancelListingResponse cr;
+  ASSERT_EQ(Call(&v1::Market::Stub::CancelListing, cancel, &cr), "");
+  EXPECT_EQ(cr.listing().item_id(), "sword-8");
+  EXPECT_THAT(GetUser("bob").inventory(), ::testing::ElementsAre("sword-7", "sword-8"));
+
+  // Expired: the reaper brings it home to ann.
+  ASSERT_EQ(GrantInstance("ann", "axe"), "");
+  ASSERT_EQ(ListInstance("ann", "axe", "axe", 10, &listed, "", /*duration_s=*/1), "");
+  StoreReader store(store_->port());
+  for (int i = 0;
+       i < 100 && store.Int({"ZSCORE", "lot_expiry:", listed.listing().listing_id()}) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_THAT(GetUser("ann").inventory(), ::testing::ElementsAre("axe"));
+  EXPECT_EQ(store.CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, ScriptModesV1PurchaseRefusesABuyerWhoListedTheSameId) {
+  MarketProcess scripted(store_->port(), {"--mode=script", "--currencies=gold,gems"});
+  auto script_stub = scripted.NewStub();
+  NewUser("ann", 0);
+  NewUser("bob", 500);
+  ASSERT_EQ(GrantInstance("ann", "ring"), "");
+  ASSERT_EQ(GrantInstance("bob", "ring"), "");
+  v1::ListItemRequest v1_list;
+  v1_list.set_seller_id("ann");
+  v1_list.set_item_id("ring");
+  v1_list.set_price(5);
+  v1::ListItemResponse listed;
+  ASSERT_EQ(Call(&v1::Market::Stub::ListItem, v1_list, &listed), "");
+  ASSERT_EQ(ListInstance("bob", "ring", "ring", 9, &listed), "");
+  v1::PurchaseItemRequest buy;
+  buy.set_buyer_id("bob");
+  buy.set_seller_id("ann");
+  buy.set_item_id("ring");
+  buy.set_expected_price(5);
+  v1::PurchaseItemResponse bought;
+  auto ctx = Ctx();
+  grpc::Status s = script_stub->PurchaseItem(ctx.get(), buy, &bought);
+  EXPECT_EQ(Reason(*ctx), "BUYER_OWNS_ITEM") << s.error_message();
+  EXPECT_EQ(StoreReader(store_->port()).CheckEconomy(), "");
+}
+
+TEST_P(EconomyRpcTest, ManyBuyersOnOneInstanceListingOnlyOneWins) {
+  NewUser("seller", 0);
+  ASSERT_EQ(GrantInstance("seller", "crown"), "");
+  v1::ListItemResponse listed;
+  ASSERT_EQ(ListInstance("seller", "crown", "crown", 50, &listed), "");
+  const std::string id = listed.listing().listing_id();
+  constexpr int kBuyers = 8;
+  for (int b = 0; b < kBuyers; ++b) NewUser(absl::StrCat("b", b), 100);
+  std::atomic<int> won{0}, gone{0};
+  std::vector<std::thread> threads;
+  for (int b = 0; b < kBuyers; ++b) {
+    threads.emplace_back([&, b] {
+      auto stub = market_->NewStub();
+      v1::PurchaseItemRequest req;
+      req.set_buyer_id(absl::StrCat("b", b));
+      req.set_listing_id(id);
+      req.set_quantity(1);
+      req.set_max_unit_price(50);
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        v1::PurchaseItemResponse resp;
+        auto ctx = Ctx();
+        grpc::Status s = stub->PurchaseItem(ctx.get(), req, &resp);
+        if (s.ok()) return void(++won);
+        if (Reason(*ctx) == "LISTING_NOT_FOUND") return void(++gone);
+        if (Reason(*ctx) != "CONTENTION") return;  // anything else fails the counts below
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(gone.load(), kBuyers - 1);
+  int holders = 0;
+  for (int b = 0; b < kBuyers; ++b) {
+    v1::User u = GetUser(absl::StrCat("b", b));
+    holders += u.inventory_size();
+    EXPECT_EQ(u.funds(), u.inventory_size() == 1 ? 50 : 100);
+  }
+  EXPECT_EQ(holders, 1);
+  EXPECT_EQ(StoreReader(store_->port()).CheckEconomy(), "");
 }
 
 TEST_P(EconomyRpcTest, ManyBuyersOnOneListingOfTenSellExactlyTen) {

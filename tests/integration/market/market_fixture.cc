@@ -179,10 +179,21 @@ std::string CheckInvariants(int store_port, const std::string& prefix, StoreTota
   if (listing_keys != listings) {
     absl::StrAppend(&problems, listing_keys, " listing keys for ", listings, " listings; ");
   }
+  // The economy's instance listings hold granted items too; none may be held twice.
+  int64_t instance_lots = 0;
+  for (const auto& key : Strings(cmd({"KEYS", prefix + "lot:*"}))) {
+    auto v = cmd({"HMGET", key, "seller", "item"});
+    if (v.elements.size() != 2 || v.elements[1].is_nil()) continue;
+    ++instance_lots;
+    const std::string& seller = v.elements[0].str;
+    if (!held[seller].insert(v.elements[1].str).second) {
+      absl::StrAppend(&problems, seller, " holds ", v.elements[1].str, " twice; ");
+    }
+  }
   if (funds != initial) absl::StrAppend(&problems, "funds ", funds, " != initial ", initial, "; ");
-  if (items + listings != granted) {
-    absl::StrAppend(&problems, "items ", items, " + listings ", listings, " != granted ",
-                    granted, "; ");
+  if (items + listings + instance_lots != granted) {
+    absl::StrAppend(&problems, "items ", items, " + listings ", listings, " + instance lots ",
+                    instance_lots, " != granted ", granted, "; ");
   }
   if (totals != nullptr) *totals = StoreTotals{funds, items, listings};
   return problems;

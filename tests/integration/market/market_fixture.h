@@ -69,8 +69,9 @@ std::string Reason(const grpc::ClientContext& ctx);
 std::unique_ptr<grpc::ClientContext> Ctx(double seconds = 10);
 
 // Checks the market's invariants straight from the store; returns "" or what is wrong.
-//   sum(funds) == sum(initial_funds), funds >= 0, sum(|inventory|) + |market:| ==
-//   sum(items_granted), market: and listing:* agree, no user holds an item twice.
+//   sum(funds) == sum(initial_funds), funds >= 0, sum(|inventory|) + |market:| + instance
+//   lots == sum(items_granted), market: and listing:* agree, no user holds an item twice (in
+//   the inventory, a v1 listing or an instance lot). The default currency only, no fees.
 // Fills the totals when not null.
 struct StoreTotals {
   int64_t funds = 0;

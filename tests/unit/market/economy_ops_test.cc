@@ -61,6 +61,17 @@ class EconomyTest : public ::testing::TestWithParam<ContentionMode> {
     return MarketOps::Await<ListingResult>(
         [&](auto done) { ops_.ListStack(req, {}, &trace_, done); });
   }
+  // An instance listing of the economy: `item` under the kind `kind`.
+  absl::StatusOr<ListingResult> ListInstance(const std::string& seller, const std::string& item,
+                                             const std::string& kind, int64_t price,
+                                             const std::string& cur = "", int64_t q = 0) {
+    StackListingRequest req{seller, kind, q, price, cur, absl::ZeroDuration(), item};
+    return MarketOps::Await<ListingResult>(
+        [&](auto done) { ops_.ListStack(req, {}, &trace_, done); });
+  }
+  bool Holds(const std::string& user, const std::string& item) {
+    return store_.Run({"SISMEMBER", "inventory:" + user, item}).integer == 1;
+  }
   absl::StatusOr<PurchaseResult> Buy(const std::string& buyer, const std::string& id, int64_t q,
                                      int64_t max, CallTrace* trace = nullptr) {
     return MarketOps::Await<PurchaseResult>([&](auto done) {
@@ -91,6 +102,11 @@ class EconomyTest : public ::testing::TestWithParam<ContentionMode> {
       for (const auto& [type, q] : state.stacks[user]) {
         EXPECT_EQ(q, Field("stacks:" + user, type)) << user << " " << type;
       }
+      std::set<std::string> held;
+      for (const auto& e : store_.Run({"SMEMBERS", "inventory:" + user}).elements) {
+        held.insert(e.str);
+      }
+      EXPECT_EQ(held, state.inventory[user]) << user;
     }
     for (const auto& [id, lot] : state.lots)
       EXPECT_EQ(lot.quantity, Field("lot:" + id, "quantity"));
@@ -334,6 +350,139 @@ TEST_P(EconomyTest, AReaperRacingABuyerNeverLetsBothWin) {
   EXPECT_EQ(Field("stacks:seller", "potion"), 10);
   EXPECT_EQ(Field("stacks:buyer", "potion"), 0);
   EXPECT_EQ(Field("users:buyer", "funds"), 1000);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, AnInstanceListsWithItsOwnIdCurrencyAndFee) {
+  ASSERT_TRUE(ops_.GrantItem("seller", "sword-1", {}, &trace_).ok());
+  ASSERT_TRUE(Credit("buyer", "gems", 500).ok());
+  auto l = ListInstance("seller", "sword-1", "sword", 200, "gems");
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(l->listing.item_id, "sword-1");
+  EXPECT_EQ(l->listing.item_type, "sword");
+  EXPECT_EQ(l->listing.quantity, 1);
+  EXPECT_EQ(l->listing.currency, "gems");
+  EXPECT_FALSE(l->listing.listing_id.empty());
+  EXPECT_GT(l->listing.expires_ms, l->listing.created_ms);
+  EXPECT_FALSE(Holds("seller", "sword-1"));
+  // Indexed apart from stacks: BuyQuantity of the kind never sees it.
+  EXPECT_EQ(store_.Run({"ZCARD", "ilots:gems:sword"}).integer, 1);
+  EXPECT_EQ(store_.Run({"EXISTS", "lots:gems:sword"}).integer, 0);
+  auto q = MarketOps::Await<BuyResult>(
+      [&](auto done) { ops_.BuyQuantity("buyer", "sword", "gems", 1, 1000, {}, &trace_, done); });
+  EXPECT_EQ(ReasonOf(q.status()), reason::kInsufficientQuantity);
+  // A listed instance is still the seller's: no second grant of that id.
+  EXPECT_EQ(ReasonOf(ops_.GrantItem("seller", "sword-1", {}, &trace_).status()),
+            reason::kItemAlreadyOwned);
+  const std::string id = l->listing.listing_id;
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 199).status()), reason::kPriceChanged);
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 2, 200).status()), reason::kInsufficientQuantity);
+  auto p = Buy("buyer", id, 1, 200);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->listing.item_id, "sword-1");
+  EXPECT_EQ(p->listing.quantity, 0);
+  EXPECT_EQ(p->total_price, 200);
+  EXPECT_EQ(p->fee, 10);
+  EXPECT_EQ(p->buyer_funds, 300);
+  EXPECT_TRUE(Holds("buyer", "sword-1"));
+  EXPECT_EQ(Field("users:seller", "funds:gems"), 190);
+  EXPECT_EQ(Field("sink:", "gems"), 10);
+  EXPECT_EQ(store_.Run({"EXISTS", "lot:" + id}).integer, 0);
+  EXPECT_EQ(store_.Run({"EXISTS", "ilots:gems:sword"}).integer, 0);
+  EXPECT_EQ(store_.Run({"HLEN", "instance_lots:seller"}).integer, 0);
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 200).status()), reason::kListingNotFound);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, AnInstanceListingIsRefusedWhatTheSellerDoesNotHold) {
+  EXPECT_EQ(ReasonOf(ListInstance("seller", "sword-1", "sword", 5).status()),
+            reason::kItemNotInInventory);
+  ASSERT_TRUE(ops_.GrantItem("seller", "sword-1", {}, &trace_).ok());
+  EXPECT_EQ(ReasonOf(ListInstance("seller", "sword-1", "sword", 5, "", 2).status()),
+            reason::kInvalidArgument);
+  ASSERT_TRUE(ListInstance("seller", "sword-1", "sword", 5).ok());
+  EXPECT_EQ(ReasonOf(ListInstance("seller", "sword-1", "sword", 5).status()),
+            reason::kItemNotInInventory);
+  // Nor as a v1 listing: it is no longer in the inventory (script mode's FCALL: see below).
+  if (GetParam() != ContentionMode::kScript) {
+    EXPECT_EQ(ReasonOf(ops_.ListItem("seller", "sword-1", 5, {}, &trace_).status()),
+              reason::kItemNotInInventory);
+  }
+}
+
+TEST_P(EconomyTest, ABuyerWhoHoldsTheSameIdIsRefusedWhereverTheyHoldIt) {
+  if (GetParam() == ContentionMode::kScript) {
+    GTEST_SKIP() << "script mode runs v1 trades as FCALLs, which the fake store cannot; "
+                    "EconomyRpcTest covers them on real stores";
+  }
+  ASSERT_TRUE(ops_.GrantItem("seller", "ring", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("buyer", "ring", {}, &trace_).ok());
+  const std::string id = ListInstance("seller", "ring", "ring", 10)->listing.listing_id;
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 10).status()), reason::kBuyerOwnsItem);  // inventory
+  ASSERT_TRUE(ops_.ListItem("buyer", "ring", 7, {}, &trace_).ok());
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 10).status()), reason::kBuyerOwnsItem);  // v1 listing
+  ASSERT_TRUE(ops_.CancelListing("buyer", "ring", {}, &trace_).ok());
+  const std::string own = ListInstance("buyer", "ring", "ring", 9)->listing.listing_id;
+  EXPECT_EQ(ReasonOf(Buy("buyer", id, 1, 10).status()), reason::kBuyerOwnsItem);  // economy
+  // And the v1 purchase checks the economy's listings too.
+  ASSERT_TRUE(ops_.CreateUser("seller2", "S2", 0, {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("seller2", "ring", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.ListItem("seller2", "ring", 3, {}, &trace_).ok());
+  EXPECT_EQ(ReasonOf(ops_.PurchaseItem("buyer", "seller2", "ring", 3, {}, &trace_).status()),
+            reason::kBuyerOwnsItem);
+  ASSERT_TRUE(Cancel("buyer", own).ok());
+  EXPECT_TRUE(Holds("buyer", "ring"));
+  EXPECT_EQ(Field("users:buyer", "funds"), 1000);
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, PurchasesOfInstancesWatchTheBuyersInventory) {
+  if (GetParam() == ContentionMode::kScript) {
+    GTEST_SKIP() << "script mode runs v1 trades as FCALLs, which the fake store cannot; "
+                    "EconomyRpcTest covers them on real stores";
+  }
+  // The buyer-owns check reads the inventory and the buyer's listings one after the other; a
+  // move between them (a listing, a cancel) writes the inventory, which both purchases watch.
+  // Here the buyer lists another item right before each purchase's EXEC: one retry each.
+  ASSERT_TRUE(ops_.GrantItem("seller", "ring", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("seller", "cape", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("buyer", "gem", {}, &trace_).ok());
+  ASSERT_TRUE(ops_.GrantItem("buyer", "pearl", {}, &trace_).ok());
+  const std::string id = ListInstance("seller", "ring", "ring", 10)->listing.listing_id;
+  ASSERT_TRUE(ops_.ListItem("seller", "cape", 4, {}, &trace_).ok());
+  store_.before_exec = [&](int) {
+    store_.before_exec = nullptr;
+    ASSERT_TRUE(ops_.ListItem("buyer", "gem", 7, {}, &trace_).ok());
+  };
+  CallTrace trace;
+  ASSERT_TRUE(Buy("buyer", id, 1, 10, &trace).ok());
+  EXPECT_EQ(trace.watch_conflicts, 1);
+  store_.before_exec = [&](int) {
+    store_.before_exec = nullptr;
+    ASSERT_TRUE(ListInstance("buyer", "pearl", "pearl", 7).ok());
+  };
+  CallTrace v1_trace;
+  ASSERT_TRUE(ops_.PurchaseItem("buyer", "seller", "cape", 4, {}, &v1_trace).ok());
+  EXPECT_EQ(v1_trace.watch_conflicts, 1);
+  EXPECT_TRUE(Holds("buyer", "ring"));
+  EXPECT_TRUE(Holds("buyer", "cape"));
+  ExpectLogMatchesStore();
+}
+
+TEST_P(EconomyTest, AnExpiredInstanceListingGoesBackToTheInventory) {
+  ASSERT_TRUE(ops_.GrantItem("seller", "sword-1", {}, &trace_).ok());
+  StackListingRequest req{"seller", "sword", 0, 5, "", absl::Seconds(60), "sword-1"};
+  auto l =
+      MarketOps::Await<ListingResult>([&](auto done) { ops_.ListStack(req, {}, &trace_, done); });
+  ASSERT_TRUE(l.ok()) << l.status();
+  store_.now_ms += 60'000;
+  EXPECT_EQ(ReasonOf(Buy("buyer", l->listing.listing_id, 1, 5).status()), reason::kListingExpired);
+  auto e = Expire(l->listing.listing_id);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->listing.item_id, "sword-1");
+  EXPECT_TRUE(Holds("seller", "sword-1"));
+  EXPECT_EQ(store_.Run({"HLEN", "instance_lots:seller"}).integer, 0);
+  EXPECT_EQ(ReasonOf(Expire(l->listing.listing_id).status()), reason::kListingNotFound);
   ExpectLogMatchesStore();
 }
 

@@ -168,6 +168,10 @@ RespReply FakeStore::RunLocked(const Argv& a) {
     if (!v || !v->hash.count(a[2])) return RespReply::Nil();
     return RespReply::String(v->hash[a[2]]);
   }
+  if (cmd == "HEXISTS") {
+    Value* v = find(a[1]);
+    return RespReply::Integer(v && v->hash.count(a[2]) ? 1 : 0);
+  }
   if (cmd == "HMGET") {
     Value* v = find(a[1]);
     std::vector<RespReply> out;
