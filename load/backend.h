@@ -57,8 +57,9 @@ class MarketBackend {
   virtual void BuyQuantity(const std::string& buyer, const std::string& type,
                            const std::string& currency, int64_t quantity, int64_t max_unit_price,
                            FeeDone done) = 0;
-  virtual void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
-                            BrowseDone done) = 0;
+  // `instances`: the kind's instance listings of the economy instead of its stack listings.
+  virtual void BrowseStacks(const std::string& type, const std::string& currency, bool instances,
+                            int page_size, BrowseDone done) = 0;
   // Transaction attempts the market aborted on a watch conflict so far, by method name
   // ("PurchaseItem", "ListItem", "GrantItem", "CreateUser"): every aborted EXEC, whether the
   // call then succeeded or failed. Over gRPC these are the market's own Stats (all its callers).

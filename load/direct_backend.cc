@@ -77,7 +77,8 @@ class DirectBackend : public MarketBackend {
     auto trace = std::make_shared<market::CallTrace>();
     market::StackListingRequest req{spec.seller_id, spec.item_type,
                                     spec.quantity,  spec.unit_price,
-                                    spec.currency,  absl::Seconds(spec.duration_seconds)};
+                                    spec.currency,  absl::Seconds(spec.duration_seconds),
+                                    spec.item_id};
     ops_.ListStack(req, Call(), trace.get(),
                    Finish<market::ListingResult>("ListItem", trace, done));
   }
@@ -94,11 +95,12 @@ class DirectBackend : public MarketBackend {
     ops_.BuyQuantity(buyer, type, currency, quantity, max_unit_price, Call(), trace.get(),
                      FinishWithFee<market::BuyResult>("BuyQuantity", trace, std::move(done)));
   }
-  void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
-                    BrowseDone done) override {
+  void BrowseStacks(const std::string& type, const std::string& currency, bool instances,
+                    int page_size, BrowseDone done) override {
     auto trace = std::make_shared<market::CallTrace>();
     market::LotQuery q;
     q.item_type = type;
+    q.instances = instances;
     q.currency = currency;
     q.page_size = page_size;
     ops_.BrowseLots(q, Call(), trace.get(),

@@ -13,7 +13,13 @@ namespace {
 struct EconomyCounters {
   std::atomic<int64_t> units_listed{0}, expiring_listed{0}, units_bought{0};
   std::atomic<int64_t> quantity_buys{0}, shortages{0}, fees{0}, listing_limits{0};
+  std::atomic<int64_t> instances_listed{0}, instances_bought{0};
 };
+
+// One turn in kRelicShare deals in unique items: a seller grants itself a new one and lists it
+// as the economy lists instances; a buyer browses them and buys one.
+constexpr int kRelicShare = 5;
+std::string RelicKind(const Workload& w) { return w.run_id + "-relic"; }
 
 int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
@@ -21,14 +27,14 @@ int64_t Uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
 
 // Lists part of a stack each turn: a random type, 1..10 units at a price in the type's band,
 // short-lived with probability expiring_share; grants itself another stock when a type runs
-// out.
+// out. One turn in kRelicShare grants itself a unique item instead and lists that.
 class EconomySeller : public Player {
  public:
   EconomySeller(Shared* sh, int index, Recorder* rec, EconomyCounters* c)
       : Player(sh, rec, sh->w->seed * 7919 + index), me_(sh->sellers[index]), c_(c) {}
 
  private:
-  enum class Phase { kTurn, kListed, kGranted };
+  enum class Phase { kTurn, kListed, kGranted, kRelicGranted };
 
   void Step() override {
     const Workload& w = *sh_->w;
@@ -36,6 +42,15 @@ class EconomySeller : public Player {
       switch (phase_) {
         case Phase::kTurn: {
           if (!sh_->NextTrade()) return Finished();
+          expiring_ = std::uniform_real_distribution<double>(0, 1)(rng_) < w.expiring_share;
+          if (rng_() % kRelicShare == 0) {
+            spec_ = {me_, RelicKind(w), 0, Uniform(rng_, w.price_min, w.price_max), "", 0};
+            spec_.item_id = absl::StrCat(me_, "-r", ++relics_);
+            if (expiring_) spec_.duration_seconds = absl::ToInt64Seconds(w.short_listing);
+            phase_ = Phase::kRelicGranted;
+            t0_ = NowMicros();
+            return sh_->backend->GrantItem(me_, spec_.item_id, Then());
+          }
           const int k = static_cast<int>(rng_() % w.item_types);
           spec_ = {me_,
                    EconomyType(w, k),
@@ -43,17 +58,27 @@ class EconomySeller : public Player {
                    Uniform(rng_, TypePriceMin(w, k), TypePriceMax(w, k)),
                    EconomyCurrency(w, k),
                    0};
-          expiring_ = std::uniform_real_distribution<double>(0, 1)(rng_) < w.expiring_share;
           if (expiring_) spec_.duration_seconds = absl::ToInt64Seconds(w.short_listing);
           phase_ = Phase::kListed;
           t0_ = NowMicros();
           return sh_->backend->ListStack(spec_, Then());
         }
-        case Phase::kListed:
-          Record(Op::kList, status_, t0_, status_.ok() ? spec_.quantity : 0);
+        case Phase::kRelicGranted:
+          Record(Op::kGrant, status_, t0_, status_.ok() ? 1 : 0);
+          phase_ = Phase::kTurn;
+          if (!status_.ok()) continue;
+          phase_ = Phase::kListed;
+          t0_ = NowMicros();
+          return sh_->backend->ListStack(spec_, Then());
+        case Phase::kListed: {
+          const bool relic = !spec_.item_id.empty();
+          Record(Op::kList, status_, t0_, status_.ok() ? std::max<int64_t>(spec_.quantity, 1) : 0);
           if (status_.ok()) {
-            c_->units_listed += spec_.quantity;
+            (relic ? c_->instances_listed : c_->units_listed) += relic ? 1 : spec_.quantity;
             if (expiring_) ++c_->expiring_listed;
+          } else if (relic) {
+            // Refused (the cap): the relic stays in the inventory, which the checks count.
+            if (market::ReasonOf(status_) == market::reason::kListingLimit) ++c_->listing_limits;
           } else if (market::ReasonOf(status_) == market::reason::kInsufficientQuantity) {
             phase_ = Phase::kGranted;
             t0_ = NowMicros();
@@ -68,6 +93,7 @@ class EconomySeller : public Player {
           phase_ = Phase::kTurn;
           if (Think()) return;
           continue;
+        }
         case Phase::kGranted:
           Record(Op::kGrant, status_, t0_, status_.ok() ? w.stack_stock : 0);
           phase_ = Phase::kTurn;
@@ -81,11 +107,13 @@ class EconomySeller : public Player {
   Phase phase_ = Phase::kTurn;
   client::StackListingSpec spec_;
   bool expiring_ = false;
+  int64_t relics_ = 0;
 };
 
 // Each turn, for a random type: half the time BuyQuantity (1..5 units at the band's top price),
 // else browse the type's cheapest page and buy 1..3 units of one listing on it (skewed towards
-// the cheapest) at its price.
+// the cheapest) at its price. One turn in kRelicShare browses the unique items instead and
+// buys one.
 class EconomyBuyer : public Player {
  public:
   EconomyBuyer(Shared* sh, int index, Recorder* rec, EconomyCounters* c)
@@ -103,7 +131,11 @@ class EconomyBuyer : public Player {
           const int k = static_cast<int>(rng_() % w.item_types);
           type_ = EconomyType(w, k);
           currency_ = EconomyCurrency(w, k);
-          if (rng_() % 2 == 0) {
+          relic_ = rng_() % kRelicShare == 0;
+          if (relic_) {
+            type_ = RelicKind(w);
+            currency_ = "";
+          } else if (rng_() % 2 == 0) {
             if (!sh_->NextTrade()) return Finished();
             quantity_ = Uniform(rng_, 1, 5);
             by_quantity_ = true;
@@ -115,7 +147,7 @@ class EconomyBuyer : public Player {
           phase_ = Phase::kBrowsed;
           t0_ = NowMicros();
           return sh_->backend->BrowseStacks(
-              type_, currency_, w.page_size,
+              type_, currency_, relic_, w.page_size,
               [this](absl::StatusOr<std::vector<client::MarketListing>> page) {
                 page_ = std::move(page);
                 Continue();
@@ -141,7 +173,7 @@ class EconomyBuyer : public Player {
         case Phase::kBought:
           Record(Op::kPurchase, status_, t0_, status_.ok() ? quantity_ : 0);
           if (status_.ok()) {
-            c_->units_bought += quantity_;
+            (relic_ ? c_->instances_bought : c_->units_bought) += quantity_;
             c_->fees += fee_;
           }
           if (by_quantity_) {
@@ -170,7 +202,7 @@ class EconomyBuyer : public Player {
   Phase phase_ = Phase::kTurn;
   std::string type_, currency_;
   int64_t quantity_ = 0, fee_ = 0;
-  bool by_quantity_ = false;
+  bool by_quantity_ = false, relic_ = false;
   absl::StatusOr<std::vector<client::MarketListing>> page_;
 };
 
@@ -226,6 +258,8 @@ void RunEconomyPlayers(Shared* sh, LiveCounters* live, Recorder* totals, RunResu
   f.shortages = counters.shortages;
   f.fees = counters.fees;
   f.listing_limits = counters.listing_limits;
+  f.instances_listed = counters.instances_listed;
+  f.instances_bought = counters.instances_bought;
   result->economy = f;
 }
 

@@ -63,10 +63,11 @@ class GrpcBackend : public MarketBackend {
                                done(r->fee);
                              });
   }
-  void BrowseStacks(const std::string& type, const std::string& currency, int page_size,
-                    BrowseDone done) override {
+  void BrowseStacks(const std::string& type, const std::string& currency, bool instances,
+                    int page_size, BrowseDone done) override {
     client::StackBrowseRequest req;
     req.item_type = type;
+    req.instances = instances;
     req.currency = currency;
     req.page_size = page_size;
     client_.BrowseStacksAsync(req, Settings(),

@@ -376,11 +376,15 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
   }
 
   if (run.economy) {
-    // This run's buyers hold exactly the units they were told they bought (types are per run).
+    // This run's buyers hold exactly the units and unique items they were told they bought
+    // (types and item ids are per run; buyers never list).
     for (const auto& b : run.buyers) {
       auto h = db.Cmd({"HGETALL", keys.Stacks(b)});
       if (!h.ok()) return h.status();
       for (size_t i = 1; i < h->elements.size(); i += 2) rep.run_buyer_items += Num(h->elements[i]);
+      auto n = db.Cmd({"SCARD", keys.Inventory(b)});
+      if (!n.ok()) return n.status();
+      rep.run_buyer_items += n->integer;
     }
     const OpStats& buy = run.totals->stats(Op::kPurchase);
     ExpectRange("units held by buyers vs units bought", rep.run_buyer_items, buy.value,

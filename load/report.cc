@@ -118,9 +118,10 @@ std::string ScenarioFigures(const ScenarioRun& sr) {
     const EconomyFigures& e = *r.economy;
     out += absl::StrFormat(
         "  economy: %d units listed (%d listings short-lived), %d units bought, %d fees paid; "
-        "BuyQuantity %d calls, %d found too little; %d listings refused for the seller cap\n",
+        "BuyQuantity %d calls, %d found too little; %d listings refused for the seller cap; "
+        "%d unique items listed, %d bought\n",
         e.units_listed, e.expiring_listed, e.units_bought, e.fees, e.quantity_buys, e.shortages,
-        e.listing_limits);
+        e.listing_limits, e.instances_listed, e.instances_bought);
   }
   if (r.whales) {
     const WhaleFigures& w = *r.whales;
@@ -303,7 +304,9 @@ void WriteScenarioFigures(JsonWriter& w, const RunResult& r) {
     w.Key("economy").BeginObject().Key("units_listed").Int(e.units_listed);
     w.Key("expiring_listed").Int(e.expiring_listed).Key("units_bought").Int(e.units_bought);
     w.Key("fees").Int(e.fees).Key("quantity_buys").Int(e.quantity_buys);
-    w.Key("shortages").Int(e.shortages).Key("listing_limits").Int(e.listing_limits).EndObject();
+    w.Key("shortages").Int(e.shortages).Key("listing_limits").Int(e.listing_limits);
+    w.Key("instances_listed").Int(e.instances_listed);
+    w.Key("instances_bought").Int(e.instances_bought).EndObject();
   }
   if (r.whales) {
     const WhaleFigures& f = *r.whales;

@@ -59,6 +59,7 @@ struct EconomyFigures {
   int64_t quantity_buys = 0, shortages = 0;  // BuyQuantity calls, and those that found too little
   int64_t fees = 0;                          // paid on the purchases clients saw succeed
   int64_t listing_limits = 0;                // listings refused for the per-seller cap
+  int64_t instances_listed = 0, instances_bought = 0;  // unique items ("relics"), one each
 };
 
 // The open loop's arrivals intended and sessions completed so far (steady), read by the sampler.

@@ -83,6 +83,18 @@ TEST_P(CliTest, StackAndWalletCommands) {
   r = Cli({"user", "show", "dan"});
   EXPECT_THAT(r.output, AllOf(HasSubstr("wallet: gold=18"), HasSubstr("stacks: potion=3")));
   EXPECT_EQ(Cli({"debit", "eve", "gold", "1000"}).exit_code, 6);
+  // A unique item listed as the economy lists it, found among its kind, bought by listing id.
+  ASSERT_EQ(Cli({"grant", "dan", "sword-1"}).exit_code, 0);
+  r = Cli({"stack", "list-item", "dan", "sword-1", "sword", "9"}, /*json=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t sword_at = r.output.find(R"("listing_id":")");
+  ASSERT_NE(sword_at, std::string::npos) << r.output;
+  const std::string sword = r.output.substr(sword_at + 14, 17);
+  r = Cli({"stack", "browse-items", "sword"});
+  EXPECT_THAT(r.output, AllOf(HasSubstr("sword sword-1"), HasSubstr(sword), HasSubstr("1 of 1")));
+  r = Cli({"stack", "buy", "eve", sword, "1", "9"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(Cli({"user", "show", "eve"}).output, HasSubstr("sword-1"));
 }
 
 TEST_P(CliTest, JsonOutputCarriesResultsAndErrors) {

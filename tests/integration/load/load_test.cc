@@ -131,8 +131,9 @@ TEST_P(LoadTest, InvariantCheckCatchesPurchasesThatSkipWatch) {
   EXPECT_THAT(ReadFile(json()), HasSubstr(R"("invariants_ok":false)"));
 }
 
-// The economy scenario: two currencies, fees, quantity buys and listings that expire during the
-// run; the check covers every currency and item type, and the event log replays them.
+// The economy scenario: two currencies, fees, quantity buys, unique items listed as the economy
+// lists them, and listings that expire during the run; the check covers every currency, item
+// type and unique item, and the event log replays them.
 TEST_P(LoadTest, EconomyRunKeepsEveryCurrencyAndItemTypeConserved) {
   MarketProcess market(store_->port(), {"--currencies=gold,gems", "--fee_bps=300", "--fee_min=1",
                                         "--reap_interval=200ms"});
@@ -144,7 +145,9 @@ TEST_P(LoadTest, EconomyRunKeepsEveryCurrencyAndItemTypeConserved) {
   const std::string report = ReadFile(json());
   EXPECT_THAT(report, AllOf(HasSubstr(R"("invariants_ok":true)"), HasSubstr(R"("economy":{)"),
                             Not(HasSubstr(R"("units_bought":0,)")),
-                            Not(HasSubstr(R"("expiring_listed":0,)"))));
+                            Not(HasSubstr(R"("expiring_listed":0,)")),
+                            Not(HasSubstr(R"("instances_listed":0,)")),
+                            Not(HasSubstr(R"("instances_bought":0})"))));
   // The reaper returned short-lived listings during the run.
   bazaar::testing::RespClient c(store_->port());
   EXPECT_THAT(c.Command({"XRANGE", "events:", "-", "+"}), HasSubstr("expired"));
