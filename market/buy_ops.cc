@@ -222,14 +222,20 @@ void MarketOps::BuyQuantity(const std::string& buyer_id, const std::string& item
           return plan;
         }
       }
-      if (held > kMaxAmount - quantity || sink > internal::kSinkFull) {
+      // The same refusals, texts and fields as PurchaseItem's (lot_ops.cc).
+      if (held > kMaxAmount - quantity) {
         plan.failure =
-            MakeError(absl::StatusCode::kFailedPrecondition,
-                      held > kMaxAmount - quantity ? reason::kStackLimit : reason::kFundsLimit,
-                      held > kMaxAmount - quantity
-                          ? absl::StrCat("buyer ", buyer_id, " holds ", held, " ", item_type,
-                                         "; the purchase would pass the maximum of ", kMaxAmount)
-                          : absl::StrCat("the fee sink of ", currency, " is full"));
+            MakeError(absl::StatusCode::kFailedPrecondition, reason::kStackLimit,
+                      absl::StrCat("buyer ", buyer_id, " holds ", held, " ", item_type,
+                                   "; the purchase would pass the maximum of ", kMaxAmount),
+                      {{"held", std::to_string(held)}, {"maximum", std::to_string(kMaxAmount)}});
+        return plan;
+      }
+      if (sink > internal::kSinkFull) {
+        plan.failure = MakeError(
+            absl::StatusCode::kFailedPrecondition, reason::kFundsLimit,
+            absl::StrCat("the fee sink of ", currency, " is full"),
+            {{"balance", std::to_string(sink)}, {"maximum", std::to_string(internal::kSinkFull)}});
         return plan;
       }
       // The watched reads prove every write safe, as in LotPurchase.

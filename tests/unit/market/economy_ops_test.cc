@@ -547,6 +547,19 @@ TEST_P(EconomyTest, BuyQuantityFillsFromTheCheapestAcrossSellers) {
   ExpectLogMatchesStore();
 }
 
+TEST_P(EconomyTest, BuyQuantityRefusesAStackPastTheMaximumWithItsFigures) {
+  ASSERT_TRUE(ops_.CreateUser("seller2", "S2", 0, {}, &trace_).ok());
+  ASSERT_TRUE(Grant("seller2", "ore", 10).ok());
+  ASSERT_TRUE(List("seller2", "ore", 10, 1).ok());
+  ASSERT_TRUE(Grant("buyer", "ore", kMaxAmount).ok());
+  auto r = MarketOps::Await<BuyResult>(
+      [&](auto done) { ops_.BuyQuantity("buyer", "ore", "", 1, 1, {}, &trace_, done); });
+  EXPECT_EQ(ReasonOf(r.status()), reason::kStackLimit);
+  const ErrorFields fields = ErrorFieldsOf(r.status());
+  EXPECT_EQ(fields, (ErrorFields{{"held", std::to_string(kMaxAmount)},
+                                 {"maximum", std::to_string(kMaxAmount)}}));
+}
+
 TEST_P(EconomyTest, BuyQuantityTakesFromAtMostSixteenListings) {
   ASSERT_TRUE(Grant("seller", "ore", 100).ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(List("seller", "ore", 1, 1).ok());
