@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <type_traits>
 
@@ -99,9 +101,39 @@ std::string GrpcTarget(const std::string& address) {
   return (address.find('[') != std::string::npos ? "ipv6:" : "ipv4:") + address;
 }
 
+absl::StatusOr<std::string> ReadPemFile(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return absl::InvalidArgumentError("cannot read " + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The channel credentials the options ask for: plaintext, or TLS with its files read now.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const MarketClientOptions& o) {
+  if (!o.tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  for (auto [path, out] : {std::pair{&o.tls_ca_file, &ssl.pem_root_certs},
+                           std::pair{&o.tls_cert_file, &ssl.pem_cert_chain},
+                           std::pair{&o.tls_key_file, &ssl.pem_private_key}}) {
+    if (path->empty()) continue;
+    auto pem = ReadPemFile(*path);
+    if (!pem.ok()) return pem.status();
+    *out = std::move(*pem);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
 class MarketClient::Impl {
  public:
   explicit Impl(const MarketClientOptions& options) : options_(options) {
+    auto credentials = ChannelCredentialsFor(options);
+    // A file that cannot be read leaves a channel that fails every call with the reason.
+    if (!credentials.ok()) {
+      setup_error_ = credentials.status();
+      credentials = grpc::InsecureChannelCredentials();
+    }
     int n = std::max(1, options.channels);
     for (int i = 0; i < n; ++i) {
       grpc::ChannelArguments args;
@@ -109,11 +141,22 @@ class MarketClient::Impl {
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
       // Every market the target names gets calls (gRPC's default, pick_first, uses one).
       args.SetLoadBalancingPolicyName("round_robin");
-      channels_.push_back(grpc::CreateCustomChannel(GrpcTarget(options.address),
-                                                    grpc::InsecureChannelCredentials(), args));
+      if (!options.tls_server_name.empty()) {
+        args.SetSslTargetNameOverride(options.tls_server_name);
+      }
+      channels_.push_back(
+          grpc::CreateCustomChannel(GrpcTarget(options.address), *credentials, args));
       stubs_.push_back(v1::Market::NewStub(channels_.back()));
     }
   }
+
+  // The key and the acting user, on every RPC's context.
+  void Decorate(grpc::ClientContext* ctx, const std::string& acting_user) const {
+    if (!options_.api_key.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.api_key);
+    const std::string& user = acting_user.empty() ? options_.acting_user : acting_user;
+    if (!user.empty()) ctx->AddMetadata("bazaar-user", user);
+  }
+  const absl::Status& setup_error() const { return setup_error_; }
 
   absl::Status WaitForReady(absl::Duration timeout) {
     auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
@@ -149,6 +192,8 @@ class MarketClient::Impl {
     op->req = std::move(req);
     op->send = send;
     op->finish = std::move(finish);
+    op->acting_user = call.acting_user;
+    if (!setup_error_.ok()) return op->finish(setup_error_, &op->resp, 0);
     Operation<Req, Resp>::Attempt(std::move(op));
   }
 
@@ -164,6 +209,7 @@ class MarketClient::Impl {
     Resp resp;
     Send<Req, Resp> send;
     Finish<Resp> finish;
+    std::string acting_user;
     int rpcs = 0;
     std::unique_ptr<grpc::ClientContext> ctx;  // one per RPC
     std::unique_ptr<grpc::Alarm> backoff;
@@ -172,6 +218,7 @@ class MarketClient::Impl {
       Operation* op = self.get();
       op->ctx = std::make_unique<grpc::ClientContext>();
       op->ctx->set_deadline(op->deadline);
+      op->impl->Decorate(op->ctx.get(), op->acting_user);
       op->resp.Clear();
       ++op->rpcs;
       op->send(op->impl->NextStub(), op->ctx.get(), &op->req, &op->resp,
@@ -221,6 +268,7 @@ class MarketClient::Impl {
   }
 
   const MarketClientOptions& options_;
+  absl::Status setup_error_;  // the TLS files could not be read: every call fails with it
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::Market::Stub>> stubs_;
   std::atomic<uint64_t> next_{0};
@@ -593,6 +641,7 @@ absl::StatusOr<std::string> MarketClient::WatchEvents(const std::string& from_id
     for (const auto& t : filters.types) req.add_types(t);
     req.set_user_id(filters.user_id);
     grpc::ClientContext ctx;
+    impl_->Decorate(&ctx, "");
     auto reader = impl_->WatchStub()->WatchEvents(&ctx, req);
     v1::Event e;
     bool delivered = false;

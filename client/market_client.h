@@ -49,12 +49,22 @@ struct MarketClientOptions {
   absl::Duration backoff_max = absl::Seconds(1);
   // How many gRPC channels (TCP connections) calls are spread over; 0 or 1: one.
   int channels = 1;
+  // TLS: the server's certificate is checked against tls_ca_file (PEM; empty: the system's
+  // roots) for the name tls_server_name (empty: the address's host); with tls_cert_file and
+  // tls_key_file the client presents that certificate (mutual TLS). Without tls: plaintext.
+  bool tls = false;
+  std::string tls_ca_file, tls_cert_file, tls_key_file, tls_server_name;
+  // Sent with every call as `authorization: Bearer <api_key>` (market/auth.h); empty: none.
+  std::string api_key;
+  // Sent as `bazaar-user`: the player a game key acts for (CallSettings may name another).
+  std::string acting_user;
 };
 
 // Per-call options.
 struct CallSettings {
   absl::Duration timeout = absl::ZeroDuration();  // 0: the client's default
   std::string request_id;                         // empty: a fresh random id per operation
+  std::string acting_user;                        // empty: MarketClientOptions::acting_user
 };
 
 struct MarketUser {

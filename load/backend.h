@@ -84,9 +84,10 @@ struct BackendOptions {
   absl::Duration timeout = absl::Seconds(10);  // per call
 };
 
-// Over bazaar-market at `address`.
-std::unique_ptr<MarketBackend> NewGrpcBackend(const std::string& address,
-                                              const BackendOptions& options, int channels);
+// Over bazaar-market at `client.address` (with its channels, TLS and key); the timeout is
+// `options.timeout`.
+std::unique_ptr<MarketBackend> NewGrpcBackend(client::MarketClientOptions client,
+                                              const BackendOptions& options);
 
 struct DirectOptions {
   std::string store = "127.0.0.1:6379";

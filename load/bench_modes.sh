@@ -42,7 +42,7 @@ for mode in book fine script; do
         --progress=false --html="" --json_out="$OUT/$mode.json")
   if [[ $PATHKIND == grpc ]]; then
     mport=$(free_port)
-    "$BIN/bazaar-market" --listen="127.0.0.1:$mport" --store="127.0.0.1:$store_port" \
+    "$BIN/bazaar-market" --listen="127.0.0.1:$mport" --plaintext --store="127.0.0.1:$store_port" \
       --mode="$mode" --stats_interval=0 >"$OUT/$mode.market.log" 2>&1 &
     mpid=$!; pids+=("$mpid")
     for _ in $(seq 100); do grep -q "listening on" "$OUT/$mode.market.log" && break; sleep 0.05; done

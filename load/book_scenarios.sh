@@ -54,7 +54,7 @@ for store in redis engine; do
             --html="$OUT/$name.html" --json_out="$OUT/$name.json")
       if [[ $path == grpc ]]; then
         mport=$(free_port)
-        "$BIN/bazaar-market" --listen="127.0.0.1:$mport" --store="127.0.0.1:$store_port" \
+        "$BIN/bazaar-market" --listen="127.0.0.1:$mport" --plaintext --store="127.0.0.1:$store_port" \
           --mode="$mode" --stats_interval=0 >"$OUT/$name.market.log" 2>&1 &
         mpid=$!; pids+=("$mpid")
         for _ in $(seq 100); do grep -q "listening on" "$OUT/$name.market.log" && break; sleep 0.05; done

@@ -118,13 +118,10 @@ class GrpcBackend : public MarketBackend {
 
 }  // namespace
 
-std::unique_ptr<MarketBackend> NewGrpcBackend(const std::string& address,
-                                              const BackendOptions& options, int channels) {
-  client::MarketClientOptions o;
-  o.address = address;
-  o.timeout = options.timeout;
-  o.channels = channels;
-  return std::make_unique<GrpcBackend>(std::move(o), options);
+std::unique_ptr<MarketBackend> NewGrpcBackend(client::MarketClientOptions client,
+                                              const BackendOptions& options) {
+  client.timeout = options.timeout;
+  return std::make_unique<GrpcBackend>(std::move(client), options);
 }
 
 }  // namespace bazaar::load

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -54,6 +55,9 @@ ABSL_FLAG(absl::Duration, think_time, absl::ZeroDuration(), "Mean pause between 
 ABSL_FLAG(int, page_size, 10, "Listings a buyer browses before buying");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
 ABSL_FLAG(int, channels, 2, "gRPC channels (connections) shared by the players");
+ABSL_FLAG(bool, tls, false, "Speak TLS to --market (the API key comes from BAZAAR_API_KEY)");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM roots of the market's certificate (empty: system's)");
+ABSL_FLAG(std::string, tls_server_name, "", "Name to check in the market's certificate");
 ABSL_FLAG(int, drop_units, 20, "drop: units each seller lists");
 ABSL_FLAG(absl::Duration, drop_window, absl::Milliseconds(200),
           "drop: buyers arrive over about this long (Poisson), unless --rate is given");
@@ -195,7 +199,15 @@ int Run(int argc, char** argv) {
     backend = std::move(*b);
     target = "store " + store;
   } else {
-    backend = NewGrpcBackend(absl::GetFlag(FLAGS_market), options, absl::GetFlag(FLAGS_channels));
+    client::MarketClientOptions client;
+    client.address = absl::GetFlag(FLAGS_market);
+    client.channels = absl::GetFlag(FLAGS_channels);
+    client.tls = absl::GetFlag(FLAGS_tls);
+    client.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+    client.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+    // The key from the environment, as bazaar-cli: an admin key (the load creates users).
+    if (const char* key = std::getenv("BAZAAR_API_KEY")) client.api_key = key;
+    backend = NewGrpcBackend(std::move(client), options);
     target = "market " + absl::GetFlag(FLAGS_market);
   }
   const std::string mode = backend->Mode();

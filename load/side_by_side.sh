@@ -28,7 +28,7 @@ start_store() {
 # picks; sets market_pid and market_port.
 start_market() {
   local log="$work/market-$store_port.log"
-  "$bin/bazaar-market" --listen=127.0.0.1:0 --store="127.0.0.1:$store_port" --mode="$1" \
+  "$bin/bazaar-market" --listen=127.0.0.1:0 --plaintext --store="127.0.0.1:$store_port" --mode="$1" \
     --stats_interval=0 >"$log" 2>&1 &
   market_pid=$!
   pids+=("$market_pid")

@@ -67,6 +67,16 @@ ABSL_FLAG(bool, test_fault_skip_watch, false,
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus /metrics endpoint (port 0: a free one; empty: none)");
+ABSL_FLAG(bool, plaintext, false,
+          "Serve gRPC without TLS (command line only; logged as a warning). Without it the market "
+          "needs --tls_cert_file and --tls_key_file");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain of the gRPC server (TLS)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA: clients must present a certificate it signed (mutual TLS); empty: not asked");
+ABSL_FLAG(std::string, api_keys, "",
+          "API key file, '<name> <role> sha256:<hex>' lines (market/auth.h); re-read on SIGHUP. "
+          "Empty: no authentication, every caller is admin");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
 ABSL_FLAG(absl::Duration, health_interval, absl::Milliseconds(500), "Store health probe period");
@@ -149,6 +159,11 @@ absl::Status ApplyConfigText(const std::string& text) {
       if (c == '-') c = '_';
     }
     if (name == "config") return Invalid(absl::StrCat("config line ", lineno, ": nested config"));
+    // Giving up TLS is a choice made where it shows: on the command line, not in a shared file.
+    if (name == "plaintext") {
+      return Invalid(
+          absl::StrCat("config line ", lineno, ": plaintext is given on the command line only"));
+    }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr) {
       return Invalid(absl::StrCat("config line ", lineno, ": unknown setting '", name, "'"));
@@ -228,6 +243,11 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
       return Invalid(std::string(s.message()));
     }
   }
+  c.transport.plaintext = absl::GetFlag(FLAGS_plaintext);
+  c.transport.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  c.transport.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  c.transport.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  c.api_keys = absl::GetFlag(FLAGS_api_keys);
   c.health_interval = absl::GetFlag(FLAGS_health_interval);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   c.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);

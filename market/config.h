@@ -14,6 +14,7 @@
 #include "market/log.h"
 #include "market/market_ops.h"
 #include "market/redis_store.h"
+#include "market/transport_security.h"
 
 namespace bazaar::market {
 
@@ -38,6 +39,8 @@ struct ServerConfig {
   absl::Duration shutdown_grace = absl::Seconds(10);
   int64_t watch_queue_limit = 1000;  // per WatchEvents watcher (market/event_hub.h)
   std::string metrics_listen;        // Prometheus /metrics (market/metrics.h); empty: none
+  TransportSecurity transport;       // TLS or plaintext (market/transport_security.h)
+  std::string api_keys;              // key file (market/auth.h); empty: no authentication
   absl::Duration reap_interval = absl::Seconds(1);  // expiry reaper (market/reaper.h); 0: off
 };
 

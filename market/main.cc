@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "market/auth.h"
 #include "market/chaos_store.h"
 #include "market/config.h"
 #include "market/event_hub.h"
@@ -25,6 +26,7 @@
 #include "market/redis_store.h"
 #include "market/service.h"
 #include "market/stats.h"
+#include "market/transport_security.h"
 #include "resp/async_loop.h"
 #include "resp/async_pool.h"
 #include "resp/cluster.h"
@@ -38,11 +40,13 @@ std::chrono::milliseconds ToMs(absl::Duration d) {
 }
 
 int Run(int argc, char** argv) {
-  // SIGTERM/SIGINT are taken by sigwait() below; block them before any thread starts.
+  // SIGTERM/SIGINT (stop) and SIGHUP (re-read the API keys) are taken by sigwait() below; block
+  // them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto config = LoadConfig(argc, argv);
@@ -51,6 +55,25 @@ int Run(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(config->log_level);
+  auto credentials = ServerCredentialsFor(config->transport);
+  if (!credentials.ok()) {
+    fprintf(stderr, "bazaar-market: %s\n", std::string(credentials.status().message()).c_str());
+    return 2;
+  }
+  if (config->transport.plaintext) {
+    BAZAAR_LOG(WARNING) << "--plaintext: gRPC without TLS; anyone on the network path reads and "
+                           "changes calls, API keys included";
+  }
+  auto auth = Authenticator::Load(config->api_keys);
+  if (!auth.ok()) {
+    fprintf(stderr, "bazaar-market: %s\n", std::string(auth.status().message()).c_str());
+    return 2;
+  }
+  if ((*auth)->enabled()) {
+    BAZAAR_LOG(INFO) << "API keys: " << (*auth)->size() << " from " << config->api_keys;
+  } else {
+    BAZAAR_LOG(WARNING) << "no --api_keys: every caller may make every call, admin ones included";
+  }
   // A cluster store: the market's keys share one hash tag, so one slot, whose primary the
   // resolver finds and follows (MOVED).
   std::unique_ptr<client::ClusterResolver> cluster;
@@ -143,9 +166,12 @@ int Run(int argc, char** argv) {
                 config->market);
   Stats stats;
 
-  MarketServiceImpl service(&ops, &stats, [&] {
-    return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
-  });
+  MarketServiceImpl service(
+      &ops, &stats,
+      [&] {
+        return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
+      },
+      auth->get());
 
   // WatchEvents: one store connection for every watcher of this process.
   EventHub hub(pool_options.connection, ops.keys().Events());
@@ -182,7 +208,7 @@ int Run(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(config->listen, *credentials, &bound_port);
   // gRPC turns SO_REUSEPORT on by default: two markets could then share a port and split its
   // connections. A port in use must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -262,7 +288,14 @@ int Run(int argc, char** argv) {
   });
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (!(*auth)->enabled()) continue;
+    if (absl::Status s = (*auth)->Reload(); s.ok()) {
+      BAZAAR_LOG(INFO) << "SIGHUP: API keys re-read, " << (*auth)->size() << " keys";
+    } else {
+      BAZAAR_LOG(ERROR) << "SIGHUP: " << s.message() << "; the old keys stay";
+    }
+  }
   BAZAAR_LOG(INFO) << "signal " << sig << ": shutting down, in-flight calls have "
                    << absl::FormatDuration(config->shutdown_grace);
   if (health_service != nullptr) health_service->Shutdown();

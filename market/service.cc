@@ -64,10 +64,15 @@ namespace {
 // the call is finished (it holds the trace the operation fills); Finish may run on any thread.
 class Call {
  public:
-  Call(CallGate* gate, grpc::CallbackServerContext* ctx, market::Stats* stats,
-       const char* method, const std::string& request_id = "")
-      : gate_(gate), admitted_(gate->Enter()), ctx_(ctx), reactor_(ctx->DefaultReactor()),
-        stats_(stats), method_(method), start_(absl::Now()) {
+  Call(CallGate* gate, grpc::CallbackServerContext* ctx, market::Stats* stats, const char* method,
+       const std::string& request_id = "")
+      : gate_(gate),
+        entered_(gate->Enter()),
+        ctx_(ctx),
+        reactor_(ctx->DefaultReactor()),
+        stats_(stats),
+        method_(method),
+        start_(absl::Now()) {
     auto deadline = ctx->deadline();
     if (deadline < std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
       // Our deadline is taken from grpc-timeout when the request arrives, so it is a little
@@ -79,18 +84,21 @@ class Call {
     options_.request_id = request_id;
   }
   ~Call() {
-    if (admitted_) gate_->Leave();
+    if (entered_) gate_->Leave();
   }
-  // Starts a call. While the market shuts down it is refused and finished at once: then
-  // !admitted(), and the handler only returns reactor().
-  static std::shared_ptr<Call> Start(CallGate* gate, grpc::CallbackServerContext* ctx,
-                                     market::Stats* stats, const char* method,
+  // Starts a call. While the market shuts down, or when the caller's key may not make it
+  // (`access`, market/auth.h), it is refused and finished at once: then !admitted(), and the
+  // handler only returns reactor().
+  static std::shared_ptr<Call> Start(const CallEntry& entry, grpc::CallbackServerContext* ctx,
+                                     const char* method, const Access& access,
                                      const std::string& request_id = "") {
-    auto call = std::make_shared<Call>(gate, ctx, stats, method, request_id);
-    if (!call->admitted_) {
-      call->Finish(MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
-                             "the market is shutting down; retry on another instance"));
-    }
+    auto call = std::make_shared<Call>(entry.gate, ctx, entry.stats, method, request_id);
+    absl::Status refusal = !call->entered_
+                               ? MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
+                                           "the market is shutting down; retry on another instance")
+                               : entry.auth->Check(*ctx, access);
+    if (!refusal.ok()) call->Finish(refusal);
+    call->admitted_ = refusal.ok();
     return call;
   }
   bool admitted() const { return admitted_; }
@@ -114,7 +122,8 @@ class Call {
 
  private:
   CallGate* gate_;
-  bool admitted_;
+  bool entered_;  // counted by the gate
+  bool admitted_ = false;
   grpc::CallbackServerContext* ctx_;
   grpc::ServerUnaryReactor* reactor_;
   market::Stats* stats_;
@@ -210,14 +219,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,
-                                     std::function<StoreStatus()> store_status)
-    : ops_(ops), stats_(stats), store_status_(std::move(store_status)) {}
+                                     std::function<StoreStatus()> store_status,
+                                     const Authenticator* auth)
+    : ops_(ops), stats_(stats), store_status_(std::move(store_status)), auth_(auth) {}
 
 using Reactor = grpc::ServerUnaryReactor;
 
 Reactor* MarketServiceImpl::CreateUser(Context* ctx, const v1::CreateUserRequest* req,
                                        v1::CreateUserResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "CreateUser", req->request_id());
+  auto call = Call::Start(entry(), ctx, "CreateUser", Access{Access::kAdmin}, req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->CreateUser(req->user_id(), req->name(), req->funds(), call->options(), call->trace(),
                    [call, currency = default_currency(), resp](absl::StatusOr<UserResult> r) {
@@ -235,7 +245,7 @@ Reactor* MarketServiceImpl::CreateUser(Context* ctx, const v1::CreateUserRequest
 
 Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
                                     v1::GetUserResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "GetUser");
+  auto call = Call::Start(entry(), ctx, "GetUser", Access{Access::kRead});
   if (!call->admitted()) return call->reactor();
   ops_->GetUser(req->user_id(), call->options(), call->trace(),
                 [call, resp](absl::StatusOr<User> r) {
@@ -255,7 +265,7 @@ Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
 
 Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* req,
                                       v1::GrantItemResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "GrantItem", req->request_id());
+  auto call = Call::Start(entry(), ctx, "GrantItem", Access{Access::kAdmin}, req->request_id());
   if (!call->admitted()) return call->reactor();
   if (!req->item_type().empty() || req->quantity() != 0) {
     if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type()); !s.ok()) {
@@ -276,7 +286,7 @@ Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* 
 
 Reactor* MarketServiceImpl::RevokeItem(Context* ctx, const v1::RevokeItemRequest* req,
                                        v1::RevokeItemResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "RevokeItem", req->request_id());
+  auto call = Call::Start(entry(), ctx, "RevokeItem", Access{Access::kAdmin}, req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->RevokeStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
                     call->trace(), StackReply(call, resp));
@@ -285,7 +295,8 @@ Reactor* MarketServiceImpl::RevokeItem(Context* ctx, const v1::RevokeItemRequest
 
 Reactor* MarketServiceImpl::ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
                                          v1::WalletResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, credit ? "Credit" : "Debit", req->request_id());
+  auto call = Call::Start(entry(), ctx, credit ? "Credit" : "Debit", Access{Access::kAdmin},
+                          req->request_id());
   if (!call->admitted()) return call->reactor();
   Done<WalletResult> done = [call, resp](absl::StatusOr<WalletResult> r) {
     if (r.ok()) {
@@ -306,7 +317,8 @@ Reactor* MarketServiceImpl::ChangeWallet(bool credit, Context* ctx, const v1::Wa
 
 Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* req,
                                      v1::ListItemResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "ListItem", req->request_id());
+  auto call = Call::Start(entry(), ctx, "ListItem", Access{Access::kPlayer, req->seller_id()},
+                          req->request_id());
   if (!call->admitted()) return call->reactor();
   if (!req->item_type().empty()) {
     // With item_id too: that instance, listed as the economy lists (see market.proto).
@@ -336,7 +348,8 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
 
 Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingRequest* req,
                                           v1::CancelListingResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "CancelListing", req->request_id());
+  auto call = Call::Start(entry(), ctx, "CancelListing", Access{Access::kPlayer, req->seller_id()},
+                          req->request_id());
   if (!call->admitted()) return call->reactor();
   if (!req->listing_id().empty()) {
     if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());
@@ -355,7 +368,8 @@ Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingR
 
 Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemRequest* req,
                                          v1::PurchaseItemResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "PurchaseItem", req->request_id());
+  auto call = Call::Start(entry(), ctx, "PurchaseItem", Access{Access::kPlayer, req->buyer_id()},
+                          req->request_id());
   if (!call->admitted()) return call->reactor();
   Done<PurchaseResult> done = [call, currency = default_currency(),
                                resp](absl::StatusOr<PurchaseResult> r) {
@@ -388,7 +402,8 @@ Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemReq
 
 Reactor* MarketServiceImpl::BuyQuantity(Context* ctx, const v1::BuyQuantityRequest* req,
                                         v1::BuyQuantityResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "BuyQuantity", req->request_id());
+  auto call = Call::Start(entry(), ctx, "BuyQuantity", Access{Access::kPlayer, req->buyer_id()},
+                          req->request_id());
   if (!call->admitted()) return call->reactor();
   ops_->BuyQuantity(req->buyer_id(), req->item_type(), req->currency(), req->quantity(),
                     req->max_unit_price(), call->options(), call->trace(),
@@ -415,7 +430,7 @@ Reactor* MarketServiceImpl::BuyQuantity(Context* ctx, const v1::BuyQuantityReque
 
 Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest* req,
                                        v1::GetListingResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "GetListing");
+  auto call = Call::Start(entry(), ctx, "GetListing", Access{Access::kRead});
   if (!call->admitted()) return call->reactor();
   Done<Listing> done = [call, currency = default_currency(), resp](absl::StatusOr<Listing> r) {
     if (r.ok()) FillListing(*r, currency, resp->mutable_listing());
@@ -432,7 +447,7 @@ Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest
 
 Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,
                                          v1::BrowseMarketResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "BrowseMarket");
+  auto call = Call::Start(entry(), ctx, "BrowseMarket", Access{Access::kRead});
   if (!call->admitted()) return call->reactor();
   BrowseQuery q;
   q.page_size = req->page_size();
@@ -446,7 +461,7 @@ Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketReq
 Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
                                                 const v1::BrowseStackListingsRequest* req,
                                                 v1::BrowseStackListingsResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "BrowseStackListings");
+  auto call = Call::Start(entry(), ctx, "BrowseStackListings", Access{Access::kRead});
   if (!call->admitted()) return call->reactor();
   LotQuery q;
   q.item_type = req->item_type();
@@ -466,7 +481,7 @@ Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
 
 Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                                        v1::GetHistoryResponse* resp) {
-  auto call = Call::Start(&gate_, ctx, stats_, "GetHistory");
+  auto call = Call::Start(entry(), ctx, "GetHistory", Access{Access::kRead});
   if (!call->admitted()) return call->reactor();
   ops_->GetHistory(req->user_id(), req->page_size(), req->cursor(), call->options(),
                    call->trace(), [call, resp](absl::StatusOr<HistoryPage> r) {
@@ -481,6 +496,12 @@ Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest
 
 Reactor* MarketServiceImpl::Stats(Context* ctx, const v1::StatsRequest*,
                                   v1::StatsResponse* resp) {
+  if (absl::Status s = auth_->Check(*ctx, Access{Access::kAdmin}); !s.ok()) {
+    ctx->AddTrailingMetadata("bazaar-reason", ReasonOf(s));
+    Reactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
   resp->set_mode(ContentionModeName(ops_->options().mode));
   resp->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   StoreStatus store = store_status_();

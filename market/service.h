@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "market/auth.h"
 #include "market/event_hub.h"
 #include "market/market_ops.h"
 #include "market/stats.h"
@@ -35,6 +36,13 @@ class CallGate {
   bool draining_ = false;
 };
 
+// What every call passes on its way in: the shutdown gate, the stats, the key check.
+struct CallEntry {
+  CallGate* gate;
+  market::Stats* stats;
+  const Authenticator* auth;
+};
+
 // Extra figures for the Stats RPC that live outside the service.
 struct StoreStatus {
   bool up = false;
@@ -44,9 +52,9 @@ struct StoreStatus {
 
 class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackService {
  public:
-  // Pointers must outlive the service.
-  MarketServiceImpl(MarketOps* ops, market::Stats* stats,
-                    std::function<StoreStatus()> store_status);
+  // Pointers must outlive the service. `auth` checks each call's API key (market/auth.h).
+  MarketServiceImpl(MarketOps* ops, market::Stats* stats, std::function<StoreStatus()> store_status,
+                    const Authenticator* auth);
 
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -100,11 +108,13 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   Reactor* ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
                         v1::WalletResponse* resp);
   const std::string& default_currency() const { return ops_->options().economy.default_currency(); }
+  CallEntry entry() { return {&gate_, stats_, auth_}; }
 
   CallGate gate_;
   MarketOps* ops_;
   market::Stats* stats_;
   std::function<StoreStatus()> store_status_;
+  const Authenticator* auth_;
   EventHub* hub_ = nullptr;
   size_t watch_queue_limit_ = 1000;
   absl::Time started_ = absl::Now();

@@ -135,6 +135,8 @@ grpc::ServerWriteReactor<v1::Event>* MarketServiceImpl::WatchEvents(
     stats->Record(kWatchEvents, status, CallTrace{}, absl::ZeroDuration());
     return new Refused(ToGrpcStatus(status));
   };
+  // Events are reads: any valid key (a game server acts for all its players anyway).
+  if (absl::Status s = auth_->Check(*ctx, Access{Access::kRead}); !s.ok()) return refuse(s);
   const std::string& from = req->from_id();
   if (!from.empty() && from != "$" && !IsStreamId(from)) {
     return refuse(MakeError(absl::StatusCode::kInvalidArgument, reason::kBadCursor,

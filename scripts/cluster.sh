@@ -7,7 +7,7 @@
 #       bazaar-market --store= and bazaar-load --store= (also written to DIR/seeds)
 #   scripts/cluster.sh stop [--dir DIR]       stops the nodes by PID (DIR/pids) and removes DIR
 # Then, e.g.:
-#   build/release/bin/bazaar-market --store="$(cat /tmp/bazaar-cluster/seeds)" --key_prefix='{realm1}:'
+#   build/release/bin/bazaar-market --plaintext --store="$(cat /tmp/bazaar-cluster/seeds)" --key_prefix='{realm1}:'
 set -euo pipefail
 
 cmd="${1:-}"; shift || true

@@ -46,7 +46,7 @@ redis-cli -p "$port" INFO transactions
 
 # The market on top of the engine, and a short buyers-and-sellers run (the book's 5x5).
 # Port 0: the market binds a free port itself and logs which.
-"$bin/bazaar-market" --listen="127.0.0.1:0" --store="127.0.0.1:$port" --stats_interval=0 \
+"$bin/bazaar-market" --listen="127.0.0.1:0" --plaintext --store="127.0.0.1:$port" --stats_interval=0 \
   --currencies=gold,gems --fee_bps=250 --fee_min=1 >"$work/market.log" 2>&1 &
 market_pid=$!
 trap 'kill "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; wait "$market_pid" "$replica_pid" "$engine_pid" 2>/dev/null || true; rm -rf "$work"' EXIT

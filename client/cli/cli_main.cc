@@ -1,6 +1,7 @@
 // bazaar-cli: user create/show, grant, list, cancel, buy, browse and stats against a running
 // bazaar-market. `bazaar-cli --help` (or no command) prints the usage and the exit codes.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ ABSL_FLAG(std::string, from, "", "watch: events after this id (\"\" all, \"$\" n
 ABSL_FLAG(std::vector<std::string>, types, {}, "watch: only these event types (comma-separated)");
 ABSL_FLAG(std::string, user, "", "watch: only events naming this user");
 ABSL_FLAG(int64_t, count, 0, "watch: stop after this many events (0: never)");
+ABSL_FLAG(bool, tls, false, "Speak TLS to the market (checked against --tls_ca_file)");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM roots the market's certificate must chain to (empty: "
+          "the system's)");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM client certificate, for a market asking mTLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_server_name, "", "Name to check in the market's certificate");
+ABSL_FLAG(std::string, acting_user, "", "The player a game key acts for (bazaar-user metadata)");
 
 int main(int argc, char** argv) {
   namespace cli = bazaar::client::cli;
@@ -57,6 +66,14 @@ int main(int argc, char** argv) {
   client_options.address = absl::GetFlag(FLAGS_market);
   client_options.timeout = options.call.timeout;
   client_options.max_retries = absl::GetFlag(FLAGS_retries);
+  client_options.tls = absl::GetFlag(FLAGS_tls);
+  client_options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  client_options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  client_options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  client_options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  // From the environment, not a flag: a key on the command line shows in `ps`.
+  if (const char* key = std::getenv("BAZAAR_API_KEY")) client_options.api_key = key;
+  client_options.acting_user = absl::GetFlag(FLAGS_acting_user);
   bazaar::client::MarketClient client(client_options);
 
   std::string out;

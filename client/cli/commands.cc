@@ -312,6 +312,10 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kAborted: return 7;
     case absl::StatusCode::kUnavailable: return 8;
     case absl::StatusCode::kDeadlineExceeded: return 9;
+    case absl::StatusCode::kUnauthenticated:
+      return 10;
+    case absl::StatusCode::kPermissionDenied:
+      return 11;
     default: return 1;
   }
 }
@@ -361,12 +365,19 @@ Output is a readable table; --json prints one JSON object on stdout instead (err
 {"ok":false,"code":...,"reason":...,"message":...}). Mutating commands send a request id
 (--request_id, or a fresh one), reused when the client retries an UNAVAILABLE call.
 
+Security: --tls [--tls_ca_file=PEM] [--tls_cert_file=PEM --tls_key_file=PEM]
+[--tls_server_name=N] speaks TLS (mutual with a client certificate); the API key comes from the
+BAZAAR_API_KEY environment variable (never a flag: flags show in ps); a game key acts for the
+player --acting_user names.
+
 Exit codes:
   0 success                    5 ALREADY_EXISTS (user exists, item owned)
   1 other error (INTERNAL...)  6 FAILED_PRECONDITION (price changed, funds, not in inventory)
   2 usage error                7 ABORTED (contention: attempts ran out)
   3 INVALID_ARGUMENT           8 UNAVAILABLE (market or store unreachable)
   4 NOT_FOUND (user, listing)  9 DEADLINE_EXCEEDED
+                              10 UNAUTHENTICATED (no or unknown key)
+                              11 PERMISSION_DENIED (not for the key's role)
 )";
 }
 

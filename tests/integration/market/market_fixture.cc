@@ -86,6 +86,10 @@ MarketProcess::MarketProcess(int store_port, std::vector<std::string> extra) {
                                      "--store=127.0.0.1:" + std::to_string(store_port),
                                      "--health_interval=100ms", "--reconnect_backoff_max=200ms",
                                      "--stats_interval=1s"};
+    // Plaintext unless the test serves TLS itself.
+    bool tls = false;
+    for (const std::string& a : extra) tls = tls || a.rfind("--tls_", 0) == 0;
+    if (!tls) args.push_back("--plaintext");
     args.insert(args.end(), extra.begin(), extra.end());
     std::string log = dir_.path() + "/market" + std::to_string(attempt) + ".log";
     process_ = ChildProcess(bazaar::testing::BinaryDir() + "/bazaar-market", args, log,

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -562,11 +563,22 @@ TEST_P(MarketRpcTest, ConfigFileSetsFlagsAndCommandLineWins) {
 }
 
 TEST_P(MarketRpcTest, BadConfigurationExitsWithUsageError) {
-  for (std::vector<std::string> args :
-       std::vector<std::vector<std::string>>{{"--mode=fast"},
-                                             {"--config=/nonexistent/market.conf"},
-                                             {"--threads=0"},
-                                             {"--metrics_listen=nowhere"}}) {
+  bazaar::testing::TempDir conf;
+  const std::string plaintext_conf = conf.path() + "/plaintext.conf";
+  std::ofstream(plaintext_conf) << "plaintext true\n";
+  const std::string bad_keys = conf.path() + "/keys";
+  std::ofstream(bad_keys) << "ops owner sha256:00\n";
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--mode=fast", "--plaintext"},
+           {"--config=/nonexistent/market.conf", "--plaintext"},
+           {"--threads=0", "--plaintext"},
+           {"--metrics_listen=nowhere", "--plaintext"},
+           {"--store=127.0.0.1:1"},  // neither TLS nor --plaintext
+           {"--config=" + plaintext_conf},
+           {"--plaintext", "--tls_cert_file=/etc/hostname", "--tls_key_file=/etc/hostname"},
+           {"--tls_cert_file=/etc/hostname", "--tls_key_file=/etc/hostname"},  // not PEM
+           {"--api_keys=" + bad_keys, "--plaintext"},
+           {"--api_keys=/nonexistent/keys", "--plaintext"}}) {
     bazaar::testing::TempDir dir;
     bazaar::testing::ChildProcess p(bazaar::testing::BinaryDir() + "/bazaar-market", args,
                                     dir.path() + "/log");

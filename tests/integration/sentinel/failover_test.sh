@@ -80,7 +80,7 @@ for i in 0 1 2; do
     || fail "sentinel $i did not discover the replicas and the other sentinels"
 done
 M=$(free_port); mkdir "$T/mk"
-"$BIN/bazaar-market" --listen=127.0.0.1:$M --sentinels=$SLIST --sentinel_master=m \
+"$BIN/bazaar-market" --listen=127.0.0.1:$M --plaintext --sentinels=$SLIST --sentinel_master=m \
   --store_command_timeout=1s --replica_acks=2 --replica_ack_timeout=500ms \
   --health_interval=100ms --stats_interval=0s > "$T/mk/log" 2>&1 & PIDS+=($!)
 wait_for "grep -q 'listening on' $T/mk/log" || fail "market did not start"
