@@ -120,7 +120,7 @@ TEST(ClusterTest, AMarketSurvivesTheClusterFailingOverItsRealmsPrimary) {
 
 TEST(ClusterTest, AClusterStoreNeedsAHashTaggedKeyPrefix) {
   auto r = bazaar::testing::RunCommand(bazaar::testing::BinaryDir() +
-                                       "/bazaar-market --listen=127.0.0.1:0 "
+                                       "/bazaar-market --listen=127.0.0.1:0 --plaintext "
                                        "--store=cluster://127.0.0.1:1 --key_prefix=realm1: 2>&1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("a cluster store needs --key_prefix with a hash tag"));
