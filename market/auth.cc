@@ -111,7 +111,8 @@ size_t Authenticator::size() const {
   return keys_ ? keys_->size() : 0;
 }
 
-absl::Status Authenticator::Check(const grpc::ServerContextBase& ctx, const Access& access) const {
+absl::Status Authenticator::Check(const grpc::ServerContextBase& ctx, const Access& access,
+                                  std::string* key_name) const {
   if (!enabled()) return absl::OkStatus();
   const std::string header = Metadata(ctx, "authorization");
   if (header.empty()) return Unauthenticated("no API key (metadata authorization: Bearer <key>)");
@@ -126,6 +127,7 @@ absl::Status Authenticator::Check(const grpc::ServerContextBase& ctx, const Acce
   auto it = keys->find(HashApiKey(header.substr(sizeof(kBearer) - 1)));
   if (it == keys->end()) return Unauthenticated("unknown API key");
   const ApiKey& key = it->second;
+  if (key_name) *key_name = key.name;
   if (key.role == Role::kAdmin || access.kind == Access::kRead) return absl::OkStatus();
   if (access.kind == Access::kAdmin) {
     return Denied("key " + key.name + " (role game) may not make admin calls");

@@ -59,7 +59,9 @@ class Authenticator {
   bool enabled() const { return !path_.empty(); }
   // OK, UNAUTHENTICATED (no key, an unknown key, game without bazaar-user) or PERMISSION_DENIED
   // (the role may not, or acts for another user than the request names), in our error format.
-  absl::Status Check(const grpc::ServerContextBase& ctx, const Access& access) const;
+  // `key_name`, when given, gets the name of the caller's key (empty without a key file).
+  absl::Status Check(const grpc::ServerContextBase& ctx, const Access& access,
+                     std::string* key_name = nullptr) const;
   // Re-reads the file; the old keys stay when it cannot be read or parsed.
   absl::Status Reload();
   size_t size() const;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -77,6 +78,14 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
 ABSL_FLAG(std::string, api_keys, "",
           "API key file, '<name> <role> sha256:<hex>' lines (market/auth.h); re-read on SIGHUP. "
           "Empty: no authentication, every caller is admin");
+ABSL_FLAG(double, player_rate_limit, 0,
+          "Calls per second each player may make (list, cancel, purchase, buy), shared by every "
+          "market on the store; 0: no limit");
+ABSL_FLAG(int32_t, player_rate_burst, 20, "Calls a player may make at once, above the rate");
+ABSL_FLAG(double, key_rate_limit, 0,
+          "Calls per second each API key may make, shared by every market on the store; 0: no "
+          "limit");
+ABSL_FLAG(int32_t, key_rate_burst, 200, "Calls a key may make at once, above the rate");
 ABSL_FLAG(absl::Duration, stats_interval, absl::Seconds(10),
           "Period of the stats log line (0: never)");
 ABSL_FLAG(absl::Duration, health_interval, absl::Milliseconds(500), "Store health probe period");
@@ -248,6 +257,18 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.transport.key_file = absl::GetFlag(FLAGS_tls_key_file);
   c.transport.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   c.api_keys = absl::GetFlag(FLAGS_api_keys);
+  c.rate_limits = {absl::GetFlag(FLAGS_player_rate_limit), absl::GetFlag(FLAGS_player_rate_burst),
+                   absl::GetFlag(FLAGS_key_rate_limit), absl::GetFlag(FLAGS_key_rate_burst)};
+  for (const auto& [name, rate, burst] :
+       {std::tuple{"player", c.rate_limits.player_rate, c.rate_limits.player_burst},
+        std::tuple{"key", c.rate_limits.key_rate, c.rate_limits.key_burst}}) {
+    if (!(rate >= 0 && rate <= 1e6)) {
+      return Invalid(absl::StrCat("--", name, "_rate_limit must be 0..1000000 calls/s"));
+    }
+    if (burst < 1 || burst > 1000000) {
+      return Invalid(absl::StrCat("--", name, "_rate_burst must be 1..1000000"));
+    }
+  }
   c.health_interval = absl::GetFlag(FLAGS_health_interval);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   c.watch_queue_limit = absl::GetFlag(FLAGS_watch_queue_limit);

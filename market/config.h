@@ -13,6 +13,7 @@
 #include "market/chaos_store.h"
 #include "market/log.h"
 #include "market/market_ops.h"
+#include "market/rate_limit.h"
 #include "market/redis_store.h"
 #include "market/transport_security.h"
 
@@ -41,6 +42,7 @@ struct ServerConfig {
   std::string metrics_listen;        // Prometheus /metrics (market/metrics.h); empty: none
   TransportSecurity transport;       // TLS or plaintext (market/transport_security.h)
   std::string api_keys;              // key file (market/auth.h); empty: no authentication
+  RateLimits rate_limits;            // per player and per key (market/rate_limit.h)
   absl::Duration reap_interval = absl::Seconds(1);  // expiry reaper (market/reaper.h); 0: off
 };
 

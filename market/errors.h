@@ -37,6 +37,7 @@ inline constexpr char kListingExpired[] = "LISTING_EXPIRED";
 inline constexpr char kNotExpired[] = "NOT_EXPIRED";  // the reaper came early
 // RESOURCE_EXHAUSTED
 inline constexpr char kListingLimit[] = "LISTING_LIMIT";  // --max_listings_per_seller
+inline constexpr char kRateLimited[] = "RATE_LIMITED";    // market/rate_limit.h
 // UNAUTHENTICATED, PERMISSION_DENIED (market/auth.h)
 inline constexpr char kUnauthenticated[] = "UNAUTHENTICATED";     // no, or an unknown, API key
 inline constexpr char kPermissionDenied[] = "PERMISSION_DENIED";  // not for the key's role

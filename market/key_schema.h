@@ -78,6 +78,10 @@ class KeySchema {
   }
   std::string InstanceLots(const std::string& id) const { return prefix_ + "instance_lots:" + id; }
   std::string LotsOf(const std::string& seller) const { return prefix_ + "lots_of:" + seller; }
+  // A rate-limit bucket (market/rate_limit.h): `limit` is "player" or "key".
+  std::string RateBucket(const std::string& limit, const std::string& id) const {
+    return prefix_ + "rate:" + limit + ":" + id;
+  }
   std::string LotExpiry() const { return prefix_ + "lot_expiry:"; }
   std::string Sink() const { return prefix_ + "sink:"; }
   const std::string& prefix() const { return prefix_; }

@@ -165,13 +165,16 @@ int Run(int argc, char** argv) {
   MarketOps ops(config->chaos.any() ? static_cast<Store*>(&chaos) : &store, &store,
                 config->market);
   Stats stats;
+  // The buckets live in the store, beside the market's keys, and are shared with its other
+  // processes; fault injection does not apply to them.
+  RateLimiter limiter(&store, &ops.keys(), config->rate_limits);
 
   MarketServiceImpl service(
       &ops, &stats,
       [&] {
         return StoreStatus{health != nullptr && health->up(), pool->reconnects()};
       },
-      auth->get());
+      auth->get(), &limiter);
 
   // WatchEvents: one store connection for every watcher of this process.
   EventHub hub(pool_options.connection, ops.keys().Events());

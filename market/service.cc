@@ -62,15 +62,16 @@ namespace {
 
 // One RPC in progress: admission, deadline and request id in, stats and status out. Lives until
 // the call is finished (it holds the trace the operation fills); Finish may run on any thread.
-class Call {
+class Call : public std::enable_shared_from_this<Call> {
  public:
-  Call(CallGate* gate, grpc::CallbackServerContext* ctx, market::Stats* stats, const char* method,
+  Call(const CallEntry& entry, grpc::CallbackServerContext* ctx, const char* method,
        const std::string& request_id = "")
-      : gate_(gate),
-        entered_(gate->Enter()),
+      : gate_(entry.gate),
+        entered_(gate_->Enter()),
         ctx_(ctx),
         reactor_(ctx->DefaultReactor()),
-        stats_(stats),
+        stats_(entry.stats),
+        limiter_(entry.limiter),
         method_(method),
         start_(absl::Now()) {
     auto deadline = ctx->deadline();
@@ -87,21 +88,32 @@ class Call {
     if (entered_) gate_->Leave();
   }
   // Starts a call. While the market shuts down, or when the caller's key may not make it
-  // (`access`, market/auth.h), it is refused and finished at once: then !admitted(), and the
-  // handler only returns reactor().
+  // (`access`, market/auth.h), it is refused and finished at once, and Run runs nothing.
   static std::shared_ptr<Call> Start(const CallEntry& entry, grpc::CallbackServerContext* ctx,
                                      const char* method, const Access& access,
                                      const std::string& request_id = "") {
-    auto call = std::make_shared<Call>(entry.gate, ctx, entry.stats, method, request_id);
+    auto call = std::make_shared<Call>(entry, ctx, method, request_id);
     absl::Status refusal = !call->entered_
                                ? MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
                                            "the market is shutting down; retry on another instance")
-                               : entry.auth->Check(*ctx, access);
+                               : entry.auth->Check(*ctx, access, &call->key_name_);
     if (!refusal.ok()) call->Finish(refusal);
     call->admitted_ = refusal.ok();
+    if (access.kind == Access::kPlayer) call->player_ = access.actor;
     return call;
   }
-  bool admitted() const { return admitted_; }
+  // Runs the call's operation, which must finish the call, once the rate limits let it
+  // (market/rate_limit.h): a call over a limit is finished with RATE_LIMITED instead. Nothing
+  // runs for a call refused at the start.
+  void Run(std::function<void()> operation) {
+    if (!admitted_) return;
+    if (!limiter_->enabled()) return operation();
+    limiter_->Admit(player_, key_name_, options_.deadline,
+                    [self = shared_from_this(), operation = std::move(operation)](absl::Status s) {
+                      if (!s.ok()) return self->Finish(s);
+                      operation();
+                    });
+  }
   grpc::ServerUnaryReactor* reactor() const { return reactor_; }
   const CallOptions& options() const { return options_; }
   CallTrace* trace() { return &trace_; }
@@ -127,6 +139,9 @@ class Call {
   grpc::CallbackServerContext* ctx_;
   grpc::ServerUnaryReactor* reactor_;
   market::Stats* stats_;
+  const RateLimiter* limiter_;
+  std::string player_;    // the acting player of a player action (their rate bucket)
+  std::string key_name_;  // the caller's API key (its rate bucket)
   const char* method_;
   absl::Time start_;
   CallOptions options_;
@@ -220,76 +235,85 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 MarketServiceImpl::MarketServiceImpl(MarketOps* ops, market::Stats* stats,
                                      std::function<StoreStatus()> store_status,
-                                     const Authenticator* auth)
-    : ops_(ops), stats_(stats), store_status_(std::move(store_status)), auth_(auth) {}
+                                     const Authenticator* auth, const RateLimiter* limiter)
+    : ops_(ops),
+      stats_(stats),
+      store_status_(std::move(store_status)),
+      auth_(auth),
+      limiter_(limiter) {}
 
 using Reactor = grpc::ServerUnaryReactor;
 
 Reactor* MarketServiceImpl::CreateUser(Context* ctx, const v1::CreateUserRequest* req,
                                        v1::CreateUserResponse* resp) {
   auto call = Call::Start(entry(), ctx, "CreateUser", Access{Access::kAdmin}, req->request_id());
-  if (!call->admitted()) return call->reactor();
-  ops_->CreateUser(req->user_id(), req->name(), req->funds(), call->options(), call->trace(),
-                   [call, currency = default_currency(), resp](absl::StatusOr<UserResult> r) {
-                     if (r.ok()) {
-                       resp->mutable_user()->set_user_id(r->user.id);
-                       resp->mutable_user()->set_name(r->user.name);
-                       resp->mutable_user()->set_funds(r->user.funds);
-                       (*resp->mutable_user()->mutable_wallet())[currency] = r->user.funds;
-                       FillInfo(r->info, resp->mutable_info());
-                     }
-                     call->Finish(r.status());
-                   });
+  call->Run([=] {
+    ops_->CreateUser(req->user_id(), req->name(), req->funds(), call->options(), call->trace(),
+                     [call, currency = default_currency(), resp](absl::StatusOr<UserResult> r) {
+                       if (r.ok()) {
+                         resp->mutable_user()->set_user_id(r->user.id);
+                         resp->mutable_user()->set_name(r->user.name);
+                         resp->mutable_user()->set_funds(r->user.funds);
+                         (*resp->mutable_user()->mutable_wallet())[currency] = r->user.funds;
+                         FillInfo(r->info, resp->mutable_info());
+                       }
+                       call->Finish(r.status());
+                     });
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
                                     v1::GetUserResponse* resp) {
   auto call = Call::Start(entry(), ctx, "GetUser", Access{Access::kRead});
-  if (!call->admitted()) return call->reactor();
-  ops_->GetUser(req->user_id(), call->options(), call->trace(),
-                [call, resp](absl::StatusOr<User> r) {
-                  if (r.ok()) {
-                    auto* u = resp->mutable_user();
-                    u->set_user_id(r->id);
-                    u->set_name(r->name);
-                    u->set_funds(r->funds);
-                    for (const auto& item : r->inventory) u->add_inventory(item);
-                    for (const auto& [c, b] : r->wallet) (*u->mutable_wallet())[c] = b;
-                    for (const auto& [t, q] : r->stacks) (*u->mutable_stacks())[t] = q;
-                  }
-                  call->Finish(r.status());
-                });
+  call->Run([=] {
+    ops_->GetUser(req->user_id(), call->options(), call->trace(),
+                  [call, resp](absl::StatusOr<User> r) {
+                    if (r.ok()) {
+                      auto* u = resp->mutable_user();
+                      u->set_user_id(r->id);
+                      u->set_name(r->name);
+                      u->set_funds(r->funds);
+                      for (const auto& item : r->inventory) u->add_inventory(item);
+                      for (const auto& [c, b] : r->wallet) (*u->mutable_wallet())[c] = b;
+                      for (const auto& [t, q] : r->stacks) (*u->mutable_stacks())[t] = q;
+                    }
+                    call->Finish(r.status());
+                  });
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::GrantItem(Context* ctx, const v1::GrantItemRequest* req,
                                       v1::GrantItemResponse* resp) {
   auto call = Call::Start(entry(), ctx, "GrantItem", Access{Access::kAdmin}, req->request_id());
-  if (!call->admitted()) return call->reactor();
-  if (!req->item_type().empty() || req->quantity() != 0) {
-    if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type()); !s.ok()) {
-      call->Finish(s);
-      return call->reactor();
+  call->Run([=] {
+    if (!req->item_type().empty() || req->quantity() != 0) {
+      if (absl::Status s = OneOf("item_id", req->item_id(), "item_type", req->item_type());
+          !s.ok()) {
+        call->Finish(s);
+        return;
+      }
+      ops_->GrantStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
+                       call->trace(), StackReply(call, resp));
+      return;
     }
-    ops_->GrantStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
-                     call->trace(), StackReply(call, resp));
-    return call->reactor();
-  }
-  ops_->GrantItem(req->user_id(), req->item_id(), call->options(), call->trace(),
-                  [call, resp](absl::StatusOr<CallInfo> r) {
-                    if (r.ok()) FillInfo(*r, resp->mutable_info());
-                    call->Finish(r.status());
-                  });
+    ops_->GrantItem(req->user_id(), req->item_id(), call->options(), call->trace(),
+                    [call, resp](absl::StatusOr<CallInfo> r) {
+                      if (r.ok()) FillInfo(*r, resp->mutable_info());
+                      call->Finish(r.status());
+                    });
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::RevokeItem(Context* ctx, const v1::RevokeItemRequest* req,
                                        v1::RevokeItemResponse* resp) {
   auto call = Call::Start(entry(), ctx, "RevokeItem", Access{Access::kAdmin}, req->request_id());
-  if (!call->admitted()) return call->reactor();
-  ops_->RevokeStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
-                    call->trace(), StackReply(call, resp));
+  call->Run([=] {
+    ops_->RevokeStack(req->user_id(), req->item_type(), req->quantity(), call->options(),
+                      call->trace(), StackReply(call, resp));
+  });
   return call->reactor();
 }
 
@@ -297,21 +321,22 @@ Reactor* MarketServiceImpl::ChangeWallet(bool credit, Context* ctx, const v1::Wa
                                          v1::WalletResponse* resp) {
   auto call = Call::Start(entry(), ctx, credit ? "Credit" : "Debit", Access{Access::kAdmin},
                           req->request_id());
-  if (!call->admitted()) return call->reactor();
-  Done<WalletResult> done = [call, resp](absl::StatusOr<WalletResult> r) {
-    if (r.ok()) {
-      resp->set_balance(r->balance);
-      FillInfo(r->info, resp->mutable_info());
+  call->Run([=] {
+    Done<WalletResult> done = [call, resp](absl::StatusOr<WalletResult> r) {
+      if (r.ok()) {
+        resp->set_balance(r->balance);
+        FillInfo(r->info, resp->mutable_info());
+      }
+      call->Finish(r.status());
+    };
+    if (credit) {
+      ops_->Credit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
+                   call->trace(), std::move(done));
+    } else {
+      ops_->Debit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
+                  call->trace(), std::move(done));
     }
-    call->Finish(r.status());
-  };
-  if (credit) {
-    ops_->Credit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
-                 call->trace(), std::move(done));
-  } else {
-    ops_->Debit(req->user_id(), req->currency(), req->amount(), req->memo(), call->options(),
-                call->trace(), std::move(done));
-  }
+  });
   return call->reactor();
 }
 
@@ -319,30 +344,31 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
                                      v1::ListItemResponse* resp) {
   auto call = Call::Start(entry(), ctx, "ListItem", Access{Access::kPlayer, req->seller_id()},
                           req->request_id());
-  if (!call->admitted()) return call->reactor();
-  if (!req->item_type().empty()) {
-    // With item_id too: that instance, listed as the economy lists (see market.proto).
-    StackListingRequest stack;
-    stack.seller_id = req->seller_id();
-    stack.item_type = req->item_type();
-    stack.item_id = req->item_id();
-    stack.quantity = req->quantity();
-    stack.unit_price = req->price();
-    stack.currency = req->currency();
-    stack.duration = absl::Seconds(req->duration_seconds());
-    if (req->duration_seconds() < 0) stack.duration = absl::Seconds(-1);  // refused as invalid
-    ops_->ListStack(stack, call->options(), call->trace(),
-                    ListingReply(call, default_currency(), resp));
-    return call->reactor();
-  }
-  if (!req->currency().empty() || req->duration_seconds() != 0 || req->quantity() != 0) {
-    call->Finish(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
-                           "currency, duration_seconds and quantity need item_type (an economy "
-                           "listing); an instance alone is listed as in v1"));
-    return call->reactor();
-  }
-  ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
-                 ListingReply(call, default_currency(), resp));
+  call->Run([=] {
+    if (!req->item_type().empty()) {
+      // With item_id too: that instance, listed as the economy lists (see market.proto).
+      StackListingRequest stack;
+      stack.seller_id = req->seller_id();
+      stack.item_type = req->item_type();
+      stack.item_id = req->item_id();
+      stack.quantity = req->quantity();
+      stack.unit_price = req->price();
+      stack.currency = req->currency();
+      stack.duration = absl::Seconds(req->duration_seconds());
+      if (req->duration_seconds() < 0) stack.duration = absl::Seconds(-1);  // refused as invalid
+      ops_->ListStack(stack, call->options(), call->trace(),
+                      ListingReply(call, default_currency(), resp));
+      return;
+    }
+    if (!req->currency().empty() || req->duration_seconds() != 0 || req->quantity() != 0) {
+      call->Finish(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidArgument,
+                             "currency, duration_seconds and quantity need item_type (an economy "
+                             "listing); an instance alone is listed as in v1"));
+      return;
+    }
+    ops_->ListItem(req->seller_id(), req->item_id(), req->price(), call->options(), call->trace(),
+                   ListingReply(call, default_currency(), resp));
+  });
   return call->reactor();
 }
 
@@ -350,19 +376,20 @@ Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingR
                                           v1::CancelListingResponse* resp) {
   auto call = Call::Start(entry(), ctx, "CancelListing", Access{Access::kPlayer, req->seller_id()},
                           req->request_id());
-  if (!call->admitted()) return call->reactor();
-  if (!req->listing_id().empty()) {
-    if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());
-        !s.ok()) {
-      call->Finish(s);
-      return call->reactor();
+  call->Run([=] {
+    if (!req->listing_id().empty()) {
+      if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());
+          !s.ok()) {
+        call->Finish(s);
+        return;
+      }
+      ops_->CancelStackListing(req->seller_id(), req->listing_id(), call->options(), call->trace(),
+                               ListingReply(call, default_currency(), resp));
+      return;
     }
-    ops_->CancelStackListing(req->seller_id(), req->listing_id(), call->options(), call->trace(),
-                             ListingReply(call, default_currency(), resp));
-    return call->reactor();
-  }
-  ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
-                      ListingReply(call, default_currency(), resp));
+    ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
+                        ListingReply(call, default_currency(), resp));
+  });
   return call->reactor();
 }
 
@@ -370,33 +397,34 @@ Reactor* MarketServiceImpl::PurchaseItem(Context* ctx, const v1::PurchaseItemReq
                                          v1::PurchaseItemResponse* resp) {
   auto call = Call::Start(entry(), ctx, "PurchaseItem", Access{Access::kPlayer, req->buyer_id()},
                           req->request_id());
-  if (!call->admitted()) return call->reactor();
-  Done<PurchaseResult> done = [call, currency = default_currency(),
-                               resp](absl::StatusOr<PurchaseResult> r) {
-    if (r.ok()) {
-      FillListing(r->listing, currency, resp->mutable_listing());
-      resp->set_buyer_funds(r->buyer_funds);
-      resp->set_quantity(r->quantity);
-      resp->set_total_price(r->total_price);
-      resp->set_fee(r->fee);
-      FillInfo(r->info, resp->mutable_info());
+  call->Run([=] {
+    Done<PurchaseResult> done = [call, currency = default_currency(),
+                                 resp](absl::StatusOr<PurchaseResult> r) {
+      if (r.ok()) {
+        FillListing(r->listing, currency, resp->mutable_listing());
+        resp->set_buyer_funds(r->buyer_funds);
+        resp->set_quantity(r->quantity);
+        resp->set_total_price(r->total_price);
+        resp->set_fee(r->fee);
+        FillInfo(r->info, resp->mutable_info());
+      }
+      call->Finish(r.status());
+    };
+    if (!req->listing_id().empty()) {
+      if (absl::Status s = internal::FirstError(
+              {OneOf("item_id", req->item_id(), "listing_id", req->listing_id()),
+               OneOf("seller_id", req->seller_id(), "listing_id", req->listing_id())});
+          !s.ok()) {
+        call->Finish(s);
+        return;
+      }
+      ops_->PurchaseStack(req->buyer_id(), req->listing_id(), req->quantity(),
+                          req->max_unit_price(), call->options(), call->trace(), std::move(done));
+      return;
     }
-    call->Finish(r.status());
-  };
-  if (!req->listing_id().empty()) {
-    if (absl::Status s = internal::FirstError(
-            {OneOf("item_id", req->item_id(), "listing_id", req->listing_id()),
-             OneOf("seller_id", req->seller_id(), "listing_id", req->listing_id())});
-        !s.ok()) {
-      call->Finish(s);
-      return call->reactor();
-    }
-    ops_->PurchaseStack(req->buyer_id(), req->listing_id(), req->quantity(), req->max_unit_price(),
-                        call->options(), call->trace(), std::move(done));
-    return call->reactor();
-  }
-  ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(), req->expected_price(),
-                     call->options(), call->trace(), std::move(done));
+    ops_->PurchaseItem(req->buyer_id(), req->seller_id(), req->item_id(), req->expected_price(),
+                       call->options(), call->trace(), std::move(done));
+  });
   return call->reactor();
 }
 
@@ -404,57 +432,61 @@ Reactor* MarketServiceImpl::BuyQuantity(Context* ctx, const v1::BuyQuantityReque
                                         v1::BuyQuantityResponse* resp) {
   auto call = Call::Start(entry(), ctx, "BuyQuantity", Access{Access::kPlayer, req->buyer_id()},
                           req->request_id());
-  if (!call->admitted()) return call->reactor();
-  ops_->BuyQuantity(req->buyer_id(), req->item_type(), req->currency(), req->quantity(),
-                    req->max_unit_price(), call->options(), call->trace(),
-                    [call, resp](absl::StatusOr<BuyResult> r) {
-                      if (r.ok()) {
-                        for (const Fill& f : r->fills) {
-                          auto* out = resp->add_fills();
-                          out->set_listing_id(f.listing_id);
-                          out->set_seller_id(f.seller_id);
-                          out->set_quantity(f.quantity);
-                          out->set_unit_price(f.unit_price);
-                          out->set_fee(f.fee);
+  call->Run([=] {
+    ops_->BuyQuantity(req->buyer_id(), req->item_type(), req->currency(), req->quantity(),
+                      req->max_unit_price(), call->options(), call->trace(),
+                      [call, resp](absl::StatusOr<BuyResult> r) {
+                        if (r.ok()) {
+                          for (const Fill& f : r->fills) {
+                            auto* out = resp->add_fills();
+                            out->set_listing_id(f.listing_id);
+                            out->set_seller_id(f.seller_id);
+                            out->set_quantity(f.quantity);
+                            out->set_unit_price(f.unit_price);
+                            out->set_fee(f.fee);
+                          }
+                          resp->set_quantity(r->quantity);
+                          resp->set_total_price(r->total_price);
+                          resp->set_fee(r->fee);
+                          resp->set_buyer_funds(r->buyer_funds);
+                          FillInfo(r->info, resp->mutable_info());
                         }
-                        resp->set_quantity(r->quantity);
-                        resp->set_total_price(r->total_price);
-                        resp->set_fee(r->fee);
-                        resp->set_buyer_funds(r->buyer_funds);
-                        FillInfo(r->info, resp->mutable_info());
-                      }
-                      call->Finish(r.status());
-                    });
+                        call->Finish(r.status());
+                      });
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::GetListing(Context* ctx, const v1::GetListingRequest* req,
                                        v1::GetListingResponse* resp) {
   auto call = Call::Start(entry(), ctx, "GetListing", Access{Access::kRead});
-  if (!call->admitted()) return call->reactor();
-  Done<Listing> done = [call, currency = default_currency(), resp](absl::StatusOr<Listing> r) {
-    if (r.ok()) FillListing(*r, currency, resp->mutable_listing());
-    call->Finish(r.status());
-  };
-  if (!req->listing_id().empty()) {
-    ops_->GetStackListing(req->listing_id(), call->options(), call->trace(), std::move(done));
-    return call->reactor();
-  }
-  ops_->GetListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
-                   std::move(done));
+  call->Run([=] {
+    Done<Listing> done = [call, currency = default_currency(), resp](absl::StatusOr<Listing> r) {
+      if (r.ok()) FillListing(*r, currency, resp->mutable_listing());
+      call->Finish(r.status());
+    };
+    if (!req->listing_id().empty()) {
+      ops_->GetStackListing(req->listing_id(), call->options(), call->trace(), std::move(done));
+      return;
+    }
+    ops_->GetListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
+                     std::move(done));
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::BrowseMarket(Context* ctx, const v1::BrowseMarketRequest* req,
                                          v1::BrowseMarketResponse* resp) {
   auto call = Call::Start(entry(), ctx, "BrowseMarket", Access{Access::kRead});
-  if (!call->admitted()) return call->reactor();
-  BrowseQuery q;
-  q.page_size = req->page_size();
-  q.cursor = req->cursor();
-  q.seller_id = req->seller_id();
-  q.item_id = req->item_id();
-  ops_->BrowseMarket(q, call->options(), call->trace(), PageReply(call, default_currency(), resp));
+  call->Run([=] {
+    BrowseQuery q;
+    q.page_size = req->page_size();
+    q.cursor = req->cursor();
+    q.seller_id = req->seller_id();
+    q.item_id = req->item_id();
+    ops_->BrowseMarket(q, call->options(), call->trace(),
+                       PageReply(call, default_currency(), resp));
+  });
   return call->reactor();
 }
 
@@ -462,35 +494,37 @@ Reactor* MarketServiceImpl::BrowseStackListings(Context* ctx,
                                                 const v1::BrowseStackListingsRequest* req,
                                                 v1::BrowseStackListingsResponse* resp) {
   auto call = Call::Start(entry(), ctx, "BrowseStackListings", Access{Access::kRead});
-  if (!call->admitted()) return call->reactor();
-  LotQuery q;
-  q.item_type = req->item_type();
-  q.instances = req->instances();
-  q.currency = req->currency();
-  q.seller_id = req->seller_id();
-  q.sort = req->sort() == v1::BrowseStackListingsRequest::NEWEST        ? LotSort::kNewest
-           : req->sort() == v1::BrowseStackListingsRequest::ENDING_SOON ? LotSort::kEndingSoon
-                                                                        : LotSort::kPrice;
-  q.min_price = req->min_price();
-  q.max_price = req->max_price();
-  q.page_size = req->page_size();
-  q.cursor = req->cursor();
-  ops_->BrowseLots(q, call->options(), call->trace(), PageReply(call, default_currency(), resp));
+  call->Run([=] {
+    LotQuery q;
+    q.item_type = req->item_type();
+    q.instances = req->instances();
+    q.currency = req->currency();
+    q.seller_id = req->seller_id();
+    q.sort = req->sort() == v1::BrowseStackListingsRequest::NEWEST        ? LotSort::kNewest
+             : req->sort() == v1::BrowseStackListingsRequest::ENDING_SOON ? LotSort::kEndingSoon
+                                                                          : LotSort::kPrice;
+    q.min_price = req->min_price();
+    q.max_price = req->max_price();
+    q.page_size = req->page_size();
+    q.cursor = req->cursor();
+    ops_->BrowseLots(q, call->options(), call->trace(), PageReply(call, default_currency(), resp));
+  });
   return call->reactor();
 }
 
 Reactor* MarketServiceImpl::GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                                        v1::GetHistoryResponse* resp) {
   auto call = Call::Start(entry(), ctx, "GetHistory", Access{Access::kRead});
-  if (!call->admitted()) return call->reactor();
-  ops_->GetHistory(req->user_id(), req->page_size(), req->cursor(), call->options(),
-                   call->trace(), [call, resp](absl::StatusOr<HistoryPage> r) {
-                     if (r.ok()) {
-                       for (const MarketEvent& e : r->events) FillEvent(e, resp->add_events());
-                       resp->set_next_cursor(r->next_cursor);
-                     }
-                     call->Finish(r.status());
-                   });
+  call->Run([=] {
+    ops_->GetHistory(req->user_id(), req->page_size(), req->cursor(), call->options(),
+                     call->trace(), [call, resp](absl::StatusOr<HistoryPage> r) {
+                       if (r.ok()) {
+                         for (const MarketEvent& e : r->events) FillEvent(e, resp->add_events());
+                         resp->set_next_cursor(r->next_cursor);
+                       }
+                       call->Finish(r.status());
+                     });
+  });
   return call->reactor();
 }
 

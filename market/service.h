@@ -13,6 +13,7 @@
 #include "market/auth.h"
 #include "market/event_hub.h"
 #include "market/market_ops.h"
+#include "market/rate_limit.h"
 #include "market/stats.h"
 #include "market/v1/market.grpc.pb.h"
 #include "resp/async_pool.h"
@@ -36,11 +37,13 @@ class CallGate {
   bool draining_ = false;
 };
 
-// What every call passes on its way in: the shutdown gate, the stats, the key check.
+// What every call passes on its way in: the shutdown gate, the stats, the key check, the rate
+// limits.
 struct CallEntry {
   CallGate* gate;
   market::Stats* stats;
   const Authenticator* auth;
+  const RateLimiter* limiter;
 };
 
 // Extra figures for the Stats RPC that live outside the service.
@@ -52,9 +55,10 @@ struct StoreStatus {
 
 class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackService {
  public:
-  // Pointers must outlive the service. `auth` checks each call's API key (market/auth.h).
+  // Pointers must outlive the service. `auth` checks each call's API key (market/auth.h),
+  // `limiter` its rate limits (market/rate_limit.h).
   MarketServiceImpl(MarketOps* ops, market::Stats* stats, std::function<StoreStatus()> store_status,
-                    const Authenticator* auth);
+                    const Authenticator* auth, const RateLimiter* limiter);
 
   using Context = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -108,13 +112,14 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   Reactor* ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
                         v1::WalletResponse* resp);
   const std::string& default_currency() const { return ops_->options().economy.default_currency(); }
-  CallEntry entry() { return {&gate_, stats_, auth_}; }
+  CallEntry entry() { return {&gate_, stats_, auth_, limiter_}; }
 
   CallGate gate_;
   MarketOps* ops_;
   market::Stats* stats_;
   std::function<StoreStatus()> store_status_;
   const Authenticator* auth_;
+  const RateLimiter* limiter_;
   EventHub* hub_ = nullptr;
   size_t watch_queue_limit_ = 1000;
   absl::Time started_ = absl::Now();

@@ -578,7 +578,9 @@ TEST_P(MarketRpcTest, BadConfigurationExitsWithUsageError) {
            {"--plaintext", "--tls_cert_file=/etc/hostname", "--tls_key_file=/etc/hostname"},
            {"--tls_cert_file=/etc/hostname", "--tls_key_file=/etc/hostname"},  // not PEM
            {"--api_keys=" + bad_keys, "--plaintext"},
-           {"--api_keys=/nonexistent/keys", "--plaintext"}}) {
+           {"--api_keys=/nonexistent/keys", "--plaintext"},
+           {"--player_rate_limit=-1", "--plaintext"},
+           {"--key_rate_limit=1", "--key_rate_burst=0", "--plaintext"}}) {
     bazaar::testing::TempDir dir;
     bazaar::testing::ChildProcess p(bazaar::testing::BinaryDir() + "/bazaar-market", args,
                                     dir.path() + "/log");
