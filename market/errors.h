@@ -35,6 +35,7 @@ inline constexpr char kInsufficientQuantity[] = "INSUFFICIENT_QUANTITY";  // sta
 inline constexpr char kStackLimit[] = "STACK_LIMIT";  // a stack would pass 10^15
 inline constexpr char kListingExpired[] = "LISTING_EXPIRED";
 inline constexpr char kNotExpired[] = "NOT_EXPIRED";  // the reaper came early
+inline constexpr char kUserFrozen[] = "USER_FROZEN";  // an operator froze the acting player
 // RESOURCE_EXHAUSTED
 inline constexpr char kListingLimit[] = "LISTING_LIMIT";  // --max_listings_per_seller
 inline constexpr char kRateLimited[] = "RATE_LIMITED";    // market/rate_limit.h

@@ -212,6 +212,7 @@ absl::Status ApplyEvent(const std::vector<std::string>& fv, ReplayState* state) 
   const std::string& type = a.type;
   const bool lot = a.f.count("listing_id") > 0;
   if (type == "user_created") return a.UserCreated();
+  if (type == "user_frozen" || type == "user_thawed") return absl::OkStatus();  // no holdings
   if ((type == "item_granted" && a.f.count("item_type")) || type == "item_revoked") {
     return a.StackChanged();
   }

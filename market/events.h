@@ -24,6 +24,9 @@
 //                  left, total, fee, buyer_funds, seller_funds (balances in that currency)
 //   An instance listing of the economy is a stack listing of quantity 1 whose events also carry
 //   `item` (the instance's id; item_type is its kind).
+// Operators (MarketAdmin, issue 20):
+//   user_frozen    user, reason      user_thawed    user, reason
+//   A force-cancel writes the same `cancelled` event as the seller's own cancel.
 //
 // ReplayEvents rebuilds funds, inventories and listings from the log alone, which the load tool
 // compares with the store: a second account of the data, independent of its counters.

@@ -78,6 +78,8 @@ class KeySchema {
   }
   std::string InstanceLots(const std::string& id) const { return prefix_ + "instance_lots:" + id; }
   std::string LotsOf(const std::string& seller) const { return prefix_ + "lots_of:" + seller; }
+  // Present while the user is frozen (holds the reason): their own actions are refused.
+  std::string Frozen(const std::string& id) const { return prefix_ + "frozen:" + id; }
   // A rate-limit bucket (market/rate_limit.h): `limit` is "player" or "key".
   std::string RateBucket(const std::string& limit, const std::string& id) const {
     return prefix_ + "rate:" + limit + ":" + id;

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "market/admin_service.h"
 #include "market/auth.h"
 #include "market/chaos_store.h"
 #include "market/config.h"
@@ -219,6 +220,8 @@ int Run(int argc, char** argv) {
   quota.SetMaxThreads(config->max_rpc_threads);
   builder.SetResourceQuota(quota);
   builder.RegisterService(&service);
+  MarketAdminImpl admin(&service);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     BAZAAR_LOG(ERROR) << "cannot listen on " << config->listen;
@@ -231,6 +234,7 @@ int Run(int argc, char** argv) {
         if (health_service == nullptr) return;
         health_service->SetServingStatus(up);
         health_service->SetServingStatus("bazaar.market.v1.Market", up);
+        health_service->SetServingStatus("bazaar.market.v1.MarketAdmin", up);
       });
   if (follows_primary) health->SetAddressSource(pool_options.address);
   health_ptr = health.get();

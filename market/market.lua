@@ -7,7 +7,8 @@
 --   KEYS[1] events:            KEYS[2] req:<request_id> (KEYS[1] again without a request id)
 --   ARGV[1] fingerprint        ARGV[2] request_id ("" for none)   ARGV[3] events MAXLEN (0: none)
 --   ARGV[4] record TTL in ms   ARGV[5] attempt number (stored in the record)
--- and answers one of
+-- A player's action has one more key after its own: frozen:<player>, the player being ARGV[6].
+-- It answers one of
 --   {"ok", event_id, value...} applied; the id of the event it wrote, then the result (as the
 --                              WATCH mode stores them)
 --   {"fail", code, message, name, value, ...}
@@ -192,6 +193,19 @@ local function cancel_listing(keys, args)
   return ok(keys, args, {item, seller, p}, id)
 end
 
-redis.register_function('bazaar_list_item', list_item)
-redis.register_function('bazaar_purchase_item', purchase_item)
-redis.register_function('bazaar_cancel_listing', cancel_listing)
+-- `fn`, which uses `own_keys` keys, refused while the player (ARGV[6]) is frozen when the call
+-- names their frozen:<player> key after its own (transaction.cc UserFrozen says the same).
+local function for_player(fn, own_keys)
+  return function(keys, args)
+    if #keys > own_keys and redis.call('EXISTS', keys[#keys]) == 1 then
+      local rec = existing_record(keys, args)
+      if rec then return rec end
+      return fail(keys, args, FAILED_PRECONDITION, 'USER_FROZEN', 'user ' .. args[6] .. ' is frozen')
+    end
+    return fn(keys, args)
+  end
+end
+
+redis.register_function('bazaar_list_item', for_player(list_item, 7))
+redis.register_function('bazaar_purchase_item', for_player(purchase_item, 11))
+redis.register_function('bazaar_cancel_listing', for_player(cancel_listing, 6))

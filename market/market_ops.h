@@ -4,6 +4,8 @@
 //
 // What each operation WATCHes (both modes write the same keys, see key_schema.h):
 //   CreateUser     users:<id>
+//   FreezeUser     users:<id>, frozen:<id>           (every player action watches frozen:<player>
+//                                                     and reads it: TxnRunner, market.lua)
 //   GrantItem      inventory:<id>                    (reads users:<id> unwatched, then bumps its
 //                                                     items_granted: users are never deleted and
 //                                                     the HINCRBY commutes)
@@ -123,6 +125,11 @@ class MarketOps {
                Done<User> done);
   void GrantItem(const std::string& user_id, const std::string& item_id, const CallOptions& call,
                  CallTrace* trace, Done<CallInfo> done);
+  // Freezes (or thaws) a user: while frozen, every call for them as a player (CallOptions::
+  // player) is refused with USER_FROZEN inside its own transaction, so none that commits after
+  // the freeze got past it. Writes a user_frozen / user_thawed event with the reason.
+  void FreezeUser(const std::string& user_id, bool frozen, const std::string& reason,
+                  const CallOptions& call, CallTrace* trace, Done<CallInfo> done);
   void ListItem(const std::string& seller_id, const std::string& item_id, int64_t price,
                 const CallOptions& call, CallTrace* trace, Done<ListingResult> done);
   void CancelListing(const std::string& seller_id, const std::string& item_id,

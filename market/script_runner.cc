@@ -100,9 +100,11 @@ const std::string& MarketLuaLibrary() {
 
 Argv ScriptRunner::Fcall(const ScriptCall& call, const CallOptions& options, int attempt) const {
   const bool idempotent = !options.request_id.empty();
-  Argv argv = {"FCALL", call.function, std::to_string(2 + call.keys.size()), keys_->Events(),
-               idempotent ? keys_->Request(options.request_id) : keys_->Events()};
+  const bool for_player = !options.player.empty();
+  Argv argv = {"FCALL", call.function, std::to_string(2 + call.keys.size() + for_player),
+               keys_->Events(), idempotent ? keys_->Request(options.request_id) : keys_->Events()};
   argv.insert(argv.end(), call.keys.begin(), call.keys.end());
+  if (for_player) argv.push_back(keys_->Frozen(options.player));  // see market.lua for_player
   argv.insert(argv.end(), {call.fingerprint, options.request_id, std::to_string(events_max_len_),
                            std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_))),
                            std::to_string(attempt)});

@@ -99,7 +99,7 @@ class Call : public std::enable_shared_from_this<Call> {
                                : entry.auth->Check(*ctx, access, &call->key_name_);
     if (!refusal.ok()) call->Finish(refusal);
     call->admitted_ = refusal.ok();
-    if (access.kind == Access::kPlayer) call->player_ = access.actor;
+    if (access.kind == Access::kPlayer) call->options_.player = access.actor;
     return call;
   }
   // Runs the call's operation, which must finish the call, once the rate limits let it
@@ -108,7 +108,7 @@ class Call : public std::enable_shared_from_this<Call> {
   void Run(std::function<void()> operation) {
     if (!admitted_) return;
     if (!limiter_->enabled()) return operation();
-    limiter_->Admit(player_, key_name_, options_.deadline,
+    limiter_->Admit(options_.player, key_name_, options_.deadline,
                     [self = shared_from_this(), operation = std::move(operation)](absl::Status s) {
                       if (!s.ok()) return self->Finish(s);
                       operation();
@@ -140,7 +140,6 @@ class Call : public std::enable_shared_from_this<Call> {
   grpc::ServerUnaryReactor* reactor_;
   market::Stats* stats_;
   const RateLimiter* limiter_;
-  std::string player_;    // the acting player of a player action (their rate bucket)
   std::string key_name_;  // the caller's API key (its rate bucket)
   const char* method_;
   absl::Time start_;
@@ -277,6 +276,7 @@ Reactor* MarketServiceImpl::GetUser(Context* ctx, const v1::GetUserRequest* req,
                       for (const auto& item : r->inventory) u->add_inventory(item);
                       for (const auto& [c, b] : r->wallet) (*u->mutable_wallet())[c] = b;
                       for (const auto& [t, q] : r->stacks) (*u->mutable_stacks())[t] = q;
+                      u->set_frozen(r->frozen);
                     }
                     call->Finish(r.status());
                   });
@@ -372,10 +372,13 @@ Reactor* MarketServiceImpl::ListItem(Context* ctx, const v1::ListItemRequest* re
   return call->reactor();
 }
 
-Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingRequest* req,
-                                          v1::CancelListingResponse* resp) {
-  auto call = Call::Start(entry(), ctx, "CancelListing", Access{Access::kPlayer, req->seller_id()},
-                          req->request_id());
+Reactor* MarketServiceImpl::Cancel(bool forced, Context* ctx, const v1::CancelListingRequest* req,
+                                   v1::CancelListingResponse* resp) {
+  // A player's cancel is refused while they are frozen; an operator's is not (no player).
+  auto call =
+      Call::Start(entry(), ctx, forced ? "ForceCancelListing" : "CancelListing",
+                  forced ? Access{Access::kAdmin} : Access{Access::kPlayer, req->seller_id()},
+                  req->request_id());
   call->Run([=] {
     if (!req->listing_id().empty()) {
       if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());
@@ -389,6 +392,19 @@ Reactor* MarketServiceImpl::CancelListing(Context* ctx, const v1::CancelListingR
     }
     ops_->CancelListing(req->seller_id(), req->item_id(), call->options(), call->trace(),
                         ListingReply(call, default_currency(), resp));
+  });
+  return call->reactor();
+}
+
+Reactor* MarketServiceImpl::FreezeUser(Context* ctx, const v1::FreezeUserRequest* req,
+                                       v1::FreezeUserResponse* resp) {
+  auto call = Call::Start(entry(), ctx, "FreezeUser", Access{Access::kAdmin}, req->request_id());
+  call->Run([=] {
+    ops_->FreezeUser(req->user_id(), req->frozen(), req->reason(), call->options(), call->trace(),
+                     [call, resp](absl::StatusOr<CallInfo> r) {
+                       if (r.ok()) FillInfo(*r, resp->mutable_info());
+                       call->Finish(r.status());
+                     });
   });
   return call->reactor();
 }

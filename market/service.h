@@ -79,7 +79,9 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   Reactor* ListItem(Context* ctx, const v1::ListItemRequest* req,
                     v1::ListItemResponse* resp) override;
   Reactor* CancelListing(Context* ctx, const v1::CancelListingRequest* req,
-                         v1::CancelListingResponse* resp) override;
+                         v1::CancelListingResponse* resp) override {
+    return Cancel(/*forced=*/false, ctx, req, resp);
+  }
   Reactor* PurchaseItem(Context* ctx, const v1::PurchaseItemRequest* req,
                         v1::PurchaseItemResponse* resp) override;
   Reactor* BuyQuantity(Context* ctx, const v1::BuyQuantityRequest* req,
@@ -93,6 +95,12 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   Reactor* GetHistory(Context* ctx, const v1::GetHistoryRequest* req,
                       v1::GetHistoryResponse* resp) override;
   Reactor* Stats(Context* ctx, const v1::StatsRequest* req, v1::StatsResponse* resp) override;
+  // MarketAdmin's own calls (market/admin_service.h serves them).
+  Reactor* FreezeUser(Context* ctx, const v1::FreezeUserRequest* req, v1::FreezeUserResponse* resp);
+  Reactor* ForceCancelListing(Context* ctx, const v1::CancelListingRequest* req,
+                              v1::CancelListingResponse* resp) {
+    return Cancel(/*forced=*/true, ctx, req, resp);
+  }
   // market/watch.cc: served by the EventHub (nullptr: refused with UNAVAILABLE).
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(Context* ctx,
                                                    const v1::WatchEventsRequest* req) override;
@@ -109,6 +117,8 @@ class MarketServiceImpl final : public bazaar::market::v1::Market::CallbackServi
   bool Drain(absl::Duration grace) { return gate_.Drain(grace); }
 
  private:
+  Reactor* Cancel(bool forced, Context* ctx, const v1::CancelListingRequest* req,
+                  v1::CancelListingResponse* resp);
   Reactor* ChangeWallet(bool credit, Context* ctx, const v1::WalletRequest* req,
                         v1::WalletResponse* resp);
   const std::string& default_currency() const { return ops_->options().economy.default_currency(); }

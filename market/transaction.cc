@@ -18,6 +18,11 @@ absl::Status Unexpected(const std::string& what, const RespReply& r) {
 
 }  // namespace
 
+absl::Status UserFrozen(const std::string& player) {
+  return MakeError(absl::StatusCode::kFailedPrecondition, reason::kUserFrozen,
+                   "user " + player + " is frozen");
+}
+
 Argv TxnRunner::RecordWrite(const std::string& request_id, const IdempotencyRecord& record) const {
   return {"SET", keys_->Request(request_id), EncodeRecord(record), "PX",
           std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))};
@@ -68,6 +73,7 @@ struct TxnRunner::Attempt {
   bool has_changes = false;
 
   bool idempotent() const { return !options->request_id.empty(); }
+  bool for_player() const { return !options->player.empty(); }
   // The session goes back before the result is reported, so a retry can have it.
   void Finish(AttemptResult<TxnOutcome> result) {
     session.reset();
@@ -123,8 +129,10 @@ void TxnRunner::WatchAndRead(std::shared_ptr<Attempt> a) {
   Argv watch = {"WATCH"};
   watch.insert(watch.end(), spec.watch.begin(), spec.watch.end());
   if (a->idempotent()) watch.push_back(keys_->Request(a->options->request_id));
+  if (a->for_player()) watch.push_back(keys_->Frozen(a->options->player));
   round1.push_back(std::move(watch));
   if (a->idempotent()) round1.push_back({"GET", keys_->Request(a->options->request_id)});
+  if (a->for_player()) round1.push_back({"EXISTS", keys_->Frozen(a->options->player)});
   round1.insert(round1.end(), spec.reads.begin(), spec.reads.end());
   StoreSession* session_ptr = a->session.get();
   session_ptr->Pipeline(std::move(round1), [this, a](absl::StatusOr<Replies> replies) {
@@ -165,12 +173,22 @@ void TxnRunner::AfterReads(std::shared_ptr<Attempt> a, absl::StatusOr<Replies> r
       return a->Finish(R::Done(Unexpected("GET request record", rec)));
     }
   }
+  bool frozen = false;
+  if (a->for_player()) {
+    const RespReply& exists = (*replies)[first_read++];
+    if (exists.type != RespReply::Type::kInteger) {
+      return a->Finish(R::Done(Unexpected("EXISTS frozen", exists)));
+    }
+    frozen = exists.integer == 1;
+  }
   std::vector<RespReply> reads(std::make_move_iterator(replies->begin() + first_read),
                                std::make_move_iterator(replies->end()));
   for (const auto& r : reads) {
     if (r.is_error()) return a->Finish(R::Done(Unexpected("read failed", r)));
   }
-  auto plan = spec.decide(reads);
+  // A frozen player's call is a definite failure, confirmed and recorded like any other.
+  absl::StatusOr<TxnPlan> plan =
+      frozen ? absl::StatusOr<TxnPlan>(TxnPlan{UserFrozen(options.player)}) : spec.decide(reads);
   if (!plan.ok()) return a->Finish(R::Done(plan.status()));
   if (plan->stale) return a->Finish(R::Conflict());
   a->plan = std::move(*plan);

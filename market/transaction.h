@@ -2,7 +2,8 @@
 // idempotency. Every mutating market operation is a TxnSpec run here.
 //
 // An attempt is two round trips (three when the spec probes first, see TxnSpec::probe):
-//   1. WATCH <keys> [+ req:<id>], GET req:<id> (when a request_id is given), then the reads;
+//   1. WATCH <keys> [+ req:<id>] [+ frozen:<player>], GET req:<id> (when a request_id is
+//      given), EXISTS frozen:<player> (a player's action, CallOptions::player), then the reads;
 //   2. MULTI, the writes decided from the reads [+ SET req:<id> <record> PX <ttl>], EXEC.
 // A record found in step 1 ends the call: the same fingerprint replays the first outcome, another
 // one is INVALID_ARGUMENT/REQUEST_ID_REUSED. A definite failure (e.g. INSUFFICIENT_FUNDS) is
@@ -71,6 +72,9 @@ struct TxnOutcome {
 
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
+
+// FAILED_PRECONDITION / USER_FROZEN: the acting player is frozen (market.lua says the same).
+absl::Status UserFrozen(const std::string& player);
 
 // Every call's `done` runs on the store's thread (see store.h); `trace` must stay valid until
 // then. The spec's decide runs there too, so it must own what it reads (capture by value).

@@ -28,6 +28,7 @@ struct User {
   std::vector<std::string> inventory;     // instance ids, sorted
   std::map<std::string, int64_t> wallet;  // every configured currency (the default included)
   std::map<std::string, int64_t> stacks;  // item type -> quantity, none at zero
+  bool frozen = false;                    // MarketOps::FreezeUser: their actions are refused
 };
 
 // An instance listing of v1 (item_id, keyed by item and seller; quantity 1, the default
@@ -87,6 +88,9 @@ struct CallInfo {
 struct CallOptions {
   absl::Time deadline = absl::InfiniteFuture();  // the client's deadline
   std::string request_id;                        // empty: not idempotent
+  // The player a player action acts for: while they are frozen (MarketOps::FreezeUser) the call
+  // is refused with USER_FROZEN inside its transaction. Empty: not a player's action.
+  std::string player;
 };
 
 // Per-call outputs used for statistics (filled even when the call fails).

@@ -69,7 +69,8 @@ void MarketOps::CreateUser(const std::string& user_id, const std::string& name, 
 
 namespace {
 
-// GetUser's snapshot: HGETALL users:<id>, SMEMBERS inventory:<id>, HGETALL stacks:<id>.
+// GetUser's snapshot: HGETALL users:<id>, SMEMBERS inventory:<id>, HGETALL stacks:<id>,
+// EXISTS frozen:<id>.
 absl::StatusOr<User> UserFromReplies(const std::string& user_id, const EconomyOptions& economy,
                                      const absl::StatusOr<Replies>& r) {
   if (!r.ok()) return r.status();
@@ -96,6 +97,7 @@ absl::StatusOr<User> UserFromReplies(const std::string& user_id, const EconomyOp
     user.wallet[currency] = balance;
   }
   user.funds = user.wallet[economy.default_currency()];
+  user.frozen = (*r)[3].type == RespReply::Type::kInteger && (*r)[3].integer == 1;
   for (const auto& e : (*r)[1].elements) user.inventory.push_back(e.str);
   std::sort(user.inventory.begin(), user.inventory.end());
   const auto& stacks = (*r)[2].elements;
@@ -116,7 +118,8 @@ void MarketOps::GetUser(const std::string& user_id, const CallOptions& call, Cal
   if (absl::Status s = ValidateUserId("user_id", user_id); !s.ok()) return done(s);
   runner_.Snapshot({{"HGETALL", keys_.User(user_id)},
                     {"SMEMBERS", keys_.Inventory(user_id)},
-                    {"HGETALL", keys_.Stacks(user_id)}},
+                    {"HGETALL", keys_.Stacks(user_id)},
+                    {"EXISTS", keys_.Frozen(user_id)}},
                    call, trace, [this, user_id, done = std::move(done)](absl::StatusOr<Replies> r) {
                      done(UserFromReplies(user_id, options_.economy, r));
                    });
@@ -158,6 +161,43 @@ void MarketOps::GrantItem(const std::string& user_id, const std::string& item_id
       plan.writes = {{"SADD", inv_key, item_id}, {"HINCRBY", user_key, "items_granted", "1"}};
       AddEvent(&plan, {"item_granted", request_id, {{"user", user_id}, {"item", item_id}}, {user_id}});
     }
+    return plan;
+  };
+  runner_.Run(std::move(spec), call, trace,
+              [done = std::move(done)](absl::StatusOr<TxnOutcome> out) {
+                if (!out.ok()) return done(out.status());
+                done(out->info);
+              });
+}
+
+void MarketOps::FreezeUser(const std::string& user_id, bool frozen, const std::string& reason,
+                           const CallOptions& call, CallTrace* trace, Done<CallInfo> done) {
+  if (absl::Status s =
+          FirstError({ValidateUserId("user_id", user_id), ValidateText("reason", reason),
+                      ValidateRequestId(call.request_id)});
+      !s.ok()) {
+    return done(s);
+  }
+  const std::string user_key = keys_.User(user_id);
+  const std::string frozen_key = keys_.Frozen(user_id);
+  TxnSpec spec;
+  spec.fingerprint = EncodeFields({"FreezeUser", user_id, frozen ? "1" : "0", reason});
+  spec.watch = {frozen_key};
+  spec.reads = {{"EXISTS", user_key}};
+  spec.decide = [this, user_id, frozen, reason, frozen_key, request_id = call.request_id](
+                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+    TxnPlan plan;
+    if (!IsOne(r[0])) {
+      plan.failure =
+          MakeError(absl::StatusCode::kNotFound, reason::kUserNotFound, "no user " + user_id);
+      return plan;
+    }
+    // SET, not SETNX: freezing a frozen user again updates the reason and logs it again.
+    plan.writes = {frozen ? Argv{"SET", frozen_key, reason} : Argv{"DEL", frozen_key}};
+    AddEvent(&plan, {frozen ? "user_frozen" : "user_thawed",
+                     request_id,
+                     {{"user", user_id}, {"reason", reason}},
+                     {user_id}});
     return plan;
   };
   runner_.Run(std::move(spec), call, trace,
