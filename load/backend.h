@@ -91,6 +91,7 @@ std::unique_ptr<MarketBackend> NewGrpcBackend(client::MarketClientOptions client
 
 struct DirectOptions {
   std::string store = "127.0.0.1:6379";
+  std::string store_password;  // AUTH (empty: none)
   std::string mode = "fine";
   market::EconomyOptions economy;  // as bazaar-market's --currencies, --fee_bps, --fee_min
   absl::Duration reap_interval = absl::Seconds(1);  // the expiry reaper, as bazaar-market's

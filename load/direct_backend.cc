@@ -186,6 +186,7 @@ absl::StatusOr<std::unique_ptr<MarketBackend>> NewDirectBackend(const DirectOpti
   if (!address.ok()) return address.status();
   client::PoolOptions pool;
   pool.connection = *address;
+  pool.connection.password = direct.store_password;
   pool.size = direct.pool_size;
   market::MarketOptions market;
   if (!market::ParseContentionMode(direct.mode, &market.mode)) {

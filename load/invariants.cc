@@ -293,9 +293,9 @@ absl::Status ReplayEventLog(StoreReader& db, const market::KeySchema& keys,
 }  // namespace
 
 absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
-                                                const std::string& key_prefix,
-                                                const RunResult& run) {
-  auto options = client::ResolveStoreAddress(store, key_prefix);
+                                                const std::string& key_prefix, const RunResult& run,
+                                                const std::string& password) {
+  auto options = client::ResolveStoreAddress(store, key_prefix, password);
   if (!options.ok()) return options.status();
   options->command_timeout = std::chrono::seconds(30);
   auto conn = client::RespConnection::Connect(*options);
@@ -460,8 +460,9 @@ absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
   return rep;
 }
 
-int64_t ReadExecAbortedWatch(const std::string& store, const std::string& key_prefix) {
-  auto options = client::ResolveStoreAddress(store, key_prefix);
+int64_t ReadExecAbortedWatch(const std::string& store, const std::string& key_prefix,
+                             const std::string& password) {
+  auto options = client::ResolveStoreAddress(store, key_prefix, password);
   if (!options.ok()) return -1;
   auto conn = client::RespConnection::Connect(*options);
   if (!conn.ok()) return -1;

@@ -49,15 +49,16 @@ struct InvariantReport {
   int64_t events = 0, event_users_checked = 0, users_before_log = 0;
 };
 
-// Connects to `store` ("host:port", or "cluster://seeds": the primary of the prefix's slot);
-// UNAVAILABLE if it cannot. Keys under `key_prefix`.
+// Connects to `store` ("host:port", or "cluster://seeds": the primary of the prefix's slot),
+// with AUTH `password` when not empty; UNAVAILABLE if it cannot. Keys under `key_prefix`.
 absl::StatusOr<InvariantReport> CheckInvariants(const std::string& store,
-                                                const std::string& key_prefix,
-                                                const RunResult& run);
+                                                const std::string& key_prefix, const RunResult& run,
+                                                const std::string& password = "");
 
 // The store's INFO transactions exec_aborted_watch (bazaar-engine's section), or -1 when the
 // store is unreachable or has no such field (real Redis).
-int64_t ReadExecAbortedWatch(const std::string& store, const std::string& key_prefix = "");
+int64_t ReadExecAbortedWatch(const std::string& store, const std::string& key_prefix = "",
+                             const std::string& password = "");
 
 }  // namespace bazaar::load
 

@@ -32,6 +32,8 @@ ABSL_FLAG(std::string, market, "127.0.0.1:50051",
           "(the report's retries are then unknown: each market keeps its own Stats)");
 ABSL_FLAG(std::string, store, "",
           "Store host:port: read for the invariant check (empty: skip it); --direct runs on it");
+ABSL_FLAG(std::string, store_password, "",
+          "AUTH password of --store (default: $BAZAAR_STORE_PASSWORD, which stays out of ps)");
 ABSL_FLAG(std::string, key_prefix, "", "The market's key prefix");
 ABSL_FLAG(bool, direct, false, "Run the market logic in-process over RESP (no gRPC service)");
 ABSL_FLAG(std::string, mode, "fine", "--direct only: contention mode, fine, book or script");
@@ -168,6 +170,10 @@ int Run(int argc, char** argv) {
   std::string run_id = absl::GetFlag(FLAGS_run_id);
   if (run_id.empty()) run_id = absl::StrCat("load", absl::ToUnixMillis(absl::Now()) % 1000000000);
   const std::string store = absl::GetFlag(FLAGS_store);
+  std::string store_password = absl::GetFlag(FLAGS_store_password);
+  if (const char* env = std::getenv("BAZAAR_STORE_PASSWORD"); store_password.empty() && env) {
+    store_password = env;
+  }
   const bool direct = absl::GetFlag(FLAGS_direct);
   if (direct && store.empty()) {
     fprintf(stderr, "bazaar-load: --direct needs --store\n");
@@ -183,6 +189,7 @@ int Run(int argc, char** argv) {
   if (direct) {
     DirectOptions d;
     d.store = store;
+    d.store_password = store_password;
     d.mode = absl::GetFlag(FLAGS_mode);
     d.key_prefix = absl::GetFlag(FLAGS_key_prefix);
     d.pool_size = absl::GetFlag(FLAGS_pool) > 0 ? absl::GetFlag(FLAGS_pool) : max_players;
@@ -233,10 +240,13 @@ int Run(int argc, char** argv) {
               w.run_id.c_str(), DescribeWorkload(w).c_str());
     }
     const int64_t aborted_before =
-        store.empty() ? -1 : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix));
+        store.empty()
+            ? -1
+            : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix), store_password);
     RunOptions run_options;
     run_options.progress = progress;
     run_options.store = store;
+    run_options.store_password = store_password;
     run_options.key_prefix = absl::GetFlag(FLAGS_key_prefix);
     auto result = RunWorkload(w, backend.get(), run_options);
     if (!result.ok()) {
@@ -244,14 +254,17 @@ int Run(int argc, char** argv) {
       return 2;
     }
     const int64_t aborted_after =
-        store.empty() ? -1 : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix));
+        store.empty()
+            ? -1
+            : ReadExecAbortedWatch(store, absl::GetFlag(FLAGS_key_prefix), store_password);
     if (aborted_before >= 0 && aborted_after >= 0) {
       result->store_exec_aborted_watch = aborted_after - aborted_before;
     }
     results.push_back(std::make_unique<RunResult>(std::move(*result)));
     ScenarioRun sr{scenarios[i], backend->kind(), mode, target, results.back().get(), {}, {}};
     if (!store.empty()) {
-      auto check = CheckInvariants(store, absl::GetFlag(FLAGS_key_prefix), *results.back());
+      auto check =
+          CheckInvariants(store, absl::GetFlag(FLAGS_key_prefix), *results.back(), store_password);
       if (check.ok()) {
         sr.invariants = std::move(*check);
         invariants_ok = invariants_ok && sr.invariants->ok;

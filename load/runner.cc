@@ -289,7 +289,7 @@ absl::StatusOr<RunResult> RunWorkload(const Workload& w, MarketBackend* backend,
         std::thread(ProgressLoop, &live, &sh, options.progress, options.progress_interval, &done);
   }
   SessionCounters sessions;
-  Sampler sampler(backend, options.store, options.key_prefix,
+  Sampler sampler(backend, options.store, options.key_prefix, options.store_password,
                   w.kind == ScenarioKind::kSteady ? &sessions : nullptr);
   sampler.Start(sh.start_us);
   result.totals = std::make_unique<Recorder>(sh.start_us, &live);

@@ -107,6 +107,7 @@ struct RunOptions {
   absl::Duration progress_interval = absl::Seconds(1);
   std::string store;  // sampled once a second when not empty (sampler.h)
   std::string key_prefix;
+  std::string store_password;  // AUTH (empty: none)
 };
 
 absl::StatusOr<RunResult> RunWorkload(const Workload& workload, MarketBackend* backend,

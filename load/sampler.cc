@@ -28,10 +28,11 @@ std::map<std::string, int64_t> ParseKeyClassAborts(const std::string& info) {
 }
 
 Sampler::Sampler(MarketBackend* backend, std::string store, std::string key_prefix,
-                 const SessionCounters* sessions)
+                 std::string password, const SessionCounters* sessions)
     : backend_(backend),
       store_(std::move(store)),
       key_prefix_(std::move(key_prefix)),
+      password_(std::move(password)),
       sessions_(sessions) {}
 
 Sampler::~Sampler() { Stop(); }
@@ -70,7 +71,7 @@ Sample Sampler::Take(int64_t start_us) {
   if (auto conflicts = backend_->WatchConflicts(); conflicts.ok()) s.method_conflicts = *conflicts;
   if (store_.empty()) return s;
   if (conn_ == nullptr) {
-    auto options = client::ResolveStoreAddress(store_, key_prefix_);
+    auto options = client::ResolveStoreAddress(store_, key_prefix_, password_);
     if (!options.ok()) return s;
     options->command_timeout = std::chrono::milliseconds(500);
     auto conn = client::RespConnection::Connect(*options);

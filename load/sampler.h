@@ -22,8 +22,9 @@ namespace bazaar::load {
 
 class Sampler {
  public:
-  // `store` may be empty (no store reads); `sessions` may be null (a closed loop).
-  Sampler(MarketBackend* backend, std::string store, std::string key_prefix,
+  // `store` may be empty (no store reads), `password` is its AUTH (empty: none); `sessions`
+  // may be null (a closed loop).
+  Sampler(MarketBackend* backend, std::string store, std::string key_prefix, std::string password,
           const SessionCounters* sessions);
   ~Sampler();
   // Samples at start_us, + 1 s, + 2 s... on its own thread until Stop(), which takes a last
@@ -34,7 +35,7 @@ class Sampler {
  private:
   Sample Take(int64_t start_us);
   MarketBackend* backend_;
-  std::string store_, key_prefix_;
+  std::string store_, key_prefix_, password_;
   const SessionCounters* sessions_;
   absl::Notification stop_;
   std::thread thread_;

@@ -1,5 +1,6 @@
 #include "market/config.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -23,7 +24,9 @@ ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) 
 ABSL_FLAG(std::string, sentinels, "",
           "Sentinels host:port,... to ask for the primary (replaces --store; needs --sentinel_master)");
 ABSL_FLAG(std::string, sentinel_master, "", "Master name the sentinels monitor");
-ABSL_FLAG(std::string, store_password, "", "AUTH password for the store (empty: none)");
+ABSL_FLAG(std::string, store_password, "",
+          "AUTH password for the store (default: $BAZAAR_STORE_PASSWORD, which stays out of ps; "
+          "empty: none)");
 ABSL_FLAG(int, threads, 8,
           "Store connections: transactions in flight at once (no thread per call)");
 ABSL_FLAG(int, max_rpc_threads, 256,
@@ -206,6 +209,9 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   c.listen = absl::GetFlag(FLAGS_listen);
   c.store = absl::GetFlag(FLAGS_store);
   c.store_password = absl::GetFlag(FLAGS_store_password);
+  if (const char* env = std::getenv("BAZAAR_STORE_PASSWORD"); c.store_password.empty() && env) {
+    c.store_password = env;
+  }
   c.sentinels = absl::GetFlag(FLAGS_sentinels);
   c.sentinel_master = absl::GetFlag(FLAGS_sentinel_master);
   if (!c.sentinels.empty() && c.sentinel_master.empty()) {

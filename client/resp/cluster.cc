@@ -195,16 +195,24 @@ int64_t ClusterResolver::lookups() const {
 }
 
 absl::StatusOr<ConnectionOptions> ResolveStoreAddress(const std::string& store,
-                                                      const std::string& key_prefix) {
-  if (!absl::StartsWith(store, "cluster://")) return ParseAddress(store);
+                                                      const std::string& key_prefix,
+                                                      const std::string& password) {
+  if (!absl::StartsWith(store, "cluster://")) {
+    auto address = ParseAddress(store);
+    if (address.ok()) address->password = password;
+    return address;
+  }
   if (!HasHashTag(key_prefix)) {
     return absl::InvalidArgumentError(
         "a cluster store needs a key prefix with a hash tag, e.g. {realm1}:");
   }
   auto seeds = ClusterResolver::ParseSeeds(store, std::chrono::milliseconds(1000));
   if (!seeds.ok()) return seeds.status();
+  for (auto& seed : *seeds) seed.password = password;
   ClusterResolver resolver(*seeds, KeySlot(key_prefix));
-  return resolver.Resolve((*seeds)[0]);
+  auto primary = resolver.Resolve((*seeds)[0]);
+  if (primary.ok()) primary->password = password;
+  return primary;
 }
 
 }  // namespace bazaar::client

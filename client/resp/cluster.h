@@ -90,9 +90,11 @@ class ClusterResolver {
 };
 
 // Where a tool reads a market's store: "host:port" as it is, or "cluster://seeds" resolved to
-// the primary of the slot of `key_prefix` (which must have a hash tag). Blocking.
+// the primary of the slot of `key_prefix` (which must have a hash tag); AUTH with `password`
+// when not empty. Blocking.
 absl::StatusOr<ConnectionOptions> ResolveStoreAddress(const std::string& store,
-                                                      const std::string& key_prefix);
+                                                      const std::string& key_prefix,
+                                                      const std::string& password = "");
 
 }  // namespace bazaar::client
 

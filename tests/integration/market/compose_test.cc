@@ -1,17 +1,21 @@
 // docker-compose.yml: it validates (Debian's docker-compose v1 needs no Docker engine for that),
 // and its service command lines work: the engine primary, the engine replica and the market are
 // started here as local processes with exactly the compose arguments, only the host names, ports
-// and paths mapped onto this machine.
+// and paths mapped onto this machine; the stores want their password and the market its keys.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <sstream>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/process.h"
 #include "harness/resp_client.h"
+#include "market/auth.h"
 #include "market/v1/market.grpc.pb.h"
 #include "market_fixture.h"
 
@@ -24,7 +28,13 @@ using bazaar::testing::RespClient;
 using bazaar::testing::RunCommand;
 using bazaar::testing::TempDir;
 
-const std::string kCompose = "docker-compose -f " BAZAAR_SOURCE_DIR "/docker-compose.yml";
+// The secrets compose insists on (docker/README.md); the key file is replaced below.
+constexpr char kStorePassword[] = "compose-test-secret";
+constexpr char kAdminKey[] = "compose-test-admin-key";
+const std::string kStoreSecret = std::string("BAZAAR_STORE_PASSWORD=") + kStorePassword;
+const std::string kKeysSecret = "BAZAAR_API_KEYS_FILE=/dev/null";
+const std::string kComposeFile = "docker-compose -f " BAZAAR_SOURCE_DIR "/docker-compose.yml";
+const std::string kCompose = kStoreSecret + " " + kKeysSecret + " " + kComposeFile;
 
 // The `command` list of one service after compose's interpolation, one argument per element.
 std::vector<std::string> ServiceCommand(const std::string& service) {
@@ -37,9 +47,9 @@ std::vector<std::string> ServiceCommand(const std::string& service) {
 }
 
 // Maps compose's names onto this machine: service hosts to loopback, the container's fixed
-// ports to free ones, /data and /etc/bazaar to local paths.
+// ports to free ones, /data, /etc/bazaar and the key secret to local paths.
 std::vector<std::string> Localize(std::vector<std::string> args, int port, int primary_port,
-                                  const std::string& data_dir) {
+                                  const std::string& data_dir, const std::string& keys = "") {
   for (size_t i = 0; i < args.size(); ++i) {
     std::string& a = args[i];
     if (a == "--port") args[i + 1] = std::to_string(port);
@@ -54,6 +64,7 @@ std::vector<std::string> Localize(std::vector<std::string> args, int port, int p
     if (a.rfind("--store=engine-primary:", 0) == 0) {
       a = "--store=127.0.0.1:" + std::to_string(primary_port);
     }
+    if (a == "--api_keys=/run/secrets/bazaar_api_keys") a = "--api_keys=" + keys;
     if (a.rfind("--config=/etc/bazaar/", 0) == 0) {
       a = "--config=" BAZAAR_SOURCE_DIR "/conf/" + a.substr(std::string("--config=/etc/bazaar/").size());
     }
@@ -67,9 +78,16 @@ ChildProcess Start(std::vector<std::string> args, const TempDir& dir) {
   return ChildProcess(exe, args, dir.path() + "/log", dir.path());
 }
 
+// A connection that has given the stores' password.
+std::unique_ptr<RespClient> Authed(int port) {
+  auto c = std::make_unique<RespClient>(port);
+  EXPECT_EQ(c->Command({"AUTH", kStorePassword}), "+OK\r\n");
+  return c;
+}
+
 std::string InfoField(int port, const std::string& field) {
-  RespClient c(port);
-  std::string info = c.Command({"INFO", "replication"});
+  auto c = Authed(port);
+  std::string info = c->Command({"INFO", "replication"});
   size_t at = info.find(field + ":");
   return at == std::string::npos ? "" : info.substr(at + field.size() + 1, info.find("\r\n", at) - at - field.size() - 1);
 }
@@ -77,6 +95,16 @@ std::string InfoField(int port, const std::string& field) {
 TEST(ComposeTest, ComposeFileValidates) {
   auto r = RunCommand(kCompose + " config --quiet");
   EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(ComposeTest, NothingStartsWithoutAStorePasswordAndAKeyFile) {
+  const std::string unset = "env -u BAZAAR_STORE_PASSWORD -u BAZAAR_API_KEYS_FILE ";
+  for (const auto& [missing, given] : {std::pair{"BAZAAR_STORE_PASSWORD", kKeysSecret},
+                                       std::pair{"BAZAAR_API_KEYS_FILE", kStoreSecret}}) {
+    auto r = RunCommand(unset + given + " " + kComposeFile + " config --quiet 2>&1");
+    EXPECT_NE(r.exit_code, 0) << missing;
+    EXPECT_NE(r.output.find(std::string("set ") + missing), std::string::npos) << r.output;
+  }
 }
 
 TEST(ComposeTest, LoadServiceRunsOnlyWithItsProfile) {
@@ -94,7 +122,9 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   auto primary_args = Localize(ServiceCommand("engine-primary"), primary_port, 0, primary_dir.path());
   auto replica_args =
       Localize(ServiceCommand("engine-replica"), replica_port, primary_port, replica_dir.path());
-  auto market_args = Localize(ServiceCommand("market"), 0, primary_port, "");
+  const std::string keys = market_dir.path() + "/api_keys";
+  std::ofstream(keys) << "ops admin sha256:" << bazaar::market::HashApiKey(kAdminKey) << "\n";
+  auto market_args = Localize(ServiceCommand("market"), 0, primary_port, "", keys);
   ASSERT_FALSE(primary_args.empty());
   ASSERT_EQ(primary_args[0], "bazaar-engine");
   ASSERT_EQ(market_args[0], "bazaar-market");
@@ -102,17 +132,24 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   // The engines keep the compose file's fixed-port form; a port another test took meanwhile
   // shows as our process exiting, never as a stranger counted as ours.
   ChildProcess primary = Start(primary_args, primary_dir);
-  ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary)) << primary.ReadLog();
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary, kStorePassword))
+      << primary.ReadLog();
   ChildProcess replica = Start(replica_args, replica_dir);
-  ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica)) << replica.ReadLog();
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica, kStorePassword))
+      << replica.ReadLog();
+  // The market takes the password from its environment, as compose gives it.
+  setenv("BAZAAR_STORE_PASSWORD", kStorePassword, 1);
   ChildProcess market = Start(market_args, market_dir);
+  unsetenv("BAZAAR_STORE_PASSWORD");
   const int market_port = WaitForMarketPort(market);
   ASSERT_GT(market_port, 0) << market.ReadLog();
   ASSERT_TRUE(bazaar::testing::WaitForPort(market_port)) << market.ReadLog();
 
-  // Other containers reach the engines over the compose network, not loopback.
-  EXPECT_EQ(RespClient(primary_port).Command({"CONFIG", "GET", "protected-mode"}),
+  // Other containers reach the engines over the compose network, not loopback, and only with
+  // the password.
+  EXPECT_EQ(Authed(primary_port)->Command({"CONFIG", "GET", "protected-mode"}),
             "*2\r\n$14\r\nprotected-mode\r\n$2\r\nno\r\n");
+  EXPECT_EQ(RespClient(primary_port).Command({"GET", "x"}).rfind("-NOAUTH", 0), 0u);
 
   auto stub = bazaar::market::v1::Market::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(market_port), grpc::InsecureChannelCredentials()));
@@ -124,14 +161,20 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   ctx.set_wait_for_ready(true);
+  // Without a key the market refuses; with the admin key it writes.
   grpc::Status status = stub->CreateUser(&ctx, req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << market.ReadLog();
+  grpc::ClientContext authed;
+  authed.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  authed.AddMetadata("authorization", std::string("Bearer ") + kAdminKey);
+  status = stub->CreateUser(&authed, req, &resp);
   ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << market.ReadLog();
 
   // The user the market wrote on the primary reaches the replica.
   bool replicated = false;
   for (int i = 0; i < 100 && !replicated; ++i) {
-    replicated = RespClient(replica_port).Command({"HGET", "users:compose-user", "funds"}) ==
-                 "$3\r\n100\r\n";
+    replicated =
+        Authed(replica_port)->Command({"HGET", "users:compose-user", "funds"}) == "$3\r\n100\r\n";
     if (!replicated) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(replicated) << replica.ReadLog();
