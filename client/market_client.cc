@@ -147,6 +147,7 @@ class MarketClient::Impl {
       channels_.push_back(
           grpc::CreateCustomChannel(GrpcTarget(options.address), *credentials, args));
       stubs_.push_back(v1::Market::NewStub(channels_.back()));
+      admin_stubs_.push_back(v1::MarketAdmin::NewStub(channels_.back()));
     }
   }
 
@@ -169,23 +170,28 @@ class MarketClient::Impl {
   }
 
   // WatchEvents (a streaming call of the blocking stub) needs a stub and counts its resumes.
-  v1::Market::Stub* WatchStub() { return NextStub(); }
+  v1::Market::Stub* WatchStub() { return NextStub<v1::Market::Stub>(); }
   std::atomic<int64_t> watch_resumes{0};
 
-  // Sends one RPC of the callback stub.
-  template <typename Req, typename Resp>
-  using Send = void (*)(v1::Market::Stub*, grpc::ClientContext*, const Req*, Resp*,
+  // Sends one RPC of the callback stub of a service (Market, or MarketAdmin).
+  template <typename Req, typename Resp, typename Stub = v1::Market::Stub>
+  using Send = void (*)(Stub*, grpc::ClientContext*, const Req*, Resp*,
                         std::function<void(grpc::Status)>);
+  // Keeps a parameter out of template deduction (a lambda converts to the Send it names).
+  template <typename T>
+  struct Given {
+    using type = T;
+  };
   // Gets the last RPC's status, its response and how many RPCs were sent.
   template <typename Resp>
   using Finish = std::function<void(absl::Status, Resp*, int rpcs)>;
 
   // One logical operation: up to 1 + max_retries RPCs, all within one deadline.
-  template <typename Req, typename Resp>
-  void Call(const CallSettings& call, bool mutating, Req req, Send<Req, Resp> send,
-            Finish<Resp> finish) {
+  template <typename Req, typename Resp, typename Stub = v1::Market::Stub>
+  void Call(const CallSettings& call, bool mutating, Req req,
+            typename Given<Send<Req, Resp, Stub>>::type send, Finish<Resp> finish) {
     absl::Duration timeout = call.timeout > absl::ZeroDuration() ? call.timeout : options_.timeout;
-    auto op = std::make_shared<Operation<Req, Resp>>();
+    auto op = std::make_shared<Operation<Req, Resp, Stub>>();
     op->impl = this;
     op->mutating = mutating;
     op->deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout);
@@ -194,20 +200,20 @@ class MarketClient::Impl {
     op->finish = std::move(finish);
     op->acting_user = call.acting_user;
     if (!setup_error_.ok()) return op->finish(setup_error_, &op->resp, 0);
-    Operation<Req, Resp>::Attempt(std::move(op));
+    Operation<Req, Resp, Stub>::Attempt(std::move(op));
   }
 
  private:
   // The state of one logical operation, kept alive by the callback gRPC holds (the RPC's or the
   // backoff alarm's), never by both: each callback moves its reference out when it runs.
-  template <typename Req, typename Resp>
+  template <typename Req, typename Resp, typename Stub>
   struct Operation {
     Impl* impl;
     bool mutating;
     std::chrono::system_clock::time_point deadline;
     Req req;
     Resp resp;
-    Send<Req, Resp> send;
+    Send<Req, Resp, Stub> send;
     Finish<Resp> finish;
     std::string acting_user;
     int rpcs = 0;
@@ -221,7 +227,7 @@ class MarketClient::Impl {
       op->impl->Decorate(op->ctx.get(), op->acting_user);
       op->resp.Clear();
       ++op->rpcs;
-      op->send(op->impl->NextStub(), op->ctx.get(), &op->req, &op->resp,
+      op->send(op->impl->NextStub<Stub>(), op->ctx.get(), &op->req, &op->resp,
                [self = std::move(self)](grpc::Status s) mutable {
                  OnReply(std::move(self), FromGrpc(s));
                });
@@ -258,8 +264,14 @@ class MarketClient::Impl {
     }
   };
 
-  v1::Market::Stub* NextStub() {
-    return stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()].get();
+  template <typename Stub>
+  Stub* NextStub() {
+    const size_t i = next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size();
+    if constexpr (std::is_same_v<Stub, v1::MarketAdmin::Stub>) {
+      return admin_stubs_[i].get();
+    } else {
+      return stubs_[i].get();
+    }
   }
 
   bool Retriable(const absl::Status& s, bool mutating) const {
@@ -271,6 +283,7 @@ class MarketClient::Impl {
   absl::Status setup_error_;  // the TLS files could not be read: every call fails with it
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::Market::Stub>> stubs_;
+  std::vector<std::unique_ptr<v1::MarketAdmin::Stub>> admin_stubs_;  // one per channel too
   std::atomic<uint64_t> next_{0};
 };
 
@@ -356,7 +369,8 @@ void MarketClient::GetUserAsync(const std::string& user_id, const CallSettings& 
                         u.funds(),
                         {u.inventory().begin(), u.inventory().end()},
                         {u.wallet().begin(), u.wallet().end()},
-                        {u.stacks().begin(), u.stacks().end()}});
+                        {u.stacks().begin(), u.stacks().end()},
+                        u.frozen()});
       });
 }
 
@@ -963,6 +977,56 @@ absl::StatusOr<MarketListing> MarketClient::GetStackListing(const std::string& l
         [cb = std::move(cb)](absl::Status s, v1::GetListingResponse* resp, int) {
           if (!s.ok()) return cb(std::move(s));
           cb(FromProto(resp->listing()));
+        });
+  });
+}
+
+// MarketAdmin's own calls.
+
+absl::StatusOr<OpInfo> MarketClient::FreezeUser(const std::string& user_id, bool frozen,
+                                                const std::string& reason,
+                                                const CallSettings& call) {
+  v1::FreezeUserRequest req;
+  req.set_user_id(user_id);
+  req.set_frozen(frozen);
+  req.set_reason(reason);
+  req.set_request_id(IdFor(call));
+  std::string id = req.request_id();
+  return Await<OpInfo>([&](Callback<OpInfo> done) {
+    impl_->Call<v1::FreezeUserRequest, v1::FreezeUserResponse, v1::MarketAdmin::Stub>(
+        call, true, req,
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->FreezeUser(ctx, rq, rs, std::move(cb));
+        },
+        [done = std::move(done), id](absl::Status s, v1::FreezeUserResponse* resp, int rpcs) {
+          if (!s.ok()) return done(std::move(s));
+          OpInfo info;
+          FillInfo(resp->info(), &info);
+          info.rpcs = rpcs;
+          info.request_id = id;
+          done(std::move(info));
+        });
+  });
+}
+
+absl::StatusOr<ListingOutcome> MarketClient::ForceCancelListing(const std::string& seller_id,
+                                                                const std::string& item_id,
+                                                                const std::string& listing_id,
+                                                                const CallSettings& call) {
+  v1::CancelListingRequest req;
+  req.set_seller_id(seller_id);
+  req.set_item_id(item_id);
+  req.set_listing_id(listing_id);
+  req.set_request_id(IdFor(call));
+  std::string id = req.request_id();
+  return Await<ListingOutcome>([&](Callback<ListingOutcome> done) {
+    impl_->Call<v1::CancelListingRequest, v1::CancelListingResponse, v1::MarketAdmin::Stub>(
+        call, true, req,
+        [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
+          stub->async()->ForceCancelListing(ctx, rq, rs, std::move(cb));
+        },
+        [done = std::move(done), id](absl::Status s, v1::CancelListingResponse* resp, int rpcs) {
+          FinishListing(done, id, std::move(s), resp, rpcs);
         });
   });
 }

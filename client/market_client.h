@@ -74,6 +74,7 @@ struct MarketUser {
   std::vector<std::string> inventory;  // sorted; filled by GetUser
   std::map<std::string, int64_t> wallet;  // currency -> balance; filled by GetUser
   std::map<std::string, int64_t> stacks;  // item type -> quantity; filled by GetUser
+  bool frozen = false;                    // FreezeUser; filled by GetUser
 };
 
 // An instance listing (item_id) or a stack listing (listing_id, item_type, ...).
@@ -263,6 +264,16 @@ class MarketClient {
   absl::StatusOr<HistoryResult> GetHistory(const HistoryRequest& request,
                                            const CallSettings& call = {});
   absl::StatusOr<MarketStats> Stats(const CallSettings& call = {});
+  // MarketAdmin (an admin key): freezes a user, or thaws them (`frozen` false); while frozen,
+  // their own list, cancel, purchase and buy calls fail with USER_FROZEN.
+  absl::StatusOr<OpInfo> FreezeUser(const std::string& user_id, bool frozen,
+                                    const std::string& reason, const CallSettings& call = {});
+  // MarketAdmin: cancels a listing for its seller, frozen or not: an instance (item_id) or an
+  // economy listing (listing_id).
+  absl::StatusOr<ListingOutcome> ForceCancelListing(const std::string& seller_id,
+                                                    const std::string& item_id,
+                                                    const std::string& listing_id,
+                                                    const CallSettings& call = {});
   // Blocking, on the caller's thread: the event log after `from_id` ("" the whole log, "$" new
   // events only), then new events as they commit, each handed to `on_event` once and in commit
   // order. When the stream breaks (UNAVAILABLE: the market stopped or the connection dropped;

@@ -267,6 +267,33 @@ absl::Status History(const Args& a, const CliOptions& o, MarketClient* c, std::s
   return absl::OkStatus();
 }
 
+// The operators' service, MarketAdmin (an admin key).
+absl::Status Admin(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
+  const std::string sub = a.size() > 1 ? a[1] : "";
+  if (sub == "freeze" || sub == "thaw") {
+    if (auto s = Expect(a, 3, 4, "admin freeze|thaw <user> [reason]"); !s.ok()) return s;
+    const bool frozen = sub == "freeze";
+    auto r = c->FreezeUser(a[2], frozen, a.size() > 3 ? a[3] : "", o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderFreeze(a[2], frozen, *r, o.json);
+    return absl::OkStatus();
+  }
+  if (sub == "cancel" || sub == "cancel-listing") {
+    const bool by_id = sub == "cancel-listing";
+    if (auto s = Expect(
+            a, 4, 4,
+            by_id ? "admin cancel-listing <seller> <listing_id>" : "admin cancel <seller> <item>");
+        !s.ok()) {
+      return s;
+    }
+    auto r = c->ForceCancelListing(a[2], by_id ? "" : a[3], by_id ? a[3] : "", o.call);
+    if (!r.ok()) return r.status();
+    *out = RenderListing("cancelled", r->listing, &r->info, o.json);
+    return absl::OkStatus();
+  }
+  return Usage("admin freeze|thaw|cancel|cancel-listing ...");
+}
+
 absl::Status Watch(const Args& a, const CliOptions& o, MarketClient* c, std::string* out) {
   if (auto s = Expect(a, 1, 1, "watch [--from=ID] [--types=T,..] [--user=U] [--count=N]");
       !s.ok()) {
@@ -298,6 +325,7 @@ absl::Status RunCommand(const Args& args, const CliOptions& options, MarketClien
   if (cmd == "stats") return Stats(args, options, client, out);
   if (cmd == "history") return History(args, options, client, out);
   if (cmd == "watch") return Watch(args, options, client, out);
+  if (cmd == "admin") return Admin(args, options, client, out);
   return Usage("unknown command: " + cmd);
 }
 
@@ -360,6 +388,10 @@ Commands:
   watch [--from=ID] [--types=T,...] [--user=U] [--count=N]
                                       the event log after ID ("" all, "$" new only), then
                                       live; resumes by id across disconnects; one line each
+  admin freeze|thaw <user> [reason]   (MarketAdmin) refuse / allow again a user's own trades
+  admin cancel <seller> <item>        (MarketAdmin) cancel a listing for its seller, frozen
+  admin cancel-listing <seller> <listing_id>
+                                      or not; the second form for economy listings
 
 Output is a readable table; --json prints one JSON object on stdout instead (errors too:
 {"ok":false,"code":...,"reason":...,"message":...}). Mutating commands send a request id

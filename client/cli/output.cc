@@ -64,6 +64,7 @@ std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json) {
     w.EndArray();
     CountsJson("wallet", user.wallet, &w);
     CountsJson("stacks", user.stacks, &w);
+    w.Key("frozen").Bool(user.frozen);
     w.EndObject();
     if (info != nullptr) InfoJson(*info, &w);
     w.EndObject();
@@ -74,6 +75,7 @@ std::string RenderUser(const MarketUser& user, const OpInfo* info, bool json) {
   std::string out = t.Render();
   if (!user.inventory.empty()) out += "inventory: " + absl::StrJoin(user.inventory, " ") + "\n";
   out += CountsLine("wallet", user.wallet) + CountsLine("stacks", user.stacks);
+  if (user.frozen) out += "frozen: their own trades are refused\n";
   if (info != nullptr) out += InfoLine(*info);
   return out;
 }
@@ -170,6 +172,17 @@ std::string RenderGrant(const std::string& user, const std::string& item, const 
     return w.str() + "\n";
   }
   return absl::StrCat("granted ", item, " to ", user, "\n", InfoLine(info));
+}
+
+std::string RenderFreeze(const std::string& user, bool frozen, const OpInfo& info, bool json) {
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("ok").Bool(true).Key("user_id").String(user).Key("frozen").Bool(frozen);
+    InfoJson(info, &w);
+    w.EndObject();
+    return w.str() + "\n";
+  }
+  return absl::StrCat(frozen ? "froze " : "thawed ", user, "\n", InfoLine(info));
 }
 
 namespace {

@@ -20,6 +20,8 @@ std::string RenderStackListings(const BrowseResult& page, bool json);
 std::string RenderAmount(const std::string& what, int64_t amount, const OpInfo& info, bool json);
 std::string RenderGrant(const std::string& user, const std::string& item, const OpInfo& info,
                         bool json);
+// FreezeUser: whom, and whether they are frozen now.
+std::string RenderFreeze(const std::string& user, bool frozen, const OpInfo& info, bool json);
 std::string RenderListings(const std::vector<MarketListing>& listings,
                            const std::string& next_cursor, bool json);
 std::string RenderStats(const MarketStats& stats, bool json);

@@ -52,6 +52,27 @@ TEST_P(CliTest, CreateGrantListBuyAndShowPrintTables) {
   EXPECT_THAT(r.output, HasSubstr("130"));
 }
 
+TEST_P(CliTest, AdminFreezesThawsAndCancelsForTheSeller) {
+  ASSERT_EQ(Cli({"user", "create", "fay", "50"}).exit_code, 0);
+  ASSERT_EQ(Cli({"grant", "fay", "helm"}).exit_code, 0);
+  ASSERT_EQ(Cli({"list", "fay", "helm", "5"}).exit_code, 0);
+  auto r = Cli({"admin", "freeze", "fay", "chargeback"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("froze fay"));
+  EXPECT_THAT(Cli({"user", "show", "fay"}).output, HasSubstr("frozen"));
+  r = Cli({"cancel", "fay", "helm"}, /*json=*/true);
+  EXPECT_EQ(r.exit_code, 6) << r.output;  // FAILED_PRECONDITION
+  EXPECT_THAT(r.output, HasSubstr(R"("reason":"USER_FROZEN")"));
+  r = Cli({"admin", "cancel", "fay", "helm"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("helm"));
+  ASSERT_EQ(Cli({"admin", "thaw", "fay"}).exit_code, 0);
+  r = Cli({"user", "show", "fay"}, /*json=*/true);
+  EXPECT_THAT(r.output,
+              AllOf(HasSubstr(R"("frozen":false)"), HasSubstr(R"("inventory":["helm"])")));
+  EXPECT_EQ(Cli({"admin", "unknown"}).exit_code, 2);
+}
+
 TEST_P(CliTest, StackAndWalletCommands) {
   ASSERT_EQ(Cli({"user", "create", "dan", "0"}).exit_code, 0);
   ASSERT_EQ(Cli({"user", "create", "eve", "100"}).exit_code, 0);
