@@ -5,10 +5,12 @@
 # purchases/s, purchase p50/p99, and the CPU time per call of each process (utime+stime from
 # /proc/<pid>/stat over the run for the store and the market; getrusage for bazaar-load). The last
 # row, `floor`, is gRPC alone (bazaar-grpc-floor: a callback server answering at once, one call
-# in flight per player): its "market us" is what any gRPC service pays per call here.
+# in flight per player): its "market us" is what any gRPC service pays per call here. The path
+# `tls` is gRPC over TLS (a throwaway certificate made by openssl), for the cost of TLS beside
+# the `grpc` row.
 #
 # Usage: load/bench_market.sh [--seconds S] [--scenario 5x5|economy] [--modes fine,book]
-#                             [--paths grpc,direct] [--stores engine,redis]
+#                             [--paths grpc,tls,direct] [--stores engine,redis]
 # Not part of ctest: numbers depend on the machine; compare rows of one run.
 set -euo pipefail
 
@@ -36,6 +38,10 @@ done
 # shellcheck source=side_by_side.sh
 source "$here/load/side_by_side.sh"
 hz=$(getconf CLK_TCK)
+if [[ ",$PATHS," == *,tls,* ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" 2>/dev/null
+fi
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 json_field() { /usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['runs'][0]; print(eval(sys.argv[2]))" "$@"; }
 
@@ -53,7 +59,12 @@ for store in "${stores[@]}"; do
       # The economy in the market's one default currency (the market here has no --currencies).
       [[ "$SCENARIO" == economy* ]] && args+=(--second_currency= --currencies=gold)
       market_pid=""
-      if [[ "$path" == grpc ]]; then
+      if [[ "$path" == grpc || "$path" == tls ]]; then
+        MARKET_TRANSPORT=--plaintext
+        if [[ "$path" == tls ]]; then
+          MARKET_TRANSPORT="--tls_cert_file=$work/tls.crt --tls_key_file=$work/tls.key"
+          args+=(--tls --tls_ca_file="$work/tls.crt")
+        fi
         start_market "$mode"
         args+=(--market="127.0.0.1:$market_port")
       else

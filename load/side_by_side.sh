@@ -25,10 +25,13 @@ start_store() {
 }
 
 # bazaar-market from $bin on the last store started, in contention mode $1, on a port the kernel
-# picks, with $MARKET_FLAGS (words) added; sets market_pid and market_port.
+# picks, plaintext unless $MARKET_TRANSPORT gives the TLS flags, with $MARKET_FLAGS (words)
+# added; sets market_pid and market_port.
 start_market() {
   local log="$work/market-$store_port.log"
-  "$bin/bazaar-market" --listen=127.0.0.1:0 --plaintext --store="127.0.0.1:$store_port" --mode="$1" \
+  # shellcheck disable=SC2086  # word lists
+  "$bin/bazaar-market" --listen=127.0.0.1:0 ${MARKET_TRANSPORT:---plaintext} \
+    --store="127.0.0.1:$store_port" --mode="$1" \
     --stats_interval=0 ${MARKET_FLAGS:-} >"$log" 2>&1 &
   market_pid=$!
   pids+=("$market_pid")
