@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "engine/commands/acl_categories.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/command_keys.h"
@@ -44,14 +45,8 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
   return names;
 }
 
-// The ACL categories we derive from the flags (Redis lists more, per command).
 std::vector<std::string_view> Categories(const CommandSpec& spec) {
-  std::vector<std::string_view> categories;
-  if (spec.flags & kWrite) categories.push_back("@write");
-  if (spec.flags & kReadOnly) categories.push_back("@read");
-  categories.push_back((spec.flags & kFast) ? "@fast" : "@slow");
-  if (spec.flags & kAdmin) categories.push_back("@admin");
-  return categories;
+  return AclCategoryNames(AclCategoriesOf(spec));
 }
 
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {

@@ -62,6 +62,7 @@ struct CommandSpec {
   int key_step = 0;
   Handler handler = nullptr;
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
+  uint32_t acl_categories = 0;  // beyond what the flags imply (acl_categories.h)
   CommandStats stats;
 
   bool is_container() const { return !subcommands.empty(); }

@@ -1,7 +1,5 @@
 #include "engine/server/server.h"
 
-#include "engine/scripting/scripting_family.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -20,13 +18,15 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "engine/commands/acl_categories.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/core/clock.h"
-#include "engine/core/eviction.h"
 #include "engine/core/encoding_limits.h"
-#include "engine/core/memory_accounting.h"
+#include "engine/core/eviction.h"
 #include "engine/core/log.h"
+#include "engine/core/memory_accounting.h"
+#include "engine/scripting/scripting_family.h"
 #include "engine/server/monitor_line.h"
 
 namespace bazaar::engine::server {
@@ -204,6 +204,7 @@ Server::Server(config::Options options, std::string config_file, std::string exe
   commands::RegisterAllCommands(table_);
   scripting::RegisterScriptingFamily(table_);
   scripting::RegisterFunctionFamily(table_);
+  commands::AssignAclCategories(table_);
   scripts_.set_serve_while_busy([this] { ServeWhileScriptBusy(); });
   dispatcher_.set_after_command([this] { ServeBlockedClients(); });
   persistence_.snapshots().set_replication_source(

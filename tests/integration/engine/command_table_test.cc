@@ -1,8 +1,8 @@
 // COMMAND as clients read it (redis-py's cluster client and others take key positions and flags
-// from it): every command and subcommand we have must show Redis 7.0's arity, flags and key
-// range, compared with real redis-server in the same run. Only the commands we do not have yet
-// may be missing, and they are listed by name so that adding one is noticed. And CONFIG SET
-// port, which clients see as the server moving.
+// from it): every command and subcommand we have must show Redis 7.0's arity, flags, key range
+// and ACL categories, compared with real redis-server in the same run. Only the commands we do not
+// have yet may be missing, and they are listed by name so that adding one is noticed. And CONFIG
+// SET port, which clients see as the server moving.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -24,9 +24,10 @@ struct Entry {
   int64_t arity = 0;
   std::vector<std::string> flags;
   int64_t first = 0, last = 0, step = 0;
+  std::vector<std::string> categories;  // ACL categories, in order
   bool operator==(const Entry& o) const {
     return arity == o.arity && flags == o.flags && first == o.first && last == o.last &&
-           step == o.step;
+           step == o.step && categories == o.categories;
   }
 };
 
@@ -37,6 +38,7 @@ void Add(const client::RespReply& info, std::map<std::string, Entry>* out) {
   e.first = info.elements[3].integer;
   e.last = info.elements[4].integer;
   e.step = info.elements[5].integer;
+  for (const auto& c : info.elements[6].elements) e.categories.push_back(c.str);
   (*out)[info.elements[0].str] = e;
   for (const auto& sub : info.elements[9].elements) Add(sub, out);
 }
@@ -59,11 +61,13 @@ std::map<std::string, Entry> CommandTable(int port) {
 std::string Describe(const Entry& e) {
   std::string s = "arity " + std::to_string(e.arity) + " flags [";
   for (const auto& f : e.flags) s += f + " ";
-  return s + "] keys " + std::to_string(e.first) + "," + std::to_string(e.last) + "," +
-         std::to_string(e.step);
+  s += "] keys " + std::to_string(e.first) + "," + std::to_string(e.last) + "," +
+       std::to_string(e.step) + " categories [";
+  for (const auto& c : e.categories) s += c + " ";
+  return s + "]";
 }
 
-TEST(CommandTableTest, EveryCommandShowsRedissArityFlagsAndKeys) {
+TEST(CommandTableTest, EveryCommandShowsRedissArityFlagsKeysAndAclCategories) {
   ServerUnderTest ours(Kind::kBazaarEngine);
   ServerUnderTest redis(Kind::kRealRedis);
   const auto mine = CommandTable(ours.port());
