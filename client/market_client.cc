@@ -699,12 +699,13 @@ namespace bazaar::client {
 // The economy's calls. Each asynchronous form fills its request and hands Mutate what to send
 // and how to read the response; the blocking forms await them.
 
-template <typename Out, typename Req, typename Resp, typename Send, typename Fill>
+template <typename Out, typename Req, typename Resp, bool kAdmin, typename Send, typename Fill>
 void MarketClient::Mutate(const CallSettings& call, Req req, Send send, Fill fill,
                           Callback<Out> done) {
   req.set_request_id(IdFor(call));
   std::string id = req.request_id();
-  impl_->Call<Req, Resp>(
+  using Stub = std::conditional_t<kAdmin, v1::MarketAdmin::Stub, v1::Market::Stub>;
+  impl_->Call<Req, Resp, Stub>(
       call, true, std::move(req), send,
       [done = std::move(done), id = std::move(id), fill](absl::Status s, Resp* resp, int rpcs) {
         if (!s.ok()) return done(std::move(s));
@@ -1017,17 +1018,16 @@ absl::StatusOr<ListingOutcome> MarketClient::ForceCancelListing(const std::strin
   req.set_seller_id(seller_id);
   req.set_item_id(item_id);
   req.set_listing_id(listing_id);
-  req.set_request_id(IdFor(call));
-  std::string id = req.request_id();
   return Await<ListingOutcome>([&](Callback<ListingOutcome> done) {
-    impl_->Call<v1::CancelListingRequest, v1::CancelListingResponse, v1::MarketAdmin::Stub>(
-        call, true, req,
+    Mutate<ListingOutcome, v1::CancelListingRequest, v1::CancelListingResponse, /*kAdmin=*/true>(
+        call, req,
         [](auto* stub, auto* ctx, auto* rq, auto* rs, auto cb) {
           stub->async()->ForceCancelListing(ctx, rq, rs, std::move(cb));
         },
-        [done = std::move(done), id](absl::Status s, v1::CancelListingResponse* resp, int rpcs) {
-          FinishListing(done, id, std::move(s), resp, rpcs);
-        });
+        [](const v1::CancelListingResponse& r, ListingOutcome* out) {
+          out->listing = FromProto(r.listing());
+        },
+        std::move(done));
   });
 }
 

@@ -327,8 +327,9 @@ class MarketClient {
  private:
   class Impl;
   // A mutating call: the request id set, the RPC sent with retries, `fill(resp, &out)` and the
-  // call info put into the outcome (market_client.cc).
-  template <typename Out, typename Req, typename Resp, typename Send, typename Fill>
+  // call info put into the outcome (market_client.cc). `kAdmin`: a MarketAdmin call.
+  template <typename Out, typename Req, typename Resp, bool kAdmin = false, typename Send,
+            typename Fill>
   void Mutate(const CallSettings& call, Req req, Send send, Fill fill, Callback<Out> done);
   // Credit (true) or Debit.
   void WalletAsync(bool credit, const std::string& user_id, const std::string& currency,

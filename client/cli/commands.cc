@@ -51,6 +51,19 @@ absl::Status Grant(const Args& a, const CliOptions& o, MarketClient* c, std::str
   return absl::OkStatus();
 }
 
+// stack list / list-item: the optional [currency] [duration_seconds] at a[6], a[7], then the call.
+absl::Status ListStackWith(StackListingSpec spec, const Args& a, const CliOptions& o,
+                           MarketClient* c, std::string* out) {
+  if (a.size() > 6) spec.currency = a[6];
+  if (a.size() > 7) {
+    if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
+  }
+  auto r = c->ListStack(spec, o.call);
+  if (!r.ok()) return r.status();
+  *out = RenderListing("listed", r->listing, &r->info, o.json);
+  return absl::OkStatus();
+}
+
 // Pages of BrowseStackListings (--page_size, --cursor, --all as for browse).
 absl::Status BrowseStackPages(StackBrowseRequest req, const CliOptions& o, MarketClient* c,
                               std::string* out) {
@@ -93,14 +106,7 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     StackListingSpec spec{a[2], a[3]};
     if (auto s = ParseInt(a[4], "quantity", &spec.quantity); !s.ok()) return s;
     if (auto s = ParseInt(a[5], "unit_price", &spec.unit_price); !s.ok()) return s;
-    if (a.size() > 6) spec.currency = a[6];
-    if (a.size() > 7) {
-      if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
-    }
-    auto r = c->ListStack(spec, o.call);
-    if (!r.ok()) return r.status();
-    *out = RenderListing("listed", r->listing, &r->info, o.json);
-    return absl::OkStatus();
+    return ListStackWith(spec, a, o, c, out);
   }
   if (sub == "list-item") {
     if (auto s = Expect(a, 6, 8,
@@ -112,14 +118,7 @@ absl::Status Stack(const Args& a, const CliOptions& o, MarketClient* c, std::str
     StackListingSpec spec{a[2], a[4]};
     spec.item_id = a[3];
     if (auto s = ParseInt(a[5], "price", &spec.unit_price); !s.ok()) return s;
-    if (a.size() > 6) spec.currency = a[6];
-    if (a.size() > 7) {
-      if (auto s = ParseInt(a[7], "duration_seconds", &spec.duration_seconds); !s.ok()) return s;
-    }
-    auto r = c->ListStack(spec, o.call);
-    if (!r.ok()) return r.status();
-    *out = RenderListing("listed", r->listing, &r->info, o.json);
-    return absl::OkStatus();
+    return ListStackWith(spec, a, o, c, out);
   }
   if (sub == "cancel") {
     if (auto s = Expect(a, 4, 4, "stack cancel <seller> <listing_id>"); !s.ok()) return s;
