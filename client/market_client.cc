@@ -380,6 +380,20 @@ absl::StatusOr<MarketUser> MarketClient::GetUser(const std::string& user_id,
       [&](Callback<MarketUser> cb) { GetUserAsync(user_id, call, std::move(cb)); });
 }
 
+namespace {
+// The result of a call whose response is its call info alone (GrantItem, FreezeUser).
+template <typename Resp>
+void FinishOpInfo(const Callback<OpInfo>& done, const std::string& id, absl::Status s, Resp* resp,
+                  int rpcs) {
+  if (!s.ok()) return done(std::move(s));
+  OpInfo info;
+  FillInfo(resp->info(), &info);
+  info.rpcs = rpcs;
+  info.request_id = id;
+  done(std::move(info));
+}
+}  // namespace
+
 void MarketClient::GrantItemAsync(const std::string& user_id, const std::string& item_id,
                                   const CallSettings& call, Callback<OpInfo> done) {
   v1::GrantItemRequest req;
@@ -394,12 +408,7 @@ void MarketClient::GrantItemAsync(const std::string& user_id, const std::string&
       },
       [done = std::move(done), id = std::move(id)](absl::Status s, v1::GrantItemResponse* resp,
                                                    int rpcs) {
-        if (!s.ok()) return done(std::move(s));
-        OpInfo info;
-        FillInfo(resp->info(), &info);
-        info.rpcs = rpcs;
-        info.request_id = id;
-        done(std::move(info));
+        FinishOpInfo(done, id, std::move(s), resp, rpcs);
       });
 }
 
@@ -1000,12 +1009,7 @@ absl::StatusOr<OpInfo> MarketClient::FreezeUser(const std::string& user_id, bool
           stub->async()->FreezeUser(ctx, rq, rs, std::move(cb));
         },
         [done = std::move(done), id](absl::Status s, v1::FreezeUserResponse* resp, int rpcs) {
-          if (!s.ok()) return done(std::move(s));
-          OpInfo info;
-          FillInfo(resp->info(), &info);
-          info.rpcs = rpcs;
-          info.request_id = id;
-          done(std::move(info));
+          FinishOpInfo(done, id, std::move(s), resp, rpcs);
         });
   });
 }
