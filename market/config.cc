@@ -268,8 +268,9 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   for (const auto& [name, rate, burst] :
        {std::tuple{"player", c.rate_limits.player_rate, c.rate_limits.player_burst},
         std::tuple{"key", c.rate_limits.key_rate, c.rate_limits.key_burst}}) {
-    if (!(rate >= 0 && rate <= 1e6)) {
-      return Invalid(absl::StrCat("--", name, "_rate_limit must be 0..1000000 calls/s"));
+    if (!(rate == 0 || (rate >= 0.001 && rate <= 1e6))) {
+      return Invalid(
+          absl::StrCat("--", name, "_rate_limit must be 0 (none) or 0.001..1000000 calls/s"));
     }
     if (burst < 1 || burst > 1000000) {
       return Invalid(absl::StrCat("--", name, "_rate_burst must be 1..1000000"));

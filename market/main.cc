@@ -257,7 +257,7 @@ int Run(int argc, char** argv) {
     CallTrace trace;
     auto loaded = ops.LoadScripts(load, &trace);
     if (loaded.ok()) {
-      BAZAAR_LOG(INFO) << "script mode: library bazaar_market loaded";
+      BAZAAR_LOG(INFO) << "script mode: library bazaar_market_v2 loaded";
     } else {
       BAZAAR_LOG(WARNING) << "script mode: FUNCTION LOAD failed (" << loaded.status()
                           << "); calls will load it when the store answers";

@@ -1,7 +1,10 @@
-#!lua name=bazaar_market
+#!lua name=bazaar_market_v2
 -- The market's mutating calls as Redis functions (--mode=script): each reads, decides and writes
 -- in one atomic step, so nothing is watched and nothing aborts. Loaded by bazaar-market with
 -- FUNCTION LOAD REPLACE (market/script_runner.h), embedded at build time.
+-- The version is in the library's name and its functions' (v2: the frozen-player check): markets
+-- of another version load theirs beside it, so during a rolling upgrade no market calls
+-- functions of another version (which would skip checks it counts on).
 --
 -- Every function takes the same first keys and arguments, then its own:
 --   KEYS[1] events:            KEYS[2] req:<request_id> (KEYS[1] again without a request id)
@@ -206,6 +209,6 @@ local function for_player(fn, own_keys)
   end
 end
 
-redis.register_function('bazaar_list_item', for_player(list_item, 7))
-redis.register_function('bazaar_purchase_item', for_player(purchase_item, 11))
-redis.register_function('bazaar_cancel_listing', for_player(cancel_listing, 6))
+redis.register_function('bazaar_v2_list_item', for_player(list_item, 7))
+redis.register_function('bazaar_v2_purchase_item', for_player(purchase_item, 11))
+redis.register_function('bazaar_v2_cancel_listing', for_player(cancel_listing, 6))

@@ -15,18 +15,20 @@ namespace {
 // microseconds (a call costs 1/rate s; a full bucket holds `burst` calls). The key holds the
 // time at which the bucket is full again; a call may go when that time, pushed on by its cost,
 // is at most a bucket's worth ahead of now. Returns {0} when every bucket gave a token, else
-// {i, wait}: bucket i has none for `wait` more microseconds (nothing was taken).
+// {i, wait}: bucket i is the one empty longest, for `wait` more microseconds (nothing was
+// taken from any).
 constexpr char kTakeTokenScript[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local full_at = {}
+local full_at, empty, longest = {}, 0, 0
 for i, key in ipairs(KEYS) do
   local cost, capacity = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
   local at = math.max(tonumber(redis.call('GET', key)) or now, now) + cost
   local wait = at - now - capacity
-  if wait > 0 then return {i, math.ceil(wait)} end
+  if wait > longest then empty, longest = i, wait end
   full_at[i] = at
 end
+if empty > 0 then return {empty, math.ceil(longest)} end
 for i, key in ipairs(KEYS) do
   redis.call('SET', key, string.format('%.0f', full_at[i]), 'PX',
              math.ceil((full_at[i] - now) / 1000) + 1)
@@ -67,7 +69,8 @@ void RateLimiter::Admit(const std::string& player, const std::string& key_name, 
   Argv eval = {"EVAL", kTakeTokenScript, absl::StrCat(buckets.size())};
   for (const Bucket& b : buckets) eval.push_back(keys_->RateBucket(b.limit, b.id));
   for (const Bucket& b : buckets) {
-    const double cost_us = 1e6 / b.rate;
+    // Whole microseconds (the rate is at most 10^6/s, so a call costs at least 1).
+    const int64_t cost_us = std::llround(1e6 / b.rate);
     eval.push_back(absl::StrCat(cost_us));
     eval.push_back(absl::StrCat(cost_us * b.burst));
   }
@@ -77,9 +80,18 @@ void RateLimiter::Admit(const std::string& player, const std::string& key_name, 
     if (!opened.ok()) return done(opened.status());
     std::shared_ptr<StoreSession> session = std::move(*opened);
     session->Pipeline({std::move(eval)}, [session, buckets = std::move(buckets),
-                                          done = std::move(done)](absl::StatusOr<Replies> replies) {
+                                          done = std::move(done)](
+                                             absl::StatusOr<Replies> replies) mutable {
+      // The connection goes back before the call this admits asks for one.
+      session.reset();
       if (!replies.ok()) return done(replies.status());
       const RespReply& r = replies->front();
+      if (r.is_error()) {
+        // READONLY (a failover in progress), OOM, LOADING, BUSY...: the store cannot take the
+        // token now; an outage to the caller, who may retry.
+        return done(MakeError(absl::StatusCode::kUnavailable, reason::kStoreUnavailable,
+                              "rate limit: the store answered " + r.str));
+      }
       auto integer = [&r](size_t i) {
         return i < r.elements.size() && r.elements[i].type == RespReply::Type::kInteger
                    ? r.elements[i].integer

@@ -9,7 +9,9 @@
 // Which buckets a call draws from (service.cc): the player's (the acting seller or buyer of a
 // list, cancel, purchase or buy-by-quantity) and the key's (every call made with an API key).
 // A refused call is RESOURCE_EXHAUSTED / RATE_LIMITED with ErrorInfo fields limit (player or
-// key), retry_after_ms, rate and burst, and does nothing else.
+// key: the bucket empty longest), retry_after_ms, rate and burst, and does nothing else. A store
+// that cannot take the token (unreachable, READONLY, OOM...) refuses the call as UNAVAILABLE /
+// STORE_UNAVAILABLE, which clients retry: the limiter does not retry by itself.
 //
 // Thread-safe (const after construction); `done` runs on the store's thread.
 #ifndef BAZAAR_MARKET_RATE_LIMIT_H_

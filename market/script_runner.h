@@ -27,7 +27,7 @@ namespace bazaar::market {
 const std::string& MarketLuaLibrary();
 
 struct ScriptCall {
-  std::string function;           // e.g. bazaar_purchase_item
+  std::string function;           // e.g. bazaar_v2_purchase_item
   std::string fingerprint;        // method and parameters, as TxnSpec's
   std::vector<std::string> keys;  // the function's own keys (after events: and req:<id>)
   std::vector<std::string> args;  // the function's own arguments

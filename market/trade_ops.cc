@@ -57,7 +57,8 @@ void MarketOps::ListItem(const std::string& seller_id, const std::string& item_i
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string p = std::to_string(price);
   if (options_.mode == ContentionMode::kScript) {
-    ScriptCall sc{"bazaar_list_item", EncodeFields({"ListItem", seller_id, item_id, p}),
+    ScriptCall sc{"bazaar_v2_list_item",
+                  EncodeFields({"ListItem", seller_id, item_id, p}),
                   {keys_.User(seller_id), inv_key, keys_.Market(),
                    keys_.Listing(item_id, seller_id), keys_.History(seller_id)},
                   {seller_id, item_id, p}};
@@ -106,10 +107,11 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
   const std::string listing_key = keys_.Listing(item_id, seller_id);
   const bool book = options_.mode == ContentionMode::kBook;
   if (options_.mode == ContentionMode::kScript) {
-    ScriptCall sc{"bazaar_cancel_listing", EncodeFields({"CancelListing", seller_id, item_id}),
-                  {keys_.Market(), listing_key, keys_.Inventory(seller_id),
-                   keys_.History(seller_id)},
-                  {seller_id, item_id}};
+    ScriptCall sc{
+        "bazaar_v2_cancel_listing",
+        EncodeFields({"CancelListing", seller_id, item_id}),
+        {keys_.Market(), listing_key, keys_.Inventory(seller_id), keys_.History(seller_id)},
+        {seller_id, item_id}};
     return scripts_.Run(std::move(sc), call, trace, ListingOutcome(std::move(done)));
   }
   TxnSpec spec;
@@ -268,7 +270,7 @@ void MarketOps::PurchaseItem(const std::string& buyer_id, const std::string& sel
                 done(std::move(result));
               };
   if (options_.mode == ContentionMode::kScript) {
-    ScriptCall sc{"bazaar_purchase_item",
+    ScriptCall sc{"bazaar_v2_purchase_item",
                   spec.fingerprint,
                   {buyer_key, seller_key, buyer_inv, keys_.Market(), listing_key,
                    keys_.Listing(item_id, buyer_id), keys_.History(buyer_id),

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -72,8 +73,36 @@ std::vector<std::string> Localize(std::vector<std::string> args, int port, int p
   return args;
 }
 
+// An engine service is `sh -c <script>` (it writes the password into a file the engine reads
+// first, so it is not on the engine's command line): the same replacements in the script, and
+// compose's `$$` as the `$` the container gets.
+std::vector<std::string> LocalizeScript(std::vector<std::string> args, int port, int primary_port,
+                                        const std::string& dir) {
+  EXPECT_EQ(args.size(), 3u);
+  if (args.size() != 3) return {};
+  EXPECT_EQ(args[0], "sh");
+  std::string script = args[2];
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = script.find(from);
+    EXPECT_NE(at, std::string::npos) << from << " in " << script;
+    if (at != std::string::npos) script.replace(at, from.size(), to);
+  };
+  replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD");
+  if (primary_port != 0) replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD");
+  replace("/run/bazaar-auth.conf", dir + "/auth.conf");
+  replace("/run/bazaar-auth.conf", dir + "/auth.conf");
+  replace("exec bazaar-engine ", "exec " + bazaar::testing::BinaryDir() + "/bazaar-engine ");
+  replace("--port 6379", "--port " + std::to_string(port));
+  replace("--dir /data", "--dir " + dir);
+  if (primary_port != 0) {
+    replace("--replicaof engine-primary 6379",
+            "--replicaof 127.0.0.1 " + std::to_string(primary_port));
+  }
+  return {"/bin/sh", "-c", script};
+}
+
 ChildProcess Start(std::vector<std::string> args, const TempDir& dir) {
-  std::string exe = bazaar::testing::BinaryDir() + "/" + args[0];
+  std::string exe = args[0][0] == '/' ? args[0] : bazaar::testing::BinaryDir() + "/" + args[0];
   args.erase(args.begin());
   return ChildProcess(exe, args, dir.path() + "/log", dir.path());
 }
@@ -119,28 +148,35 @@ TEST(ComposeTest, LoadServiceRunsOnlyWithItsProfile) {
 TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   TempDir primary_dir, replica_dir, market_dir;
   const int primary_port = FreeLoopbackPort(), replica_port = FreeLoopbackPort();
-  auto primary_args = Localize(ServiceCommand("engine-primary"), primary_port, 0, primary_dir.path());
-  auto replica_args =
-      Localize(ServiceCommand("engine-replica"), replica_port, primary_port, replica_dir.path());
+  auto primary_args =
+      LocalizeScript(ServiceCommand("engine-primary"), primary_port, 0, primary_dir.path());
+  auto replica_args = LocalizeScript(ServiceCommand("engine-replica"), replica_port, primary_port,
+                                     replica_dir.path());
   const std::string keys = market_dir.path() + "/api_keys";
   std::ofstream(keys) << "ops admin sha256:" << bazaar::market::HashApiKey(kAdminKey) << "\n";
   auto market_args = Localize(ServiceCommand("market"), 0, primary_port, "", keys);
   ASSERT_FALSE(primary_args.empty());
-  ASSERT_EQ(primary_args[0], "bazaar-engine");
+  ASSERT_FALSE(replica_args.empty());
   ASSERT_EQ(market_args[0], "bazaar-market");
 
   // The engines keep the compose file's fixed-port form; a port another test took meanwhile
   // shows as our process exiting, never as a stranger counted as ours.
-  ChildProcess primary = Start(primary_args, primary_dir);
-  ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary, kStorePassword))
-      << primary.ReadLog();
-  ChildProcess replica = Start(replica_args, replica_dir);
-  ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica, kStorePassword))
-      << replica.ReadLog();
-  // The market takes the password from its environment, as compose gives it.
+  // Every service gets the password in its environment, as compose gives it.
   setenv("BAZAAR_STORE_PASSWORD", kStorePassword, 1);
+  ChildProcess primary = Start(primary_args, primary_dir);
+  ChildProcess replica = Start(replica_args, replica_dir);
   ChildProcess market = Start(market_args, market_dir);
   unsetenv("BAZAAR_STORE_PASSWORD");
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary, kStorePassword))
+      << primary.ReadLog();
+  ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica, kStorePassword))
+      << replica.ReadLog();
+  // The password is in no process's command line.
+  for (ChildProcess* p : {&primary, &replica, &market}) {
+    std::ifstream cmdline("/proc/" + std::to_string(p->pid()) + "/cmdline");
+    std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(all.find(kStorePassword), std::string::npos) << all;
+  }
   const int market_port = WaitForMarketPort(market);
   ASSERT_GT(market_port, 0) << market.ReadLog();
   ASSERT_TRUE(bazaar::testing::WaitForPort(market_port)) << market.ReadLog();

@@ -234,7 +234,7 @@ TEST_P(MarketScriptTest, TheLibraryIsLoadedAtStartAndReloadedAfterAFlush) {
   o.port = store.port();
   auto conn = client::RespConnection::Connect(o);
   ASSERT_TRUE(conn.ok());
-  auto listed = (*conn)->Command({"FUNCTION", "LIST", "LIBRARYNAME", "bazaar_market"});
+  auto listed = (*conn)->Command({"FUNCTION", "LIST", "LIBRARYNAME", "bazaar_market_v2"});
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->elements.size(), 1u) << listed->DebugString();  // loaded at start-up
   Client c(market);
