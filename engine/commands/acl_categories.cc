@@ -114,6 +114,13 @@ uint32_t AclCategoriesOf(const CommandSpec& spec) {
   return c;
 }
 
+uint32_t AclCategoryBit(std::string_view name) {
+  for (const auto& [bit, n] : kNames) {
+    if (n == name) return bit;
+  }
+  return 0;
+}
+
 std::vector<std::string_view> AclCategoryNames(uint32_t categories) {
   std::vector<std::string_view> names;
   for (const auto& [bit, name] : kNames) {

@@ -49,6 +49,8 @@ uint32_t AclCategoriesOf(const CommandSpec& spec);
 
 // "@read", "@string", ... for the bits set, in Redis's order.
 std::vector<std::string_view> AclCategoryNames(uint32_t categories);
+// The bit of a category named as AclCategoryNames names it ("@read"); 0 if none is.
+uint32_t AclCategoryBit(std::string_view name);
 
 }  // namespace bazaar::engine::commands
 

@@ -1,6 +1,8 @@
 // Connection commands: PING ECHO AUTH HELLO QUIT RESET.
 #include "engine/commands/arg_util.h"
+#include "engine/commands/client_line.h"
 #include "engine/commands/command_context.h"
+#include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/status_reply.h"
@@ -31,6 +33,15 @@ bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::str
   return required.empty() || pass == required;
 }
 
+// WRONGPASS, and the failure in the ACL log (ACL LOG shows who tried, from where).
+void RefuseCredentials(CommandContext& ctx, std::string_view user) {
+  const int64_t now = ctx.keyspace.now_ms();
+  ctx.dispatcher.acl_log().Add({1, "auth", ctx.client.tx.in_multi ? "multi" : "toplevel", "auth",
+                                std::string(user), now, ClientLine(ctx.client, now)},
+                               ctx.server.options.acllog_max_len);
+  ctx.reply.Error(kWrongPassError);
+}
+
 void AuthCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) return ctx.reply.Error(kSyntaxError);
   std::string_view user = "default", pass = args[1];
@@ -42,7 +53,7 @@ void AuthCommand(CommandContext& ctx, Args args) {
     user = args[1];
     pass = args[2];
   }
-  if (!CheckCredentials(ctx, user, pass)) return ctx.reply.Error(kWrongPassError);
+  if (!CheckCredentials(ctx, user, pass)) return RefuseCredentials(ctx, user);
   ctx.client.authenticated = true;
   ctx.reply.Ok();
 }
@@ -84,7 +95,7 @@ void HelloCommand(CommandContext& ctx, Args args) {
     }
   }
   if (has_auth) {
-    if (!CheckCredentials(ctx, user, pass)) return ctx.reply.Error(kWrongPassError);
+    if (!CheckCredentials(ctx, user, pass)) return RefuseCredentials(ctx, user);
     ctx.client.authenticated = true;
   }
   if (!ctx.client.authenticated) {

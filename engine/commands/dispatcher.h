@@ -12,6 +12,7 @@
 #include "engine/commands/command_table.h"
 #include "engine/commands/propagator.h"
 #include "engine/commands/server_context.h"
+#include "engine/core/acl_log.h"
 #include "engine/core/clock.h"
 #include "engine/core/keyspace.h"
 #include "engine/core/latency_monitor.h"
@@ -47,6 +48,7 @@ class Dispatcher : public core::KeyspaceObserver {
 
   CommandTable& table() { return *table_; }
   core::SlowLog& slowlog() { return slowlog_; }
+  core::AclLog& acl_log() { return acl_log_; }
   core::LatencyMonitor& latency() { return latency_; }
   // Where write effects go; null for none. Not owned.
   void set_propagator(Propagator* propagator) { propagator_ = propagator; }
@@ -100,6 +102,7 @@ class Dispatcher : public core::KeyspaceObserver {
   // remembers the script's declared keys for its caller, as Redis does).
   bool script_read_ = false;
   core::SlowLog slowlog_;
+  core::AclLog acl_log_;
   core::LatencyMonitor latency_;
 };
 

@@ -2,9 +2,17 @@
 #ifndef BAZAAR_ENGINE_COMMANDS_ERRORS_H_
 #define BAZAAR_ENGINE_COMMANDS_ERRORS_H_
 
+#include <string>
 #include <string_view>
 
 namespace bazaar::engine::commands {
+
+// "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <COMMAND> HELP.", with
+// `sub` as the client wrote it and `command` in capitals.
+inline std::string WrongSubcommandArgs(std::string_view command, std::string_view sub) {
+  return "ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+         "'. Try " + std::string(command) + " HELP.";
+}
 
 inline constexpr std::string_view kSyntaxError = "ERR syntax error";
 inline constexpr std::string_view kWrongTypeError =

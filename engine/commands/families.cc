@@ -34,6 +34,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterClusterFamily(table);
   RegisterMigrateFamily(table);
   RegisterStreamGroupFamily(table);
+  RegisterAclFamily(table);
 }
 
 }  // namespace bazaar::engine::commands

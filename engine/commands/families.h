@@ -38,6 +38,7 @@ void RegisterSlowlogFamily(CommandTable& table);
 void RegisterLatencyFamily(CommandTable& table);
 void RegisterClusterFamily(CommandTable& table);
 void RegisterMigrateFamily(CommandTable& table);
+void RegisterAclFamily(CommandTable& table);
 void RegisterStreamGroupFamily(CommandTable& table);
 
 }  // namespace bazaar::engine::commands

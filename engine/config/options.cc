@@ -334,6 +334,7 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(IntOption("slowlog-log-slower-than", &Options::slowlog_log_slower_than, -1,
                         LLONG_MAX));
   t.push_back(IntOption("slowlog-max-len", &Options::slowlog_max_len, 0, LLONG_MAX));
+  t.push_back(IntOption("acllog-max-len", &Options::acllog_max_len, 0, LLONG_MAX));
   t.push_back(IntOption("latency-monitor-threshold", &Options::latency_monitor_threshold, 0,
                         LLONG_MAX));
   t.push_back(BoolOption("latency-tracking", &Options::latency_tracking));

@@ -121,6 +121,7 @@ struct Options {
   // per-command latency histograms behind INFO latencystats.
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  int64_t acllog_max_len = 128;  // ACL LOG entries kept
   int64_t latency_monitor_threshold = 0;
   bool latency_tracking = true;
   std::vector<double> latency_tracking_info_percentiles = {50, 99, 99.9};
