@@ -26,7 +26,7 @@
 //   `item` (the instance's id; item_type is its kind).
 // Operators (MarketAdmin, issue 20):
 //   user_frozen    user, reason      user_thawed    user, reason
-//   A force-cancel writes the same `cancelled` event as the seller's own cancel.
+//   A force-cancel writes the seller's `cancelled` event with `forced_by` (the operator's key).
 //
 // ReplayEvents rebuilds funds, inventories and listings from the log alone, which the load tool
 // compares with the store: a second account of the data, independent of its counters.

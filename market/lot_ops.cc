@@ -313,14 +313,17 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
                           const CallOptions& call, CallTrace* trace, Done<ListingResult> done) {
   const std::string lot_key = keys_.Lot(listing_id);
   TxnSpec spec;
-  spec.fingerprint =
-      EncodeFields({expiry ? "ExpireListing" : "CancelStackListing", seller_id, listing_id});
+  const char* method = expiry                   ? "ExpireListing"
+                       : call.forced_by.empty() ? "CancelStackListing"
+                                                : "ForceCancelStackListing";
+  spec.fingerprint = EncodeFields({method, seller_id, listing_id});
   // Only the lot is watched: its seller..expires never change, and what goes back to the
   // seller's stack cannot overflow (see market_ops.h), so the stack need not be read.
   spec.watch = {lot_key};
   spec.reads = {{"HGETALL", lot_key}, {"TIME"}};
-  spec.decide = [this, seller_id, listing_id, expiry, lot_key, request_id = call.request_id](
-                    const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, listing_id, expiry, lot_key, request_id = call.request_id,
+                 forced_by =
+                     call.forced_by](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     auto lot = internal::LotFromHash(listing_id, r[0]);
     if (!lot.ok() && lot.status().code() != absl::StatusCode::kNotFound) return lot.status();
@@ -347,8 +350,10 @@ void MarketOps::ReturnLot(const std::string& seller_id, const std::string& listi
     } else {
       plan.writes.push_back({"SADD", keys_.Inventory(lot->seller_id), lot->item_id});
     }
+    auto fields = LotFields(*lot);
+    if (!forced_by.empty()) fields.emplace_back("forced_by", forced_by);
     AddEvent(&plan,
-             {expiry ? "expired" : "cancelled", request_id, LotFields(*lot), {lot->seller_id}});
+             {expiry ? "expired" : "cancelled", request_id, std::move(fields), {lot->seller_id}});
     plan.values = LotValues(*lot);
     if (!lot->item_id.empty()) plan.values.push_back(lot->item_id);
     return plan;

@@ -102,6 +102,8 @@ class Call : public std::enable_shared_from_this<Call> {
     if (access.kind == Access::kPlayer) call->options_.player = access.actor;
     return call;
   }
+  // Marks the call an operator's force-cancel, by the caller's key ("admin" without keys).
+  void MarkForced() { options_.forced_by = key_name_.empty() ? "admin" : key_name_; }
   // Runs the call's operation, which must finish the call, once the rate limits let it
   // (market/rate_limit.h): a call over a limit is finished with RATE_LIMITED instead. Nothing
   // runs for a call refused at the start.
@@ -379,6 +381,7 @@ Reactor* MarketServiceImpl::Cancel(bool forced, Context* ctx, const v1::CancelLi
       Call::Start(entry(), ctx, forced ? "ForceCancelListing" : "CancelListing",
                   forced ? Access{Access::kAdmin} : Access{Access::kPlayer, req->seller_id()},
                   req->request_id());
+  if (forced) call->MarkForced();
   call->Run([=] {
     if (!req->listing_id().empty()) {
       if (absl::Status s = OneOf("item_id", req->item_id(), "listing_id", req->listing_id());

@@ -106,7 +106,9 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
   const std::string member = KeySchema::Member(item_id, seller_id);
   const std::string listing_key = keys_.Listing(item_id, seller_id);
   const bool book = options_.mode == ContentionMode::kBook;
-  if (options_.mode == ContentionMode::kScript) {
+  // An operator's cancel runs as a transaction in every mode: it is rare, and its event says who.
+  const bool forced = !call.forced_by.empty();
+  if (options_.mode == ContentionMode::kScript && !forced) {
     ScriptCall sc{
         "bazaar_v2_cancel_listing",
         EncodeFields({"CancelListing", seller_id, item_id}),
@@ -115,12 +117,13 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
     return scripts_.Run(std::move(sc), call, trace, ListingOutcome(std::move(done)));
   }
   TxnSpec spec;
-  spec.fingerprint = EncodeFields({"CancelListing", seller_id, item_id});
+  spec.fingerprint =
+      EncodeFields({forced ? "ForceCancelListing" : "CancelListing", seller_id, item_id});
   spec.watch = {book ? keys_.Market() : listing_key};
   spec.reads = {book ? Argv{"ZSCORE", keys_.Market(), member} : Argv{"GET", listing_key}};
-  spec.decide = [this, seller_id, item_id, member, listing_key,
-                 request_id = call.request_id](const std::vector<RespReply>& r)
-      -> absl::StatusOr<TxnPlan> {
+  spec.decide = [this, seller_id, item_id, member, listing_key, request_id = call.request_id,
+                 forced_by =
+                     call.forced_by](const std::vector<RespReply>& r) -> absl::StatusOr<TxnPlan> {
     TxnPlan plan;
     if (r[0].is_nil()) {
       plan.failure = NoListing(item_id, seller_id);
@@ -131,9 +134,12 @@ void MarketOps::CancelListing(const std::string& seller_id, const std::string& i
     plan.writes = {{"ZREM", keys_.Market(), member},
                    {"DEL", listing_key},
                    {"SADD", keys_.Inventory(seller_id), item_id}};
-    AddEvent(&plan, {"cancelled", request_id,
-                     {{"seller", seller_id}, {"item", item_id}, {"price", std::to_string(price)}},
-                     {seller_id}});
+    Event cancelled{"cancelled",
+                    request_id,
+                    {{"seller", seller_id}, {"item", item_id}, {"price", std::to_string(price)}},
+                    {seller_id}};
+    if (!forced_by.empty()) cancelled.fields.emplace_back("forced_by", forced_by);
+    AddEvent(&plan, std::move(cancelled));
     plan.values = ListingValues({item_id, seller_id, price});
     return plan;
   };

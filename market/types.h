@@ -91,6 +91,9 @@ struct CallOptions {
   // The player a player action acts for: while they are frozen (MarketOps::FreezeUser) the call
   // is refused with USER_FROZEN inside its transaction. Empty: not a player's action.
   std::string player;
+  // Set on an operator's cancel for the seller (MarketAdmin.ForceCancelListing): who did it (the
+  // API key's name), written into the `cancelled` event as `forced_by`. Empty: the seller's own.
+  std::string forced_by;
 };
 
 // Per-call outputs used for statistics (filled even when the call fails).

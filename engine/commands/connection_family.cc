@@ -36,6 +36,7 @@ bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::str
 // WRONGPASS, and the failure in the ACL log (ACL LOG shows who tried, from where).
 void RefuseCredentials(CommandContext& ctx, std::string_view user) {
   const int64_t now = ctx.keyspace.now_ms();
+  ctx.client.last_command = &ctx.spec;  // client-info names the command being run, as Redis
   ctx.dispatcher.acl_log().Add({1, "auth", ctx.client.tx.in_multi ? "multi" : "toplevel", "auth",
                                 std::string(user), now, ClientLine(ctx.client, now)},
                                ctx.server.options.acllog_max_len);

@@ -160,6 +160,16 @@ TEST_P(AdminTest, AFrozenUsersOwnActionsAreRefusedUntilThawed) {
     }
   }
   EXPECT_THAT(seen, ::testing::ElementsAre("user_thawed:refunded", "user_frozen:chargeback"));
+  // The seller's history says the operator cancelled (no key file here: "admin").
+  history.set_user_id("seller");
+  ASSERT_EQ(Call(market_stub_.get(), &v1::Market::Stub::GetHistory, history, &events), "");
+  std::vector<std::string> cancels;
+  for (const v1::Event& e : events.events()) {
+    if (e.type() != "cancelled") continue;
+    auto by = e.fields().find("forced_by");
+    cancels.push_back(by == e.fields().end() ? "seller" : by->second);
+  }
+  EXPECT_THAT(cancels, ::testing::ElementsAre("admin"));
   EXPECT_EQ(CheckInvariants(store_->port()), "");
 }
 
