@@ -52,13 +52,13 @@ class DirectBackend : public MarketBackend {
   void ListItem(const std::string& seller, const std::string& item, int64_t price,
                 StatusDone done) override {
     auto trace = std::make_shared<market::CallTrace>();
-    ops_.ListItem(seller, item, price, Call(), trace.get(),
+    ops_.ListItem(seller, item, price, Call(seller), trace.get(),
                   Finish<market::ListingResult>("ListItem", trace, done));
   }
   void Purchase(const std::string& buyer, const std::string& seller, const std::string& item,
                 int64_t price, StatusDone done) override {
     auto trace = std::make_shared<market::CallTrace>();
-    ops_.PurchaseItem(buyer, seller, item, price, Call(), trace.get(),
+    ops_.PurchaseItem(buyer, seller, item, price, Call(buyer), trace.get(),
                       Finish<market::PurchaseResult>("PurchaseItem", trace, done));
   }
   void GrantStack(const std::string& user, const std::string& type, int64_t quantity,
@@ -79,20 +79,20 @@ class DirectBackend : public MarketBackend {
                                     spec.quantity,  spec.unit_price,
                                     spec.currency,  absl::Seconds(spec.duration_seconds),
                                     spec.item_id};
-    ops_.ListStack(req, Call(), trace.get(),
+    ops_.ListStack(req, Call(spec.seller_id), trace.get(),
                    Finish<market::ListingResult>("ListItem", trace, done));
   }
   void PurchaseStack(const std::string& buyer, const std::string& listing_id, int64_t quantity,
                      int64_t max_unit_price, FeeDone done) override {
     auto trace = std::make_shared<market::CallTrace>();
     ops_.PurchaseStack(
-        buyer, listing_id, quantity, max_unit_price, Call(), trace.get(),
+        buyer, listing_id, quantity, max_unit_price, Call(buyer), trace.get(),
         FinishWithFee<market::PurchaseResult>("PurchaseItem", trace, std::move(done)));
   }
   void BuyQuantity(const std::string& buyer, const std::string& type, const std::string& currency,
                    int64_t quantity, int64_t max_unit_price, FeeDone done) override {
     auto trace = std::make_shared<market::CallTrace>();
-    ops_.BuyQuantity(buyer, type, currency, quantity, max_unit_price, Call(), trace.get(),
+    ops_.BuyQuantity(buyer, type, currency, quantity, max_unit_price, Call(buyer), trace.get(),
                      FinishWithFee<market::BuyResult>("BuyQuantity", trace, std::move(done)));
   }
   void BrowseStacks(const std::string& type, const std::string& currency, bool instances,
@@ -161,10 +161,13 @@ class DirectBackend : public MarketBackend {
     absl::MutexLock lock(&mu_);
     conflicts_[method] += trace.watch_conflicts;
   }
-  market::CallOptions Call() const {
+  // `player`: the acting player of a player action, as the service sets it (their frozen flag
+  // is checked in the transaction, so --direct does the same work as a market).
+  market::CallOptions Call(const std::string& player = "") const {
     market::CallOptions c;
     c.deadline = absl::Now() + options_.timeout;
     c.request_id = client::NewRequestId();
+    c.player = player;
     return c;
   }
 
