@@ -150,6 +150,12 @@ std::vector<OptionSpec> BuildTable() {
                          {"no", "yes", "local"}, false));
   t.push_back(EnumOption("enable-protected-configs", &Options::enable_protected_configs,
                          {"no", "yes", "local"}, false));
+  t.push_back(EnumOption("enable-module-command", &Options::enable_module_command,
+                         {"no", "yes", "local"}, false));
+  t.push_back(EnumOption("propagation-error-behavior", &Options::propagation_error_behavior,
+                         {"ignore", "panic", "panic-on-replicas"}));
+  t.push_back(BoolOption("always-show-logo", &Options::always_show_logo, false));
+  t.push_back(BoolOption("activerehashing", &Options::activerehashing));
   t.push_back(IntOption("hz", &Options::hz, 1, 500));
   t.push_back(OptionSpec{"save", true, true, [](const Options& o) { return o.save; },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {

@@ -39,6 +39,12 @@ struct Options {
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   std::string enable_debug_command = "no";  // no | yes | local
+  std::string enable_module_command = "no";  // no | yes | local (there are no modules to load)
+  // What a replica (panic-on-replicas, panic) or an AOF load (panic) does when a command it
+  // applies fails: ignore logs it; panic stops the process, as Redis does.
+  std::string propagation_error_behavior = "ignore";
+  bool always_show_logo = false;  // we print no logo
+  bool activerehashing = true;    // our tables rehash in one step: nothing to spread
   // Who may CONFIG SET the protected options (dir, dbfilename): no | yes | local.
   std::string enable_protected_configs = "no";
   int64_t hz = 10;
