@@ -14,6 +14,7 @@
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
+#include "engine/commands/status_reply.h"
 
 namespace bazaar::engine::commands {
 namespace {
@@ -75,18 +76,14 @@ void AclDryRunCommand(CommandContext& ctx, Args args) {
   if (args[2] != kDefaultUser) {
     return ctx.reply.Error("ERR User '" + std::string(args[2]) + "' not found");
   }
-  const CommandSpec* spec = ctx.dispatcher.table().Find(args[3]);
-  if (spec != nullptr && spec->is_container() && args.size() > 4) {
-    spec = const_cast<CommandSpec*>(spec)->FindSubcommand(args[4]);
-  }
+  // The command as the dispatcher would find it (a container's subcommand, when named).
+  const Args command = args.subspan(3);
+  std::string ignored;
+  const CommandSpec* spec = ctx.dispatcher.Resolve(command, &ignored);
   if (spec == nullptr) {
     return ctx.reply.Error("ERR Command '" + std::string(args[3]) + "' not found");
   }
-  const int64_t n = static_cast<int64_t>(args.size()) - 3;
-  if ((spec->arity > 0 && spec->arity != n) || n < -spec->arity) {
-    return ctx.reply.Error(
-        absl::StrCat("ERR wrong number of arguments for '", spec->name, "' command"));
-  }
+  if (!spec->ArityAccepts(command.size())) return ctx.reply.Error(WrongArityError(spec->name));
   ctx.reply.Ok();  // the default user may run every command on every key
 }
 

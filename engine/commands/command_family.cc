@@ -122,9 +122,7 @@ void CommandGetKeysCommand(CommandContext& ctx, Args args) {
   }
   if (!spec) return ctx.reply.Error("ERR Invalid command specified");
   if (!HasKeys(*spec)) return ctx.reply.Error("ERR The command has no key arguments");
-  const size_t argc = command.size();
-  if ((spec->arity > 0 && static_cast<size_t>(spec->arity) != argc) ||
-      argc < static_cast<size_t>(std::abs(spec->arity))) {
+  if (!spec->ArityAccepts(command.size())) {
     return ctx.reply.Error("ERR Invalid number of arguments specified for command");
   }
   auto keys = KeyPositions(*spec, command);

@@ -66,6 +66,10 @@ struct CommandSpec {
   CommandStats stats;
 
   bool is_container() const { return !subcommands.empty(); }
+  // Whether `argc` arguments (the name included) fit the arity.
+  bool ArityAccepts(size_t argc) const {
+    return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
   // Case-insensitive subcommand lookup; nullptr if unknown.
   CommandSpec* FindSubcommand(std::string_view name);
 };

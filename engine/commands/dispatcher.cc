@@ -14,11 +14,6 @@
 namespace bazaar::engine::commands {
 namespace {
 
-bool ArityOk(const CommandSpec& spec, size_t argc) {
-  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
-                        : argc >= static_cast<size_t>(-spec.arity);
-}
-
 // Commands that run at once even inside MULTI (Redis: EXEC DISCARD MULTI WATCH QUIT RESET).
 bool RunsInsideMulti(const CommandSpec& spec) {
   const std::string& n = spec.name;
@@ -201,7 +196,7 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
     Reject(client, reply, error);
     return;
   }
-  if (!ArityOk(*spec, argv.size())) {
+  if (!spec->ArityAccepts(argv.size())) {
     ++spec->stats.rejected_calls;
     Reject(client, reply, WrongArityError(spec->name), spec);
     return;

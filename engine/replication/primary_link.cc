@@ -8,13 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "engine/core/log.h"
+#include "engine/core/propagation_error.h"
 #include "engine/persistence/aof_writer.h"
 #include "engine/persistence/rdb_reader.h"
 
@@ -330,7 +329,11 @@ void PrimaryLink::ApplyStream() {
         const uint64_t errors_before = reply_.error_count();
         dispatcher_->Dispatch(master_, reply_, argv_);
         keyspace_->set_obeying_primary(false);
-        if (reply_.error_count() != errors_before) ErrorInStream();
+        if (reply_.error_count() != errors_before) {
+          // Both panicking settings stop a replica (an AOF load stops only under `panic`).
+          core::ReportPropagationError("replica", "master", argv_.empty() ? "" : argv_[0], scratch_,
+                                       options_->propagation_error_behavior != "ignore");
+        }
         scratch_.clear();
       }
     }
@@ -339,22 +342,6 @@ void PrimaryLink::ApplyStream() {
     pos += consumed;
   }
   in_.erase(0, pos);
-}
-
-void PrimaryLink::ErrorInStream() {
-  const std::string error = scratch_.substr(1, scratch_.find("\r\n") - 1);
-  const std::string command = argv_.empty() ? "" : absl::AsciiStrToLower(std::string(argv_[0]));
-  core::Log(core::LogLevel::kWarning,
-            "== CRITICAL == This replica is sending an error to its master: '%s' after processing "
-            "the command '%s'",
-            error, command);
-  if (options_->propagation_error_behavior != "ignore") {
-    core::Log(core::LogLevel::kWarning,
-              "This replica panicked sending an error to its master after processing the command "
-              "'%s'",
-              command);
-    std::abort();
-  }
 }
 
 void PrimaryLink::Cron() {

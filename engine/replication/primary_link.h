@@ -64,9 +64,6 @@ class PrimaryLink {
   void Fail(const std::string& why);
   void Send(const std::vector<std::string>& argv);
   void SendAck();
-  // A command from the primary failed here: logged, and a panic when propagation-error-behavior
-  // says so (the data sets now differ).
-  void ErrorInStream();
   // The link is synced: the master client starts (a client id, addresses, age).
   void Connected();
   void ReadAndProcess();

@@ -35,11 +35,6 @@ constexpr std::string_view kUnkillableError =
     "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
     "NOSAVE command.";
 
-bool ArityOk(const commands::CommandSpec& spec, size_t argc) {
-  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity)
-                        : argc >= static_cast<size_t>(-spec.arity);
-}
-
 // Pushes a Lua array of the arguments.
 void PushArray(lua_State* L, commands::Args values) {
   lua_createtable(L, static_cast<int>(values.size()), 0);
@@ -542,7 +537,7 @@ std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
   std::string error;
   commands::CommandSpec* spec = ctx.dispatcher.Resolve(argv, &error);
   if (!spec) return refuse("ERR Unknown Redis command called from script");
-  if (!ArityOk(*spec, argv.size())) {
+  if (!spec->ArityAccepts(argv.size())) {
     ++spec->stats.rejected_calls;
     return refuse("ERR Wrong number of args calling Redis command from script");
   }

@@ -13,11 +13,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "engine/commands/acl_categories.h"
@@ -28,6 +26,7 @@
 #include "engine/core/eviction.h"
 #include "engine/core/log.h"
 #include "engine/core/memory_accounting.h"
+#include "engine/core/propagation_error.h"
 #include "engine/scripting/scripting_family.h"
 #include "engine/server/monitor_line.h"
 
@@ -39,25 +38,6 @@ commands::ClientState LoaderClient() {
   c.authenticated = true;
   c.is_aof_loader = true;
   return c;
-}
-
-// A command of the AOF failed while loading: logged, and a panic when propagation-error-behavior
-// is `panic` (the loaded data is not what was written).
-void AofCommandFailed(const std::vector<std::string_view>& argv, const std::string& reply,
-                      const config::Options& options) {
-  const std::string command = argv.empty() ? "" : absl::AsciiStrToLower(std::string(argv[0]));
-  const std::string error = reply.substr(1, reply.find("\r\n") - 1);
-  core::Log(core::LogLevel::kWarning,
-            "== CRITICAL == This server is sending an error to its AOF-loading-client: '%s' after "
-            "processing the command '%s'",
-            error, command);
-  if (options.propagation_error_behavior == "panic") {
-    core::Log(core::LogLevel::kWarning,
-              "This server panicked sending an error to its AOF-loading-client after processing "
-              "the command '%s'",
-              command);
-    std::abort();
-  }
 }
 
 constexpr int kMaxAcceptsPerCall = 1000;
@@ -209,7 +189,11 @@ Server::Server(config::Options options, std::string config_file, std::string exe
                     sink = std::string()](const std::vector<std::string_view>& argv) mutable {
                      protocol::ReplyBuilder reply(&sink);
                      dispatcher_.Dispatch(loader, reply, argv);
-                     if (reply.error_count() > 0) AofCommandFailed(argv, sink, options_);
+                     if (reply.error_count() > 0) {
+                       core::ReportPropagationError("server", "AOF-loading-client",
+                                                    argv.empty() ? "" : argv[0], sink,
+                                                    options_.propagation_error_behavior == "panic");
+                     }
                      sink.clear();
                    }),
       replication_(this, &persistence_.snapshots(), &keyspace_, &options_, &stats_, &dispatcher_),
