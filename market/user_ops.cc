@@ -97,7 +97,7 @@ absl::StatusOr<User> UserFromReplies(const std::string& user_id, const EconomyOp
     user.wallet[currency] = balance;
   }
   user.funds = user.wallet[economy.default_currency()];
-  user.frozen = (*r)[3].type == RespReply::Type::kInteger && (*r)[3].integer == 1;
+  user.frozen = IsOne((*r)[3]);
   for (const auto& e : (*r)[1].elements) user.inventory.push_back(e.str);
   std::sort(user.inventory.begin(), user.inventory.end());
   const auto& stacks = (*r)[2].elements;

@@ -82,15 +82,19 @@ std::vector<std::string> LocalizeScript(std::vector<std::string> args, int port,
   if (args.size() != 3) return {};
   EXPECT_EQ(args[0], "sh");
   std::string script = args[2];
-  auto replace = [&](const std::string& from, const std::string& to) {
-    const size_t at = script.find(from);
-    EXPECT_NE(at, std::string::npos) << from << " in " << script;
-    if (at != std::string::npos) script.replace(at, from.size(), to);
+  // Replaces every `from`, which must stand exactly `times` times.
+  auto replace = [&](const std::string& from, const std::string& to, int times = 1) {
+    int seen = 0;
+    for (size_t at = script.find(from); at != std::string::npos;
+         at = script.find(from, at + to.size())) {
+      script.replace(at, from.size(), to);
+      ++seen;
+    }
+    EXPECT_EQ(seen, times) << from << " in " << script;
   };
-  replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD");
-  if (primary_port != 0) replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD");
-  replace("/run/bazaar-auth.conf", dir + "/auth.conf");
-  replace("/run/bazaar-auth.conf", dir + "/auth.conf");
+  // The password is written as requirepass, and as masterauth by a replica.
+  replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD", primary_port != 0 ? 2 : 1);
+  replace("/run/bazaar-auth.conf", dir + "/auth.conf", 2);  // written, then read
   replace("exec bazaar-engine ", "exec " + bazaar::testing::BinaryDir() + "/bazaar-engine ");
   replace("--port 6379", "--port " + std::to_string(port));
   replace("--dir /data", "--dir " + dir);
