@@ -1,14 +1,17 @@
 // ACL CAT / DELUSER / DRYRUN / GENPASS / GETUSER / HELP / LIST / LOAD / LOG / SAVE / SETUSER /
-// USERS / WHOAMI, for a server whose one user is `default` (its password is requirepass): every
-// answer is the one Redis 7.0 gives with only that user, and SETUSER, which would make another,
-// is refused in so many words. ACL users of our own are issue 20's next step.
-#include <openssl/evp.h>
+// USERS / WHOAMI over the dispatcher's ACL users (engine/acl), with Redis 7.0's replies and
+// words. Deleting a user disconnects its clients, and a SETUSER that takes channels away
+// disconnects the user's subscribers that no longer may listen, as Redis does.
 #include <openssl/rand.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
+#include "engine/acl/users.h"
 #include "engine/commands/acl_categories.h"
+#include "engine/commands/acl_request.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/dispatcher.h"
@@ -19,24 +22,34 @@
 namespace bazaar::engine::commands {
 namespace {
 
-constexpr char kDefaultUser[] = "default";
 constexpr char kNoAclFileError[] =
     "ERR This Redis instance is not configured to use an ACL file. You may want to specify users "
     "via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
     "configuration file set) in order to store users in the Redis configuration.";
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+acl::Users& UsersOf(CommandContext& ctx) { return ctx.dispatcher.users(); }
+
+// Disconnects the clients logged in as `user` (the one running this command after its reply).
+void KillClientsOf(CommandContext& ctx, const acl::User* user) {
+  if (ClientRegistry* clients = ctx.server.clients) {
+    clients->KillClients([user](const ClientState& c) { return c.user.get() == user; });
+  }
 }
 
-// The default user's password hashes: requirepass's, or none (nopass).
-std::vector<std::string> PasswordHashes(const CommandContext& ctx) {
-  const std::string& pass = ctx.server.options.requirepass;
-  if (pass.empty()) return {};
-  return {Sha256Hex(pass)};
+// After a SETUSER: the user's subscribers whose channels or patterns it may no longer listen to.
+void KillRevokedSubscribers(CommandContext& ctx, const acl::User* user) {
+  ClientRegistry* clients = ctx.server.clients;
+  PubSubControl* pubsub = ctx.server.pubsub;
+  if (!clients || !pubsub) return;
+  clients->KillClients([&](const ClientState& c) {
+    if (c.user.get() != user || !c.subscribed()) return false;
+    for (auto kind : {pubsub::Kind::kChannel, pubsub::Kind::kPattern, pubsub::Kind::kShard}) {
+      for (const std::string& name : pubsub->SubscriptionsOf(c, kind)) {
+        if (!user->AllowsChannel(name, kind == pubsub::Kind::kPattern)) return true;
+      }
+    }
+    return false;
+  });
 }
 
 void AclCatCommand(CommandContext& ctx, Args args) {
@@ -67,15 +80,21 @@ void AclCatCommand(CommandContext& ctx, Args args) {
 
 void AclDelUserCommand(CommandContext& ctx, Args args) {
   for (size_t i = 2; i < args.size(); ++i) {
-    if (args[i] == kDefaultUser) return ctx.reply.Error("ERR The 'default' user cannot be removed");
+    if (args[i] == "default") return ctx.reply.Error("ERR The 'default' user cannot be removed");
   }
-  ctx.reply.Integer(0);  // no other user exists
+  int64_t deleted = 0;
+  for (size_t i = 2; i < args.size(); ++i) {
+    std::shared_ptr<acl::User> user = UsersOf(ctx).Find(args[i]);
+    if (!user || !UsersOf(ctx).Delete(args[i])) continue;
+    KillClientsOf(ctx, user.get());
+    ++deleted;
+  }
+  ctx.reply.Integer(deleted);
 }
 
 void AclDryRunCommand(CommandContext& ctx, Args args) {
-  if (args[2] != kDefaultUser) {
-    return ctx.reply.Error("ERR User '" + std::string(args[2]) + "' not found");
-  }
+  std::shared_ptr<acl::User> user = UsersOf(ctx).Find(args[2]);
+  if (!user) return ctx.reply.Error("ERR User '" + std::string(args[2]) + "' not found");
   // The command as the dispatcher would find it (a container's subcommand, when named).
   const Args command = args.subspan(3);
   std::string ignored;
@@ -84,7 +103,19 @@ void AclDryRunCommand(CommandContext& ctx, Args args) {
     return ctx.reply.Error("ERR Command '" + std::string(args[3]) + "' not found");
   }
   if (!spec->ArityAccepts(command.size())) return ctx.reply.Error(WrongArityError(spec->name));
-  ctx.reply.Ok();  // the default user may run every command on every key
+  const acl::Verdict verdict = user->Check(AclRequestFor(*spec, command));
+  switch (verdict.denial) {
+    case acl::Denial::kNone:
+      return ctx.reply.Ok();
+    case acl::Denial::kCommand:
+      return ctx.reply.Bulk("This user has no permissions to run the '" + spec->name + "' command");
+    case acl::Denial::kKey:
+      return ctx.reply.Bulk("This user has no permissions to access the '" +
+                            std::string(command[verdict.arg]) + "' key");
+    case acl::Denial::kChannel:
+      return ctx.reply.Bulk("This user has no permissions to access the '" +
+                            std::string(command[verdict.arg]) + "' channel");
+  }
 }
 
 void AclGenPassCommand(CommandContext& ctx, Args args) {
@@ -104,38 +135,80 @@ void AclGenPassCommand(CommandContext& ctx, Args args) {
   ctx.reply.Bulk(absl::BytesToHexString(raw).substr(0, chars));
 }
 
+// GETUSER's commands, keys and channels of one selector.
+void ReplySelector(protocol::ReplyBuilder& reply, const acl::Selector& selector) {
+  reply.Bulk("commands");
+  reply.Bulk(selector.DescribeCommands());
+  reply.Bulk("keys");
+  reply.Bulk(selector.DescribeKeys());
+  reply.Bulk("channels");
+  reply.Bulk(selector.DescribeChannels());
+}
+
 void AclGetUserCommand(CommandContext& ctx, Args args) {
-  if (args[2] != kDefaultUser) return ctx.reply.NullBulk();
-  const std::vector<std::string> hashes = PasswordHashes(ctx);
+  std::shared_ptr<acl::User> user = UsersOf(ctx).Find(args[2]);
+  if (!user) return ctx.reply.NullBulk();
+  const std::vector<std::string> flags = user->FlagNames();
   ctx.reply.MapHeader(6);
   ctx.reply.Bulk("flags");
-  ctx.reply.SetHeader(hashes.empty() ? 2 : 1);
-  ctx.reply.Bulk("on");
-  if (hashes.empty()) ctx.reply.Bulk("nopass");
+  ctx.reply.SetHeader(flags.size());
+  for (const auto& f : flags) ctx.reply.Bulk(f);
   ctx.reply.Bulk("passwords");
-  ctx.reply.ArrayHeader(hashes.size());
-  for (const auto& h : hashes) ctx.reply.Bulk(h);
-  ctx.reply.Bulk("commands");
-  ctx.reply.Bulk("+@all");
-  ctx.reply.Bulk("keys");
-  ctx.reply.Bulk("~*");
-  ctx.reply.Bulk("channels");
-  ctx.reply.Bulk("&*");
+  ctx.reply.ArrayHeader(user->password_hashes().size());
+  for (const auto& h : user->password_hashes()) ctx.reply.Bulk(h);
+  ReplySelector(ctx.reply, user->root());
   ctx.reply.Bulk("selectors");
-  ctx.reply.ArrayHeader(0);
+  ctx.reply.ArrayHeader(user->selectors().size());
+  for (const acl::Selector& s : user->selectors()) {
+    ctx.reply.MapHeader(3);
+    ReplySelector(ctx.reply, s);
+  }
 }
 
 void AclListCommand(CommandContext& ctx, Args) {
-  const std::vector<std::string> hashes = PasswordHashes(ctx);
-  std::string line = "user default on";
-  if (hashes.empty()) absl::StrAppend(&line, " nopass");
-  for (const auto& h : hashes) absl::StrAppend(&line, " #", h);
-  absl::StrAppend(&line, " ~* &* +@all");
-  ctx.reply.ArrayHeader(1);
-  ctx.reply.Bulk(line);
+  const auto users = UsersOf(ctx).All();
+  ctx.reply.ArrayHeader(users.size());
+  for (const auto& u : users) ctx.reply.Bulk("user " + u->name() + " " + u->Describe());
 }
 
-void AclNoFileCommand(CommandContext& ctx, Args) { ctx.reply.Error(kNoAclFileError); }
+void AclLoadCommand(CommandContext& ctx, Args) {
+  const std::string& path = ctx.server.options.aclfile;
+  if (path.empty()) return ctx.reply.Error(kNoAclFileError);
+  std::ifstream in(path);
+  if (!in) {
+    return ctx.reply.Error("ERR Error loading ACLs, opening file '" + path +
+                           "': " + strerror(errno));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  // Every user but default is made anew: their clients are disconnected, as Redis does.
+  const auto before = UsersOf(ctx).All();
+  const std::string error = UsersOf(ctx).Load(path, text.str(), /*keep_default=*/false);
+  if (!error.empty()) return ctx.reply.Error("ERR " + error);
+  for (const auto& u : before) {
+    if (u != UsersOf(ctx).default_user()) KillClientsOf(ctx, u.get());
+  }
+  ctx.reply.Ok();
+}
+
+void AclSaveCommand(CommandContext& ctx, Args) {
+  const std::string& path = ctx.server.options.aclfile;
+  if (path.empty()) return ctx.reply.Error(kNoAclFileError);
+  // Written aside and renamed over, so a crash never leaves half a file.
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << UsersOf(ctx).Serialize();
+    out.flush();
+    if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      return ctx.reply.Error(
+          "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+          "information");
+    }
+  }
+  ctx.reply.Ok();
+}
 
 void AclLogCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) return ctx.reply.Error(WrongSubcommandArgs("ACL", args[1]));
@@ -172,18 +245,27 @@ void AclLogCommand(CommandContext& ctx, Args args) {
   }
 }
 
-void AclSetUserCommand(CommandContext& ctx, Args) {
-  ctx.reply.Error(
-      "ERR ACL SETUSER is not supported by bazaar-engine yet: its one user is 'default', whose "
-      "password is requirepass");
+void AclSetUserCommand(CommandContext& ctx, Args args) {
+  const std::string_view name = args[2];
+  if (!acl::ValidUserName(name)) {
+    return ctx.reply.Error("ERR Usernames can't contain spaces or null characters");
+  }
+  const std::vector<std::string_view> rules(args.begin() + 3, args.end());
+  const std::string error = UsersOf(ctx).SetUser(name, rules);
+  if (!error.empty()) return ctx.reply.Error(error);
+  KillRevokedSubscribers(ctx, UsersOf(ctx).Find(name).get());
+  ctx.reply.Ok();
 }
 
 void AclUsersCommand(CommandContext& ctx, Args) {
-  ctx.reply.ArrayHeader(1);
-  ctx.reply.Bulk(kDefaultUser);
+  const auto users = UsersOf(ctx).All();
+  ctx.reply.ArrayHeader(users.size());
+  for (const auto& u : users) ctx.reply.Bulk(u->name());
 }
 
-void AclWhoAmICommand(CommandContext& ctx, Args) { ctx.reply.Bulk(kDefaultUser); }
+void AclWhoAmICommand(CommandContext& ctx, Args) {
+  ctx.reply.Bulk(ctx.client.user ? ctx.client.user->name() : "default");
+}
 
 void AclHelpCommand(CommandContext& ctx, Args) {
   ReplyHelp(ctx.reply,
@@ -232,9 +314,9 @@ void RegisterAclFamily(CommandTable& table) {
   table.AddSubcommand(acl, {"getuser", 3, kAdminFlags, 0, 0, 0, AclGetUserCommand});
   table.AddSubcommand(acl, {"help", 2, kLoading | kStale, 0, 0, 0, AclHelpCommand});
   table.AddSubcommand(acl, {"list", 2, kAdminFlags, 0, 0, 0, AclListCommand});
-  table.AddSubcommand(acl, {"load", 2, kAdminFlags, 0, 0, 0, AclNoFileCommand});
+  table.AddSubcommand(acl, {"load", 2, kAdminFlags, 0, 0, 0, AclLoadCommand});
   table.AddSubcommand(acl, {"log", -2, kAdminFlags, 0, 0, 0, AclLogCommand});
-  table.AddSubcommand(acl, {"save", 2, kAdminFlags, 0, 0, 0, AclNoFileCommand});
+  table.AddSubcommand(acl, {"save", 2, kAdminFlags, 0, 0, 0, AclSaveCommand});
   table.AddSubcommand(acl, {"setuser", -3, kAdminFlags, 0, 0, 0, AclSetUserCommand});
   table.AddSubcommand(acl, {"users", 2, kAdminFlags, 0, 0, 0, AclUsersCommand});
   table.AddSubcommand(acl, {"whoami", 2, kFlags, 0, 0, 0, AclWhoAmICommand});

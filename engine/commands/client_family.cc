@@ -3,6 +3,7 @@
 #include "engine/commands/arg_util.h"
 #include "engine/commands/client_line.h"
 #include "engine/commands/command_context.h"
+#include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
 #include "engine/commands/families.h"
 #include "engine/commands/status_reply.h"
@@ -48,7 +49,6 @@ void ClientGetNameCommand(CommandContext& ctx, Args) {
 }
 
 void ClientInfoCommand(CommandContext& ctx, Args) {
-  ctx.client.last_command = &ctx.spec;
   std::string line;
   ctx.server.clients->ForEachClient([&](const ClientState& c) {
     if (c.id == ctx.client.id) line = ClientLine(c, ctx.keyspace.now_ms()) + "\n";
@@ -88,7 +88,6 @@ void ClientListCommand(CommandContext& ctx, Args args) {
   } else if (args.size() != 2) {
     return ctx.reply.Error(kSyntaxError);
   }
-  ctx.client.last_command = &ctx.spec;
   std::string out;
   ctx.server.clients->ForEachClient([&](const ClientState& c) {
     if (!type.empty() && !HasClientType(c, type)) return;
@@ -109,6 +108,7 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
   if (args.size() % 2 != 0) return ctx.reply.Error(kSyntaxError);
   int64_t id = 0;
   std::string addr, laddr, type;
+  std::shared_ptr<acl::User> user;
   bool skipme = true;
   for (size_t i = 2; i < args.size(); i += 2) {
     std::string_view opt = args[i], val = args[i + 1];
@@ -133,7 +133,8 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
       else
         return ctx.reply.Error(kSyntaxError);
     } else if (IsOption(opt, "user")) {
-      if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
+      user = ctx.dispatcher.users().Find(val);
+      if (!user) return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
     } else {
       return ctx.reply.Error(kSyntaxError);
     }
@@ -144,6 +145,7 @@ void ClientKillCommand(CommandContext& ctx, Args args) {
     if (!addr.empty() && c.addr != addr) return false;
     if (!laddr.empty() && c.laddr != laddr) return false;
     if (!type.empty() && !HasClientType(c, type)) return false;
+    if (user && c.user != user) return false;
     if (skipme && c.id == self) return false;
     return true;
   });

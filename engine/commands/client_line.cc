@@ -29,13 +29,13 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return absl::StrFormat(
       "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d "
       "multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=0 "
-      "tot-mem=%d events=r cmd=%s user=default redir=%d resp=%d",
+      "tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
       (now_ms - c.last_interaction_ms) / 1000, ClientFlags(c), c.db, c.sub, c.psub, c.ssub,
       c.tx.in_multi ? static_cast<int64_t>(c.tx.queued.size()) : -1, c.query_buffer_bytes,
       c.query_buffer_free, c.query_buffer_bytes + c.query_buffer_free, c.output_buffer_bytes,
       c.query_buffer_bytes + c.query_buffer_free + c.output_buffer_bytes,
-      c.last_command ? c.last_command->name : "NULL",
+      c.last_command ? c.last_command->name : "NULL", c.user ? c.user->name() : "default",
       c.tracking.on ? static_cast<int64_t>(c.tracking.redirect) : -1, c.resp);
 }
 

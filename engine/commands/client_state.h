@@ -3,9 +3,11 @@
 #define BAZAAR_ENGINE_COMMANDS_CLIENT_STATE_H_
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
+#include "engine/acl/user.h"
 #include "engine/txn/transaction_state.h"
 
 namespace bazaar::engine::commands {
@@ -34,6 +36,9 @@ struct ClientState {
   int db = 0;
   int resp = 2;
   bool authenticated = false;
+  // The ACL user it acts as (the default user until AUTH); null for the server's own clients
+  // (our primary's stream, the AOF loader), which may run anything.
+  std::shared_ptr<acl::User> user;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;

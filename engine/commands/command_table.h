@@ -63,6 +63,7 @@ struct CommandSpec {
   Handler handler = nullptr;
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   uint32_t acl_categories = 0;  // beyond what the flags imply (acl_categories.h)
+  int acl_id = -1;              // in the ACL's command catalog (acl_request.h)
   CommandStats stats;
 
   bool is_container() const { return !subcommands.empty(); }

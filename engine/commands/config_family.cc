@@ -106,6 +106,14 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
                          : "Failed to bind to specified addresses.");
     }
   }
+  for (const auto& [spec, value] : changes) {
+    // requirepass is the default user's password (Redis's updateRequirePass).
+    if (spec->name == "requirepass") {
+      ctx.dispatcher.users().SetDefaultPassword(updated.requirepass);
+    } else if (spec->name == "acl-pubsub-default") {
+      ctx.dispatcher.users().set_all_channels_default(updated.acl_pubsub_default == "allchannels");
+    }
+  }
   core::LogLevel level;
   if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
   absl::Status applied = ctx.server.control->OptionsChanged();

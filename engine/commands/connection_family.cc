@@ -26,20 +26,23 @@ void PingCommand(CommandContext& ctx, Args args) {
 
 void EchoCommand(CommandContext& ctx, Args args) { ctx.reply.Bulk(args[1]); }
 
-// Checks a username/password pair against requirepass (the only user is "default").
-bool CheckCredentials(const CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const std::string& required = ctx.server.options.requirepass;
-  if (user != "default") return false;
-  return required.empty() || pass == required;
+// Logs the client in as `name` if that user exists, is on and takes the password.
+bool LogIn(CommandContext& ctx, std::string_view name, std::string_view pass) {
+  std::shared_ptr<acl::User> user = ctx.dispatcher.users().Find(name);
+  if (!user || !user->Accepts(pass)) return false;
+  ctx.client.user = std::move(user);
+  ctx.client.authenticated = true;
+  return true;
 }
 
 // WRONGPASS, and the failure in the ACL log (ACL LOG shows who tried, from where).
-void RefuseCredentials(CommandContext& ctx, std::string_view user) {
+void RefuseCredentials(CommandContext& ctx, Args args, std::string_view user) {
   const int64_t now = ctx.keyspace.now_ms();
-  ctx.client.last_command = &ctx.spec;  // client-info names the command being run, as Redis
-  ctx.dispatcher.acl_log().Add({1, "auth", ctx.client.tx.in_multi ? "multi" : "toplevel", "auth",
-                                std::string(user), now, ClientLine(ctx.client, now)},
-                               ctx.server.options.acllog_max_len);
+  // The object is the command's name as the client sent it (Redis logs argv[0]).
+  ctx.dispatcher.acl_log().Add(
+      {1, "auth", ctx.client.tx.in_multi ? "multi" : "toplevel", std::string(args[0]),
+       std::string(user), now, ClientLine(ctx.client, now)},
+      ctx.server.options.acllog_max_len);
   ctx.reply.Error(kWrongPassError);
 }
 
@@ -47,15 +50,14 @@ void AuthCommand(CommandContext& ctx, Args args) {
   if (args.size() > 3) return ctx.reply.Error(kSyntaxError);
   std::string_view user = "default", pass = args[1];
   if (args.size() == 2) {
-    if (ctx.server.options.requirepass.empty()) {
+    if (ctx.dispatcher.users().default_user()->nopass()) {
       return ctx.reply.Error(kAuthNotConfiguredError);
     }
   } else {
     user = args[1];
     pass = args[2];
   }
-  if (!CheckCredentials(ctx, user, pass)) return RefuseCredentials(ctx, user);
-  ctx.client.authenticated = true;
+  if (!LogIn(ctx, user, pass)) return RefuseCredentials(ctx, args, user);
   ctx.reply.Ok();
 }
 
@@ -95,11 +97,8 @@ void HelloCommand(CommandContext& ctx, Args args) {
       return ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(args[j]) + "'");
     }
   }
-  if (has_auth) {
-    if (!CheckCredentials(ctx, user, pass)) return RefuseCredentials(ctx, user);
-    ctx.client.authenticated = true;
-  }
-  if (!ctx.client.authenticated) {
+  if (has_auth && !LogIn(ctx, user, pass)) return RefuseCredentials(ctx, args, user);
+  if (!ctx.client.authenticated && ctx.dispatcher.AuthRequired()) {
     return ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
@@ -153,7 +152,10 @@ void ResetCommand(CommandContext& ctx, Args) {
   ctx.client.resp = 2;
   ctx.reply.set_resp(2);
   ctx.client.name.clear();
-  ctx.client.authenticated = ctx.server.options.requirepass.empty();
+  // Back to the default user, logged in only if it needs no password (Redis's
+  // clientSetDefaultAuth).
+  ctx.client.user = ctx.dispatcher.users().default_user();
+  ctx.client.authenticated = !ctx.dispatcher.AuthRequired();
   ctx.client.reply_off = ctx.client.reply_skip = ctx.client.reply_skip_next = false;
   ctx.client.is_monitor = false;
   ctx.reply.set_muted(false);

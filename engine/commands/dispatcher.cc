@@ -2,6 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "engine/commands/acl_request.h"
+#include "engine/commands/client_line.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/command_keys.h"
 #include "engine/commands/errors.h"
@@ -152,6 +154,34 @@ CommandSpec* Dispatcher::Resolve(Args argv, std::string* error) const {
   return spec;
 }
 
+acl::Users& Dispatcher::users() {
+  if (!users_) {
+    users_ = std::make_unique<acl::Users>(BuildAclCatalog(*table_));
+    users_->set_all_channels_default(server_.options.acl_pubsub_default == "allchannels");
+    users_->SetDefaultPassword(server_.options.requirepass);
+  }
+  return *users_;
+}
+
+bool Dispatcher::AuthRequired() {
+  const acl::User& user = *users().default_user();
+  return !user.nopass() || !user.enabled();
+}
+
+acl::Verdict Dispatcher::CheckAcl(const ClientState& client, const CommandSpec& spec, Args argv,
+                                  std::string_view context, const ClientState& caller) {
+  if (!client.user) return {};
+  const acl::Verdict verdict = client.user->Check(AclRequestFor(spec, argv));
+  if (verdict.ok()) return verdict;
+  const int64_t now = keyspace_->now_ms();
+  const std::string object =
+      verdict.denial == acl::Denial::kCommand ? spec.name : std::string(argv[verdict.arg]);
+  acl_log_.Add({1, std::string(AclDenialReason(verdict.denial)), std::string(context), object,
+                client.user->name(), now, ClientLine(caller, now)},
+               server_.options.acllog_max_len);
+  return verdict;
+}
+
 void Dispatcher::Reject(ClientState& client, protocol::ReplyBuilder& reply, std::string_view error,
                         const CommandSpec* spec) {
   if (spec && spec->name == "exec") {
@@ -196,6 +226,8 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
     Reject(client, reply, error);
     return;
   }
+  // The command being run, even if refused, is the one CLIENT LIST and the ACL log name.
+  client.last_command = spec;
   if (!spec->ArityAccepts(argv.size())) {
     ++spec->stats.rejected_calls;
     Reject(client, reply, WrongArityError(spec->name), spec);
@@ -209,10 +241,24 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
       return;
     }
   }
-  if (!client.authenticated && !(spec->flags & kNoAuth)) {
+  if (!client.authenticated && !(spec->flags & kNoAuth) && AuthRequired()) {
     ++spec->stats.rejected_calls;
     Reject(client, reply, kNoAuthError, spec);
     return;
+  }
+  if (client.tx.in_multi && (spec->flags & kNoMulti)) {
+    ++spec->stats.rejected_calls;
+    Reject(client, reply, kNotAllowedInMultiError, spec);
+    return;
+  }
+  if (client.user && !client.user->unrestricted()) {
+    const acl::Verdict verdict =
+        CheckAcl(client, *spec, argv, client.tx.in_multi ? "multi" : "toplevel");
+    if (!verdict.ok()) {
+      ++spec->stats.rejected_calls;
+      Reject(client, reply, AclDenialError(verdict.denial, *spec), spec);
+      return;
+    }
   }
   // The stream from our primary is obeyed whatever our own state.
   if (!client.is_master) {
@@ -275,17 +321,10 @@ void Dispatcher::Admit(ClientState& client, protocol::ReplyBuilder& reply, Args 
     Reject(client, reply, server_.scripting->busy_error(), spec);
     return;
   }
-  if (client.tx.in_multi) {
-    if (spec->flags & kNoMulti) {
-      ++spec->stats.rejected_calls;
-      Reject(client, reply, kNotAllowedInMultiError, spec);
-      return;
-    }
-    if (!RunsInsideMulti(*spec)) {
-      client.tx.queued.push_back({spec, std::vector<std::string>(argv.begin(), argv.end())});
-      reply.SimpleString("QUEUED");
-      return;
-    }
+  if (client.tx.in_multi && !RunsInsideMulti(*spec)) {
+    client.tx.queued.push_back({spec, std::vector<std::string>(argv.begin(), argv.end())});
+    reply.SimpleString("QUEUED");
+    return;
   }
   Call(*spec, client, reply, argv);
 }

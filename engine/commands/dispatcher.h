@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "engine/acl/users.h"
 #include "engine/commands/client_state.h"
 #include "engine/commands/command_table.h"
 #include "engine/commands/propagator.h"
@@ -49,6 +50,19 @@ class Dispatcher : public core::KeyspaceObserver {
   CommandTable& table() { return *table_; }
   core::SlowLog& slowlog() { return slowlog_; }
   core::AclLog& acl_log() { return acl_log_; }
+  // The ACL users, made on first use (the command table is complete by then).
+  acl::Users& users();
+  // Whether a client that has not authenticated must (the default user has a password or is
+  // off: Redis's authRequired).
+  bool AuthRequired();
+  // The ACL check of a call by client's user. A denial is logged in the ACL log with `context`
+  // ("toplevel", "multi", "lua"; `caller` is who the log names: the client whose script ran it).
+  acl::Verdict CheckAcl(const ClientState& client, const CommandSpec& spec, Args argv,
+                        std::string_view context, const ClientState& caller);
+  acl::Verdict CheckAcl(const ClientState& client, const CommandSpec& spec, Args argv,
+                        std::string_view context) {
+    return CheckAcl(client, spec, argv, context, client);
+  }
   core::LatencyMonitor& latency() { return latency_; }
   // Where write effects go; null for none. Not owned.
   void set_propagator(Propagator* propagator) { propagator_ = propagator; }
@@ -103,6 +117,7 @@ class Dispatcher : public core::KeyspaceObserver {
   bool script_read_ = false;
   core::SlowLog slowlog_;
   core::AclLog acl_log_;
+  std::unique_ptr<acl::Users> users_;
   core::LatencyMonitor latency_;
 };
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/commands/acl_request.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/errors.h"
@@ -20,6 +21,10 @@ void SortGeneric(CommandContext& ctx, Args args, bool read_only) {
   SortRequest request;
   request.key = args[1];
   std::optional<std::string_view> store;
+  // BY and GET read keys no ACL check saw: they need a user that may read every key.
+  auto may_read_any_key = [&] {
+    return !ctx.client.user || ctx.client.user->ReadsAnyKeyFor(AclRequestFor(ctx.spec, args));
+  };
   for (size_t j = 2; j < args.size(); ++j) {
     const size_t left = args.size() - j - 1;
     if (IsOption(args[j], "asc")) {
@@ -40,8 +45,14 @@ void SortGeneric(CommandContext& ctx, Args args, bool read_only) {
       const std::string_view pattern = *request.by;
       if (pattern.substr(0, pattern.find('\0')).find('*') == std::string_view::npos) {
         request.dont_sort = true;
+      } else if (!may_read_any_key()) {
+        return ctx.reply.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
       }
     } else if (IsOption(args[j], "get") && left >= 1) {
+      if (!may_read_any_key()) {
+        return ctx.reply.Error(
+            "ERR GET option of SORT denied due to insufficient ACL permissions.");
+      }
       request.gets.push_back(args[++j]);
     } else {
       return ctx.reply.Error(kSyntaxError);

@@ -1,5 +1,6 @@
 // MULTI EXEC DISCARD WATCH UNWATCH. Queueing happens in the dispatcher; invalidation in the
 // watch table. Here: the EXEC outcome rules of Redis 7.0.
+#include "engine/commands/acl_request.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
@@ -51,6 +52,15 @@ void ExecCommand(CommandContext& ctx, Args) {
   std::vector<std::string_view> argv;
   for (const auto& command : queued) {
     argv.assign(command.argv.begin(), command.argv.end());
+    // The rules may have changed since the command was queued (Redis checks again here).
+    if (ctx.client.user && !ctx.client.user->unrestricted()) {
+      const acl::Verdict verdict =
+          ctx.dispatcher.CheckAcl(ctx.client, *command.spec, argv, "multi");
+      if (!verdict.ok()) {
+        ctx.reply.Error(AclExecDenialError(verdict.denial));
+        continue;
+      }
+    }
     ctx.dispatcher.Call(*command.spec, ctx.client, ctx.reply, argv);
   }
   ++stats.exec_count;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "engine/protocol/request_parser.h"
 
@@ -20,6 +21,14 @@ std::string FatalError(int line_number, const std::string& line, const std::stri
 
 // Applies one directive; returns "" or the reason it was refused.
 std::string ApplyDirective(const std::vector<std::string>& words, Options* options) {
+  // `user <name> <rules...>`: an ACL user, made when the server starts (acl::Users).
+  if (absl::EqualsIgnoreCase(words[0], "user")) {
+    if (words.size() < 2) return "Bad directive or wrong number of arguments";
+    std::string line = "user";
+    for (size_t i = 1; i < words.size(); ++i) line += " " + words[i];
+    options->user_lines.push_back(std::move(line));
+    return "";
+  }
   const OptionSpec* spec = FindOption(words[0]);
   std::vector<std::string> args(words.begin() + 1, words.end());
   if (!spec || args.empty() || (!spec->multi_arg && args.size() != 1)) {

@@ -218,6 +218,9 @@ std::vector<OptionSpec> BuildTable() {
   t.push_back(replicaof);
   t.push_back(StringOption("masterauth", &Options::masterauth));
   t.push_back(StringOption("masteruser", &Options::masteruser));
+  t.push_back(StringOption("aclfile", &Options::aclfile, /*runtime=*/false));
+  t.push_back(EnumOption("acl-pubsub-default", &Options::acl_pubsub_default,
+                         {"allchannels", "resetchannels"}));
   // Redis keeps the old "slave-" names as aliases of the "replica-" ones.
   for (const char* name : {"replica-read-only", "slave-read-only"}) {
     t.push_back(BoolOption(name, &Options::replica_read_only));

@@ -70,6 +70,12 @@ struct Options {
   std::string replicaof;  // "host port" of our primary, "" when we are a primary
   std::string masterauth;
   std::string masteruser;
+  // ACL: the ACL file (ACL LOAD / SAVE; fixed at startup), the config file's `user` lines (each
+  // "user <name> <rules...>", applied at startup; not with an ACL file), and whether new users
+  // and selectors start with every channel.
+  std::string aclfile;
+  std::vector<std::string> user_lines;
+  std::string acl_pubsub_default = "resetchannels";
   bool replica_read_only = true;
   bool replica_serve_stale_data = true;
   int64_t repl_backlog_size = 1024 * 1024;

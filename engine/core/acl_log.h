@@ -1,7 +1,7 @@
-// The ACL log (ACL LOG): security events, newest first. bazaar-engine has only the default user,
-// so the events are failed authentications; an event like one of the last ten (same reason,
-// context, object and user, within 60 s) counts into it instead of adding an entry, as Redis
-// groups them. Bounded by acllog-max-len.
+// The ACL log (ACL LOG): security events, newest first: failed authentications and commands,
+// keys or channels a user was denied. An event like one of the last ten (same reason, context,
+// object and user, within 60 s) counts into it instead of adding an entry, as Redis groups them.
+// Bounded by acllog-max-len.
 //
 // Thread: the loop's (owned by the dispatcher).
 #ifndef BAZAAR_ENGINE_CORE_ACL_LOG_H_
@@ -15,9 +15,9 @@ namespace bazaar::engine::core {
 
 struct AclLogEntry {
   int64_t count = 1;
-  std::string reason;   // "auth" (also "command", "key", "channel" in Redis)
+  std::string reason;   // "auth", "command", "key", "channel"
   std::string context;  // "toplevel", "multi", "lua"
-  std::string object;   // what was refused: "auth" for a failed AUTH
+  std::string object;   // what was refused: the command, key or channel; AUTH's name for "auth"
   std::string username;
   int64_t time_ms = 0;      // of the latest event counted into it
   std::string client_info;  // the client's CLIENT LIST line at that event

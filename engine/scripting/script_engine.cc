@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include "absl/strings/ascii.h"
+#include "engine/commands/acl_request.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/dispatcher.h"
 #include "engine/commands/errors.h"
@@ -293,6 +294,7 @@ void ScriptEngine::Start(commands::CommandContext& ctx, Run& run, unsigned flags
                          bool read_only, bool oom, commands::Args keys, commands::Args argv) {
   run.client.db = ctx.client.db;
   run.client.authenticated = true;
+  run.client.user = ctx.client.user;  // a script's commands are its caller's, for ACL
   run.client.is_script = true;
   run.client.addr = "lua";  // as MONITOR names a script's commands
   run.client.is_master = ctx.client.is_master;
@@ -544,6 +546,14 @@ std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
   if (std::string why = RefusalOfCommand(run, ctx, *spec); !why.empty()) {
     ++spec->stats.rejected_calls;
     return refuse(std::move(why));
+  }
+  if (run.client.user && !run.client.user->unrestricted()) {
+    const acl::Verdict verdict =
+        ctx.dispatcher.CheckAcl(run.client, *spec, argv, "lua", ctx.client);
+    if (!verdict.ok()) {
+      ++spec->stats.rejected_calls;
+      return refuse("ERR " + commands::AclScriptDenialError(verdict.denial));
+    }
   }
   std::string out;
   protocol::ReplyBuilder reply(&out);

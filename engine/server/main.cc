@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   std::string executable = n > 0 ? std::string(exe, n) : argv[0];
   server::Server srv(options, config_file, executable);
+  if (absl::Status acl = srv.LoadAclUsers(); !acl.ok()) {
+    core::Log(core::LogLevel::kWarning, "%s", std::string(acl.message()));
+    return 1;
+  }
   absl::Status loaded = srv.LoadData();
   if (!loaded.ok()) {
     core::Log(core::LogLevel::kWarning, "Fatal error loading the DB: %s. Exiting.",

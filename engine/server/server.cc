@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -308,7 +310,8 @@ void Server::Accept(int listen_fd) {
       close(fd);
       continue;
     }
-    if (options_.protected_mode && options_.requirepass.empty() && !IsLoopback(peer)) {
+    if (options_.protected_mode && dispatcher_.users().default_user()->nopass() &&
+        !IsLoopback(peer)) {
       [[maybe_unused]] ssize_t n = write(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
       ++stats_.rejected_connections;
       close(fd);
@@ -326,7 +329,8 @@ void Server::Accept(int listen_fd) {
     state.addr = AddressString(peer);
     state.laddr = AddressString(local);
     state.is_local = IsLoopback(peer);
-    state.authenticated = options_.requirepass.empty();
+    state.user = dispatcher_.users().default_user();
+    state.authenticated = !dispatcher_.AuthRequired();
     state.created_ms = state.last_interaction_ms = now_ms();
     auto conn = std::make_unique<Connection>(this, fd, std::move(state));
     Connection* raw = conn.get();
@@ -657,6 +661,41 @@ bool Server::UnblockClient(uint64_t client_id, bool with_error) {
   if (it == by_id_.end() || !blocking_.Unblock(it->second, with_error)) return false;
   Unblocked({it->second});
   return true;
+}
+
+absl::Status Server::LoadAclUsers() {
+  acl::Users& users = dispatcher_.users();
+  if (!options_.aclfile.empty() && !options_.user_lines.empty()) {
+    return absl::FailedPreconditionError(
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. This setup is very likely to lead to configuration errors and security "
+        "holes, please define either an ACL file or declare users directly in your redis.conf, "
+        "but not both.");
+  }
+  if (!options_.user_lines.empty()) {
+    std::string text;
+    for (const auto& line : options_.user_lines) text += line + "\n";
+    const std::string error = users.Load(config_file_, text, /*keep_default=*/true);
+    if (!error.empty()) {
+      return absl::InvalidArgumentError("Error in user declaration: " + error);
+    }
+  }
+  if (!options_.aclfile.empty()) {
+    std::ifstream in(options_.aclfile);
+    if (!in) {
+      return absl::NotFoundError(
+          "Aborting Redis startup because of ACL errors: Error loading "
+          "ACLs, opening file '" +
+          options_.aclfile + "': " + strerror(errno));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string error = users.Load(options_.aclfile, text.str(), /*keep_default=*/false);
+    if (!error.empty()) {
+      return absl::InvalidArgumentError("Aborting Redis startup because of ACL errors: " + error);
+    }
+  }
+  return absl::OkStatus();
 }
 
 void Server::Run() {

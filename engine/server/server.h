@@ -52,6 +52,9 @@ class Server : public commands::ServerControl,
   // Loads the AOF (appendonly yes) or the dump at startup, then starts logging writes and
   // replication (restoring its history, following a configured replicaof).
   absl::Status LoadData();
+  // The ACL users the config file's `user` lines or the ACL file define (not both), before
+  // serving; the status message is why the server cannot start.
+  absl::Status LoadAclUsers();
   // Serves until SIGTERM/SIGINT or SHUTDOWN.
   void Run();
 
