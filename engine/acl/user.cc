@@ -65,11 +65,11 @@ std::string HashPassword(std::string_view password) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
-User::User(std::string name, const CommandCatalog* catalog, bool all_channels)
+User::User(std::string name, const CommandCatalog* catalog, const bool* all_channels)
     : name_(std::move(name)),
       catalog_(catalog),
       all_channels_default_(all_channels),
-      root_(catalog, all_channels) {}
+      root_(catalog, *all_channels) {}
 
 RuleError User::Apply(std::string_view rule) {
   if (Is(rule, "on")) {
@@ -104,7 +104,7 @@ RuleError User::Apply(std::string_view rule) {
     passwords_.erase(it);
     nopass_ = false;
   } else if (rule.size() >= 2 && rule.front() == '(' && rule.back() == ')') {
-    Selector selector(catalog_, all_channels_default_);
+    Selector selector(catalog_, *all_channels_default_);
     auto rules = SplitRules(rule.substr(1, rule.size() - 2));
     if (!rules) return RuleError::kSyntax;
     for (const std::string& r : *rules) {
@@ -115,7 +115,7 @@ RuleError User::Apply(std::string_view rule) {
     selectors_.clear();
   } else if (Is(rule, "reset")) {
     for (std::string_view r : {"resetpass", "resetkeys", "resetchannels"}) Apply(r);
-    if (all_channels_default_) Apply("allchannels");
+    if (*all_channels_default_) Apply("allchannels");
     for (std::string_view r : {"off", "sanitize-payload", "clearselectors", "-@all"}) Apply(r);
   } else {
     return root_.Apply(rule);

@@ -15,9 +15,10 @@ namespace bazaar::engine::acl {
 
 class User {
  public:
-  // A new user: off, no passwords, a root selector that allows nothing (channels as
-  // acl-pubsub-default says).
-  User(std::string name, const CommandCatalog* catalog, bool all_channels);
+  // A new user: off, no passwords, a root selector that allows nothing. *all_channels is
+  // acl-pubsub-default as it is now (read again by each new selector and by reset); it must
+  // outlive the user.
+  User(std::string name, const CommandCatalog* catalog, const bool* all_channels);
 
   // One rule: on off nopass resetpass >pw <pw #hash !hash skip-sanitize-payload
   // sanitize-payload reset clearselectors (selector rules) or a root-selector rule.
@@ -51,7 +52,7 @@ class User {
  private:
   std::string name_;
   const CommandCatalog* catalog_;
-  bool all_channels_default_;
+  const bool* all_channels_default_;
   bool enabled_ = false;
   bool nopass_ = false;
   // Neither, or one of them: Redis lists sanitize-payload or skip-sanitize-payload only once set.

@@ -56,7 +56,7 @@ Users::Users(std::unique_ptr<CommandCatalog> catalog) : catalog_(std::move(catal
 }
 
 std::unique_ptr<User> Users::NewUser(std::string name) const {
-  return std::make_unique<User>(std::move(name), catalog_.get(), all_channels_default_);
+  return std::make_unique<User>(std::move(name), catalog_.get(), &all_channels_default_);
 }
 
 std::unique_ptr<User> Users::StockDefaultUser() const {

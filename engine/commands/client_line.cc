@@ -19,6 +19,7 @@ std::string ClientFlags(const ClientState& c) {
   if (c.tx.dirty_cas) flags.push_back('d');
   if (c.close_after_reply) flags.push_back('c');
   if (c.blocked || c.postponed) flags.push_back('b');
+  if (c.unix_socket) flags.push_back('U');
   if (c.no_evict) flags.push_back('e');
   return flags.empty() ? "N" : flags;
 }

@@ -31,7 +31,8 @@ struct ClientState {
   int fd = -1;
   std::string addr;   // "ip:port" of the peer
   std::string laddr;  // "ip:port" of our side
-  bool is_local = true;  // connected over loopback
+  bool is_local = true;      // connected over loopback or the Unix socket
+  bool unix_socket = false;  // flag U
   std::string name;
   int db = 0;
   int resp = 2;

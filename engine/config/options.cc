@@ -112,6 +112,18 @@ std::vector<OptionSpec> BuildTable() {
                            return "";
                          }});
   t.push_back(BoolOption("protected-mode", &Options::protected_mode));
+  t.push_back(StringOption("unixsocket", &Options::unixsocket, /*runtime=*/false));
+  t.push_back(OptionSpec{"unixsocketperm", false, false,
+                         [](const Options& o) { return absl::StrFormat("%o", o.unixsocketperm); },
+                         [](Options& o, const std::vector<std::string>& args) -> std::string {
+                           char* end = nullptr;
+                           const long mode = strtol(args[0].c_str(), &end, 8);
+                           if (args[0].empty() || *end != '\0' || mode < 0 || mode > 0777) {
+                             return "argument couldn't be parsed into an integer";
+                           }
+                           o.unixsocketperm = mode;
+                           return "";
+                         }});
   t.push_back(StringOption("requirepass", &Options::requirepass));
   t.push_back(OptionSpec{"dir", true, false,
                          [](const Options&) {

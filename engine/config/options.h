@@ -25,6 +25,10 @@ struct Options {
   int64_t port = 6379;
   std::vector<std::string> bind = {"127.0.0.1"};
   bool protected_mode = true;
+  // A Unix socket to listen on as well ("" = none), and its file mode (octal, as redis.conf
+  // writes it). Port 0 means no TCP at all, as in Redis.
+  std::string unixsocket;
+  int64_t unixsocketperm = 0;
   std::string requirepass;
   std::string dir = ".";
   std::string loglevel = "notice";
@@ -43,7 +47,7 @@ struct Options {
   // What a replica (panic-on-replicas, panic) or an AOF load (panic) does when a command it
   // applies fails: ignore logs it; panic stops the process, as Redis does.
   std::string propagation_error_behavior = "ignore";
-  bool always_show_logo = false;  // we print no logo
+  bool always_show_logo = false;  // the startup banner (with " PID: n") even when not a tty
   bool activerehashing = true;    // our tables rehash in one step: nothing to spread
   // Who may CONFIG SET the protected options (dir, dbfilename): no | yes | local.
   std::string enable_protected_configs = "no";

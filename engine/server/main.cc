@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "engine/config/config_file.h"
 #include "engine/core/log.h"
 #include "engine/server/server.h"
@@ -89,9 +90,24 @@ int main(int argc, char** argv) {
   }
   if (!srv.Listen(&error)) {
     core::Log(core::LogLevel::kWarning, "%s", error);
+    // Redis's last words when the port is taken (what scripts retrying a port look for).
+    if (absl::StrContains(error, "TCP listening socket")) {
+      core::Log(core::LogLevel::kWarning, "Failed listening on port %d (TCP), aborting.",
+                options.port);
+    }
     return 1;
   }
   if (!options.pidfile.empty()) std::ofstream(options.pidfile) << getpid() << "\n";
+  // Redis shows its logo on a terminal (or always, when asked); ours is one line, with the same
+  // " PID: n" that tools such as Redis's test suite wait for.
+  if (options.always_show_logo || (options.logfile.empty() && isatty(STDOUT_FILENO))) {
+    core::Log(core::LogLevel::kNotice,
+              "bazaar-engine %s (Redis 7.0.15 compatible) 64 bit, standalone mode, Port: %d, "
+              "PID: %d",
+              kVersion, options.port, static_cast<int>(getpid()));
+  } else {
+    core::Log(core::LogLevel::kNotice, "Running mode=standalone, port=%d.", options.port);
+  }
   core::Log(core::LogLevel::kNotice, "Server initialized, listening on port %d", options.port);
   srv.Run();
   if (!options.pidfile.empty()) unlink(options.pidfile.c_str());

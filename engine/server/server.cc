@@ -9,6 +9,8 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -253,7 +255,10 @@ absl::Status Server::Relisten() {
 bool Server::Listen(std::string* error) {
   // Into a local list first, so that a failure half-way leaves nothing listening.
   std::vector<std::unique_ptr<Listener>> opened;
-  for (std::string addr : options_.bind) {
+  // Port 0: no TCP at all (only the Unix socket, if any), as in Redis.
+  const std::vector<std::string> tcp =
+      options_.port == 0 ? std::vector<std::string>{} : options_.bind;
+  for (std::string addr : tcp) {
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr = addr.substr(1);
     if (addr == "*") addr = "0.0.0.0";
@@ -286,13 +291,40 @@ bool Server::Listen(std::string* error) {
     freeaddrinfo(res);
     opened.push_back(std::make_unique<Listener>(this, fd));
   }
+  if (!options_.unixsocket.empty()) {
+    const int fd = ListenUnix(error);
+    if (fd < 0) return false;
+    opened.push_back(std::make_unique<Listener>(this, fd));
+  }
   if (opened.empty()) {
-    *error = "Failed listening on any configured address";
+    *error = options_.port == 0 ? "Configured to not listen anywhere, exiting."
+                                : "Failed listening on any configured address";
     return false;
   }
   listeners_ = std::move(opened);
   for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
   return true;
+}
+
+int Server::ListenUnix(std::string* error) {
+  const std::string& path = options_.unixsocket;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    *error = "Failed opening Unix socket: path too long";
+    return -1;
+  }
+  memcpy(addr.sun_path, path.data(), path.size());
+  unlink(path.c_str());  // a socket file left by an earlier run (Redis does the same)
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (options_.unixsocketperm && chmod(path.c_str(), options_.unixsocketperm) != 0) ||
+      listen(fd, static_cast<int>(options_.tcp_backlog)) != 0) {
+    *error = absl::StrFormat("Failed opening Unix socket: %s", strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 void Server::Accept(int listen_fd) {
@@ -311,24 +343,29 @@ void Server::Accept(int listen_fd) {
       continue;
     }
     if (options_.protected_mode && dispatcher_.users().default_user()->nopass() &&
-        !IsLoopback(peer)) {
+        peer.ss_family != AF_UNIX && !IsLoopback(peer)) {
       [[maybe_unused]] ssize_t n = write(fd, kProtectedModeError, sizeof(kProtectedModeError) - 1);
       ++stats_.rejected_connections;
       close(fd);
       continue;
     }
+    const bool unix_socket = peer.ss_family == AF_UNIX;
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (options_.tcp_keepalive > 0) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    if (!unix_socket) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (options_.tcp_keepalive > 0 && !unix_socket) {
+      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    }
     sockaddr_storage local{};
     socklen_t local_len = sizeof(local);
     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len);
     commands::ClientState state;
     state.id = NewClientId();
     state.fd = fd;
-    state.addr = AddressString(peer);
-    state.laddr = AddressString(local);
-    state.is_local = IsLoopback(peer);
+    // A Unix socket client is named by the socket's path, on both ends (as Redis lists it).
+    state.addr = unix_socket ? options_.unixsocket + ":0" : AddressString(peer);
+    state.laddr = unix_socket ? options_.unixsocket + ":0" : AddressString(local);
+    state.unix_socket = unix_socket;
+    state.is_local = unix_socket || IsLoopback(peer);
     state.user = dispatcher_.users().default_user();
     state.authenticated = !dispatcher_.AuthRequired();
     state.created_ms = state.last_interaction_ms = now_ms();
@@ -616,6 +653,7 @@ bool Server::Shutdown(commands::ShutdownSave save, bool force) {
   replication_.KillChild();
   if (!persistence_.SaveBeforeShutdown(save, force)) return false;
   scripts_.Abort();  // a busy script (SHUTDOWN NOSAVE) ends at its next hook
+  if (!options_.unixsocket.empty()) unlink(options_.unixsocket.c_str());  // as Redis does
   loop_.Stop();
   return true;
 }

@@ -129,6 +129,8 @@ class Server : public commands::ServerControl,
   class SignalHandler;
   class LinkSocket;
   void Accept(int listen_fd);
+  // Binds and listens on options_.unixsocket; the fd, or -1 with *error set.
+  int ListenUnix(std::string* error);
   void BeforeSleep();
   void Cron();
   void Close(Connection* c);
