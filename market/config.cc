@@ -24,6 +24,9 @@ ABSL_FLAG(std::string, store, "127.0.0.1:6379", "Store (bazaar-engine or Redis) 
 ABSL_FLAG(std::string, sentinels, "",
           "Sentinels host:port,... to ask for the primary (replaces --store; needs --sentinel_master)");
 ABSL_FLAG(std::string, sentinel_master, "", "Master name the sentinels monitor");
+ABSL_FLAG(std::string, store_user, "",
+          "ACL user for the store, with --store_password (default: $BAZAAR_STORE_USER; empty: "
+          "the default user)");
 ABSL_FLAG(std::string, store_password, "",
           "AUTH password for the store (default: $BAZAAR_STORE_PASSWORD, which stays out of ps; "
           "empty: none)");
@@ -208,6 +211,10 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   ServerConfig c;
   c.listen = absl::GetFlag(FLAGS_listen);
   c.store = absl::GetFlag(FLAGS_store);
+  c.store_user = absl::GetFlag(FLAGS_store_user);
+  if (const char* env = std::getenv("BAZAAR_STORE_USER"); c.store_user.empty() && env) {
+    c.store_user = env;
+  }
   c.store_password = absl::GetFlag(FLAGS_store_password);
   if (const char* env = std::getenv("BAZAAR_STORE_PASSWORD"); c.store_password.empty() && env) {
     c.store_password = env;

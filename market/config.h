@@ -23,6 +23,7 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string store = "127.0.0.1:6379";
   std::string store_password;
+  std::string store_user;  // an ACL user for the store ("": the default user)
   // Sentinel mode: the primary is whatever these sentinels name for sentinel_master.
   std::string sentinels;
   std::string sentinel_master;

@@ -94,7 +94,10 @@ int Run(int argc, char** argv) {
       fprintf(stderr, "bazaar-market: %s\n", problem.c_str());
       return 2;
     }
-    for (auto& seed : *seeds) seed.password = config->store_password;
+    for (auto& seed : *seeds) {
+      seed.password = config->store_password;
+      seed.user = config->store_user;
+    }
     cluster = std::make_unique<client::ClusterResolver>(*seeds,
                                                         client::KeySlot(config->market.key_prefix));
   }
@@ -111,6 +114,7 @@ int Run(int argc, char** argv) {
   pool_options.connection.connect_timeout = ToMs(config->store_connect_timeout);
   pool_options.connection.command_timeout = ToMs(config->store_command_timeout);
   pool_options.connection.password = config->store_password;
+  pool_options.connection.user = config->store_user;
   pool_options.size = config->threads;
   pool_options.reconnect_backoff_max = ToMs(config->reconnect_backoff_max);
   // Sentinel mode: every new store connection goes where the sentinels say the primary is; a

@@ -70,7 +70,9 @@ void AsyncConnection::StartConnect(std::function<void(absl::Status)> ready) {
   });
   if (!options_.password.empty()) {
     // First in the queue, so every later batch runs authenticated.
-    Send({{"AUTH", options_.password}}, [this](Replies r) {
+    std::vector<std::string> auth = {"AUTH", options_.password};
+    if (!options_.user.empty()) auth = {"AUTH", options_.user, options_.password};
+    Send({std::move(auth)}, [this](Replies r) {
       if (r.ok() && (*r)[0].is_error()) Fail("store AUTH failed: " + (*r)[0].str);
     });
   }

@@ -73,7 +73,8 @@ absl::StatusOr<std::unique_ptr<RespConnection>> RespConnection::Connect(
   redisSetTimeout(ctx, ToTimeval(options.command_timeout));
   std::unique_ptr<RespConnection> conn(new RespConnection(ctx));
   if (!options.password.empty()) {
-    auto reply = conn->Command({"AUTH", options.password});
+    auto reply = options.user.empty() ? conn->Command({"AUTH", options.password})
+                                      : conn->Command({"AUTH", options.user, options.password});
     if (!reply.ok()) return reply.status();
     if (reply->is_error()) return absl::PermissionDeniedError("store AUTH: " + reply->str);
   }

@@ -25,6 +25,7 @@ struct ConnectionOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{2000};
   std::string password;  // AUTH after connecting when not empty
+  std::string user;      // with a password: AUTH <user> <password> (an ACL user)
 };
 
 // Parses "host:port" (or "port"); the host defaults to 127.0.0.1.
