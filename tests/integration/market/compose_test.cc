@@ -1,7 +1,8 @@
 // docker-compose.yml: it validates (Debian's docker-compose v1 needs no Docker engine for that),
 // and its service command lines work: the engine primary, the engine replica and the market are
 // started here as local processes with exactly the compose arguments, only the host names, ports
-// and paths mapped onto this machine; the stores want their password and the market its keys.
+// and paths mapped onto this machine; the stores want their password and the market its keys,
+// and the market logs into the engines as its own ACL user, which reaches only its realm.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -31,20 +32,31 @@ using bazaar::testing::TempDir;
 
 // The secrets compose insists on (docker/README.md); the key file is replaced below.
 constexpr char kStorePassword[] = "compose-test-secret";
+constexpr char kMarketStorePassword[] = "compose-test-market-secret";
 constexpr char kAdminKey[] = "compose-test-admin-key";
 const std::string kStoreSecret = std::string("BAZAAR_STORE_PASSWORD=") + kStorePassword;
+const std::string kMarketStoreSecret =
+    std::string("BAZAAR_MARKET_STORE_PASSWORD=") + kMarketStorePassword;
 const std::string kKeysSecret = "BAZAAR_API_KEYS_FILE=/dev/null";
 const std::string kComposeFile = "docker-compose -f " BAZAAR_SOURCE_DIR "/docker-compose.yml";
-const std::string kCompose = kStoreSecret + " " + kKeysSecret + " " + kComposeFile;
+const std::string kCompose =
+    kStoreSecret + " " + kMarketStoreSecret + " " + kKeysSecret + " " + kComposeFile;
 
-// The `command` list of one service after compose's interpolation, one argument per element.
-std::vector<std::string> ServiceCommand(const std::string& service) {
-  auto r = RunCommand(kCompose + " config | /usr/bin/python3 -c 'import sys, yaml; print(\"\\n\".join("
-                      "yaml.safe_load(sys.stdin)[\"services\"][\"" + service + "\"][\"command\"]))'");
+// One field of one service after compose's interpolation, one line per element (a map's keys).
+std::vector<std::string> ServiceField(const std::string& service, const std::string& field) {
+  auto r = RunCommand(kCompose +
+                      " config | /usr/bin/python3 -c 'import sys, yaml; print(\"\\n\".join("
+                      "yaml.safe_load(sys.stdin)[\"services\"][\"" +
+                      service + "\"][\"" + field + "\"]))'");
   std::vector<std::string> args;
   std::istringstream in(r.output);
   for (std::string line; std::getline(in, line);) args.push_back(line);
   return args;
+}
+
+// The `command` list of one service, one argument per element.
+std::vector<std::string> ServiceCommand(const std::string& service) {
+  return ServiceField(service, "command");
 }
 
 // Maps compose's names onto this machine: service hosts to loopback, the container's fixed
@@ -92,8 +104,10 @@ std::vector<std::string> LocalizeScript(std::vector<std::string> args, int port,
     }
     EXPECT_EQ(seen, times) << from << " in " << script;
   };
-  // The password is written as requirepass, and as masterauth by a replica.
+  // The password is written as requirepass, and as masterauth by a replica; the market user's
+  // in its user line.
   replace("$$BAZAAR_STORE_PASSWORD", "$BAZAAR_STORE_PASSWORD", primary_port != 0 ? 2 : 1);
+  replace("$$BAZAAR_MARKET_STORE_PASSWORD", "$BAZAAR_MARKET_STORE_PASSWORD");
   replace("/run/bazaar-auth.conf", dir + "/auth.conf", 2);  // written, then read
   replace("exec bazaar-engine ", "exec " + bazaar::testing::BinaryDir() + "/bazaar-engine ");
   replace("--port 6379", "--port " + std::to_string(port));
@@ -130,10 +144,13 @@ TEST(ComposeTest, ComposeFileValidates) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
-TEST(ComposeTest, NothingStartsWithoutAStorePasswordAndAKeyFile) {
-  const std::string unset = "env -u BAZAAR_STORE_PASSWORD -u BAZAAR_API_KEYS_FILE ";
-  for (const auto& [missing, given] : {std::pair{"BAZAAR_STORE_PASSWORD", kKeysSecret},
-                                       std::pair{"BAZAAR_API_KEYS_FILE", kStoreSecret}}) {
+TEST(ComposeTest, NothingStartsWithoutTheStorePasswordsAndAKeyFile) {
+  const std::string unset =
+      "env -u BAZAAR_STORE_PASSWORD -u BAZAAR_MARKET_STORE_PASSWORD -u BAZAAR_API_KEYS_FILE ";
+  for (const auto& [missing, given] :
+       {std::pair{"BAZAAR_STORE_PASSWORD", kKeysSecret + " " + kMarketStoreSecret},
+        std::pair{"BAZAAR_MARKET_STORE_PASSWORD", kKeysSecret + " " + kStoreSecret},
+        std::pair{"BAZAAR_API_KEYS_FILE", kStoreSecret + " " + kMarketStoreSecret}}) {
     auto r = RunCommand(unset + given + " " + kComposeFile + " config --quiet 2>&1");
     EXPECT_NE(r.exit_code, 0) << missing;
     EXPECT_NE(r.output.find(std::string("set ") + missing), std::string::npos) << r.output;
@@ -165,21 +182,30 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
 
   // The engines keep the compose file's fixed-port form; a port another test took meanwhile
   // shows as our process exiting, never as a stranger counted as ours.
-  // Every service gets the password in its environment, as compose gives it.
+  // Each service gets the environment compose gives it: the engines both passwords, the market
+  // its own store user and password, and not the admin password.
+  const std::vector<std::string> market_env = ServiceField("market", "environment");
+  EXPECT_EQ(market_env, (std::vector<std::string>{"BAZAAR_STORE_PASSWORD", "BAZAAR_STORE_USER"}));
   setenv("BAZAAR_STORE_PASSWORD", kStorePassword, 1);
+  setenv("BAZAAR_MARKET_STORE_PASSWORD", kMarketStorePassword, 1);
   ChildProcess primary = Start(primary_args, primary_dir);
   ChildProcess replica = Start(replica_args, replica_dir);
+  unsetenv("BAZAAR_MARKET_STORE_PASSWORD");
+  setenv("BAZAAR_STORE_USER", "market", 1);
+  setenv("BAZAAR_STORE_PASSWORD", kMarketStorePassword, 1);
   ChildProcess market = Start(market_args, market_dir);
+  unsetenv("BAZAAR_STORE_USER");
   unsetenv("BAZAAR_STORE_PASSWORD");
   ASSERT_TRUE(bazaar::testing::WaitUntilServing(primary_port, primary, kStorePassword))
       << primary.ReadLog();
   ASSERT_TRUE(bazaar::testing::WaitUntilServing(replica_port, replica, kStorePassword))
       << replica.ReadLog();
-  // The password is in no process's command line.
+  // No password is in any process's command line.
   for (ChildProcess* p : {&primary, &replica, &market}) {
     std::ifstream cmdline("/proc/" + std::to_string(p->pid()) + "/cmdline");
     std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
     EXPECT_EQ(all.find(kStorePassword), std::string::npos) << all;
+    EXPECT_EQ(all.find(kMarketStorePassword), std::string::npos) << all;
   }
   const int market_port = WaitForMarketPort(market);
   ASSERT_GT(market_port, 0) << market.ReadLog();
@@ -190,6 +216,12 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   EXPECT_EQ(Authed(primary_port)->Command({"CONFIG", "GET", "protected-mode"}),
             "*2\r\n$14\r\nprotected-mode\r\n$2\r\nno\r\n");
   EXPECT_EQ(RespClient(primary_port).Command({"GET", "x"}).rfind("-NOAUTH", 0), 0u);
+  // The market's user: its realm's keys, nothing beyond them, nothing dangerous.
+  RespClient as_market(primary_port);
+  EXPECT_EQ(as_market.Command({"AUTH", "market", kMarketStorePassword}), "+OK\r\n");
+  EXPECT_EQ(as_market.Command({"EXISTS", "{realm1}:users:nobody"}), ":0\r\n");
+  EXPECT_EQ(as_market.Command({"GET", "users:nobody"}).rfind("-NOPERM", 0), 0u);
+  EXPECT_EQ(as_market.Command({"FLUSHALL"}).rfind("-NOPERM", 0), 0u);
 
   auto stub = bazaar::market::v1::Market::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(market_port), grpc::InsecureChannelCredentials()));
@@ -213,8 +245,8 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   // The user the market wrote on the primary reaches the replica.
   bool replicated = false;
   for (int i = 0; i < 100 && !replicated; ++i) {
-    replicated =
-        Authed(replica_port)->Command({"HGET", "users:compose-user", "funds"}) == "$3\r\n100\r\n";
+    replicated = Authed(replica_port)->Command({"HGET", "{realm1}:users:compose-user", "funds"}) ==
+                 "$3\r\n100\r\n";
     if (!replicated) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(replicated) << replica.ReadLog();
