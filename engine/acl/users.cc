@@ -122,7 +122,7 @@ std::string Users::Load(std::string_view source, std::string_view text, bool kee
     const std::vector<std::string> words = absl::StrSplit(line, ' ');
     const std::string at = file + ":" + std::to_string(line_number);
     if (words[0] != "user" || words.size() < 2) {
-      errors += at + " should start with user keyword. ";
+      errors += at + " should start with user keyword followed by the username. ";
       continue;
     }
     if (!ValidUserName(words[1])) {

@@ -138,6 +138,13 @@ void ConfigRewriteCommand(CommandContext& ctx, Args) {
   config::Options current = ctx.server.options;
   const ReplicationInfo r = ctx.server.replication->replication_info();
   current.replicaof = r.is_replica ? r.master_host + " " + std::to_string(r.master_port) : "";
+  // The users as they are now go into the file, unless the ACL file is where they live.
+  current.user_lines.clear();
+  if (current.aclfile.empty()) {
+    for (const auto& u : ctx.dispatcher.users().All()) {
+      current.user_lines.push_back("user " + u->name() + " " + u->Describe());
+    }
+  }
   const std::string error = config::RewriteConfigFile(current);
   if (!error.empty()) {
     core::Log(core::LogLevel::kWarning, "CONFIG REWRITE failed: %s", error.c_str());

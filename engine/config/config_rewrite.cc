@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "engine/protocol/request_parser.h"
 
@@ -77,6 +78,9 @@ std::string RewriteConfigText(const std::string& old_text, const Options& curren
   std::vector<std::string> out;
   absl::flat_hash_set<std::string> written;  // canonical names already placed
   bool has_marker = false;  // a file we rewrote before keeps its marker where it is
+  // The ACL users (current.user_lines, every user with its rules) take the file's `user` lines'
+  // places in order; the rest are dropped, or appended last (as Redis rewrites users).
+  size_t users_placed = 0;
   std::vector<std::string> lines = absl::StrSplit(old_text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   for (const std::string& raw : lines) {
@@ -85,6 +89,12 @@ std::string RewriteConfigText(const std::string& old_text, const Options& curren
     std::vector<std::string> words;
     const OptionSpec* spec = nullptr;
     if (!line.empty() && line[0] != '#' && protocol::SplitArgs(line, &words) && !words.empty()) {
+      if (absl::EqualsIgnoreCase(words[0], "user")) {
+        if (users_placed < current.user_lines.size()) {
+          out.push_back(current.user_lines[users_placed++]);
+        }
+        continue;
+      }
       spec = Canonical(words[0]);
     }
     if (spec == nullptr) {
@@ -100,6 +110,9 @@ std::string RewriteConfigText(const std::string& old_text, const Options& curren
     if (!spec.alias_of.empty() || written.contains(spec.name)) continue;
     if (spec.get(current) == spec.get(defaults)) continue;
     for (auto& l : OptionLines(spec, current)) appended.push_back(std::move(l));
+  }
+  for (; users_placed < current.user_lines.size(); ++users_placed) {
+    appended.push_back(current.user_lines[users_placed]);
   }
   if (!appended.empty() && !has_marker) {
     // Trailing blank lines go, as Redis trims them before its marker.

@@ -737,7 +737,11 @@ absl::Status Server::LoadAclUsers() {
 }
 
 void Server::Run() {
-  core::Log(core::LogLevel::kNotice, "Ready to accept connections tcp");
+  if (options_.port != 0) core::Log(core::LogLevel::kNotice, "Ready to accept connections tcp");
+  if (!options_.unixsocket.empty()) {
+    core::Log(core::LogLevel::kNotice, "The server is now ready to accept connections at %s",
+              options_.unixsocket);
+  }
   loop_.Run();
   // Flush what replies we can before going (e.g. to clients that sent SHUTDOWN's peers).
   BeforeSleep();
