@@ -72,6 +72,12 @@ User::User(std::string name, const CommandCatalog* catalog, const bool* all_chan
       root_(catalog, *all_channels) {}
 
 RuleError User::Apply(std::string_view rule) {
+  const RuleError error = ApplyRule(rule);
+  unrestricted_ = root_.unrestricted();
+  return error;
+}
+
+RuleError User::ApplyRule(std::string_view rule) {
   if (Is(rule, "on")) {
     enabled_ = true;
   } else if (Is(rule, "off")) {

@@ -32,8 +32,9 @@ class User {
   // Whether any of its selectors allows the request; else the denial to report (Redis's: the
   // highest kind, and for one kind the last argument refused).
   Verdict Check(const Request& request) const;
-  // Allows everything: the checks can be skipped (the default user, unless restricted).
-  bool unrestricted() const { return root_.unrestricted(); }
+  // Allows everything: the checks can be skipped (the default user, unless restricted). Kept
+  // up to date by Apply, since every command asks.
+  bool unrestricted() const { return unrestricted_; }
   // Whether one selector allows the request and grants every key for reading: what SORT's BY
   // and GET need, since the keys they read are known only as they run.
   bool ReadsAnyKeyFor(const Request& request) const;
@@ -50,6 +51,8 @@ class User {
   const std::vector<Selector>& selectors() const { return selectors_; }
 
  private:
+  RuleError ApplyRule(std::string_view rule);
+
   std::string name_;
   const CommandCatalog* catalog_;
   const bool* all_channels_default_;
@@ -60,6 +63,7 @@ class User {
   std::vector<std::string> passwords_;  // SHA-256 hex, in the order added
   Selector root_;
   std::vector<Selector> selectors_;
+  bool unrestricted_ = false;
 };
 
 // SHA-256 of a password, as lowercase hex (how ACL keeps and lists passwords).
