@@ -9,7 +9,8 @@ constexpr const char* kRedacted = "(redacted)";
 
 bool SensitiveConfig(std::string_view name) {
   return IsOption(name, "requirepass") || IsOption(name, "masterauth") ||
-         IsOption(name, "masteruser");
+         IsOption(name, "masteruser") || IsOption(name, "tls-key-file-pass") ||
+         IsOption(name, "tls-client-key-file-pass");
 }
 
 }  // namespace

@@ -113,6 +113,31 @@ std::vector<OptionSpec> BuildTable() {
                          }});
   t.push_back(BoolOption("protected-mode", &Options::protected_mode));
   t.push_back(StringOption("unixsocket", &Options::unixsocket, /*runtime=*/false));
+  t.push_back(IntOption("tls-port", &Options::tls_port, 0, 65535, /*runtime=*/false));
+  for (auto [name, field] : std::initializer_list<std::pair<const char*, std::string Options::*>>{
+           {"tls-cert-file", &Options::tls_cert_file},
+           {"tls-key-file", &Options::tls_key_file},
+           {"tls-key-file-pass", &Options::tls_key_file_pass},
+           {"tls-client-cert-file", &Options::tls_client_cert_file},
+           {"tls-client-key-file", &Options::tls_client_key_file},
+           {"tls-client-key-file-pass", &Options::tls_client_key_file_pass},
+           {"tls-dh-params-file", &Options::tls_dh_params_file},
+           {"tls-ca-cert-file", &Options::tls_ca_cert_file},
+           {"tls-ca-cert-dir", &Options::tls_ca_cert_dir},
+           {"tls-protocols", &Options::tls_protocols},
+           {"tls-ciphers", &Options::tls_ciphers},
+           {"tls-ciphersuites", &Options::tls_ciphersuites}}) {
+    t.push_back(StringOption(name, field));
+  }
+  t.push_back(
+      EnumOption("tls-auth-clients", &Options::tls_auth_clients, {"no", "yes", "optional"}));
+  t.push_back(BoolOption("tls-replication", &Options::tls_replication));
+  t.push_back(BoolOption("tls-cluster", &Options::tls_cluster));
+  t.push_back(BoolOption("tls-prefer-server-ciphers", &Options::tls_prefer_server_ciphers));
+  t.push_back(BoolOption("tls-session-caching", &Options::tls_session_caching));
+  t.push_back(IntOption("tls-session-cache-size", &Options::tls_session_cache_size, 0, INT_MAX));
+  t.push_back(
+      IntOption("tls-session-cache-timeout", &Options::tls_session_cache_timeout, 0, INT_MAX));
   t.push_back(OptionSpec{"unixsocketperm", false, false,
                          [](const Options& o) { return absl::StrFormat("%o", o.unixsocketperm); },
                          [](Options& o, const std::vector<std::string>& args) -> std::string {

@@ -28,6 +28,18 @@ struct Options {
   // A Unix socket to listen on as well ("" = none), and its file mode (octal, as redis.conf
   // writes it). Port 0 means no TCP at all, as in Redis.
   std::string unixsocket;
+  // TLS (Redis 7.0's tls-* options): a second port whose clients speak TLS (0 = none), the
+  // server's certificate and key, the CA that client certificates must chain to, and whether
+  // clients must show one (yes, no, optional). tls-replication: our link to a primary uses TLS.
+  int64_t tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;
+  std::string tls_client_cert_file, tls_client_key_file, tls_client_key_file_pass;
+  std::string tls_ca_cert_file, tls_ca_cert_dir, tls_dh_params_file;
+  std::string tls_auth_clients = "yes";
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;
+  bool tls_replication = false, tls_cluster = false, tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480, tls_session_cache_timeout = 300;
   int64_t unixsocketperm = 0;
   std::string requirepass;
   std::string dir = ".";

@@ -6,11 +6,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "engine/commands/client_state.h"
 #include "engine/protocol/reply_builder.h"
+#include "engine/tls/transport.h"
 
 namespace bazaar::engine::replication {
 
@@ -28,6 +31,9 @@ class Peer {
   // the socket failed.
   virtual bool FlushFully() = 0;
   virtual int fd() const = 0;
+  // A TLS connection: the snapshot must go through the connection, not from a child straight
+  // to the socket (its bytes would not be encrypted), so it syncs from disk.
+  virtual bool is_tls() const { return false; }
   virtual size_t pending_output_size() const = 0;
   // Closes the connection at the end of this turn without writing what is still queued.
   virtual void Drop() = 0;
@@ -45,6 +51,9 @@ class Host {
   virtual Peer* FindPeer(uint64_t client_id) = 0;
   // The master client's id, from the same sequence as every client's.
   virtual uint64_t NewClientId() = 0;
+  // How the link to our primary moves bytes on its connected socket `fd` (not owned): TLS
+  // under tls-replication, else the socket itself; an error when TLS cannot be set up.
+  virtual absl::StatusOr<std::unique_ptr<tls::Transport>> LinkTransport(int fd) = 0;
   // Events on the link's socket (an epoll mask) are handed to PrimaryLink::OnSocketEvent.
   // Watch starts or changes what is waited for; Unwatch stops before the socket closes.
   virtual void WatchLinkSocket(int fd, uint32_t epoll_events) = 0;

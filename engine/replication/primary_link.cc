@@ -48,6 +48,7 @@ PrimaryLink::PrimaryLink(Host* owner, ReplicationHistory* history, ReplicaSet* r
 }
 
 PrimaryLink::~PrimaryLink() {
+  transport_.reset();
   if (fd_ >= 0) close(fd_);
 }
 
@@ -105,6 +106,7 @@ void PrimaryLink::Fail(const std::string& why) {
   }
   if (fd_ >= 0) {
     owner_->UnwatchLinkSocket(fd_);
+    transport_.reset();
     close(fd_);
     fd_ = -1;
   }
@@ -119,8 +121,9 @@ void PrimaryLink::Send(const std::vector<std::string>& argv) {
   std::string out;
   persistence::AppendCommandResp(argv, &out);
   // Handshake lines and ACKs are small: a fresh socket buffer takes them whole.
-  if (write(fd_, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
-    Fail(std::string("write error sending to MASTER: ") + strerror(errno));
+  const tls::IoResult r = transport_->Write(out.data(), out.size());
+  if (r.kind != tls::IoResult::kDone || r.bytes != out.size()) {
+    Fail("write error sending to MASTER: " + (r.error.empty() ? "short write" : r.error));
   }
 }
 
@@ -146,6 +149,19 @@ void PrimaryLink::OnSocketEvent(uint32_t events) {
       return Fail(std::string("Error condition on socket for SYNC: ") + strerror(err));
     }
     core::Log(core::LogLevel::kNotice, "Non blocking connect for SYNC fired the event.");
+    auto transport = owner_->LinkTransport(fd_);
+    if (!transport.ok()) return Fail(std::string(transport.status().message()));
+    transport_ = *std::move(transport);
+    state_ = State::kTls;
+  }
+  if (state_ == State::kTls) {
+    const tls::IoResult r = transport_->Handshake();
+    if (r.kind == tls::IoResult::kWantRead || r.kind == tls::IoResult::kWantWrite) {
+      owner_->WatchLinkSocket(fd_,
+                              r.kind == tls::IoResult::kWantRead ? EPOLLIN : EPOLLIN | EPOLLOUT);
+      return;
+    }
+    if (r.kind != tls::IoResult::kDone) return Fail("TLS handshake with MASTER: " + r.error);
     owner_->WatchLinkSocket(fd_, EPOLLIN);
     state_ = State::kHandshake;
     step_ = Step::kPong;
@@ -153,15 +169,18 @@ void PrimaryLink::OnSocketEvent(uint32_t events) {
     return;
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ReadAndProcess();
+  // TLS may hold decrypted bytes that no socket event will announce.
+  while (fd_ >= 0 && transport_ && transport_->buffered()) ReadAndProcess();
 }
 
 void PrimaryLink::ReadAndProcess() {
   char buf[kReadChunk];
-  ssize_t n = read(fd_, buf, sizeof(buf));
-  if (n <= 0) {
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    return Fail(n == 0 ? "the primary closed the connection" : strerror(errno));
+  const tls::IoResult r = transport_->Read(buf, sizeof(buf));
+  if (r.kind == tls::IoResult::kWantRead || r.kind == tls::IoResult::kWantWrite) return;
+  if (r.kind != tls::IoResult::kDone) {
+    return Fail(r.kind == tls::IoResult::kClosed ? "the primary closed the connection" : r.error);
   }
+  const size_t n = r.bytes;
   last_io_ms_ = master_.last_interaction_ms = keyspace_->now_ms();
   in_.append(buf, static_cast<size_t>(n));
   if (state_ == State::kHandshake) {
@@ -371,6 +390,7 @@ void PrimaryLink::FillInfo(commands::ReplicationInfo* info) const {
     case State::kConnecting:
       info->link_state = "connecting";
       break;
+    case State::kTls:
     case State::kHandshake:
       info->link_state = "handshake";
       break;

@@ -7,6 +7,7 @@
 #define BAZAAR_ENGINE_REPLICATION_PRIMARY_LINK_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +58,8 @@ class PrimaryLink {
   void FillInfo(commands::ReplicationInfo* info) const;
 
  private:
-  enum class State { kConnect, kConnecting, kHandshake, kTransfer, kConnected };
+  // kTls: the TLS handshake (tls-replication), between the connect and our PING.
+  enum class State { kConnect, kConnecting, kTls, kHandshake, kTransfer, kConnected };
   enum class Step { kPong, kAuth, kPort, kIp, kCapa, kPsync };
 
   void Connect();
@@ -84,6 +86,7 @@ class PrimaryLink {
   State state_ = State::kConnect;
   Step step_ = Step::kPong;
   int fd_ = -1;
+  std::unique_ptr<tls::Transport> transport_;  // on fd_ once connected
   std::string in_;
   SnapshotReader snapshot_;
   std::string master_replid_;  // from +FULLRESYNC

@@ -135,7 +135,9 @@ void ReplicaSet::StartFullSync() {
   for (auto& [id, r] : replicas_) {
     if (r.state != State::kWaitBgsaveStart) continue;
     targets.push_back(&r);
-    all_eof = all_eof && r.psync && r.conn->state().replica_capa_eof;
+    // A TLS replica's snapshot goes through its connection (from disk), never from the
+    // forked child straight to the socket.
+    all_eof = all_eof && r.psync && r.conn->state().replica_capa_eof && !r.conn->is_tls();
   }
   if (targets.empty()) return;
   const bool diskless = options_->repl_diskless_sync && all_eof;

@@ -41,8 +41,13 @@ void InputBuffer::Consume(size_t n) {
   }
 }
 
-Connection::Connection(Server* server, int fd, commands::ClientState state)
-    : server_(server), fd_(fd), state_(std::move(state)), reply_(&out_) {
+Connection::Connection(Server* server, int fd, commands::ClientState state,
+                       std::unique_ptr<tls::Transport> transport)
+    : server_(server),
+      fd_(fd),
+      transport_(std::move(transport)),
+      state_(std::move(state)),
+      reply_(&out_) {
   reply_.set_error_counts(&server_->stats().errors_by_prefix);
 }
 
@@ -66,20 +71,48 @@ void Connection::OnEvent(uint32_t events) {
     }
   }
   if (events & EPOLLIN) ReadAndProcess();
+  if ((events & EPOLLOUT) && read_wants_write_ && !broken_) {
+    read_wants_write_ = false;
+    WantWritable(has_output());
+    ReadAndProcess();
+  }
   if ((events & EPOLLOUT) && !broken_) server_->QueueWrite(this);
 }
 
+void Connection::WantWritable(bool want) {
+  if (want == writable_armed_) return;
+  server_->loop().Modify(fd_, want ? EPOLLIN | EPOLLOUT : EPOLLIN, this);
+  writable_armed_ = want;
+}
+
 void Connection::ReadAndProcess() {
-  if (closing() || processing_) return;
+  // TLS may have decrypted more than one read takes, which no socket event will announce.
+  do {
+    if (closing() || processing_) return;
+    if (!ReadOnce()) return;
+  } while (transport_->buffered());
+}
+
+bool Connection::ReadOnce() {
   // A big bulk argument in progress may need more than one chunk; read what fits it.
   in_.Reserve(kReadChunk);
-  ssize_t n = read(fd_, in_.data() + in_.size(), in_.capacity() - in_.size());
-  if (n <= 0) {
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  const tls::IoResult r = transport_->Read(in_.data() + in_.size(), in_.capacity() - in_.size());
+  if (r.kind == tls::IoResult::kWantRead) return false;
+  if (r.kind == tls::IoResult::kWantWrite) {
+    read_wants_write_ = true;
+    WantWritable(true);
+    return false;
+  }
+  if (r.kind != tls::IoResult::kDone) {
+    if (r.kind == tls::IoResult::kError && transport_->is_tls()) {
+      core::Log(core::LogLevel::kVerbose, "Error reading from TLS client id=%d addr=%s: %s",
+                state_.id, state_.addr, r.error);
+    }
     broken_ = true;
     server_->ScheduleClose(this);
-    return;
+    return false;
   }
+  const size_t n = r.bytes;
   in_.Grow(n);
   server_->stats().total_net_input_bytes += n;
   state_.last_interaction_ms = server_->now_ms();
@@ -91,10 +124,11 @@ void Connection::ReadAndProcess() {
     ++server_->stats().client_query_buffer_limit_disconnections;
     broken_ = true;
     server_->ScheduleClose(this);
-    return;
+    return false;
   }
   ProcessInput();
   if (has_output() || closing()) server_->QueueWrite(this);
+  return true;
 }
 
 // A request named POST or Host: is a browser's HTTP request that some page aimed at us: Redis
@@ -164,47 +198,41 @@ void Connection::CountErrorReplies() {
 
 bool Connection::Flush() {
   if (broken_ || state_.close_now) return false;
-  while (out_pos_ < out_.size()) {
-    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
+  if (out_pos_ < out_.size()) {
+    // One write per turn; the rest waits for EPOLLOUT. A TLS write that must read first (a
+    // renegotiation) is retried when input comes, as the socket signals that too.
+    const tls::IoResult r = transport_->Write(out_.data() + out_pos_, out_.size() - out_pos_);
+    if (r.kind == tls::IoResult::kError || r.kind == tls::IoResult::kClosed) {
       broken_ = true;
       return false;
     }
-    out_pos_ += n;
-    server_->stats().total_net_output_bytes += n;
-    break;  // one write per turn; the rest waits for EPOLLOUT
+    if (r.kind == tls::IoResult::kDone) {
+      out_pos_ += r.bytes;
+      server_->stats().total_net_output_bytes += r.bytes;
+    }
   }
   if (out_pos_ == out_.size()) {
     out_.clear();
     out_pos_ = 0;
     if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
-    if (writable_armed_) {
-      server_->loop().Modify(fd_, EPOLLIN, this);
-      writable_armed_ = false;
-    }
+    WantWritable(read_wants_write_);
     return !state_.close_after_reply;
   }
-  if (!writable_armed_) {
-    server_->loop().Modify(fd_, EPOLLIN | EPOLLOUT, this);
-    writable_armed_ = true;
-  }
+  WantWritable(true);
   return true;
 }
 
 bool Connection::FlushFully() {
   while (!broken_ && out_pos_ < out_.size()) {
-    ssize_t n = write(fd_, out_.data() + out_pos_, out_.size() - out_pos_);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) return broken_ = true, false;
-      pollfd p{fd_, POLLOUT, 0};
+    const tls::IoResult r = transport_->Write(out_.data() + out_pos_, out_.size() - out_pos_);
+    if (r.kind == tls::IoResult::kWantRead || r.kind == tls::IoResult::kWantWrite) {
+      pollfd p{fd_, static_cast<short>(r.kind == tls::IoResult::kWantRead ? POLLIN : POLLOUT), 0};
       if (poll(&p, 1, 5000) <= 0) return broken_ = true, false;
       continue;
     }
-    out_pos_ += n;
-    server_->stats().total_net_output_bytes += n;
+    if (r.kind != tls::IoResult::kDone) return broken_ = true, false;
+    out_pos_ += r.bytes;
+    server_->stats().total_net_output_bytes += r.bytes;
   }
   out_.clear();
   out_pos_ = 0;

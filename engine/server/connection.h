@@ -1,6 +1,7 @@
 // One client connection: reads requests, runs each complete one through the dispatcher as soon
 // as it is parsed, and collects replies in an output buffer that the server flushes once per
 // loop turn. Bad input gets Redis's protocol error and the connection closes after the reply.
+// Bytes move through a transport: the socket itself, or a TLS session on it (tls-port).
 #ifndef BAZAAR_ENGINE_SERVER_CONNECTION_H_
 #define BAZAAR_ENGINE_SERVER_CONNECTION_H_
 
@@ -15,6 +16,7 @@
 #include "engine/protocol/request_parser.h"
 #include "engine/replication/host.h"
 #include "engine/server/event_loop.h"
+#include "engine/tls/transport.h"
 
 namespace bazaar::engine::server {
 
@@ -42,7 +44,9 @@ class InputBuffer {
 // Also what replication sees of a replica's or a WAIT caller's connection (replication::Peer).
 class Connection : public FdHandler, public replication::Peer {
  public:
-  Connection(Server* server, int fd, commands::ClientState state);
+  // `transport` moves the bytes of socket `fd`, which the connection owns.
+  Connection(Server* server, int fd, commands::ClientState state,
+             std::unique_ptr<tls::Transport> transport);
   ~Connection() override;
 
   void OnEvent(uint32_t events) override;
@@ -67,15 +71,23 @@ class Connection : public FdHandler, public replication::Peer {
   // the socket).
   bool FlushFully() override;
   int fd() const override { return fd_; }
+  // A TLS client: its socket carries encrypted bytes, so no child process may write to it.
+  bool is_tls() const override { return transport_->is_tls(); }
   size_t pending_output_size() const override { return out_.size() - out_pos_; }
   void Drop() override;
   void Resume() override;
 
  private:
   void ReadAndProcess();
+  // One read and the requests it completes; false when reading must stop for now.
+  bool ReadOnce();
+  // Waits for the socket to be writable as well (a reply that did not fit, or a TLS read that
+  // needs to write first), or stops waiting for it.
+  void WantWritable(bool want);
 
   Server* server_;
   int fd_;
+  std::unique_ptr<tls::Transport> transport_;
   commands::ClientState state_;
   InputBuffer in_;
   protocol::RequestParser parser_;
@@ -84,6 +96,7 @@ class Connection : public FdHandler, public replication::Peer {
   size_t out_pos_ = 0;
   protocol::ReplyBuilder reply_;
   bool writable_armed_ = false;
+  bool read_wants_write_ = false;  // a TLS read (a handshake) waits for the socket to drain
   bool broken_ = false;  // the socket failed: close without writing
   // Inside ProcessInput: a slow script lets the loop run meanwhile, and this client's input
   // must wait (its buffer holds the running command's arguments).

@@ -121,14 +121,16 @@ bool IsLoopback(const sockaddr_storage& ss) {
 
 class Server::Listener : public FdHandler {
  public:
-  Listener(Server* server, int fd) : server_(server), fd_(fd) {}
+  // tls: the clients it accepts speak TLS (tls-port).
+  Listener(Server* server, int fd, bool tls) : server_(server), fd_(fd), tls_(tls) {}
   ~Listener() override { close(fd_); }
-  void OnEvent(uint32_t) override { server_->Accept(fd_); }
+  void OnEvent(uint32_t) override { server_->Accept(fd_, tls_); }
   int fd() const { return fd_; }
 
  private:
   Server* server_;
   int fd_;
+  bool tls_;
 };
 
 class Server::SignalHandler : public FdHandler {
@@ -256,9 +258,38 @@ bool Server::Listen(std::string* error) {
   // Into a local list first, so that a failure half-way leaves nothing listening.
   std::vector<std::unique_ptr<Listener>> opened;
   // Port 0: no TCP at all (only the Unix socket, if any), as in Redis.
-  const std::vector<std::string> tcp =
-      options_.port == 0 ? std::vector<std::string>{} : options_.bind;
-  for (std::string addr : tcp) {
+  if (options_.port != 0 && !ListenTcp(options_.port, /*tls=*/false, &opened, error)) {
+    return false;
+  }
+  if (options_.tls_port != 0) {
+    if (!tls_) {
+      absl::Status made = ConfigureTls();
+      if (!made.ok()) {
+        *error = "Failed to configure TLS: " + std::string(made.message());
+        return false;
+      }
+    }
+    if (!ListenTcp(options_.tls_port, /*tls=*/true, &opened, error)) return false;
+  }
+  if (!options_.unixsocket.empty()) {
+    const int fd = ListenUnix(error);
+    if (fd < 0) return false;
+    opened.push_back(std::make_unique<Listener>(this, fd, false));
+  }
+  if (opened.empty()) {
+    *error = options_.port == 0 ? "Configured to not listen anywhere, exiting."
+                                : "Failed listening on any configured address";
+    return false;
+  }
+  listeners_ = std::move(opened);
+  for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
+  return true;
+}
+
+bool Server::ListenTcp(int64_t port, bool tls, std::vector<std::unique_ptr<Listener>>* opened,
+                       std::string* error) {
+  const size_t before = opened->size();
+  for (std::string addr : options_.bind) {
     bool optional = !addr.empty() && addr[0] == '-';
     if (optional) addr = addr.substr(1);
     if (addr == "*") addr = "0.0.0.0";
@@ -266,12 +297,12 @@ bool Server::Listen(std::string* error) {
     addrinfo hints{}, *res = nullptr;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
-    std::string port = std::to_string(options_.port);
-    int rc = getaddrinfo(addr.c_str(), port.c_str(), &hints, &res);
+    const std::string service = std::to_string(port);
+    int rc = getaddrinfo(addr.c_str(), service.c_str(), &hints, &res);
     if (rc != 0) {
       if (optional) continue;
-      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: %s", addr,
-                               options_.port, gai_strerror(rc));
+      *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: %s", addr, port,
+                               gai_strerror(rc));
       return false;
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -285,25 +316,43 @@ bool Server::Listen(std::string* error) {
       freeaddrinfo(res);
       if (optional && (err == EADDRNOTAVAIL || err == EAFNOSUPPORT)) continue;
       *error = absl::StrFormat("Could not create server TCP listening socket %s:%d: bind: %s", addr,
-                               options_.port, strerror(err));
+                               port, strerror(err));
       return false;
     }
     freeaddrinfo(res);
-    opened.push_back(std::make_unique<Listener>(this, fd));
+    opened->push_back(std::make_unique<Listener>(this, fd, tls));
   }
-  if (!options_.unixsocket.empty()) {
-    const int fd = ListenUnix(error);
-    if (fd < 0) return false;
-    opened.push_back(std::make_unique<Listener>(this, fd));
-  }
-  if (opened.empty()) {
-    *error = options_.port == 0 ? "Configured to not listen anywhere, exiting."
-                                : "Failed listening on any configured address";
+  if (opened->size() == before) {
+    *error = "Failed listening on any configured address";
     return false;
   }
-  listeners_ = std::move(opened);
-  for (auto& l : listeners_) loop_.Add(l->fd(), EPOLLIN, l.get());
   return true;
+}
+
+absl::Status Server::ConfigureTls() {
+  tls::TlsSettings s;
+  s.cert_file = options_.tls_cert_file;
+  s.key_file = options_.tls_key_file;
+  s.key_file_pass = options_.tls_key_file_pass;
+  s.client_cert_file = options_.tls_client_cert_file;
+  s.client_key_file = options_.tls_client_key_file;
+  s.client_key_file_pass = options_.tls_client_key_file_pass;
+  s.replication = options_.tls_replication;
+  s.ca_cert_file = options_.tls_ca_cert_file;
+  s.ca_cert_dir = options_.tls_ca_cert_dir;
+  s.dh_params_file = options_.tls_dh_params_file;
+  s.auth_clients = options_.tls_auth_clients;
+  s.protocols = options_.tls_protocols;
+  s.ciphers = options_.tls_ciphers;
+  s.ciphersuites = options_.tls_ciphersuites;
+  s.prefer_server_ciphers = options_.tls_prefer_server_ciphers;
+  s.session_caching = options_.tls_session_caching;
+  s.session_cache_size = options_.tls_session_cache_size;
+  s.session_cache_timeout = options_.tls_session_cache_timeout;
+  auto made = tls::TlsContext::Create(s);
+  if (!made.ok()) return made.status();
+  tls_ = *std::move(made);  // connections already open keep the context they started with
+  return absl::OkStatus();
 }
 
 int Server::ListenUnix(std::string* error) {
@@ -327,7 +376,7 @@ int Server::ListenUnix(std::string* error) {
   return fd;
 }
 
-void Server::Accept(int listen_fd) {
+void Server::Accept(int listen_fd, bool tls) {
   for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof(peer);
@@ -369,7 +418,8 @@ void Server::Accept(int listen_fd) {
     state.user = dispatcher_.users().default_user();
     state.authenticated = !dispatcher_.AuthRequired();
     state.created_ms = state.last_interaction_ms = now_ms();
-    auto conn = std::make_unique<Connection>(this, fd, std::move(state));
+    auto conn = std::make_unique<Connection>(this, fd, std::move(state),
+                                             tls ? tls_->Accept(fd) : tls::PlainTransport(fd));
     Connection* raw = conn.get();
     connections_[raw] = std::move(conn);
     by_id_[raw->state().id] = raw;
@@ -628,6 +678,14 @@ void Server::Propagate(const std::vector<commands::PropagatedCommand>& batch) {
 
 replication::Peer* Server::FindPeer(uint64_t client_id) { return FindConnection(client_id); }
 
+absl::StatusOr<std::unique_ptr<tls::Transport>> Server::LinkTransport(int fd) {
+  if (!options_.tls_replication) return tls::PlainTransport(fd);
+  if (!tls_) {
+    if (absl::Status made = ConfigureTls(); !made.ok()) return made;
+  }
+  return tls_->Connect(fd);
+}
+
 Connection* Server::FindConnection(uint64_t id) {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : it->second;
@@ -646,6 +704,16 @@ absl::Status Server::OptionsChanged() {
   // A lowered maxmemory takes effect at once, as in Redis.
   dispatcher_.EvictToMaxmemory();
   replication_.OptionsChanged();
+  // New certificates (or other tls-* values) take effect for the connections to come, as in
+  // Redis; an unusable set keeps the old context.
+  if (options_.tls_port != 0 || options_.tls_replication) {
+    absl::Status tls = ConfigureTls();
+    if (!tls.ok()) {
+      core::Log(core::LogLevel::kWarning, "Failed to update TLS configuration: %s",
+                std::string(tls.message()));
+      return absl::InvalidArgumentError("Unable to update TLS configuration. Check server logs.");
+    }
+  }
   return persistence_.ApplyOptions();
 }
 

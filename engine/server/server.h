@@ -26,6 +26,7 @@
 #include "engine/server/event_loop.h"
 #include "engine/server/pubsub_hub.h"
 #include "engine/server/tracking.h"
+#include "engine/tls/tls_context.h"
 #include "engine/txn/watch_table.h"
 
 namespace bazaar::engine::server {
@@ -108,6 +109,7 @@ class Server : public commands::ServerControl,
   // replication::Host.
   replication::Peer* FindPeer(uint64_t client_id) override;
   uint64_t NewClientId() override { return next_client_id_++; }
+  absl::StatusOr<std::unique_ptr<tls::Transport>> LinkTransport(int fd) override;
   void WatchLinkSocket(int fd, uint32_t epoll_events) override;
   void UnwatchLinkSocket(int fd) override { loop_.Remove(fd); }
   void DatasetReplaced(const std::vector<std::string>& functions) override;
@@ -128,7 +130,12 @@ class Server : public commands::ServerControl,
   class Listener;
   class SignalHandler;
   class LinkSocket;
-  void Accept(int listen_fd);
+  void Accept(int listen_fd, bool tls);
+  // Binds and listens on every bind address at `port`; false with *error set.
+  bool ListenTcp(int64_t port, bool tls, std::vector<std::unique_ptr<Listener>>* opened,
+                 std::string* error);
+  // (Re)makes the TLS context from the tls-* options.
+  absl::Status ConfigureTls();
   // Binds and listens on options_.unixsocket; the fd, or -1 with *error set.
   int ListenUnix(std::string* error);
   void BeforeSleep();
@@ -170,6 +177,7 @@ class Server : public commands::ServerControl,
   EventLoop loop_;
   std::unique_ptr<LinkSocket> link_socket_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::shared_ptr<tls::TlsContext> tls_;  // when tls-port is set
   std::unique_ptr<SignalHandler> signals_;
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<uint64_t, Connection*> by_id_;

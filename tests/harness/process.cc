@@ -206,7 +206,13 @@ ServerUnderTest::ServerUnderTest(Kind kind, std::vector<std::string> extra_args)
       args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_.path(),
               "--enable-debug-command", "yes"};
     }
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    for (std::string arg : extra_args) {
+      if (arg == kFreePort) {
+        second_port_ = FreeLoopbackPort();
+        arg = std::to_string(second_port_);
+      }
+      args.push_back(std::move(arg));
+    }
     process_ = ChildProcess(exe, args, dir_.path() + "/server.log", dir_.path());
     if (WaitUntilServing(port_, process_, password)) return;
     if (attempt == 5) {

@@ -74,9 +74,12 @@ bool WaitUntilServing(int port, ChildProcess& process, const std::string& passwo
 class ServerUnderTest {
  public:
   enum class Kind { kBazaarEngine, kRealRedis };
-  // extra_args are appended to the command line (e.g. {"--requirepass", "x"}).
+  // extra_args are appended to the command line (e.g. {"--requirepass", "x"}); an argument
+  // kFreePort becomes another free port, tried anew with the main one (e.g. for --tls-port).
+  static constexpr const char* kFreePort = "{free-port}";
   explicit ServerUnderTest(Kind kind, std::vector<std::string> extra_args = {});
   int port() const { return port_; }
+  int second_port() const { return second_port_; }  // what kFreePort became
   Kind kind() const { return kind_; }
   const std::string& dir() const { return dir_.path(); }
   ChildProcess& process() { return process_; }
@@ -86,6 +89,7 @@ class ServerUnderTest {
   Kind kind_;
   TempDir dir_;
   int port_;
+  int second_port_ = 0;
   ChildProcess process_;
 };
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "harness/certificates.h"
 #include "harness/resp_client.h"
 #include "market_fixture.h"
 
@@ -244,27 +245,7 @@ TEST_F(AuthTest, KeysAreReReadOnSighupAndABadFileKeepsTheOldOnes) {
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string d = dir_.path();
-    std::ofstream(d + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-    const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    auto run = [&](const std::string& cmd) {
-      auto r = bazaar::testing::RunCommand("cd " + d + " && " + cmd + " 2>&1");
-      ASSERT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
-    };
-    for (const std::string ca : {"ca", "other_ca"}) {
-      run("openssl req -x509 " + ec + " -keyout " + ca + ".key -out " + ca +
-          ".pem -days 2 -subj /CN=" + ca);
-    }
-    for (const auto& [name, ca, ext] :
-         std::vector<std::tuple<std::string, std::string, std::string>>{
-             {"server", "ca", " -extfile server.ext"},
-             {"client", "ca", ""},
-             {"stranger", "other_ca", ""}}) {
-      run("openssl req " + ec + " -keyout " + name + ".key -out " + name +
-          ".csr -subj /CN=" + name);
-      run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
-          ".key -CAcreateserial -days 2 -out " + name + ".pem" + ext);
-    }
+    ASSERT_EQ(bazaar::testing::MakeTestCertificates(dir_.path()), "");
     store_ = std::make_unique<StoreProcess>(StoreKind::kBazaarEngine, /*persistent=*/false);
   }
   std::string Path(const std::string& name) const { return dir_.path() + "/" + name; }
