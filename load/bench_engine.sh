@@ -20,8 +20,11 @@
 #   --modes LIST         unpipelined,pipelined (default both)
 #   --engine-args "..."  extra arguments for bazaar-engine
 #   --bench-args "..."   extra arguments for redis-benchmark (e.g. "-r 100000 -d 64")
+#   --tls                both servers serve TLS too (a certificate made here with openssl,
+#                        tls-auth-clients no) and redis-benchmark runs over TLS (--tls): the
+#                        cost of TLS, side by side (compare with a run without --tls)
 # Environment variables ENGINE, REDIS_SERVER, TESTS, ROUNDS, SECONDS_PER_RUN, N, CLIENTS,
-# PIPELINE, MODES, ENGINE_ARGS, BENCH_ARGS work too. Not part of ctest.
+# PIPELINE, MODES, ENGINE_ARGS, BENCH_ARGS, TLS=yes work too. Not part of ctest.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,6 +41,7 @@ PIPELINE="${PIPELINE:-16}"
 MODES="${MODES:-unpipelined,pipelined}"
 ENGINE_ARGS="${ENGINE_ARGS:-}"
 BENCH_ARGS="${BENCH_ARGS:-}"
+TLS="${TLS:-no}"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -52,7 +56,8 @@ while [[ $# -gt 0 ]]; do
     --modes) MODES="$2"; shift 2 ;;
     --engine-args) ENGINE_ARGS="$2"; shift 2 ;;
     --bench-args) BENCH_ARGS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --tls) TLS=yes; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -98,17 +103,33 @@ wait_ready() {  # port pid name
 
 engine_port="$(free_port)"
 mkdir -p "$workdir/engine" "$workdir/redis"
+engine_tls=() redis_tls=()
+if [[ "$TLS" == yes ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=localhost -keyout "$workdir/tls.key" -out "$workdir/tls.crt" 2>/dev/null ||
+    die "openssl could not make a certificate"
+  tls_args=(--tls-cert-file "$workdir/tls.crt" --tls-key-file "$workdir/tls.key"
+            --tls-auth-clients no)
+  engine_tls_port="$(free_port)"
+  redis_tls_port="$(free_port)"
+  engine_tls=(--tls-port "$engine_tls_port" "${tls_args[@]}")
+  redis_tls=(--tls-port "$redis_tls_port" "${tls_args[@]}")
+  BENCH_ARGS="$BENCH_ARGS --tls --cacert $workdir/tls.crt"
+fi
 # shellcheck disable=SC2086
-"$ENGINE" --port "$engine_port" --bind 127.0.0.1 --dir "$workdir/engine" $ENGINE_ARGS \
-  >"$workdir/engine.log" 2>&1 &
+"$ENGINE" --port "$engine_port" --bind 127.0.0.1 --dir "$workdir/engine" "${engine_tls[@]}" \
+  $ENGINE_ARGS >"$workdir/engine.log" 2>&1 &
 engine_pid=$!
 redis_port="$(free_port)"
 while [[ "$redis_port" == "$engine_port" ]]; do redis_port="$(free_port)"; done
 "$REDIS_SERVER" --port "$redis_port" --bind 127.0.0.1 --dir "$workdir/redis" --save "" \
-  --appendonly no --daemonize no >"$workdir/redis.log" 2>&1 &
+  --appendonly no --daemonize no "${redis_tls[@]}" >"$workdir/redis.log" 2>&1 &
 redis_pid=$!
 wait_ready "$engine_port" "$engine_pid" engine
 wait_ready "$redis_port" "$redis_pid" redis
+# redis-benchmark talks to the TLS ports under --tls (PING above used the plain ones).
+engine_bench_port="${engine_tls_port:-$engine_port}"
+redis_bench_port="${redis_tls_port:-$redis_port}"
 
 cpu_ticks() {  # pid -> utime+stime in clock ticks (fields 14 and 15 of /proc/pid/stat)
   # The command name (field 2) may contain spaces; strip through the closing parenthesis.
@@ -148,14 +169,14 @@ calibrate() {  # test mode-args -> n
   if [[ -n "$N" ]]; then echo "$N"; return; fi
   local probe=20000 rps n
   [[ -n "$2" ]] && probe=100000
-  rps="$(run_one "$redis_port" "$redis_pid" "$1" "$probe" "$2" | cut -d' ' -f1)"
+  rps="$(run_one "$redis_bench_port" "$redis_pid" "$1" "$probe" "$2" | cut -d' ' -f1)"
   n="$(awk -v r="$rps" -v s="$SECONDS_PER_RUN" 'BEGIN { n = int(r * s / 1000) * 1000; if (n < 10000) n = 10000; print n }')"
   echo "$n"
 }
 
 echo "bazaar-engine: $ENGINE (pid $engine_pid, port $engine_port)"
 echo "redis-server:  $("$REDIS_SERVER" --version | awk '{print $3}') (pid $redis_pid, port $redis_port)"
-echo "tests: $TESTS; rounds: $ROUNDS; clients: $CLIENTS; pipeline: $PIPELINE; cores: $(nproc)"
+echo "tests: $TESTS; rounds: $ROUNDS; clients: $CLIENTS; pipeline: $PIPELINE; tls: $TLS; cores: $(nproc)"
 echo
 
 results="$workdir/results.txt"  # mode test server rps ticks n
@@ -171,9 +192,9 @@ for mode in "${modes[@]}"; do
       if (( round % 2 )); then order="redis engine"; else order="engine redis"; fi
       for server in $order; do
         if [[ "$server" == engine ]]; then
-          r="$(run_one "$engine_port" "$engine_pid" "$test" "$n" "$extra")"
+          r="$(run_one "$engine_bench_port" "$engine_pid" "$test" "$n" "$extra")"
         else
-          r="$(run_one "$redis_port" "$redis_pid" "$test" "$n" "$extra")"
+          r="$(run_one "$redis_bench_port" "$redis_pid" "$test" "$n" "$extra")"
         fi
         echo "$mode $test $server $r $n" >>"$results"
         printf '  %-11s %-11s round %d %-6s %12s req/s\n' "$mode" "$test" "$round" "$server" \

@@ -92,7 +92,8 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   ctx.server.options = updated;
   // A new port or bind list is applied first: when nothing can listen there, every option
   // named goes back to what it was (Redis's rollback), in Redis's words.
-  if (updated.port != previous.port || updated.bind != previous.bind) {
+  if (updated.port != previous.port || updated.tls_port != previous.tls_port ||
+      updated.bind != previous.bind) {
     if (!ctx.server.control->Relisten().ok()) {
       ctx.server.options = previous;
       // Back where it listened a moment ago; should even that fail, say so.
@@ -100,8 +101,9 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
         core::Log(core::LogLevel::kWarning, "CONFIG SET: cannot listen again where it did: %s",
                   std::string(back.message()).c_str());
       }
-      const bool port = updated.port != previous.port;
-      return refuse(port ? "port" : "bind",
+      const bool tls_port = updated.tls_port != previous.tls_port;
+      const bool port = updated.port != previous.port || tls_port;
+      return refuse(port ? (tls_port ? "tls-port" : "port") : "bind",
                     port ? "Unable to listen on this port. Check server logs."
                          : "Failed to bind to specified addresses.");
     }

@@ -113,7 +113,7 @@ std::vector<OptionSpec> BuildTable() {
                          }});
   t.push_back(BoolOption("protected-mode", &Options::protected_mode));
   t.push_back(StringOption("unixsocket", &Options::unixsocket, /*runtime=*/false));
-  t.push_back(IntOption("tls-port", &Options::tls_port, 0, 65535, /*runtime=*/false));
+  t.push_back(IntOption("tls-port", &Options::tls_port, 0, 65535));  // listens anew, as port
   for (auto [name, field] : std::initializer_list<std::pair<const char*, std::string Options::*>>{
            {"tls-cert-file", &Options::tls_cert_file},
            {"tls-key-file", &Options::tls_key_file},

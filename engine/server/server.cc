@@ -805,11 +805,12 @@ absl::Status Server::LoadAclUsers() {
 }
 
 void Server::Run() {
-  if (options_.port != 0) core::Log(core::LogLevel::kNotice, "Ready to accept connections tcp");
+  // Redis 7.0's lines (tools wait for the last one).
   if (!options_.unixsocket.empty()) {
     core::Log(core::LogLevel::kNotice, "The server is now ready to accept connections at %s",
               options_.unixsocket);
   }
+  core::Log(core::LogLevel::kNotice, "Ready to accept connections");
   loop_.Run();
   // Flush what replies we can before going (e.g. to clients that sent SHUTDOWN's peers).
   BeforeSleep();
