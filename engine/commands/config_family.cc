@@ -118,7 +118,7 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
   }
   core::LogLevel level;
   if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
-  absl::Status applied = ctx.server.control->OptionsChanged();
+  absl::Status applied = ctx.server.control->OptionsChanged(ctx.client.tx.in_multi);
   if (!applied.ok()) return ctx.reply.Error("ERR " + std::string(ToView(applied.message())));
   ctx.reply.Ok();
 }

@@ -213,6 +213,7 @@ void StatsSection(CommandContext& ctx, InfoWriter& w) {
   w.Field("pubsub_patterns", pubsub ? pubsub->PatternCount() : 0);
   w.Field("pubsubshard_channels", pubsub ? pubsub->ChannelCount(true) : 0);
   w.Field("latest_fork_usec", ctx.server.persistence->persistence_info().rdb.latest_fork_usec);
+  w.Field("total_forks", ctx.server.persistence->persistence_info().total_forks);
   w.Field("migrate_cached_sockets", ctx.server.migrate ? ctx.server.migrate->size() : 0);
   w.Field("slave_expires_tracked_keys", 0);
   w.Field("active_defrag_hits", 0);

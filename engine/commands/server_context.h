@@ -95,8 +95,10 @@ class ServerControl {
   // SHUTDOWN: saves the dump (kSave, or kDefault with save points configured), then stops the
   // loop after this turn. Returns false, still running, when that save failed and !force.
   virtual bool Shutdown(ShutdownSave save, bool force) = 0;
-  // After CONFIG SET: applies options that need action (appendonly, appendfsync).
-  virtual absl::Status OptionsChanged() = 0;
+  // After CONFIG SET: applies options that need action (appendonly, appendfsync). `in_exec`:
+  // inside EXEC, where turning the AOF on waits for the transaction's end (its base written now
+  // would hold half of it, and the AOF would then log the whole of it again), as in Redis.
+  virtual absl::Status OptionsChanged(bool in_exec) = 0;
   // CONFIG SET port / bind: closes the listening sockets and listens where the options now say;
   // on failure nothing listens (the caller puts the old options back and calls it again).
   virtual absl::Status Relisten() = 0;
@@ -208,11 +210,12 @@ class PersistenceControl {
   virtual ~PersistenceControl() = default;
   // SAVE; the status message is the reply text on failure.
   virtual absl::Status SaveSnapshot() = 0;
-  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error. `in_exec`: the
-  // BGSAVE runs inside EXEC, so it is always scheduled for after the transaction (a fork now
-  // would snapshot half of it), as in Redis.
+  // BGSAVE [SCHEDULE] and BGREWRITEAOF: the status line to reply, or the error. `in_exec`: it
+  // runs inside EXEC, so it is always scheduled for after the transaction (a fork now would
+  // snapshot half of it, and a rewrite would then also log the whole transaction after it), as
+  // in Redis.
   virtual absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec) = 0;
-  virtual absl::StatusOr<std::string> StartAofRewrite() = 0;
+  virtual absl::StatusOr<std::string> StartAofRewrite(bool in_exec) = 0;
   virtual persistence::PersistenceInfo persistence_info() const = 0;
   // The MISCONF error that refuses writes while the disk fails us ("" when writes may run):
   // after a failed background save (stop-writes-on-bgsave-error), or while the AOF cannot be

@@ -71,7 +71,7 @@ void BgsaveCommand(CommandContext& ctx, Args args) {
 }
 
 void BgrewriteaofCommand(CommandContext& ctx, Args) {
-  auto started = ctx.server.persistence->StartAofRewrite();
+  auto started = ctx.server.persistence->StartAofRewrite(ctx.client.tx.in_multi);
   if (!started.ok()) return ReplyError(ctx.reply, started.status());
   ctx.reply.SimpleString(*started);
 }

@@ -267,7 +267,7 @@ absl::Status AppendOnly::StartRewrite() {
 absl::Status AppendOnly::ForkRewriteChild() {
   keyspace_->set_now_ms(core::UnixTimeMs());
   const std::string temp = PathOf("temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof");
-  pid_t pid = fork();
+  pid_t pid = ForkChild();
   if (pid < 0) return absl::InternalError("ERR Can't rewrite append only file in background: fork");
   if (pid == 0) {
     BecomeForkedChild();
@@ -351,13 +351,16 @@ void AppendOnly::Cron(bool other_child_running) {
     }
     return;
   }
-  if (other_child_running || !enabled()) return;
-  const int64_t now_s = core::UnixTimeMs() / 1000;
+  if (other_child_running) return;
+  // A scheduled BGREWRITEAOF starts once nothing else runs, with the AOF on or off (as it
+  // would have started at once).
   if (rewrite_scheduled_) {
     rewrite_scheduled_ = false;
     StartRewrite().IgnoreError();
     return;
   }
+  if (!enabled()) return;
+  const int64_t now_s = core::UnixTimeMs() / 1000;
   const int64_t size = base_size_ + writer_.file_size();
   if (options_->auto_aof_rewrite_percentage > 0 && size > options_->auto_aof_rewrite_min_size) {
     int64_t base = base_size_ ? base_size_ : 1;

@@ -47,12 +47,12 @@ absl::StatusOr<std::string> Persistence::StartBackgroundSave(bool schedule, bool
   return std::string("Background saving started");
 }
 
-absl::StatusOr<std::string> Persistence::StartAofRewrite(bool other_child_running) {
+absl::StatusOr<std::string> Persistence::StartAofRewrite(bool in_exec, bool other_child_running) {
   if (aof_.rewrite_in_progress()) {
     return absl::FailedPreconditionError(
         "ERR Background append only file rewriting already in progress");
   }
-  if (snapshots_.in_progress() || other_child_running) {
+  if (snapshots_.in_progress() || other_child_running || in_exec) {
     aof_.set_rewrite_scheduled(true);
     return std::string("Background append only file rewriting scheduled");
   }
@@ -61,8 +61,16 @@ absl::StatusOr<std::string> Persistence::StartAofRewrite(bool other_child_runnin
   return std::string("Background append only file rewriting started");
 }
 
-absl::Status Persistence::ApplyOptions() {
+absl::Status Persistence::ApplyOptions(bool in_exec) {
   aof_.ApplyPolicy();
+  if (options_->appendonly && !aof_.enabled() && in_exec) {
+    aof_enable_pending_ = true;
+    core::Log(core::LogLevel::kWarning,
+              "AOF was enabled during a transaction. An AOF background was scheduled to start "
+              "when possible.");
+    return absl::OkStatus();
+  }
+  aof_enable_pending_ = false;
   if (options_->appendonly && !aof_.enabled()) {
     absl::Status status = aof_.Enable();
     if (!status.ok()) {
@@ -84,6 +92,13 @@ std::string Persistence::DiskErrorRefusingWrites() const {
 }
 
 void Persistence::Cron(bool other_child_running) {
+  if (aof_enable_pending_) {
+    aof_enable_pending_ = false;
+    if (absl::Status s = ApplyOptions(); !s.ok()) {
+      core::Log(core::LogLevel::kWarning, "Turning the AOF on failed: %s",
+                std::string(s.message()));
+    }
+  }
   snapshots_.Cron(aof_.rewrite_in_progress() || other_child_running);
   aof_.Cron(snapshots_.in_progress() || other_child_running);
   if (bgsave_scheduled_ && !child_running() && !other_child_running) {

@@ -16,6 +16,7 @@
 #include "engine/config/options.h"
 #include "engine/core/keyspace.h"
 #include "engine/persistence/append_only.h"
+#include "engine/persistence/forked_child.h"
 #include "engine/persistence/persistence_info.h"
 #include "engine/persistence/snapshots.h"
 
@@ -32,12 +33,14 @@ class Persistence {
   absl::Status Save() { return snapshots_.Save(); }
   absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec,
                                                   bool other_child_running);
-  absl::StatusOr<std::string> StartAofRewrite(bool other_child_running);
+  absl::StatusOr<std::string> StartAofRewrite(bool in_exec, bool other_child_running);
   // After CONFIG SET: appendfsync, and appendonly turned on or off.
-  absl::Status ApplyOptions();
+  // appendonly and appendfsync as the options now say; `in_exec`: an AOF turned on inside EXEC
+  // starts at the next cron, after the transaction.
+  absl::Status ApplyOptions(bool in_exec = false);
   // The MISCONF error refusing writes while the disk fails us, or "".
   std::string DiskErrorRefusingWrites() const;
-  PersistenceInfo info() const { return {snapshots_.info(), aof_.info()}; }
+  PersistenceInfo info() const { return {snapshots_.info(), aof_.info(), TotalForks()}; }
 
   // Buffers one logged command for the AOF (when it is on).
   void Append(int db, const std::vector<std::string>& argv) { aof_.Append(db, argv); }
@@ -70,6 +73,7 @@ class Persistence {
   Snapshots snapshots_;
   AppendOnly aof_;
   bool bgsave_scheduled_ = false;
+  bool aof_enable_pending_ = false;  // appendonly turned on inside EXEC (ApplyOptions)
 };
 
 }  // namespace bazaar::engine::persistence

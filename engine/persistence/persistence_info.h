@@ -48,6 +48,7 @@ enum class ShutdownSave { kDefault, kSave, kNoSave };
 struct PersistenceInfo {
   SnapshotInfo rdb;
   AofInfo aof;
+  int64_t total_forks = 0;  // every child forked: snapshots, rewrites, diskless syncs (INFO stats)
 };
 
 }  // namespace bazaar::engine::persistence

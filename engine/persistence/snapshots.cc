@@ -80,7 +80,7 @@ absl::Status Snapshots::StartBackgroundSave() {
   dirty_at_fork_ = keyspace_->dirty();
   keyspace_->set_now_ms(core::UnixTimeMs());
   const int64_t start = core::MonotonicUs();
-  pid_t pid = fork();
+  pid_t pid = ForkChild();
   if (pid < 0) {
     last_bgsave_ok_ = false;
     core::Log(core::LogLevel::kWarning, "Can't save in background: fork: %s", strerror(errno));

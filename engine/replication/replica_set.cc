@@ -179,7 +179,7 @@ bool ReplicaSet::ForkDisklessSync(const std::vector<Replica*>& targets) {
   persistence::RdbOptions rdb = snapshots_->CurrentRdbOptions();
   rdb.repl_id = history_->replid();
   rdb.repl_offset = history_->master_repl_offset();
-  pid_t pid = fork();
+  pid_t pid = persistence::ForkChild();
   if (pid < 0) {
     core::Log(core::LogLevel::kWarning, "Can't fork for the diskless sync: %s", strerror(errno));
     return false;
@@ -350,11 +350,14 @@ void ReplicaSet::Cron() {
       }
     }
   }
-  // Primaries ping their replicas through the stream, so offsets move and links stay alive.
-  if (options_->replicaof.empty() && !replicas_.empty() &&
+  // Primaries ping their replicas through the stream, so offsets move and links stay alive:
+  // every repl-ping-replica-period counted from the start, as Redis counts its cron loops (a
+  // replica that just attached waits for the next tick, not for a ping of its own).
+  if (last_ping_ms_ == 0) last_ping_ms_ = now;
+  if (options_->replicaof.empty() &&
       now - last_ping_ms_ >= options_->repl_ping_replica_period * 1000) {
     last_ping_ms_ = now;
-    Feed(kPing);
+    if (!replicas_.empty()) Feed(kPing);
   }
   for (auto& [id, r] : replicas_) {
     const bool preparing =

@@ -697,7 +697,7 @@ void Server::WatchLinkSocket(int fd, uint32_t epoll_events) {
   }
 }
 
-absl::Status Server::OptionsChanged() {
+absl::Status Server::OptionsChanged(bool in_exec) {
   core::SetEncodingLimits(EncodingLimitsOf(options_));
   keyspace_.set_lfu_tracking(LfuTrackingOf(options_));
   keyspace_.set_notify_classes(options_.notify_keyspace_events);
@@ -714,7 +714,7 @@ absl::Status Server::OptionsChanged() {
       return absl::InvalidArgumentError("Unable to update TLS configuration. Check server logs.");
     }
   }
-  return persistence_.ApplyOptions();
+  return persistence_.ApplyOptions(in_exec);
 }
 
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {

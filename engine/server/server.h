@@ -64,7 +64,7 @@ class Server : public commands::ServerControl,
   const std::string& executable() const override { return executable_; }
   const std::string& run_id() const override { return run_id_; }
   bool Shutdown(commands::ShutdownSave save, bool force) override;
-  absl::Status OptionsChanged() override;
+  absl::Status OptionsChanged(bool in_exec) override;
   double instantaneous_ops_per_sec() const override;
   void set_active_expire(bool enabled) override { active_expire_ = enabled; }
   absl::Status ReloadDataset(const ReloadOptions& options) override;
@@ -89,8 +89,8 @@ class Server : public commands::ServerControl,
   absl::StatusOr<std::string> StartBackgroundSave(bool schedule, bool in_exec) override {
     return persistence_.StartBackgroundSave(schedule, in_exec, replication_.child_running());
   }
-  absl::StatusOr<std::string> StartAofRewrite() override {
-    return persistence_.StartAofRewrite(replication_.child_running());
+  absl::StatusOr<std::string> StartAofRewrite(bool in_exec) override {
+    return persistence_.StartAofRewrite(in_exec, replication_.child_running());
   }
   persistence::PersistenceInfo persistence_info() const override { return persistence_.info(); }
   std::string DiskErrorRefusingWrites() const override {
