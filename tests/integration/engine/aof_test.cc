@@ -293,6 +293,46 @@ TEST(AofTest, ConfigSetAppendonlyYesBuildsTheAofFromTheDataset) {
   EXPECT_EQ(c.Command({"LLEN", "big-list"}), ":300\r\n");
 }
 
+// A transaction that starts a rewrite (BGREWRITEAOF) or turns the AOF on (CONFIG SET
+// appendonly yes) must not be counted twice, once in the new base and again in the log after
+// it: both wait for the transaction's end, as in Redis. Checked on both servers by reloading
+// the AOF (DEBUG LOADAOF) after an INCR inside such a transaction.
+TEST(AofTest, ATransactionThatRewritesOrTurnsOnTheAofIsLoggedOnce) {
+  for (Kind kind : {Kind::kRealRedis, Kind::kBazaarEngine}) {
+    for (const bool turn_on : {false, true}) {
+      TempDir dir;
+      std::vector<std::string> args = AofArgs(dir.path(), "everysec");
+      if (turn_on) args[3] = "no";  // appendonly no until the transaction turns it on
+      ServerUnderTest server(kind, args);
+      RespClient c(server.port());
+      c.Command({"SET", "n", "10"});
+      c.Command({"MULTI"});
+      c.Command({"INCR", "n"});
+      if (turn_on) {
+        c.Command({"CONFIG", "SET", "appendonly", "yes"});
+      } else {
+        c.Command({"BGREWRITEAOF"});
+      }
+      EXPECT_THAT(c.Command({"EXEC"}), HasSubstr(":11\r\n"));
+      // The rewrite (or the AOF's first base) runs after the transaction, in the background.
+      ASSERT_TRUE(WaitFor(
+          [&] {
+            const std::string info = c.Command({"INFO", "persistence"});
+            return info.find("aof_enabled:1") != std::string::npos &&
+                   info.find("aof_rewrite_in_progress:0") != std::string::npos &&
+                   info.find("aof_rewrite_scheduled:0") != std::string::npos;
+          },
+          std::chrono::seconds(10)))
+          << server.name();
+      c.Command({"INCR", "n"});
+      EXPECT_EQ(c.Command({"DEBUG", "LOADAOF"}), "+OK\r\n") << server.name();
+      EXPECT_EQ(c.Command({"GET", "n"}), "$2\r\n12\r\n")
+          << server.name() << (turn_on ? " appendonly yes" : " BGREWRITEAOF")
+          << " in a transaction";
+    }
+  }
+}
+
 // An earlier run's AOF files are replaced, never appended to: a server started with appendonly
 // no and switched on later continues the manifest's numbering (as Redis reads the manifest at
 // start), so the old incr file cannot leak its writes into the new AOF.
