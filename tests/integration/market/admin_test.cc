@@ -16,20 +16,7 @@ namespace {
 
 namespace v1 = bazaar::market::v1;
 
-struct Param {
-  StoreKind store;
-  std::string mode;
-};
-
-void PrintTo(const Param& p, std::ostream* os) { *os << StoreKindName(p.store) << "/" << p.mode; }
-
-std::vector<Param> Params() {
-  std::vector<Param> out;
-  for (StoreKind k : StoreKinds()) {
-    for (const char* mode : {"fine", "book", "script"}) out.push_back({k, mode});
-  }
-  return out;
-}
+using Param = StoreAndMode;
 
 class AdminTest : public ::testing::TestWithParam<Param> {
  protected:
@@ -173,9 +160,7 @@ TEST_P(AdminTest, AFrozenUsersOwnActionsAreRefusedUntilThawed) {
   EXPECT_EQ(CheckInvariants(store_->port()), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, AdminTest, ::testing::ValuesIn(Params()), [](const auto& info) {
-  return StoreKindName(info.param.store) + "_" + info.param.mode;
-});
+INSTANTIATE_TEST_SUITE_P(Modes, AdminTest, ::testing::ValuesIn(StoresAndModes()), StoreAndModeName);
 
 TEST(AdminKeysTest, OnlyAnAdminKeyMayCallMarketAdmin) {
   bazaar::testing::TempDir dir;

@@ -17,22 +17,7 @@ namespace {
 namespace v1 = bazaar::market::v1;
 using Clock = std::chrono::steady_clock;
 
-struct Param {
-  StoreKind store;
-  std::string mode;
-};
-
-void PrintTo(const Param& p, std::ostream* os) {
-  *os << StoreKindName(p.store) << "/" << p.mode;
-}
-
-std::vector<Param> Params() {
-  std::vector<Param> out;
-  for (StoreKind k : StoreKinds()) {
-    for (const char* mode : {"fine", "book", "script"}) out.push_back({k, mode});
-  }
-  return out;
-}
+using Param = StoreAndMode;
 
 grpc::Status Call(v1::Market::Stub* stub, const std::string& user, int64_t funds) {
   v1::CreateUserRequest req;
@@ -228,10 +213,8 @@ TEST_P(MarketConcurrencyTest, ConcurrentRunConservesMoneyAndItems) {
          counts.bought / secs, static_cast<long>(counts.retries));
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, MarketConcurrencyTest, ::testing::ValuesIn(Params()),
-                         [](const auto& info) {
-                           return StoreKindName(info.param.store) + "_" + info.param.mode;
-                         });
+INSTANTIATE_TEST_SUITE_P(Modes, MarketConcurrencyTest, ::testing::ValuesIn(StoresAndModes()),
+                         StoreAndModeName);
 
 class MarketRestartTest : public ::testing::TestWithParam<StoreKind> {};
 

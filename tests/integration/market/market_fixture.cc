@@ -28,6 +28,22 @@ std::string StoreKindName(StoreKind kind) {
   return kind == StoreKind::kRealRedis ? "redis" : "engine";
 }
 
+void PrintTo(const StoreAndMode& p, std::ostream* os) {
+  *os << StoreKindName(p.store) << "/" << p.mode;
+}
+
+std::vector<StoreAndMode> StoresAndModes() {
+  std::vector<StoreAndMode> out;
+  for (StoreKind k : StoreKinds()) {
+    for (const char* mode : {"fine", "book", "script"}) out.push_back({k, mode});
+  }
+  return out;
+}
+
+std::string StoreAndModeName(const ::testing::TestParamInfo<StoreAndMode>& info) {
+  return StoreKindName(info.param.store) + "_" + info.param.mode;
+}
+
 StoreProcess::StoreProcess(StoreKind kind, bool persistent)
     : kind_(kind), persistent_(persistent) {
   // A free port can be taken by another test's process before ours binds it: then ours exits

@@ -5,6 +5,7 @@
 #define BAZAAR_TESTS_INTEGRATION_MARKET_MARKET_FIXTURE_H_
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <ostream>
@@ -21,6 +22,17 @@ using StoreKind = bazaar::testing::ServerUnderTest::Kind;
 // The store kinds the suites run against.
 std::vector<StoreKind> StoreKinds();
 std::string StoreKindName(StoreKind kind);
+
+// A store kind and a contention mode ("fine", "book", "script"): what the suites that run in
+// every mode take as their parameter, every kind with every mode.
+struct StoreAndMode {
+  StoreKind store;
+  std::string mode;
+};
+void PrintTo(const StoreAndMode& p, std::ostream* os);
+std::vector<StoreAndMode> StoresAndModes();
+// The test name suffix, e.g. "engine_script".
+std::string StoreAndModeName(const ::testing::TestParamInfo<StoreAndMode>& info);
 
 // A store process on a free port with its own data dir. persistent = AOF with fsync always, so a
 // restart keeps every acknowledged write.

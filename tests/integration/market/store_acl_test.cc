@@ -23,20 +23,7 @@ const std::vector<std::string> kMarketUser = {
     "-@all",        "+@read", "+@write",    "+@transaction", "+@scripting",
     "+@connection", "+@fast", "-@dangerous"};
 
-struct Param {
-  StoreKind store;
-  std::string mode;
-};
-
-void PrintTo(const Param& p, std::ostream* os) { *os << StoreKindName(p.store) << "/" << p.mode; }
-
-std::vector<Param> Params() {
-  std::vector<Param> out;
-  for (StoreKind k : StoreKinds()) {
-    for (const char* mode : {"fine", "book", "script"}) out.push_back({k, mode});
-  }
-  return out;
-}
+using Param = StoreAndMode;
 
 class StoreAclTest : public ::testing::TestWithParam<Param> {
  protected:
@@ -121,9 +108,8 @@ TEST_P(StoreAclTest, TheMarketTradesAsItsStoreUserWhoCannotReachBeyondThePrefix)
   EXPECT_GT(std::atoi(dbsize.c_str()), 0) << dbsize;
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, StoreAclTest, ::testing::ValuesIn(Params()), [](const auto& info) {
-  return StoreKindName(info.param.store) + "_" + info.param.mode;
-});
+INSTANTIATE_TEST_SUITE_P(Modes, StoreAclTest, ::testing::ValuesIn(StoresAndModes()),
+                         StoreAndModeName);
 
 }  // namespace
 }  // namespace bazaar::market::testing
