@@ -1,7 +1,8 @@
 // What the ACL knows of the command table: every command and subcommand with an id, its full
 // name ("client|id"), its ACL categories and its family, in the table's order. The command layer
-// builds it once, after every family registered (commands/acl_users_setup), and it never changes
-// after; selectors keep one bit per id. Pure data; any thread once built.
+// builds it once (commands/acl_request.h's BuildAclCatalog, when the dispatcher first needs its
+// users, after every family registered), and it never changes after; selectors keep one bit
+// per id. Pure data; any thread once built.
 #ifndef BAZAAR_ENGINE_ACL_CATALOG_H_
 #define BAZAAR_ENGINE_ACL_CATALOG_H_
 

@@ -120,7 +120,8 @@ RuleError Selector::ApplyKeyPattern(std::string_view rule) {
         return RuleError::kSyntax;
       }
     }
-    if (!read && !write) return RuleError::kSyntax;  // "%R" alone is the empty pattern
+    // Real Redis 7.0.15 takes "%R" (no '~') as the empty pattern, and so do we.
+    if (!read && !write) return RuleError::kSyntax;
   }
   const std::string_view pattern = rule.substr(offset);
   for (KeyPattern& p : keys_) {
@@ -199,6 +200,7 @@ Verdict Selector::Check(const Request& request) const {
     if (!granted) return {Denial::kCommand, 0};
   }
   if (!all_keys_) {
+    if (request.unparsed_keys) return {Denial::kKey, 0};
     for (const KeyRef& k : request.keys) {
       bool ok = false;
       for (const KeyPattern& p : keys_) {

@@ -47,6 +47,9 @@ struct Request {
   bool exempt = false;         // no-auth commands (AUTH, HELLO) need no command permission
   std::string_view first_arg;  // the argument a +cmd|arg rule would allow ("" when none)
   std::vector<KeyRef> keys;
+  // The command has keys but they could not be found in its arguments: only a selector with
+  // every key (allkeys) allows it.
+  bool unparsed_keys = false;
   std::vector<ChannelRef> channels;
 };
 

@@ -217,7 +217,12 @@ acl::Request AclRequestFor(const CommandSpec& spec, Args argv) {
   const bool shard = n == "spublish" || n == "ssubscribe" || n == "sunsubscribe";
   if (!shard && HasKeys(spec)) {
     const auto positions = KeyPositions(spec, argv);
-    if (positions) {
+    if (!positions) {
+      // Keys we cannot find (a bad count, a missing keyword) are not keys we may let pass: the
+      // request stands for a key no pattern grants, so a restricted user is refused (fail closed;
+      // the command would have failed on its arguments anyway).
+      request.unparsed_keys = true;
+    } else {
       for (size_t i = 0; i < positions->size(); ++i) {
         const size_t at = (*positions)[i];
         const Access access = KeyAccessOf(spec, argv, i);

@@ -75,8 +75,10 @@ Positions KeyPositions(const CommandSpec& spec, Args argv) {
     if (n == "georadius" || n == "georadiusbymember") {
       return KeyThenStore(argv, {"store", "storedist"});
     }
-    if (n == "xread") {
-      for (size_t i = 1; i < argv.size(); ++i) {
+    if (n == "xread" || n == "xreadgroup") {
+      // Redis's key spec: the keyword STREAMS, searched from argument 1 (XREAD) or 4 (past
+      // XREADGROUP's GROUP <group> <consumer>, which may be named "streams").
+      for (size_t i = n == "xread" ? 1 : 4; i < argv.size(); ++i) {
         if (!IsOption(argv[i], "streams")) continue;
         std::vector<size_t> keys;
         for (size_t k = 0; k < (argv.size() - i - 1) / 2; ++k) keys.push_back(i + 1 + k);

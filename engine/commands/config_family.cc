@@ -1,5 +1,6 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the option table in engine/config.
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "engine/commands/arg_util.h"
 #include "engine/commands/command_context.h"
 #include "engine/commands/dispatcher.h"
@@ -108,6 +109,25 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
                          : "Failed to bind to specified addresses.");
     }
   }
+  core::LogLevel level;
+  if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
+  absl::Status applied = ctx.server.control->OptionsChanged(ctx.client.tx.in_multi);
+  if (!applied.ok()) {
+    // Every option named goes back (Redis's rollback), and what they drive with them.
+    ctx.server.options = previous;
+    if (updated.port != previous.port || updated.tls_port != previous.tls_port ||
+        updated.bind != previous.bind) {
+      ctx.server.control->Relisten().IgnoreError();
+    }
+    ctx.server.control->OptionsChanged(ctx.client.tx.in_multi).IgnoreError();
+    const std::string why(ToView(applied.message()));
+    if (absl::StartsWith(why, "Unable to update TLS")) {
+      for (const auto& [spec, value] : changes) {
+        if (absl::StartsWith(spec->name, "tls-")) return refuse(spec->name, why);
+      }
+    }
+    return ctx.reply.Error("ERR " + why);
+  }
   for (const auto& [spec, value] : changes) {
     // requirepass is the default user's password (Redis's updateRequirePass).
     if (spec->name == "requirepass") {
@@ -116,10 +136,6 @@ void ConfigSetCommand(CommandContext& ctx, Args args) {
       ctx.dispatcher.users().set_all_channels_default(updated.acl_pubsub_default == "allchannels");
     }
   }
-  core::LogLevel level;
-  if (core::ParseLogLevel(updated.loglevel, &level)) core::SetLogLevel(level);
-  absl::Status applied = ctx.server.control->OptionsChanged(ctx.client.tx.in_multi);
-  if (!applied.ok()) return ctx.reply.Error("ERR " + std::string(ToView(applied.message())));
   ctx.reply.Ok();
 }
 

@@ -98,7 +98,7 @@ void HelloCommand(CommandContext& ctx, Args args) {
     }
   }
   if (has_auth && !LogIn(ctx, user, pass)) return RefuseCredentials(ctx, args, user);
-  if (!ctx.client.authenticated && ctx.dispatcher.AuthRequired()) {
+  if (!ctx.client.authenticated) {
     return ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "

@@ -168,7 +168,8 @@ void PrimaryLink::OnSocketEvent(uint32_t events) {
     Send({"PING"});
     return;
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ReadAndProcess();
+  if (events & EPOLLOUT) owner_->WatchLinkSocket(fd_, EPOLLIN);  // a TLS read waited for it
+  if (events & (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP)) ReadAndProcess();
   // TLS may hold decrypted bytes that no socket event will announce.
   while (fd_ >= 0 && transport_ && transport_->buffered()) ReadAndProcess();
 }
@@ -176,7 +177,11 @@ void PrimaryLink::OnSocketEvent(uint32_t events) {
 void PrimaryLink::ReadAndProcess() {
   char buf[kReadChunk];
   const tls::IoResult r = transport_->Read(buf, sizeof(buf));
-  if (r.kind == tls::IoResult::kWantRead || r.kind == tls::IoResult::kWantWrite) return;
+  if (r.kind == tls::IoResult::kWantRead) return;
+  if (r.kind == tls::IoResult::kWantWrite) {  // TLS: read again once the socket drains
+    owner_->WatchLinkSocket(fd_, EPOLLIN | EPOLLOUT);
+    return;
+  }
   if (r.kind != tls::IoResult::kDone) {
     return Fail(r.kind == tls::IoResult::kClosed ? "the primary closed the connection" : r.error);
   }

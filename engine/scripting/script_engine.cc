@@ -498,9 +498,15 @@ std::optional<ScriptEngine::RunningFunction> ScriptEngine::running_function() co
 
 // The script rules for one command (Redis's scriptCall checks); "" when it may run.
 std::string ScriptEngine::RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
-                                           const commands::CommandSpec& spec) const {
+                                           const commands::CommandSpec& spec,
+                                           commands::Args argv) const {
   if ((spec.flags & commands::kNoScript) && deny_script_commands_) {
     return "ERR This Redis command is not allowed from script";
+  }
+  // The caller's ACL rules, before the write and memory rules, as Redis orders them.
+  if (run.client.user && !run.client.user->unrestricted()) {
+    const acl::Verdict verdict = ctx.dispatcher.CheckAcl(run.client, spec, argv, "lua", ctx.client);
+    if (!verdict.ok()) return "ERR " + commands::AclScriptDenialError(verdict.denial);
   }
   if (spec.flags & commands::kWrite) {
     if (run.read_only) return "ERR Write commands are not allowed from read-only scripts.";
@@ -543,17 +549,9 @@ std::string ScriptEngine::RunCommand(const std::vector<std::string_view>& argv,
     ++spec->stats.rejected_calls;
     return refuse("ERR Wrong number of args calling Redis command from script");
   }
-  if (std::string why = RefusalOfCommand(run, ctx, *spec); !why.empty()) {
+  if (std::string why = RefusalOfCommand(run, ctx, *spec, argv); !why.empty()) {
     ++spec->stats.rejected_calls;
     return refuse(std::move(why));
-  }
-  if (run.client.user && !run.client.user->unrestricted()) {
-    const acl::Verdict verdict =
-        ctx.dispatcher.CheckAcl(run.client, *spec, argv, "lua", ctx.client);
-    if (!verdict.ok()) {
-      ++spec->stats.rejected_calls;
-      return refuse("ERR " + commands::AclScriptDenialError(verdict.denial));
-    }
   }
   std::string out;
   protocol::ReplyBuilder reply(&out);

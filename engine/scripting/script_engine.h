@@ -126,8 +126,9 @@ class ScriptEngine : public ScriptHost, public commands::ScriptingControl {
              bool read_only, bool oom, commands::Args keys, commands::Args argv);
   // Runs the compiled function with KEYS and ARGV and writes its result as the reply.
   void RunScript(Run& run, commands::Args keys, commands::Args argv);
+  // The script rules for one command, the caller's ACL check among them; "" when it may run.
   std::string RefusalOfCommand(const Run& run, commands::CommandContext& ctx,
-                               const commands::CommandSpec& spec) const;
+                               const commands::CommandSpec& spec, commands::Args argv) const;
   static void Hook(lua_State* L, struct lua_Debug* ar);
   static void LoadHook(lua_State* L, struct lua_Debug* ar);
   void OnHook(lua_State* L);

@@ -17,6 +17,7 @@ namespace bazaar::engine::server {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;  // Redis's PROTO_IOBUF_LEN
+constexpr size_t kTlsWriteBudget = 64 * 1024;  // Redis's NET_MAX_WRITES_PER_EVENT
 
 }  // namespace
 
@@ -70,6 +71,7 @@ void Connection::OnEvent(uint32_t events) {
       return;
     }
   }
+  if ((events & EPOLLIN) && write_wants_read_) server_->QueueWrite(this);
   if (events & EPOLLIN) ReadAndProcess();
   if ((events & EPOLLOUT) && read_wants_write_ && !broken_) {
     read_wants_write_ = false;
@@ -198,18 +200,23 @@ void Connection::CountErrorReplies() {
 
 bool Connection::Flush() {
   if (broken_ || state_.close_now) return false;
-  if (out_pos_ < out_.size()) {
-    // One write per turn; the rest waits for EPOLLOUT. A TLS write that must read first (a
-    // renegotiation) is retried when input comes, as the socket signals that too.
+  // One write per turn on a socket (the rest waits for EPOLLOUT); a TLS session takes one
+  // record (16 KB) per write, so it writes on up to 64 KB, as Redis does per event.
+  write_wants_read_ = false;
+  size_t written = 0;
+  while (out_pos_ < out_.size()) {
     const tls::IoResult r = transport_->Write(out_.data() + out_pos_, out_.size() - out_pos_);
     if (r.kind == tls::IoResult::kError || r.kind == tls::IoResult::kClosed) {
       broken_ = true;
       return false;
     }
-    if (r.kind == tls::IoResult::kDone) {
-      out_pos_ += r.bytes;
-      server_->stats().total_net_output_bytes += r.bytes;
-    }
+    // A TLS write that must read first waits for input (EPOLLIN), not for writability.
+    if (r.kind == tls::IoResult::kWantRead) write_wants_read_ = true;
+    if (r.kind != tls::IoResult::kDone) break;
+    out_pos_ += r.bytes;
+    written += r.bytes;
+    server_->stats().total_net_output_bytes += r.bytes;
+    if (!transport_->is_tls() || written >= kTlsWriteBudget) break;
   }
   if (out_pos_ == out_.size()) {
     out_.clear();
@@ -218,7 +225,7 @@ bool Connection::Flush() {
     WantWritable(read_wants_write_);
     return !state_.close_after_reply;
   }
-  WantWritable(true);
+  WantWritable(!write_wants_read_ || read_wants_write_);
   return true;
 }
 

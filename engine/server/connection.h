@@ -97,6 +97,7 @@ class Connection : public FdHandler, public replication::Peer {
   protocol::ReplyBuilder reply_;
   bool writable_armed_ = false;
   bool read_wants_write_ = false;  // a TLS read (a handshake) waits for the socket to drain
+  bool write_wants_read_ = false;  // a TLS write waits for input (a key update, a handshake)
   bool broken_ = false;  // the socket failed: close without writing
   // Inside ProcessInput: a slow script lets the loop run meanwhile, and this client's input
   // must wait (its buffer holds the running command's arguments).

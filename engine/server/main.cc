@@ -92,8 +92,10 @@ int main(int argc, char** argv) {
     core::Log(core::LogLevel::kWarning, "%s", error);
     // Redis's last words when the port is taken (what scripts retrying a port look for).
     if (absl::StrContains(error, "TCP listening socket")) {
-      core::Log(core::LogLevel::kWarning, "Failed listening on port %d (TCP), aborting.",
-                options.port);
+      const bool tls = options.tls_port != 0 &&
+                       absl::StrContains(error, ":" + std::to_string(options.tls_port) + ":");
+      core::Log(core::LogLevel::kWarning, "Failed listening on port %d (%s), aborting.",
+                tls ? options.tls_port : options.port, tls ? "TLS" : "TCP");
     }
     return 1;
   }

@@ -330,6 +330,26 @@ bool Server::ListenTcp(int64_t port, bool tls, std::vector<std::unique_ptr<Liste
 }
 
 absl::Status Server::ConfigureTls() {
+  // The tls-* values the context is made of; unchanged, the context stays.
+  const std::vector<std::string> fingerprint = {options_.tls_cert_file,
+                                                options_.tls_key_file,
+                                                options_.tls_key_file_pass,
+                                                options_.tls_client_cert_file,
+                                                options_.tls_client_key_file,
+                                                options_.tls_client_key_file_pass,
+                                                options_.tls_ca_cert_file,
+                                                options_.tls_ca_cert_dir,
+                                                options_.tls_dh_params_file,
+                                                options_.tls_auth_clients,
+                                                options_.tls_protocols,
+                                                options_.tls_ciphers,
+                                                options_.tls_ciphersuites,
+                                                std::to_string(options_.tls_prefer_server_ciphers),
+                                                std::to_string(options_.tls_session_caching),
+                                                std::to_string(options_.tls_session_cache_size),
+                                                std::to_string(options_.tls_session_cache_timeout),
+                                                std::to_string(options_.tls_replication)};
+  if (tls_ && fingerprint == tls_fingerprint_) return absl::OkStatus();
   tls::TlsSettings s;
   s.cert_file = options_.tls_cert_file;
   s.key_file = options_.tls_key_file;
@@ -352,6 +372,7 @@ absl::Status Server::ConfigureTls() {
   auto made = tls::TlsContext::Create(s);
   if (!made.ok()) return made.status();
   tls_ = *std::move(made);  // connections already open keep the context they started with
+  tls_fingerprint_ = fingerprint;
   return absl::OkStatus();
 }
 
@@ -704,8 +725,10 @@ absl::Status Server::OptionsChanged(bool in_exec) {
   // A lowered maxmemory takes effect at once, as in Redis.
   dispatcher_.EvictToMaxmemory();
   replication_.OptionsChanged();
+  absl::Status persistence = persistence_.ApplyOptions(in_exec);
   // New certificates (or other tls-* values) take effect for the connections to come, as in
-  // Redis; an unusable set keeps the old context.
+  // Redis; only a change of them makes a new context (which would lose the session cache). An
+  // unusable set keeps the old context, and the caller puts the old options back.
   if (options_.tls_port != 0 || options_.tls_replication) {
     absl::Status tls = ConfigureTls();
     if (!tls.ok()) {
@@ -714,7 +737,7 @@ absl::Status Server::OptionsChanged(bool in_exec) {
       return absl::InvalidArgumentError("Unable to update TLS configuration. Check server logs.");
     }
   }
-  return persistence_.ApplyOptions(in_exec);
+  return persistence;
 }
 
 bool Server::Shutdown(commands::ShutdownSave save, bool force) {

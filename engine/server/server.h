@@ -178,6 +178,7 @@ class Server : public commands::ServerControl,
   std::unique_ptr<LinkSocket> link_socket_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::shared_ptr<tls::TlsContext> tls_;  // when tls-port is set
+  std::vector<std::string> tls_fingerprint_;  // the tls-* values tls_ was made from
   std::unique_ptr<SignalHandler> signals_;
   absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> connections_;
   absl::flat_hash_map<uint64_t, Connection*> by_id_;

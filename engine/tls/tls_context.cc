@@ -75,10 +75,12 @@ class Session : public Transport {
   ~Session() override { SSL_free(ssl_); }
   IoResult Read(char* data, size_t size) override {
     ERR_clear_error();
+    errno = 0;  // SSL_ERROR_SYSCALL with errno 0 is the peer's plain close
     return Result(SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(size, INT_MAX))));
   }
   IoResult Write(const char* data, size_t size) override {
     ERR_clear_error();
+    errno = 0;
     return Result(SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, INT_MAX))));
   }
   IoResult Handshake() override {
@@ -195,15 +197,18 @@ absl::StatusOr<std::shared_ptr<TlsContext>> TlsContext::Create(const TlsSettings
   }
   auto server = MakeContext(s, s.cert_file, s.key_file, s.key_file_pass);
   if (!server.ok()) return server.status();
-  std::shared_ptr<TlsContext> context(new TlsContext(*server, *server));
+  SSL_CTX* client_ctx = *server;  // one context for both sides, unless a client certificate
   if (s.client_cert_file.empty()) {
-    SSL_CTX_up_ref(*server);  // one context for both sides
+    SSL_CTX_up_ref(*server);
   } else {
     auto client = MakeContext(s, s.client_cert_file, s.client_key_file, s.client_key_file_pass);
-    if (!client.ok()) return client.status();
-    context->client_ctx_ = *client;
+    if (!client.ok()) {
+      SSL_CTX_free(*server);
+      return client.status();
+    }
+    client_ctx = *client;
   }
-  return context;
+  return std::shared_ptr<TlsContext>(new TlsContext(*server, client_ctx));
 }
 
 TlsContext::~TlsContext() {

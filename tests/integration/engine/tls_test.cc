@@ -79,6 +79,28 @@ TEST_F(TlsTest, RedisCliGetsTheSameAnswersOverTlsAndStrangersAreRefused) {
   }
 }
 
+// CONFIG SET of an unusable tls-* file is refused in Redis's words, the old value stays and
+// TLS goes on serving (a bad client key once freed the context twice).
+TEST_F(TlsTest, AnUnusableTlsFileIsRefusedAndTheOldOneKeepsServing) {
+  auto redis = Start(Kind::kRealRedis);
+  auto engine = Start(Kind::kBazaarEngine);
+  // A certificate that is not there; a client key that is not there for a client certificate
+  // that is (the client context fails after the server's was made).
+  for (const std::string& pairs :
+       {std::string("tls-cert-file /nonexistent/file"),
+        "tls-client-cert-file " + Cert("client.pem") + " tls-client-key-file /nonexistent/file"}) {
+    const std::string want = Cli(redis->second_port(), "client", "CONFIG SET " + pairs);
+    EXPECT_THAT(want, ::testing::HasSubstr("Unable to update TLS configuration"));
+    EXPECT_EQ(Cli(engine->second_port(), "client", "CONFIG SET " + pairs), want) << pairs;
+    for (const char* option : {"tls-cert-file", "tls-client-cert-file", "tls-client-key-file"}) {
+      const std::string get = std::string("CONFIG GET ") + option;
+      EXPECT_EQ(Cli(engine->second_port(), "client", get),
+                Cli(redis->second_port(), "client", get));
+    }
+    EXPECT_EQ(Cli(engine->second_port(), "client", "PING"), "PONG\n");
+  }
+}
+
 TEST_F(TlsTest, ClientsNeedNoCertificateWhenTlsAuthClientsIsNo) {
   auto engine = Start(Kind::kBazaarEngine, {"--tls-auth-clients", "no"});
   EXPECT_EQ(Cli(engine->second_port(), "", "PING"), "PONG\n");

@@ -222,6 +222,7 @@ TEST(ComposeTest, ServiceCommandLinesStartAWorkingDeployment) {
   EXPECT_EQ(as_market.Command({"EXISTS", "{realm1}:users:nobody"}), ":0\r\n");
   EXPECT_EQ(as_market.Command({"GET", "users:nobody"}).rfind("-NOPERM", 0), 0u);
   EXPECT_EQ(as_market.Command({"FLUSHALL"}).rfind("-NOPERM", 0), 0u);
+  EXPECT_EQ(as_market.Command({"FUNCTION", "FLUSH"}).rfind("-NOPERM", 0), 0u);
 
   auto stub = bazaar::market::v1::Market::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(market_port), grpc::InsecureChannelCredentials()));

@@ -18,10 +18,23 @@ using bazaar::testing::ServerUnderTest;
 
 constexpr char kPrefix[] = "{realm1}:";
 // The user line, as redis.conf or --user takes it; docker-compose's engines use the same rules.
-const std::vector<std::string> kMarketUser = {
-    "market",       "on",     ">market-pw", "~{realm1}:*",   "&*",
-    "-@all",        "+@read", "+@write",    "+@transaction", "+@scripting",
-    "+@connection", "+@fast", "-@dangerous"};
+const std::vector<std::string> kMarketUser = {"market",
+                                              "on",
+                                              ">market-pw",
+                                              "~{realm1}:*",
+                                              "&*",
+                                              "-@all",
+                                              "+@read",
+                                              "+@write",
+                                              "+@transaction",
+                                              "+@scripting",
+                                              "+@connection",
+                                              "+@fast",
+                                              "-@dangerous",
+                                              "-function|flush",
+                                              "-function|delete",
+                                              "-function|restore",
+                                              "-script|flush"};
 
 using Param = StoreAndMode;
 
@@ -99,6 +112,9 @@ TEST_P(StoreAclTest, TheMarketTradesAsItsStoreUserWhoCannotReachBeyondThePrefix)
   EXPECT_THAT(CliAsMarket("FLUSHALL"), ::testing::HasSubstr("NOPERM"));
   EXPECT_THAT(CliAsMarket("CONFIG SET requirepass x"), ::testing::HasSubstr("NOPERM"));
   EXPECT_THAT(CliAsMarket("ACL LIST"), ::testing::HasSubstr("NOPERM"));
+  // What every realm shares (the function libraries, the script cache) it cannot empty.
+  EXPECT_THAT(CliAsMarket("FUNCTION FLUSH"), ::testing::HasSubstr("NOPERM"));
+  EXPECT_THAT(CliAsMarket("SCRIPT FLUSH"), ::testing::HasSubstr("NOPERM"));
   // And the store still holds what the market wrote (FLUSHALL did nothing).
   const std::string dbsize =
       bazaar::testing::RunCommand("timeout 20 " + bazaar::testing::RedisCliBinary() + " -p " +
